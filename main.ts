@@ -1,0 +1,78 @@
+/**
+ * segcam's command tree. Only parsing lives here: each command's action lazily imports
+ * its module under src/cli/, so `segcam --help` starts fast and a command pays only
+ * for what it uses.
+ */
+import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { reportError } from "./src/cli/_report.ts";
+import { BACKEND_CHOICES, defaultGlobalOptions, MODEL_CHOICES } from "./src/options.ts";
+import denoJson from "./deno.json" with { type: "json" };
+
+function parseCount(label: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) {
+      throw new InvalidArgumentError(`${label} must be a whole number ≥ ${min}, got "${value}".`);
+    }
+    return n;
+  };
+}
+
+export function buildProgram() {
+  const program = new Command("segcam")
+    .description(
+      "Find the people in a picture, a video or a webcam feed and change what is behind them.",
+    )
+    .version(denoJson.version)
+    .addOption(new Option("--debug", "print stack traces for errors").default(false))
+    .addOption(
+      new Option("--backend <name>", "inference backend: native (onnxruntime-node), wasm, or auto")
+        .choices(BACKEND_CHOICES).default(defaultGlobalOptions.backend),
+    )
+    .addOption(
+      new Option("--threads <n>", "inference threads (0: the backend decides)")
+        .argParser(parseCount("--threads", 0)).default(defaultGlobalOptions.threads),
+    )
+    .addOption(
+      new Option(
+        "--model <name>",
+        "segmentation model: general (256x256), landscape (144x256), or auto by aspect ratio",
+      ).choices(MODEL_CHOICES).default(defaultGlobalOptions.model),
+    )
+    .showHelpAfterError("(run segcam --help for usage)")
+    .configureOutput({ outputError: (text, write) => write(`segcam: ${text.replace(/^error: /, "")}`) });
+
+  program.command("convert")
+    .description("Convert a MediaPipe selfie segmentation .tflite model to ONNX")
+    .argument("<input>", "the .tflite file")
+    .requiredOption("-o, --output <file>", "where to write the .onnx file")
+    .option("-f, --force", "replace the output file if it exists", false)
+    .action(async (input, options, command) => {
+      const { runConvert } = await import("./src/cli/convert.ts");
+      await runConvert(input, { ...options, ...command.optsWithGlobals() });
+    });
+
+  program.command("mask")
+    .description("Write the person mask of an image as an 8-bit grayscale PNG (255 = person)")
+    .argument("<image>", "a PNG or JPEG file")
+    .requiredOption("-o, --output <mask.png>", "where to write the mask PNG")
+    .option("--raw <file.f32>", "also write the model-size probability map as raw float32")
+    .option("-f, --force", "replace output files that exist", false)
+    .action(async (image, options, command) => {
+      const { runMask } = await import("./src/cli/mask.ts");
+      await runMask(image, { ...command.optsWithGlobals(), ...options });
+    });
+
+  return program;
+}
+
+if (import.meta.main) {
+  const program = buildProgram().exitOverride();
+  let code = 0;
+  try {
+    await program.parseAsync(Deno.args, { from: "user" });
+  } catch (error) {
+    code = reportError(error, program.opts().debug || Deno.args.includes("--debug"));
+  }
+  Deno.exit(code);
+}

@@ -1,0 +1,113 @@
+/**
+ * Outputs are never half-written and never silently replaced: every file segcam
+ * writes goes to a temporary file beside the target (same folder, so the final
+ * rename is atomic on the same file system) and is renamed over the target only
+ * once it is complete.
+ */
+import { describeFsError, OutputError } from "../errors.ts";
+
+export interface OutputPolicy {
+  /** Replace an existing file at the target path. Default: refuse. */
+  force?: boolean;
+}
+
+/** Splits a path into its folder (or ".") and its base name. */
+function splitPath(path: string): { dir: string; base: string } {
+  const slash = path.lastIndexOf("/");
+  if (slash < 0) return { dir: ".", base: path };
+  return { dir: slash === 0 ? "/" : path.slice(0, slash), base: path.slice(slash + 1) };
+}
+
+/**
+ * A temporary path beside `target` that keeps its extension (ffmpeg picks the
+ * container by extension): `dir/.name.segcam-tmp-<pid>-<n>.ext`.
+ */
+export function temporaryPathFor(target: string): string {
+  const { dir, base } = splitPath(target);
+  const dot = base.lastIndexOf(".");
+  const stem = dot > 0 ? base.slice(0, dot) : base;
+  const ext = dot > 0 ? base.slice(dot) : "";
+  const unique = `${Deno.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const prefix = target.includes("/") ? (dir === "/" ? "/" : `${dir}/`) : "";
+  return `${prefix}.${stem}.segcam-tmp-${unique}${ext}`;
+}
+
+/**
+ * Checks up front that `target` can be written: its folder exists and is a folder,
+ * and the target is not a folder and does not exist (unless `force`).
+ * Throws OutputError with the fix otherwise.
+ */
+export async function checkOutputPath(target: string, policy: OutputPolicy = {}): Promise<void> {
+  const { dir } = splitPath(target);
+  let dirInfo: Deno.FileInfo;
+  try {
+    dirInfo = await Deno.stat(dir);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new OutputError(
+        `Cannot write ${target}: the folder ${dir} does not exist; create it first (mkdir -p ${dir})`,
+      );
+    }
+    throw new OutputError(describeFsError(error, dir, "open folder"), { cause: error });
+  }
+  if (!dirInfo.isDirectory) {
+    throw new OutputError(`Cannot write ${target}: ${dir} is a file, not a folder`);
+  }
+  let info: Deno.FileInfo | undefined;
+  try {
+    info = await Deno.stat(target);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      throw new OutputError(describeFsError(error, target, "write"), { cause: error });
+    }
+  }
+  if (info?.isDirectory) {
+    throw new OutputError(`Cannot write ${target}: it is a folder; give a file name`);
+  }
+  if (info && !policy.force) {
+    throw new OutputError(
+      `Not overwriting ${target}: the file exists; pass --force to replace it or choose another name`,
+    );
+  }
+}
+
+/**
+ * Runs `produce` with a temporary path beside `target`, then renames the result over
+ * `target`. On any failure (including interruption) the temporary file is removed and
+ * `target` is left as it was.
+ */
+export async function writeAtomically<T>(
+  target: string,
+  produce: (temporaryPath: string) => Promise<T>,
+  policy: OutputPolicy = {},
+): Promise<T> {
+  await checkOutputPath(target, policy);
+  const temporary = temporaryPathFor(target);
+  let result: T;
+  try {
+    result = await produce(temporary);
+    await Deno.rename(temporary, target);
+  } catch (error) {
+    await Deno.remove(temporary, { recursive: true }).catch(() => {});
+    if (error instanceof Error && !(error instanceof OutputError) && isFsError(error)) {
+      throw new OutputError(describeFsError(error, target, "write"), { cause: error });
+    }
+    throw error;
+  }
+  return result;
+}
+
+/** Writes `data` to `target` through a temporary file (see writeAtomically). */
+export function writeFileAtomically(
+  target: string,
+  data: Uint8Array,
+  policy: OutputPolicy = {},
+): Promise<void> {
+  return writeAtomically(target, (temporary) => Deno.writeFile(temporary, data), policy);
+}
+
+function isFsError(error: Error): boolean {
+  return error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied ||
+    error instanceof Deno.errors.AlreadyExists || error instanceof Deno.errors.IsADirectory ||
+    /no space left|read-only file system|os error/i.test(error.message);
+}
