@@ -1,0 +1,64 @@
+/** `segcam mask <image> -o <mask.png> [--raw <map.f32>]`: the person mask of one image. */
+import { UsageError } from "../errors.ts";
+import { checkOutputPath, writeFileAtomically } from "../io/atomic_file.ts";
+import { encodeGrayPng, readImage } from "../io/image_file.ts";
+import { chooseModel, createSegmenter } from "../model/segmenter.ts";
+import type { GlobalOptions } from "../options.ts";
+
+export interface MaskCommandOptions extends GlobalOptions {
+  /** Where the 8-bit grayscale mask PNG goes (255 = person). */
+  output: string;
+  /** Optional path for the model-size float32 probability map, row-major. */
+  raw?: string;
+  /** Replace existing output files. */
+  force: boolean;
+}
+
+export async function runMask(imagePath: string, options: MaskCommandOptions): Promise<void> {
+  if (!/\.png$/i.test(options.output)) {
+    throw new UsageError(
+      `The mask is written as PNG, but the output ${options.output} does not end in .png; name it like mask.png`,
+    );
+  }
+  if (options.raw !== undefined && options.raw === options.output) {
+    throw new UsageError(`--raw and --output both name ${options.raw}; give them different paths`);
+  }
+  // Fail on an unwritable output before spending time on the model.
+  await checkOutputPath(options.output, options);
+  if (options.raw !== undefined) await checkOutputPath(options.raw, options);
+
+  const frame = await readImage(imagePath);
+  const segmenter = await createSegmenter({
+    backend: options.backend,
+    threads: options.threads,
+    model: chooseModel(options.model, frame.width, frame.height),
+    log: (line) => console.error(line),
+  });
+  try {
+    const probabilities = await segmenter.segment(frame);
+    const mask = new Uint8Array(frame.width * frame.height);
+    segmenter.maskInto(mask, frame.width, frame.height);
+    await writeFileAtomically(
+      options.output,
+      await encodeGrayPng(mask, frame.width, frame.height),
+      options,
+    );
+    const { inputWidth, inputHeight, name } = segmenter.model;
+    if (options.raw !== undefined) {
+      // Copy: the segmenter owns `probabilities` and may reuse its memory.
+      const bytes = new Uint8Array(probabilities.slice().buffer);
+      await writeFileAtomically(options.raw, bytes, options);
+    }
+    const person = mask.reduce((n, v) => n + (v > 127 ? 1 : 0), 0) / mask.length;
+    console.log(
+      `Wrote ${options.output}: ${frame.width}x${frame.height} mask, ${
+        (person * 100).toFixed(1)
+      }% person (model ${name}, ${segmenter.backend})` +
+        (options.raw !== undefined
+          ? `; ${options.raw}: ${inputWidth}x${inputHeight} float32 probabilities`
+          : ""),
+    );
+  } finally {
+    await segmenter.dispose();
+  }
+}

@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { OutputError } from "../../src/errors.ts";
+import {
+  checkOutputPath,
+  temporaryPathFor,
+  writeAtomically,
+  writeFileAtomically,
+} from "../../src/io/atomic_file.ts";
+
+async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "segcam-atomic-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("temporaryPathFor() stays in the target's folder and keeps its extension", () => {
+  const tmp = temporaryPathFor("/a/b/clip.mp4");
+  assert.match(tmp, /^\/a\/b\/\.clip\.segcam-tmp-[\w-]+\.mp4$/);
+  assert.match(temporaryPathFor("mask.png"), /^\.mask\.segcam-tmp-[\w-]+\.png$/);
+  assert.match(temporaryPathFor("./out/x"), /^\.\/out\/\.x\.segcam-tmp-[\w-]+$/);
+});
+
+Deno.test("writeFileAtomically() writes the bytes and leaves no temporary file", async () => {
+  await withTempDir(async (dir) => {
+    await writeFileAtomically(`${dir}/out.bin`, new Uint8Array([1, 2, 3]));
+    assert.deepEqual(await Deno.readFile(`${dir}/out.bin`), new Uint8Array([1, 2, 3]));
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["out.bin"]);
+  });
+});
+
+Deno.test("writeFileAtomically() refuses to replace an existing file without force", async () => {
+  await withTempDir(async (dir) => {
+    const target = `${dir}/keep.txt`;
+    await Deno.writeTextFile(target, "precious");
+    await assert.rejects(
+      writeFileAtomically(target, new Uint8Array([0])),
+      (e: Error) => e instanceof OutputError && /exists; pass --force/.test(e.message),
+    );
+    assert.equal(await Deno.readTextFile(target), "precious");
+    await writeFileAtomically(target, new TextEncoder().encode("new"), { force: true });
+    assert.equal(await Deno.readTextFile(target), "new");
+  });
+});
+
+Deno.test("writeAtomically() removes the temporary file and keeps the target when produce fails", async () => {
+  await withTempDir(async (dir) => {
+    const target = `${dir}/video.mp4`;
+    await Deno.writeTextFile(target, "old");
+    await assert.rejects(
+      writeAtomically(target, async (tmp) => {
+        await Deno.writeTextFile(tmp, "half");
+        throw new Error("encoder died");
+      }, { force: true }),
+      /encoder died/,
+    );
+    assert.equal(await Deno.readTextFile(target), "old");
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["video.mp4"]);
+  });
+});
+
+Deno.test("checkOutputPath() names a missing folder, a file used as folder, and a folder as target", async () => {
+  await withTempDir(async (dir) => {
+    await assert.rejects(
+      checkOutputPath(`${dir}/missing/out.png`),
+      (e: Error) => e instanceof OutputError && e.message.includes("does not exist; create it first"),
+    );
+    await Deno.writeTextFile(`${dir}/file`, "");
+    await assert.rejects(
+      checkOutputPath(`${dir}/file/out.png`),
+      (e: Error) => e instanceof OutputError && e.message.includes("is a file, not a folder"),
+    );
+    await assert.rejects(
+      checkOutputPath(dir, { force: true }),
+      (e: Error) => e instanceof OutputError && e.message.includes("it is a folder"),
+    );
+  });
+});
