@@ -1,0 +1,11 @@
+/** `none`: the source frame unchanged (the mask is ignored). */
+import { copyPixels } from "../kernels/composite.ts";
+import type { Effect } from "./effect.ts";
+
+export function createNoneEffect(): Effect {
+  return {
+    name: "none",
+    outputChannels: 3,
+    apply: (input, _settings, out) => copyPixels(input.frame, out),
+  };
+}

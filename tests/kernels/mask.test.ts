@@ -1,0 +1,153 @@
+import assert from "node:assert/strict";
+import {
+  createMaskScratch,
+  defaultMaskOptions,
+  MaskRefiner,
+  refineMask,
+} from "../../src/kernels/mask.ts";
+import { countTypedArrayAllocations } from "../effects/_allocations.ts";
+
+function refine(prob: number[], width: number, height: number, options = {}) {
+  const out = new Uint8Array(width * height);
+  refineMask(Uint8Array.from(prob), width, height, out, { invert: false, ...options });
+  return [...out];
+}
+
+/** The documented soft ramp, computed here independently: smoothstep over 0.3..0.7. */
+function softRamp(v: number): number {
+  const t = Math.min(1, Math.max(0, (v / 255 - 0.3) / 0.4));
+  return Math.round(255 * t * t * (3 - 2 * t));
+}
+
+Deno.test("refineMask() with a threshold gives the hard mask prob > threshold*255", () => {
+  const prob = [0, 127, 128, 200, 255, 1];
+  assert.deepEqual(refine(prob, 3, 2, { threshold: 0.5 }), [0, 0, 255, 255, 255, 0]);
+  assert.deepEqual(refine(prob, 3, 2, { threshold: 0 }), [0, 255, 255, 255, 255, 255]);
+  assert.deepEqual(refine(prob, 3, 2, { threshold: 1 }), [0, 0, 0, 0, 0, 0]);
+  // A threshold ignores the feather: still only 0 and 255.
+  assert.deepEqual(refine(prob, 3, 2, { threshold: 0.5, feather: 0.5 }), [0, 0, 255, 255, 255, 0]);
+});
+
+Deno.test("refineMask() with invert keeps the background instead of the person", () => {
+  const prob = [0, 127, 128, 200, 255, 1];
+  assert.deepEqual(refine(prob, 3, 2, { threshold: 0.5, invert: true }), [
+    255,
+    255,
+    0,
+    0,
+    0,
+    255,
+  ]);
+  const all = Array.from({ length: 256 }, (_, v) => v);
+  const soft = refine(all, 16, 16);
+  const inverted = refine(all, 16, 16, { invert: true });
+  assert.deepEqual(inverted, soft.map((v) => 255 - v));
+});
+
+Deno.test("refineMask() by default is a smoothstep ramp of the probability from 0.3 to 0.7", () => {
+  const all = Array.from({ length: 256 }, (_, v) => v);
+  const soft = refine(all, 64, 4);
+  assert.deepEqual(soft, all.map(softRamp));
+  assert.equal(soft[0], 0);
+  assert.equal(soft[76], 0); // 0.298: below the ramp, the model's haze is dropped
+  assert.equal(soft[179], 255); // 0.702: above it, fully person
+  assert.ok(soft[128] > 120 && soft[128] < 136, `p = 0.5 gives about half: ${soft[128]}`);
+  for (let v = 1; v < 256; v++) assert.ok(soft[v] >= soft[v - 1], "monotonic");
+  assert.equal(defaultMaskOptions.feather, 0);
+});
+
+/** Box blur of radius r with edge clamping, horizontal then vertical, rounding each pass. */
+function referenceFeather(values: number[], width: number, height: number, r: number): number[] {
+  const clamp = (v: number, hi: number) => Math.min(hi, Math.max(0, v));
+  const h = values.map((_, i) => {
+    const x = i % width, y = Math.floor(i / width);
+    let sum = 0;
+    for (let k = -r; k <= r; k++) sum += values[y * width + clamp(x + k, width - 1)];
+    return Math.round(sum / (2 * r + 1));
+  });
+  return h.map((_, i) => {
+    const x = i % width, y = Math.floor(i / width);
+    let sum = 0;
+    for (let k = -r; k <= r; k++) sum += h[clamp(y + k, height - 1) * width + x];
+    return Math.round(sum / (2 * r + 1));
+  });
+}
+
+Deno.test("refineMask() feather blurs the ramped mask by a box of feather*height pixels", () => {
+  // Both code paths: width a multiple of 4 (word fast path) and not; radius 1, 2 and 5.
+  for (const [width, height, radius] of [[16, 20, 1], [16, 20, 2], [15, 20, 1], [24, 20, 5]]) {
+    const prob: number[] = [];
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        // A disc with a soft rim, flat 0 and 255 elsewhere, plus one isolated pixel.
+        const d = Math.hypot(x - width / 2, y - height / 2);
+        prob.push(Math.round(255 * Math.min(1, Math.max(0, (6 - d) / 3))));
+      }
+    }
+    prob[0] = 255;
+    const feather = radius / height;
+    const expected = referenceFeather(prob.map(softRamp), width, height, radius);
+    const actual = refine(prob, width, height, { feather });
+    assert.deepEqual(actual, expected, `${width}x${height} r=${radius}`);
+    const scratch = createMaskScratch(width, height);
+    const out = new Uint8Array(width * height);
+    refineMask(Uint8Array.from(prob), width, height, out, { invert: false, feather }, scratch);
+    assert.deepEqual([...out], expected);
+  }
+});
+
+Deno.test("refineMask() feather keeps a uniform mask uniform and a border-touching person opaque", () => {
+  const width = 20, height = 10;
+  const full = refine(new Array(width * height).fill(255), width, height, { feather: 0.2 });
+  assert.ok(full.every((v) => v === 255));
+  // Person filling the bottom half: the bottom row stays 255 (edge clamping, no fade-out).
+  const prob = Array.from({ length: width * height }, (_, i) => (i >= width * 5 ? 255 : 0));
+  const out = refine(prob, width, height, { feather: 0.1 });
+  assert.ok(out.slice(width * 9).every((v) => v === 255));
+  assert.ok(out.slice(0, width * 3).every((v) => v === 0));
+  assert.equal(out[width * 4], 85);
+  assert.equal(out[width * 5], 170);
+});
+
+Deno.test("refineMask() rejects mismatched sizes and bad options, naming the values", () => {
+  const prob = new Uint8Array(12);
+  assert.throws(
+    () => refineMask(prob, 4, 4, new Uint8Array(16), { invert: false }),
+    /expected 16 bytes for 4x4, got 12/,
+  );
+  assert.throws(
+    () => refineMask(prob, 4, 3, new Uint8Array(10), { invert: false }),
+    /mask output: expected 12 bytes for 4x3, got 10/,
+  );
+  assert.throws(
+    () => refineMask(prob, 4, 3, new Uint8Array(12), { invert: false, threshold: 1.5 }),
+    /threshold: expected a number from 0 to 1, got 1.5/,
+  );
+  assert.throws(
+    () =>
+      refineMask(prob, 4, 3, new Uint8Array(12), { invert: false, feather: 0.5 }, {
+        plane: new Uint8Array(3),
+        columns: new Int32Array(4),
+      }),
+    /mask scratch: expected 12 \+ 4 entries/,
+  );
+});
+
+Deno.test("MaskRefiner reuses its output and allocates nothing once warmed up", () => {
+  const width = 64, height = 48;
+  const prob = new Uint8Array(width * height).map((_, i) => (i * 7) & 255);
+  const refiner = new MaskRefiner();
+  const options = { invert: false, feather: 0.05 };
+  const first = refiner.refine(prob, width, height, options);
+  const expected = [...first];
+  let second = first;
+  const allocations = countTypedArrayAllocations(() => {
+    second = refiner.refine(prob, width, height, options);
+  });
+  assert.equal(second, first);
+  assert.deepEqual([...second], expected);
+  assert.equal(allocations, 0);
+  // The spy does see allocations: a new frame size reallocates.
+  const smaller = prob.subarray(0, 32 * 48);
+  assert.ok(countTypedArrayAllocations(() => refiner.refine(smaller, 32, 48, options)) > 0);
+});
