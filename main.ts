@@ -5,6 +5,9 @@
  */
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { reportError } from "./src/cli/_report.ts";
+import type { ImageCommandOptions } from "./src/cli/image.ts";
+import { addEffectOptions } from "./src/cli/_effect_options.ts";
+import { STILL_IMAGE_FEATHER } from "./src/kernels/mask.ts";
 import { BACKEND_CHOICES, defaultGlobalOptions, MODEL_CHOICES } from "./src/options.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
@@ -40,7 +43,9 @@ export function buildProgram() {
       ).choices(MODEL_CHOICES).default(defaultGlobalOptions.model),
     )
     .showHelpAfterError("(run segcam --help for usage)")
-    .configureOutput({ outputError: (text, write) => write(`segcam: ${text.replace(/^error: /, "")}`) });
+    .configureOutput({
+      outputError: (text, write) => write(`segcam: ${text.replace(/^error: /, "")}`),
+    });
 
   program.command("convert")
     .description("Convert a MediaPipe selfie segmentation .tflite model to ONNX")
@@ -61,6 +66,32 @@ export function buildProgram() {
     .action(async (image, options, command) => {
       const { runMask } = await import("./src/cli/mask.ts");
       await runMask(image, { ...command.optsWithGlobals(), ...options });
+    });
+
+  const image = program.command("image")
+    .description("Change the background of still images (files, folders or globs)")
+    .argument("<inputs...>", "PNG or JPEG files, folders, or quoted globs like 'photos/*.jpg'");
+  addEffectOptions(image, { effect: "blur", feather: STILL_IMAGE_FEATHER });
+  image
+    .option("-o, --output <path>", "a folder for the results (or a file, for one input)")
+    .addOption(
+      new Option("--format <ext>", "output format when naming files (default: the input's)")
+        .choices(["png", "jpg"] as const),
+    )
+    .addOption(
+      new Option("--quality <q>", "JPEG quality 1..100").argParser(parseCount("--quality", 1))
+        .default(90),
+    )
+    .option("-f, --force", "replace output files that exist", false)
+    .addHelpText(
+      "after",
+      "\nResults are named <stem>.<effect>.png|jpg beside each input or in --output.\n" +
+        "Examples:\n  segcam image photo.jpg --effect transparent\n" +
+        "  segcam image 'shots/*.jpg' --effect replace --background beach.jpg -o out/",
+    )
+    .action(async (inputs, _options, command) => {
+      const { runImage } = await import("./src/cli/image.ts");
+      await runImage(inputs, command.optsWithGlobals() as unknown as ImageCommandOptions);
     });
 
   return program;

@@ -27,7 +27,7 @@ if (import.meta.main) {
   for (const { tflite, onnx } of MODEL_SOURCES) {
     const bytes = await buildModel(tflite);
     await Deno.writeFile(`${modelsDir}${onnx}`, bytes);
-    const digest = await crypto.subtle.digest("SHA-256", bytes);
+    const digest = await crypto.subtle.digest("SHA-256", bytes.slice());
     const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
     console.log(`models/${onnx}  ${bytes.length} bytes  sha256 ${hex}`);
   }

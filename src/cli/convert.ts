@@ -37,7 +37,9 @@ export async function runConvert(input: string, options: ConvertCommandOptions):
   await writeFileAtomically(options.output, conversion.onnx, options);
   const count = Object.values(conversion.operators).reduce((a, b) => a + b, 0);
   console.log(
-    `Wrote ${options.output}: ${(conversion.onnx.length / 1024).toFixed(0)} KiB, ${count} TFLite operators, ` +
+    `Wrote ${options.output}: ${
+      (conversion.onnx.length / 1024).toFixed(0)
+    } KiB, ${count} TFLite operators, ` +
       `input [${conversion.inputShape}] → output [${conversion.outputShape}]`,
   );
 }

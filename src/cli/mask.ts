@@ -40,7 +40,7 @@ export async function runMask(imagePath: string, options: MaskCommandOptions): P
     segmenter.maskInto(mask, frame.width, frame.height);
     await writeFileAtomically(
       options.output,
-      await encodeGrayPng(mask, frame.width, frame.height),
+      encodeGrayPng(mask, frame.width, frame.height),
       options,
     );
     const { inputWidth, inputHeight, name } = segmenter.model;

@@ -6,7 +6,12 @@
  * "segmentation" [1, 1, H, W], the person probability.
  */
 import { OnnxGraph } from "./onnx_writer.ts";
-import { type ConversionContext, CONVERTERS, decodeFloat, UnsupportedOperatorError } from "./ops.ts";
+import {
+  type ConversionContext,
+  CONVERTERS,
+  decodeFloat,
+  UnsupportedOperatorError,
+} from "./ops.ts";
 import { operatorName, readTflite, TensorType, type TfliteModel } from "./tflite_reader.ts";
 
 export { UnsupportedOperatorError } from "./ops.ts";
@@ -54,7 +59,9 @@ export function convertTflite(bytes: Uint8Array): Conversion {
     constantInts(index) {
       const tensor = model.tensors[index];
       if (tensor.data === undefined || tensor.type !== TensorType.INT32) {
-        throw new UnsupportedOperatorError(`tensor ${tensor.name} (#${index}) is not an int32 constant`);
+        throw new UnsupportedOperatorError(
+          `tensor ${tensor.name} (#${index}) is not an int32 constant`,
+        );
       }
       return new Int32Array(tensor.data.slice().buffer);
     },
@@ -66,7 +73,9 @@ export function convertTflite(bytes: Uint8Array): Conversion {
     const name = operatorName(op);
     const convert = Object.hasOwn(CONVERTERS, name) ? CONVERTERS[name] : undefined;
     if (convert === undefined) {
-      throw new UnsupportedOperatorError(`unsupported TFLite operator ${name} at operator #${op.index}`);
+      throw new UnsupportedOperatorError(
+        `unsupported TFLite operator ${name} at operator #${op.index}`,
+      );
     }
     convert(op, ctx);
     operators[name] = (operators[name] ?? 0) + 1;

@@ -20,7 +20,12 @@ export class OnnxGraph {
   readonly #names = new Set<string>();
 
   /** Adds a node; returns its (single) output name. */
-  node(opType: string, inputs: string[], output: string, attributes: Record<string, Attribute> = {}) {
+  node(
+    opType: string,
+    inputs: string[],
+    output: string,
+    attributes: Record<string, Attribute> = {},
+  ) {
     this.#nodes.push(onnx.NodeProto.create({
       opType,
       input: inputs,
@@ -91,7 +96,11 @@ function attribute(name: string, value: Attribute) {
       s: new TextEncoder().encode(value),
     });
   }
-  if (Array.isArray(value)) return onnx.AttributeProto.create({ name, type: AttributeType.INTS, ints: value });
-  if (Number.isInteger(value)) return onnx.AttributeProto.create({ name, type: AttributeType.INT, i: value });
+  if (Array.isArray(value)) {
+    return onnx.AttributeProto.create({ name, type: AttributeType.INTS, ints: value });
+  }
+  if (Number.isInteger(value)) {
+    return onnx.AttributeProto.create({ name, type: AttributeType.INT, i: value });
+  }
   return onnx.AttributeProto.create({ name, type: AttributeType.FLOAT, f: value });
 }

@@ -112,7 +112,9 @@ export const CONVERTERS: Record<string, Converter> = {
     if (axes !== "1,2" || !op.options.bool(0)) {
       throw new UnsupportedOperatorError(
         `MEAN at operator #${op.index} reduces axes [${axes}]` +
-          `${op.options.bool(0) ? "" : " without keep_dims"}; only a mean over height and width with keep_dims is supported`,
+          `${
+            op.options.bool(0) ? "" : " without keep_dims"
+          }; only a mean over height and width with keep_dims is supported`,
       );
     }
     ctx.graph.node("GlobalAveragePool", [ctx.name(op.inputs[0])], ctx.name(op.outputs[0]));
@@ -129,7 +131,11 @@ export const CONVERTERS: Record<string, Converter> = {
       ? "half_pixel"
       : "asymmetric";
     const out = ctx.name(op.outputs[0]);
-    const sizes = ctx.graph.initializer(`${out}_sizes`, [4], BigInt64Array.from([n, c, h, w], BigInt));
+    const sizes = ctx.graph.initializer(
+      `${out}_sizes`,
+      [4],
+      BigInt64Array.from([n, c, h, w], BigInt),
+    );
     ctx.graph.node("Resize", [ctx.name(op.inputs[0]), "", "", sizes], out, {
       mode: "linear",
       coordinate_transformation_mode: mode,

@@ -65,7 +65,8 @@ Deno.test("checkOutputPath() names a missing folder, a file used as folder, and 
   await withTempDir(async (dir) => {
     await assert.rejects(
       checkOutputPath(`${dir}/missing/out.png`),
-      (e: Error) => e instanceof OutputError && e.message.includes("does not exist; create it first"),
+      (e: Error) =>
+        e instanceof OutputError && e.message.includes("does not exist; create it first"),
     );
     await Deno.writeTextFile(`${dir}/file`, "");
     await assert.rejects(

@@ -1,0 +1,70 @@
+/**
+ * One inference backend over an onnxruntime module. onnxruntime-node (native) and
+ * onnxruntime-web (WebAssembly) share onnxruntime-common's API, so both backends are
+ * this one class with a different module behind it.
+ *
+ * Per frame it allocates nothing of its own: the input tensor wraps the segmenter's
+ * input buffer (rewritten in place each frame) and the output is either written by
+ * onnxruntime into a preallocated tensor (native) or copied from the result into the
+ * segmenter's buffer (wasm returns a fresh tensor per run; that allocation is
+ * onnxruntime-web's and cannot be avoided from outside).
+ */
+import type * as OrtWeb from "onnxruntime-web";
+import type { ModelInfo } from "./models.ts";
+
+/** What both onnxruntime packages export (from onnxruntime-common). */
+export type Ort = Pick<typeof OrtWeb, "InferenceSession" | "Tensor" | "env">;
+
+export interface InferenceBackend {
+  readonly name: "native" | "wasm";
+  /** e.g. "onnxruntime-node 1.30.0, 2 threads". */
+  readonly description: string;
+  readonly threads: number;
+  /** Runs the model on the input buffer, writing the probability map into the output buffer. */
+  run(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export async function createOrtBackend(
+  ort: Ort,
+  name: "native" | "wasm",
+  model: ModelInfo,
+  modelBytes: Uint8Array,
+  input: Float32Array,
+  output: Float32Array,
+  threads: number,
+): Promise<InferenceBackend> {
+  const session = await ort.InferenceSession.create(modelBytes, {
+    graphOptimizationLevel: "all",
+    executionMode: "sequential",
+    ...(name === "native" && threads > 0 ? { intraOpNumThreads: threads } : {}),
+  });
+  const [inputName] = session.inputNames;
+  const [outputName] = session.outputNames;
+  const feeds = {
+    [inputName]: new ort.Tensor("float32", input, [1, 3, model.inputHeight, model.inputWidth]),
+  };
+  const fetches = {
+    [outputName]: new ort.Tensor("float32", output, [1, 1, model.inputHeight, model.inputWidth]),
+  };
+  const preallocated = name === "native";
+  const version = ort.env.versions?.[name === "native" ? "node" : "web"] ?? "";
+  return {
+    name,
+    threads,
+    description: `onnxruntime-${name === "native" ? "node" : "web"} ${version}, ${
+      threads > 0 ? `${threads} thread${threads === 1 ? "" : "s"}` : "default threads"
+    }`.replace(/ {2,}/g, " "),
+    async run() {
+      if (preallocated) {
+        await session.run(feeds, fetches);
+        return;
+      }
+      const result = await session.run(feeds);
+      output.set(result[outputName].data as Float32Array);
+    },
+    async dispose() {
+      await session.release();
+    },
+  };
+}

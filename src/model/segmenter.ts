@@ -1,0 +1,198 @@
+/**
+ * The segmenter: one fixed sequence for every model and backend —
+ * resize the frame to the model input → run → hand back the probability map — with
+ * every buffer allocated once per model (input, output) or once per frame size
+ * (resampling tables), never per frame.
+ */
+import { DependencyError, InputError } from "../errors.ts";
+import type { Frame } from "../frame.ts";
+import {
+  type BilinearTable,
+  bilinearTable,
+  resizeMapToBytes,
+  resizeToPlanar,
+} from "../kernels/resize.ts";
+import type { BackendChoice } from "../options.ts";
+import { createOrtBackend, type InferenceBackend, type Ort } from "./backend_ort.ts";
+import { chooseModel, type ModelInfo, modelInfo, type ModelName } from "./models.ts";
+
+export { chooseModel, type ModelInfo, type ModelName };
+
+export interface Segmenter {
+  readonly backend: "wasm" | "native";
+  readonly model: ModelInfo;
+  /** Threads requested (0: the backend's default). */
+  readonly threads: number;
+  /** e.g. "native (onnxruntime-node 1.30.0, default threads), model general 256x256". */
+  readonly description: string;
+  /**
+   * Runs the model on `frame` (RGB or RGBA, any size); resolves to the model-size
+   * probability map (inputHeight·inputWidth, row-major), owned by the segmenter and
+   * overwritten by the next call.
+   */
+  segment(frame: Frame): Promise<Float32Array>;
+  /** Bilinearly resizes the last probability map to width x height into `out` (0..255). */
+  maskInto(out: Uint8Array, width: number, height: number): void;
+  dispose(): Promise<void>;
+}
+
+export interface SegmenterOptions {
+  backend: BackendChoice;
+  threads: number;
+  model: ModelName;
+  modelDir?: string;
+  /** Where to say which backend was chosen and why. */
+  log?: (line: string) => void;
+}
+
+export async function createSegmenter(options: SegmenterOptions): Promise<Segmenter> {
+  const model = modelInfo(options.model, options.modelDir);
+  const modelBytes = await readModel(model);
+  const input = new Float32Array(3 * model.inputWidth * model.inputHeight);
+  const output = new Float32Array(model.inputWidth * model.inputHeight);
+  const backend = await openBackend(options, model, modelBytes, input, output);
+  const description = `${backend.name} (${backend.description}), model ${model.name} ` +
+    `${model.inputWidth}x${model.inputHeight}`;
+  options.log?.(`segcam: inference on ${description}`);
+  return new PipelineSegmenter(backend, model, input, output, options.threads, description);
+}
+
+class PipelineSegmenter implements Segmenter {
+  #xs?: BilinearTable;
+  #ys?: BilinearTable;
+  #maskXs?: BilinearTable;
+  #maskYs?: BilinearTable;
+
+  constructor(
+    readonly inference: InferenceBackend,
+    readonly model: ModelInfo,
+    readonly input: Float32Array,
+    readonly output: Float32Array,
+    readonly threads: number,
+    readonly description: string,
+  ) {}
+
+  get backend(): "wasm" | "native" {
+    return this.inference.name;
+  }
+
+  async segment(frame: Frame): Promise<Float32Array> {
+    const { inputWidth, inputHeight } = this.model;
+    if (this.#xs?.from !== frame.width) this.#xs = bilinearTable(frame.width, inputWidth);
+    if (this.#ys?.from !== frame.height) this.#ys = bilinearTable(frame.height, inputHeight);
+    resizeToPlanar(
+      frame.data,
+      frame.width,
+      frame.height,
+      frame.channels,
+      this.#xs,
+      this.#ys,
+      this.input,
+    );
+    await this.inference.run();
+    return this.output;
+  }
+
+  maskInto(out: Uint8Array, width: number, height: number): void {
+    if (this.#maskXs?.size !== width) this.#maskXs = bilinearTable(this.model.inputWidth, width);
+    if (this.#maskYs?.size !== height) {
+      this.#maskYs = bilinearTable(this.model.inputHeight, height);
+    }
+    resizeMapToBytes(this.output, this.#maskXs, this.#maskYs, out);
+  }
+
+  dispose(): Promise<void> {
+    return this.inference.dispose();
+  }
+}
+
+async function readModel(model: ModelInfo): Promise<Uint8Array> {
+  try {
+    const bytes = await Deno.readFile(model.path);
+    if (bytes.length < 1024) throw new Error(`only ${bytes.length} bytes`);
+    return bytes;
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound
+      ? "the file is missing"
+      : error instanceof Error
+      ? error.message
+      : String(error);
+    throw new InputError(
+      `Cannot load the ${model.name} model ${model.path}: ${why}; run \`deno task models\` to rebuild it`,
+      { cause: error },
+    );
+  }
+}
+
+/** Opens the backend asked for; `auto` tries native first and falls back to wasm. */
+async function openBackend(
+  options: SegmenterOptions,
+  model: ModelInfo,
+  modelBytes: Uint8Array,
+  input: Float32Array,
+  output: Float32Array,
+): Promise<InferenceBackend> {
+  const open = async (name: "native" | "wasm") => {
+    // Imported lazily: each runtime costs ~100 ms to load and the other is not needed.
+    const ort = name === "native"
+      ? await import("onnxruntime-node")
+      : await importWasmRuntime(options.threads);
+    return await createOrtBackend(
+      ort as unknown as Ort,
+      name,
+      model,
+      modelBytes,
+      input,
+      output,
+      options.threads,
+    );
+  };
+  const attempt = async (name: "native" | "wasm") => {
+    try {
+      return await open(name);
+    } catch (error) {
+      if (isModelError(error)) {
+        throw new InputError(
+          `Cannot load the ${model.name} model ${model.path}: it is damaged (${
+            (error as Error).message.split("\n")[0]
+          }); run \`deno task models\` to rebuild it`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  };
+  if (options.backend === "wasm") return await attempt("wasm");
+  try {
+    return await attempt("native");
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    const why = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    if (options.backend === "native") {
+      throw new DependencyError(
+        `The native backend (onnxruntime-node) does not load here (${why}); use --backend wasm`,
+        { cause: error },
+      );
+    }
+    options.log?.(`segcam: native backend unavailable (${why}); using wasm`);
+    return await attempt("wasm");
+  }
+}
+
+let wasmThreads: number | undefined;
+
+async function importWasmRuntime(threads: number) {
+  const ort = await import("onnxruntime-web");
+  // numThreads must be set before the first session; later sessions share the pool.
+  if (wasmThreads === undefined) {
+    wasmThreads = threads > 0 ? threads : Math.min(4, navigator.hardwareConcurrency || 1);
+    ort.env.wasm.numThreads = wasmThreads;
+  }
+  return ort;
+}
+
+function isModelError(error: unknown): boolean {
+  return error instanceof Error &&
+    /protobuf|parse|model|invalid|load/i.test(error.message) &&
+    !/cannot find module|dlopen|\.node|shared object/i.test(error.message);
+}
