@@ -1,0 +1,49 @@
+/** Runs segcam's main.ts as a user would, returning exit code and output. */
+export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+export const PHOTO = new URL("../fixtures/astronaut.png", import.meta.url).pathname;
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function segcam(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-run",
+      "--allow-env",
+      "--allow-sys",
+      "--allow-ffi",
+      MAIN,
+      ...args,
+    ],
+    env: { NO_COLOR: "1", ...env },
+    stdin: "null",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+export async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "segcam-cli-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Names in `dir`, sorted: for checking that no temporary file was left behind. */
+export function listDir(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+}
+
+/** A one-line error on stderr without a stack trace. */
+export function isOneLineError(stderr: string): boolean {
+  const lines = stderr.trim().split("\n").filter((l) => !l.startsWith("segcam: inference on"));
+  return lines.length === 1 && lines[0].startsWith("segcam: ") && !/\bat .*:\d+:\d+/.test(stderr);
+}
