@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { reportError } from "./src/cli/_report.ts";
 import type { ImageCommandOptions } from "./src/cli/image.ts";
+import type { VideoCommandOptions } from "./src/cli/video.ts";
 import { addEffectOptions } from "./src/cli/_effect_options.ts";
 import { STILL_IMAGE_FEATHER } from "./src/kernels/mask.ts";
 import { BACKEND_CHOICES, defaultGlobalOptions, MODEL_CHOICES } from "./src/options.ts";
@@ -92,6 +93,24 @@ export function buildProgram() {
     .action(async (inputs, _options, command) => {
       const { runImage } = await import("./src/cli/image.ts");
       await runImage(inputs, command.optsWithGlobals() as unknown as ImageCommandOptions);
+    });
+
+  const video = program.command("video")
+    .description("Change the background of a video file, keeping its frame rate and audio")
+    .argument("<input>", "a video file ffmpeg can read");
+  addEffectOptions(video, { effect: "blur", feather: 0 });
+  video
+    .requiredOption("-o, --output <file>", "the result: .mp4, .mkv, .mov or .webm")
+    .option("-f, --force", "replace the output file if it exists", false)
+    .addHelpText(
+      "after",
+      "\nWith --effect transparent the output keeps an alpha channel: .webm (VP9) or .mov (ProRes 4444).\n" +
+        "Examples:\n  segcam video talk.mp4 -o talk.blur.mp4\n" +
+        "  segcam video talk.mp4 -o talk.beach.mp4 --effect replace --background beach.mp4",
+    )
+    .action(async (input, _options, command) => {
+      const { runVideo } = await import("./src/cli/video.ts");
+      await runVideo(input, command.optsWithGlobals() as unknown as VideoCommandOptions);
     });
 
   return program;
