@@ -4,7 +4,9 @@
  * every frame's cost).
  */
 import { readImage } from "../src/io/image_file.ts";
-import { createSegmenter } from "../src/model/segmenter.ts";
+import { chooseModel, createSegmenter } from "../src/model/segmenter.ts";
+import { createFrame } from "../src/frame.ts";
+import { scaleCover } from "../src/kernels/scale_cover.ts";
 import { median, quantile } from "./_stats.ts";
 
 const WARMUP = 20;
@@ -84,5 +86,33 @@ export async function benchFirstMask(runs = 5): Promise<number> {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+  return median(samples);
+}
+
+/**
+ * Per-frame segmentation at a video size (model chosen as --model auto would): resize
+ * into the model, inference, and the full-size mask. Median ms over RUNS frames.
+ */
+export async function benchSegmentation(width: number, height: number): Promise<number> {
+  const photo = await readImage(
+    new URL("../tests/fixtures/astronaut.png", import.meta.url).pathname,
+  );
+  const frame = createFrame(width, height, 3);
+  scaleCover(photo, frame);
+  const segmenter = await createSegmenter({
+    backend: "auto",
+    threads: 0,
+    model: chooseModel("auto", width, height),
+  });
+  const mask = new Uint8Array(width * height);
+  for (let i = 0; i < WARMUP; i++) await segmenter.segment(frame);
+  const samples: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const start = performance.now();
+    await segmenter.segment(frame);
+    segmenter.maskInto(mask, width, height);
+    samples.push(performance.now() - start);
+  }
+  await segmenter.dispose();
   return median(samples);
 }

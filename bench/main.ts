@@ -4,7 +4,8 @@
  * report medians, and compare ratios measured in the same run.
  */
 import { benchEffects } from "./effects.ts";
-import { benchFirstMask, benchInference } from "./inference.ts";
+import { benchFirstMask, benchInference, benchSegmentation } from "./inference.ts";
+import { benchVideo } from "./video.ts";
 import { printTable } from "./_stats.ts";
 
 const json = Deno.args.includes("--json");
@@ -13,9 +14,14 @@ const fixed = (n: number) => Number(n.toFixed(2));
 const inference = await benchInference();
 const firstMaskMs = await benchFirstMask();
 const effects = await benchEffects();
+const segmentationMs: Record<string, number> = {};
+for (const [w, h] of [[1280, 720], [1920, 1080]]) {
+  segmentationMs[`${w}x${h}`] = await benchSegmentation(w, h);
+}
+const video = await benchVideo();
 
 if (json) {
-  console.log(JSON.stringify({ inference, firstMaskMs, effects }, null, 2));
+  console.log(JSON.stringify({ inference, firstMaskMs, effects, segmentationMs, video }, null, 2));
 } else {
   console.log(`\nInference (${navigator.hardwareConcurrency} cores), ms\n`);
   printTable(inference.map((r) => ({
@@ -34,6 +40,14 @@ if (json) {
     mask: fixed(r.maskMs),
     effect_ms: fixed(r.effectMs),
     total: fixed(r.totalMs),
+    "with segmentation": fixed(r.totalMs + segmentationMs[`${r.width}x${r.height}`]),
   })));
+  console.log(
+    `\nSegmentation per frame (resize, inference, full-size mask), ms: ` +
+      Object.entries(segmentationMs).map(([size, ms]) => `${size} ${fixed(ms)}`).join(", "),
+  );
+  console.log(
+    `segcam video, 1280x720 blur with audio: ${video.frames} frames at ${fixed(video.fps)} fps`,
+  );
 }
 Deno.exit(0); // onnxruntime-web's worker threads would keep the process alive
