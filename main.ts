@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typin
 import { reportError } from "./src/cli/_report.ts";
 import type { ImageCommandOptions } from "./src/cli/image.ts";
 import type { VideoCommandOptions } from "./src/cli/video.ts";
+import type { LiveCommandOptions } from "./src/cli/live.ts";
 import { addEffectOptions } from "./src/cli/_effect_options.ts";
 import { STILL_IMAGE_FEATHER } from "./src/kernels/mask.ts";
 import { BACKEND_CHOICES, defaultGlobalOptions, MODEL_CHOICES } from "./src/options.ts";
@@ -111,6 +112,60 @@ export function buildProgram() {
     .action(async (input, _options, command) => {
       const { runVideo } = await import("./src/cli/video.ts");
       await runVideo(input, command.optsWithGlobals() as unknown as VideoCommandOptions);
+    });
+
+  const live = program.command("live")
+    .description(
+      "Webcam → effect → virtual camera, with a status panel and keys (b d r t n m + - [ ] p q)",
+    )
+    .option("--camera <id>", "camera: index (0), path (/dev/video0) or part of its name")
+    .option("-i, --input <source>", "instead of a camera: a video file, a URL, or demo")
+    .option("--loop", "loop a file --input", false)
+    .option("--size <WxH>", "frame size", "1280x720")
+    .addOption(
+      new Option("--fps <n>", "frames per second").argParser(parseCount("--fps", 1)).default(30),
+    )
+    .option(
+      "-o, --output <target>",
+      "/dev/videoN (v4l2loopback), a file (.mp4 .mkv .webm .mov), a udp:// srt:// rtmp:// URL, or - for raw frames; default: the first virtual camera",
+    )
+    .option("--pix-fmt <fmt>", "pixel format for a v4l2 output", "yuyv422");
+  addEffectOptions(live, { effect: "blur", feather: 0, repeatableBackground: true });
+  live
+    .option(
+      "--key-color <colour>",
+      "transparent on outputs without alpha: this key colour",
+      "#00ff00",
+    )
+    .option("--no-tui", "print one status line a second instead of the panel")
+    .addOption(
+      new Option("--frames <n>", "stop after n frames").argParser(parseCount("--frames", 1)),
+    )
+    .addOption(
+      new Option("--duration <s>", "stop after s seconds").argParser(parseCount("--duration", 1)),
+    )
+    .option("-f, --force", "replace an output file that exists", false)
+    .addHelpText(
+      "after",
+      "\nExamples:\n  segcam live --effect blur                 # first camera → first virtual camera\n" +
+        "  segcam live --input demo -o demo.mp4 --duration 10\n" +
+        "  segcam live -e replace -b office.jpg -b beach.mp4 -o /dev/video10",
+    )
+    .action(async (_options, command) => {
+      const { runLive } = await import("./src/cli/live.ts");
+      const { parseColor } = await import("./src/effects/parse_color.ts");
+      const options = command.optsWithGlobals() as unknown as LiveCommandOptions & {
+        keyColor: string | [number, number, number];
+      };
+      if (typeof options.keyColor === "string") options.keyColor = parseColor(options.keyColor);
+      await runLive(options as LiveCommandOptions);
+    });
+
+  program.command("devices")
+    .description("List cameras and virtual cameras (v4l2loopback)")
+    .action(async () => {
+      const { runDevices } = await import("./src/cli/devices.ts");
+      await runDevices();
     });
 
   return program;

@@ -31,7 +31,7 @@ function colour(value: string): [number, number, number] {
 /** Adds --effect, --background, --color, --blur, --saturation, --threshold, --invert, --feather. */
 export function addEffectOptions(
   command: CommandUnknownOpts,
-  defaults: { effect: EffectName; feather: number },
+  defaults: { effect: EffectName; feather: number; repeatableBackground?: boolean },
 ): void {
   command
     .addOption(
@@ -39,7 +39,12 @@ export function addEffectOptions(
         .choices(EFFECT_NAMES).default(defaults.effect),
     )
     .addOption(
-      new Option("-b, --background <file>", "replace: the new background (image or video)"),
+      defaults.repeatableBackground
+        ? new Option(
+          "-b, --background <file>",
+          "replace: a background image or video; repeat it, and key r cycles through them",
+        ).argParser((value: string, previous: string[]) => [...previous, value]).default([])
+        : new Option("-b, --background <file>", "replace: the new background (image or video)"),
     )
     .addOption(
       new Option("--color <colour>", "remove: background colour, a name or #rrggbb")

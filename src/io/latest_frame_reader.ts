@@ -1,0 +1,99 @@
+/**
+ * Live input without growing latency: a pump reads frames from ffmpeg as fast as they
+ * come into a ring of three buffers, and the consumer always takes the newest one.
+ * When processing falls behind, older unread frames are overwritten (and counted as
+ * dropped) instead of queueing up — the picture stays current.
+ */
+import type { Frame } from "../frame.ts";
+import { FrameReader } from "./frame_reader.ts";
+
+export class LatestFrameReader {
+  readonly width: number;
+  readonly height: number;
+  readonly #frames: Frame[];
+  readonly #arrivedAt = new Float64Array(3);
+  readonly #reader: FrameReader;
+  readonly #now: () => number;
+  /** Index of the newest complete frame not yet handed out, or -1. */
+  #ready = -1;
+  /** Index handed out last (the consumer may still be reading it). */
+  #inUse = -1;
+  #ended = false;
+  #error: unknown;
+  #wake?: () => void;
+  dropped = 0;
+  received = 0;
+  readonly done: Promise<void>;
+
+  constructor(
+    stream: ReadableStream<Uint8Array>,
+    width: number,
+    height: number,
+    now: () => number = () => performance.now(),
+  ) {
+    this.width = width;
+    this.height = height;
+    this.#frames = [0, 1, 2].map(() => ({
+      data: new Uint8Array(width * height * 3),
+      width,
+      height,
+      channels: 3 as const,
+    }));
+    this.#reader = new FrameReader(stream);
+    this.#now = now;
+    this.done = this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      while (true) {
+        // Write into a buffer that is neither being read by the consumer nor the newest.
+        let slot = 0;
+        while (slot === this.#inUse || slot === this.#ready) slot++;
+        if (!await this.#reader.read(this.#frames[slot].data)) break;
+        this.#arrivedAt[slot] = this.#now();
+        this.received++;
+        if (this.#ready !== -1) this.dropped++; // the previous one was never taken
+        this.#ready = slot;
+        this.#wake?.();
+      }
+    } catch (error) {
+      this.#error = error;
+    } finally {
+      this.#ended = true;
+      this.#wake?.();
+    }
+  }
+
+  /** The newest frame not yet taken (waiting for one), or undefined at the end. */
+  async next(): Promise<{ frame: Frame; arrivedAt: number } | undefined> {
+    while (this.#ready === -1) {
+      if (this.#ended) {
+        if (this.#error !== undefined) throw this.#error;
+        return undefined;
+      }
+      await new Promise<void>((resolve) => this.#wake = resolve);
+      this.#wake = undefined;
+    }
+    const slot = this.#ready;
+    this.#ready = -1;
+    this.#inUse = slot;
+    return { frame: this.#frames[slot], arrivedAt: this.#arrivedAt[slot] };
+  }
+
+  /**
+   * The most recent frame without waiting (for a looping background video): the newest
+   * if one arrived, else the one taken last; undefined before the first frame.
+   */
+  current(): Frame | undefined {
+    if (this.#ready !== -1) {
+      this.#inUse = this.#ready;
+      this.#ready = -1;
+    }
+    return this.#inUse === -1 ? undefined : this.#frames[this.#inUse];
+  }
+
+  cancel(): Promise<void> {
+    return this.#reader.cancel();
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * ffmpeg argument vectors for the live pipeline: where frames come from (a camera on
+ * each platform, a file or stream, the generated demo) and where they go (a
+ * v4l2loopback device, a file, a stream). Pure; tests check them as exact arrays.
+ */
+import { encodeArgs } from "./ffmpeg_args.ts";
+
+export type Platform = "linux" | "darwin" | "windows";
+
+export type LiveInput =
+  | { kind: "camera"; platform: Platform; device: string }
+  | { kind: "file"; path: string; loop: boolean }
+  | { kind: "url"; url: string }
+  | { kind: "demo"; photo: string };
+
+export interface LiveFormat {
+  width: number;
+  height: number;
+  fps: number;
+}
+
+const QUIET = ["-hide_banner", "-nostdin", "-loglevel", "error"];
+
+/** Raw rgb24 frames of exactly width x height on stdout, from any live input. */
+export function liveInputArgs(input: LiveInput, format: LiveFormat): string[] {
+  const { width, height, fps } = format;
+  const size = `${width}x${height}`;
+  let source: string[];
+  let filter =
+    `scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height}`;
+  switch (input.kind) {
+    case "camera":
+      if (input.platform === "linux") {
+        // MJPEG: raw YUYV at 720p and above often exceeds USB 2 bandwidth and drops to 10 fps.
+        source = [
+          "-f",
+          "v4l2",
+          "-input_format",
+          "mjpeg",
+          "-video_size",
+          size,
+          "-framerate",
+          String(fps),
+          "-i",
+          input.device,
+        ];
+      } else if (input.platform === "darwin") {
+        source = [
+          "-f",
+          "avfoundation",
+          "-framerate",
+          String(fps),
+          "-video_size",
+          size,
+          "-i",
+          `${input.device}:none`,
+        ];
+      } else {
+        source = [
+          "-f",
+          "dshow",
+          "-video_size",
+          size,
+          "-framerate",
+          String(fps),
+          "-i",
+          `video=${input.device}`,
+        ];
+      }
+      break;
+    case "file":
+      // -re paces a file like a camera; -stream_loop -1 repeats it with --loop.
+      source = ["-re", ...(input.loop ? ["-stream_loop", "-1"] : []), "-i", input.path];
+      filter = `fps=${fps},${filter}`;
+      break;
+    case "url":
+      source = ["-i", input.url];
+      filter = `fps=${fps},${filter}`;
+      break;
+    case "demo":
+      // The sample photo as a moving clip: a slow zoom and pan, endless, in real time.
+      source = ["-re", "-loop", "1", "-framerate", String(fps), "-i", input.photo];
+      filter = `scale=${2 * width}:-2,zoompan=z='1.15+0.1*sin(on/${fps * 3})'` +
+        `:x='iw/2-(iw/zoom/2)+40*sin(on/${fps * 2})':y='ih/2-(ih/zoom/2)':d=1:s=${size}:fps=${fps}`;
+      break;
+  }
+  return [
+    ...QUIET,
+    ...source,
+    "-map",
+    "0:v:0",
+    "-vf",
+    filter,
+    "-f",
+    "rawvideo",
+    "-pix_fmt",
+    "rgb24",
+    "-",
+  ];
+}
+
+export type LiveOutput =
+  | { kind: "v4l2"; device: string; pixFmt: string }
+  | { kind: "file"; path: string }
+  | { kind: "stream"; url: string }
+  | { kind: "stdout" };
+
+/** Parses --output: a /dev/videoN device, a URL, "-" or a file. */
+export function parseLiveOutput(text: string, pixFmt = "yuyv422"): LiveOutput {
+  if (text === "-") return { kind: "stdout" };
+  if (/^\/dev\/video\d+$/.test(text)) return { kind: "v4l2", device: text, pixFmt };
+  if (/^(udp|srt|rtmp|rtmps|tcp|rtp):\/\//i.test(text)) return { kind: "stream", url: text };
+  return { kind: "file", path: text };
+}
+
+/** ffmpeg reading raw frames from stdin and writing them to a live output. */
+export function liveOutputArgs(
+  output: Exclude<LiveOutput, { kind: "stdout" }>,
+  format: LiveFormat,
+  pixFmtIn: "rgb24" | "rgba",
+): string[] {
+  const input = [
+    "-f",
+    "rawvideo",
+    "-pix_fmt",
+    pixFmtIn,
+    "-s",
+    `${format.width}x${format.height}`,
+    "-r",
+    String(format.fps),
+    "-i",
+    "-",
+  ];
+  switch (output.kind) {
+    case "v4l2":
+      // yuyv422 is what Chrome, Zoom and OBS all accept from v4l2loopback (yuv420p is
+      // refused by Chrome on some versions).
+      return [...QUIET, ...input, "-f", "v4l2", "-pix_fmt", output.pixFmt, output.device];
+    case "stream": {
+      const container = /^rtmps?:/i.test(output.url) ? "flv" : "mpegts";
+      return [
+        ...QUIET,
+        ...input,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-tune",
+        "zerolatency",
+        "-pix_fmt",
+        "yuv420p",
+        "-f",
+        container,
+        output.url,
+      ];
+    }
+    case "file":
+      return encodeArgs(output.path, {
+        width: format.width,
+        height: format.height,
+        fps: String(format.fps),
+        pixFmtIn,
+      });
+  }
+}
