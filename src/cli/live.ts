@@ -6,7 +6,7 @@
 import { fileURLToPath } from "node:url";
 import { adjustStrength, describeStrength } from "../effects/registry.ts";
 import type { EffectName } from "../effects/effect.ts";
-import { InputError, OutputError, UsageError } from "../errors.ts";
+import { InputError, InterruptedError, OutputError, UsageError } from "../errors.ts";
 import { createFrame, type Frame } from "../frame.ts";
 import { writeAtomically } from "../io/atomic_file.ts";
 import { isLoopbackName, listVideoDevices, LOOPBACK_SETUP } from "../io/devices.ts";
@@ -259,9 +259,10 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
         }
         return; // a file or stream that ended: done
       }
-      // A camera that went away (unplugged, taken by another program): try again.
+      // A camera that went away (unplugged, taken by another program): try again. One
+      // that never gave a frame is not coming back by itself: say why at once.
       const tail = await process.stderrTail();
-      if (attempt >= RECONNECT_MS.length) {
+      if (written === 0 || attempt >= RECONNECT_MS.length) {
         throw explainFfmpegFailure(tail, "input", describeInput(input));
       }
       state.message = `camera lost (${tail.at(-1) ?? "no frames"}); reconnecting…`;
@@ -302,7 +303,11 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     } fps), ` +
       `${dropBase} dropped, to ${describeOutput(output)}`,
   );
-  if (interrupt.signal.aborted) Deno.exitCode = 130;
+  if (interrupt.signal.aborted) {
+    throw new InterruptedError(
+      `Stopped by a signal${output.kind === "file" ? `; ${output.path} is complete` : ""}.`,
+    );
+  }
 }
 
 /** Opens the sink, runs, and closes it: ffmpeg for devices/files/streams, our stdout for "-". */
@@ -428,6 +433,13 @@ function resolveInput(options: LiveCommandOptions): LiveInput {
       wanted === undefined
         ? "No camera found (no /dev/video* device that is not a loopback); connect one, pick one with --camera, or try --input demo"
         : `No camera matches "${wanted}"; run \`segcam devices\` to list them`,
+    );
+  }
+  try {
+    Deno.statSync(device);
+  } catch {
+    throw new InputError(
+      `Cannot open camera ${device}: no such device; run \`segcam devices\` to list cameras, or try --input demo`,
     );
   }
   return { kind: "camera", platform, device };

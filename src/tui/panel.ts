@@ -30,6 +30,7 @@ export interface PanelState {
 const MIN_COLUMNS = 40;
 const MIN_ROWS = 8;
 
+// deno-lint-ignore no-control-regex -- ESC starts the colour codes we must not count
 const visible = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, "");
 
 /** Cuts a line to `width` visible characters, keeping escape codes intact. */
@@ -47,7 +48,7 @@ export function fit(line: string, width: number): string {
     out += line[i];
     count++;
   }
-  return out + "\x1b[0m";
+  return line.includes("\x1b") ? out + "\x1b[0m" : out;
 }
 
 const ms = (v: number) => Number.isFinite(v) ? v.toFixed(1) : "–";

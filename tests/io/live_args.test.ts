@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { liveInputArgs, liveOutputArgs, parseLiveOutput } from "../../src/io/live_args.ts";
+
+const format = { width: 1280, height: 720, fps: 30 };
+const tail = [
+  "-map",
+  "0:v:0",
+  "-vf",
+  "scale=1280:720:force_original_aspect_ratio=increase,crop=1280:720",
+  "-f",
+  "rawvideo",
+  "-pix_fmt",
+  "rgb24",
+  "-",
+];
+const quiet = ["-hide_banner", "-nostdin", "-loglevel", "error"];
+
+Deno.test("liveInputArgs() opens a Linux camera as MJPEG at the asked size and rate", () => {
+  assert.deepEqual(
+    liveInputArgs({ kind: "camera", platform: "linux", device: "/dev/video0" }, format),
+    [
+      ...quiet,
+      "-f",
+      "v4l2",
+      "-input_format",
+      "mjpeg",
+      "-video_size",
+      "1280x720",
+      "-framerate",
+      "30",
+      "-i",
+      "/dev/video0",
+      ...tail,
+    ],
+  );
+});
+
+Deno.test("liveInputArgs() opens cameras on macOS (avfoundation) and Windows (dshow)", () => {
+  assert.deepEqual(
+    liveInputArgs({ kind: "camera", platform: "darwin", device: "0" }, format),
+    [
+      ...quiet,
+      "-f",
+      "avfoundation",
+      "-framerate",
+      "30",
+      "-video_size",
+      "1280x720",
+      "-i",
+      "0:none",
+      ...tail,
+    ],
+  );
+  assert.deepEqual(
+    liveInputArgs({ kind: "camera", platform: "windows", device: "Integrated Camera" }, format),
+    [
+      ...quiet,
+      "-f",
+      "dshow",
+      "-video_size",
+      "1280x720",
+      "-framerate",
+      "30",
+      "-i",
+      "video=Integrated Camera",
+      ...tail,
+    ],
+  );
+});
+
+Deno.test("liveInputArgs() paces a file in real time and loops it on request", () => {
+  const args = liveInputArgs({ kind: "file", path: "clip.mp4", loop: true }, format);
+  assert.deepEqual(args.slice(4, 9), ["-re", "-stream_loop", "-1", "-i", "clip.mp4"]);
+  assert.equal(
+    args[args.indexOf("-vf") + 1],
+    "fps=30,scale=1280:720:force_original_aspect_ratio=increase,crop=1280:720",
+  );
+});
+
+Deno.test("parseLiveOutput() tells devices, streams, stdout and files apart", () => {
+  assert.deepEqual(parseLiveOutput("/dev/video10"), {
+    kind: "v4l2",
+    device: "/dev/video10",
+    pixFmt: "yuyv422",
+  });
+  assert.deepEqual(parseLiveOutput("/dev/video10", "rgb24"), {
+    kind: "v4l2",
+    device: "/dev/video10",
+    pixFmt: "rgb24",
+  });
+  assert.deepEqual(parseLiveOutput("udp://127.0.0.1:1234"), {
+    kind: "stream",
+    url: "udp://127.0.0.1:1234",
+  });
+  assert.deepEqual(parseLiveOutput("-"), { kind: "stdout" });
+  assert.deepEqual(parseLiveOutput("out.mp4"), { kind: "file", path: "out.mp4" });
+});
+
+Deno.test("liveOutputArgs() writes yuyv422 to a v4l2loopback device, and H.264 to streams", () => {
+  const input = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "1280x720", "-r", "30", "-i", "-"];
+  assert.deepEqual(
+    liveOutputArgs({ kind: "v4l2", device: "/dev/video10", pixFmt: "yuyv422" }, format, "rgb24"),
+    [...quiet, ...input, "-f", "v4l2", "-pix_fmt", "yuyv422", "/dev/video10"],
+  );
+  const srt = liveOutputArgs({ kind: "stream", url: "srt://127.0.0.1:9000" }, format, "rgb24");
+  assert.deepEqual(srt.slice(-3), ["-f", "mpegts", "srt://127.0.0.1:9000"]);
+  const rtmp = liveOutputArgs({ kind: "stream", url: "rtmp://host/live/key" }, format, "rgb24");
+  assert.deepEqual(rtmp.slice(-3), ["-f", "flv", "rtmp://host/live/key"]);
+  assert.ok(rtmp.includes("zerolatency"));
+});
