@@ -6,6 +6,7 @@
 import { benchEffects } from "./effects.ts";
 import { benchFirstMask, benchInference, benchSegmentation } from "./inference.ts";
 import { benchVideo } from "./video.ts";
+import { benchLive } from "./live.ts";
 import { printTable } from "./_stats.ts";
 
 const json = Deno.args.includes("--json");
@@ -19,9 +20,12 @@ for (const [w, h] of [[1280, 720], [1920, 1080]]) {
   segmentationMs[`${w}x${h}`] = await benchSegmentation(w, h);
 }
 const video = await benchVideo();
+const live = [await benchLive("native"), await benchLive("wasm")];
 
 if (json) {
-  console.log(JSON.stringify({ inference, firstMaskMs, effects, segmentationMs, video }, null, 2));
+  console.log(
+    JSON.stringify({ inference, firstMaskMs, effects, segmentationMs, video, live }, null, 2),
+  );
 } else {
   console.log(`\nInference (${navigator.hardwareConcurrency} cores), ms\n`);
   printTable(inference.map((r) => ({
@@ -49,5 +53,14 @@ if (json) {
   console.log(
     `segcam video, 1280x720 blur with audio: ${video.frames} frames at ${fixed(video.fps)} fps`,
   );
+  console.log("\nLive: demo source 1280x720@30 real time, blur, into a file\n");
+  printTable(live.map((r) => ({
+    backend: r.backend,
+    seconds: fixed(r.seconds),
+    "output fps": fixed(r.fps),
+    "latency median ms": r.latencyMedianMs,
+    "latency p95 ms": r.latencyP95Ms,
+    "CPU cores (whole tree)": fixed(r.cores),
+  })));
 }
 Deno.exit(0); // onnxruntime-web's worker threads would keep the process alive

@@ -28,7 +28,7 @@ import { chooseModel, createSegmenter } from "../model/segmenter.ts";
 import type { GlobalOptions } from "../options.ts";
 import { FrameProcessor, type ProcessSettings } from "../pipeline/frame_processor.ts";
 import { type LiveSink, runLiveLoop } from "../pipeline/live_loop.ts";
-import { StageTimings } from "../pipeline/timings.ts";
+import { LatencyHistogram, StageTimings } from "../pipeline/timings.ts";
 import { CpuMeter } from "../tui/cpu_meter.ts";
 import { parseKeys } from "../tui/keys.ts";
 import { formatStatusLine, type PanelState, renderPanel, renderThumbnail } from "../tui/panel.ts";
@@ -79,6 +79,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const restore = () => terminal?.restore();
   globalThis.addEventListener("unload", restore);
   const timings = new StageTimings();
+  const latency = new LatencyHistogram();
   const controller = new AbortController();
   interrupt.signal.addEventListener("abort", () => controller.abort());
   const state: PanelState = {
@@ -247,7 +248,10 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
         maxFrames: options.frames === undefined ? undefined : options.frames - written,
         maxDurationMs: options.duration === undefined ? undefined : options.duration * 1000,
         signal: controller.signal,
-        onFrame: (out) => lastOut = out,
+        onFrame: (out) => {
+          lastOut = out;
+          latency.record(timings.latest("latency"));
+        },
       });
       dropBase += reader.dropped;
       await process.stop();
@@ -301,7 +305,9 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     `segcam: ${written} frames in ${seconds.toFixed(1)} s (${
       (written / seconds).toFixed(1)
     } fps), ` +
-      `${dropBase} dropped, to ${describeOutput(output)}`,
+      `${dropBase} dropped, latency median ${latency.quantile(0.5)} ms, p95 ${
+        latency.quantile(0.95)
+      } ms, to ${describeOutput(output)}`,
   );
   if (interrupt.signal.aborted) {
     throw new InterruptedError(

@@ -27,6 +27,7 @@ const state: PanelState = {
   message: "",
   thumbnail: [],
 };
+// deno-lint-ignore no-control-regex -- ESC starts the colour codes we must not count
 const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
 
 Deno.test("parseKeys() maps every key, Ctrl-C and Ctrl-D, and skips arrow-key escapes", () => {
