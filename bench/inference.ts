@@ -4,6 +4,7 @@
  * every frame's cost).
  */
 import { readImage } from "../src/io/image_file.ts";
+import { PERMISSIONS } from "../tests/cli/_run.ts";
 import { chooseModel, createSegmenter } from "../src/model/segmenter.ts";
 import { createFrame } from "../src/frame.ts";
 import { scaleCover } from "../src/kernels/scale_cover.ts";
@@ -64,12 +65,7 @@ export async function benchFirstMask(runs = 5): Promise<number> {
       const { code } = await new Deno.Command(Deno.execPath(), {
         args: [
           "run",
-          "--allow-read",
-          "--allow-write",
-          "--allow-run",
-          "--allow-env",
-          "--allow-sys",
-          "--allow-ffi",
+          ...PERMISSIONS,
           new URL("../main.ts", import.meta.url).pathname,
           "mask",
           new URL("../tests/fixtures/astronaut.png", import.meta.url).pathname,

@@ -4,6 +4,8 @@
  * from segcam's own summary line; CPU of the whole process tree (deno and its ffmpeg
  * children) from bash's accumulated child times (cutime + cstime in /proc, 100 Hz).
  */
+import { PERMISSIONS } from "../tests/cli/_run.ts";
+
 export interface LiveRow {
   seconds: number;
   frames: number;
@@ -20,12 +22,7 @@ export async function benchLive(backend: "native" | "wasm", seconds = 20): Promi
     const command = [
       Deno.execPath(),
       "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-run",
-      "--allow-env",
-      "--allow-sys",
-      "--allow-ffi",
+      ...PERMISSIONS,
       new URL("../main.ts", import.meta.url).pathname,
       "--backend",
       backend,

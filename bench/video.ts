@@ -1,5 +1,6 @@
 /** `segcam video` throughput on a generated 1280x720 clip: frames per second, end to end. */
 import { makeClip } from "../tests/_media.ts";
+import { PERMISSIONS } from "../tests/cli/_run.ts";
 
 export async function benchVideo(seconds = 4): Promise<{ frames: number; fps: number }> {
   const dir = await Deno.makeTempDir({ prefix: "segcam-bench-" });
@@ -9,12 +10,7 @@ export async function benchVideo(seconds = 4): Promise<{ frames: number; fps: nu
     const { code, stderr } = await new Deno.Command(Deno.execPath(), {
       args: [
         "run",
-        "--allow-read",
-        "--allow-write",
-        "--allow-run",
-        "--allow-env",
-        "--allow-sys",
-        "--allow-ffi",
+        ...PERMISSIONS,
         new URL("../main.ts", import.meta.url).pathname,
         "video",
         `${dir}/in.mp4`,

@@ -1,6 +1,15 @@
 /** Runs segcam's main.ts as a user would, returning exit code and output. */
 export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 export const PHOTO = new URL("../fixtures/astronaut.png", import.meta.url).pathname;
+/** The permissions `deno task segcam` grants (deno.json), for running main.ts directly. */
+export const PERMISSIONS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-run",
+  "--allow-env",
+  "--allow-sys",
+  "--allow-ffi",
+];
 
 export interface RunResult {
   code: number;
@@ -12,12 +21,7 @@ export async function segcam(args: string[], env: Record<string, string> = {}): 
   const output = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-run",
-      "--allow-env",
-      "--allow-sys",
-      "--allow-ffi",
+      ...PERMISSIONS,
       MAIN,
       ...args,
     ],

@@ -4,16 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { frameAt, makeClip, probe } from "../_media.ts";
-import { isOneLineError, listDir, MAIN, segcam, withTempDir } from "./_run.ts";
-
-const PERMISSIONS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-run",
-  "--allow-env",
-  "--allow-sys",
-  "--allow-ffi",
-];
+import { isOneLineError, listDir, MAIN, PERMISSIONS, segcam, withTempDir } from "./_run.ts";
 
 Deno.test("segcam live --input demo writes exactly --frames frames of --size into a file", async () => {
   await withTempDir(async (dir) => {

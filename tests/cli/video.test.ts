@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { frameAt, makeClip, probe } from "../_media.ts";
-import { isOneLineError, listDir, segcam, withTempDir } from "./_run.ts";
+import { isOneLineError, listDir, PERMISSIONS, segcam, withTempDir } from "./_run.ts";
 
 Deno.test("segcam video keeps frame count, size, frame rate and audio, and leaves the person unchanged", async () => {
   await withTempDir(async (dir) => {
@@ -151,12 +151,7 @@ Deno.test("segcam video: SIGINT mid-video exits 130, leaves no file and no ffmpe
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
-        "--allow-read",
-        "--allow-write",
-        "--allow-run",
-        "--allow-env",
-        "--allow-sys",
-        "--allow-ffi",
+        ...PERMISSIONS,
         new URL("../../main.ts", import.meta.url).pathname,
         "video",
         `${dir}/in.mp4`,
