@@ -118,6 +118,14 @@ Deno.test("segcam live: missing input, no camera, no virtual camera and bad valu
       [["live", "-i", "demo", "--size", "big"], /--size takes WIDTHxHEIGHT/, 2],
       [["live", "-i", "demo", "-o", `${dir}/o.mp4`, "-e", "replace"], /needs a background/, 2],
     ];
+    const noFfmpeg = await segcam(["live", "-i", "demo", "-o", `${dir}/o.mp4`], {
+      SEGCAM_FFMPEG: "/nonexistent/ffmpeg",
+    });
+    assert.equal(noFfmpeg.code, 3, noFfmpeg.stderr);
+    assert.match(
+      noFfmpeg.stderr,
+      /ffmpeg was not found on PATH; install it \(Debian\/Ubuntu: sudo apt install ffmpeg/,
+    );
     if (listDirSafe("/sys/class/video4linux").length === 0) {
       cases.push([["live", "-i", "demo"], /No virtual camera found: load v4l2loopback/, 1]);
       cases.push([["live", "-o", `${dir}/o.mp4`], /No camera found/, 1]);
