@@ -1,5 +1,5 @@
 /** `segcam devices`: the cameras and virtual cameras segcam can use. */
-import { listVideoDevices, LOOPBACK_SETUP } from "../io/devices.ts";
+import { listVideoDevices, LOOPBACK_SETUP, probeCameraFormats } from "../io/devices.ts";
 import { FfmpegProcess } from "../io/ffmpeg_process.ts";
 
 export async function runDevices(): Promise<void> {
@@ -22,23 +22,12 @@ export async function runDevices(): Promise<void> {
   }
   for (const camera of cameras) {
     console.log(`  ${camera.path}  ${camera.name}`);
-    const modes = await listModes(camera.path);
-    for (const mode of modes) console.log(`      ${mode}`);
+    for (const format of await probeCameraFormats(camera.path)) {
+      const sizes = format.sizes.map((s) => `${s.width}x${s.height}`).join(" ");
+      console.log(`      ${format.name.padEnd(8)} ${sizes}`);
+    }
   }
   console.log("Virtual cameras (v4l2loopback):");
   if (outputs.length === 0) console.log(`  none; create one with: ${LOOPBACK_SETUP}`);
   for (const output of outputs) console.log(`  ${output.path}  ${output.name}`);
-}
-
-/** The formats and sizes a camera offers, as ffmpeg lists them. */
-async function listModes(device: string): Promise<string[]> {
-  const process = new FfmpegProcess(
-    "ffmpeg",
-    ["-hide_banner", "-f", "v4l2", "-list_formats", "all", "-i", device],
-    {},
-  );
-  await process.status;
-  return (await process.stderrTail())
-    .filter((line) => /(Raw|Compressed)\s*:/.test(line))
-    .map((line) => line.replace(/^\[[^\]]*\]\s*/, ""));
 }

@@ -9,7 +9,13 @@ import type { EffectName } from "../effects/effect.ts";
 import { InputError, InterruptedError, OutputError, UsageError } from "../errors.ts";
 import { createFrame, type Frame } from "../frame.ts";
 import { writeAtomically } from "../io/atomic_file.ts";
-import { isLoopbackName, listVideoDevices, LOOPBACK_SETUP } from "../io/devices.ts";
+import {
+  chooseCameraMode,
+  isLoopbackName,
+  listVideoDevices,
+  LOOPBACK_SETUP,
+  probeCameraFormats,
+} from "../io/devices.ts";
 import { alphaCapable } from "../io/ffmpeg_args.ts";
 import { explainFfmpegFailure, FfmpegProcess, stopAllChildren } from "../io/ffmpeg_process.ts";
 import { imageFormatOf, readImage } from "../io/image_file.ts";
@@ -58,6 +64,11 @@ const RECONNECT_MS = [1000, 2000, 4000, 8000];
 export async function runLive(options: LiveCommandOptions): Promise<void> {
   const format = parseFormat(options.size, options.fps);
   const input = resolveInput(options);
+  if (input.kind === "camera" && input.platform === "linux") {
+    const mode = chooseCameraMode(await probeCameraFormats(input.device), format);
+    if (mode?.warning) console.error(`segcam: warning: ${mode.warning}`);
+    input.mode = mode;
+  }
   const output = resolveOutput(options);
   const alpha = options.effect === "transparent" && output.kind === "file" &&
     alphaCapable(output.path);

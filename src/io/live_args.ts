@@ -8,7 +8,13 @@ import { encodeArgs } from "./ffmpeg_args.ts";
 export type Platform = "linux" | "darwin" | "windows";
 
 export type LiveInput =
-  | { kind: "camera"; platform: Platform; device: string }
+  | {
+    kind: "camera";
+    platform: Platform;
+    device: string;
+    /** The camera mode to ask for (Linux; see chooseCameraMode): default MJPEG at the output size. */
+    mode?: { inputFormat: string; width: number; height: number };
+  }
   | { kind: "file"; path: string; loop: boolean }
   | { kind: "url"; url: string }
   | { kind: "demo"; photo: string };
@@ -29,16 +35,17 @@ export function liveInputArgs(input: LiveInput, format: LiveFormat): string[] {
   let filter =
     `scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height}`;
   switch (input.kind) {
-    case "camera":
+    case "camera": {
       if (input.platform === "linux") {
         // MJPEG: raw YUYV at 720p and above often exceeds USB 2 bandwidth and drops to 10 fps.
+        const mode = input.mode ?? { inputFormat: "mjpeg", width, height };
         source = [
           "-f",
           "v4l2",
           "-input_format",
-          "mjpeg",
+          mode.inputFormat,
           "-video_size",
-          size,
+          `${mode.width}x${mode.height}`,
           "-framerate",
           String(fps),
           "-i",
@@ -68,6 +75,7 @@ export function liveInputArgs(input: LiveInput, format: LiveFormat): string[] {
         ];
       }
       break;
+    }
     case "file":
       // -re paces a file like a camera; -stream_loop -1 repeats it with --loop.
       source = ["-re", ...(input.loop ? ["-stream_loop", "-1"] : []), "-i", input.path];

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { liveInputArgs, liveOutputArgs, parseLiveOutput } from "../../src/io/live_args.ts";
+import { chooseCameraMode, parseCameraFormats } from "../../src/io/devices.ts";
 
 const format = { width: 1280, height: 720, fps: 30 };
 const tail = [
@@ -107,4 +108,51 @@ Deno.test("liveOutputArgs() writes yuyv422 to a v4l2loopback device, and H.264 t
   const rtmp = liveOutputArgs({ kind: "stream", url: "rtmp://host/live/key" }, format, "rgb24");
   assert.deepEqual(rtmp.slice(-3), ["-f", "flv", "rtmp://host/live/key"]);
   assert.ok(rtmp.includes("zerolatency"));
+});
+
+Deno.test("chooseCameraMode() prefers MJPEG at the asked size, else the nearest size with a warning", () => {
+  // As ffmpeg 5.1 prints `-f v4l2 -list_formats all` for a typical laptop camera.
+  const formats = parseCameraFormats([
+    "[video4linux2,v4l2 @ 0x55d0c1a0] Compressed:       mjpeg :          Motion-JPEG : 640x480 1280x720 1920x1080",
+    "[video4linux2,v4l2 @ 0x55d0c1a0] Raw       :     yuyv422 :           YUYV 4:2:2 : 640x480 1280x720",
+  ]);
+  assert.deepEqual(formats.map((f) => [f.name, f.compressed, f.sizes.length]), [
+    ["mjpeg", true, 3],
+    ["yuyv422", false, 2],
+  ]);
+  assert.deepEqual(chooseCameraMode(formats, { width: 1280, height: 720 }), {
+    inputFormat: "mjpeg",
+    width: 1280,
+    height: 720,
+  });
+  const near = chooseCameraMode(formats, { width: 1600, height: 900 })!;
+  assert.deepEqual([near.inputFormat, near.width, near.height], ["mjpeg", 1920, 1080]);
+  assert.match(near.warning!, /no 1600x900 mode; using 1920x1080 \(mjpeg\)/);
+  const rawOnly = parseCameraFormats([
+    "[video4linux2,v4l2 @ 0x1] Raw       :     yuyv422 :           YUYV 4:2:2 : 640x480 320x240",
+  ]);
+  assert.deepEqual(chooseCameraMode(rawOnly, { width: 640, height: 480 }), {
+    inputFormat: "yuyv422",
+    width: 640,
+    height: 480,
+  });
+  assert.equal(chooseCameraMode([], { width: 640, height: 480 }), undefined);
+  const args = liveInputArgs({
+    kind: "camera",
+    platform: "linux",
+    device: "/dev/video0",
+    mode: { inputFormat: "yuyv422", width: 640, height: 480 },
+  }, format);
+  assert.deepEqual(args.slice(4, 14), [
+    "-f",
+    "v4l2",
+    "-input_format",
+    "yuyv422",
+    "-video_size",
+    "640x480",
+    "-framerate",
+    "30",
+    "-i",
+    "/dev/video0",
+  ]);
 });
