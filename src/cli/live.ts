@@ -223,6 +223,9 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     }
   };
 
+  const processor = new FrameProcessor(segmenter);
+  /** Frames dropped by input processes that have ended (a camera reopened). */
+  let dropBase = 0;
   const run = async (sink: LiveSink) => {
     let attempt = 0;
     while (!controller.signal.aborted) {
@@ -285,21 +288,19 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     }
   };
 
-  const processor = new FrameProcessor(segmenter);
-  let dropBase = 0;
   const timer = setInterval(refresh, 100);
   const started = performance.now();
-  let keysDone: Promise<void> | undefined;
   try {
     if (terminal) {
       terminal.start();
-      keysDone = (async () => {
+      // Keys are read for as long as the process runs; a pending read ends with it.
+      (async () => {
         while (!controller.signal.aborted) {
           const bytes = await terminal.readKeys();
           if (bytes === null) return;
           for (const action of parseKeys(bytes)) onKey(action);
         }
-      })();
+      })().catch(() => {}); // stdin closed under us: the run goes on without keys
     }
     await withSink(output, format, alpha, options.force, run);
   } finally {
@@ -309,7 +310,6 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     interrupt.dispose();
     await stopAllChildren();
     await segmenter.dispose();
-    void keysDone;
   }
   const seconds = (performance.now() - started) / 1000;
   console.error(

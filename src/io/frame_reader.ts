@@ -1,7 +1,9 @@
 /**
  * Reads fixed-size raw frames from a byte stream (ffmpeg's stdout) into a buffer the
- * caller owns. With a BYOB reader the bytes land directly in that buffer; either way a
- * frame split across chunks is reassembled without allocating per frame.
+ * caller owns. With a BYOB reader (Deno's child stdout is a byte stream) the bytes land
+ * in one reused scratch buffer and are copied once into the caller's frame; a frame
+ * split across reads is reassembled there. Per frame only small views are created,
+ * never a frame-sized buffer.
  */
 export class FrameReader {
   readonly #stream: ReadableStream<Uint8Array>;
