@@ -178,6 +178,10 @@ if (import.meta.main) {
     await program.parseAsync(Deno.args, { from: "user" });
   } catch (error) {
     code = reportError(error, program.opts().debug || Deno.args.includes("--debug"));
+  } finally {
+    // Whatever went wrong, no ffmpeg child outlives segcam.
+    const { stopAllChildren } = await import("./src/io/ffmpeg_process.ts");
+    await stopAllChildren();
   }
   Deno.exit(code);
 }
