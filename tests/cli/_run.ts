@@ -51,3 +51,21 @@ export function isOneLineError(stderr: string): boolean {
   const lines = stderr.trim().split("\n").filter((l) => !l.startsWith("segcam: inference on"));
   return lines.length === 1 && lines[0].startsWith("segcam: ") && !/\bat .*:\d+:\d+/.test(stderr);
 }
+
+/** Starts segcam in the background (stdout as asked, stderr piped) for signal and pipe tests. */
+export function spawnSegcam(args: string[], stdout: "null" | "piped" = "null"): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMISSIONS, MAIN, ...args],
+    stdout,
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+}
+
+/** Waits (up to 30 s) until segcam's temporary output appears in `dir`: its encoder runs. */
+export async function waitForTemporaryOutput(dir: string): Promise<boolean> {
+  const deadline = Date.now() + 30_000;
+  const started = () => listDir(dir).some((n) => n.includes("segcam-tmp"));
+  while (!started() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return started();
+}

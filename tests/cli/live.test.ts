@@ -4,7 +4,16 @@
  */
 import assert from "node:assert/strict";
 import { frameAt, makeClip, probe } from "../_media.ts";
-import { isOneLineError, listDir, MAIN, PERMISSIONS, segcam, withTempDir } from "./_run.ts";
+import {
+  isOneLineError,
+  listDir,
+  MAIN,
+  PERMISSIONS,
+  segcam,
+  spawnSegcam,
+  waitForTemporaryOutput,
+  withTempDir,
+} from "./_run.ts";
 
 Deno.test("segcam live --input demo writes exactly --frames frames of --size into a file", async () => {
   await withTempDir(async (dir) => {
@@ -61,26 +70,18 @@ Deno.test("segcam live on a file input ends cleanly when the file ends", async (
 });
 
 Deno.test("segcam live -o - writes raw frames, and a reader that goes away ends it with one line", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...PERMISSIONS,
-      MAIN,
-      "live",
-      "-i",
-      "demo",
-      "--size",
-      "64x48",
-      "--fps",
-      "30",
-      "-o",
-      "-",
-      "--no-tui",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
+  const child = spawnSegcam([
+    "live",
+    "-i",
+    "demo",
+    "--size",
+    "64x48",
+    "--fps",
+    "30",
+    "-o",
+    "-",
+    "--no-tui",
+  ], "piped");
   const reader = child.stdout.getReader();
   let received = 0;
   while (received < 64 * 48 * 3 * 3) {
@@ -150,27 +151,17 @@ function listDirSafe(path: string): string[] {
 
 Deno.test("segcam live: SIGTERM ends it cleanly, keeps the finished file and leaves no ffmpeg", async () => {
   await withTempDir(async (dir) => {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        ...PERMISSIONS,
-        MAIN,
-        "live",
-        "-i",
-        "demo",
-        "--size",
-        "160x120",
-        "-o",
-        `${dir}/o.mkv`,
-        "--no-tui",
-      ],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const deadline = Date.now() + 30_000;
-    while (!listDir(dir).some((n) => n.includes("segcam-tmp")) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const child = spawnSegcam([
+      "live",
+      "-i",
+      "demo",
+      "--size",
+      "160x120",
+      "-o",
+      `${dir}/o.mkv`,
+      "--no-tui",
+    ]);
+    assert.ok(await waitForTemporaryOutput(dir), "the encoder started");
     await new Promise((r) => setTimeout(r, 1500));
     child.kill("SIGTERM");
     const status = await child.status;

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { frameAt, makeClip, probe } from "../_media.ts";
-import { isOneLineError, listDir, PERMISSIONS, segcam, withTempDir } from "./_run.ts";
+import {
+  isOneLineError,
+  listDir,
+  segcam,
+  spawnSegcam,
+  waitForTemporaryOutput,
+  withTempDir,
+} from "./_run.ts";
 
 Deno.test("segcam video keeps frame count, size, frame rate and audio, and leaves the person unchanged", async () => {
   await withTempDir(async (dir) => {
@@ -148,25 +155,13 @@ Deno.test("segcam video: bad inputs give one line, a non-zero exit, and no outpu
 Deno.test("segcam video: SIGINT mid-video exits 130, leaves no file and no ffmpeg behind", async () => {
   await withTempDir(async (dir) => {
     await makeClip(`${dir}/in.mp4`, { width: 640, height: 480, seconds: 8, audio: false });
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        ...PERMISSIONS,
-        new URL("../../main.ts", import.meta.url).pathname,
-        "video",
-        `${dir}/in.mp4`,
-        "-o",
-        `${dir}/out.webm`,
-      ],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    // Wait until the temporary output exists: the encoder is running.
-    const deadline = Date.now() + 30_000;
-    while (!listDir(dir).some((n) => n.includes("segcam-tmp")) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(listDir(dir).some((n) => n.includes("segcam-tmp")), "the encoder started");
+    const child = spawnSegcam([
+      "video",
+      `${dir}/in.mp4`,
+      "-o",
+      `${dir}/out.webm`,
+    ]);
+    assert.ok(await waitForTemporaryOutput(dir), "the encoder started");
     child.kill("SIGINT");
     const status = await child.status;
     const stderr = new TextDecoder().decode(await new Response(child.stderr).arrayBuffer());
