@@ -17,7 +17,12 @@ import {
   probeCameraFormats,
 } from "../io/devices.ts";
 import { alphaCapable } from "../io/ffmpeg_args.ts";
-import { explainFfmpegFailure, FfmpegProcess, stopAllChildren } from "../io/ffmpeg_process.ts";
+import {
+  childPids,
+  explainFfmpegFailure,
+  FfmpegProcess,
+  stopAllChildren,
+} from "../io/ffmpeg_process.ts";
 import { imageFormatOf, readImage } from "../io/image_file.ts";
 import { LatestFrameReader } from "../io/latest_frame_reader.ts";
 import {
@@ -38,7 +43,7 @@ import { LatencyHistogram, StageTimings } from "../pipeline/timings.ts";
 import { CpuMeter } from "../tui/cpu_meter.ts";
 import { parseKeys } from "../tui/keys.ts";
 import { formatStatusLine, type PanelState, renderPanel, renderThumbnail } from "../tui/panel.ts";
-import { processTerminalIo, Terminal } from "../tui/terminal.ts";
+import { processTerminalIo, restoreOnCrash, Terminal } from "../tui/terminal.ts";
 import { type EffectCliOptions, processSettingsFrom } from "./_effect_options.ts";
 import { interruptSignal } from "./_signals.ts";
 
@@ -87,8 +92,6 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const useTui = options.tui && Deno.stdout.isTerminal() && Deno.stdin.isTerminal() &&
     output.kind !== "stdout";
   const terminal = useTui ? new Terminal(processTerminalIo()) : undefined;
-  const restore = () => terminal?.restore();
-  globalThis.addEventListener("unload", restore);
   const timings = new StageTimings();
   const latency = new LatencyHistogram();
   const controller = new AbortController();
@@ -180,6 +183,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   let lastCount = { in: 0, out: 0, at: performance.now() };
   let written = 0;
   let ticks = 0;
+  let sampling = false;
   const refresh = () => {
     const now = performance.now();
     const seconds = (now - lastCount.at) / 1000;
@@ -188,9 +192,13 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
       state.fpsIn = (received - lastCount.in) / seconds;
       state.fpsOut = (written - lastCount.out) / seconds;
       lastCount = { in: received, out: written, at: now };
-      const pids: (number | "self")[] = ["self"];
-      if (source && !source.process.exited) pids.push(source.process.child.pid);
-      state.cpuPercent = cpu.sample(pids);
+    }
+    // Once a second: reading /proc costs a `cat` process (see cpu_meter.ts).
+    if (ticks % 10 === 0 && !sampling) {
+      sampling = true;
+      cpu.sample([Deno.pid, ...childPids()])
+        .then((percent) => state.cpuPercent = percent)
+        .finally(() => sampling = false);
     }
     state.stages = {
       wait: timings.median("wait"),
@@ -218,9 +226,10 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
         );
       }
       terminal.draw(renderPanel(state, size, !Deno.noColor));
-    } else if (++ticks % 10 === 0) {
+    } else if (ticks % 10 === 0) {
       console.error(formatStatusLine(state));
     }
+    ticks++;
   };
 
   const processor = new FrameProcessor(segmenter);
@@ -288,11 +297,13 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     }
   };
 
+  let removeRestoreHandlers = () => {};
   const timer = setInterval(refresh, 100);
   const started = performance.now();
   try {
     if (terminal) {
       terminal.start();
+      removeRestoreHandlers = restoreOnCrash(terminal, () => controller.abort());
       // Keys are read for as long as the process runs; a pending read ends with it.
       (async () => {
         while (!controller.signal.aborted) {
@@ -305,8 +316,8 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     await withSink(output, format, alpha, options.force, run);
   } finally {
     clearInterval(timer);
-    restore();
-    globalThis.removeEventListener("unload", restore);
+    terminal?.restore();
+    removeRestoreHandlers();
     interrupt.dispose();
     await stopAllChildren();
     await segmenter.dispose();

@@ -14,6 +14,11 @@ export function ffmpegPath(tool: "ffmpeg" | "ffprobe" = "ffmpeg"): string {
 
 const live = new Set<FfmpegProcess>();
 
+/** Process ids of the ffmpeg children still running (for the CPU meter). */
+export function childPids(): number[] {
+  return [...live].map((p) => p.child.pid);
+}
+
 /** Ends every ffmpeg child still running (called on exit, errors and signals). */
 export async function stopAllChildren(): Promise<void> {
   await Promise.all([...live].map((p) => p.stop()));

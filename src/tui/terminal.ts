@@ -75,3 +75,29 @@ export function processTerminalIo(): TerminalIo {
     },
   };
 }
+
+/**
+ * Restores the terminal on the ways out the live loop's `finally` never sees: an
+ * uncaught exception or unhandled rejection (restored before Deno prints it, so the
+ * message lands on the normal screen) and a closed window (SIGHUP, which also stops
+ * the run through `onHangup`). Returns the function that removes the handlers.
+ */
+export function restoreOnCrash(
+  terminal: Pick<Terminal, "restore">,
+  onHangup: () => void,
+  events: EventTarget = globalThis,
+): () => void {
+  const restore = () => terminal.restore();
+  const hangup = () => {
+    terminal.restore();
+    onHangup();
+  };
+  const names = ["error", "unhandledrejection", "unload"] as const;
+  for (const name of names) events.addEventListener(name, restore);
+  const sighup = Deno.build.os !== "windows";
+  if (sighup) Deno.addSignalListener("SIGHUP", hangup);
+  return () => {
+    for (const name of names) events.removeEventListener(name, restore);
+    if (sighup) Deno.removeSignalListener("SIGHUP", hangup);
+  };
+}

@@ -222,6 +222,7 @@ Deno.test("segcam live panel in a real terminal: shows FPS, switches effects on 
     );
     try {
       await waitFor(/fps\s+\d+\.\d out/, "the panel");
+      await waitFor(/cpu\s+\d+%/, "the CPU of segcam and its ffmpeg children");
       await waitFor(/segcam live\s+blur/, "blur at start");
       for (
         const [key, shown] of [

@@ -7,7 +7,7 @@ import {
   renderPanel,
   renderThumbnail,
 } from "../../src/tui/panel.ts";
-import { Terminal } from "../../src/tui/terminal.ts";
+import { restoreOnCrash, Terminal } from "../../src/tui/terminal.ts";
 import { CpuMeter } from "../../src/tui/cpu_meter.ts";
 
 const state: PanelState = {
@@ -108,19 +108,40 @@ Deno.test("Terminal enters raw mode and the alternate screen, and restores once"
   ]);
 });
 
-Deno.test("CpuMeter turns /proc ticks into percent of one core", () => {
+Deno.test("CpuMeter turns /proc ticks into percent of one core", async () => {
   let ticks = 100;
   let now = 1000;
-  const stat = () => `123 (deno main) S 1 2 3 4 5 6 7 8 9 10 ${ticks} ${ticks / 2} 0 0`;
-  const meter = new CpuMeter(() => now, stat);
-  assert.equal(meter.sample(["self"]), undefined); // the first sample has no interval
+  const stats = (pids: number[]) =>
+    Promise.resolve(
+      pids.map((pid) => `${pid} (deno main) S 1 2 3 4 5 6 7 8 9 10 ${ticks} ${ticks / 2} 0 0`),
+    );
+  const meter = new CpuMeter(() => now, stats);
+  assert.equal(await meter.sample([1]), undefined); // the first sample has no interval
   ticks = 150; // +50 utime, +25 stime = 75 ticks = 0.75 s of CPU
   now = 2000; // in 1 s
-  assert.equal(meter.sample(["self"]), 75);
-  assert.equal(
-    new CpuMeter(() => 0, () => {
-      throw new Error("no /proc");
-    }).sample(["self"]),
-    undefined,
-  );
+  assert.equal(await meter.sample([1]), 75);
+  const failing = new CpuMeter(() => 0, () => Promise.reject(new Error("no /proc")));
+  assert.equal(await failing.sample([1]), undefined);
+});
+
+Deno.test("CpuMeter reads this process's real /proc entry under the live command's permissions", async () => {
+  const meter = new CpuMeter();
+  await meter.sample([Deno.pid]);
+  let x = 0;
+  const until = performance.now() + 300;
+  while (performance.now() < until) x += Math.sqrt(x + 1); // burn some CPU
+  const percent = await meter.sample([Deno.pid]);
+  assert.ok(percent !== undefined && percent > 10, `busy loop measured at ${percent}% (${x > 0})`);
+});
+
+Deno.test("restoreOnCrash() restores the terminal on an uncaught error and removes its listeners", () => {
+  const events = new EventTarget();
+  let restored = 0;
+  const remove = restoreOnCrash({ restore: () => restored++ }, () => {}, events);
+  events.dispatchEvent(new Event("error"));
+  events.dispatchEvent(new Event("unhandledrejection"));
+  assert.equal(restored, 2);
+  remove();
+  events.dispatchEvent(new Event("error"));
+  assert.equal(restored, 2);
 });
