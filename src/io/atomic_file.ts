@@ -1,14 +1,21 @@
 /**
  * Outputs are never half-written and never silently replaced: every file segcam
- * writes goes to a temporary file beside the target (same folder, so the final
- * rename is atomic on the same file system) and is renamed over the target only
- * once it is complete.
+ * writes goes to a temporary file beside the target (same folder, so the final step
+ * is atomic on the same file system) and is moved onto the target only once it is
+ * complete. Without `force` that last step is link(2), which fails when the target
+ * exists, so a file another run wrote meanwhile is never replaced (rename(2) would
+ * replace it silently); with `force` it is rename(2).
  */
-import { describeFsError, OutputError } from "../errors.ts";
+import { describeFsError, InterruptedError, OutputError } from "../errors.ts";
 
 export interface OutputPolicy {
   /** Replace an existing file at the target path. Default: refuse. */
   force?: boolean;
+  /**
+   * Stops the write: the temporary file is removed, the target left as it was, and
+   * InterruptedError thrown (Ctrl-C, SIGTERM).
+   */
+  signal?: AbortSignal;
 }
 
 /** Splits a path into its folder (or ".") and its base name. */
@@ -64,11 +71,43 @@ export async function checkOutputPath(target: string, policy: OutputPolicy = {})
   if (info?.isDirectory) {
     throw new OutputError(`Cannot write ${target}: it is a folder; give a file name`);
   }
-  if (info && !policy.force) {
-    throw new OutputError(
-      `Not overwriting ${target}: the file exists; pass --force to replace it or choose another name`,
-    );
+  if (info && !policy.force) throw existsError(target);
+}
+
+function existsError(target: string, meanwhile = false): OutputError {
+  const when = meanwhile
+    ? "the file appeared while segcam was writing it (another run?)"
+    : "the file exists";
+  return new OutputError(
+    `Not overwriting ${target}: ${when}; pass --force to replace it or choose another name`,
+  );
+}
+
+/**
+ * Moves the complete `temporary` onto `target`. Without `force`, link + unlink: the
+ * link fails with AlreadyExists when the target appeared after checkOutputPath.
+ * File systems without hard links (FAT, some network mounts) fall back to a check
+ * and a rename, which leaves a window of microseconds instead of the whole run.
+ */
+async function commit(temporary: string, target: string, force: boolean): Promise<void> {
+  if (force) return await Deno.rename(temporary, target);
+  try {
+    await Deno.link(temporary, target);
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) throw existsError(target, true);
+    if (!linkUnsupported(error)) throw error;
+    if (await Deno.lstat(target).then(() => true, () => false)) {
+      throw existsError(target, true);
+    }
+    return await Deno.rename(temporary, target);
   }
+  await Deno.remove(temporary);
+}
+
+function linkUnsupported(error: unknown): boolean {
+  return error instanceof Deno.errors.NotSupported ||
+    (error instanceof Error &&
+      /operation not (supported|permitted)|os error (1|95)\)/i.test(error.message));
 }
 
 /**
@@ -81,14 +120,20 @@ export async function writeAtomically<T>(
   produce: (temporaryPath: string) => Promise<T>,
   policy: OutputPolicy = {},
 ): Promise<T> {
+  if (policy.signal?.aborted) throw new InterruptedError();
   await checkOutputPath(target, policy);
   const temporary = temporaryPathFor(target);
   let result: T;
   try {
     result = await produce(temporary);
-    await Deno.rename(temporary, target);
+    // The last chance to stop: after the commit the result is complete and stays.
+    if (policy.signal?.aborted) throw new InterruptedError();
+    await commit(temporary, target, policy.force ?? false);
   } catch (error) {
     await Deno.remove(temporary, { recursive: true }).catch(() => {});
+    if (policy.signal?.aborted && !(error instanceof InterruptedError)) {
+      throw new InterruptedError();
+    }
     if (error instanceof Error && !(error instanceof OutputError) && isFsError(error)) {
       throw new OutputError(describeFsError(error, target, "write"), { cause: error });
     }
@@ -103,7 +148,11 @@ export function writeFileAtomically(
   data: Uint8Array,
   policy: OutputPolicy = {},
 ): Promise<void> {
-  return writeAtomically(target, (temporary) => Deno.writeFile(temporary, data), policy);
+  return writeAtomically(
+    target,
+    (temporary) => Deno.writeFile(temporary, data, { signal: policy.signal }),
+    policy,
+  );
 }
 
 function isFsError(error: Error): boolean {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { OutputError } from "../../src/errors.ts";
+import { InterruptedError, OutputError } from "../../src/errors.ts";
 import {
   checkOutputPath,
   temporaryPathFor,
@@ -77,5 +77,59 @@ Deno.test("checkOutputPath() names a missing folder, a file used as folder, and 
       checkOutputPath(dir, { force: true }),
       (e: Error) => e instanceof OutputError && e.message.includes("it is a folder"),
     );
+  });
+});
+
+Deno.test("writeAtomically() never replaces a file another writer created meanwhile", async () => {
+  await withTempDir(async (dir) => {
+    const target = `${dir}/result.png`;
+    await assert.rejects(
+      writeAtomically(target, async (temporary) => {
+        await Deno.writeTextFile(temporary, "second run");
+        // The first run finishes while the second is still writing.
+        await Deno.writeTextFile(target, "first run");
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof OutputError);
+        assert.equal(
+          error.message,
+          `Not overwriting ${target}: the file appeared while segcam was writing it (another run?); pass --force to replace it or choose another name`,
+        );
+        return true;
+      },
+    );
+    assert.equal(await Deno.readTextFile(target), "first run");
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["result.png"]);
+  });
+});
+
+Deno.test("writeAtomically() with force replaces a file that appeared meanwhile", async () => {
+  await withTempDir(async (dir) => {
+    const target = `${dir}/result.png`;
+    await writeAtomically(target, async (temporary) => {
+      await Deno.writeTextFile(temporary, "second run");
+      await Deno.writeTextFile(target, "first run");
+    }, { force: true });
+    assert.equal(await Deno.readTextFile(target), "second run");
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["result.png"]);
+  });
+});
+
+Deno.test("writeAtomically() interrupted during the write removes its temporary file", async () => {
+  await withTempDir(async (dir) => {
+    const controller = new AbortController();
+    await assert.rejects(
+      writeAtomically(`${dir}/big.png`, async (temporary) => {
+        await Deno.writeFile(temporary, new Uint8Array(1 << 20));
+        controller.abort(); // Ctrl-C arrives while the bytes are going out
+      }, { signal: controller.signal }),
+      InterruptedError,
+    );
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+    await assert.rejects(
+      writeFileAtomically(`${dir}/late.png`, new Uint8Array(3), { signal: controller.signal }),
+      InterruptedError,
+    );
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
   });
 });
