@@ -2,15 +2,29 @@
  * Still images in and out: PNG and JPEG files to RGBA frames (with the JPEG's EXIF
  * orientation applied, as every photo viewer does), and frames back to PNG or JPEG
  * bytes. Decoding and JPEG encoding go through imagescript (WebAssembly, no native
- * dependency); PNG is written here with node:zlib because imagescript only writes RGBA,
- * and masks are best stored as true 8-bit grayscale (a quarter of the size, and every
- * tool reads them as one channel).
+ * dependency); PNG is written by png.ts, JPEG markers read by jpeg.ts, orientation
+ * applied by orientation.ts.
  */
-import { deflateSync } from "node:zlib";
 import { Image } from "imagescript";
 import { describeFsError, InputError, UsageError } from "../errors.ts";
 import { assertFrame, type Frame } from "../frame.ts";
 import { writeFileAtomically } from "./atomic_file.ts";
+import { jpegEndsEarly, jpegOrientation, jpegSize } from "./jpeg.ts";
+import { orientFrame } from "./orientation.ts";
+import { encodePng, pngDamage, pngSize, truncatedDetail } from "./png.ts";
+
+export { jpegOrientation };
+
+/**
+ * The largest image segcam decodes: 120 megapixels. Decoding takes about 15 bytes a
+ * pixel at its peak (imagescript's compressed and unfiltered copies plus the RGBA
+ * bitmap: 2.2 GB for a 12000x12000 PNG, measured) and the effect adds about 10 more
+ * (the output, the mask, the blur's scratch), so 120 MP is about 3 GB per image at
+ * once. It holds every camera sensor in common use (a 102 MP medium-format still,
+ * 8K video frames are 33 MP) and refuses what would run a typical 8-16 GB machine out
+ * of memory, or overflow imagescript's 4 GB of WebAssembly memory, after minutes.
+ */
+export const MAX_IMAGE_PIXELS = 120_000_000;
 
 /** The formats segcam reads and writes. */
 export type ImageFormat = "png" | "jpeg";
@@ -51,6 +65,15 @@ export async function readImage(path: string): Promise<Frame> {
   const format = sniffFormat(bytes);
   if (format !== "png" && format !== "jpeg") {
     throw new InputError(unsupportedMessage(path, bytes, format));
+  }
+  const size = format === "png" ? pngSize(bytes) : jpegSize(bytes);
+  if (size !== undefined && size.width * size.height > MAX_IMAGE_PIXELS) {
+    const mp = (n: number) => `${Math.round(n / 1e6)} megapixels`;
+    throw new InputError(
+      `The image ${path} is ${size.width}x${size.height} (${mp(size.width * size.height)}), ` +
+        `more than segcam's limit of ${mp(MAX_IMAGE_PIXELS)}; scale it down first ` +
+        `(e.g. ffmpeg -i ${path} -vf scale=iw/2:-1 smaller.${format === "png" ? "png" : "jpg"})`,
+    );
   }
   // imagescript's PNG decoder ignores checksums, so a garbled file would come out as
   // garbled pixels; check the chunk structure and CRCs first (about 3 ms per MB).
@@ -176,252 +199,4 @@ function unsupportedMessage(path: string, bytes: Uint8Array, format: SniffedForm
       `PNG and JPEG; convert it to PNG or JPEG first`;
   }
   return `Cannot read ${path}: it is not a PNG or JPEG image (the formats segcam reads)`;
-}
-
-function truncatedDetail(bytes: Uint8Array): string {
-  return `it ends before the image data does, after ${bytes.length} bytes`;
-}
-
-/**
- * Why a PNG's chunk structure is broken: it stops before its IEND chunk (a truncated
- * download or copy), or a chunk fails its CRC. Undefined when the structure is sound.
- */
-function pngDamage(bytes: Uint8Array): string | undefined {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let at = 8; at + 12 <= bytes.length;) {
-    const length = view.getUint32(at);
-    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
-    const end = at + 12 + length;
-    if (end > bytes.length) break;
-    if (crc32(bytes.subarray(at + 4, end - 4)) !== view.getUint32(end - 4)) {
-      return `its ${type} chunk fails its checksum`;
-    }
-    if (type === "IEND") return undefined;
-    at = end;
-  }
-  return truncatedDetail(bytes);
-}
-
-/**
- * True when a JPEG stops before its end-of-image marker. Entropy-coded data escapes
- * 0xFF as 0xFF00, so the first 0xFFD9 after the first scan header is that marker.
- */
-function jpegEndsEarly(bytes: Uint8Array): boolean {
-  const scan = findJpegScan(bytes);
-  if (scan < 0) return scan === -1;
-  for (let i = scan; i + 1 < bytes.length; i++) {
-    if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) return false;
-  }
-  return true;
-}
-
-// ---------------------------------------------------------------------------------------
-// JPEG markers and EXIF orientation
-
-/**
- * Calls `visit(marker, start, length)` for each marker segment before the first scan
- * (start is the offset of the segment's payload after its 2-byte length) until `visit`
- * returns true. Returns the offset just after the start-of-scan header, -1 when the data
- * ends first, -2 when the markers make no sense.
- */
-function findJpegScan(
-  bytes: Uint8Array,
-  visit?: (marker: number, start: number, length: number) => boolean,
-): number {
-  let at = 2;
-  while (at + 4 <= bytes.length) {
-    if (bytes[at] !== 0xff) return -2;
-    const marker = bytes[at + 1];
-    if (marker === 0xff) { // fill byte before a marker
-      at++;
-      continue;
-    }
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) { // markers without a length
-      at += 2;
-      continue;
-    }
-    const length = (bytes[at + 2] << 8) | bytes[at + 3];
-    const end = at + 2 + length;
-    if (length < 2) return -2;
-    if (end > bytes.length) return -1;
-    if (marker === 0xda) return end;
-    if (marker === 0xd9) return -2;
-    if (visit?.(marker, at + 4, length - 2)) visit = undefined;
-    at = end;
-  }
-  return -1;
-}
-
-/**
- * The EXIF orientation (1-8) of a JPEG, from the Orientation tag (0x0112) of IFD0 in
- * the first APP1 "Exif" segment; 1 (upright) when absent or malformed, since a broken
- * EXIF block should not stop us from reading otherwise good pixels.
- */
-export function jpegOrientation(bytes: Uint8Array): number {
-  let orientation = 1;
-  findJpegScan(bytes, (marker, start, length) => {
-    if (marker !== 0xe1 || length < 14) return false;
-    const id = String.fromCharCode(...bytes.subarray(start, start + 6));
-    if (id !== "Exif\0\0") return false; // e.g. an XMP APP1; keep looking
-    orientation = tiffOrientation(bytes.subarray(start + 6, start + length));
-    return true;
-  });
-  return orientation;
-}
-
-function tiffOrientation(tiff: Uint8Array): number {
-  const view = new DataView(tiff.buffer, tiff.byteOffset, tiff.byteLength);
-  const order = String.fromCharCode(tiff[0], tiff[1]);
-  if (order !== "II" && order !== "MM") return 1;
-  const little = order === "II";
-  if (view.getUint16(2, little) !== 42) return 1;
-  const ifd = view.getUint32(4, little);
-  if (ifd + 2 > tiff.length) return 1;
-  const count = view.getUint16(ifd, little);
-  for (let i = 0; i < count; i++) {
-    const entry = ifd + 2 + i * 12;
-    if (entry + 12 > tiff.length) return 1;
-    if (view.getUint16(entry, little) !== 0x0112) continue;
-    const type = view.getUint16(entry + 2, little);
-    if (type !== 3) return 1; // SHORT, per the EXIF 2.3 spec
-    const value = view.getUint16(entry + 8, little);
-    return value >= 1 && value <= 8 ? value : 1;
-  }
-  return 1;
-}
-
-/**
- * Applies an EXIF orientation to an RGBA frame. For each displayed pixel (x, y) of a
- * stored W×H image, the source pixel is (EXIF 2.3, tag 0x0112, "0th row / 0th column"):
- *   2 mirror:      (W-1-x, y)        5 transpose:   (y, x)
- *   3 rotate 180:  (W-1-x, H-1-y)    6 rotate 90cw: (y, H-1-x)
- *   4 flip:        (x, H-1-y)        7 transverse:  (W-1-y, H-1-x)
- *                                    8 rotate 90ccw:(W-1-y, x)
- * and orientations 5-8 swap width and height.
- */
-function orientFrame(frame: Frame, orientation: number): Frame {
-  if (orientation === 1) return frame;
-  const { width: w, height: h } = frame;
-  const swap = orientation >= 5;
-  const outWidth = swap ? h : w;
-  const outHeight = swap ? w : h;
-  const src = new Uint32Array(frame.data.buffer, frame.data.byteOffset, w * h);
-  const data = new Uint8Array(w * h * 4);
-  const dst = new Uint32Array(data.buffer);
-  // Source index = base + x*dx + y*dy for displayed (x, y).
-  let base: number, dx: number, dy: number;
-  switch (orientation) {
-    case 2:
-      [base, dx, dy] = [w - 1, -1, w];
-      break;
-    case 3:
-      [base, dx, dy] = [w * h - 1, -1, -w];
-      break;
-    case 4:
-      [base, dx, dy] = [(h - 1) * w, 1, -w];
-      break;
-    case 5:
-      [base, dx, dy] = [0, w, 1];
-      break;
-    case 6:
-      [base, dx, dy] = [(h - 1) * w, -w, 1];
-      break;
-    case 7:
-      [base, dx, dy] = [w * h - 1, -w, -1];
-      break;
-    default: // 8
-      [base, dx, dy] = [w - 1, w, -1];
-  }
-  let o = 0;
-  for (let y = 0; y < outHeight; y++) {
-    let s = base + y * dy;
-    for (let x = 0; x < outWidth; x++, s += dx) dst[o++] = src[s];
-  }
-  return { data, width: outWidth, height: outHeight, channels: 4 };
-}
-
-// ---------------------------------------------------------------------------------------
-// PNG writer
-
-/** PNG colour types: 0 grayscale, 2 RGB, 6 RGBA (all 8 bits per sample). */
-type PngColorType = 0 | 2 | 6;
-
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-/**
- * Every row after the first uses the "Up" filter (each byte minus the one above): it is
- * branch-free, and on 500x400 portraits it made the PNG 35-45% smaller than no filter,
- * as small as Paeth and faster. Masks come out about 6% larger than unfiltered, a
- * price of ~100 bytes. zlib level 6 is zlib's own default balance of size and speed.
- */
-function encodePng(
-  pixels: Uint8Array,
-  width: number,
-  height: number,
-  colorType: PngColorType,
-): Uint8Array {
-  const channels = colorType === 0 ? 1 : colorType === 2 ? 3 : 4;
-  const stride = width * channels;
-  const filtered = new Uint8Array((stride + 1) * height);
-  for (let y = 0; y < height; y++) {
-    const row = y * stride;
-    const out = y * (stride + 1);
-    if (y === 0) {
-      filtered[out] = 0; // None: there is no row above
-      filtered.set(pixels.subarray(0, stride), out + 1);
-      continue;
-    }
-    filtered[out] = 2; // Up
-    for (let i = 0; i < stride; i++) {
-      filtered[out + 1 + i] = pixels[row + i] - pixels[row - stride + i];
-    }
-  }
-  const idat = deflateSync(filtered, { level: 6 });
-  const header = new Uint8Array(13);
-  const hv = new DataView(header.buffer);
-  hv.setUint32(0, width);
-  hv.setUint32(4, height);
-  header[8] = 8; // bits per sample
-  header[9] = colorType;
-  // header[10..12]: deflate compression, adaptive filtering, no interlace (all 0)
-  const chunks = [
-    pngChunk("IHDR", header),
-    pngChunk("IDAT", new Uint8Array(idat.buffer, idat.byteOffset, idat.byteLength)),
-    pngChunk("IEND", new Uint8Array(0)),
-  ];
-  const png = new Uint8Array(8 + chunks.reduce((n, c) => n + c.length, 0));
-  png.set(PNG_SIGNATURE, 0);
-  let at = 8;
-  for (const chunk of chunks) {
-    png.set(chunk, at);
-    at += chunk.length;
-  }
-  return png;
-}
-
-function pngChunk(type: string, payload: Uint8Array): Uint8Array {
-  const chunk = new Uint8Array(12 + payload.length);
-  const view = new DataView(chunk.buffer);
-  view.setUint32(0, payload.length);
-  for (let i = 0; i < 4; i++) chunk[4 + i] = type.charCodeAt(i);
-  chunk.set(payload, 8);
-  view.setUint32(8 + payload.length, crc32(chunk.subarray(4, 8 + payload.length)));
-  return chunk;
-}
-
-/** CRC-32 (ISO 3309, polynomial 0xEDB88320) as PNG requires over each chunk's type + data. */
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }

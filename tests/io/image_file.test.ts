@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { crc32, deflateSync } from "node:zlib";
 import { Image } from "imagescript";
 import { InputError, OutputError, UsageError } from "../../src/errors.ts";
 import type { Frame } from "../../src/frame.ts";
@@ -7,6 +8,7 @@ import {
   encodeImage,
   imageFormatOf,
   jpegOrientation,
+  MAX_IMAGE_PIXELS,
   readImage,
   writeImage,
 } from "../../src/io/image_file.ts";
@@ -482,4 +484,78 @@ try {
     assert.match(message, /^OutputError: Cannot write .*big\.png: /);
     assert.deepEqual([...Deno.readDirSync(`${dir}/out`)], []);
   });
+});
+
+/** A valid black 1-bit grayscale PNG: tiny on disk (zeros deflate well) however large. */
+function blackBitmapPng(width: number, height: number): Uint8Array {
+  const chunk = (type: string, data: Uint8Array) => {
+    const out = new Uint8Array(12 + data.length);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, data.length);
+    out.set(new TextEncoder().encode(type), 4);
+    out.set(data, 8);
+    view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+    return out;
+  };
+  const ihdr = new Uint8Array(13);
+  new DataView(ihdr.buffer).setUint32(0, width);
+  new DataView(ihdr.buffer).setUint32(4, height);
+  ihdr[8] = 1; // bit depth 1, colour type 0 (gray)
+  const rows = new Uint8Array((1 + Math.ceil(width / 8)) * height);
+  const parts = [
+    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", new Uint8Array(deflateSync(rows))),
+    chunk("IEND", new Uint8Array(0)),
+  ];
+  const png = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (png.set(p, at), at + p.length), 0);
+  return png;
+}
+
+Deno.test("readImage() refuses a valid 20000x20000 PNG up front, naming its size and the limit", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/huge.png`, blackBitmapPng(20000, 20000));
+    await assert.rejects(readImage(`${dir}/huge.png`), (error: unknown) => {
+      assert.ok(error instanceof InputError);
+      assert.equal(
+        error.message,
+        `The image ${dir}/huge.png is 20000x20000 (400 megapixels), more than segcam's limit of 120 megapixels; scale it down first (e.g. ffmpeg -i ${dir}/huge.png -vf scale=iw/2:-1 smaller.png)`,
+      );
+      return true;
+    });
+    assert.ok(MAX_IMAGE_PIXELS === 120_000_000);
+    // Just under the limit in one dimension is still read (a 1-pixel-high strip).
+    await Deno.writeFile(`${dir}/strip.png`, blackBitmapPng(30000, 1));
+    const strip = await readImage(`${dir}/strip.png`);
+    assert.deepEqual([strip.width, strip.height, strip.data[0], strip.data[3]], [30000, 1, 0, 255]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("readImage() refuses a JPEG whose frame header says 30000x30000", async () => {
+  const bytes = await Deno.readFile(`${FIXTURES}exif_orientation_6.jpg`);
+  let sof = -1;
+  for (let i = 2; i + 1 < bytes.length; i++) {
+    if (bytes[i] === 0xff && (bytes[i + 1] === 0xc0 || bytes[i + 1] === 0xc2)) {
+      sof = i;
+      break;
+    }
+  }
+  assert.ok(sof > 0, "the fixture has a SOF0/SOF2 segment");
+  const view = new DataView(bytes.buffer);
+  view.setUint16(sof + 5, 30000); // height
+  view.setUint16(sof + 7, 30000); // width
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/huge.jpg`, bytes);
+    await assert.rejects(
+      readImage(`${dir}/huge.jpg`),
+      new RegExp(`^InputError: The image ${dir}/huge\\.jpg is 30000x30000 \\(900 megapixels\\)`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
