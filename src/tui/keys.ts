@@ -1,39 +1,58 @@
-/** The live command's single-key controls. */
+/** The live command's single-key controls: bytes from the terminal → actions. */
 export type KeyAction =
   | "blur"
   | "desaturate"
   | "replace"
   | "transparent"
+  | "remove"
   | "none"
   | "mask"
   | "stronger"
   | "weaker"
   | "threshold-down"
   | "threshold-up"
-  | "thumbnail"
+  | "soft-edge"
+  | "smoothing"
+  | "mirror"
+  | "preview"
   | "quit";
 
-const KEYS: Record<string, KeyAction> = {
-  b: "blur",
-  d: "desaturate",
-  r: "replace",
-  t: "transparent",
-  n: "none",
-  m: "mask",
-  "+": "stronger",
-  "=": "stronger",
-  "-": "weaker",
-  "[": "threshold-down",
-  "]": "threshold-up",
-  p: "thumbnail",
-  q: "quit",
-  "\x03": "quit", // Ctrl-C: in raw mode it arrives as a byte, not as SIGINT
-  "\x04": "quit", // Ctrl-D
-};
+/** One key and what it does, in the order the panel's legend lists them. */
+export interface KeyBinding {
+  keys: readonly string[];
+  action: KeyAction;
+  /** The legend entry, e.g. "b blur". */
+  help: string;
+}
 
-/** The legend the panel shows. */
-export const KEY_HELP =
-  "b blur  d desat  r replace  t transp  n none  m mask  +/- strength  [ ] threshold  p preview  q quit";
+export const KEY_BINDINGS: readonly KeyBinding[] = [
+  { keys: ["b"], action: "blur", help: "b blur" },
+  { keys: ["d"], action: "desaturate", help: "d desaturate" },
+  { keys: ["r"], action: "replace", help: "r replace" },
+  { keys: ["t"], action: "transparent", help: "t transparent" },
+  { keys: ["x"], action: "remove", help: "x remove" },
+  { keys: ["n"], action: "none", help: "n none" },
+  { keys: ["m"], action: "mask", help: "m mask view" },
+  // "=" is "+" without shift on most layouts.
+  { keys: ["+", "="], action: "stronger", help: "+/- strength" },
+  { keys: ["-"], action: "weaker", help: "" },
+  { keys: ["["], action: "threshold-down", help: "[ ] threshold" },
+  { keys: ["]"], action: "threshold-up", help: "" },
+  { keys: ["s"], action: "soft-edge", help: "s soft edge" },
+  // o: the letter of "smooth" that no other control took.
+  { keys: ["o"], action: "smoothing", help: "o smoothing" },
+  { keys: ["f"], action: "mirror", help: "f mirror" },
+  { keys: ["p"], action: "preview", help: "p preview" },
+  // In raw mode Ctrl-C and Ctrl-D arrive as bytes, not as SIGINT or end of input.
+  { keys: ["q", "\x03", "\x04"], action: "quit", help: "q quit" },
+];
+
+const ACTIONS = new Map<string, KeyAction>(
+  KEY_BINDINGS.flatMap((binding) => binding.keys.map((key) => [key, binding.action] as const)),
+);
+
+/** The legend's entries, one per control ("+/- strength" covers two keys). */
+export const KEY_LEGEND: readonly string[] = KEY_BINDINGS.map((b) => b.help).filter((h) => h);
 
 /** Turns the bytes of one read into actions; escape sequences (arrows…) are skipped. */
 export function parseKeys(bytes: Uint8Array): KeyAction[] {
@@ -47,8 +66,9 @@ export function parseKeys(bytes: Uint8Array): KeyAction[] {
       } else if (bytes[i + 1] === 0x4f) i += 2;
       continue;
     }
-    const action = KEYS[String.fromCharCode(bytes[i]).toLowerCase()] ??
-      KEYS[String.fromCharCode(bytes[i])];
+    const char = String.fromCharCode(bytes[i]);
+    // Caps Lock or Shift still works: "B" is b.
+    const action = ACTIONS.get(char) ?? ACTIONS.get(char.toLowerCase());
     if (action) actions.push(action);
   }
   return actions;
