@@ -35,10 +35,13 @@ export class DependencyError extends SegcamError {
   }
 }
 
-/** The run was interrupted by the user (Ctrl-C / SIGTERM). Exit code 130. */
+/**
+ * The run was stopped by a signal. Exit code 128 + the signal's number: 130 for Ctrl-C
+ * (the default), 143 for SIGTERM, 129 for SIGHUP (see src/cli/_signals.ts).
+ */
 export class InterruptedError extends SegcamError {
-  constructor(message = "Interrupted.") {
-    super(message, { exitCode: 130 });
+  constructor(message = "Interrupted.", exitCode = 130) {
+    super(message, { exitCode });
   }
 }
 

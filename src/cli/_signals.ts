@@ -1,17 +1,51 @@
 /**
- * Ctrl-C and SIGTERM as an AbortSignal: instead of dying mid-write (and leaving a
- * temporary file and ffmpeg children behind), the running command notices, cleans up
- * and exits with 130.
+ * Ctrl-C, SIGTERM and SIGHUP (a closed terminal, `tmux kill-session`) as an AbortSignal:
+ * instead of dying mid-write (and leaving a temporary file and ffmpeg children behind),
+ * the running command notices, finishes or discards its output as its rule says, and
+ * exits with 128 + the signal's number (130, 143, 129), so the exit code says what
+ * happened.
  */
-export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
+import { InterruptedError } from "../errors.ts";
+
+const EXIT_CODES: Partial<Record<Deno.Signal, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+export interface Interrupt {
+  signal: AbortSignal;
+  /** The signal received, once one was. */
+  readonly received: Deno.Signal | undefined;
+  /** The error to end the command with, naming the signal; `detail` says what was kept. */
+  error(detail?: string): InterruptedError;
+  dispose(): void;
+}
+
+export function interruptSignal(): Interrupt {
   const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  let received: Deno.Signal | undefined;
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT"]
+    : ["SIGINT", "SIGTERM", "SIGHUP"];
+  const listeners = signals.map((s) => {
+    const listener = () => {
+      received ??= s;
+      controller.abort(s);
+    };
+    Deno.addSignalListener(s, listener);
+    return [s, listener] as const;
+  });
   return {
     signal: controller.signal,
-    dispose: () => {
-      for (const s of signals) Deno.removeSignalListener(s, onSignal);
+    get received() {
+      return received;
+    },
+    error(detail?: string) {
+      const name = received ?? "SIGINT";
+      return new InterruptedError(
+        `Stopped by ${name === "SIGINT" ? "Ctrl-C (SIGINT)" : name}${detail ? `; ${detail}` : ""}.`,
+        EXIT_CODES[name] ?? 130,
+      );
+    },
+    dispose() {
+      for (const [s, listener] of listeners) Deno.removeSignalListener(s, listener);
     },
   };
 }

@@ -1,11 +1,13 @@
 /**
- * `segcam video <input> -o <output>`: ffmpeg decodes to raw frames → segmenter → effect
- * → ffmpeg encodes, keeping the input's frame rate and audio. The output is written to
- * a temporary file beside the target and renamed only when complete.
+ * `segcam video <input> -o <output>`: parse, check everything knowable up front (the
+ * probe, before the model loads), build the frame engine — a file source, the
+ * processor, a looping background, an encoder sink — and run it. The output is written
+ * to a temporary file beside the target and renamed only when complete; an interrupted
+ * conversion leaves nothing.
  */
-import { InputError, InterruptedError, UsageError } from "../errors.ts";
-import { createFrame, type Frame } from "../frame.ts";
+import { InputError, UsageError } from "../errors.ts";
 import { writeAtomically } from "../io/atomic_file.ts";
+import { type Background, openBackground } from "../io/background.ts";
 import {
   ALPHA_EXTENSIONS,
   alphaCapable,
@@ -14,14 +16,15 @@ import {
   extensionOf,
   VIDEO_EXTENSIONS,
 } from "../io/ffmpeg_args.ts";
-import { explainFfmpegFailure, FfmpegProcess, stopAllChildren } from "../io/ffmpeg_process.ts";
-import { FrameReader } from "../io/frame_reader.ts";
-import { imageFormatOf, readImage } from "../io/image_file.ts";
+import { explainFfmpegFailure, stopAllChildren } from "../io/ffmpeg_process.ts";
+import { FfmpegSink } from "../io/frame_sink.ts";
+import { FileSource } from "../io/frame_source.ts";
 import { probeMedia } from "../io/probe.ts";
-import { scaleCover } from "../kernels/scale_cover.ts";
 import { chooseModel, createSegmenter } from "../model/segmenter.ts";
 import type { GlobalOptions } from "../options.ts";
+import { runEngine } from "../pipeline/engine.ts";
 import { FrameProcessor } from "../pipeline/frame_processor.ts";
+import { StageTimings } from "../pipeline/timings.ts";
 import { ProgressBar } from "../tui/progress_bar.ts";
 import { type EffectCliOptions, processSettingsFrom } from "./_effect_options.ts";
 import { interruptSignal } from "./_signals.ts";
@@ -57,28 +60,28 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
   const info = await probeMedia(input);
   const { width, height } = info;
   const interrupt = interruptSignal();
+  let background: Background | undefined;
   const segmenter = await createSegmenter({
     ...options,
     model: chooseModel(options.model, width, height),
     log: (line) => console.error(line),
   });
+  const started = performance.now();
+  let written = 0;
+  let truncated = false;
   try {
-    const processor = new FrameProcessor(segmenter);
-    const frame = createFrame(width, height, 3);
-    const out = createFrame(width, height, alpha ? 4 : 3);
-    const background = settings.effect === "replace"
-      ? await openBackground(options.background!, width, height)
+    background = settings.effect === "replace"
+      ? await openBackground(options.background!, {
+        width,
+        height,
+        pace: "each-frame",
+        signal: interrupt.signal,
+      })
       : undefined;
-    const decoder = new FfmpegProcess("ffmpeg", decodeArgs(input, { pixFmt: "rgb24" }), {
-      stdout: "piped",
-    });
-    const reader = new FrameReader(decoder.child.stdout);
-    const started = performance.now();
-    let written = 0;
-
+    const processor = new FrameProcessor(segmenter);
     await writeAtomically(output, async (temporary) => {
-      const encoder = new FfmpegProcess(
-        "ffmpeg",
+      const source = new FileSource(decodeArgs(input, { pixFmt: "rgb24" }), width, height);
+      const sink = new FfmpegSink(
         encodeArgs(temporary, {
           width,
           height,
@@ -86,9 +89,8 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
           pixFmtIn: alpha ? "rgba" : "rgb24",
           audioFrom: info.hasAudio ? input : undefined,
         }),
-        { stdin: "piped" },
+        { channels: alpha ? 4 : 3, label: output },
       );
-      const writer = encoder.child.stdin.getWriter();
       const bar = ProgressBar.forStderr({
         label: `Writing ${output}`,
         total: info.frames,
@@ -96,48 +98,44 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
         rateUnit: "fps",
       });
       try {
-        while (true) {
-          if (interrupt.signal.aborted) throw new InterruptedError();
-          let more: boolean;
-          try {
-            more = await reader.read(frame.data);
-          } catch {
-            more = false; // a truncated last frame: the decoder's status says why below
-          }
-          if (!more) break;
-          const alphaMask = await processor.mask(frame, settings.mask);
-          processor.render(frame, alphaMask, settings, out, await background?.next());
-          try {
-            await writer.write(out.data);
-          } catch {
-            if (interrupt.signal.aborted) throw new InterruptedError();
-            await encoder.status;
-            throw explainFfmpegFailure(await encoder.stderrTail(), "output", output);
-          }
-          bar.update(++written);
-        }
-        if (interrupt.signal.aborted) throw new InterruptedError();
-        const decoded = await decoder.status;
+        const result = await runEngine({
+          source,
+          sink,
+          processor,
+          settings,
+          background: background && (() => background!.frame()),
+          timings: new StageTimings(),
+          now: () => performance.now(),
+          signal: interrupt.signal,
+          onFrame: (_out, count) => bar.update(written = count),
+        });
+        if (result.reason === "aborted") throw interrupt.error(`${output} was not written`);
+        truncated = source.truncated;
+        const decoded = await source.process.status;
         if (!decoded.success || written === 0) {
-          const tail = await decoder.stderrTail();
           if (written === 0 && decoded.success) {
             throw new InputError(`${input} has no video frames to process`);
           }
-          throw explainFfmpegFailure(tail, "input", input);
+          throw explainFfmpegFailure(await source.process.stderrTail(), "input", input);
         }
-        await writer.close();
-        const encoded = await encoder.status;
-        if (!encoded.success) {
-          throw explainFfmpegFailure(await encoder.stderrTail(), "output", output);
-        }
+        await sink.finish();
       } finally {
         await bar.finish(
           `${written} frames in ${((performance.now() - started) / 1000).toFixed(1)} s`,
         );
-        await encoder.stop();
+        // An interrupted or failed conversion is discarded: kill at once, nothing to save.
+        await Promise.all([
+          source.close(),
+          sink.process.exited ? undefined : sink.process.stop({ discard: true }),
+        ]);
       }
     }, options);
     const seconds = (performance.now() - started) / 1000;
+    if (truncated) {
+      console.error(
+        `segcam: warning: ${input} ends inside a frame (the file is cut short); ${written} frames were written`,
+      );
+    }
     console.log(
       `Wrote ${output}: ${written} frames, ${width}x${height} at ${info.fpsValue.toFixed(2)} fps${
         info.hasAudio ? " with audio" : ""
@@ -145,37 +143,10 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
     );
   } finally {
     interrupt.dispose();
+    await background?.close();
     await stopAllChildren();
     await segmenter.dispose();
   }
-}
-
-/** A background for replace: an image scaled once, or a looping video decoded alongside. */
-async function openBackground(
-  path: string,
-  width: number,
-  height: number,
-): Promise<{ next(): Promise<Frame> }> {
-  const frame = createFrame(width, height, 3);
-  if (imageFormatOf(path) !== undefined) {
-    scaleCover(await readImage(path), frame);
-    return { next: () => Promise.resolve(frame) };
-  }
-  await probeMedia(path); // a clear error now rather than a broken pipe later
-  const decoder = new FfmpegProcess(
-    "ffmpeg",
-    decodeArgs(path, { pixFmt: "rgb24", loop: true, cover: { width, height } }),
-    { stdout: "piped" },
-  );
-  const reader = new FrameReader(decoder.child.stdout);
-  return {
-    async next() {
-      if (!await reader.read(frame.data)) {
-        throw explainFfmpegFailure(await decoder.stderrTail(), "background", path);
-      }
-      return frame;
-    },
-  };
 }
 
 async function samePath(a: string, b: string): Promise<boolean> {

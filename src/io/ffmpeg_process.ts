@@ -46,6 +46,11 @@ export class FfmpegProcess {
         stdin: options.stdin ?? "null",
         stdout: options.stdout ?? "null",
         stderr: "piped",
+        // Its own session: Ctrl-C in the terminal (SIGINT to the whole foreground group)
+        // and a closing terminal (SIGHUP) reach segcam only, which then ends its children
+        // in the right order — an encoder told to finish keeps the recording whole,
+        // instead of every ffmpeg dying on its own and the output failing.
+        detached: Deno.build.os !== "windows",
       }).spawn();
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) {
@@ -96,9 +101,20 @@ export class FfmpegProcess {
     return this.#status !== undefined;
   }
 
-  /** Ends the process: closes stdin, then SIGTERM after 2 s, SIGKILL after 4 s. */
-  async stop(): Promise<void> {
+  /**
+   * Ends the process: closes stdin (an encoder finishes its file), then SIGTERM after
+   * 2 s, SIGKILL after 4 s. With `discard` the output is not wanted (an interrupted
+   * conversion): SIGKILL at once, so that a signal ends segcam within a second.
+   */
+  async stop(options: { discard?: boolean } = {}): Promise<void> {
     if (this.#status) return;
+    if (options.discard) {
+      try {
+        this.child.kill("SIGKILL");
+      } catch { /* gone meanwhile */ }
+      await this.status;
+      return;
+    }
     if (this.#stdinPiped) {
       // Closing stdin lets an encoder finish its file; a locked or closed one is fine.
       await this.child.stdin.close().catch(() => {});

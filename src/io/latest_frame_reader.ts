@@ -23,6 +23,8 @@ export class LatestFrameReader {
   #wake?: () => void;
   dropped = 0;
   received = 0;
+  /** The stream ended inside a frame: the partial frame was not handed out. */
+  truncated = false;
   readonly done: Promise<void>;
 
   constructor(
@@ -58,7 +60,10 @@ export class LatestFrameReader {
         this.#wake?.();
       }
     } catch (error) {
-      this.#error = error;
+      // A frame cut short (a damaged file, a decoder killed mid-write) ends the input
+      // like a clean end would; the flag lets the caller say so.
+      if (error instanceof RangeError) this.truncated = true;
+      else this.#error = error;
     } finally {
       this.#ended = true;
       this.#wake?.();

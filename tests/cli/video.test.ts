@@ -152,23 +152,28 @@ Deno.test("segcam video: bad inputs give one line, a non-zero exit, and no outpu
   });
 });
 
-Deno.test("segcam video: SIGINT mid-video exits 130, leaves no file and no ffmpeg behind", async () => {
-  await withTempDir(async (dir) => {
-    await makeClip(`${dir}/in.mp4`, { width: 640, height: 480, seconds: 8, audio: false });
-    const child = spawnSegcam([
-      "video",
-      `${dir}/in.mp4`,
-      "-o",
-      `${dir}/out.webm`,
-    ]);
-    assert.ok(await waitForTemporaryOutput(dir), "the encoder started");
-    child.kill("SIGINT");
-    const status = await child.status;
-    const stderr = new TextDecoder().decode(await new Response(child.stderr).arrayBuffer());
-    assert.equal(status.code, 130, stderr);
-    assert.match(stderr, /segcam: Interrupted/);
-    assert.deepEqual(listDir(dir), ["in.mp4"]);
-    const ps = await new Deno.Command("pgrep", { args: ["-f", `${dir}/`] }).output();
-    assert.equal(new TextDecoder().decode(ps.stdout).trim(), "", "no ffmpeg left running");
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+  Deno.test(`segcam video: ${signal} mid-video exits ${code}, leaves no file and no ffmpeg behind`, async () => {
+    await withTempDir(async (dir) => {
+      await makeClip(`${dir}/in.mp4`, { width: 640, height: 480, seconds: 8, audio: false });
+      const child = spawnSegcam([
+        "video",
+        `${dir}/in.mp4`,
+        "-o",
+        `${dir}/out.webm`,
+      ]);
+      assert.ok(await waitForTemporaryOutput(dir), "the encoder started");
+      child.kill(signal);
+      const status = await child.status;
+      const stderr = new TextDecoder().decode(await new Response(child.stderr).arrayBuffer());
+      assert.equal(status.code, code, stderr);
+      assert.match(
+        stderr,
+        new RegExp(`segcam: Stopped by .*${signal}.*out\\.webm was not written`),
+      );
+      assert.deepEqual(listDir(dir), ["in.mp4"]);
+      const ps = await new Deno.Command("pgrep", { args: ["-f", `${dir}/`] }).output();
+      assert.equal(new TextDecoder().decode(ps.stdout).trim(), "", "no ffmpeg left running");
+    });
   });
-});
+}

@@ -1,0 +1,130 @@
+/**
+ * The frame engine: the one per-frame loop that `segcam video` and `segcam live` both
+ * run — the hot loop, in one place.
+ *
+ *   source.next() → [mirror] → mask (segment + refine) → effect → sink.write()
+ *
+ * Buffers the loop reuses, all allocated before the first frame:
+ *   - `out`, the output frame (below);
+ *   - the source's frames (a ring of three for live, one for files: src/io/frame_source.ts);
+ *   - the processor's mask planes and each effect's scratch (frame_processor.ts);
+ *   - the sink's and the background's buffers (src/io/frame_sink.ts, src/io/background.ts).
+ * Nothing below allocates per frame.
+ *
+ * Sources decide what "next" means: a file gives every frame in order, a camera the
+ * newest one (older ones are dropped, so latency never grows). Both end the same way on
+ * a frame cut short: it is not processed, and `truncated` says so. Source, sink, clock
+ * and settings are injected, so tests drive the engine with in-memory frames and a fake
+ * clock, and the commands with ffmpeg processes.
+ */
+import { createFrame, type Frame } from "../frame.ts";
+import { mirrorInPlace } from "../kernels/mirror.ts";
+import type { FrameProcessor, ProcessSettings } from "./frame_processor.ts";
+import type { StageTimings } from "./timings.ts";
+
+export interface SourceFrame {
+  /** Owned by the source; valid until the next call of next(). */
+  frame: Frame;
+  /** When the frame was captured (ms on the engine's clock). */
+  capturedAt: number;
+}
+
+/** Where frames come from. */
+export interface FrameSource {
+  readonly width: number;
+  readonly height: number;
+  /** The next frame to process, or undefined at the end of the input. */
+  next(): Promise<SourceFrame | undefined>;
+  /** Frames read from the input so far. */
+  readonly received: number;
+  /** Frames read but skipped because a newer one arrived first. */
+  readonly dropped: number;
+}
+
+/** Where processed frames go. */
+export interface FrameSink {
+  /** 3 for RGB, 4 for RGBA (alpha-capable file outputs with the transparent effect). */
+  readonly channels: 3 | 4;
+  /** Writes one frame; `capturedAt` lets a recording keep real time (see cfr_pacer.ts). */
+  write(frame: Frame, capturedAt: number): Promise<void>;
+}
+
+/** The replacement background at the frame's size, for the frame about to be drawn. */
+export type BackgroundProvider = () => Frame | undefined | Promise<Frame | undefined>;
+
+/** What the engine reads before every frame: the keys change it between frames. */
+export interface FrameSettings extends ProcessSettings {
+  /** Flip the picture left to right (a selfie view). */
+  mirror?: boolean;
+}
+
+export interface EngineOptions {
+  source: FrameSource;
+  sink: FrameSink;
+  processor: FrameProcessor;
+  /** Read on every frame. */
+  settings: FrameSettings | (() => FrameSettings);
+  background?: BackgroundProvider;
+  timings: StageTimings;
+  /** Milliseconds from a fixed origin (performance.now in production). */
+  now: () => number;
+  /** Stop after this many frames written. */
+  maxFrames?: number;
+  /** Stop after this long (ms) since the first frame was captured. */
+  maxDurationMs?: number;
+  /** Aborting stops the loop after the current frame. */
+  signal?: AbortSignal;
+  /** Called after each written frame with the output (progress bar, thumbnail). */
+  onFrame?: (out: Frame, written: number) => void;
+}
+
+export interface EngineResult {
+  written: number;
+  /** Why the loop ended. */
+  reason: "end-of-input" | "frames" | "duration" | "aborted";
+}
+
+export async function runEngine(options: EngineOptions): Promise<EngineResult> {
+  const { source, sink, processor, timings, now, signal } = options;
+  const settingsOf = typeof options.settings === "function"
+    ? options.settings
+    : () => options.settings as FrameSettings;
+  const out = createFrame(source.width, source.height, sink.channels);
+  let written = 0;
+  let started: number | undefined;
+
+  while (true) {
+    if (signal?.aborted) return { written, reason: "aborted" };
+    if (options.maxFrames !== undefined && written >= options.maxFrames) {
+      return { written, reason: "frames" };
+    }
+    const t0 = now();
+    const item = await source.next();
+    if (item === undefined) return { written, reason: "end-of-input" };
+    if (signal?.aborted) return { written, reason: "aborted" };
+    const t1 = now();
+    started ??= item.capturedAt;
+
+    const settings = settingsOf();
+    if (settings.mirror) mirrorInPlace(item.frame);
+    const alpha = await processor.mask(item.frame, settings.mask);
+    const t2 = now();
+    const background = await options.background?.();
+    processor.render(item.frame, alpha, settings, out, background);
+    const t3 = now();
+    await sink.write(out, item.capturedAt);
+    const t4 = now();
+    written++;
+
+    timings.record("wait", t1 - t0);
+    timings.record("segment", t2 - t1);
+    timings.record("effect", t3 - t2);
+    timings.record("write", t4 - t3);
+    timings.record("latency", t4 - item.capturedAt);
+    options.onFrame?.(out, written);
+
+    if (options.maxDurationMs !== undefined && t4 - started >= options.maxDurationMs) {
+      return { written, reason: "duration" };
+    }
+  }
+}
