@@ -1,22 +1,31 @@
 import assert from "node:assert/strict";
-import { parseKeys } from "../../src/tui/keys.ts";
+import { createEffectSettings } from "../../src/effects/effect.ts";
+import { createFrame } from "../../src/frame.ts";
+import { KEY_LEGEND, parseKeys } from "../../src/tui/keys.ts";
+import { applyKey, createLiveControls } from "../../src/tui/live_controls.ts";
 import {
   fit,
   formatStatusLine,
   type PanelState,
+  previewSize,
   renderPanel,
   renderThumbnail,
+  wrapEntries,
 } from "../../src/tui/panel.ts";
 import { restoreOnCrash, Terminal } from "../../src/tui/terminal.ts";
 import { CpuMeter } from "../../src/tui/cpu_meter.ts";
 
+const controls = createLiveControls({
+  effect: "blur",
+  effectSettings: createEffectSettings(),
+  backgroundCount: 2,
+});
 const state: PanelState = {
   input: "camera /dev/video0",
   output: "/dev/video10 (yuyv422)",
   size: "1280x720@30",
-  effect: "blur",
-  detail: "blur 3.0% of height",
   inference: "native (onnxruntime-node 1.30.0), model landscape 256x144",
+  controls,
   fpsIn: 30,
   fpsOut: 29.5,
   stages: { wait: 20.1, segment: 3.2, effect: 7.5, write: 1.1 },
@@ -25,18 +34,31 @@ const state: PanelState = {
   dropped: 3,
   cpuPercent: 85,
   message: "",
-  thumbnail: [],
 };
 // deno-lint-ignore no-control-regex -- ESC starts the colour codes we must not count
 const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
+/** The panel as plain text, each run of preview cells shown as [N cells]. */
+const plain = (s: PanelState, columns: number, rows: number) =>
+  renderPanel(s, { columns, rows }, false).map((line) =>
+    visible(line).replace(/▀+/, (cells) => `[${cells.length} cells]`)
+  );
+/** Asserts the panel fits: no line wider than the terminal, no more lines than its rows. */
+const assertFits = (s: PanelState, columns: number, rows: number) => {
+  const lines = renderPanel(s, { columns, rows }, true);
+  assert.ok(lines.length <= rows, `${lines.length} lines fit ${rows} rows`);
+  for (const line of lines) {
+    assert.ok(visible(line).length <= columns, `"${visible(line)}" fits ${columns} columns`);
+  }
+};
 
 Deno.test("parseKeys() maps every key, Ctrl-C and Ctrl-D, and skips arrow-key escapes", () => {
-  const bytes = new TextEncoder().encode("bdrtnm+=-[]pqB");
+  const bytes = new TextEncoder().encode("bdrtxnm+=-[]sofpqB");
   assert.deepEqual(parseKeys(bytes), [
     "blur",
     "desaturate",
     "replace",
     "transparent",
+    "remove",
     "none",
     "mask",
     "stronger",
@@ -44,7 +66,10 @@ Deno.test("parseKeys() maps every key, Ctrl-C and Ctrl-D, and skips arrow-key es
     "weaker",
     "threshold-down",
     "threshold-up",
-    "thumbnail",
+    "soft-edge",
+    "smoothing",
+    "mirror",
+    "preview",
     "quit",
     "blur",
   ]);
@@ -54,20 +79,139 @@ Deno.test("parseKeys() maps every key, Ctrl-C and Ctrl-D, and skips arrow-key es
   ]);
 });
 
-Deno.test("renderPanel() shows fps, stages, drops and keys within the terminal's width", () => {
-  const lines = renderPanel(state, { columns: 100, rows: 30 }, false);
-  const text = lines.join("\n");
-  assert.match(text, /fps\s+29\.5 out {2}30\.0 in {2}900 frames {2}3 dropped/);
-  assert.match(text, /segment 3\.2 {2}effect 7\.5 {2}write 1\.1 {2}latency 12\.8/);
-  assert.match(text, /cpu\s+85%/);
-  assert.match(text, /b blur/);
-  for (const columns of [100, 45]) {
-    for (const line of renderPanel(state, { columns, rows: 30 }, true)) {
-      assert.ok(visible(line).length <= columns, `"${visible(line)}" fits ${columns}`);
-    }
+Deno.test("renderPanel() at 80x24 shows everything, with the whole key legend wrapped", () => {
+  assert.deepEqual(plain(state, 80, 24), [
+    "segcam live  blur 3.0% of height",
+    "settings  soft edge  smoothing off  mirror off",
+    "input     camera /dev/video0  1280x720@30",
+    "output    /dev/video10 (yuyv422)",
+    "model     native (onnxruntime-node 1.30.0), model landscape 256x144",
+    "fps       29.5 out  30.0 in  900 frames  3 dropped",
+    "ms        wait 20.1  segment 3.2  effect 7.5  write 1.1  latency 12.8",
+    "cpu       85%",
+    "keys      b blur  d desaturate  r replace  t transparent  x remove  n none",
+    "          m mask view  +/- strength  [ ] threshold  s soft edge  o smoothing",
+    "          f mirror  p preview  q quit",
+  ]);
+  const text = plain(state, 80, 24).join("\n");
+  for (const entry of KEY_LEGEND) assert.ok(text.includes(entry), `"${entry}" is shown`);
+  assertFits(state, 80, 24);
+});
+
+Deno.test("renderPanel() at 60x15 wraps long lines and still shows every key", () => {
+  assert.deepEqual(plain(state, 60, 15), [
+    "segcam live  blur 3.0% of height",
+    "settings  soft edge  smoothing off  mirror off",
+    "input     camera /dev/video0  1280x720@30",
+    "output    /dev/video10 (yuyv422)",
+    "model     native (onnxruntime-node 1.30.0), model landscape",
+    "          256x144",
+    "fps       29.5 out  30.0 in  900 frames  3 dropped",
+    "ms        wait 20.1  segment 3.2  effect 7.5  write 1.1",
+    "          latency 12.8",
+    "cpu       85%",
+    "keys      b blur  d desaturate  r replace  t transparent",
+    "          x remove  n none  m mask view  +/- strength",
+    "          [ ] threshold  s soft edge  o smoothing  f mirror",
+    "          p preview  q quit",
+  ]);
+  assertFits(state, 60, 15);
+});
+
+Deno.test("renderPanel() drops the least important lines first: ms, model, cpu, output, input", () => {
+  const message = applyKey(applyKey(controls, "none", 0), "stronger", 0);
+  assert.deepEqual(plain({ ...state, controls: message }, 60, 15), [
+    "segcam live  none",
+    "settings  soft edge  smoothing off  mirror off",
+    "input     camera /dev/video0  1280x720@30",
+    "output    /dev/video10 (yuyv422)",
+    "model     native (onnxruntime-node 1.30.0), model landscape",
+    "          256x144",
+    "fps       29.5 out  30.0 in  900 frames  3 dropped",
+    "cpu       85%",
+    "keys      b blur  d desaturate  r replace  t transparent",
+    "          x remove  n none  m mask view  +/- strength",
+    "          [ ] threshold  s soft edge  o smoothing  f mirror",
+    "          p preview  q quit",
+    "none has no strength to change; + and - work with blur and",
+    "desaturate",
+  ]);
+  assert.deepEqual(plain(state, 60, 8), [
+    "segcam live  blur 3.0% of height",
+    "settings  soft edge  smoothing off  mirror off",
+    "input     camera /dev/video0  1280x720@30",
+    "fps       29.5 out  30.0 in  900 frames  3 dropped",
+    "keys      b blur  d desaturate  r replace  t transparent",
+    "          x remove  n none  m mask view  +/- strength",
+    "          [ ] threshold  s soft edge  o smoothing  f mirror",
+    "          p preview  q quit",
+  ]);
+  for (const [columns, rows] of [[100, 30], [80, 24], [60, 15], [45, 10], [40, 8]]) {
+    assertFits({ ...state, controls: message }, columns, rows);
   }
   assert.deepEqual(renderPanel(state, { columns: 20, rows: 5 }, false), ["segcam: terminal too"]);
-  assert.ok(renderPanel(state, { columns: 80, rows: 8 }, false).length <= 8);
+});
+
+Deno.test("renderPanel() names the mask view and what it hides, and every setting a key changes", () => {
+  let c = controls;
+  for (const key of ["mask", "threshold-up", "smoothing", "mirror"] as const) {
+    c = applyKey(c, key, 0);
+  }
+  assert.deepEqual(plain({ ...state, controls: c }, 80, 24).slice(0, 2), [
+    "segcam live  mask view, hiding blur 3.0% of height (m shows it)",
+    "settings  threshold 0.55  smoothing 0.50  mirror on",
+  ]);
+  const transparent = { ...state, controls: applyKey(c, "transparent", 0) };
+  assert.equal(
+    plain({ ...transparent, transparentAs: "key colour #00ff00" }, 80, 24)[0],
+    "segcam live  transparent as key colour #00ff00",
+  );
+});
+
+Deno.test("renderPanel() keeps the preview's 16:9 shape and fits it in the rows left", () => {
+  const preview = { ...state, controls: applyKey(controls, "preview", 0) };
+  assert.deepEqual(plain(preview, 80, 24).slice(11), ["preview: waiting for the first frame"]);
+  const lines = plain({ ...preview, preview: createFrame(1280, 720, 3) }, 80, 24);
+  // 11 text lines, 13 rows of 46 cells: 46 x 26 pixels, 1.77 for 16:9 = 1.78.
+  assert.deepEqual(lines.slice(11), Array(13).fill("[46 cells]"));
+  assertFits({ ...preview, preview: createFrame(1280, 720, 3) }, 80, 24);
+  // At 60x15 the preview takes up to half the rows from ms, model, cpu and output.
+  assert.deepEqual(plain({ ...preview, preview: createFrame(1280, 720, 3) }, 60, 15), [
+    "segcam live  blur 3.0% of height",
+    "settings  soft edge  smoothing off  mirror off",
+    "input     camera /dev/video0  1280x720@30",
+    "fps       29.5 out  30.0 in  900 frames  3 dropped",
+    "keys      b blur  d desaturate  r replace  t transparent",
+    "          x remove  n none  m mask view  +/- strength",
+    "          [ ] threshold  s soft edge  o smoothing  f mirror",
+    "          p preview  q quit",
+    ...Array(7).fill("[25 cells]"),
+  ]);
+});
+
+Deno.test("previewSize() keeps 16:9 and 4:3 pictures' shape within half a column", () => {
+  const aspect = (s: { columns: number; rows: number }) => s.columns / (2 * s.rows);
+  assert.deepEqual(previewSize(1280, 720, 80, 13), { columns: 46, rows: 13 });
+  assert.deepEqual(previewSize(1280, 720, 40, 30), { columns: 39, rows: 11 });
+  assert.deepEqual(previewSize(640, 480, 80, 13), { columns: 35, rows: 13 });
+  assert.deepEqual(previewSize(640, 480, 40, 30), { columns: 40, rows: 15 });
+  assert.deepEqual(previewSize(1920, 1080, 300, 100).columns, 100, "capped at 100 columns");
+  for (const [w, h] of [[1280, 720], [640, 480]]) {
+    for (const [columns, rows] of [[80, 13], [60, 7], [200, 50], [40, 30]]) {
+      const size = previewSize(w, h, columns, rows);
+      assert.ok(size.columns <= columns && size.rows <= rows);
+      assert.ok(
+        Math.abs(size.columns - 2 * size.rows * w / h) <= 0.5,
+        `${w}x${h} in ${columns}x${rows}: ${size.columns}x${size.rows} (${aspect(size)})`,
+      );
+    }
+  }
+});
+
+Deno.test("wrapEntries() packs entries, breaks long ones at spaces and cuts long words", () => {
+  assert.deepEqual(wrapEntries(["ab", "cd", "ef"], 6), ["ab  cd", "ef"]);
+  assert.deepEqual(wrapEntries(["one two three"], 8), ["one two", "three"]);
+  assert.deepEqual(wrapEntries(["abcdefghij"], 5), ["abcd…"]);
 });
 
 Deno.test("fit() cuts by visible characters and keeps colour codes whole", () => {
@@ -75,10 +219,15 @@ Deno.test("fit() cuts by visible characters and keeps colour codes whole", () =>
   assert.equal(fit("abc", 5), "abc");
 });
 
-Deno.test("formatStatusLine() is one plain line", () => {
+Deno.test("formatStatusLine() is one plain line naming the effect once and every setting", () => {
   assert.equal(
     formatStatusLine(state),
-    "segcam: blur 29.5 fps out, 30.0 in, 900 frames, 3 dropped, segment 3.2 ms, effect 7.5 ms, latency 12.8 ms",
+    "segcam: blur 3.0% of height, soft edge, smoothing off, mirror off; 29.5 fps out, 30.0 in, 900 frames, 3 dropped, segment 3.2 ms, effect 7.5 ms, latency 12.8 ms, cpu 85%",
+  );
+  const mask = { ...state, controls: applyKey(applyKey(controls, "none", 0), "mask", 0) };
+  assert.equal(
+    formatStatusLine({ ...mask, cpuPercent: undefined }).split(";")[0],
+    "segcam: mask view, hiding none (m shows it), soft edge, smoothing off, mirror off",
   );
 });
 
