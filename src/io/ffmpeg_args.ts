@@ -13,25 +13,38 @@ export interface DecodeOptions {
   loop?: boolean;
   /** Scale to cover width x height, then centre-crop (background videos). */
   cover?: { width: number; height: number };
+  /**
+   * A constant output rate ("30", "30000/1001"): frames are repeated or dropped so that
+   * frame n is the picture at time n / rate. Raw frames on a pipe carry no timestamps,
+   * so this is what keeps a variable-rate video's timing (and its audio sync) once the
+   * encoder reads them at the same rate. Give the encoder the same string.
+   */
+  fps?: string;
 }
 
-/** Decode a file or URL to raw frames on stdout (video only). */
+/**
+ * Decode a file or URL to raw frames on stdout (video only). `0:V:0` is the first video
+ * stream that is not a still picture (cover art, thumbnail), which `0:v:0` could be.
+ */
 export function decodeArgs(input: string, options: DecodeOptions): string[] {
-  const filters = options.cover
-    ? [
-      "-vf",
-      `scale=${options.cover.width}:${options.cover.height}:force_original_aspect_ratio=increase,` +
-      `crop=${options.cover.width}:${options.cover.height}`,
-    ]
-    : [];
+  const filters: string[] = [];
+  // fps first: frames it drops are never scaled.
+  if (options.fps !== undefined) filters.push(`fps=${options.fps}`);
+  if (options.cover) {
+    const { width, height } = options.cover;
+    filters.push(
+      `scale=${width}:${height}:force_original_aspect_ratio=increase`,
+      `crop=${width}:${height}`,
+    );
+  }
   return [
     ...QUIET,
     ...(options.loop ? ["-stream_loop", "-1"] : []),
     "-i",
     input,
     "-map",
-    "0:v:0",
-    ...filters,
+    "0:V:0",
+    ...(filters.length > 0 ? ["-vf", filters.join(",")] : []),
     "-f",
     "rawvideo",
     "-pix_fmt",
@@ -43,12 +56,61 @@ export function decodeArgs(input: string, options: DecodeOptions): string[] {
 export interface EncodeOptions {
   width: number;
   height: number;
-  /** Frame rate as ffmpeg reads it: "30", "30000/1001". */
+  /** Frame rate as ffmpeg reads it: "30", "30000/1001" (the decoder's `fps`). */
   fps: string;
   pixFmtIn: RawPixelFormat;
-  /** Take the audio track (if any) of this file. */
+  /** Take the audio track (if any) and the subtitles listed below from this file. */
   audioFrom?: string;
+  /** Subtitle streams of `audioFrom` (from probeMedia) to carry over where they fit. */
+  subtitles?: readonly SubtitleStream[];
 }
+
+/** A subtitle stream of a file: its position among the file's subtitle streams. */
+export interface SubtitleStream {
+  /** N in ffmpeg's `s:N`. */
+  index: number;
+  /** ffmpeg's codec name: subrip, ass, mov_text, webvtt, hdmv_pgs_subtitle, … */
+  codec: string;
+  language?: string;
+}
+
+/** Subtitle codecs made of text (they can be converted); the others are bitmaps. */
+const TEXT_SUBTITLES = new Set([
+  "subrip",
+  "srt",
+  "ass",
+  "ssa",
+  "mov_text",
+  "webvtt",
+  "text",
+  "subviewer",
+  "subviewer1",
+  "microdvd",
+  "mpl2",
+  "jacosub",
+  "realtext",
+  "sami",
+  "stl",
+  "vplayer",
+  "pjs",
+]);
+
+export function isTextSubtitle(codec: string): boolean {
+  return TEXT_SUBTITLES.has(codec);
+}
+
+/** What the encoder will be asked to do, and what the user should be told about it. */
+export interface EncodePlan {
+  args: string[];
+  /** Size of the written video (differs from the input only when cropped to even). */
+  width: number;
+  height: number;
+  /** One line each, for the command to print once before it starts (a crop, dropped subtitles). */
+  notes: string[];
+}
+
+/** The null muxer: frames are encoded nowhere (`-o /dev/null`, for timing a run). */
+export const NULL_OUTPUT = "/dev/null";
 
 /** Containers that can carry an alpha channel, and how. */
 export const ALPHA_EXTENSIONS = [".webm (VP9)", ".mov (ProRes 4444)"] as const;
@@ -67,11 +129,45 @@ export const VIDEO_EXTENSIONS = ["mp4", "mkv", "mov", "webm"] as const;
 /**
  * Encode raw frames from stdin into `target`, codec by extension: mp4/mkv/mov H.264
  * (CRF 20, visually lossless for webcam-like content), webm VP9 (CRF 32); with RGBA in,
- * webm keeps alpha as VP9 yuva420p and mov as ProRes 4444.
+ * webm keeps alpha as VP9 yuva420p and mov as ProRes 4444. See {@link planEncode}.
  */
 export function encodeArgs(target: string, options: EncodeOptions): string[] {
+  return planEncode(target, options).args;
+}
+
+/**
+ * The encoder's argument vector for `target`, with the size written and the notes the
+ * command prints. Three things the plain mapping got wrong, each fixed here:
+ *
+ * - Audio shorter than the picture: `-shortest` alone ended the encoder at the audio's
+ *   end, with exit 0 and no message, while frames were still being written to it.
+ *   `apad` makes the audio endless (silence), so the picture is always the shortest
+ *   stream and `-shortest` cuts a longer audio track at the picture's end instead.
+ * - Odd sizes: H.264 in 4:2:0 needs even sizes; the last column and/or row are cropped
+ *   (crop, rather than pad, invents no pixels). VP9 and ProRes take odd sizes as they are.
+ * - Subtitles: copied into .mkv, converted to mov_text (.mp4/.mov) or WebVTT (.webm) when
+ *   they are text; bitmap subtitles fit only .mkv and are otherwise dropped, with a note.
+ */
+export function planEncode(target: string, options: EncodeOptions): EncodePlan {
   const ext = extensionOf(target);
   const alpha = options.pixFmtIn === "rgba";
+  const notes: string[] = [];
+  let { width, height } = options;
+  const inputs = [
+    "-f",
+    "rawvideo",
+    "-pix_fmt",
+    options.pixFmtIn,
+    "-s",
+    `${options.width}x${options.height}`,
+    "-r",
+    options.fps,
+    "-i",
+    "-",
+  ];
+  if (target === NULL_OUTPUT) {
+    return { args: [...QUIET, ...inputs, "-map", "0:v", "-f", "null", "-"], width, height, notes };
+  }
   let video: string[];
   let audio: string[];
   if (ext === "webm") {
@@ -98,37 +194,83 @@ export function encodeArgs(target: string, options: EncodeOptions): string[] {
   } else {
     video = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"];
     audio = ["-c:a", "aac", "-b:a", "160k"];
+    if (width % 2 !== 0 || height % 2 !== 0) {
+      const even = { width: width - (width % 2), height: height - (height % 2) };
+      notes.push(
+        `${width}x${height} cannot be written as H.264 in .${ext} (it needs even sizes): ` +
+          `the output is cropped to ${even.width}x${even.height}`,
+      );
+      ({ width, height } = even);
+      video = ["-vf", `crop=${width}:${height}:0:0`, ...video];
+    }
   }
   const faststart = ext === "mp4" || ext === "mov" ? ["-movflags", "+faststart"] : [];
-  const inputs = [
-    "-f",
-    "rawvideo",
-    "-pix_fmt",
-    options.pixFmtIn,
-    "-s",
-    `${options.width}x${options.height}`,
-    "-r",
-    options.fps,
-    "-i",
-    "-",
-  ];
   if (options.audioFrom === undefined) {
-    return [...QUIET, ...inputs, "-map", "0:v", ...video, ...faststart, "-y", target];
+    return {
+      args: [...QUIET, ...inputs, "-map", "0:v", ...video, ...faststart, "-y", target],
+      width,
+      height,
+      notes,
+    };
   }
-  return [
-    ...QUIET,
-    ...inputs,
-    "-i",
-    options.audioFrom,
-    "-map",
-    "0:v",
-    "-map",
-    "1:a?",
-    ...video,
-    ...audio,
-    "-shortest",
-    ...faststart,
-    "-y",
-    target,
-  ];
+  const subtitles = subtitleArgs(ext, options.subtitles ?? [], notes);
+  return {
+    args: [
+      ...QUIET,
+      ...inputs,
+      "-i",
+      options.audioFrom,
+      "-map",
+      "0:v",
+      "-map",
+      "1:a?",
+      ...subtitles.maps,
+      ...video,
+      ...audio,
+      "-af",
+      "apad",
+      ...subtitles.codecs,
+      "-shortest",
+      ...faststart,
+      "-y",
+      target,
+    ],
+    width,
+    height,
+    notes,
+  };
+}
+
+/** Maps and codecs for the subtitle streams that fit `ext`; a note for those that do not. */
+function subtitleArgs(
+  ext: string,
+  streams: readonly SubtitleStream[],
+  notes: string[],
+): { maps: string[]; codecs: string[] } {
+  const maps: string[] = [];
+  const codecs: string[] = [];
+  const dropped: string[] = [];
+  for (const stream of streams) {
+    const text = isTextSubtitle(stream.codec);
+    let codec: string | undefined;
+    if (ext === "mkv") codec = stream.codec === "mov_text" ? "srt" : "copy";
+    else if (ext === "mp4" || ext === "mov") codec = text ? "mov_text" : undefined;
+    else if (ext === "webm") codec = text ? "webvtt" : undefined;
+    if (codec === undefined) {
+      dropped.push(stream.codec);
+      continue;
+    }
+    codecs.push(`-c:s:${maps.length / 2}`, codec);
+    maps.push("-map", `1:s:${stream.index}`);
+  }
+  if (dropped.length > 0) {
+    notes.push(
+      `${dropped.length} subtitle stream${dropped.length > 1 ? "s" : ""} (${
+        [...new Set(dropped)].join(", ")
+      }) cannot be carried in .${ext} and ${
+        dropped.length > 1 ? "are" : "is"
+      } dropped; write .mkv to keep ${dropped.length > 1 ? "them" : "it"}`,
+    );
+  }
+  return { maps, codecs };
 }

@@ -1,54 +1,105 @@
-/** What ffprobe says about a video: size, frame rate, length, audio. */
+/**
+ * What ffprobe says about a video before segcam spends minutes on it: size, the constant
+ * rate to decode and encode at, lengths of picture and sound, subtitles, and whether a
+ * frame can be decoded at all. Everything wrong that can be known up front is an
+ * InputError here, one line naming the file, what was seen and the fix.
+ */
 import { InputError } from "../errors.ts";
+import type { SubtitleStream } from "./ffmpeg_args.ts";
 import { explainFfmpegFailure, FfmpegProcess } from "./ffmpeg_process.ts";
 
 export interface MediaInfo {
+  /** Size of the decoded frames (after the rotation phones store as metadata). */
   width: number;
   height: number;
-  /** Frame rate as ffmpeg writes it ("30000/1001") and as a number. */
+  /**
+   * The constant rate to decode at (decodeArgs `fps`) and encode at, as ffmpeg writes it
+   * ("30000/1001") and as a number. For a variable-rate video this is the rate its
+   * timestamps are built on (r_frame_rate), so frame n is shown at n / fps, as before.
+   */
   fps: string;
   fpsValue: number;
-  /** Frames in the video stream, when the container says (else estimated from duration). */
+  /** Frames the decoder will hand out at `fps` (estimated from the duration when needed). */
   frames?: number;
   durationSeconds?: number;
   hasAudio: boolean;
   codec: string;
+  /** Frames are not evenly spaced (screen recorders, phones): r_frame_rate ≠ avg_frame_rate. */
+  isVariableRate: boolean;
+  /** The average rate, frames / duration ("215/14" for 43 frames over 2.8 s). */
+  averageFps: string;
+  videoDuration?: number;
+  /** Length of the first audio stream, when there is one and the container says. */
+  audioDuration?: number;
+  subtitles: SubtitleStream[];
+  /** A still picture stream beside the video (cover art, thumbnail), never decoded as video. */
+  attachedPicture?: { width: number; height: number; codec: string };
+  /** One line each for the command to print once: what segcam will do about the file. */
+  notes: string[];
 }
 
-export async function probeMedia(path: string): Promise<MediaInfo> {
-  const process = new FfmpegProcess("ffprobe", [
-    "-v",
-    "error",
-    "-print_format",
-    "json",
-    "-show_streams",
-    "-show_format",
-    path,
-  ], { stdout: "piped" });
-  const output = new Response(process.child.stdout);
-  const text = await output.text();
-  const status = await process.status;
-  if (!status.success) throw explainFfmpegFailure(await process.stderrTail(), "input", path);
-  // deno-lint-ignore no-explicit-any
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new InputError(`Cannot read ${path}: ffprobe gave no usable answer`);
+/**
+ * The largest frame segcam takes: no side over 8192 and at most 8192x4320 pixels
+ * (35.4 MP, the largest frame of H.264 level 6.2, what segcam writes by default). A
+ * frame costs segcam about 20 bytes a pixel (RGB in and out, background, float mask and
+ * its refinement), 700 MB at this size before ffmpeg's own buffers; a 20000x20000 frame
+ * would need 8 GB and fail after minutes.
+ */
+export const MAX_FRAME_SIDE = 8192;
+export const MAX_FRAME_PIXELS = 8192 * 4320;
+
+/** Why a width x height frame is refused, or undefined when it fits the limits above. */
+export function frameSizeProblem(width: number, height: number): string | undefined {
+  if (width > MAX_FRAME_SIDE || height > MAX_FRAME_SIDE || width * height > MAX_FRAME_PIXELS) {
+    return `frames over ${MAX_FRAME_SIDE} pixels a side or over 8192x4320 (35.4 megapixels) ` +
+      `are not supported`;
   }
+  return undefined;
+}
+
+/** A variable-rate video is resampled to r_frame_rate when it is at most this (fps). */
+const MAX_RESAMPLE_FPS = 60;
+/** r_frame_rate and avg_frame_rate further apart than this (relative) mean variable rate. */
+const VARIABLE_RATE_TOLERANCE = 0.01;
+/** Audio shorter than the picture by more than this (s) is worth a note. */
+const AUDIO_SHORT_NOTE_S = 0.1;
+/** Video packets decoded to prove a frame comes out: a few, past a leading broken GOP. */
+const FRAME_CHECK_PACKETS = 30;
+/** An ffprobe that has not answered by then is stuck (a pipe, a dead network share). */
+export const PROBE_TIMEOUT_MS = 20_000;
+
+export interface ProbeOptions {
+  /** Whose file it is, for messages: the input or the replace background. */
+  role?: "input" | "background";
+  timeoutMs?: number;
+}
+
+export async function probeMedia(path: string, options: ProbeOptions = {}): Promise<MediaInfo> {
+  const role = options.role ?? "input";
+  const timeoutMs = options.timeoutMs ?? PROBE_TIMEOUT_MS;
+  // deno-lint-ignore no-explicit-any
+  const json: any = await ffprobeJson(
+    path,
+    ["-show_streams", "-show_format"],
+    role,
+    timeoutMs,
+  );
   // deno-lint-ignore no-explicit-any
   const streams: any[] = json.streams ?? [];
-  const video = streams.find((s) => s.codec_type === "video");
+  const isPicture = (s: { disposition?: { attached_pic?: number } }) =>
+    s.disposition?.attached_pic === 1;
+  const video = streams.find((s) => s.codec_type === "video" && !isPicture(s));
+  const picture = streams.find((s) => s.codec_type === "video" && isPicture(s));
   if (!video || !video.width || !video.height) {
+    if (picture) {
+      throw new InputError(
+        `${path} has no video, only a still picture (cover art, ${picture.width}x${picture.height} ` +
+          `${picture.codec_name}); to use the picture, extract it (ffmpeg -i ${path} -an -c:v copy ` +
+          `cover.${picture.codec_name === "png" ? "png" : "jpg"}) and run segcam image on it`,
+      );
+    }
     throw new InputError(`${path} has no video stream; give a video file (mp4, mkv, mov, webm)`);
   }
-  const fps = video.avg_frame_rate && video.avg_frame_rate !== "0/0"
-    ? video.avg_frame_rate
-    : video.r_frame_rate;
-  const [num, den] = String(fps).split("/").map(Number);
-  const fpsValue = den ? num / den : num;
-  const duration = Number(video.duration ?? json.format?.duration);
-  const frames = Number(video.nb_frames);
   // Phone videos store rotation as metadata; ffmpeg rotates while decoding, so swap.
   const rotation = Math.abs(
     Number(
@@ -59,18 +110,202 @@ export async function probeMedia(path: string): Promise<MediaInfo> {
     ),
   );
   const swap = rotation === 90 || rotation === 270;
+  const width: number = swap ? video.height : video.width;
+  const height: number = swap ? video.width : video.height;
+  const sizeProblem = frameSizeProblem(width, height);
+  if (sizeProblem) {
+    throw new InputError(
+      `${path} is ${width}x${height}: ${sizeProblem}; scale it down first ` +
+        `(ffmpeg -i ${path} -vf scale=3840:-2 smaller.mp4)`,
+    );
+  }
+
+  const notes: string[] = [];
+  const rate = chooseRate(String(video.r_frame_rate ?? "0/0"), String(video.avg_frame_rate ?? ""));
+  if (rate === undefined) {
+    throw new InputError(`${path}: ffprobe reports no frame rate for its video; it is damaged`);
+  }
+  if (rate.variable) {
+    notes.push(
+      `${path} has a variable frame rate (${
+        rateValue(rate.average).toFixed(2)
+      } fps on average); it is converted to a constant ${
+        formatRate(rate.fps)
+      } fps, keeping its timing and audio sync`,
+    );
+  }
+  const fpsValue = rateValue(rate.fps);
+  const formatDuration = positive(json.format?.duration);
+  const videoDuration = positive(video.duration) ?? formatDuration;
+  const audio = streams.find((s) => s.codec_type === "audio");
+  const audioDuration = audio ? positive(audio.duration) : undefined;
+  if (
+    audioDuration !== undefined && videoDuration !== undefined &&
+    videoDuration - audioDuration > AUDIO_SHORT_NOTE_S
+  ) {
+    notes.push(
+      `the audio of ${path} (${audioDuration.toFixed(1)} s) is shorter than its picture ` +
+        `(${videoDuration.toFixed(1)} s); it is padded with silence`,
+    );
+  }
+  const declared = Number(video.nb_frames);
+  // A variable-rate file declares fewer frames than the decoder hands out at `fps`; and
+  // a VFR stream's own duration may stop at the last frame's start, so take the longest.
+  const frames = !rate.variable && Number.isFinite(declared) && declared > 0
+    ? declared
+    : videoDuration !== undefined
+    ? Math.round(Math.max(videoDuration, formatDuration ?? 0) * fpsValue)
+    : undefined;
+
+  const subtitles: SubtitleStream[] = streams
+    .filter((s) => s.codec_type === "subtitle")
+    .map((s, index) => ({
+      index,
+      codec: String(s.codec_name ?? "unknown"),
+      ...(s.tags?.language ? { language: String(s.tags.language) } : {}),
+    }));
+
+  const decodable = await decodableFrames(path, role, timeoutMs);
+  if (decodable === 0) {
+    throw new InputError(
+      `${path} has a ${video.width}x${video.height} ${video.codec_name} video header${
+        Number.isFinite(declared) && declared > 0 ? ` (${declared} frames declared)` : ""
+      } but no frame can be decoded from it: the file is truncated or damaged; ` +
+        `give ${role === "background" ? "another background" : "a complete file"}`,
+    );
+  }
+
   return {
-    width: swap ? video.height : video.width,
-    height: swap ? video.width : video.height,
-    fps: String(fps),
+    width,
+    height,
+    fps: rate.fps,
     fpsValue,
-    frames: Number.isFinite(frames) && frames > 0
-      ? frames
-      : Number.isFinite(duration)
-      ? Math.round(duration * fpsValue)
-      : undefined,
-    durationSeconds: Number.isFinite(duration) ? duration : undefined,
-    hasAudio: streams.some((s) => s.codec_type === "audio"),
+    frames,
+    durationSeconds: videoDuration,
+    hasAudio: audio !== undefined,
     codec: video.codec_name ?? "unknown",
+    isVariableRate: rate.variable,
+    averageFps: rate.average,
+    videoDuration,
+    audioDuration,
+    subtitles,
+    ...(picture
+      ? {
+        attachedPicture: {
+          width: picture.width,
+          height: picture.height,
+          codec: String(picture.codec_name),
+        },
+      }
+      : {}),
+    notes,
   };
+}
+
+/**
+ * The constant rate to decode and encode at. A constant-rate video keeps its average
+ * rate. A variable-rate one is resampled to r_frame_rate, the rate all its timestamps are
+ * multiples of, so no frame moves; when that is implausibly high (90000 from a
+ * millisecond time base), to the average rate instead, which keeps the duration.
+ */
+export function chooseRate(
+  rFrameRate: string,
+  avgFrameRate: string,
+): { fps: string; average: string; variable: boolean } | undefined {
+  const r = rateValue(rFrameRate);
+  const avg = rateValue(avgFrameRate);
+  if (!(avg > 0) && !(r > 0)) return undefined;
+  if (!(avg > 0)) return { fps: rFrameRate, average: rFrameRate, variable: false };
+  if (!(r > 0)) return { fps: avgFrameRate, average: avgFrameRate, variable: false };
+  const variable = Math.abs(r - avg) / r > VARIABLE_RATE_TOLERANCE;
+  if (!variable) return { fps: avgFrameRate, average: avgFrameRate, variable };
+  return {
+    fps: r <= MAX_RESAMPLE_FPS ? rFrameRate : avgFrameRate,
+    average: avgFrameRate,
+    variable,
+  };
+}
+
+/** "30000/1001" → 29.97; "25" → 25; anything else → NaN. */
+export function rateValue(rate: string): number {
+  const [num, den] = rate.split("/").map(Number);
+  if (den === undefined) return num;
+  return den ? num / den : NaN;
+}
+
+function formatRate(rate: string): string {
+  const value = rateValue(rate);
+  return Number.isInteger(value) ? String(value) : value.toFixed(2);
+}
+
+function positive(value: unknown): number | undefined {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+/**
+ * Frames decoded from the first few video packets: 0 for a file whose header promises
+ * frames that are not there (cut before its media data), which would otherwise make a
+ * looping decoder spin forever without output.
+ */
+async function decodableFrames(
+  path: string,
+  role: "input" | "background",
+  timeoutMs: number,
+): Promise<number> {
+  // deno-lint-ignore no-explicit-any
+  const json: any = await ffprobeJson(
+    path,
+    [
+      "-select_streams",
+      "V:0",
+      "-count_frames",
+      "-read_intervals",
+      `%+#${FRAME_CHECK_PACKETS}`,
+      "-show_entries",
+      "stream=nb_read_frames",
+    ],
+    role,
+    timeoutMs,
+  );
+  const n = Number(json.streams?.[0]?.nb_read_frames);
+  return Number.isFinite(n) ? n : 0;
+}
+
+async function ffprobeJson(
+  path: string,
+  query: string[],
+  role: "input" | "background",
+  timeoutMs: number,
+): Promise<unknown> {
+  const process = new FfmpegProcess("ffprobe", [
+    "-v",
+    "error",
+    "-print_format",
+    "json",
+    ...query,
+    path,
+  ], { stdout: "piped" });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void process.stop({ discard: true });
+  }, timeoutMs);
+  try {
+    const text = await new Response(process.child.stdout).text();
+    const status = await process.status;
+    if (timedOut) {
+      throw new InputError(
+        `Cannot read ${path}: ffprobe gave no answer within ${timeoutMs / 1000} s`,
+      );
+    }
+    if (!status.success) throw explainFfmpegFailure(await process.stderrTail(), role, path);
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new InputError(`Cannot read ${path}: ffprobe gave no usable answer`);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
 }
