@@ -13,6 +13,8 @@ export class FrameReader {
   #rest: Uint8Array = new Uint8Array(0);
   /** A scratch buffer the BYOB reader reads into (its buffer is transferred each read). */
   #scratch?: Uint8Array;
+  /** The stream said done (or was cancelled): later reads answer false at once. */
+  #ended = false;
 
   constructor(stream: ReadableStream<Uint8Array>) {
     this.#stream = stream;
@@ -25,9 +27,28 @@ export class FrameReader {
 
   /**
    * Fills `into` with the next frame. Resolves true when a whole frame was read, false
-   * at the end of the stream; throws RangeError when the stream ends mid-frame.
+   * at the end of the stream (and at every read after it); throws RangeError when the
+   * stream ends mid-frame. Aborting `signal` cancels the stream and resolves false: a
+   * decoder that never produces a frame (a looping file with no frames) cannot hold the
+   * caller past Ctrl-C.
    */
-  async read(into: Uint8Array): Promise<boolean> {
+  read(into: Uint8Array, signal?: AbortSignal): Promise<boolean> {
+    if (signal === undefined) return this.#read(into);
+    if (signal.aborted) return this.cancel().then(() => false);
+    return new Promise<boolean>((resolve, reject) => {
+      const onAbort = () => {
+        void this.cancel();
+        resolve(false);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#read(into).then(resolve, reject).finally(() =>
+        signal.removeEventListener("abort", onAbort)
+      );
+    });
+  }
+
+  async #read(into: Uint8Array): Promise<boolean> {
+    if (this.#ended) return false;
     let filled = 0;
     if (this.#byob) {
       // The BYOB reader transfers the buffer it is given; keep one scratch of frame size
@@ -42,14 +63,20 @@ export class FrameReader {
           this.#scratch = new Uint8Array(value.buffer, 0, into.length);
           filled += value.byteLength;
         }
-        if (done) break;
+        if (done) {
+          this.#ended = true;
+          break;
+        }
       }
       into.set(this.#scratch.subarray(0, filled));
     } else {
       while (filled < into.length) {
         if (this.#rest.length === 0) {
           const { value, done } = await this.#default!.read();
-          if (done) break;
+          if (done) {
+            this.#ended = true;
+            break;
+          }
           this.#rest = value;
         }
         const n = Math.min(this.#rest.length, into.length - filled);
@@ -66,9 +93,42 @@ export class FrameReader {
   }
 
   async cancel(): Promise<void> {
+    this.#ended = true;
     try {
       await (this.#byob ?? this.#default)?.cancel();
     } catch { /* already closed */ }
     void this.#stream;
   }
+}
+
+/** How a decode went, for the one-line warning after a conversion. */
+export interface DecodeTally {
+  path: string;
+  /** Frames read from the decoder (and written). */
+  frames: number;
+  /** Frames expected from the probe (MediaInfo.frames), when known. */
+  expected?: number;
+  /** Lines the decoder wrote to stderr at `-loglevel error`: each is an error. */
+  errorLines: number;
+}
+
+/** Fewer frames than this fraction of those expected means the file ended early. */
+const SHORT_FRACTION = 0.9;
+
+/**
+ * One line when the decode went wrong (ffmpeg reported errors, or far fewer frames came
+ * out than the file declares, as with a truncated download), else undefined.
+ */
+export function decodeWarning(tally: DecodeTally): string | undefined {
+  const { path, frames, expected, errorLines } = tally;
+  const short = expected !== undefined && frames < SHORT_FRACTION * expected;
+  if (errorLines === 0 && !short) return undefined;
+  const errors = errorLines > 0
+    ? `ffmpeg reported ${errorLines} decoding error${errorLines === 1 ? "" : "s"}`
+    : "";
+  const count = short ? `only ${frames} of about ${expected} frames could be decoded` : "";
+  return `warning: ${path} is damaged or truncated (${
+    [errors, count].filter(Boolean).join("; ")
+  }); ` +
+    `${frames} frame${frames === 1 ? " was" : "s were"} written`;
 }
