@@ -3,14 +3,20 @@
  * its module under src/cli/, so `segcam --help` starts fast and a command pays only
  * for what it uses.
  */
-import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
-import { reportError } from "./src/cli/_report.ts";
+import {
+  Argument,
+  Command,
+  type CommandUnknownOpts,
+  InvalidArgumentError,
+  Option,
+} from "@commander-js/extra-typings";
+import { reportError, setQuiet, warn } from "./src/cli/_report.ts";
 import type { ImageCommandOptions } from "./src/cli/image.ts";
 import type { VideoCommandOptions } from "./src/cli/video.ts";
 import type { LiveCommandOptions } from "./src/cli/live.ts";
-import { addEffectOptions } from "./src/cli/_effect_options.ts";
+import { addEffectOptions, DEFAULT_SMOOTHING } from "./src/cli/_effect_options.ts";
 import { STILL_IMAGE_FEATHER } from "./src/kernels/mask.ts";
-import { BACKEND_CHOICES, defaultGlobalOptions, MODEL_CHOICES } from "./src/options.ts";
+import { BACKEND_CHOICES, capThreads, defaultGlobalOptions, MODEL_CHOICES } from "./src/options.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
 function parseCount(label: string, min: number) {
@@ -29,13 +35,21 @@ export function buildProgram() {
       "Find the people in a picture, a video or a webcam feed and change what is behind them.",
     )
     .version(denoJson.version)
+    // Set before the subcommands exist: commander copies these settings into each one, so
+    // a mistake after a subcommand also reaches reportError (exit 2) and every
+    // subcommand's --help lists the global options.
+    .exitOverride()
+    .configureHelp({ showGlobalOptions: true })
     .addOption(new Option("--debug", "print stack traces for errors").default(false))
+    .addOption(
+      new Option("-q, --quiet", "print only results, warnings and errors").default(false),
+    )
     .addOption(
       new Option("--backend <name>", "inference backend: native (onnxruntime-node), wasm, or auto")
         .choices(BACKEND_CHOICES).default(defaultGlobalOptions.backend),
     )
     .addOption(
-      new Option("--threads <n>", "inference threads (0: the backend decides)")
+      new Option("--threads <n>", "inference threads (0: the backend decides; at most the cores)")
         .argParser(parseCount("--threads", 0)).default(defaultGlobalOptions.threads),
     )
     .addOption(
@@ -47,6 +61,14 @@ export function buildProgram() {
     .showHelpAfterError("(run segcam --help for usage)")
     .configureOutput({
       outputError: (text, write) => write(`segcam: ${text.replace(/^error: /, "")}`),
+    })
+    .hook("preAction", async (_program, command) => {
+      if (command.name() === "live") await applyConfigFile(program, command);
+      const globals = command.optsWithGlobals() as { quiet: boolean; threads: number };
+      setQuiet(globals.quiet);
+      const { threads, note } = capThreads(globals.threads, navigator.hardwareConcurrency);
+      if (note) warn(note);
+      program.setOptionValueWithSource("threads", threads, program.getOptionValueSource("threads"));
     });
 
   program.command("convert")
@@ -99,7 +121,7 @@ export function buildProgram() {
   const video = program.command("video")
     .description("Change the background of a video file, keeping its frame rate and audio")
     .argument("<input>", "a video file ffmpeg can read");
-  addEffectOptions(video, { effect: "blur", feather: 0 });
+  addEffectOptions(video, { effect: "blur", feather: 0, smoothing: DEFAULT_SMOOTHING });
   video
     .requiredOption("-o, --output <file>", "the result: .mp4, .mkv, .mov or .webm")
     .option("-f, --force", "replace the output file if it exists", false)
@@ -130,8 +152,14 @@ export function buildProgram() {
       "/dev/videoN (v4l2loopback), a file (.mp4 .mkv .webm .mov), a udp:// srt:// rtmp:// URL, or - for raw frames; default: the first virtual camera",
     )
     .option("--pix-fmt <fmt>", "pixel format for a v4l2 output", "yuyv422");
-  addEffectOptions(live, { effect: "blur", feather: 0, repeatableBackground: true });
+  addEffectOptions(live, {
+    effect: "blur",
+    feather: 0,
+    repeatableBackground: true,
+    smoothing: DEFAULT_SMOOTHING,
+  });
   live
+    .option("--mirror", "flip the picture left to right, as in a mirror (key f)", false)
     .option(
       "--key-color <colour>",
       "transparent on outputs without alpha: this key colour",
@@ -168,11 +196,54 @@ export function buildProgram() {
       await runDevices();
     });
 
+  program.command("config")
+    .description(
+      "Show the config file's path and the live settings in force, and where each comes from",
+    )
+    .option("--init", "write a commented template config file (never over an existing one)", false)
+    .addHelpText(
+      "after",
+      "\nThe file is $XDG_CONFIG_HOME/segcam/config.toml (else ~/.config/segcam/config.toml);\n" +
+        "its [live] section sets defaults for segcam live, and command-line options override them.",
+    )
+    .action(async (options) => {
+      const { runConfig } = await import("./src/cli/config.ts");
+      await runConfig(options, { program, live });
+    });
+
+  program.command("service")
+    .description("Run segcam live as a systemd user service, from login (Linux)")
+    .addArgument(
+      new Argument("<action>", "install, uninstall or status")
+        .choices(["install", "uninstall", "status"] as const),
+    )
+    .addHelpText(
+      "after",
+      "\ninstall writes ~/.config/systemd/user/segcam.service (ExecStart: the installed segcam,\n" +
+        "live --no-tui; settings from the config file) and runs systemctl --user enable --now.",
+    )
+    .action(async (action) => {
+      const { runService } = await import("./src/cli/service.ts");
+      await runService(action, { program, live });
+    });
+
   return program;
 }
 
+/** Defaults from the config file, under whatever the command line set (defaults < config < cli). */
+async function applyConfigFile(program: CommandUnknownOpts, live: CommandUnknownOpts) {
+  const { configPath, denoEnv, readConfigFile } = await import("./src/config/config_file.ts");
+  const { applyConfig } = await import("./src/config/apply_config.ts");
+  applyConfig(await readConfigFile(configPath(denoEnv)), { program, live }, denoEnv);
+}
+
 if (import.meta.main) {
-  const program = buildProgram().exitOverride();
+  // `deno task` runs in the project's folder and says where the user was in INIT_CWD;
+  // go back there so that relative paths mean what the user typed. models/ and the demo
+  // photo are found from import.meta.url, not from the working folder.
+  const initCwd = Deno.env.get("INIT_CWD");
+  if (initCwd) Deno.chdir(initCwd);
+  const program = buildProgram();
   let code = 0;
   try {
     await program.parseAsync(Deno.args, { from: "user" });

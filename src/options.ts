@@ -2,9 +2,11 @@
 export interface GlobalOptions {
   /** Print stack traces for errors. */
   debug: boolean;
+  /** Print only results, warnings and errors: no info lines such as "inference on …". */
+  quiet: boolean;
   /** Inference backend: `native` (onnxruntime-node), `wasm` (onnxruntime-web) or `auto`. */
   backend: BackendChoice;
-  /** Inference threads; 0 lets the backend choose. */
+  /** Inference threads; 0 lets the backend choose; never more than the machine's cores. */
   threads: number;
   /** Model: `general` (256x256), `landscape` (144x256) or `auto` (by frame aspect ratio). */
   model: ModelChoice;
@@ -18,7 +20,25 @@ export type ModelChoice = typeof MODEL_CHOICES[number];
 
 export const defaultGlobalOptions = {
   debug: false,
+  quiet: false,
   backend: "auto",
   threads: 0,
   model: "auto",
 } satisfies GlobalOptions;
+
+/**
+ * The thread count actually used for `--threads n` on a machine with `cores` cores, and a
+ * note when it differs. More inference threads than cores never helps: the extra threads
+ * only wait for a core, and onnxruntime's spinning workers then steal time from each
+ * other (--threads 1000 was seen to run about 90 times slower on a 2-core machine).
+ * We cap rather than refuse because the same config file or service unit may move to a
+ * machine with fewer cores, and it should still run there.
+ */
+export function capThreads(threads: number, cores: number): { threads: number; note?: string } {
+  const limit = Math.max(1, cores);
+  if (threads <= limit) return { threads };
+  return {
+    threads: limit,
+    note: `--threads ${threads} is more than this machine's ${limit} cores; using ${limit}`,
+  };
+}

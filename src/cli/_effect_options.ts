@@ -28,10 +28,24 @@ function colour(value: string): [number, number, number] {
   }
 }
 
-/** Adds --effect, --background, --color, --blur, --saturation, --threshold, --invert, --feather. */
+/** Mask smoothing over time for video and live: 0 off .. 1 steadiest. */
+export const DEFAULT_SMOOTHING = 0.6;
+
+export const SECOND_LOOK_CHOICES = ["auto", "on", "off"] as const;
+export type SecondLook = typeof SECOND_LOOK_CHOICES[number];
+
+/**
+ * Adds --effect, --background, --color, --blur, --saturation, --threshold, --invert,
+ * --feather and --second-look; --smoothing too when `smoothing` is set (frames in time).
+ */
 export function addEffectOptions(
   command: CommandUnknownOpts,
-  defaults: { effect: EffectName; feather: number; repeatableBackground?: boolean },
+  defaults: {
+    effect: EffectName;
+    feather: number;
+    repeatableBackground?: boolean;
+    smoothing?: number;
+  },
 ): void {
   command
     .addOption(
@@ -72,7 +86,21 @@ export function addEffectOptions(
     .addOption(
       new Option("--feather <f>", "soft edge width as a fraction of the frame height (0: off)")
         .argParser(fraction("--feather", 0.1)).default(defaults.feather),
+    )
+    .addOption(
+      new Option(
+        "--second-look <when>",
+        "a second, closer look at the person for finer edges (auto: when it helps)",
+      ).choices(SECOND_LOOK_CHOICES).default("auto" as SecondLook),
     );
+  if (defaults.smoothing !== undefined) {
+    command.addOption(
+      new Option(
+        "--smoothing <s>",
+        "a steadier mask over time, less flicker at the edges: 0 (off) .. 1 (steadiest)",
+      ).argParser(fraction("--smoothing")).default(defaults.smoothing),
+    );
+  }
 }
 
 export interface EffectCliOptions {
@@ -84,6 +112,9 @@ export interface EffectCliOptions {
   threshold?: number;
   invert: boolean;
   feather: number;
+  secondLook: SecondLook;
+  /** Only on commands that process frames in time (video, live). */
+  smoothing?: number;
 }
 
 /** The processing settings the options describe; checks that replace has a background. */

@@ -1,0 +1,92 @@
+/**
+ * `segcam service install|uninstall|status`: a systemd user unit that runs the installed
+ * `segcam live --no-tui` from login, restarting it when it fails.
+ */
+import { applyConfig, type ConfigTarget } from "../config/apply_config.ts";
+import { configPath, denoEnv, readConfigFile } from "../config/config_file.ts";
+import { DependencyError, describeFsError, OutputError } from "../errors.ts";
+import { writeFileAtomically } from "../io/atomic_file.ts";
+import { systemctl, systemctlOrFail } from "../service/systemctl.ts";
+import { serviceUnit, UNIT_NAME, unitPath } from "../service/unit.ts";
+
+export type ServiceAction = "install" | "uninstall" | "status";
+
+/** The first executable `name` on PATH, like `command -v`. */
+function findOnPath(name: string, path: string): string | undefined {
+  for (const dir of path.split(":").filter((d) => d !== "")) {
+    try {
+      const info = Deno.statSync(`${dir}/${name}`);
+      if (info.isFile && (info.mode ?? 0o111) & 0o111) return `${dir}/${name}`;
+    } catch {
+      // not in this folder
+    }
+  }
+  return undefined;
+}
+
+export async function runService(action: ServiceAction, target: ConfigTarget): Promise<void> {
+  const unit = unitPath(denoEnv);
+  if (action === "install") return await install(unit, target);
+  if (action === "uninstall") return await uninstall(unit);
+  return await status(unit);
+}
+
+async function install(unit: string, target: ConfigTarget): Promise<void> {
+  const path = Deno.env.get("PATH") ?? "";
+  const segcam = findOnPath("segcam", path);
+  if (!segcam) {
+    throw new DependencyError(
+      "segcam is not installed as a command (not on PATH): run deno task install in segcam's folder first; the service runs that command",
+    );
+  }
+  // A bad config fails here, once, rather than in a restart loop behind systemd.
+  const configFile = configPath(denoEnv);
+  applyConfig(await readConfigFile(configFile), target, denoEnv);
+  // The launcher execs deno, which may not be on systemd's default PATH (~/.deno/bin).
+  const denoDir = Deno.execPath().slice(0, Deno.execPath().lastIndexOf("/"));
+  const servicePath = path.split(":").includes(denoDir) ? path : `${denoDir}:${path}`;
+  const text = serviceUnit({ segcam, path: servicePath, configFile });
+  await Deno.mkdir(unit.slice(0, unit.lastIndexOf("/")), { recursive: true });
+  // force: installing again updates the unit (a new PATH or segcam location).
+  await writeFileAtomically(unit, new TextEncoder().encode(text), { force: true });
+  console.log(`Wrote ${unit}`);
+  await systemctlOrFail(["daemon-reload"]);
+  await systemctlOrFail(["enable", "--now", UNIT_NAME]);
+  console.log(
+    "segcam runs now and at every login; logs: journalctl --user -u segcam -f; stop it: segcam service uninstall",
+  );
+}
+
+async function uninstall(unit: string): Promise<void> {
+  if (!(await exists(unit))) {
+    console.log(`segcam service is not installed (no ${unit}); nothing to do`);
+    return;
+  }
+  await systemctlOrFail(["disable", "--now", UNIT_NAME]);
+  try {
+    await Deno.remove(unit);
+  } catch (error) {
+    throw new OutputError(describeFsError(error, unit, "remove"), { cause: error });
+  }
+  await systemctlOrFail(["daemon-reload"]);
+  console.log(`Stopped segcam service and removed ${unit}`);
+}
+
+async function status(unit: string): Promise<void> {
+  if (!(await exists(unit))) {
+    console.log(`segcam service is not installed (no ${unit}); segcam service install sets it up`);
+    return;
+  }
+  console.log(`unit: ${unit}`);
+  // systemctl status exits 3 for a stopped unit: that is an answer, not a failure.
+  const result = await systemctl(["status", "--no-pager", UNIT_NAME]);
+  if (result.stdout.trim() !== "") console.log(result.stdout.trimEnd());
+  if (result.code !== 0 && result.code !== 3) {
+    const said = result.stderr.trim().split("\n")[0] || `exit code ${result.code}`;
+    console.log(`systemctl --user status failed: ${said}`);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
+}
