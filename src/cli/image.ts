@@ -1,20 +1,29 @@
 /**
- * `segcam image <inputs…>`: apply an effect to still images (files, folders, globs).
- * One bad file does not stop the batch; the summary says what was done, skipped and
- * failed, and the exit code is non-zero when anything failed.
+ * `segcam image <inputs…>`: apply an effect to still images (files, folders, globs),
+ * on every core (image_pool.ts). One bad file does not stop the batch and is reported
+ * once; an output error that would repeat for every file (a read-only folder, a full
+ * disk) stops it at the first. Ctrl-C, SIGTERM and SIGHUP stop it within moments:
+ * finished results stay (they are complete), nothing half-written is left.
  */
-import { describeFsError, InputError, OutputError, SegcamError, UsageError } from "../errors.ts";
+import {
+  describeFsError,
+  InputError,
+  InterruptedError,
+  OutputError,
+  SegcamError,
+  UsageError,
+} from "../errors.ts";
 import type { Frame } from "../frame.ts";
-import { createFrame } from "../frame.ts";
-import { imageFormatOf, readImage, writeImage } from "../io/image_file.ts";
+import { checkOutputPath, writeFileAtomically } from "../io/atomic_file.ts";
+import { imageFormatOf, readImage } from "../io/image_file.ts";
 import { EFFECT_NAMES } from "../effects/registry.ts";
-import { expandInputs, outputPathFor } from "../io/input_files.ts";
-import { scaleCover } from "../kernels/scale_cover.ts";
-import { chooseModel, createSegmenter, type ModelName } from "../model/segmenter.ts";
-import { FrameProcessor } from "../pipeline/frame_processor.ts";
+import { expandInputs, outputPathFor, samePath } from "../io/input_files.ts";
+import { SegmenterError } from "../pipeline/image_job.ts";
+import { ImagePool } from "../pipeline/image_pool.ts";
 import type { GlobalOptions } from "../options.ts";
 import { ProgressBar } from "../tui/progress_bar.ts";
 import { type EffectCliOptions, processSettingsFrom } from "./_effect_options.ts";
+import { interruptSignal } from "./_signals.ts";
 
 export interface ImageCommandOptions extends GlobalOptions, EffectCliOptions {
   /** A folder (or, for one input, a file); default: beside each input. */
@@ -24,16 +33,11 @@ export interface ImageCommandOptions extends GlobalOptions, EffectCliOptions {
   /** JPEG quality 1..100. */
   quality: number;
   force: boolean;
+  /** Images processed at once, one worker each; default and maximum: the core count. */
+  jobs?: number;
 }
 
 const OWN_OUTPUT = new RegExp(`\\.(${EFFECT_NAMES.join("|")})\\.(png|jpe?g)$`, "i");
-
-/** The result of one image, for the summary. */
-type Outcome = { kind: "done"; input: string; reason?: undefined } | {
-  kind: "skipped" | "failed";
-  input: string;
-  reason: string;
-};
 
 export async function runImage(inputs: string[], options: ImageCommandOptions): Promise<void> {
   const settings = processSettingsFrom(options);
@@ -42,6 +46,11 @@ export async function runImage(inputs: string[], options: ImageCommandOptions): 
     throw new UsageError(
       "--effect transparent writes an alpha channel, which JPEG cannot hold; write PNG (--format png or an .png output)",
     );
+  }
+  const cores = navigator.hardwareConcurrency || 1;
+  const jobs = options.jobs ?? cores;
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    throw new UsageError(`--jobs must be a whole number ≥ 1, got ${jobs}`);
   }
   const background = settings.effect === "replace"
     ? await readBackground(options.background!)
@@ -68,8 +77,9 @@ export async function runImage(inputs: string[], options: ImageCommandOptions): 
       });
     }
   }
-  // Check the naming (e.g. one output file for many inputs) before any work.
-  const naming = (input: string) =>
+  // All naming is checked before any work: one output file for many inputs, and two
+  // inputs whose results would land on the same file.
+  const outputs = files.map((input) =>
     outputPathFor(input, {
       output: options.output,
       effect: settings.effect,
@@ -77,70 +87,195 @@ export async function runImage(inputs: string[], options: ImageCommandOptions): 
         ? "png"
         : options.format ?? (imageFormatOf(input) === "jpeg" ? "jpg" : "png"),
       inputCount: files.length,
-    });
-  files.forEach(naming);
+    })
+  );
+  refuseClashes(files, outputs);
 
-  const outcomes: Outcome[] = problems.map((p) => ({ kind: "failed", ...p }));
-  const bar = files.length > 1
-    ? ProgressBar.forStderr({ label: verb(settings.effect), total: files.length, unit: "images" })
-    : undefined;
+  const total = files.length + problems.length;
+  const single = total === 1;
+  // One image: its output problems (an existing file, a missing folder) are the answer,
+  // reported before the model loads.
+  if (single) await checkOutputPath(outputs[0], options);
+
+  const interrupt = interruptOnSignals();
+  const workers = Math.min(jobs, cores, files.length);
+  const bar = single ? undefined : stderrBar(verb(settings.effect), total);
   const say = (line: string) => bar ? bar.log(line) : console.error(line);
-  for (const p of problems) say(`segcam: ${p.input}: ${p.reason}`);
+  const pool = new ImagePool({
+    jobs: workers,
+    config: {
+      backend: options.backend,
+      // Several workers each running the backend's default (all cores) would fight
+      // over the cores: give each its share unless --threads says otherwise.
+      threads: options.threads || (workers > 1 ? Math.max(1, Math.floor(cores / workers)) : 0),
+      model: options.model,
+      settings,
+      background,
+      quality: options.quality,
+    },
+    log: say,
+  });
+  const onInterrupt = () => pool.terminate(new InterruptedError());
+  interrupt.signal.addEventListener("abort", onInterrupt);
 
-  // One segmenter per model: with --model auto, portrait and landscape photos differ.
-  const processors = new Map<ModelName, FrameProcessor>();
-  const scaledBackground = { frame: undefined as Frame | undefined };
-  try {
-    for (const [index, input] of files.entries()) {
-      const output = naming(input);
+  let done = 0, finished = problems.length, skipped = 0, failed = problems.length;
+  let fatal: SegcamError | undefined;
+  for (const p of problems) say(`segcam: ${p.input}: ${p.reason}`);
+  bar?.update(finished);
+  let next = 0;
+  // One lane per worker: each takes the next file, waits for its bytes, writes them.
+  const lane = async () => {
+    while (next < files.length && fatal === undefined && !interrupt.signal.aborted) {
+      const index = next++;
+      const [input, output] = [files[index], outputs[index]];
       try {
-        if (!options.force && await exists(output)) {
-          outcomes.push({ kind: "skipped", input, reason: `${output} exists (use --force)` });
-          continue;
+        if (!single && !options.force && await exists(output)) {
+          skipped++;
+          say(`segcam: skipped ${input}: ${output} exists (use --force)`);
+        } else {
+          const format = imageFormatOf(output)!;
+          const bytes = await pool.process({ input, format });
+          await writeFileAtomically(output, bytes, {
+            force: options.force,
+            signal: interrupt.signal,
+          });
+          done++;
+          if (single) console.log(`Wrote ${output}`);
         }
-        const frame = await readImage(input);
-        const model = chooseModel(options.model, frame.width, frame.height);
-        let processor = processors.get(model);
-        if (processor === undefined) {
-          processor = new FrameProcessor(
-            await createSegmenter({ ...options, model, log: (line) => say(line) }),
-          );
-          processors.set(model, processor);
-        }
-        const alpha = await processor.mask(frame, settings.mask);
-        const out = createFrame(
-          frame.width,
-          frame.height,
-          processor.effect(settings.effect).outputChannels,
-        );
-        processor.render(frame, alpha, settings, out, sized(background, frame, scaledBackground));
-        await writeImage(output, out, { force: options.force, quality: options.quality });
-        outcomes.push({ kind: "done", input });
-        if (!bar) console.log(`Wrote ${output}`);
       } catch (error) {
-        if (!(error instanceof SegcamError) || error.exitCode !== 1) throw error;
-        outcomes.push({ kind: "failed", input, reason: error.message });
+        if (interrupt.signal.aborted || error instanceof InterruptedError) return;
+        if (!(error instanceof SegcamError) || error.exitCode !== 1 || single) {
+          pool.terminate(error instanceof Error ? error : new Error(String(error)));
+          throw error;
+        }
+        if (repeatsForEveryFile(error)) {
+          fatal ??= error;
+          pool.terminate(error);
+          return;
+        }
+        failed++;
         say(`segcam: ${error.message}`);
       }
-      bar?.update(index + 1);
+      bar?.update(++finished);
     }
-  } finally {
-    for (const processor of processors.values()) await processor.segmenter.dispose();
-  }
+  };
+  // allSettled, not all: a lane that fails must not end the run while another lane
+  // is still writing (its temporary file would be left behind).
+  const lanes = await Promise.allSettled(Array.from({ length: workers }, lane));
+  interrupt.signal.removeEventListener("abort", onInterrupt);
+  pool.terminate();
+  interrupt.dispose();
+  const crashed = lanes.find((l) => l.status === "rejected");
+  if (crashed && !interrupt.signal.aborted) throw crashed.reason;
 
-  const done = outcomes.filter((o) => o.kind === "done").length;
-  const skipped = outcomes.filter((o) => o.kind === "skipped");
-  const failed = outcomes.filter((o) => o.kind === "failed");
-  const summary = `${done} done, ${skipped.length} skipped, ${failed.length} failed`;
-  if (bar) await bar.finish(summary);
-  else if (files.length + problems.length > 1 || done === 0) console.error(summary);
-  for (const s of skipped) console.error(`  skipped ${s.input}: ${s.reason}`);
-  for (const f of failed) console.error(`  failed ${f.input}: ${f.reason}`);
-  if (failed.length > 0) {
-    throw new SegcamError(
-      `${failed.length} of ${files.length + problems.length} inputs failed (see above)`,
+  const summary = `${done} done, ${skipped} skipped, ${failed} failed`;
+  // Interrupted or stopped: the bar goes away and the one line that ends the run says
+  // what was done.
+  if (interrupt.signal.aborted) {
+    await bar?.clear();
+    const by = interrupt.hangup() ? " (SIGHUP: the terminal closed)" : "";
+    throw new InterruptedError(
+      single
+        ? `Interrupted${by}: nothing was written`
+        : `Interrupted${by} after ${done} of ${total} images; ` +
+          `the results written are complete, and no partial file was left`,
     );
   }
+  if (fatal !== undefined) {
+    await bar?.clear();
+    throw new OutputError(
+      `${fatal.message}; stopped after ${done} of ${total} images, as every other image ` +
+        `would fail the same way`,
+      { cause: fatal },
+    );
+  }
+  if (bar) await bar.finish(summary);
+  if (failed > 0) {
+    throw new SegcamError(`${failed} of ${total} inputs failed (see above)`);
+  }
+}
+
+/**
+ * A progress bar on stderr that can also end without a line of its own. ProgressBar's
+ * finish() always ends with a line; finishing with an empty one and dropping that
+ * line's newline leaves only the erasure of the bar (on a terminal) or nothing.
+ */
+function stderrBar(label: string, total: number): ProgressBar & { clear(): Promise<void> } {
+  const isTerminal = Deno.stderr.isTerminal();
+  let columns = 80;
+  try {
+    if (isTerminal) columns = Deno.consoleSize().columns;
+  } catch {
+    // A pseudo-terminal without a size: keep 80.
+  }
+  let clearing = false;
+  const encoder = new TextEncoder();
+  const sink = {
+    write(text: string) {
+      if (clearing) text = text.replace(/\n$/, "");
+      const bytes = encoder.encode(text);
+      for (let at = 0; at < bytes.length;) at += Deno.stderr.writeSync(bytes.subarray(at));
+    },
+  };
+  const bar = new ProgressBar(sink, { label, total, unit: "images", isTerminal, columns });
+  return Object.assign(bar, {
+    async clear() {
+      clearing = true;
+      await bar.finish("");
+    },
+  });
+}
+
+/** Refuses two inputs whose results would be the same file (x/a.jpg, y/a.jpg → out/). */
+function refuseClashes(files: string[], outputs: string[]): void {
+  for (let i = 0; i < outputs.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (!samePath(outputs[i], outputs[j])) continue;
+      throw new UsageError(
+        `${files[j]} and ${files[i]} would both be written to ${outputs[i]}; ` +
+          `process them into different folders (one --output each) or rename one of them`,
+      );
+    }
+  }
+}
+
+/**
+ * Output errors that are about the folder or the disk, not the image: the next file
+ * would fail the same way (a read-only or vanished folder, a full disk), as would a
+ * model that cannot be loaded.
+ */
+function repeatsForEveryFile(error: SegcamError): boolean {
+  if (error instanceof SegmenterError) return true;
+  return error instanceof OutputError &&
+    /permission denied|read-only|disk is full|no such file|does not exist|not a folder/
+      .test(error.message);
+}
+
+/**
+ * SIGINT and SIGTERM (interruptSignal) and SIGHUP, a closed terminal, which would
+ * otherwise kill the process mid-write and leave a temporary file.
+ */
+function interruptOnSignals() {
+  const base = interruptSignal();
+  const controller = new AbortController();
+  let hungUp = false;
+  const onBase = () => controller.abort();
+  base.signal.addEventListener("abort", onBase);
+  const onHangup = () => {
+    hungUp = true;
+    controller.abort();
+  };
+  const hangup = Deno.build.os !== "windows";
+  if (hangup) Deno.addSignalListener("SIGHUP", onHangup);
+  return {
+    signal: controller.signal,
+    hangup: () => hungUp,
+    dispose: () => {
+      base.signal.removeEventListener("abort", onBase);
+      base.dispose();
+      if (hangup) Deno.removeSignalListener("SIGHUP", onHangup);
+    },
+  };
 }
 
 async function readBackground(path: string): Promise<Frame> {
@@ -150,20 +285,6 @@ async function readBackground(path: string): Promise<Frame> {
     );
   }
   return await readImage(path);
-}
-
-/** The background scaled to cover `frame`, recomputed only when the size changes. */
-function sized(
-  background: Frame | undefined,
-  frame: Frame,
-  cache: { frame: Frame | undefined },
-): Frame | undefined {
-  if (background === undefined) return undefined;
-  if (cache.frame?.width !== frame.width || cache.frame?.height !== frame.height) {
-    cache.frame = createFrame(frame.width, frame.height, 3);
-    scaleCover(background, cache.frame);
-  }
-  return cache.frame;
 }
 
 function isJpegPath(path: string | undefined): boolean {

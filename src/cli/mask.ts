@@ -1,9 +1,11 @@
 /** `segcam mask <image> -o <mask.png> [--raw <map.f32>]`: the person mask of one image. */
-import { UsageError } from "../errors.ts";
+import { InterruptedError, UsageError } from "../errors.ts";
 import { checkOutputPath, writeFileAtomically } from "../io/atomic_file.ts";
 import { encodeGrayPng, readImage } from "../io/image_file.ts";
+import { samePath } from "../io/input_files.ts";
 import { chooseModel, createSegmenter } from "../model/segmenter.ts";
 import type { GlobalOptions } from "../options.ts";
+import { interruptSignal } from "./_signals.ts";
 
 export interface MaskCommandOptions extends GlobalOptions {
   /** Where the 8-bit grayscale mask PNG goes (255 = person). */
@@ -23,10 +25,32 @@ export async function runMask(imagePath: string, options: MaskCommandOptions): P
   if (options.raw !== undefined && options.raw === options.output) {
     throw new UsageError(`--raw and --output both name ${options.raw}; give them different paths`);
   }
+  for (const [option, path] of [["--output", options.output], ["--raw", options.raw]]) {
+    if (path !== undefined && samePath(path, imagePath)) {
+      throw new UsageError(
+        `${option} ${path} would replace the input image; choose another ${option}`,
+      );
+    }
+  }
   // Fail on an unwritable output before spending time on the model.
   await checkOutputPath(options.output, options);
   if (options.raw !== undefined) await checkOutputPath(options.raw, options);
 
+  const interrupt = interruptSignal();
+  try {
+    await writeMask(imagePath, options, interrupt.signal);
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/** Segments and writes; Ctrl-C or SIGTERM before the last write leaves no file. */
+async function writeMask(
+  imagePath: string,
+  options: MaskCommandOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const policy = { force: options.force, signal };
   const frame = await readImage(imagePath);
   const segmenter = await createSegmenter({
     backend: options.backend,
@@ -41,13 +65,19 @@ export async function runMask(imagePath: string, options: MaskCommandOptions): P
     await writeFileAtomically(
       options.output,
       encodeGrayPng(mask, frame.width, frame.height),
-      options,
+      policy,
     );
     const { inputWidth, inputHeight, name } = segmenter.model;
     if (options.raw !== undefined) {
       // Copy: the segmenter owns `probabilities` and may reuse its memory.
       const bytes = new Uint8Array(probabilities.slice().buffer);
-      await writeFileAtomically(options.raw, bytes, options);
+      try {
+        await writeFileAtomically(options.raw, bytes, policy);
+      } catch (error) {
+        // Both files or neither: a mask without the map the user asked for is half a result.
+        if (error instanceof InterruptedError) await Deno.remove(options.output).catch(() => {});
+        throw error;
+      }
     }
     const person = mask.reduce((n, v) => n + (v > 127 ? 1 : 0), 0) / mask.length;
     console.log(

@@ -183,7 +183,7 @@ function isFolder(path: string): boolean {
 }
 
 /** Same file: same absolute path, or (both existing) the same file through links. */
-function samePath(a: string, b: string): boolean {
+export function samePath(a: string, b: string): boolean {
   if (resolve(a) === resolve(b)) return true;
   try {
     return Deno.realPathSync(a) === Deno.realPathSync(b);
