@@ -121,11 +121,22 @@ export function parseLiveOutput(text: string, pixFmt = "yuyv422"): LiveOutput {
   return { kind: "file", path: text };
 }
 
+/**
+ * An SRT URL as segcam uses it: a listener unless the URL says otherwise. OBS's Media
+ * Source (and ffplay, VLC) connect as callers, so segcam can be started first and the
+ * receiver whenever; a caller URL fails with "Input/output error" when nobody listens.
+ */
+export function srtListenerUrl(url: string): string {
+  if (!/^srt:\/\//i.test(url) || /[?&]mode=/.test(url)) return url;
+  return `${url}${url.includes("?") ? "&" : "?"}mode=listener`;
+}
+
 /** ffmpeg reading raw frames from stdin and writing them to a live output. */
 export function liveOutputArgs(
   output: Exclude<LiveOutput, { kind: "stdout" }>,
   format: LiveFormat,
   pixFmtIn: "rgb24" | "rgba",
+  options: { audioFrom?: string } = {},
 ): string[] {
   const input = [
     "-f",
@@ -159,7 +170,7 @@ export function liveOutputArgs(
         "yuv420p",
         "-f",
         container,
-        output.url,
+        srtListenerUrl(output.url),
       ];
     }
     case "file":
@@ -168,6 +179,7 @@ export function liveOutputArgs(
         height: format.height,
         fps: String(format.fps),
         pixFmtIn,
+        audioFrom: options.audioFrom,
       });
   }
 }

@@ -10,10 +10,18 @@ import type { Frame } from "../frame.ts";
 import { type MaskOptions, MaskRefiner } from "../kernels/mask.ts";
 import type { Segmenter } from "../model/segmenter.ts";
 
+/** The mask's settings: refinement (threshold, invert, feather) and its memory across frames. */
+export interface MaskSettings extends MaskOptions {
+  /** Temporal smoothing 0..1 (0 off); frames of one stream only, never still images. */
+  smoothing?: number;
+  /** A second inference on a crop around a small person: auto, on or off. */
+  secondLook?: "auto" | "on" | "off";
+}
+
 export interface ProcessSettings {
   effect: EffectName;
   effectSettings: EffectSettings;
-  mask: MaskOptions;
+  mask: MaskSettings;
   /** Show the refined mask as a gray picture instead of the effect (live key m). */
   showMask?: boolean;
 }

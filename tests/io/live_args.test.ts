@@ -104,7 +104,14 @@ Deno.test("liveOutputArgs() writes yuyv422 to a v4l2loopback device, and H.264 t
     [...quiet, ...input, "-f", "v4l2", "-pix_fmt", "yuyv422", "/dev/video10"],
   );
   const srt = liveOutputArgs({ kind: "stream", url: "srt://127.0.0.1:9000" }, format, "rgb24");
-  assert.deepEqual(srt.slice(-3), ["-f", "mpegts", "srt://127.0.0.1:9000"]);
+  // A listener by default, so OBS (a caller) can connect whenever it starts.
+  assert.deepEqual(srt.slice(-3), ["-f", "mpegts", "srt://127.0.0.1:9000?mode=listener"]);
+  const caller = liveOutputArgs(
+    { kind: "stream", url: "srt://10.0.0.2:9000?mode=caller&latency=200" },
+    format,
+    "rgb24",
+  );
+  assert.equal(caller.at(-1), "srt://10.0.0.2:9000?mode=caller&latency=200");
   const rtmp = liveOutputArgs({ kind: "stream", url: "rtmp://host/live/key" }, format, "rgb24");
   assert.deepEqual(rtmp.slice(-3), ["-f", "flv", "rtmp://host/live/key"]);
   assert.ok(rtmp.includes("zerolatency"));

@@ -1,0 +1,199 @@
+/**
+ * Where `segcam live` reads and writes, resolved from what the user typed: a camera by
+ * index, path or name (and the mode to open it in), a file (at its own size and rate
+ * unless --size/--fps say otherwise), a URL, the demo; a virtual camera, a file, a
+ * stream or stdout. Every way this can fail is a sentence with the fix.
+ */
+import { fileURLToPath } from "node:url";
+import { InputError, OutputError, UsageError } from "../errors.ts";
+import {
+  chooseCameraMode,
+  isLoopbackName,
+  listVideoDevices,
+  LOOPBACK_SETUP,
+  probeCameraFormats,
+} from "./devices.ts";
+import {
+  type LiveFormat,
+  type LiveInput,
+  type LiveOutput,
+  parseLiveOutput,
+  type Platform,
+} from "./live_args.ts";
+import { probeMedia } from "./probe.ts";
+
+const DEMO_PHOTO = fileURLToPath(new URL("../../tests/fixtures/astronaut.png", import.meta.url));
+
+/** What a camera is opened at when --size and --fps are not given. */
+export const CAMERA_DEFAULTS = { width: 1280, height: 720, fps: 30 } as const;
+
+export interface LiveInputRequest {
+  camera?: string;
+  input?: string;
+  loop?: boolean;
+  /** WIDTHxHEIGHT; undefined: the camera default, or a file's own size. */
+  size?: string;
+  /** undefined: the camera default, or a file's own rate. */
+  fps?: number;
+}
+
+export interface ResolvedInput {
+  input: LiveInput;
+  format: LiveFormat;
+  /** A line to print before starting (a camera without the asked mode). */
+  warning?: string;
+  /** The input is a file with an audio track (a recording can keep it). */
+  hasAudio: boolean;
+}
+
+export async function resolveLiveInput(request: LiveInputRequest): Promise<ResolvedInput> {
+  const asked = request.size === undefined ? undefined : parseSize(request.size);
+  if (request.input !== undefined && request.camera !== undefined) {
+    throw new UsageError("--input and --camera both name a source; give one");
+  }
+  const cameraFormat = (): LiveFormat => ({
+    ...(asked ?? CAMERA_DEFAULTS),
+    fps: request.fps ?? CAMERA_DEFAULTS.fps,
+  });
+  if (request.input === "demo") {
+    return { input: { kind: "demo", photo: DEMO_PHOTO }, format: cameraFormat(), hasAudio: false };
+  }
+  if (request.input !== undefined) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(request.input)) {
+      return {
+        input: { kind: "url", url: request.input },
+        format: cameraFormat(),
+        hasAudio: false,
+      };
+    }
+    try {
+      if (!Deno.statSync(request.input).isFile) throw new Error("not a file");
+    } catch {
+      throw new InputError(
+        `Cannot open ${request.input}: no such file; give a video file, a URL, or --input demo`,
+      );
+    }
+    // A file keeps its own size and rate: scaling a 960x540 clip to 1280x720 costs
+    // work and sharpness for nothing.
+    const info = await probeMedia(request.input);
+    const even = (n: number) => Math.max(16, n - (n % 2));
+    return {
+      input: { kind: "file", path: request.input, loop: request.loop ?? false },
+      format: {
+        width: asked?.width ?? even(info.width),
+        height: asked?.height ?? even(info.height),
+        fps: request.fps ?? roundRate(info.fpsValue),
+      },
+      hasAudio: info.hasAudio,
+    };
+  }
+  const format = cameraFormat();
+  const platform = Deno.build.os as Platform;
+  if (platform !== "linux") {
+    // avfoundation and dshow take an index or a name as given.
+    return {
+      input: { kind: "camera", platform, device: request.camera ?? "0" },
+      format,
+      hasAudio: false,
+    };
+  }
+  const device = findCamera(request.camera);
+  const mode = chooseCameraMode(await probeCameraFormats(device), format);
+  return {
+    input: { kind: "camera", platform, device, mode },
+    format,
+    warning: mode?.warning,
+    hasAudio: false,
+  };
+}
+
+/** 29.97 stays 29.97; 30.000001 from a container's rounding becomes 30. */
+function roundRate(fps: number): number {
+  if (!(fps > 0 && fps <= 240)) return CAMERA_DEFAULTS.fps;
+  const rounded = Math.round(fps * 1000) / 1000;
+  return Math.abs(rounded - Math.round(rounded)) < 0.002 ? Math.round(rounded) : rounded;
+}
+
+export function parseSize(size: string): { width: number; height: number } {
+  const match = /^(\d+)x(\d+)$/.exec(size);
+  if (!match || Number(match[1]) < 16 || Number(match[2]) < 16) {
+    throw new UsageError(`--size takes WIDTHxHEIGHT like 1280x720, got "${size}"`);
+  }
+  const [width, height] = [Number(match[1]), Number(match[2])];
+  if (width % 2 || height % 2) {
+    throw new UsageError(`--size ${size}: width and height must be even (video formats need it)`);
+  }
+  // 4096x4096 (16.8 MP): beyond any webcam or capture card; an RGB frame of it is 50 MB
+  // and every stage would take seconds, so a bigger value is a typo, not a wish.
+  if (width > 4096 || height > 4096) {
+    throw new UsageError(`--size ${size}: the largest live frame is 4096x4096`);
+  }
+  return { width, height };
+}
+
+function findCamera(wanted: string | undefined): string {
+  const cameras = listVideoDevices().filter((d) => !d.loopback);
+  const device = wanted === undefined
+    ? cameras[0]?.path
+    : /^\d+$/.test(wanted)
+    ? `/dev/video${wanted}`
+    : wanted.startsWith("/dev/")
+    ? wanted
+    : cameras.find((c) => c.name.toLowerCase().includes(wanted.toLowerCase()))?.path;
+  if (device === undefined) {
+    throw new InputError(
+      wanted === undefined
+        ? "No camera found (no /dev/video* device that is not a loopback); connect one, pick one with --camera, or try --input demo"
+        : `No camera matches "${wanted}"; run \`segcam devices\` to list them`,
+    );
+  }
+  try {
+    Deno.statSync(device);
+  } catch {
+    throw new InputError(
+      `Cannot open camera ${device}: no such device; run \`segcam devices\` to list cameras, or try --input demo`,
+    );
+  }
+  return device;
+}
+
+/** --output as given, or the first virtual camera. */
+export function resolveLiveOutput(output: string | undefined, pixFmt: string): LiveOutput {
+  if (output !== undefined) {
+    const parsed = parseLiveOutput(output, pixFmt);
+    if (parsed.kind === "v4l2" && Deno.build.os === "linux") checkLoopback(parsed.device);
+    return parsed;
+  }
+  const loopback = listVideoDevices().find((d) => d.loopback);
+  if (loopback === undefined) {
+    throw new OutputError(
+      `No virtual camera found: load v4l2loopback (${LOOPBACK_SETUP}), or give --output FILE|URL|-`,
+    );
+  }
+  return { kind: "v4l2", device: loopback.path, pixFmt };
+}
+
+function checkLoopback(device: string): void {
+  const found = listVideoDevices().find((d) => d.path === device);
+  if (found === undefined) {
+    throw new OutputError(`${device} does not exist: load v4l2loopback (${LOOPBACK_SETUP})`);
+  }
+  if (!isLoopbackName(found.name)) {
+    throw new OutputError(
+      `${device} ("${found.name}") is not a v4l2loopback device; pick the virtual camera (segcam devices lists them)`,
+    );
+  }
+}
+
+export function describeLiveOutput(output: LiveOutput): string {
+  switch (output.kind) {
+    case "v4l2":
+      return `${output.device} (${output.pixFmt})`;
+    case "file":
+      return output.path;
+    case "stream":
+      return output.url;
+    case "stdout":
+      return "stdout (raw frames)";
+  }
+}

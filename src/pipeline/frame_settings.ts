@@ -1,0 +1,40 @@
+/**
+ * From what the user controls (options, keys: src/tui/live_controls.ts) to what the
+ * engine applies to each frame. Kept apart from both so that the keys stay a pure
+ * function of the controls and the engine knows nothing of keys.
+ */
+import type { LiveControls } from "../tui/live_controls.ts";
+import type { FrameSettings } from "./engine.ts";
+
+export interface OutputTraits {
+  /** The output keeps an alpha channel (webm/mov files): transparent stays transparent. */
+  alpha: boolean;
+  /** Elsewhere transparent becomes this key colour (for OBS's chroma key). */
+  keyColor: [number, number, number];
+  /** Edge softening of the mask (fraction of the height); not a key. */
+  feather: number;
+  invert: boolean;
+}
+
+/** Writes the settings that `controls` describe into `into` (reused: keys are rare, frames are not). */
+export function applyControls(
+  controls: LiveControls,
+  traits: OutputTraits,
+  into: FrameSettings,
+): FrameSettings {
+  const transparentAsKey = controls.effect === "transparent" && !traits.alpha;
+  into.effect = transparentAsKey ? "remove" : controls.effect;
+  into.effectSettings = {
+    ...controls.effectSettings,
+    color: transparentAsKey ? [...traits.keyColor] : [...controls.effectSettings.color],
+  };
+  into.mask = {
+    threshold: controls.threshold,
+    invert: traits.invert,
+    feather: traits.feather,
+    smoothing: controls.smoothing,
+  };
+  into.showMask = controls.view === "mask";
+  into.mirror = controls.mirror;
+  return into;
+}
