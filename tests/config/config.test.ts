@@ -1,0 +1,263 @@
+import assert from "node:assert/strict";
+import type { CommandUnknownOpts } from "@commander-js/extra-typings";
+import { buildProgram } from "../../main.ts";
+import { applyConfig, LIVE_KEYS, settingsInForce } from "../../src/config/apply_config.ts";
+import { configPath, parseConfig, readConfigFile } from "../../src/config/config_file.ts";
+import { configTemplate } from "../../src/config/template.ts";
+import { UsageError } from "../../src/errors.ts";
+import { segcam, withTempDir } from "../cli/_run.ts";
+
+/** The program with `live`'s action replaced by one that keeps the options it was given. */
+function programCapturingLive() {
+  const program = buildProgram();
+  const live = program.commands.find((c) => c.name() === "live") as CommandUnknownOpts;
+  const seen: { options?: Record<string, unknown> } = {};
+  live.action((...args) => {
+    seen.options = (args.at(-1) as CommandUnknownOpts).optsWithGlobals();
+  });
+  return { program: program as unknown as CommandUnknownOpts, live, seen };
+}
+
+/** Runs `fn` with XDG_CONFIG_HOME at a temporary folder holding `config` (if given). */
+async function withConfig(
+  config: string | undefined,
+  fn: (dir: string, path: string) => Promise<void>,
+): Promise<void> {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/segcam/config.toml`;
+    if (config !== undefined) {
+      await Deno.mkdir(`${dir}/segcam`);
+      await Deno.writeTextFile(path, config);
+    }
+    const before = Deno.env.get("XDG_CONFIG_HOME");
+    Deno.env.set("XDG_CONFIG_HOME", dir);
+    try {
+      await fn(dir, path);
+    } finally {
+      if (before === undefined) Deno.env.delete("XDG_CONFIG_HOME");
+      else Deno.env.set("XDG_CONFIG_HOME", before);
+    }
+  });
+}
+
+Deno.test("configPath() uses XDG_CONFIG_HOME, else ~/.config, and ignores a relative XDG_CONFIG_HOME", () => {
+  const env = (vars: Record<string, string>) => (name: string) => vars[name];
+  assert.deepStrictEqual(
+    configPath(env({ XDG_CONFIG_HOME: "/x", HOME: "/h" })),
+    "/x/segcam/config.toml",
+  );
+  assert.deepStrictEqual(configPath(env({ HOME: "/h" })), "/h/.config/segcam/config.toml");
+  assert.deepStrictEqual(
+    configPath(env({ XDG_CONFIG_HOME: "rel", HOME: "/h" })),
+    "/h/.config/segcam/config.toml",
+  );
+});
+
+Deno.test("precedence: defaults < config < command line", async () => {
+  const config = `[live]\nsize = "640x360"\nfps = 25\neffect = "desaturate"\nmirror = true\n` +
+    `smoothing = 0.2\nbackend = "wasm"\n`;
+  await withConfig(config, async () => {
+    const { program, seen } = programCapturingLive();
+    await program.parseAsync(["live", "--fps", "15", "--smoothing", "0.9"], { from: "user" });
+    const o = seen.options!;
+    // command line
+    assert.deepStrictEqual(o.fps, 15);
+    assert.deepStrictEqual(o.smoothing, 0.9);
+    // config
+    assert.deepStrictEqual(o.size, "640x360");
+    assert.deepStrictEqual(o.effect, "desaturate");
+    assert.deepStrictEqual(o.mirror, true);
+    assert.deepStrictEqual(o.backend, "wasm");
+    // defaults
+    assert.deepStrictEqual(o.blur, 0.03);
+    assert.deepStrictEqual(o.secondLook, "auto");
+    assert.deepStrictEqual(o.pixFmt, "yuyv422");
+  });
+});
+
+Deno.test("no config file: the live options are the defaults", async () => {
+  await withConfig(undefined, async () => {
+    const { program, seen } = programCapturingLive();
+    await program.parseAsync(["live"], { from: "user" });
+    assert.deepStrictEqual(seen.options!.size, "1280x720");
+    assert.deepStrictEqual(seen.options!.fps, 30);
+    assert.deepStrictEqual(seen.options!.mirror, false);
+    assert.deepStrictEqual(seen.options!.smoothing, 0.6);
+  });
+});
+
+Deno.test("config: colours become RGB, backgrounds a list resolved from the config's folder and ~", async () => {
+  const config =
+    `[live]\ncolor = "#00b140"\nbackground = ["office.jpg", "~/beach.mp4", "/abs/x.png"]\n` +
+    `output = "/dev/video10"\ninput = "demo"\n`;
+  await withConfig(config, async (dir) => {
+    const { program, seen } = programCapturingLive();
+    await program.parseAsync(["live"], { from: "user" });
+    assert.deepStrictEqual(seen.options!.color, [0, 0xb1, 0x40]);
+    assert.deepStrictEqual(seen.options!.background, [
+      `${dir}/segcam/office.jpg`,
+      `${Deno.env.get("HOME")}/beach.mp4`,
+      "/abs/x.png",
+    ]);
+    assert.deepStrictEqual(seen.options!.output, "/dev/video10");
+    assert.deepStrictEqual(seen.options!.input, "demo");
+  });
+});
+
+Deno.test("a -b on the command line replaces the config's backgrounds rather than adding to them", async () => {
+  await withConfig(`[live]\nbackground = "/a.jpg"\n`, async () => {
+    const { program, seen } = programCapturingLive();
+    await program.parseAsync(["live", "-b", "/b.jpg"], { from: "user" });
+    assert.deepStrictEqual(seen.options!.background, ["/b.jpg"]);
+  });
+});
+
+/** The UsageError message a config text produces (through the same path as `segcam live`). */
+async function configError(text: string): Promise<string> {
+  let message = "";
+  await withConfig(text, async (_dir, path) => {
+    const { program } = programCapturingLive();
+    const error = await program.parseAsync(["live"], { from: "user" }).then(
+      () => undefined,
+      (e) => e,
+    );
+    assert.ok(error instanceof UsageError, `a UsageError: ${error}`);
+    assert.ok(!error.message.includes("\n"), `one line: ${error.message}`);
+    assert.ok(error.message.includes(path));
+    message = error.message.replace(path, "FILE");
+  });
+  return message;
+}
+
+Deno.test("bad config: each mistake is one line naming the file, the key and the fix", async () => {
+  assert.deepStrictEqual(
+    await configError(`[live]\neffect = "sparkle"\n`),
+    'FILE: [live] effect = "sparkle": Allowed choices are none, remove, replace, blur, desaturate, transparent. Fix it or delete the line.',
+  );
+  assert.deepStrictEqual(
+    await configError(`[live]\nblur = 2\n`),
+    'FILE: [live] blur = 2: --blur takes a number from 0 to 0.5, got "2". Fix it or delete the line.',
+  );
+  assert.deepStrictEqual(
+    await configError(`[live]\nfps = 0\n`),
+    'FILE: [live] fps = 0: --fps must be a whole number ≥ 1, got "0". Fix it or delete the line.',
+  );
+  assert.deepStrictEqual(
+    await configError(`[live]\nmirror = "yes"\n`),
+    'FILE: [live] mirror = "yes": write true or false (without quotes)',
+  );
+  assert.deepStrictEqual(
+    await configError(`[live]\nsize = true\n`),
+    "FILE: [live] size = true: write a quoted string or a number",
+  );
+  assert.deepStrictEqual(
+    await configError(`[live]\nbackground = [1, true]\n`),
+    "FILE: [live] background = 1,true: write a quoted string or a list of them",
+  );
+  assert.deepStrictEqual(
+    await configError(`[live]\ncolour = "red"\n`),
+    `FILE: unknown key "colour" in [live]; known keys: ${
+      [...LIVE_KEYS, "backend", "model", "threads", "quiet"].join(", ")
+    }`,
+  );
+  assert.deepStrictEqual(
+    await configError(`[live]\nkey_color = "red"\n`),
+    'FILE: unknown key "key_color" in [live]; write it "key-color", as on the command line',
+  );
+  assert.deepStrictEqual(
+    await configError(`effect = "blur"\n`),
+    'FILE: key "effect" is outside a section; put it under [live]',
+  );
+  assert.deepStrictEqual(
+    await configError(`[video]\neffect = "blur"\n`),
+    "FILE: unknown section [video]; segcam reads only [live]: rename or remove it",
+  );
+  assert.deepStrictEqual(
+    await configError(`[live]\nfps = \n`),
+    "FILE: not valid TOML at line 2, column 7: invalid value; " +
+      "fix that line (segcam config --init writes a commented example elsewhere)",
+  );
+});
+
+Deno.test("the template parses, and with every line uncommented it is a valid config", () => {
+  const { program, live } = programCapturingLive();
+  const template = configTemplate({ program, live });
+  assert.deepStrictEqual(Object.keys(parseConfig(template, "t.toml")), []);
+  const uncommented = template.replace(/^# ([a-z-]+ = )/gm, "$1");
+  const table = parseConfig(uncommented, "/cfg/t.toml");
+  assert.deepStrictEqual(Object.keys(table).length, LIVE_KEYS.length + 4);
+  applyConfig({ path: "/cfg/t.toml", exists: true, live: table }, { program, live }, () => "/h");
+  const settings = Object.fromEntries(settingsInForce({ program, live }).map((s) => [s.key, s]));
+  assert.deepStrictEqual(settings.fps.source, "config");
+  assert.deepStrictEqual(settings.fps.value, 30);
+  assert.deepStrictEqual(settings.color.value, [255, 255, 255]);
+  assert.deepStrictEqual(settings.background.value, [
+    "/h/Pictures/office.jpg",
+    "/h/Videos/beach.mp4",
+  ]);
+});
+
+Deno.test("readConfigFile(): a missing file is an empty config", async () => {
+  await withTempDir(async (dir) => {
+    assert.deepStrictEqual(await readConfigFile(`${dir}/none.toml`), {
+      path: `${dir}/none.toml`,
+      exists: false,
+      live: {},
+    });
+  });
+});
+
+Deno.test("segcam config prints the path and each setting with its source", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(`${dir}/segcam`);
+    await Deno.writeTextFile(`${dir}/segcam/config.toml`, `[live]\nfps = 24\nmirror = true\n`);
+    const r = await segcam(["config"], { XDG_CONFIG_HOME: dir });
+    assert.deepStrictEqual(r.code, 0, r.stderr);
+    const lines = r.stdout.split("\n");
+    assert.deepStrictEqual(lines[0], `config file: ${dir}/segcam/config.toml (exists)`);
+    assert.deepStrictEqual(lines[1], "settings for segcam live:");
+    const row = (key: string) => lines.find((l) => l.trimStart().startsWith(`${key} `))!.trim();
+    assert.deepStrictEqual(row("fps").split(/\s+/), ["fps", "24", "config"]);
+    assert.deepStrictEqual(row("mirror").split(/\s+/), ["mirror", "true", "config"]);
+    assert.deepStrictEqual(row("size").split(/\s+/), ["size", "1280x720", "default"]);
+    assert.deepStrictEqual(row("camera").split(/\s+/), ["camera", "-", "unset"]);
+  });
+});
+
+Deno.test("segcam config --init writes the template once and refuses to replace it", async () => {
+  await withTempDir(async (dir) => {
+    const first = await segcam(["config", "--init"], { XDG_CONFIG_HOME: dir });
+    assert.deepStrictEqual(first.code, 0, first.stderr);
+    const path = `${dir}/segcam/config.toml`;
+    assert.deepStrictEqual(first.stdout, `Wrote a commented template to ${path}\n`);
+    const text = await Deno.readTextFile(path);
+    assert.ok(text.includes("[live]\n"));
+    assert.ok(text.includes('# effect = "blur"\n'));
+    await Deno.writeTextFile(path, "[live]\nfps = 24\n");
+    const second = await segcam(["config", "--init"], { XDG_CONFIG_HOME: dir });
+    assert.deepStrictEqual(second.code, 1);
+    assert.deepStrictEqual(
+      second.stderr,
+      `segcam: Not writing a template over ${path}: it exists; edit it, or move it away and run segcam config --init again\n`,
+    );
+    assert.deepStrictEqual(await Deno.readTextFile(path), "[live]\nfps = 24\n");
+    assert.deepStrictEqual([...Deno.readDirSync(`${dir}/segcam`)].map((e) => e.name), [
+      "config.toml",
+    ]);
+  });
+});
+
+Deno.test("segcam live with a bad config: one line, exit 2, before any camera or model", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(`${dir}/segcam`);
+    await Deno.writeTextFile(`${dir}/segcam/config.toml`, `[live]\nsmoothing = 3\n`);
+    const r = await segcam(["live", "-i", "demo", "-o", `${dir}/x.mp4`], {
+      XDG_CONFIG_HOME: dir,
+    });
+    assert.deepStrictEqual(r.code, 2);
+    assert.deepStrictEqual(
+      r.stderr,
+      `segcam: ${dir}/segcam/config.toml: [live] smoothing = 3: --smoothing takes a number from 0 to 1, got "3". Fix it or delete the line.\n`,
+    );
+  });
+});
