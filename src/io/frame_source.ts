@@ -147,6 +147,7 @@ export class LiveSource implements FrameSource {
       const item = await current.reader.next();
       if (item !== undefined) {
         this.#delivered++;
+        if (this.#attempt > 0) this.#options.onMessage?.(""); // reconnected: the notice goes
         this.#attempt = 0;
         return { frame: item.frame, capturedAt: item.arrivedAt };
       }

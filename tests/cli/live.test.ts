@@ -305,27 +305,52 @@ Deno.test("segcam live panel in a real terminal: shows FPS, switches effects on 
       "-s",
       "t",
       "-x",
-      "100",
+      "80",
       "-y",
-      "30",
+      "24",
       `bash --norc -c '${command}; echo EXITED $?; stty -a; sleep 60'`,
     );
     try {
       await waitFor(/fps\s+\d+\.\d out/, "the panel");
       await waitFor(/cpu\s+\d+%/, "the CPU of segcam and its ffmpeg children");
-      await waitFor(/segcam live\s+blur/, "blur at start");
+      await waitFor(/segcam live {2}blur 3\.0% of height\n/, "blur at start, named once");
+      const full = await waitFor(/ {10}f mirror {2}p preview {2}q quit/, "the whole legend");
+      const fits = (text: string, columns: number, rows: number) => {
+        const lines = text.replace(/\n+$/, "").split("\n");
+        assert.ok(lines.length <= rows, `${lines.length} lines in ${rows} rows:\n${text}`);
+        for (const line of lines) assert.ok(line.length <= columns, `"${line}" fits ${columns}`);
+      };
+      fits(full, 80, 24);
+      assert.match(full, /^model {5}\S.*\n/m, "the model line");
+      const smoothing = /^settings {2}soft edge {2}smoothing (off|\d\.\d\d) {2}mirror off$/m
+        .exec(full)?.[1];
+      assert.ok(smoothing, `the settings line:\n${full}`);
       for (
         const [key, shown] of [
-          ["d", /segcam live\s+desaturate/],
-          ["r", /segcam live\s+replace/],
-          ["t", /segcam live\s+transparent as key colour #00ff00/],
-          ["n", /segcam live\s+none/],
-          ["b", /segcam live\s+blur/],
+          ["d", /segcam live {2}desaturate, saturation 0%/],
+          ["r", /segcam live {2}replace, background 1 of 1/],
+          ["t", /segcam live {2}transparent as key colour #00ff00/],
+          ["x", /segcam live {2}remove, colour #ffffff/],
+          ["n", /segcam live {2}none\n/],
+          ["+", /none has no strength to change/],
+          ["m", /segcam live {2}mask view, hiding none \(m shows it\)/],
+          ["b", /segcam live {2}blur 3\.0% of height\n/],
+          ["]", /settings {2}threshold 0\.55/],
+          ["s", /settings {2}soft edge/],
+          ["o", smoothing === "off" ? /smoothing \d\.\d\d/ : /smoothing off/],
+          ["f", /mirror on/],
+          ["p", /^▀{32}$/m], // 4:3 in the 12 rows left: 32 x 24 pixels
         ] as const
       ) {
         await tmux("send-keys", "-t", "t", key);
         await waitFor(shown, `after ${key}`);
       }
+      await tmux("send-keys", "-t", "t", "p");
+      await tmux("resize-window", "-t", "t", "-x", "60", "-y", "15");
+      const small = await waitFor(/ {10}p preview {2}q quit/, "the legend at 60x15");
+      fits(small, 60, 15);
+      // Room again for the summary and `stty -a` printed after the exit.
+      await tmux("resize-window", "-t", "t", "-x", "80", "-y", "24");
       await tmux("send-keys", "-t", "t", "q");
       const after = await waitFor(/EXITED 0/, "exit");
       assert.match(after, /segcam: \d+ frames in/);

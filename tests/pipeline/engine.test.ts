@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { createEffectSettings } from "../../src/effects/effect.ts";
+import { type FrameSettings, runEngine } from "../../src/pipeline/engine.ts";
+import { FrameProcessor } from "../../src/pipeline/frame_processor.ts";
+import { StageTimings } from "../../src/pipeline/timings.ts";
+import { fakeClock, leftHalfSegmenter, listSource, memorySink } from "./_fakes.ts";
+
+const W = 8, H = 4;
+
+function removeSettings(color: [number, number, number]): FrameSettings {
+  return {
+    effect: "remove",
+    effectSettings: createEffectSettings({ color }),
+    mask: { threshold: 0.5, invert: false },
+  };
+}
+
+/** [r, g, b] of pixel (x, y) of an RGB frame. */
+const pixel = (
+  data: Uint8Array,
+  x: number,
+  y: number,
+) => [...data.subarray((y * W + x) * 3, (y * W + x) * 3 + 3)];
+
+Deno.test("runEngine() processes every frame in order: the person is kept, the background removed", async () => {
+  const clock = fakeClock();
+  const source = listSource(W, H, [10, 20, 30], clock);
+  const sink = memorySink();
+  const result = await runEngine({
+    source,
+    sink,
+    processor: new FrameProcessor(leftHalfSegmenter()),
+    settings: removeSettings([0, 255, 0]),
+    timings: new StageTimings(),
+    now: clock.now,
+  });
+  assert.deepEqual(result, { written: 3, reason: "end-of-input" });
+  assert.equal(sink.frames.length, 3);
+  for (const [i, value] of [10, 20, 30].entries()) {
+    assert.deepEqual(pixel(sink.frames[i], 0, 0), [value, value, value], "person unchanged");
+    assert.deepEqual(pixel(sink.frames[i], W - 1, H - 1), [0, 255, 0], "background removed");
+  }
+  assert.deepEqual(sink.times, [1033, 1066, 1099], "capture times reach the sink");
+});
+
+Deno.test("runEngine() reads the settings before every frame, so keys act on the next frame", async () => {
+  const clock = fakeClock();
+  const sink = memorySink();
+  const settings = removeSettings([255, 0, 0]);
+  await runEngine({
+    source: listSource(W, H, [50, 50, 50], clock),
+    sink,
+    processor: new FrameProcessor(leftHalfSegmenter()),
+    settings: () => settings,
+    timings: new StageTimings(),
+    now: clock.now,
+    onFrame: (_out, written) => {
+      if (written === 1) settings.effectSettings.color = [0, 0, 255];
+      if (written === 2) settings.showMask = true;
+    },
+  });
+  assert.deepEqual(pixel(sink.frames[0], W - 1, 0), [255, 0, 0]);
+  assert.deepEqual(pixel(sink.frames[1], W - 1, 0), [0, 0, 255]);
+  // The mask view: white person, black background.
+  assert.deepEqual(pixel(sink.frames[2], 0, 0), [255, 255, 255]);
+  assert.deepEqual(pixel(sink.frames[2], W - 1, 0), [0, 0, 0]);
+});
+
+Deno.test("runEngine() mirrors the picture before segmenting when asked", async () => {
+  const clock = fakeClock();
+  const source = listSource(W, H, [0], clock);
+  const next = source.next.bind(source);
+  // A frame whose left column is 200 and the rest 0: mirrored, the 200 is on the right,
+  // where the fake segmenter says "background".
+  source.next = async () => {
+    const item = await next();
+    if (item) { for (let y = 0; y < H; y++) item.frame.data.fill(200, y * W * 3, y * W * 3 + 3); }
+    return item;
+  };
+  const sink = memorySink();
+  await runEngine({
+    source,
+    sink,
+    processor: new FrameProcessor(leftHalfSegmenter()),
+    settings: { ...removeSettings([9, 9, 9]), mirror: true },
+    timings: new StageTimings(),
+    now: clock.now,
+  });
+  assert.deepEqual(pixel(sink.frames[0], 0, 1), [0, 0, 0], "the left column moved away");
+  assert.deepEqual(pixel(sink.frames[0], W - 1, 1), [9, 9, 9], "and landed in the removed half");
+});
+
+Deno.test("runEngine() stops at --frames, at --duration on its clock, and when aborted", async () => {
+  const run = async (limits: { maxFrames?: number; maxDurationMs?: number; abortAt?: number }) => {
+    const clock = fakeClock();
+    const controller = new AbortController();
+    const sink = memorySink();
+    const result = await runEngine({
+      source: listSource(W, H, new Array(100).fill(1), clock, 100),
+      sink,
+      processor: new FrameProcessor(leftHalfSegmenter()),
+      settings: removeSettings([0, 0, 0]),
+      timings: new StageTimings(),
+      now: clock.now,
+      maxFrames: limits.maxFrames,
+      maxDurationMs: limits.maxDurationMs,
+      signal: controller.signal,
+      onFrame: (_out, written) => {
+        if (written === limits.abortAt) controller.abort();
+      },
+    });
+    assert.equal(sink.frames.length, result.written);
+    return result;
+  };
+  assert.deepEqual(await run({ maxFrames: 7 }), { written: 7, reason: "frames" });
+  // Frames every 100 ms from the first: the one captured 1000 ms after it ends the run.
+  assert.deepEqual(await run({ maxDurationMs: 1000 }), { written: 11, reason: "duration" });
+  assert.deepEqual(await run({ abortAt: 4 }), { written: 4, reason: "aborted" });
+});
+
+Deno.test("runEngine() times each stage on the injected clock", async () => {
+  const clock = fakeClock();
+  const timings = new StageTimings();
+  await runEngine({
+    source: listSource(W, H, [1, 2], clock, 40),
+    sink: {
+      channels: 3,
+      write: () => {
+        clock.advance(5); // a slow consumer
+        return Promise.resolve();
+      },
+    },
+    processor: new FrameProcessor(leftHalfSegmenter()),
+    settings: removeSettings([0, 0, 0]),
+    timings,
+    now: clock.now,
+  });
+  assert.equal(timings.median("write"), 5);
+  assert.equal(timings.median("wait"), 40, "waiting for the source is the capture interval");
+  assert.equal(timings.median("latency"), 5, "capture to delivered");
+});
