@@ -1,0 +1,515 @@
+/**
+ * The per-pixel kernels in WebAssembly with SIMD (kernels.as.ts, built by
+ * scripts/build_wasm.ts into the committed kernels.wasm), behind the same signatures as
+ * the TypeScript kernels, which stay the reference: switch implementation with one
+ * object ({@link tsKernels} or {@link createWasmKernels}).
+ *
+ * The arena: frames and planes allocated with `frame()`, `plane()` and `floats()` live
+ * inside wasm memory, and a kernel whose arguments all live there runs in place, with no
+ * copy. Any other argument is copied into a staging buffer (and an output copied back),
+ * so every call is correct either way; the frame loop should allocate its buffers here.
+ *
+ * Memory is reserved once, up front (`arenaBytes`, 256 MiB by default: untouched pages
+ * cost no RAM), and never grows: growing would detach every view handed out. Arena
+ * allocations come from the bottom, staging buffers from the top; when they meet, the
+ * allocation fails with a message that says how much was asked and what is left.
+ */
+import { assertFrame, type Frame } from "../../frame.ts";
+import { assertFrameSize, assertPlane } from "../_check.ts";
+import { blurBackground, blurFactor, boxRadii } from "../blur.ts";
+import { compositeOverGray } from "../colour.ts";
+import {
+  attachAlpha,
+  checkComposite,
+  compositeOverColor,
+  compositeOverFrame,
+} from "../composite.ts";
+import { defaultMaskOptions, refineMask } from "../mask.ts";
+import { type BilinearTable, resizeMapToBytes, resizeToPlanar } from "../resize.ts";
+import { assertYuv420p, RGB_TO_YUV, rgbToYuv420p, yuv420pToRgb, YUV_TO_RGB } from "../yuv.ts";
+
+/** Every kernel that has a wasm twin, by its TypeScript signature. */
+export interface Kernels {
+  blurBackground: typeof blurBackground;
+  compositeOverGray: typeof compositeOverGray;
+  compositeOverColor: typeof compositeOverColor;
+  compositeOverFrame: typeof compositeOverFrame;
+  attachAlpha: typeof attachAlpha;
+  resizeMapToBytes: typeof resizeMapToBytes;
+  resizeToPlanar: typeof resizeToPlanar;
+  refineMask: typeof refineMask;
+  yuv420pToRgb: typeof yuv420pToRgb;
+  rgbToYuv420p: typeof rgbToYuv420p;
+}
+
+/** The TypeScript kernels: the reference, and the fallback where wasm is not wanted. */
+export const tsKernels: Kernels = {
+  blurBackground,
+  compositeOverGray,
+  compositeOverColor,
+  compositeOverFrame,
+  attachAlpha,
+  resizeMapToBytes,
+  resizeToPlanar,
+  refineMask,
+  yuv420pToRgb,
+  rgbToYuv420p,
+};
+
+export interface WasmKernels extends Kernels {
+  /** A frame whose pixels live in wasm memory (zeroed on first use of the arena). */
+  frame(width: number, height: number, channels: 3 | 4): Frame;
+  /** A byte plane in wasm memory (a mask, a probability map, a yuv420p picture). */
+  plane(length: number): Uint8Array;
+  /** A float32 array in wasm memory (the model's input or output). */
+  floats(length: number): Float32Array;
+  /** Bytes still free for arena and staging allocations. */
+  readonly free: number;
+  /**
+   * Forgets every frame, plane and float array handed out, so that their memory is
+   * reused by the next allocations (when the frame size changes, or between tests).
+   */
+  reset(): void;
+}
+
+export interface WasmKernelOptions {
+  /** Bytes of wasm memory reserved for frames and staging buffers. Default 256 MiB. */
+  arenaBytes?: number;
+}
+
+/** The exports of kernels.wasm (pointers are byte offsets into the imported memory). */
+interface Exports {
+  heapBase(): number;
+  blurBackground(...args: number[]): void;
+  compositeOverGray(...args: number[]): void;
+  compositeOverColor(...args: number[]): void;
+  compositeOverFrame(...args: number[]): void;
+  attachAlpha(...args: number[]): void;
+  resizeMapToBytes(...args: number[]): void;
+  resizeToPlanar(...args: number[]): void;
+  applyTable(src: number, table: number, out: number, n: number): void;
+  featherMask(...args: number[]): void;
+  yuv420pToRgb(...args: number[]): void;
+  rgbToYuv420p(...args: number[]): void;
+}
+
+const PAGE = 65536;
+const ALIGN = 16;
+/** SIMD loads of the last pixels read up to 16 bytes past a buffer; the top stays clear. */
+const SLACK = 64;
+
+let compiled: WebAssembly.Module | undefined;
+
+/** Compiles kernels.wasm once per process and instantiates it with a fresh memory. */
+export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels {
+  const arenaBytes = options.arenaBytes ?? 256 * 1024 * 1024;
+  compiled ??= new WebAssembly.Module(
+    Deno.readFileSync(new URL("./kernels.wasm", import.meta.url)),
+  );
+  const pages = Math.ceil((arenaBytes + SLACK) / PAGE) + 1;
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  const instance = new WebAssembly.Instance(compiled, { env: { memory } });
+  return new WasmKernelSet(instance.exports as unknown as Exports, memory);
+}
+
+/** A staging buffer: reused while big enough, replaced (from the top) when not. */
+interface Slot {
+  ptr: number;
+  size: number;
+}
+
+class WasmKernelSet implements WasmKernels {
+  readonly #x: Exports;
+  readonly #buffer: ArrayBuffer;
+  readonly #bytes: Uint8Array;
+  readonly #i32: Int32Array;
+  readonly #f32: Float32Array;
+  #bottom: number;
+  #top: number;
+  readonly #slots = new Map<string, Slot>();
+  readonly #radii = new Int32Array(3);
+  readonly #ramp = Uint8Array.from({ length: 256 }, (_, v) => v);
+  readonly #lut = new Uint8Array(256);
+  /** The options the table was made for (NaN: none yet); refilled only when they change. */
+  readonly #lutOptions = { threshold: NaN as number | undefined, invert: false, feather: 0 };
+
+  constructor(exports: Exports, memory: WebAssembly.Memory) {
+    this.#x = exports;
+    this.#buffer = memory.buffer as ArrayBuffer;
+    this.#bytes = new Uint8Array(this.#buffer);
+    this.#i32 = new Int32Array(this.#buffer);
+    this.#f32 = new Float32Array(this.#buffer);
+    this.#base = this.#bottom = exports.heapBase();
+    this.#top = memory.buffer.byteLength - SLACK;
+  }
+
+  readonly #base: number;
+
+  reset(): void {
+    this.#bottom = this.#base;
+  }
+
+  get free(): number {
+    return this.#top - this.#bottom;
+  }
+
+  frame(width: number, height: number, channels: 3 | 4): Frame {
+    const data = this.plane(width * height * channels);
+    return { data, width, height, channels };
+  }
+
+  plane(length: number): Uint8Array {
+    return new Uint8Array(this.#buffer, this.#allocBottom(length), length);
+  }
+
+  floats(length: number): Float32Array {
+    return new Float32Array(this.#buffer, this.#allocBottom(length * 4), length);
+  }
+
+  #allocBottom(bytes: number): number {
+    this.#ensure(bytes);
+    const ptr = this.#bottom;
+    this.#bottom += align(bytes);
+    return ptr;
+  }
+
+  #ensure(bytes: number): void {
+    if (!(Number.isInteger(bytes) && bytes >= 0)) {
+      throw new RangeError(`wasm arena: expected a byte count >= 0, got ${bytes}`);
+    }
+    if (align(bytes) > this.free) {
+      throw new RangeError(
+        `wasm arena: expected room for ${bytes} bytes, got ${this.free} left; ` +
+          `create the kernels with a larger arenaBytes`,
+      );
+    }
+  }
+
+  /** A staging buffer of at least `bytes` for the role `name`. */
+  #slot(name: string, bytes: number): number {
+    let slot = this.#slots.get(name);
+    if (slot === undefined || slot.size < bytes) {
+      this.#ensure(bytes);
+      this.#top -= align(bytes);
+      slot = { ptr: this.#top, size: align(bytes) };
+      this.#slots.set(name, slot);
+    }
+    return slot.ptr;
+  }
+
+  /** Where `view` lives in wasm memory: itself when in the arena, else a staging copy. */
+  #in(view: Uint8Array | Float32Array | Int32Array, name: string, copy = true): number {
+    if (view.buffer === this.#buffer) return view.byteOffset;
+    const ptr = this.#slot(name, view.byteLength);
+    if (copy) {
+      if (view instanceof Uint8Array) this.#bytes.set(view, ptr);
+      else if (view instanceof Float32Array) this.#f32.set(view, ptr >> 2);
+      else this.#i32.set(view, ptr >> 2);
+    }
+    return ptr;
+  }
+
+  /** Copies a staged output back to its owner (no-op for arena views). */
+  #out(view: Uint8Array | Float32Array, ptr: number): void {
+    if (view.buffer === this.#buffer) return;
+    new Uint8Array(view.buffer, view.byteOffset, view.byteLength).set(
+      this.#bytes.subarray(ptr, ptr + view.byteLength),
+    );
+  }
+
+  /** The output's pointer: the input's when they share data (in-place calls). */
+  #target(out: Uint8Array, same: Uint8Array, samePtr: number, name: string): number {
+    return out === same ? samePtr : this.#in(out, name, false);
+  }
+
+  /** i0, i1, w1 of a table, staged: tables are small and may be refilled in place. */
+  readonly #xsAt: [number, number, number] = [0, 0, 0];
+  readonly #ysAt: [number, number, number] = [0, 0, 0];
+  #table(table: BilinearTable, name: "xs" | "ys"): [number, number, number] {
+    const n = table.size * 4;
+    const ptr = this.#slot(name, 3 * n);
+    this.#i32.set(table.i0, ptr >> 2);
+    this.#i32.set(table.i1, (ptr + n) >> 2);
+    this.#f32.set(table.w1, (ptr + 2 * n) >> 2);
+    const at = name === "xs" ? this.#xsAt : this.#ysAt;
+    at[0] = ptr;
+    at[1] = ptr + n;
+    at[2] = ptr + 2 * n;
+    return at;
+  }
+
+  blurBackground = (
+    frame: Frame,
+    alpha: Uint8Array,
+    sigma: number,
+    out: Frame,
+    _scratch: unknown,
+  ): void => {
+    checkComposite(frame, alpha, out);
+    if (!(sigma >= 0 && Number.isFinite(sigma))) {
+      throw new RangeError(`blur sigma: expected a finite number >= 0, got ${sigma}`);
+    }
+    const { width, height } = frame;
+    const f = blurFactor(sigma), lw = Math.ceil(width / f), lh = Math.ceil(height / f);
+    boxRadii(sigma, f, this.#radii);
+    const cells = lw * lh * 16;
+    const low = this.#slot("blur.low", cells), tmp = this.#slot("blur.tmp", cells);
+    const sums = this.#slot("blur.sums", lw * 32);
+    const upper = this.#slot("blur.upper", width * 16);
+    const lower = this.#slot("blur.lower", width * 16);
+    const cols = this.#slot("blur.cols", width * 12);
+    const src = this.#in(frame.data, "src"), a = this.#in(alpha, "alpha");
+    const dst = this.#target(out.data, frame.data, src, "dst");
+    this.#x.blurBackground(
+      src,
+      frame.channels,
+      a,
+      dst,
+      out.channels,
+      width,
+      height,
+      f,
+      lw,
+      lh,
+      this.#radii[0],
+      this.#radii[1],
+      this.#radii[2],
+      low,
+      tmp,
+      sums,
+      upper,
+      lower,
+      cols,
+      cols + width * 4,
+      cols + width * 8,
+    );
+    this.#out(out.data, dst);
+  };
+
+  compositeOverGray = (frame: Frame, alpha: Uint8Array, saturation: number, out: Frame) => {
+    checkComposite(frame, alpha, out);
+    if (!(saturation >= 0 && saturation <= 1)) {
+      throw new RangeError(`saturation: expected a number from 0 to 1, got ${saturation}`);
+    }
+    const src = this.#in(frame.data, "src"), a = this.#in(alpha, "alpha");
+    const dst = this.#target(out.data, frame.data, src, "dst");
+    this.#x.compositeOverGray(
+      src,
+      frame.channels,
+      a,
+      dst,
+      out.channels,
+      alpha.length,
+      Math.round(saturation * 256),
+    );
+    this.#out(out.data, dst);
+  };
+
+  compositeOverColor = (
+    frame: Frame,
+    alpha: Uint8Array,
+    color: readonly [number, number, number],
+    out: Frame,
+  ) => {
+    checkComposite(frame, alpha, out);
+    const [r, g, b] = color;
+    if (!isByte(r) || !isByte(g) || !isByte(b)) {
+      throw new RangeError(`colour: expected integers 0..255, got [${color.join(", ")}]`);
+    }
+    const src = this.#in(frame.data, "src"), a = this.#in(alpha, "alpha");
+    const dst = this.#target(out.data, frame.data, src, "dst");
+    this.#x.compositeOverColor(src, frame.channels, a, dst, out.channels, alpha.length, r, g, b);
+    this.#out(out.data, dst);
+  };
+
+  compositeOverFrame = (frame: Frame, alpha: Uint8Array, background: Frame, out: Frame) => {
+    checkComposite(frame, alpha, out);
+    assertFrameSize(background, frame.width, frame.height, "background");
+    const src = this.#in(frame.data, "src"), a = this.#in(alpha, "alpha");
+    const bg = background.data === frame.data ? src : this.#in(background.data, "bg");
+    const dst = out.data === background.data ? bg : this.#target(out.data, frame.data, src, "dst");
+    this.#x.compositeOverFrame(
+      src,
+      frame.channels,
+      a,
+      bg,
+      background.channels,
+      dst,
+      out.channels,
+      alpha.length,
+    );
+    this.#out(out.data, dst);
+  };
+
+  attachAlpha = (frame: Frame, alpha: Uint8Array, out: Frame) => {
+    checkComposite(frame, alpha, out);
+    if (out.channels !== 4) {
+      throw new RangeError(
+        `output: expected 4 channels (RGBA) for a transparent background, got ${out.channels}`,
+      );
+    }
+    const src = this.#in(frame.data, "src"), a = this.#in(alpha, "alpha");
+    const dst = this.#target(out.data, frame.data, src, "dst");
+    this.#x.attachAlpha(src, frame.channels, a, dst, alpha.length);
+    this.#out(out.data, dst);
+  };
+
+  resizeMapToBytes = (
+    map: Float32Array,
+    xs: BilinearTable,
+    ys: BilinearTable,
+    out: Uint8Array,
+  ) => {
+    const srcWidth = xs.from, width = xs.size, height = ys.size;
+    if (map.length !== srcWidth * ys.from) {
+      throw new RangeError(
+        `resizeMapToBytes: expected ${srcWidth * ys.from} map values, got ${map.length}`,
+      );
+    }
+    if (out.length !== width * height) {
+      throw new RangeError(
+        `resizeMapToBytes: expected ${width * height} output bytes, got ${out.length}`,
+      );
+    }
+    const [xi0, xi1, xw] = this.#table(xs, "xs"), [yi0, yi1, yw] = this.#table(ys, "ys");
+    const m = this.#in(map, "map"), dst = this.#in(out, "mask", false);
+    const row = this.#slot("row", srcWidth * 4);
+    this.#x.resizeMapToBytes(m, srcWidth, xi0, xi1, xw, yi0, yi1, yw, dst, width, height, row);
+    this.#out(out, dst);
+  };
+
+  resizeToPlanar = (
+    src: Uint8Array,
+    srcWidth: number,
+    srcHeight: number,
+    channels: 3 | 4,
+    xs: BilinearTable,
+    ys: BilinearTable,
+    out: Float32Array,
+  ) => {
+    if (xs.from !== srcWidth || ys.from !== srcHeight) {
+      // The reference's own checks give the exact message.
+      resizeToPlanar(src, srcWidth, srcHeight, channels, xs, ys, out);
+      return;
+    }
+    const plane = xs.size * ys.size;
+    if (src.length !== srcWidth * srcHeight * channels) {
+      throw new RangeError(
+        `resizeToPlanar: expected ${
+          srcWidth * srcHeight * channels
+        } source bytes, got ${src.length}`,
+      );
+    }
+    if (out.length !== 3 * plane) {
+      throw new RangeError(
+        `resizeToPlanar: expected ${3 * plane} output floats, got ${out.length}`,
+      );
+    }
+    const [xi0, xi1, xw] = this.#table(xs, "xs"), [yi0, yi1, yw] = this.#table(ys, "ys");
+    const s = this.#in(src, "src"), dst = this.#in(out, "planar", false);
+    const row = this.#slot("row", srcWidth * channels * 4);
+    this.#x.resizeToPlanar(
+      s,
+      srcWidth,
+      channels,
+      xi0,
+      xi1,
+      xw,
+      yi0,
+      yi1,
+      yw,
+      dst,
+      xs.size,
+      ys.size,
+      row,
+    );
+    this.#out(out, dst);
+  };
+
+  refineMask = (
+    prob: Uint8Array,
+    width: number,
+    height: number,
+    out: Uint8Array,
+    options: Parameters<typeof refineMask>[4],
+  ) => {
+    assertPlane(prob, width, height, "probability map");
+    assertPlane(out, width, height, "mask output");
+    const feather = options.feather ?? defaultMaskOptions.feather;
+    if (!(feather >= 0)) {
+      throw new RangeError(`mask feather: expected a number >= 0, got ${feather}`);
+    }
+    // The reference on the 256 possible inputs is the table (and checks the threshold):
+    // ramp and threshold are defined in one place, mask.ts.
+    const made = this.#lutOptions;
+    if (!Object.is(made.threshold, options.threshold) || made.invert !== options.invert) {
+      made.threshold = options.threshold;
+      made.invert = options.invert;
+      try {
+        refineMask(this.#ramp, 256, 1, this.#lut, made);
+      } catch (error) {
+        made.threshold = NaN; // a rejected threshold must be rejected again next time
+        throw error;
+      }
+    }
+    const table = this.#in(this.#lut, "lut");
+    const p = this.#in(prob, "prob"), dst = this.#target(out, prob, p, "mask");
+    this.#x.applyTable(p, table, dst, prob.length);
+    const radius = options.threshold === undefined ? Math.round(feather * height) : 0;
+    if (radius >= 1) {
+      const plane = this.#slot("feather.plane", width * height);
+      const columns = this.#slot("feather.columns", width * 4);
+      this.#x.featherMask(dst, width, height, radius, plane, columns);
+    }
+    this.#out(out, dst);
+  };
+
+  yuv420pToRgb = (yuv: Uint8Array, out: Frame) => {
+    assertFrame(out, "output");
+    assertYuv420p(yuv, out.width, out.height, "yuv420p input");
+    const src = this.#in(yuv, "yuv"), dst = this.#in(out.data, "dst", false);
+    const k = YUV_TO_RGB;
+    this.#x.yuv420pToRgb(
+      src,
+      out.width,
+      out.height,
+      dst,
+      out.channels,
+      k.yScale,
+      k.vToR,
+      k.uToG,
+      k.vToG,
+      k.uToB,
+    );
+    this.#out(out.data, dst);
+  };
+
+  rgbToYuv420p = (frame: Frame, out: Uint8Array) => {
+    assertFrame(frame, "frame");
+    assertYuv420p(out, frame.width, frame.height, "yuv420p output");
+    const src = this.#in(frame.data, "src"), dst = this.#in(out, "yuv", false);
+    const k = RGB_TO_YUV;
+    this.#x.rgbToYuv420p(
+      src,
+      frame.width,
+      frame.height,
+      frame.channels,
+      dst,
+      k.yOf,
+      k.kr,
+      k.kg,
+      k.kb,
+      k.cb,
+      k.cr,
+    );
+    this.#out(out, dst);
+  };
+}
+
+function align(bytes: number): number {
+  return Math.ceil(bytes / ALIGN) * ALIGN;
+}
+
+function isByte(c: number): boolean {
+  return Number.isInteger(c) && c >= 0 && c <= 255;
+}

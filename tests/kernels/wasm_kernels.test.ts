@@ -1,0 +1,402 @@
+import assert from "node:assert/strict";
+import { createFrame, type Frame } from "../../src/frame.ts";
+import { BlurScratch } from "../../src/kernels/blur.ts";
+import { bilinearTable, resizeMapToBytes } from "../../src/kernels/resize.ts";
+import { refineMask } from "../../src/kernels/mask.ts";
+import { yuv420pSize } from "../../src/kernels/yuv.ts";
+import {
+  createWasmKernels,
+  type Kernels,
+  tsKernels,
+  type WasmKernels,
+} from "../../src/kernels/wasm/wasm_kernels.ts";
+import { createSegmenter } from "../../src/model/segmenter.ts";
+import { countTypedArrayAllocations } from "../effects/_allocations.ts";
+import { astronaut, ellipseMask } from "../effects/_scene.ts";
+
+const WASM = new URL("../../src/kernels/wasm/kernels.wasm", import.meta.url);
+const BUILD = new URL("../../scripts/build_wasm.ts", import.meta.url).pathname;
+
+Deno.test("deno task wasm rebuilds kernels.wasm byte for byte", async () => {
+  const out = await Deno.makeTempFile({ suffix: ".wasm" });
+  try {
+    // A child process with --no-lock: the compiler is a build-only package, kept out of
+    // deno.lock and out of this test process.
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-lock",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        BUILD,
+        "--out",
+        out,
+      ],
+      stdout: "null",
+    }).output();
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    const fresh = await Deno.readFile(out), committed = await Deno.readFile(WASM);
+    assert.ok(
+      fresh.length === committed.length && fresh.every((b, i) => b === committed[i]),
+      `kernels.wasm differs from a fresh build (${fresh.length} vs ${committed.length} bytes)`,
+    );
+  } finally {
+    await Deno.remove(out);
+  }
+});
+
+Deno.test("kernels.wasm is built with SIMD: its code holds v128 loads and stores", async () => {
+  const bytes = await Deno.readFile(WASM);
+  // The SIMD opcode prefix 0xfd followed by v128.load (0x00) and store (0x0b) sub-opcodes
+  // appears in the code section; a scalar build would have neither.
+  let simd = 0;
+  for (let i = 0; i + 1 < bytes.length; i++) {
+    if (bytes[i] === 0xfd && (bytes[i + 1] === 0x00 || bytes[i + 1] === 0x0b)) simd++;
+  }
+  assert.ok(simd > 20, `expected v128 loads and stores in kernels.wasm, found ${simd}`);
+});
+
+// ---- scenes: real frames and masks ------------------------------------------------------------
+
+interface Scene {
+  name: string;
+  frame: Frame;
+  /** A second picture of the same size, for compositeOverFrame. */
+  background: Frame;
+  /** Person probability (0..255) at frame size and the alpha refined from it. */
+  prob: Uint8Array;
+  alpha: Uint8Array;
+}
+
+async function ffmpegFrame(filter: string, width: number, height: number): Promise<Frame> {
+  const { code, stdout, stderr } = await new Deno.Command("ffmpeg", {
+    args: [
+      "-v",
+      "error",
+      "-f",
+      "lavfi",
+      "-i",
+      filter,
+      "-vf",
+      `scale=${width}:${height}`,
+      "-frames:v",
+      "1",
+      "-f",
+      "rawvideo",
+      "-pix_fmt",
+      "rgb24",
+      "-",
+    ],
+  }).output();
+  if (code !== 0) throw new Error(new TextDecoder().decode(stderr));
+  return { data: stdout, width, height, channels: 3 };
+}
+
+/** The astronaut's model map, from the real segmenter (native onnxruntime). */
+let astronautMap: { map: Float32Array; width: number; height: number } | undefined;
+
+async function scenes(): Promise<Scene[]> {
+  const photo = await astronaut();
+  const segmenter = await createSegmenter({ backend: "native", threads: 1, model: "general" });
+  const photoProb = new Uint8Array(photo.width * photo.height);
+  try {
+    const map = await segmenter.segment(photo);
+    astronautMap = { map: map.slice(), width: 256, height: 256 };
+    segmenter.maskInto(photoProb, photo.width, photo.height);
+  } finally {
+    await segmenter.dispose();
+  }
+  const out: Scene[] = [sceneOf("astronaut 512x512 (real mask)", photo, photoProb)];
+  for (const [w, h] of [[1280, 720], [641, 361]]) {
+    const frame = await ffmpegFrame("testsrc2=size=1280x720", w, h);
+    const background = await ffmpegFrame("testsrc=size=1280x720", w, h);
+    // The astronaut's real mask stretched to this size, and an ellipse with a soft rim.
+    const prob = new Uint8Array(w * h);
+    const m = astronautMap!;
+    resizeMapToBytes(m.map, bilinearTable(m.width, w), bilinearTable(m.height, h), prob);
+    out.push(sceneOf(`testsrc2 ${w}x${h} (astronaut mask)`, frame, prob, background));
+    out.push(sceneOf(`testsrc2 ${w}x${h} (ellipse)`, frame, ellipseMask(w, h, 9), background));
+  }
+  return out;
+}
+
+function sceneOf(name: string, frame: Frame, prob: Uint8Array, background?: Frame): Scene {
+  const alpha = new Uint8Array(prob.length);
+  refineMask(prob, frame.width, frame.height, alpha, { invert: false });
+  background ??= mirrored(frame);
+  return { name, frame, background, prob, alpha };
+}
+
+function mirrored(frame: Frame): Frame {
+  const out = createFrame(frame.width, frame.height, frame.channels);
+  out.data.set(frame.data.toReversed());
+  return out;
+}
+
+function withChannels(frame: Frame, channels: 3 | 4): Frame {
+  if (frame.channels === channels) return frame;
+  const out = createFrame(frame.width, frame.height, channels);
+  const n = frame.width * frame.height;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) out.data[i * channels + c] = frame.data[i * frame.channels + c];
+    if (channels === 4) out.data[i * 4 + 3] = (i * 7) & 255; // alpha the kernels ignore
+  }
+  return out;
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
+
+/** Copies a frame into the arena. */
+function inArena(k: WasmKernels, frame: Frame): Frame {
+  const out = k.frame(frame.width, frame.height, frame.channels);
+  out.data.set(frame.data);
+  return out;
+}
+
+function planeIn(k: WasmKernels, bytes: Uint8Array): Uint8Array {
+  const out = k.plane(bytes.length);
+  out.set(bytes);
+  return out;
+}
+
+const wasm = createWasmKernels();
+const all = await scenes();
+
+/**
+ * Runs `run` with the reference kernels and with wasm, twice: arguments in ordinary
+ * memory (copied in and out) and in the arena (in place); outputs within `tolerance`.
+ */
+function agree(
+  label: string,
+  tolerance: number,
+  run: (k: Kernels, arena?: WasmKernels) => ArrayLike<number>,
+): void {
+  const expected = run(tsKernels);
+  for (const arena of [undefined, wasm]) {
+    arena?.reset();
+    const got = run(wasm, arena);
+    const diff = maxDiff(got, expected);
+    assert.ok(
+      diff <= tolerance,
+      `${label} (${arena ? "arena" : "copied"}): max difference ${diff} > ${tolerance}`,
+    );
+  }
+}
+
+Deno.test("wasm blurBackground() is within one level of the reference on real frames", () => {
+  for (const s of all) {
+    for (const sigma of [0, 2, 7, 18, 40]) {
+      for (const [sc, dc] of [[3, 3], [3, 4], [4, 3], [4, 4]] as const) {
+        const frame = withChannels(s.frame, sc);
+        agree(`blur σ=${sigma} ${sc}→${dc} on ${s.name}`, 1, (k, arena) => {
+          const f = arena ? inArena(arena, frame) : frame;
+          const alpha = arena ? planeIn(arena, s.alpha) : s.alpha;
+          const out = arena
+            ? arena.frame(f.width, f.height, dc)
+            : createFrame(f.width, f.height, dc);
+          k.blurBackground(f, alpha, sigma, out, new BlurScratch());
+          return out.data;
+        });
+      }
+    }
+  }
+});
+
+Deno.test("wasm blurBackground() works in place (out is the frame)", () => {
+  const s = all[1];
+  agree("blur in place", 1, (k, arena) => {
+    const f = arena ? inArena(arena, s.frame) : { ...s.frame, data: s.frame.data.slice() };
+    k.blurBackground(f, s.alpha, 9, f, new BlurScratch());
+    return f.data;
+  });
+});
+
+Deno.test("wasm compositeOverGray() is within one level of the reference on real frames", () => {
+  for (const s of all) {
+    for (const saturation of [0, 0.35, 1]) {
+      for (const [sc, dc] of [[3, 3], [3, 4], [4, 3]] as const) {
+        const frame = withChannels(s.frame, sc);
+        agree(`gray ${saturation} ${sc}→${dc} on ${s.name}`, 1, (k, arena) => {
+          const f = arena ? inArena(arena, frame) : frame;
+          const out = arena
+            ? arena.frame(f.width, f.height, dc)
+            : createFrame(f.width, f.height, dc);
+          k.compositeOverGray(f, s.alpha, saturation, out);
+          return out.data;
+        });
+      }
+    }
+  }
+});
+
+Deno.test("wasm compositeOverColor(), compositeOverFrame() and attachAlpha() match the reference", () => {
+  for (const s of all) {
+    for (const [sc, dc] of [[3, 3], [3, 4], [4, 3], [4, 4]] as const) {
+      const frame = withChannels(s.frame, sc), bg = withChannels(s.background, sc === 3 ? 4 : 3);
+      agree(`colour ${sc}→${dc} on ${s.name}`, 1, (k, arena) => {
+        const f = arena ? inArena(arena, frame) : frame;
+        const out = arena ? arena.frame(f.width, f.height, dc) : createFrame(f.width, f.height, dc);
+        k.compositeOverColor(f, s.alpha, [0, 177, 64], out);
+        return out.data;
+      });
+      for (const b of [s.background, bg]) {
+        agree(`frame ${sc}+${b.channels}→${dc} on ${s.name}`, 1, (k, arena) => {
+          const f = arena ? inArena(arena, frame) : frame;
+          const back = arena ? inArena(arena, b) : b;
+          const out = arena
+            ? arena.frame(f.width, f.height, dc)
+            : createFrame(f.width, f.height, dc);
+          k.compositeOverFrame(f, s.alpha, back, out);
+          return out.data;
+        });
+      }
+    }
+    for (const sc of [3, 4] as const) {
+      const frame = withChannels(s.frame, sc);
+      agree(`attachAlpha ${sc} on ${s.name}`, 0, (k, arena) => {
+        const f = arena ? inArena(arena, frame) : frame;
+        const out = arena ? arena.frame(f.width, f.height, 4) : createFrame(f.width, f.height, 4);
+        k.attachAlpha(f, s.alpha, out);
+        return out.data;
+      });
+    }
+  }
+});
+
+Deno.test("wasm refineMask() matches the reference: soft, threshold, invert, feather", () => {
+  const options = [
+    { invert: false },
+    { invert: true },
+    { invert: false, threshold: 0.5 },
+    { invert: true, threshold: 0.2 },
+    { invert: false, feather: 0.002 },
+    { invert: true, feather: 0.01 },
+    { invert: false, feather: 0.05 },
+  ];
+  for (const s of all) {
+    for (const o of options) {
+      agree(`refineMask ${JSON.stringify(o)} on ${s.name}`, 0, (k, arena) => {
+        const { width, height } = s.frame;
+        const prob = arena ? planeIn(arena, s.prob) : s.prob;
+        const out = arena ? arena.plane(width * height) : new Uint8Array(width * height);
+        k.refineMask(prob, width, height, out, o);
+        return out;
+      });
+    }
+  }
+  assert.throws(
+    () =>
+      wasm.refineMask(new Uint8Array(4), 2, 2, new Uint8Array(4), { invert: false, threshold: 2 }),
+    /mask threshold: expected a number from 0 to 1, got 2/,
+  );
+});
+
+Deno.test("wasm resizeMapToBytes() and resizeToPlanar() match the reference", () => {
+  const m = astronautMap!;
+  for (const s of all) {
+    const { width, height } = s.frame;
+    const xs = bilinearTable(m.width, width), ys = bilinearTable(m.height, height);
+    agree(`resizeMapToBytes 256x256→${width}x${height}`, 1, (k, arena) => {
+      const map = arena ? arena.floats(m.map.length) : m.map;
+      if (arena) map.set(m.map);
+      const out = arena ? arena.plane(width * height) : new Uint8Array(width * height);
+      k.resizeMapToBytes(map, xs, ys, out);
+      return out;
+    });
+    for (const [mw, mh] of [[256, 256], [256, 144]]) {
+      for (const channels of [3, 4] as const) {
+        const frame = withChannels(s.frame, channels);
+        const fx = bilinearTable(width, mw), fy = bilinearTable(height, mh);
+        agree(`resizeToPlanar ${channels}ch ${width}x${height}→${mw}x${mh}`, 1e-5, (k, arena) => {
+          const src = arena ? planeIn(arena, frame.data) : frame.data;
+          const out = arena ? arena.floats(3 * mw * mh) : new Float32Array(3 * mw * mh);
+          k.resizeToPlanar(src, width, height, channels, fx, fy, out);
+          return out;
+        });
+      }
+    }
+  }
+});
+
+Deno.test("wasm yuv420p ↔ RGB matches the reference", () => {
+  for (const s of all) {
+    const { width, height } = s.frame;
+    const yuv = new Uint8Array(yuv420pSize(width, height));
+    tsKernels.rgbToYuv420p(s.frame, yuv);
+    for (const channels of [3, 4] as const) {
+      const frame = withChannels(s.frame, channels);
+      agree(`rgbToYuv420p ${channels}ch on ${s.name}`, 1, (k, arena) => {
+        const f = arena ? inArena(arena, frame) : frame;
+        const out = arena ? arena.plane(yuv.length) : new Uint8Array(yuv.length);
+        k.rgbToYuv420p(f, out);
+        return out;
+      });
+      agree(`yuv420pToRgb ${channels}ch on ${s.name}`, 1, (k, arena) => {
+        const src = arena ? planeIn(arena, yuv) : yuv;
+        const out = arena
+          ? arena.frame(width, height, channels)
+          : createFrame(width, height, channels);
+        k.yuv420pToRgb(src, out);
+        return out.data;
+      });
+    }
+  }
+});
+
+Deno.test("wasm kernels on arena buffers allocate no typed array per frame", () => {
+  const s = all[1];
+  const { width, height } = s.frame;
+  const frame = inArena(wasm, s.frame), alpha = planeIn(wasm, s.alpha);
+  const prob = planeIn(wasm, s.prob), mask = wasm.plane(width * height);
+  const out = wasm.frame(width, height, 3), yuv = wasm.plane(yuv420pSize(width, height));
+  const xs = bilinearTable(256, width), ys = bilinearTable(256, height);
+  const map = wasm.floats(256 * 256), planar = wasm.floats(3 * 256 * 144);
+  const fx = bilinearTable(width, 256), fy = bilinearTable(height, 144);
+  const scratch = new BlurScratch(), options = { invert: false, feather: 0.002 };
+  const frameLoop = () => {
+    wasm.resizeToPlanar(frame.data, width, height, 3, fx, fy, planar);
+    wasm.resizeMapToBytes(map, xs, ys, prob);
+    wasm.refineMask(prob, width, height, mask, options);
+    wasm.blurBackground(frame, alpha, 12, out, scratch);
+    wasm.compositeOverGray(frame, alpha, 0.2, out);
+    wasm.compositeOverColor(frame, alpha, [1, 2, 3], out);
+    wasm.compositeOverFrame(frame, alpha, out, out);
+    wasm.rgbToYuv420p(out, yuv);
+    wasm.yuv420pToRgb(yuv, out);
+  };
+  frameLoop(); // the first call sizes the staging buffers
+  const free = wasm.free;
+  assert.equal(countTypedArrayAllocations(frameLoop), 0);
+  assert.equal(wasm.free, free);
+});
+
+Deno.test("the wasm arena refuses what does not fit, saying how much is left", () => {
+  const small = createWasmKernels({ arenaBytes: 1 << 20 });
+  assert.ok(small.frame(320, 240, 4).data.length === 320 * 240 * 4);
+  assert.throws(
+    () => small.frame(1920, 1080, 3),
+    /wasm arena: expected room for 6220800 bytes, got \d+ left; create the kernels with a larger arenaBytes/,
+  );
+});
+
+Deno.test("wasm kernels check sizes up front like the reference", () => {
+  const frame = createFrame(4, 2, 3), out = createFrame(4, 2, 3);
+  assert.throws(
+    () => wasm.compositeOverGray(frame, new Uint8Array(7), 0.5, out),
+    /mask: expected 8 bytes for 4x2, got 7/,
+  );
+  assert.throws(
+    () => wasm.blurBackground(frame, new Uint8Array(8), -1, out, new BlurScratch()),
+    /blur sigma: expected a finite number >= 0, got -1/,
+  );
+  assert.throws(
+    () => wasm.yuv420pToRgb(new Uint8Array(5), out),
+    /yuv420p input: expected 12 bytes of yuv420p for 4x2, got 5/,
+  );
+});
