@@ -4,7 +4,7 @@
  */
 import { applyConfig, type ConfigTarget } from "../config/apply_config.ts";
 import { configPath, denoEnv, readConfigFile } from "../config/config_file.ts";
-import { DependencyError, describeFsError, OutputError } from "../errors.ts";
+import { DependencyError, describeFsError, OutputError, SegcamError } from "../errors.ts";
 import { writeFileAtomically } from "../io/atomic_file.ts";
 import { systemctl, systemctlOrFail } from "../service/systemctl.ts";
 import { serviceUnit, UNIT_NAME, unitPath } from "../service/unit.ts";
@@ -83,7 +83,7 @@ async function status(unit: string): Promise<void> {
   if (result.stdout.trim() !== "") console.log(result.stdout.trimEnd());
   if (result.code !== 0 && result.code !== 3) {
     const said = result.stderr.trim().split("\n")[0] || `exit code ${result.code}`;
-    console.log(`systemctl --user status failed: ${said}`);
+    throw new SegcamError(`systemctl --user status ${UNIT_NAME} failed: ${said}`);
   }
 }
 
