@@ -1,0 +1,183 @@
+import assert from "node:assert/strict";
+import { createFrame, type Frame } from "../../src/frame.ts";
+import { rgbToYuv420p, yuv420pSize, yuv420pToRgb } from "../../src/kernels/yuv.ts";
+
+/** Runs ffmpeg on stdin bytes (or a lavfi source) and returns its raw output. */
+async function ffmpeg(args: string[], input?: Uint8Array): Promise<Uint8Array> {
+  const child = new Deno.Command("ffmpeg", {
+    args: ["-v", "error", ...args, "-"],
+    stdin: input ? "piped" : "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (input) {
+    const writer = child.stdin.getWriter();
+    await writer.write(input);
+    await writer.close();
+  }
+  const { code, stdout, stderr } = await child.output();
+  if (code !== 0) throw new Error(new TextDecoder().decode(stderr));
+  return stdout;
+}
+
+const raw = (format: string, width: number, height: number) => [
+  "-f",
+  "rawvideo",
+  "-pix_fmt",
+  format,
+  "-s",
+  `${width}x${height}`,
+  "-i",
+  "pipe:0",
+];
+const out = (format: string) => ["-f", "rawvideo", "-pix_fmt", format];
+
+async function lavfiRgb(source: string, width: number, height: number): Promise<Frame> {
+  const data = await ffmpeg([
+    "-f",
+    "lavfi",
+    "-i",
+    `${source}=size=${width}x${height}`,
+    "-frames:v",
+    "1",
+    ...out("rgb24"),
+  ]);
+  return { data, width, height, channels: 3 };
+}
+
+// Both directions are compared with ffmpeg's own default conversion (swscale: BT.601,
+// limited range). Where colour changes, ffmpeg filters chroma (a bicubic 2:1 down, an
+// interpolating 1:2 up) and we take a 2x2 mean / the nearest sample, so chroma is compared
+// where the colour is flat around the sample: that checks the colour matrix and range,
+// which is what a wrong constant would break. Luma has no filtering and is compared
+// everywhere.
+
+for (const [source, width, height] of [["testsrc", 640, 360], ["testsrc2", 1280, 720]] as const) {
+  Deno.test(`rgbToYuv420p() agrees with ffmpeg within 2 levels on ${source} ${width}x${height}`, async () => {
+    const frame = await lavfiRgb(source, width, height);
+    const expected = await ffmpeg([...raw("rgb24", width, height), ...out("yuv420p")], frame.data);
+    const got = new Uint8Array(yuv420pSize(width, height));
+    rgbToYuv420p(frame, got);
+    assert.equal(expected.length, got.length);
+    let luma = 0;
+    for (let i = 0; i < width * height; i++) luma = Math.max(luma, Math.abs(got[i] - expected[i]));
+    assert.ok(luma <= 2, `luma: max difference ${luma}`);
+
+    const cw = width / 2, ch = height / 2;
+    let chroma = 0, compared = 0;
+    for (let cy = 0; cy < ch; cy++) {
+      for (let cx = 0; cx < cw; cx++) {
+        if (!flatRgb(frame, 2 * cx - 4, 2 * cy - 4, 10)) continue;
+        compared++;
+        for (const base of [width * height, width * height + cw * ch]) {
+          const i = base + cy * cw + cx;
+          chroma = Math.max(chroma, Math.abs(got[i] - expected[i]));
+        }
+      }
+    }
+    assert.ok(compared > cw * ch / 2, `only ${compared} of ${cw * ch} chroma samples compared`);
+    assert.ok(chroma <= 2, `chroma: max difference ${chroma}`);
+  });
+
+  Deno.test(`yuv420pToRgb() agrees with ffmpeg within 2 levels on ${source} ${width}x${height}`, async () => {
+    const frame = await lavfiRgb(source, width, height);
+    const yuv = await ffmpeg([...raw("rgb24", width, height), ...out("yuv420p")], frame.data);
+    const expected = await ffmpeg([...raw("yuv420p", width, height), ...out("rgb24")], yuv);
+    const got = createFrame(width, height, 3);
+    yuv420pToRgb(yuv, got);
+    const cw = width / 2, ch = height / 2;
+    let max = 0, compared = 0;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        if (!flatChroma(yuv, width, height, x >> 1, y >> 1)) continue;
+        compared++;
+        for (let c = 0; c < 3; c++) {
+          const i = (y * width + x) * 3 + c;
+          max = Math.max(max, Math.abs(got.data[i] - expected[i]));
+        }
+      }
+    }
+    assert.ok(compared > width * height / 2, `only ${compared} of ${cw * ch * 4} pixels compared`);
+    assert.ok(max <= 2, `max difference ${max}`);
+  });
+}
+
+/** Whether the RGB frame is one colour over size×size pixels from (x0, y0), edges clamped. */
+function flatRgb(frame: Frame, x0: number, y0: number, size: number): boolean {
+  const { width, height, data } = frame;
+  const at = (x: number, y: number) =>
+    (Math.min(height - 1, Math.max(0, y)) * width + Math.min(width - 1, Math.max(0, x))) * 3;
+  const first = at(x0, y0);
+  for (let y = y0; y < y0 + size; y++) {
+    for (let x = x0; x < x0 + size; x++) {
+      const p = at(x, y);
+      if (
+        data[p] !== data[first] || data[p + 1] !== data[first + 1] ||
+        data[p + 2] !== data[first + 2]
+      ) return false;
+    }
+  }
+  return true;
+}
+
+/** Whether both chroma planes are constant over the 3x3 samples around (cx, cy). */
+function flatChroma(yuv: Uint8Array, width: number, height: number, cx: number, cy: number) {
+  const cw = width >> 1, ch = height >> 1;
+  for (const base of [width * height, width * height + cw * ch]) {
+    const centre = yuv[base + cy * cw + cx];
+    for (let dy = -1; dy <= 1; dy++) {
+      for (let dx = -1; dx <= 1; dx++) {
+        const y = Math.min(ch - 1, Math.max(0, cy + dy)),
+          x = Math.min(cw - 1, Math.max(0, cx + dx));
+        if (yuv[base + y * cw + x] !== centre) return false;
+      }
+    }
+  }
+  return true;
+}
+
+Deno.test("rgbToYuv420p() gives the textbook BT.601 limited-range values", () => {
+  // Black, white, red, green, blue: Y, U, V from BT.601 (Y 16..235, chroma 16..240).
+  const cases: [number[], number[]][] = [
+    [[0, 0, 0], [16, 128, 128]],
+    [[255, 255, 255], [235, 128, 128]],
+    [[255, 0, 0], [81, 90, 240]],
+    [[0, 255, 0], [145, 54, 34]],
+    [[0, 0, 255], [41, 240, 110]],
+  ];
+  for (const [rgb, yuv] of cases) {
+    const frame = createFrame(2, 2, 3);
+    for (let i = 0; i < 4; i++) frame.data.set(rgb, i * 3);
+    const got = new Uint8Array(6);
+    rgbToYuv420p(frame, got);
+    assert.deepEqual([got[0], got[4], got[5]], yuv, `rgb ${rgb}`);
+    assert.deepEqual([...got.subarray(0, 4)], [yuv[0], yuv[0], yuv[0], yuv[0]]);
+    const back = createFrame(2, 2, 4);
+    yuv420pToRgb(got, back);
+    for (let c = 0; c < 3; c++) assert.ok(Math.abs(back.data[c] - rgb[c]) <= 1, `${rgb} back`);
+    assert.equal(back.data[3], 255);
+  }
+});
+
+Deno.test("yuv420p of an odd size rounds the chroma planes up and averages partial blocks", () => {
+  assert.equal(yuv420pSize(3, 3), 9 + 2 * 4);
+  const frame = createFrame(3, 3, 3);
+  // Column 2 (the partial block on the right) red, the rest black.
+  for (let y = 0; y < 3; y++) frame.data.set([255, 0, 0], (y * 3 + 2) * 3);
+  const yuv = new Uint8Array(17);
+  rgbToYuv420p(frame, yuv);
+  const u = yuv.subarray(9, 13), v = yuv.subarray(13, 17);
+  assert.deepEqual([...u], [128, 90, 128, 90]);
+  assert.deepEqual([...v], [128, 240, 128, 240]);
+});
+
+Deno.test("yuv kernels check sizes up front", () => {
+  assert.throws(
+    () => yuv420pToRgb(new Uint8Array(10), createFrame(4, 2, 3)),
+    /yuv420p input: expected 12 bytes of yuv420p for 4x2, got 10/,
+  );
+  assert.throws(
+    () => rgbToYuv420p(createFrame(4, 2, 3), new Uint8Array(13)),
+    /yuv420p output: expected 12 bytes of yuv420p for 4x2, got 13/,
+  );
+});
