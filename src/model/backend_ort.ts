@@ -33,11 +33,16 @@ export async function createOrtBackend(
   input: Float32Array,
   output: Float32Array,
   threads: number,
+  options: { spinning?: boolean } = {},
 ): Promise<InferenceBackend> {
   const session = await ort.InferenceSession.create(modelBytes, {
     graphOptimizationLevel: "all",
     executionMode: "sequential",
     ...(name === "native" && threads > 0 ? { intraOpNumThreads: threads } : {}),
+    // onnxruntime's pool threads spin-wait for work after each run; at 30 frames a
+    // second that idles a core at 100 % between frames. Off unless measured to pay
+    // (bench/ort_threads.ts); the cost is a few microseconds to wake the threads.
+    extra: { session: { intra_op: { allow_spinning: options.spinning ? "1" : "0" } } },
   });
   const [inputName] = session.inputNames;
   const [outputName] = session.outputNames;
