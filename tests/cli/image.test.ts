@@ -5,7 +5,21 @@
  */
 import assert from "node:assert/strict";
 import { Image } from "imagescript";
+import { type ImageCommandOptions, runImage } from "../../src/cli/image.ts";
+import { buildProgram } from "../../main.ts";
 import { isOneLineError, listDir, PHOTO, segcam, withTempDir } from "./_run.ts";
+
+/** The options main.ts passes to runImage for `segcam image x <args>`, defaults included. */
+async function imageOptions(args: string[]): Promise<ImageCommandOptions> {
+  const program = buildProgram().exitOverride();
+  const image = program.commands.find((c) => c.name() === "image")!;
+  let options: unknown;
+  image.action((...params: unknown[]) => {
+    options = (params.at(-1) as { optsWithGlobals(): unknown }).optsWithGlobals();
+  });
+  await program.parseAsync(["image", "x", ...args], { from: "user" });
+  return options as ImageCommandOptions;
+}
 
 async function decode(path: string) {
   return await Image.decode(await Deno.readFile(path));
@@ -123,9 +137,18 @@ Deno.test("segcam image: a batch goes on past a bad file, skips existing outputs
       "desaturate",
     ]);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /1 done, 1 skipped, 2 failed/);
-    assert.match(r.stderr, /failed .*broken\.png: .*not a PNG or JPEG/);
-    assert.match(r.stderr, /failed .*missing\.png: no such file/);
+    // Each problem once (in the order the workers met them), then the summary.
+    const lines = r.stderr.trim().split("\n").filter((l) => !l.startsWith("segcam: inference"));
+    assert.deepEqual(
+      [lines[0], ...lines.slice(1, 3).sort(), ...lines.slice(3)],
+      [
+        `segcam: ${dir}/missing.png: no such file or folder`,
+        `segcam: Cannot read ${dir}/in/broken.png: it is not a PNG or JPEG image (the formats segcam reads)`,
+        `segcam: skipped ${dir}/in/c.png: ${dir}/out/c.desaturate.png exists (use --force)`,
+        "1 done, 1 skipped, 2 failed",
+        "segcam: 2 of 4 inputs failed (see above)",
+      ],
+    );
     assert.deepEqual(listDir(`${dir}/out`), ["a.desaturate.png", "c.desaturate.png"]);
     assert.equal(await Deno.readTextFile(`${dir}/out/c.desaturate.png`), "old result");
     assert.deepEqual(listDir(`${dir}/in`), ["a.png", "broken.png", "c.png"], "inputs untouched");
@@ -156,5 +179,80 @@ Deno.test("segcam image: wrong option values are one clear line", async () => {
     }
     assert.ok(isOneLineError((await segcam(cases[1][0])).stderr));
     assert.deepEqual(listDir(dir), []);
+  });
+});
+
+Deno.test("segcam image: pixels the input PNG hides stay hidden in every result", async () => {
+  await withTempDir(async (dir) => {
+    // The photo with its left half fully transparent (its colours are still stored).
+    const input = await decode(PHOTO);
+    for (let y = 0; y < 512; y++) {
+      for (let x = 0; x < 256; x++) input.bitmap[4 * (y * 512 + x) + 3] = 0;
+    }
+    await Deno.writeFile(`${dir}/cut.png`, await input.encode());
+    const run = async (effect: string, extra: string[] = []) => {
+      const r = await segcam([
+        "image",
+        `${dir}/cut.png`,
+        "-o",
+        `${dir}/out/`,
+        "-e",
+        effect,
+        ...extra,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+    };
+    await run("transparent");
+    await run("remove", ["--color", "#00ff00"]);
+    await run("blur");
+    await run("blur", ["--format", "jpg"]);
+    const left = (img: Image, test: (px: number[]) => boolean, what: string) => {
+      for (let y = 0; y < 512; y += 7) {
+        for (let x = 0; x < 256; x += 7) {
+          const px = [...img.bitmap.subarray(4 * (y * 512 + x), 4 * (y * 512 + x) + 4)];
+          assert.ok(test(px), `${what} at ${x},${y}: ${px}`);
+        }
+      }
+    };
+    const transparent = await decode(`${dir}/out/cut.transparent.png`);
+    left(transparent, (px) => px[3] === 0, "transparent: hidden");
+    const right = [...transparent.bitmap.filter((_, i) => i % 4 === 3 && (i >> 2) % 512 >= 256)];
+    assert.ok(right.filter((a) => a === 255).length > 20_000, "the visible person stays opaque");
+    left(await decode(`${dir}/out/cut.remove.png`), (px) => `${px}` === "0,255,0,255", "remove");
+    const blurred = await decode(`${dir}/out/cut.blur.png`);
+    left(blurred, (px) => px[3] === 0, "blur PNG keeps the input's alpha");
+    assert.equal(blurred.bitmap[4 * (300 * 512 + 400) + 3], 255, "visible pixels stay opaque");
+    left(
+      await decode(`${dir}/out/cut.blur.jpg`),
+      (px) => px.slice(0, 3).every((v) => v >= 250),
+      "blur JPEG is flattened onto white",
+    );
+  });
+});
+
+Deno.test("segcam image: --jobs 2 gives the same pixels as --jobs 1, and the same summary", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(`${dir}/in`);
+    const photo = await decode(PHOTO);
+    await Deno.copyFile(PHOTO, `${dir}/in/a.png`);
+    await Deno.writeFile(`${dir}/in/b.png`, await photo.clone().rotate(90).encode());
+    await Deno.writeFile(`${dir}/in/c.png`, await photo.clone().resize(400, 256).encode());
+    await Deno.copyFile(
+      PHOTO.replace("astronaut.png", "exif_orientation_6.jpg"),
+      `${dir}/in/d.jpg`,
+    );
+    // In-process, so that the test does not depend on how main.ts spells --jobs.
+    for (const jobs of [1, 2]) {
+      const options = await imageOptions(["-o", `${dir}/j${jobs}/`]);
+      await runImage([`${dir}/in`], { ...options, jobs });
+    }
+    const names = listDir(`${dir}/j1`);
+    assert.deepEqual(names, ["a.blur.png", "b.blur.png", "c.blur.png", "d.blur.jpg"]);
+    assert.deepEqual(listDir(`${dir}/j2`), names);
+    for (const name of names) {
+      const [one, two] = [await decode(`${dir}/j1/${name}`), await decode(`${dir}/j2/${name}`)];
+      assert.deepEqual([two.width, two.height], [one.width, one.height], name);
+      assert.ok(one.bitmap.every((v, i) => v === two.bitmap[i]), `${name}: pixels differ`);
+    }
   });
 });
