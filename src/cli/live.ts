@@ -8,6 +8,7 @@
  *   the panel                       src/tui/live_view.ts
  *   backgrounds                     src/io/background.ts
  */
+import process from "node:process";
 import type { EffectName } from "../effects/effect.ts";
 import { createEffectSettings } from "../effects/effect.ts";
 import type { Frame } from "../frame.ts";
@@ -149,6 +150,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
 
   let removeRestoreHandlers = () => {};
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   let completed = "";
   try {
     for (const path of options.background) {
@@ -194,13 +196,15 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     await segmenter.dispose();
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cores = (cpu.user + cpu.system) / 1e6 / seconds;
   console.error(
     `segcam: ${written} frames in ${seconds.toFixed(1)} s (${
       (written / seconds).toFixed(1)
     } fps), ` +
-      `${source.dropped} dropped, latency median ${latency.quantile(0.5)} ms, p95 ${
-        latency.quantile(0.95)
-      } ms, to ${describeLiveOutput(output)}`,
+      `${source.dropped} dropped, latency median ${latency.quantile(0.5)} ms, ` +
+      `p95 ${latency.quantile(0.95)} ms, segcam CPU ${cores.toFixed(2)} cores, ` +
+      `to ${describeLiveOutput(output)}`,
   );
   if (interrupt.received) throw interrupt.error(completed);
 }
