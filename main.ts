@@ -17,6 +17,7 @@ import type { LiveCommandOptions } from "./src/cli/live.ts";
 import { addEffectOptions, DEFAULT_SMOOTHING } from "./src/cli/_effect_options.ts";
 import { STILL_IMAGE_FEATHER } from "./src/kernels/mask.ts";
 import { BACKEND_CHOICES, capThreads, defaultGlobalOptions, MODEL_CHOICES } from "./src/options.ts";
+import { fileURLToPath } from "node:url";
 import denoJson from "./deno.json" with { type: "json" };
 
 function parseCount(label: string, min: number) {
@@ -241,8 +242,12 @@ if (import.meta.main) {
   // `deno task` runs in the project's folder and says where the user was in INIT_CWD;
   // go back there so that relative paths mean what the user typed. models/ and the demo
   // photo are found from import.meta.url, not from the working folder.
+  // Only when started in the project's folder: npm sets INIT_CWD too, and an installed
+  // segcam run from an npm script must keep the folder it was given.
   const initCwd = Deno.env.get("INIT_CWD");
-  if (initCwd) Deno.chdir(initCwd);
+  if (initCwd && Deno.cwd() === fileURLToPath(new URL(".", import.meta.url)).replace(/\/$/, "")) {
+    Deno.chdir(initCwd);
+  }
   const program = buildProgram();
   let code = 0;
   try {
