@@ -78,6 +78,8 @@ export interface LiveSourceOptions {
   /** Aborting ends next() with undefined (and any back-off wait). */
   signal?: AbortSignal;
   now?: () => number;
+  /** Waits between reconnect attempts (tests skip the wait). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** How a decoder is started: tests replace ffmpeg here. */
   spawn?: (args: string[]) => { process: FfmpegProcess; stream: ReadableStream<Uint8Array> };
 }
@@ -168,7 +170,7 @@ export class LiveSource implements FrameSource {
         throw explainFfmpegFailure(tail, "input", describeLiveInput(this.#input));
       }
       this.#options.onMessage?.(`camera lost (${tail.at(-1) ?? "no frames"}); reconnecting…`);
-      await sleep(RECONNECT_MS[this.#attempt++], signal);
+      await (this.#options.sleep ?? sleep)(RECONNECT_MS[this.#attempt++], signal);
     }
     return undefined;
   }
