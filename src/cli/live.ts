@@ -84,7 +84,19 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const stop = new AbortController(); // q, a signal, or the end of a file
   interrupt.signal.addEventListener("abort", () => stop.abort());
 
+  // Backgrounds before the model: a bad file is reported before any setup is spent.
   const backgrounds: Background[] = [];
+  try {
+    for (const path of options.background) {
+      backgrounds.push(
+        await openBackground(path, { ...format, pace: "real-time", signal: interrupt.signal }),
+      );
+    }
+  } catch (error) {
+    interrupt.dispose();
+    await Promise.all(backgrounds.map((b) => b.close()));
+    throw error;
+  }
   const segmenter = await createSegmenter({
     ...options,
     model: chooseModel(options.model, format.width, format.height),
@@ -153,11 +165,6 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const cpuAtStart = process.cpuUsage();
   let completed = "";
   try {
-    for (const path of options.background) {
-      backgrounds.push(
-        await openBackground(path, { ...format, pace: "real-time", signal: interrupt.signal }),
-      );
-    }
     const processor = new FrameProcessor(segmenter);
     if (terminal) removeRestoreHandlers = restoreOnCrash(terminal, () => stop.abort());
     view.start();

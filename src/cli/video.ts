@@ -6,7 +6,7 @@
  * conversion leaves nothing.
  */
 import { InputError, UsageError } from "../errors.ts";
-import { writeAtomically } from "../io/atomic_file.ts";
+import { checkOutputPath, writeAtomically } from "../io/atomic_file.ts";
 import { type Background, openBackground } from "../io/background.ts";
 import {
   ALPHA_EXTENSIONS,
@@ -20,7 +20,7 @@ import { explainFfmpegFailure, stopAllChildren } from "../io/ffmpeg_process.ts";
 import { FfmpegSink } from "../io/frame_sink.ts";
 import { FileSource } from "../io/frame_source.ts";
 import { probeMedia } from "../io/probe.ts";
-import { chooseModel, createSegmenter } from "../model/segmenter.ts";
+import { chooseModel, createSegmenter, type Segmenter } from "../model/segmenter.ts";
 import type { GlobalOptions } from "../options.ts";
 import { runEngine } from "../pipeline/engine.ts";
 import { FrameProcessor } from "../pipeline/frame_processor.ts";
@@ -57,15 +57,14 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
     throw new UsageError(`The output ${output} is the input; choose another name`);
   }
 
+  // Everything that can be known up front is checked before the model loads and the
+  // minutes of work start: the input, the output's folder and name, the background.
   const info = await probeMedia(input);
   const { width, height } = info;
+  await checkOutputPath(output, options);
   const interrupt = interruptSignal();
   let background: Background | undefined;
-  const segmenter = await createSegmenter({
-    ...options,
-    model: chooseModel(options.model, width, height),
-    log: (line) => console.error(line),
-  });
+  let segmenter: Segmenter | undefined;
   const started = performance.now();
   let written = 0;
   let truncated = false;
@@ -78,6 +77,11 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
         signal: interrupt.signal,
       })
       : undefined;
+    segmenter = await createSegmenter({
+      ...options,
+      model: chooseModel(options.model, width, height),
+      log: (line) => console.error(line),
+    });
     const processor = new FrameProcessor(segmenter);
     await writeAtomically(output, async (temporary) => {
       const source = new FileSource(decodeArgs(input, { pixFmt: "rgb24" }), width, height);
@@ -145,7 +149,7 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
     interrupt.dispose();
     await background?.close();
     await stopAllChildren();
-    await segmenter.dispose();
+    await segmenter?.dispose();
   }
 }
 
