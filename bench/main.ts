@@ -1,33 +1,79 @@
 /**
- * `deno task bench [--json]`: every benchmark, printed as tables (or one JSON object).
- * Speed targets live here, never in tests: the machines are shared and noisy, so
- * report medians, and compare ratios measured in the same run.
+ * `deno task bench [--json] [--quick]`: every benchmark, printed as tables (or one JSON
+ * object with every figure, for scripts that compare runs). Speed targets live here,
+ * never in tests: the machines are shared and noisy, so report medians, and compare
+ * ratios measured in the same run. `--quick` skips the long live runs.
  */
 import { benchEffects } from "./effects.ts";
 import { benchFirstMask, benchInference, benchSegmentation } from "./inference.ts";
+import { benchImages } from "./images.ts";
+import { benchKernels } from "./kernels.ts";
+import { benchLive, type LiveRow } from "./live.ts";
+import { benchOrtThreads } from "./ort_threads.ts";
+import { benchStages } from "./stages.ts";
 import { benchVideo } from "./video.ts";
-import { benchLive } from "./live.ts";
 import { printTable } from "./_stats.ts";
 
 const json = Deno.args.includes("--json");
+const quick = Deno.args.includes("--quick");
 const fixed = (n: number) => Number(n.toFixed(2));
+const say = (text: string) => json || console.error(text);
 
+say("bench: inference threads and spinning…");
+const ortThreads = await benchOrtThreads();
+say("bench: inference per backend and model…");
 const inference = await benchInference();
 const firstMaskMs = await benchFirstMask();
+say("bench: stages of a frame…");
+const stages = await benchStages();
+say("bench: kernels, TypeScript and wasm…");
+const kernels = await benchKernels();
+say("bench: effects…");
 const effects = await benchEffects();
 const segmentationMs: Record<string, number> = {};
 for (const [w, h] of [[1280, 720], [1920, 1080]]) {
   segmentationMs[`${w}x${h}`] = await benchSegmentation(w, h);
 }
+say("bench: segcam video…");
 const video = await benchVideo();
-const live = [await benchLive("native"), await benchLive("wasm")];
+say("bench: segcam image on a folder…");
+const images = await benchImages({ limit: quick ? 40 : undefined });
+const live: LiveRow[] = [];
+if (!quick) {
+  say("bench: live runs (15 s each)…");
+  live.push(await benchLive("native"));
+  live.push(await benchLive("wasm"));
+  live.push(await benchLive("native", { width: 1920, height: 1080 }));
+}
 
 if (json) {
-  console.log(
-    JSON.stringify({ inference, firstMaskMs, effects, segmentationMs, video, live }, null, 2),
-  );
+  console.log(JSON.stringify(
+    {
+      cores: navigator.hardwareConcurrency,
+      ortThreads,
+      inference,
+      firstMaskMs,
+      stages,
+      kernels,
+      effects,
+      segmentationMs,
+      video,
+      images,
+      live,
+    },
+    null,
+    2,
+  ));
 } else {
-  console.log(`\nInference (${navigator.hardwareConcurrency} cores), ms\n`);
+  console.log(`\nInference threads (landscape model), ${navigator.hardwareConcurrency} cores\n`);
+  printTable(ortThreads.map((r) => ({
+    backend: r.backend,
+    threads: r.threads,
+    spinning: r.spinning ? "on" : "off",
+    "median ms": fixed(r.medianMs),
+    "cores at 30 fps": fixed(r.coresAt30fps),
+  })));
+  console.log(`\nInference per backend and model, ms\n`);
   printTable(inference.map((r) => ({
     backend: r.backend,
     model: r.model,
@@ -37,6 +83,22 @@ if (json) {
     "p10": fixed(r.p10Ms),
   })));
   console.log(`\nProcess start to first mask (segcam mask, median of 5): ${fixed(firstMaskMs)} ms`);
+  console.log(
+    "\nWhere a frame's time goes, ms per frame (ffmpeg: CPU of a process doing only that)\n",
+  );
+  const stageNames = Object.keys(stages[0]?.stages ?? {});
+  printTable(stageNames.map((name) => ({
+    stage: name,
+    ...Object.fromEntries(stages.map((r) => [r.size, fixed(r.stages[name])])),
+  })));
+  console.log("\nKernels, ms per frame: TypeScript reference vs wasm SIMD\n");
+  printTable(kernels.map((r) => ({
+    kernel: r.kernel,
+    size: `${r.width}x${r.height}`,
+    ts: fixed(r.tsMs),
+    wasm: fixed(r.wasmMs),
+    speedup: `${fixed(r.tsMs / r.wasmMs)}x`,
+  })));
   console.log("\nEffects per frame, ms (median)\n");
   printTable(effects.map((r) => ({
     effect: r.effect,
@@ -53,14 +115,27 @@ if (json) {
   console.log(
     `segcam video, 1280x720 blur with audio: ${video.frames} frames at ${fixed(video.fps)} fps`,
   );
-  console.log("\nLive: demo source 1280x720@30 real time, blur, into a file\n");
-  printTable(live.map((r) => ({
-    backend: r.backend,
-    seconds: fixed(r.seconds),
-    "output fps": fixed(r.fps),
-    "latency median ms": r.latencyMedianMs,
-    "latency p95 ms": r.latencyP95Ms,
-    "CPU cores (whole tree)": fixed(r.cores),
-  })));
+  if (images) {
+    console.log(`\nsegcam image on ${images.images} portraits (${images.folder})\n`);
+    printTable(images.runs.map((r) => ({
+      jobs: r.jobs,
+      seconds: fixed(r.seconds),
+      "images/s": fixed(r.imagesPerSecond),
+      "cores busy": fixed(r.coresBusy),
+    })));
+  }
+  if (live.length > 0) {
+    console.log("\nLive: a real clip paced at 30 fps, blur, raw frames out (-o -)\n");
+    printTable(live.map((r) => ({
+      backend: r.backend,
+      size: r.size,
+      "output fps": fixed(r.fps),
+      dropped: r.dropped,
+      "latency median ms": r.latencyMedianMs,
+      "latency p95 ms": r.latencyP95Ms,
+      "segcam cores": fixed(r.segcamCores),
+      "whole tree cores": fixed(r.treeCores),
+    })));
+  }
 }
 Deno.exit(0); // onnxruntime-web's worker threads would keep the process alive
