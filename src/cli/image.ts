@@ -17,7 +17,8 @@ import type { Frame } from "../frame.ts";
 import { checkOutputPath, writeFileAtomically } from "../io/atomic_file.ts";
 import { imageFormatOf, readImage } from "../io/image_file.ts";
 import { EFFECT_NAMES } from "../effects/registry.ts";
-import { expandInputs, outputPathFor, samePath } from "../io/input_files.ts";
+import { resolve } from "node:path";
+import { expandInputs, outputPathFor } from "../io/input_files.ts";
 import { SegmenterError } from "../pipeline/image_job.ts";
 import { ImagePool } from "../pipeline/image_pool.ts";
 import type { GlobalOptions } from "../options.ts";
@@ -226,16 +227,26 @@ function stderrBar(label: string, total: number): ProgressBar & { clear(): Promi
   });
 }
 
-/** Refuses two inputs whose results would be the same file (x/a.jpg, y/a.jpg → out/). */
+/**
+ * Refuses two inputs whose results would be the same file (x/a.jpg, y/a.jpg → out/).
+ * Renaming one (a-1.blur.jpg) would hide which result came from which input, and
+ * change with the order of the arguments; a clear refusal lets the user choose.
+ * macOS and Windows file systems ignore case, so there A.jpg and a.jpg clash too.
+ */
 function refuseClashes(files: string[], outputs: string[]): void {
-  for (let i = 0; i < outputs.length; i++) {
-    for (let j = 0; j < i; j++) {
-      if (!samePath(outputs[i], outputs[j])) continue;
-      throw new UsageError(
-        `${files[j]} and ${files[i]} would both be written to ${outputs[i]}; ` +
-          `process them into different folders (one --output each) or rename one of them`,
-      );
+  const ignoreCase = Deno.build.os === "darwin" || Deno.build.os === "windows";
+  const first = new Map<string, number>();
+  for (const [i, output] of outputs.entries()) {
+    const key = ignoreCase ? resolve(output).toLowerCase() : resolve(output);
+    const j = first.get(key);
+    if (j === undefined) {
+      first.set(key, i);
+      continue;
     }
+    throw new UsageError(
+      `${files[j]} and ${files[i]} would both be written to ${output}; ` +
+        `process them into different folders (one --output each) or rename one of them`,
+    );
   }
 }
 

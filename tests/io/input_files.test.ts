@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { relative } from "node:path";
 import { UsageError } from "../../src/errors.ts";
-import { expandInputs, outputPathFor } from "../../src/io/input_files.ts";
+import { expandInputs, outputPathFor, samePath } from "../../src/io/input_files.ts";
 
 /**
  * A temporary folder with:
@@ -180,6 +180,19 @@ Deno.test("outputPathFor() never returns the input itself, however it is spelled
       () => outputPathFor(`${dir}/a.png`, { ...naming, output: `${dir}/link.png` }),
       UsageError,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("samePath() sees one file behind different spellings and links", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/p.png`, "x");
+    await Deno.symlink(`${dir}/p.png`, `${dir}/link.png`);
+    assert.equal(samePath(`${dir}/p.png`, `${dir}/./sub/../p.png`), true);
+    assert.equal(samePath(`${dir}/link.png`, `${dir}/p.png`), true);
+    assert.equal(samePath(`${dir}/q.png`, `${dir}/p.png`), false, "a file yet to be written");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
