@@ -63,6 +63,11 @@ export interface EncodeOptions {
   audioFrom?: string;
   /** Subtitle streams of `audioFrom` (from probeMedia) to carry over where they fit. */
   subtitles?: readonly SubtitleStream[];
+  /**
+   * The picture's expected length in seconds (MediaInfo.frames / fps). Used only when
+   * subtitles are carried: the audio is then padded and cut to it (see planEncode).
+   */
+  durationSeconds?: number;
 }
 
 /** A subtitle stream of a file: its position among the file's subtitle streams. */
@@ -147,6 +152,9 @@ export function encodeArgs(target: string, options: EncodeOptions): string[] {
  *   (crop, rather than pad, invents no pixels). VP9 and ProRes take odd sizes as they are.
  * - Subtitles: copied into .mkv, converted to mov_text (.mp4/.mov) or WebVTT (.webm) when
  *   they are text; bitmap subtitles fit only .mkv and are otherwise dropped, with a note.
+ *   ffmpeg 5.1's `-shortest` also stops at the end of the last subtitle (measured: a 3 s
+ *   video with one 0.3 s subtitle came out 0.84 s long, the encoder gone mid-write), so
+ *   with subtitles the audio is padded and cut to `durationSeconds` instead.
  */
 export function planEncode(target: string, options: EncodeOptions): EncodePlan {
   const ext = extensionOf(target);
@@ -214,6 +222,14 @@ export function planEncode(target: string, options: EncodeOptions): EncodePlan {
     };
   }
   const subtitles = subtitleArgs(ext, options.subtitles ?? [], notes);
+  // Without subtitles, -shortest ends the file with the picture, whatever its length (a
+  // truncated input included). With them, a known length bounds the padded audio; with no
+  // length the audio is left as it is (never padded forever).
+  const length = subtitles.maps.length === 0
+    ? ["-af", "apad", "-shortest"]
+    : options.durationSeconds !== undefined
+    ? ["-af", `apad,atrim=end=${Number(options.durationSeconds.toFixed(6))}`]
+    : [];
   return {
     args: [
       ...QUIET,
@@ -227,10 +243,8 @@ export function planEncode(target: string, options: EncodeOptions): EncodePlan {
       ...subtitles.maps,
       ...video,
       ...audio,
-      "-af",
-      "apad",
       ...subtitles.codecs,
-      "-shortest",
+      ...length,
       ...faststart,
       "-y",
       target,

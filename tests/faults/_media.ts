@@ -147,30 +147,32 @@ export async function coverArt(path: string): Promise<void> {
 }
 
 /**
- * 1 s of picture (25 frames) with sound and two text subtitles ("hello", "world"),
- * as subrip in .mkv or mov_text in .mp4.
+ * 2 s of picture (50 frames) with two text subtitles ("hello", "world") that end at
+ * 0.9 s, as subrip in .mkv or mov_text in .mp4, and `audioSeconds` of sound (0: none).
  */
-export async function withSubtitles(path: string): Promise<void> {
+export async function withSubtitles(
+  path: string,
+  options: { audioSeconds?: number } = {},
+): Promise<void> {
+  const { audioSeconds = 2 } = options;
   const srt = `${path}.srt`;
   await Deno.writeTextFile(
     srt,
     "1\n00:00:00,000 --> 00:00:00,400\nhello\n\n2\n00:00:00,500 --> 00:00:00,900\nworld\n",
   );
+  const audio = audioSeconds > 0;
   try {
     await ffmpeg([
-      ...PICTURE(1),
-      ...TONE(1),
+      ...PICTURE(2),
       "-i",
       srt,
+      ...(audio ? TONE(audioSeconds) : []),
       "-map",
       "0:v",
       "-map",
-      "1:a",
-      "-map",
-      "2:s",
+      "1:s",
+      ...(audio ? ["-map", "2:a", "-c:a", "aac"] : []),
       ...H264,
-      "-c:a",
-      "aac",
       "-c:s",
       path.endsWith(".mkv") ? "srt" : "mov_text",
       path,

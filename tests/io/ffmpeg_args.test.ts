@@ -113,7 +113,7 @@ Deno.test("planEncode crops odd sizes to even for H.264 and says so; VP9 keeps t
   assert.ok(!vp9.args.includes("-vf"));
 });
 
-Deno.test("planEncode keeps subtitles where the container can carry them and notes the rest", () => {
+Deno.test("planEncode keeps subtitles where the container can carry them, ends the audio at the picture's length without -shortest, and notes the rest", () => {
   const subtitles = [
     { index: 0, codec: "subrip" },
     { index: 1, codec: "hdmv_pgs_subtitle" },
@@ -125,6 +125,7 @@ Deno.test("planEncode keeps subtitles where the container can carry them and not
     pixFmtIn: "rgb24" as const,
     audioFrom: "in.mkv",
     subtitles,
+    durationSeconds: 1.04,
   };
   const mkv = planEncode("out.mkv", options);
   const tail = (args: string[]) => args.slice(args.indexOf("in.mkv") + 1);
@@ -142,20 +143,27 @@ Deno.test("planEncode keeps subtitles where the container can carry them and not
     "aac",
     "-b:a",
     "160k",
-    "-af",
-    "apad",
     "-c:s:0",
     "copy",
     "-c:s:1",
     "copy",
-    "-shortest",
+    "-af",
+    "apad,atrim=end=1.04",
     "-y",
     "out.mkv",
   ]);
   assert.deepEqual(mkv.notes, []);
   const mp4 = planEncode("out.mp4", options);
   assert.deepEqual(tail(mp4.args).slice(0, 6), ["-map", "0:v", "-map", "1:a?", "-map", "1:s:0"]);
-  assert.deepEqual(tail(mp4.args).slice(-7, -3), ["-c:s:0", "mov_text", "-shortest", "-movflags"]);
+  assert.deepEqual(tail(mp4.args).slice(-8, -4), [
+    "-c:s:0",
+    "mov_text",
+    "-af",
+    "apad,atrim=end=1.04",
+  ]);
+  // No length known: the audio is neither padded (it would never end) nor cut.
+  const unbounded = planEncode("out.mkv", { ...options, durationSeconds: undefined });
+  assert.ok(!unbounded.args.includes("-af") && !unbounded.args.includes("-shortest"));
   assert.deepEqual(mp4.notes, [
     "1 subtitle stream (hdmv_pgs_subtitle) cannot be carried in .mp4 and is dropped; write .mkv to keep it",
   ]);
