@@ -18,6 +18,14 @@ import { chooseModel, type ModelInfo, modelInfo, type ModelName } from "./models
 
 export { chooseModel, type ModelInfo, type ModelName };
 
+/** A rectangle of a frame in whole pixels (x, y: top-left corner). */
+export interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
 export interface Segmenter {
   readonly backend: "wasm" | "native";
   readonly model: ModelInfo;
@@ -28,10 +36,15 @@ export interface Segmenter {
   /**
    * Runs the model on `frame` (RGB or RGBA, any size); resolves to the model-size
    * probability map (inputHeight·inputWidth, row-major), owned by the segmenter and
-   * overwritten by the next call.
+   * overwritten by the next call. With `region` (inside the frame) only that rectangle
+   * is stretched to the model input, so the map covers the region, not the frame: a
+   * second, closer look at a small person.
    */
-  segment(frame: Frame): Promise<Float32Array>;
-  /** Bilinearly resizes the last probability map to width x height into `out` (0..255). */
+  segment(frame: Frame, region?: Region): Promise<Float32Array>;
+  /**
+   * Bilinearly resizes the last probability map to width x height into `out` (0..255).
+   * After a call with a region the map is the region's, stretched over the whole output.
+   */
   maskInto(out: Uint8Array, width: number, height: number): void;
   dispose(): Promise<void>;
 }
@@ -62,6 +75,9 @@ class PipelineSegmenter implements Segmenter {
   #ys?: BilinearTable;
   #maskXs?: BilinearTable;
   #maskYs?: BilinearTable;
+  /** Tables of the last region, refilled in place: a tracked crop changes every frame. */
+  #regionXs?: MutableTable;
+  #regionYs?: MutableTable;
 
   constructor(
     readonly inference: InferenceBackend,
@@ -76,19 +92,22 @@ class PipelineSegmenter implements Segmenter {
     return this.inference.name;
   }
 
-  async segment(frame: Frame): Promise<Float32Array> {
+  async segment(frame: Frame, region?: Region): Promise<Float32Array> {
     const { inputWidth, inputHeight } = this.model;
-    if (this.#xs?.from !== frame.width) this.#xs = bilinearTable(frame.width, inputWidth);
-    if (this.#ys?.from !== frame.height) this.#ys = bilinearTable(frame.height, inputHeight);
-    resizeToPlanar(
-      frame.data,
-      frame.width,
-      frame.height,
-      frame.channels,
-      this.#xs,
-      this.#ys,
-      this.input,
-    );
+    let xs: BilinearTable, ys: BilinearTable;
+    if (region === undefined) {
+      if (this.#xs?.from !== frame.width) this.#xs = bilinearTable(frame.width, inputWidth);
+      if (this.#ys?.from !== frame.height) this.#ys = bilinearTable(frame.height, inputHeight);
+      xs = this.#xs;
+      ys = this.#ys;
+    } else {
+      checkRegion(region, frame.width, frame.height);
+      this.#regionXs ??= mutableTable(inputWidth);
+      this.#regionYs ??= mutableTable(inputHeight);
+      xs = fillRegionTable(this.#regionXs, region.x, region.width, frame.width);
+      ys = fillRegionTable(this.#regionYs, region.y, region.height, frame.height);
+    }
+    resizeToPlanar(frame.data, frame.width, frame.height, frame.channels, xs, ys, this.input);
     await this.inference.run();
     return this.output;
   }
@@ -103,6 +122,59 @@ class PipelineSegmenter implements Segmenter {
 
   dispose(): Promise<void> {
     return this.inference.dispose();
+  }
+}
+
+type MutableTable = {
+  size: number;
+  from: number;
+  i0: Int32Array;
+  i1: Int32Array;
+  w1: Float32Array;
+};
+
+function mutableTable(size: number): MutableTable {
+  return {
+    size,
+    from: 0,
+    i0: new Int32Array(size),
+    i1: new Int32Array(size),
+    w1: new Float32Array(size),
+  };
+}
+
+/**
+ * The bilinear table of {@link bilinearTable} for `length` source pixels starting at
+ * `offset`, expressed in the whole axis (`from` = its length) so that resizeToPlanar
+ * reads the region straight out of the frame, without a copy.
+ */
+function fillRegionTable(
+  table: MutableTable,
+  offset: number,
+  length: number,
+  from: number,
+): BilinearTable {
+  const scale = length / table.size;
+  for (let i = 0; i < table.size; i++) {
+    const x = Math.min(Math.max((i + 0.5) * scale - 0.5, 0), length - 1);
+    const x0 = Math.floor(x);
+    table.i0[i] = offset + x0;
+    table.i1[i] = offset + Math.min(x0 + 1, length - 1);
+    table.w1[i] = x - x0;
+  }
+  table.from = from;
+  return table;
+}
+
+function checkRegion(region: Region, width: number, height: number): void {
+  const { x, y, width: w, height: h } = region;
+  if (
+    !Number.isInteger(x) || !Number.isInteger(y) || !Number.isInteger(w) ||
+    !Number.isInteger(h) || x < 0 || y < 0 || w < 1 || h < 1 || x + w > width || y + h > height
+  ) {
+    throw new RangeError(
+      `segment region: expected whole pixels inside ${width}x${height}, got ${w}x${h} at ${x},${y}`,
+    );
   }
 }
 
