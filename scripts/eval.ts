@@ -1,17 +1,41 @@
 /**
- * `deno task eval [--data DIR] [--min-iou X]`: mask quality of the image path on a folder
- * with images/ and masks/ (same stem; mask > 127 = person). For each model, every image
- * goes through what `segcam image --effect transparent` does, and the output's alpha
- * (> 127) is compared with the hand-made mask: mean and p10 IoU. With --min-iou, exits 1
- * when the default model choice (auto) scores a lower mean.
+ * `deno task eval`: mask quality against hand-made or exact masks, segcam's mask path
+ * (MaskStage) beside the model alone.
+ *
+ * Portraits (default; --data DIR with images/ and masks/, same stem, mask > 127 =
+ * person): every image through the still-image path; mean and p10 IoU and mean boundary
+ * IoU (Cheng et al., CVPR 2021: IoU of the bands within 2 % of the diagonal inside each
+ * mask's edge) per model. --min-iou X exits 1 when segcam with --model auto scores less.
+ *
+ * Video (--video DIR, e.g. ../shared/data/motion with <clip>/<clip>.mp4 and
+ * <clip>/masks/NNNN.png): per clip, flicker, dtSSD and IoU as defined in that folder's
+ * README, for segcam (stream mode, defaults) and for the raw model (alpha = p, bilinear,
+ * no smoothing), and the inferences segcam ran per frame. Exits 1 when a clip's IoU is
+ * more than --max-iou-drop below the raw model's, or the `still` clip's flicker is more
+ * than --max-still-flicker-ratio of the raw model's.
+ *
+ * --json prints the figures as one JSON object instead of tables. --smoothing,
+ * --second-look, --edges on|off and --max-skips override segcam's defaults, to measure
+ * what each part buys.
  */
 import { parseArgs } from "node:util";
-import { createFrame } from "../src/frame.ts";
+import type { Frame } from "../src/frame.ts";
 import { readImage } from "../src/io/image_file.ts";
+import { decodeArgs } from "../src/io/ffmpeg_args.ts";
+import { FrameReader } from "../src/io/frame_reader.ts";
 import { STILL_IMAGE_FEATHER } from "../src/kernels/mask.ts";
-import { chooseModel, createSegmenter, type ModelName } from "../src/model/segmenter.ts";
-import { createEffectSettings } from "../src/effects/effect.ts";
-import { FrameProcessor, type ProcessSettings } from "../src/pipeline/frame_processor.ts";
+import {
+  chooseModel,
+  createSegmenter,
+  type ModelName,
+  type Segmenter,
+} from "../src/model/segmenter.ts";
+import {
+  defaultMaskStageSettings,
+  MaskStage,
+  type MaskStageSettings,
+  type SecondLook,
+} from "../src/pipeline/mask_stage.ts";
 import { ProgressBar } from "../src/tui/progress_bar.ts";
 import { printTable, quantile } from "../bench/_stats.ts";
 
@@ -20,73 +44,326 @@ const { values } = parseArgs({
   options: {
     data: { type: "string", default: "../shared/data/portraits" },
     "min-iou": { type: "string" },
+    video: { type: "string" },
+    "max-iou-drop": { type: "string" },
+    "max-still-flicker-ratio": { type: "string" },
+    json: { type: "boolean", default: false },
+    smoothing: { type: "string" },
+    "second-look": { type: "string" },
+    edges: { type: "string" },
+    "max-skips": { type: "string" },
+    clips: { type: "string" },
   },
 });
-const data = values.data!;
-const stems = [...Deno.readDirSync(`${data}/images`)]
-  .filter((e) => /\.(jpe?g|png)$/i.test(e.name))
-  .map((e) => e.name)
-  .sort();
-if (stems.length === 0) {
-  console.error(`segcam eval: no images in ${data}/images`);
-  Deno.exit(1);
-}
 
-const settings: ProcessSettings = {
-  effect: "transparent",
-  effectSettings: createEffectSettings(),
-  mask: { invert: false, feather: STILL_IMAGE_FEATHER },
-};
-const choices = ["general", "landscape", "auto"] as const;
-const scores: Record<string, number[]> = { general: [], landscape: [], auto: [] };
-const processors = new Map<ModelName, FrameProcessor>();
-for (const model of ["general", "landscape"] as const) {
-  processors.set(
-    model,
-    new FrameProcessor(await createSegmenter({ backend: "auto", threads: 0, model })),
-  );
-}
-
-const bar = ProgressBar.forStderr({ label: "Evaluating", total: stems.length, unit: "images" });
-for (const [index, name] of stems.entries()) {
-  const frame = await readImage(`${data}/images/${name}`);
-  const truth = await readImage(`${data}/masks/${name.replace(/\.[^.]+$/, ".png")}`);
-  if (truth.width !== frame.width || truth.height !== frame.height) {
-    throw new Error(
-      `${name}: mask is ${truth.width}x${truth.height}, image ${frame.width}x${frame.height}`,
-    );
-  }
-  const out = createFrame(frame.width, frame.height, 4);
-  const iou: Partial<Record<ModelName, number>> = {};
-  for (const [model, processor] of processors) {
-    const alpha = await processor.mask(frame, settings.mask);
-    processor.render(frame, alpha, settings, out);
-    let intersection = 0, union = 0;
-    for (let i = 0; i < frame.width * frame.height; i++) {
-      const a = out.data[4 * i + 3] > 127, b = truth.data[4 * i] > 127;
-      if (a && b) intersection++;
-      if (a || b) union++;
-    }
-    iou[model] = union === 0 ? 1 : intersection / union;
-    scores[model].push(iou[model]);
-  }
-  scores.auto.push(iou[chooseModel("auto", frame.width, frame.height)]!);
-  bar.update(index + 1);
-}
-await bar.finish(`Evaluated ${stems.length} images from ${data}`);
+const tuned: Partial<MaskStageSettings> = {};
+if (values.smoothing !== undefined) tuned.smoothing = Number(values.smoothing);
+if (values["second-look"] !== undefined) tuned.secondLook = values["second-look"] as SecondLook;
+if (values.edges !== undefined) tuned.edges = values.edges !== "off";
+const maxSkips = values["max-skips"] === undefined ? undefined : Number(values["max-skips"]);
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-printTable(choices.map((model) => ({
-  model,
-  images: scores[model].length,
-  "mean IoU": mean(scores[model]).toFixed(4),
-  "p10 IoU": quantile(scores[model], 0.1).toFixed(4),
-})));
-for (const processor of processors.values()) await processor.segmenter.dispose();
+const log = (line: string) => {
+  if (!values.json) console.log(line);
+};
 
-const minimum = values["min-iou"] === undefined ? undefined : Number(values["min-iou"]);
-if (minimum !== undefined && mean(scores.auto) < minimum) {
-  console.error(`segcam eval: mean IoU ${mean(scores.auto).toFixed(4)} is below ${minimum}`);
+function fail(message: string): never {
+  console.error(`segcam eval: ${message}`);
   Deno.exit(1);
 }
+
+/** IoU of alpha > 127 against truth > 127 (both one byte per pixel). */
+function iou(alpha: Uint8Array, truth: Uint8Array): number {
+  let intersection = 0, union = 0;
+  for (let i = 0; i < alpha.length; i++) {
+    const a = alpha[i] > 127, b = truth[i] > 127;
+    if (a && b) intersection++;
+    if (a || b) union++;
+  }
+  return union === 0 ? 1 : intersection / union;
+}
+
+/**
+ * Boundary IoU (Cheng, Girshick, Dollár, Berg, Kirillov, CVPR 2021): the IoU of each
+ * mask's inner band of width d = 2 % of the image diagonal. The band is the mask minus
+ * its erosion by a (2d+1)² square (a Chebyshev distance, close enough to the paper's
+ * Euclidean one for comparing two methods on the same images).
+ */
+function boundaryIoU(alpha: Uint8Array, truth: Uint8Array, width: number, height: number): number {
+  const d = Math.max(1, Math.round(0.02 * Math.hypot(width, height)));
+  const a = band(alpha, width, height, d), g = band(truth, width, height, d);
+  let intersection = 0, union = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] && g[i]) intersection++;
+    if (a[i] || g[i]) union++;
+  }
+  return union === 0 ? 1 : intersection / union;
+}
+
+function band(mask: Uint8Array, width: number, height: number, d: number): Uint8Array {
+  // Erosion by a square = erosion by a row, then by a column; a pixel outside the image
+  // counts as background, as in the paper's padding. A window is all person when the
+  // count of person pixels in it (prefix sums) is its full width 2d+1.
+  const inside = Uint8Array.from(mask, (v) => (v > 127 ? 1 : 0));
+  const rows = new Uint8Array(inside.length), eroded = new Uint8Array(inside.length);
+  const erode1d = (src: Uint8Array, dst: Uint8Array, start: number, step: number, n: number) => {
+    const prefix = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) prefix[i + 1] = prefix[i] + src[start + i * step];
+    for (let i = 0; i < n; i++) {
+      const lo = i - d, hi = i + d;
+      const full = lo >= 0 && hi < n && prefix[hi + 1] - prefix[lo] === 2 * d + 1;
+      dst[start + i * step] = full ? 1 : 0;
+    }
+  };
+  for (let y = 0; y < height; y++) erode1d(inside, rows, y * width, 1, width);
+  for (let x = 0; x < width; x++) erode1d(rows, eroded, x, width, height);
+  for (let i = 0; i < inside.length; i++) inside[i] = inside[i] && !eroded[i] ? 1 : 0;
+  return inside;
+}
+
+/** The first channel of a decoded mask image, one byte per pixel. */
+function plane(image: Frame): Uint8Array {
+  const out = new Uint8Array(image.width * image.height);
+  for (let i = 0; i < out.length; i++) out[i] = image.data[i * image.channels];
+  return out;
+}
+
+async function evaluatePortraits(data: string): Promise<void> {
+  const stems = [...Deno.readDirSync(`${data}/images`)]
+    .filter((e) => /\.(jpe?g|png)$/i.test(e.name))
+    .map((e) => e.name)
+    .sort();
+  if (stems.length === 0) fail(`no images in ${data}/images`);
+
+  const settings: MaskStageSettings = {
+    ...defaultMaskStageSettings,
+    feather: STILL_IMAGE_FEATHER,
+    ...tuned,
+    mode: "still",
+  };
+  type Row = { iou: number[]; boundary: number[]; inferences: number };
+  const empty = (): Row => ({ iou: [], boundary: [], inferences: 0 });
+  const scores: Record<string, Row> = {};
+  const segmenters = new Map<ModelName, Segmenter>();
+  const stages = new Map<ModelName, MaskStage>();
+  for (const model of ["general", "landscape"] as const) {
+    const segmenter = await createSegmenter({ backend: "auto", threads: 0, model });
+    segmenters.set(model, segmenter);
+    stages.set(model, new MaskStage(segmenter));
+    for (const who of ["raw", "segcam"]) scores[`${who} ${model}`] = empty();
+  }
+  scores["raw auto"] = empty();
+  scores["segcam auto"] = empty();
+
+  const bar = values.json
+    ? undefined
+    : ProgressBar.forStderr({ label: "Evaluating", total: stems.length, unit: "images" });
+  for (const [index, name] of stems.entries()) {
+    const frame = await readImage(`${data}/images/${name}`);
+    const truth = plane(await readImage(`${data}/masks/${name.replace(/\.[^.]+$/, ".png")}`));
+    const { width, height } = frame;
+    if (truth.length !== width * height) fail(`${name}: mask and image differ in size`);
+    const auto = chooseModel("auto", width, height);
+    const raw = new Uint8Array(width * height);
+    for (const [model, segmenter] of segmenters) {
+      await segmenter.segment(frame);
+      segmenter.maskInto(raw, width, height);
+      const alpha = await stages.get(model)!.mask(frame, settings);
+      for (const [who, mask] of [["raw", raw], ["segcam", alpha]] as const) {
+        const i = iou(mask, truth), b = boundaryIoU(mask, truth, width, height);
+        for (const key of [`${who} ${model}`, ...(model === auto ? [`${who} auto`] : [])]) {
+          scores[key].iou.push(i);
+          scores[key].boundary.push(b);
+        }
+      }
+    }
+    bar?.update(index + 1);
+  }
+  await bar?.finish(`Evaluated ${stems.length} images from ${data}`);
+  for (const [model, stage] of stages) {
+    scores[`segcam ${model}`].inferences = stage.stats.inferences / stage.stats.frames;
+  }
+  for (const segmenter of segmenters.values()) await segmenter.dispose();
+
+  const rows = Object.entries(scores).map(([name, row]) => ({
+    mask: name,
+    images: row.iou.length,
+    "mean IoU": Number(mean(row.iou).toFixed(4)),
+    "p10 IoU": Number(quantile(row.iou, 0.1).toFixed(4)),
+    "boundary IoU": Number(mean(row.boundary).toFixed(4)),
+  }));
+  if (values.json) console.log(JSON.stringify({ portraits: rows }, null, 2));
+  else printTable(rows);
+
+  const minimum = values["min-iou"] === undefined ? undefined : Number(values["min-iou"]);
+  const auto = mean(scores["segcam auto"].iou);
+  if (minimum !== undefined && auto < minimum) {
+    fail(`mean IoU ${auto.toFixed(4)} is below ${minimum}`);
+  }
+}
+
+interface ClipScore {
+  clip: string;
+  frames: number;
+  flicker: number;
+  dtSSD: number;
+  iou: number;
+}
+
+/** Accumulates the motion metrics of one mask sequence against the truth. */
+class MotionScore {
+  #previous: Float32Array;
+  #previousTruth: Float32Array;
+  #flicker = 0;
+  #dt = 0;
+  #pairs = 0;
+  #ious: number[] = [];
+
+  constructor(readonly size: number) {
+    this.#previous = new Float32Array(size);
+    this.#previousTruth = new Float32Array(size);
+  }
+
+  add(alpha: Uint8Array, truth: Uint8Array): void {
+    const first = this.#ious.length === 0;
+    let flicker = 0, dt = 0;
+    for (let i = 0; i < this.size; i++) {
+      const a = alpha[i] / 255, g = truth[i] / 255;
+      const da = a - this.#previous[i], dg = g - this.#previousTruth[i];
+      flicker += da * da;
+      dt += (da - dg) * (da - dg);
+      this.#previous[i] = a;
+      this.#previousTruth[i] = g;
+    }
+    if (!first) {
+      this.#flicker += flicker / this.size;
+      this.#dt += dt / this.size;
+      this.#pairs++;
+    }
+    this.#ious.push(iou(alpha, truth));
+  }
+
+  result(clip: string): ClipScore {
+    return {
+      clip,
+      frames: this.#ious.length,
+      flicker: Number((100 * Math.sqrt(this.#flicker / this.#pairs)).toFixed(2)),
+      dtSSD: Number((100 * Math.sqrt(this.#dt / this.#pairs)).toFixed(2)),
+      iou: Number(mean(this.#ious).toFixed(4)),
+    };
+  }
+}
+
+async function probeSize(path: string): Promise<{ width: number; height: number }> {
+  const { stdout, code } = await new Deno.Command("ffprobe", {
+    args: [
+      "-v",
+      "error",
+      "-select_streams",
+      "v:0",
+      "-show_entries",
+      "stream=width,height",
+      "-of",
+      "csv=p=0",
+      path,
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const [width, height] = new TextDecoder().decode(stdout).trim().split(",").map(Number);
+  if (code !== 0 || !(width > 0 && height > 0)) fail(`cannot read the size of ${path}`);
+  return { width, height };
+}
+
+async function evaluateVideo(dir: string): Promise<void> {
+  const wanted = values.clips?.split(",");
+  const clips = [...Deno.readDirSync(dir)]
+    .filter((e) => e.isDirectory && (wanted === undefined || wanted.includes(e.name)))
+    .map((e) => e.name)
+    .sort();
+  if (clips.length === 0) fail(`no clips in ${dir}`);
+  const settings: MaskStageSettings = { ...defaultMaskStageSettings, ...tuned, mode: "stream" };
+  const segmenters = new Map<ModelName, Segmenter>();
+  const results: { segcam: ClipScore & { inferencesPerFrame: number }; raw: ClipScore }[] = [];
+
+  for (const clip of clips) {
+    const path = `${dir}/${clip}/${clip}.mp4`;
+    const { width, height } = await probeSize(path);
+    // The raw model is the landscape model (the data README's reference); segcam takes
+    // what --model auto picks for the frame, which is landscape for these 16:9 clips.
+    const model = chooseModel("auto", width, height);
+    for (const name of new Set<ModelName>(["landscape", model])) {
+      if (!segmenters.has(name)) {
+        segmenters.set(name, await createSegmenter({ backend: "auto", threads: 0, model: name }));
+      }
+    }
+    const stage = new MaskStage(segmenters.get(model)!, { maxSkips });
+    const rawSegmenter = segmenters.get("landscape")!;
+    const frame: Frame = { data: new Uint8Array(width * height * 3), width, height, channels: 3 };
+    const raw = new Uint8Array(width * height);
+    const scores = {
+      segcam: new MotionScore(width * height),
+      raw: new MotionScore(width * height),
+    };
+    const ffmpeg = new Deno.Command("ffmpeg", {
+      args: decodeArgs(path, { pixFmt: "rgb24" }),
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const reader = new FrameReader(ffmpeg.stdout);
+    for (let index = 0; await reader.read(frame.data); index++) {
+      const truthPath = `${dir}/${clip}/masks/${String(index).padStart(4, "0")}.png`;
+      const truth = plane(await readImage(truthPath));
+      await rawSegmenter.segment(frame);
+      rawSegmenter.maskInto(raw, width, height);
+      scores.raw.add(raw, truth);
+      scores.segcam.add(await stage.mask(frame, settings), truth);
+    }
+    await ffmpeg.status;
+    const segcam = {
+      ...scores.segcam.result(clip),
+      inferencesPerFrame: Number((stage.stats.inferences / stage.stats.frames).toFixed(2)),
+    };
+    results.push({ segcam, raw: scores.raw.result(clip) });
+    log(`${clip}: done`);
+  }
+  for (const segmenter of segmenters.values()) await segmenter.dispose();
+
+  if (values.json) console.log(JSON.stringify({ motion: results }, null, 2));
+  else {
+    printTable(results.map(({ segcam, raw }) => ({
+      clip: segcam.clip,
+      frames: segcam.frames,
+      "segcam flicker": segcam.flicker.toFixed(2),
+      "dtSSD": segcam.dtSSD.toFixed(2),
+      "IoU": segcam.iou.toFixed(4),
+      "inferences/frame": segcam.inferencesPerFrame.toFixed(2),
+      "raw flicker": raw.flicker.toFixed(2),
+      "raw dtSSD": raw.dtSSD.toFixed(2),
+      "raw IoU": raw.iou.toFixed(4),
+    })));
+  }
+
+  const problems: string[] = [];
+  const drop = values["max-iou-drop"] === undefined ? undefined : Number(values["max-iou-drop"]);
+  const ratio = values["max-still-flicker-ratio"] === undefined
+    ? undefined
+    : Number(values["max-still-flicker-ratio"]);
+  for (const { segcam, raw } of results) {
+    if (drop !== undefined && segcam.iou < raw.iou - drop) {
+      problems.push(
+        `${segcam.clip}: IoU ${segcam.iou} is more than ${drop} below the raw model's ${raw.iou}`,
+      );
+    }
+    if (ratio !== undefined && segcam.clip === "still" && segcam.flicker > ratio * raw.flicker) {
+      problems.push(
+        `still: flicker ${segcam.flicker} is above ${ratio} of the raw model's ${raw.flicker}`,
+      );
+    }
+  }
+  if (problems.length > 0) fail(problems.join("; "));
+}
+
+if (values.video !== undefined) await evaluateVideo(values.video);
+else await evaluatePortraits(values.data!);
 Deno.exit(0);

@@ -1,0 +1,160 @@
+/**
+ * Memory across frames, at the working resolution of the mask (about the model's,
+ * 256x144 to 480x270): a frame's luma sampled down, how much each place changed since
+ * another frame, and a motion-gated running average of the person probability.
+ *
+ * Why motion-gated: a plain running average drags the mask behind a moving person (on
+ * ../shared/data/motion `stride`, IoU 0.882 → 0.768 with 0.85 on the previous mask),
+ * while the model's wobble on a still person is what users see as edge flicker. So each
+ * place keeps its memory only where the picture did not change: a still person is
+ * averaged over ~12 frames, a moving edge takes the new probability at once.
+ *
+ * Every map is row-major float32 in 0..1; the caller owns all buffers.
+ */
+import type { BilinearTable } from "./resize.ts";
+
+/** Rec. 601 luma weights, the same the guided filter uses for its full-size guide. */
+export const LUMA_R = 0.299 / 255;
+export const LUMA_G = 0.587 / 255;
+export const LUMA_B = 0.114 / 255;
+
+function checkMap(map: ArrayLike<number>, width: number, height: number, name: string): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new RangeError(`${name}: expected a positive integer size, got ${width}x${height}`);
+  }
+  if (map.length !== width * height) {
+    throw new RangeError(
+      `${name}: expected ${width * height} values for ${width}x${height}, got ${map.length}`,
+    );
+  }
+}
+
+/**
+ * Luma (0..1) of a frame (`channels` 3 or 4), bilinearly sampled at the positions of the
+ * tables (xs.from = frame width, ys.from = frame height) into `out` (xs.size·ys.size).
+ */
+export function lumaDownscale(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  channels: 3 | 4,
+  xs: BilinearTable,
+  ys: BilinearTable,
+  out: Float32Array,
+): void {
+  if (xs.from !== width || ys.from !== height) {
+    throw new RangeError(
+      `lumaDownscale: expected tables from ${width}x${height}, got ${xs.from}x${ys.from}`,
+    );
+  }
+  if (data.length !== width * height * channels) {
+    throw new RangeError(
+      `lumaDownscale: expected ${width * height * channels} frame bytes, got ${data.length}`,
+    );
+  }
+  checkMap(out, xs.size, ys.size, "lumaDownscale output");
+  const stride = width * channels, outWidth = xs.size;
+  for (let y = 0; y < ys.size; y++) {
+    const r0 = ys.i0[y] * stride, r1 = ys.i1[y] * stride, wy = ys.w1[y];
+    for (let x = 0, o = y * outWidth; x < outWidth; x++, o++) {
+      const c0 = xs.i0[x] * channels, c1 = xs.i1[x] * channels, wx = xs.w1[x];
+      const a = r0 + c0, b = r0 + c1, c = r1 + c0, d = r1 + c1;
+      const la = data[a] * LUMA_R + data[a + 1] * LUMA_G + data[a + 2] * LUMA_B;
+      const lb = data[b] * LUMA_R + data[b + 1] * LUMA_G + data[b + 2] * LUMA_B;
+      const lc = data[c] * LUMA_R + data[c + 1] * LUMA_G + data[c + 2] * LUMA_B;
+      const ld = data[d] * LUMA_R + data[d + 1] * LUMA_G + data[d + 2] * LUMA_B;
+      const top = la + (lb - la) * wx, bottom = lc + (ld - lc) * wx;
+      out[o] = top + (bottom - top) * wy;
+    }
+  }
+}
+
+/**
+ * out = |a − b| averaged over each 3x3 neighbourhood, then the largest value of each
+ * 3x3 neighbourhood (edges clamped). The blur first takes sensor noise (independent per
+ * pixel) down by 3x before the maximum can pick it up; the dilation then lets a change
+ * reach one cell beyond where it was seen, since a moving edge also moves the mask next
+ * to it. Returns the largest value of `out`. `scratch` is one map of the same size.
+ */
+export function changeMap(
+  a: Float32Array,
+  b: Float32Array,
+  width: number,
+  height: number,
+  scratch: Float32Array,
+  out: Float32Array,
+): number {
+  checkMap(a, width, height, "changeMap current");
+  checkMap(b, width, height, "changeMap previous");
+  checkMap(scratch, width, height, "changeMap scratch");
+  checkMap(out, width, height, "changeMap output");
+  const lastX = width - 1, lastY = height - 1;
+  for (let i = 0; i < a.length; i++) out[i] = Math.abs(a[i] - b[i]);
+  // 3x3 mean: horizontal into scratch, vertical back into out.
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const l = x > 0 ? x - 1 : 0, r = x < lastX ? x + 1 : lastX;
+      scratch[row + x] = out[row + l] + out[row + x] + out[row + r];
+    }
+  }
+  for (let y = 0; y < height; y++) {
+    const up = (y > 0 ? y - 1 : 0) * width, row = y * width;
+    const down = (y < lastY ? y + 1 : lastY) * width;
+    for (let x = 0; x < width; x++) {
+      out[row + x] = (scratch[up + x] + scratch[row + x] + scratch[down + x]) * (1 / 9);
+    }
+  }
+  // 3x3 maximum, same two passes.
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const l = x > 0 ? x - 1 : 0, r = x < lastX ? x + 1 : lastX;
+      scratch[row + x] = Math.max(out[row + l], out[row + x], out[row + r]);
+    }
+  }
+  let largest = 0;
+  for (let y = 0; y < height; y++) {
+    const up = (y > 0 ? y - 1 : 0) * width, row = y * width;
+    const down = (y < lastY ? y + 1 : lastY) * width;
+    for (let x = 0; x < width; x++) {
+      const v = Math.max(scratch[up + x], scratch[row + x], scratch[down + x]);
+      out[row + x] = v;
+      if (v > largest) largest = v;
+    }
+  }
+  return largest;
+}
+
+/**
+ * The motion-gated running average, in place on `state`:
+ *   state = p + (state − p)·strength·m,  m = clamp(1 − change/fullMotion, 0, 1)
+ * `change` is a {@link changeMap} between this frame and the last; where it reaches
+ * `fullMotion` (0..1 of luma) the new probability is taken as it is.
+ */
+export function smoothTemporal(
+  probability: Float32Array,
+  change: Float32Array,
+  width: number,
+  height: number,
+  strength: number,
+  fullMotion: number,
+  state: Float32Array,
+): void {
+  checkMap(probability, width, height, "smoothTemporal probability");
+  checkMap(change, width, height, "smoothTemporal change");
+  checkMap(state, width, height, "smoothTemporal state");
+  if (!(strength >= 0 && strength <= 1)) {
+    throw new RangeError(`smoothTemporal strength: expected 0 to 1, got ${strength}`);
+  }
+  if (!(fullMotion > 0)) {
+    throw new RangeError(`smoothTemporal fullMotion: expected > 0, got ${fullMotion}`);
+  }
+  const perChange = 1 / fullMotion;
+  for (let i = 0; i < state.length; i++) {
+    const still = 1 - change[i] * perChange;
+    const keep = still > 0 ? strength * still : 0;
+    const p = probability[i];
+    state[i] = p + (state[i] - p) * keep;
+  }
+}

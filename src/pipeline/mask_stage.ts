@@ -1,0 +1,344 @@
+/**
+ * The whole mask path of one stream: frame → person probability at a working size
+ * (about the model's) → memory across frames → a second look at a small person →
+ * edges guided by the frame → the refined alpha at the frame's size.
+ *
+ * Per frame (stream mode), with every buffer below allocated once per frame size:
+ *   luma      the frame's luma at the working size (lumaDownscale)
+ *   change    how much each place changed since the last inference (changeMap vs refLuma)
+ *             → below SKIP_CHANGE everywhere: reuse the last mask, no inference
+ *   prob      the model's map, whole frame and/or crop, resampled to the working size
+ *   state     prob averaged with the past where the picture is still (smoothTemporal)
+ *   a, b      guided filter coefficients (guidedCoefficients) → probBytes at frame size
+ *   refiner   smoothstep / threshold / invert / feather (MaskRefiner) → the alpha
+ */
+import type { Frame } from "../frame.ts";
+import { applyGuided, createGuidedScratch, guidedCoefficients } from "../kernels/guided_filter.ts";
+import { defaultMaskOptions, type MaskOptions, MaskRefiner } from "../kernels/mask.ts";
+import {
+  BOTTOM,
+  boxAbove,
+  LEFT,
+  pasteRegion,
+  RIGHT,
+  TOP,
+  touchesSides,
+} from "../kernels/region.ts";
+import { type BilinearTable, bilinearTable, resizeMapToBytes } from "../kernels/resize.ts";
+import { changeMap, lumaDownscale, smoothTemporal } from "../kernels/temporal_smoothing.ts";
+import type { Region, Segmenter } from "../model/segmenter.ts";
+
+export type SecondLook = "auto" | "on" | "off";
+
+export interface MaskStageSettings extends MaskOptions {
+  /**
+   * 0..1: how much of the previous mask a still place keeps each frame (0 = off).
+   * Default 0.85: about 12 frames of memory where nothing moves, none where it does.
+   * Ignored in still mode.
+   */
+  smoothing: number;
+  /**
+   * A second inference on a crop around the person: `auto` when the person's box covers
+   * less than {@link SECOND_LOOK_MAX_AREA} of the frame, `on` whenever the box is smaller
+   * than the frame, `off` never. Default auto.
+   */
+  secondLook: SecondLook;
+  /** `stream` (video, live: memory across frames) or `still` (each frame on its own). */
+  mode: "stream" | "still";
+  /** Edges guided by the frame's luma (guided filter). Default true. */
+  edges: boolean;
+}
+
+export const defaultMaskStageSettings = {
+  ...defaultMaskOptions,
+  smoothing: 0.85,
+  secondLook: "auto",
+  mode: "stream",
+  edges: true,
+} as const satisfies MaskStageSettings;
+
+export interface MaskStageOptions {
+  /**
+   * Most frames in a row that may reuse the last mask (stream mode): even a scene that
+   * looks still is segmented again at least every maxSkips + 1 frames. Default 4
+   * (6 inferences per second at 30 fps when nothing moves); 0 turns reuse off.
+   */
+  maxSkips?: number;
+}
+
+/** Counters for the bench and the panel, since the last reset(). */
+export interface MaskStageStats {
+  frames: number;
+  /** Model runs (a frame with a crop and a fallback counts 2). */
+  inferences: number;
+  /** Frames that reused the last mask. */
+  skipped: number;
+  /** Frames whose mask came from a crop around the person. */
+  cropped: number;
+}
+
+/** The second look pays when the person is small: above this fraction of the frame the crop is barely a zoom. */
+export const SECOND_LOOK_MAX_AREA = 0.6;
+/** Margin around the person's box, per side, as a fraction of the box (the prototype's 15 %). */
+const CROP_MARGIN = 0.15;
+/**
+ * A crop also runs the whole frame every this many inferences, to find a second person
+ * entering elsewhere (the crop alone would never see them): 0.5 s at 30 fps, for
+ * 1/15 of an inference per frame.
+ */
+const FULL_FRAME_EVERY = 15;
+/**
+ * Luma change (0..1, after the 3x3 blur of changeMap) under which a frame counts as
+ * unchanged and reuses the mask. Sensor noise on the motion clips blurs to ~0.01; a
+ * person's edge moving one working cell changes it by the edge's contrast (0.1-0.5).
+ */
+const SKIP_CHANGE = 0.03;
+/** Change at which a place takes the new probability as it is (the prototype's 0.15). */
+const FULL_MOTION = 0.15;
+/** Guided filter radius in frame pixels per frame height: 8 px at 720p (the prototype's). */
+const GUIDE_RADIUS = 8 / 720;
+/**
+ * Guided filter eps (luma², so 1e-2 ≈ a local contrast of 0.1): below that contrast the
+ * mask keeps the model's edge. The full-size luma the coefficients are applied to
+ * carries sensor noise, passed on with gain a ≤ σ_Ip / (σ_I² + eps), and in a stream that
+ * noise changes every frame: flicker. So a stream asks for 3x the contrast a photo
+ * does. Measured: on ../shared/data/motion `sway` dtSSD 4.74 → 4.57 (1e-2 → 3e-2); on
+ * the portraits boundary IoU 0.759 → 0.755, so photos keep 1e-2.
+ */
+const GUIDE_EPS = { still: 1e-2, stream: 3e-2 } as const;
+
+export class MaskStage {
+  readonly #segmenter: Segmenter;
+  readonly #maxSkips: number;
+  readonly #refiner = new MaskRefiner();
+  readonly #box = new Int32Array(4);
+  readonly stats: MaskStageStats = { frames: 0, inferences: 0, skipped: 0, cropped: 0 };
+
+  #frameWidth = 0;
+  #frameHeight = 0;
+  #model = "";
+  #width = 0;
+  #height = 0;
+  #down!: { xs: BilinearTable; ys: BilinearTable };
+  #up!: { xs: BilinearTable; ys: BilinearTable };
+  #luma = new Float32Array(0);
+  #refLuma = new Float32Array(0);
+  #change = new Float32Array(0);
+  #scratch = new Float32Array(0);
+  #prob = new Float32Array(0);
+  #state = new Float32Array(0);
+  #a = new Float32Array(0);
+  #b = new Float32Array(0);
+  #rowA = new Float32Array(0);
+  #rowB = new Float32Array(0);
+  #guided = createGuidedScratch(0, 0);
+  #probBytes = new Uint8Array(0);
+  #hasState = false;
+  #skipsInRow = 0;
+  #sinceFull = 0;
+  #lastEdges = true;
+
+  constructor(segmenter: Segmenter, options: MaskStageOptions = {}) {
+    this.#segmenter = segmenter;
+    this.#maxSkips = options.maxSkips ?? 4;
+  }
+
+  /** Forgets the stream: the next frame is treated as the first (new input, size or model). */
+  reset(): void {
+    this.#hasState = false;
+    this.#skipsInRow = 0;
+    this.#sinceFull = 0;
+    this.stats.frames =
+      this.stats.inferences =
+      this.stats.skipped =
+      this.stats.cropped =
+        0;
+  }
+
+  /** The refined alpha of `frame` (width*height, 255 = keep), reused by the next call. */
+  async mask(frame: Frame, settings: MaskStageSettings): Promise<Uint8Array> {
+    const { width: fw, height: fh } = frame;
+    const model = this.#segmenter.model;
+    if (fw !== this.#frameWidth || fh !== this.#frameHeight || model.name !== this.#model) {
+      this.#allocate(fw, fh, model.inputWidth, model.inputHeight);
+      this.#model = model.name;
+      this.reset();
+    }
+    if (!(settings.smoothing >= 0 && settings.smoothing <= 1)) {
+      throw new RangeError(
+        `mask smoothing: expected a number from 0 to 1, got ${settings.smoothing}`,
+      );
+    }
+    this.stats.frames++;
+    const stream = settings.mode === "stream";
+    const w = this.#width, h = this.#height;
+    lumaDownscale(frame.data, fw, fh, frame.channels, this.#down.xs, this.#down.ys, this.#luma);
+
+    let largest = Infinity;
+    if (stream && this.#hasState) {
+      largest = changeMap(this.#luma, this.#refLuma, w, h, this.#scratch, this.#change);
+      if (
+        largest < SKIP_CHANGE && this.#skipsInRow < this.#maxSkips &&
+        settings.edges === this.#lastEdges
+      ) {
+        this.#skipsInRow++;
+        this.stats.skipped++;
+        return this.#refiner.refine(this.#probBytes, fw, fh, settings);
+      }
+    }
+    this.#skipsInRow = 0;
+
+    await this.#infer(frame, settings, stream);
+
+    if (stream && this.#hasState && settings.smoothing > 0) {
+      smoothTemporal(this.#prob, this.#change, w, h, settings.smoothing, FULL_MOTION, this.#state);
+    } else {
+      this.#state.set(this.#prob);
+    }
+    // The reference is the frame of the last inference, not the last frame: a slow drift
+    // adds up until it is worth a new inference.
+    [this.#refLuma, this.#luma] = [this.#luma, this.#refLuma];
+    this.#hasState = stream;
+
+    this.#lastEdges = settings.edges;
+    if (settings.edges) {
+      const radius = Math.max(1, Math.round(GUIDE_RADIUS * h));
+      guidedCoefficients(
+        this.#refLuma,
+        this.#state,
+        w,
+        h,
+        radius,
+        GUIDE_EPS[settings.mode],
+        this.#guided,
+        this.#a,
+        this.#b,
+      );
+      applyGuided(
+        this.#a,
+        this.#b,
+        this.#up.xs,
+        this.#up.ys,
+        frame.data,
+        frame.channels,
+        this.#rowA,
+        this.#rowB,
+        this.#probBytes,
+      );
+    } else {
+      resizeMapToBytes(this.#state, this.#up.xs, this.#up.ys, this.#probBytes);
+    }
+    return this.#refiner.refine(this.#probBytes, fw, fh, settings);
+  }
+
+  /** Fills #prob (working size) from one or two inferences. */
+  async #infer(frame: Frame, settings: MaskStageSettings, stream: boolean): Promise<void> {
+    const { inputWidth: mw, inputHeight: mh } = this.#segmenter.model;
+    const fw = frame.width, fh = frame.height, w = this.#width, h = this.#height;
+    const whole: Region = { x: 0, y: 0, width: fw, height: fh };
+    const full = async () => {
+      const map = await this.#segmenter.segment(frame);
+      this.stats.inferences++;
+      pasteRegion(map, mw, mh, whole, fw, fh, this.#prob, w, h);
+      this.#sinceFull = 0;
+    };
+
+    const sides = (region: Region) =>
+      (region.x > 0 ? LEFT : 0) | (region.y > 0 ? TOP : 0) |
+      (region.x + region.width < fw ? RIGHT : 0) | (region.y + region.height < fh ? BOTTOM : 0);
+
+    if (!stream || !this.#hasState) {
+      // A still image, or the first frame of a stream: the whole frame first, then the
+      // crop its mask calls for, so that a stream starts from the crop's answer rather
+      // than drifting to it through the smoothing.
+      await full();
+      const region = this.#cropFor(this.#prob, settings.secondLook, fw, fh);
+      if (region === undefined) return;
+      const map = await this.#segmenter.segment(frame, region);
+      this.stats.inferences++;
+      if (stream && touchesSides(map, mw, mh, 0.5, sides(region)) !== 0) return;
+      this.stats.cropped++;
+      // Still images: the crop's view and the whole frame's averaged inside the crop;
+      // two looks at the same edge disagree where the model is unsure, and the mean of
+      // two unsure answers is closer to the truth than either.
+      pasteRegion(map, mw, mh, region, fw, fh, this.#prob, w, h, !stream);
+      return;
+    }
+
+    const region = this.#cropFor(this.#state, settings.secondLook, fw, fh);
+    if (region === undefined) return await full();
+    const refresh = ++this.#sinceFull >= FULL_FRAME_EVERY;
+    const map = await this.#segmenter.segment(frame, region);
+    this.stats.inferences++;
+    if (touchesSides(map, mw, mh, 0.5, sides(region)) !== 0) return await full(); // cut by the crop
+    this.stats.cropped++;
+    if (refresh) {
+      // The crop's map is overwritten by the whole frame's run: keep it first.
+      this.#keep.set(map);
+      await full();
+      pasteRegion(this.#keep, mw, mh, region, fw, fh, this.#prob, w, h);
+    } else {
+      this.#prob.fill(0);
+      pasteRegion(map, mw, mh, region, fw, fh, this.#prob, w, h);
+    }
+  }
+
+  #keep = new Float32Array(0);
+
+  /** The crop around the person in `map` (working size), or undefined when it would not pay. */
+  #cropFor(
+    map: Float32Array,
+    secondLook: SecondLook,
+    fw: number,
+    fh: number,
+  ): Region | undefined {
+    if (secondLook === "off") return undefined;
+    const w = this.#width, h = this.#height, box = this.#box;
+    if (boxAbove(map, w, h, 0.5, box) === 0) return undefined;
+    const area = ((box[2] - box[0]) * (box[3] - box[1])) / (w * h);
+    if (area >= (secondLook === "auto" ? SECOND_LOOK_MAX_AREA : 1)) return undefined;
+    const sx = fw / w, sy = fh / h;
+    const bw = (box[2] - box[0]) * sx, bh = (box[3] - box[1]) * sy;
+    const x0 = Math.max(0, Math.floor(box[0] * sx - CROP_MARGIN * bw));
+    const y0 = Math.max(0, Math.floor(box[1] * sy - CROP_MARGIN * bh));
+    const x1 = Math.min(fw, Math.ceil(box[2] * sx + CROP_MARGIN * bw));
+    const y1 = Math.min(fh, Math.ceil(box[3] * sy + CROP_MARGIN * bh));
+    if ((x1 - x0) * (y1 - y0) >= fw * fh) return undefined; // the crop is the frame
+    const region = this.#region;
+    region.x = x0;
+    region.y = y0;
+    region.width = x1 - x0;
+    region.height = y1 - y0;
+    return region;
+  }
+
+  /** The crop of the frame being processed (reused: segment() reads it at once). */
+  readonly #region: Region = { x: 0, y: 0, width: 0, height: 0 };
+
+  #allocate(fw: number, fh: number, mw: number, mh: number): void {
+    // The working size: the model's, or ¼ of the frame when that is larger (the guided
+    // filter's fitting resolution), never more than the frame.
+    const w = Math.min(fw, Math.max(mw, Math.round(fw / 4)));
+    const h = Math.min(fh, Math.max(mh, Math.round(fh / 4)));
+    const plane = () => new Float32Array(w * h);
+    this.#frameWidth = fw;
+    this.#frameHeight = fh;
+    this.#width = w;
+    this.#height = h;
+    this.#down = { xs: bilinearTable(fw, w), ys: bilinearTable(fh, h) };
+    this.#up = { xs: bilinearTable(w, fw), ys: bilinearTable(h, fh) };
+    this.#luma = plane();
+    this.#refLuma = plane();
+    this.#change = plane();
+    this.#scratch = plane();
+    this.#prob = plane();
+    this.#state = plane();
+    this.#a = plane();
+    this.#b = plane();
+    this.#rowA = new Float32Array(w);
+    this.#rowB = new Float32Array(w);
+    this.#guided = createGuidedScratch(w, h);
+    this.#keep = new Float32Array(mw * mh);
+    this.#probBytes = new Uint8Array(fw * fh);
+  }
+}
