@@ -13,6 +13,8 @@
 
 /** blur.ts WEIGHT: background weight (255 − a)² / 255, f32. */
 const WEIGHT: usize = memory.data(256 * 4, 16);
+/** compositeOverColor's 16-pixel colour pattern. */
+const PATTERN: usize = memory.data(48, 16);
 /** blur.ts SHARE: a / 255, f32. */
 const SHARE: usize = memory.data(256 * 4, 16);
 for (let a = 0; a < 256; a++) {
@@ -96,13 +98,29 @@ export function compositeOverColor(
   const cr = i32x4.splat(r), cg = i32x4.splat(g), cb = i32x4.splat(b);
   const full = i32x4.splat(255);
   const rgb = sc == 3 && dc == 3;
+  // Sixteen RGB pixels of the colour: 48 bytes, three vectors, for runs of background.
+  for (let k: usize = 0; k < 48; k += 3) {
+    store<u8>(PATTERN + k, r);
+    store<u8>(PATTERN + k + 1, g);
+    store<u8>(PATTERN + k + 2, b);
+  }
+  const p0 = v128.load(PATTERN), p1 = v128.load(PATTERN + 16), p2 = v128.load(PATTERN + 32);
   let i = 0;
   while (i + 4 <= n) {
     const pa = alpha + <usize>i, ps = src + <usize>(i * sc), pd = dst + <usize>(i * dc);
-    if (rgb && i + 16 <= n && all16(pa, 255)) {
-      copyRgb16(ps, pd);
-      i += 16;
-      continue;
+    if (rgb && i + 16 <= n) {
+      if (all16(pa, 255)) {
+        copyRgb16(ps, pd);
+        i += 16;
+        continue;
+      }
+      if (all16(pa, 0)) {
+        v128.store(pd, p0);
+        v128.store(pd + 16, p1);
+        v128.store(pd + 32, p2);
+        i += 16;
+        continue;
+      }
     }
     const a = alphaLanes(pa), ia = i32x4.sub(full, a);
     const v = v128.load(ps);
@@ -262,7 +280,7 @@ export function blurBackground(
     store<i32>(col1 + (<usize>x << 2), min(c + 1, lw - 1) << 4);
     store<f32>(colw + (<usize>x << 2), <f32>(u - <f64>c));
   }
-  downsample(src, sc, alpha, width, height, f, lw, lh, low, sums);
+  downsample(src, sc, alpha, width, height, f, lw, lh, low, upper);
   for (let pass = 0; pass < 3; pass++) {
     const r = pass == 0 ? r0 : pass == 1 ? r1 : r2;
     if (r == 0) continue;
@@ -273,38 +291,66 @@ export function blurBackground(
   upsampleComposite(src, sc, alpha, dst, dc, width, height, f, lw, lh, low, upper, lower, col0, col1, colw);
 }
 
+/**
+ * Step 1, in two parts so that the per-pixel work is four pixels per vector whatever the
+ * factor: the f rows of a cell row are summed per column into four planes (r·w, g·w, b·w, w;
+ * width floats each, in `rows`), then each cell sums f columns of those planes.
+ */
 function downsample(
   src: usize, sc: i32, alpha: usize, width: i32, height: i32, f: i32, lw: i32, lh: i32,
-  low: usize, acc: usize,
+  low: usize, rows: usize,
 ): void {
+  const plane = <usize>width << 2;
+  const pr = rows, pg = rows + plane, pb = rows + 2 * plane, pw = rows + 3 * plane;
+  const full = i32x4.splat(255), inv255 = f32x4.splat(<f32>1 / <f32>255);
   for (let ly = 0; ly < lh; ly++) {
-    memory.fill(acc, 0, <usize>lw << 4);
+    memory.fill(rows, 0, plane << 2);
     const y0 = ly * f, y1 = min(height, y0 + f);
     for (let y = y0; y < y1; y++) {
-      let i = y * width;
-      for (let c = 0, x = 0; x < width; c++) {
-        let sum = f32x4.splat(0);
-        const end = min(width, x + f);
-        for (; x < end; x++, i++) {
-          const a = <usize>load<u8>(alpha + <usize>i);
-          if (a == 255) continue;
-          const w = load<f32>(WEIGHT + (a << 2));
-          const px = f32x4.replace_lane(
-            f32x4.convert_i32x4_u(alphaLanesBytes(src + <usize>(i * sc))), 3, 1,
-          );
-          sum = f32x4.add(sum, f32x4.mul(px, f32x4.splat(w)));
+      const ra = alpha + <usize>(y * width), rs = src + <usize>(y * width * sc);
+      let x = 0;
+      for (; x + 4 <= width; x += 4) {
+        if ((x & 15) == 0 && x + 16 <= width && all16(ra + <usize>x, 255)) {
+          x += 12; // weight 0: nothing to add
+          continue;
         }
-        const pc = acc + (<usize>c << 4);
-        v128.store(pc, f32x4.add(v128.load(pc), sum));
+        const ia = i32x4.sub(full, alphaLanes(ra + <usize>x));
+        // WEIGHT = (255 − a)² / 255, the table of blur.ts, computed (no gather in wasm SIMD).
+        const w = f32x4.mul(f32x4.convert_i32x4_s(i32x4.mul(ia, ia)), inv255);
+        const v = v128.load(rs + <usize>(x * sc));
+        const k = <usize>x << 2;
+        v128.store(pr + k, f32x4.add(v128.load(pr + k), f32x4.mul(w, f32x4.convert_i32x4_u(lanesOf(v, sc, 0)))));
+        v128.store(pg + k, f32x4.add(v128.load(pg + k), f32x4.mul(w, f32x4.convert_i32x4_u(lanesOf(v, sc, 1)))));
+        v128.store(pb + k, f32x4.add(v128.load(pb + k), f32x4.mul(w, f32x4.convert_i32x4_u(lanesOf(v, sc, 2)))));
+        v128.store(pw + k, f32x4.add(v128.load(pw + k), w));
+      }
+      for (; x < width; x++) {
+        const w = load<f32>(WEIGHT + (<usize>load<u8>(ra + <usize>x) << 2));
+        const p = rs + <usize>(x * sc), k = <usize>x << 2;
+        store<f32>(pr + k, load<f32>(pr + k) + w * <f32>load<u8>(p));
+        store<f32>(pg + k, load<f32>(pg + k) + w * <f32>load<u8>(p + 1));
+        store<f32>(pb + k, load<f32>(pb + k) + w * <f32>load<u8>(p + 2));
+        store<f32>(pw + k, load<f32>(pw + k) + w);
       }
     }
-    const rows = y1 - y0;
+    // Averages, not sums: the last row and column of cells may be partial.
+    const count = y1 - y0;
     for (let cx = 0; cx < lw; cx++) {
-      const inv = <f32>(1 / <f64>(rows * (min(width, (cx + 1) * f) - cx * f)));
-      v128.store(
-        low + ((<usize>(ly * lw + cx)) << 4),
-        f32x4.mul(v128.load(acc + (<usize>cx << 4)), f32x4.splat(inv)),
-      );
+      const x0 = cx * f, x1 = min(width, x0 + f);
+      let r: f32 = 0, g: f32 = 0, b: f32 = 0, w: f32 = 0;
+      for (let x = x0; x < x1; x++) {
+        const k = <usize>x << 2;
+        r += load<f32>(pr + k);
+        g += load<f32>(pg + k);
+        b += load<f32>(pb + k);
+        w += load<f32>(pw + k);
+      }
+      const inv = <f32>(1 / <f64>(count * (x1 - x0)));
+      const o = low + ((<usize>(ly * lw + cx)) << 4);
+      store<f32>(o, r * inv);
+      store<f32>(o + 4, g * inv);
+      store<f32>(o + 8, b * inv);
+      store<f32>(o + 12, w * inv);
     }
   }
 }
@@ -432,17 +478,28 @@ function normalise(low: usize, cells: i32): void {
   }
 }
 
-function widenRow(low: usize, lw: i32, ly: i32, width: i32, col0: usize, col1: usize, colw: usize, out: usize): void {
+/** Widens low-resolution row `ly` to the frame width: three planes r, g, b (width f32 each). */
+function widenRow(
+  low: usize, lw: i32, ly: i32, width: i32, col0: usize, col1: usize, colw: usize, out: usize,
+): void {
   const base = low + (<usize>(ly * lw) << 4);
+  const plane = <usize>width << 2;
   for (let x = 0; x < width; x++) {
     const k = <usize>x << 2;
     const c0 = v128.load(base + <usize>load<i32>(col0 + k));
     const c1 = v128.load(base + <usize>load<i32>(col1 + k));
-    const t = f32x4.splat(load<f32>(colw + k));
-    v128.store(out + (<usize>x << 4), f32x4.add(c0, f32x4.mul(f32x4.sub(c1, c0), t)));
+    const c = f32x4.add(c0, f32x4.mul(f32x4.sub(c1, c0), f32x4.splat(load<f32>(colw + k))));
+    store<f32>(out + k, f32x4.extract_lane(c, 0));
+    store<f32>(out + plane + k, f32x4.extract_lane(c, 1));
+    store<f32>(out + 2 * plane + k, f32x4.extract_lane(c, 2));
   }
 }
 
+/**
+ * Step 3: four pixels per vector. The mix bg + (src − bg)·a/255 also covers a = 0 (bg) and
+ * a = 255 (src: the float error is far below the 0.5 of rounding), so there is no per-pixel
+ * branch; runs of 16 person pixels are skipped when the frame was copied whole.
+ */
 function upsampleComposite(
   src: usize, sc: i32, alpha: usize, dst: usize, dc: i32, width: i32, height: i32,
   f: i32, lw: i32, lh: i32, low: usize, upperIn: usize, lowerIn: usize,
@@ -452,12 +509,12 @@ function upsampleComposite(
   let upperRow = -1, lowerRow = -1;
   const copied = sc == 3 && dc == 3;
   if (copied && src != dst) memory.copy(dst, src, <usize>(width * height * 3));
-  const halfV = f32x4.splat(0.5);
-  const keepA = i8x16(0, 4, 8, X, X, X, X, X, X, X, X, X, X, X, X, X);
+  const plane = <usize>width << 2;
+  const half = f32x4.splat(0.5), inv255 = f32x4.splat(<f32>1 / <f32>255);
   for (let y = 0; y < height; y++) {
     const v = lowCoordinate(y, f, lh);
     const y0 = <i32>Math.floor(v), y1 = min(y0 + 1, lh - 1);
-    const ty = f32x4.splat(<f32>(v - <f64>y0));
+    const tys = <f32>(v - <f64>y0), ty = f32x4.splat(tys);
     if (y0 != upperRow) {
       if (y0 == lowerRow) {
         const t = upper;
@@ -474,38 +531,49 @@ function upsampleComposite(
       widenRow(low, lw, y1, width, col0, col1, colw, lower);
       lowerRow = y1;
     }
-    const rowStart = y * width;
-    for (let x = 0; x < width; x++) {
-      const i = rowStart + x;
-      const pa = alpha + <usize>i;
-      if (copied && x + 16 <= width && (x & 15) == 0 && all16(pa, 255)) {
-        x += 15;
+    const ra = alpha + <usize>(y * width);
+    const rs = src + <usize>(y * width * sc), rd = dst + <usize>(y * width * dc);
+    let x = 0;
+    for (; x + 4 <= width; x += 4) {
+      if (copied && (x & 15) == 0 && x + 16 <= width && all16(ra + <usize>x, 255)) {
+        x += 12;
         continue;
       }
-      const a = <usize>load<u8>(pa);
-      const ps = src + <usize>(i * sc), pd = dst + <usize>(i * dc);
+      const k = <usize>x << 2;
+      const share = f32x4.mul(f32x4.convert_i32x4_u(alphaLanes(ra + <usize>x)), inv255);
+      const px = v128.load(rs + <usize>(x * sc));
+      const ur = v128.load(upper + k), ug = v128.load(upper + plane + k);
+      const ub = v128.load(upper + 2 * plane + k);
+      const br = f32x4.add(ur, f32x4.mul(f32x4.sub(v128.load(lower + k), ur), ty));
+      const bg = f32x4.add(ug, f32x4.mul(f32x4.sub(v128.load(lower + plane + k), ug), ty));
+      const bb = f32x4.add(ub, f32x4.mul(f32x4.sub(v128.load(lower + 2 * plane + k), ub), ty));
+      const sr = f32x4.convert_i32x4_u(lanesOf(px, sc, 0));
+      const sg = f32x4.convert_i32x4_u(lanesOf(px, sc, 1));
+      const sb = f32x4.convert_i32x4_u(lanesOf(px, sc, 2));
+      storePixels(
+        rd + <usize>(x * dc), dc,
+        i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.add(br, f32x4.mul(f32x4.sub(sr, br), share)), half)),
+        i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.add(bg, f32x4.mul(f32x4.sub(sg, bg), share)), half)),
+        i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.add(bb, f32x4.mul(f32x4.sub(sb, bb), share)), half)),
+      );
+    }
+    for (; x < width; x++) {
+      const a = <usize>load<u8>(ra + <usize>x);
+      const ps = rs + <usize>(x * sc), pd = rd + <usize>(x * dc);
+      if (dc == 4) store<u8>(pd + 3, 255);
       if (a == 255) {
         if (!copied) {
           store<u8>(pd, load<u8>(ps));
           store<u8>(pd + 1, load<u8>(ps + 1));
           store<u8>(pd + 2, load<u8>(ps + 2));
-          store<u8>(pd + 3, 255);
         }
         continue;
       }
-      const k = <usize>x << 4;
-      const up = v128.load(upper + k);
-      let c = f32x4.add(up, f32x4.mul(f32x4.sub(v128.load(lower + k), up), ty));
-      if (a != 0) {
-        const px = f32x4.convert_i32x4_u(alphaLanesBytes(ps));
-        c = f32x4.add(c, f32x4.mul(f32x4.sub(px, c), f32x4.splat(load<f32>(SHARE + (a << 2)))));
-      }
-      const bytes = i8x16.swizzle(i32x4.trunc_sat_f32x4_s(f32x4.add(c, halfV)), keepA);
-      if (dc == 4) {
-        v128.store32_lane(pd, i8x16.replace_lane(bytes, 3, -1), 0);
-      } else {
-        v128.store16_lane(pd, bytes, 0);
-        v128.store8_lane(pd + 2, bytes, 2);
+      const t = load<f32>(SHARE + (a << 2)), k = <usize>x << 2;
+      for (let c: usize = 0; c < 3; c++) {
+        const u = load<f32>(upper + c * plane + k);
+        const b = u + (load<f32>(lower + c * plane + k) - u) * tys;
+        store<u8>(pd + c, <u8>(<i32>(b + (<f32>load<u8>(ps + c) - b) * t + <f32>0.5)));
       }
     }
   }
@@ -514,39 +582,56 @@ function upsampleComposite(
 // ---- resize.ts ------------------------------------------------------------------------------------
 
 /**
- * resize.ts resizeMapToBytes. Vertical first (one vector lerp per source column per output
- * row into `row`), then one horizontal lerp per output pixel: the same bilinear value as the
- * reference up to float rounding. Tables: i0, i1 as i32, w1 as f32.
+ * resize.ts resizeMapToBytes, in the reference's order: every source row widened to the
+ * output width once (into `rows`, width·sourceHeight f32), then each output row is a
+ * vector lerp of two widened rows, 16 bytes per step. Tables: i0, i1 as i32, w1 as f32.
  */
 export function resizeMapToBytes(
-  map: usize, sw: i32, xi0: usize, xi1: usize, xw: usize, yi0: usize, yi1: usize, yw: usize,
-  out: usize, width: i32, height: i32, row: usize,
+  map: usize, sw: i32, sh: i32, xi0: usize, xi1: usize, xw: usize,
+  yi0: usize, yi1: usize, yw: usize, out: usize, width: i32, height: i32, rows: usize,
 ): void {
-  const rowBytes = <usize>sw << 2;
+  const rowBytes = <usize>width << 2;
+  for (let sy = 0; sy < sh; sy++) {
+    const m = map + (<usize>(sy * sw) << 2), r = rows + <usize>sy * rowBytes;
+    for (let x = 0; x < width; x++) {
+      const k = <usize>x << 2;
+      const a = load<f32>(m + (<usize>load<i32>(xi0 + k) << 2));
+      const b = load<f32>(m + (<usize>load<i32>(xi1 + k) << 2));
+      store<f32>(r + k, a + (b - a) * load<f32>(xw + k));
+    }
+  }
+  const scale = f32x4.splat(255), half = f32x4.splat(0.5);
   for (let y = 0; y < height; y++) {
     const ky = <usize>y << 2;
-    const m0 = map + <usize>load<i32>(yi0 + ky) * rowBytes;
-    const m1 = map + <usize>load<i32>(yi1 + ky) * rowBytes;
-    const wy = f32x4.splat(load<f32>(yw + ky));
-    let o: usize = 0;
-    for (; o + 16 <= rowBytes; o += 16) {
-      const a = v128.load(m0 + o);
-      v128.store(row + o, f32x4.add(a, f32x4.mul(f32x4.sub(v128.load(m1 + o), a), wy)));
-    }
-    const wys = load<f32>(yw + ky);
-    for (; o < rowBytes; o += 4) {
-      const a = load<f32>(m0 + o);
-      store<f32>(row + o, a + (load<f32>(m1 + o) - a) * wys);
-    }
+    const t = rows + <usize>load<i32>(yi0 + ky) * rowBytes;
+    const u = rows + <usize>load<i32>(yi1 + ky) * rowBytes;
+    const wys = load<f32>(yw + ky), wy = f32x4.splat(wys);
     const dst = out + <usize>(y * width);
-    for (let x = 0; x < width; x++) {
-      const kx = <usize>x << 2;
-      const a = load<f32>(row + (<usize>load<i32>(xi0 + kx) << 2));
-      const b = load<f32>(row + (<usize>load<i32>(xi1 + kx) << 2));
-      const v = (a + (b - a) * load<f32>(xw + kx)) * 255 + 0.5;
+    let x = 0;
+    for (; x + 16 <= width; x += 16) {
+      const k = <usize>x << 2;
+      const v0 = lerpBytes(t + k, u + k, wy, scale, half);
+      const v1 = lerpBytes(t + k + 16, u + k + 16, wy, scale, half);
+      const v2 = lerpBytes(t + k + 32, u + k + 32, wy, scale, half);
+      const v3 = lerpBytes(t + k + 48, u + k + 48, wy, scale, half);
+      // Saturating narrows clamp to 0..255 as the reference does (NaN → 0 as well).
+      v128.store(dst + <usize>x, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v0, v1), i16x8.narrow_i32x4_s(v2, v3)));
+    }
+    for (; x < width; x++) {
+      const k = <usize>x << 2;
+      const a = load<f32>(t + k);
+      const v = (a + (load<f32>(u + k) - a) * wys) * 255 + 0.5;
       store<u8>(dst + <usize>x, v < 0 ? 0 : v > 255 ? 255 : <u8>v);
     }
   }
+}
+
+// @ts-ignore: decorator
+@inline function lerpBytes(t: usize, u: usize, wy: v128, scale: v128, half: v128): v128 {
+  const a = v128.load(t);
+  return i32x4.trunc_sat_f32x4_s(
+    f32x4.add(f32x4.mul(f32x4.add(a, f32x4.mul(f32x4.sub(v128.load(u), a), wy)), scale), half),
+  );
 }
 
 /**
@@ -609,6 +694,18 @@ export function applyTable(src: usize, table: usize, out: usize, n: i32): void {
   for (; i < n; i++) store<u8>(out + <usize>i, load<u8>(table + <usize>load<u8>(src + <usize>i)));
 }
 
+/** The clamped window mean at x of one row, rounded as mask.ts does. */
+function windowAt(s: usize, x: i32, radius: i32, last: i32, scale: f64): u8 {
+  let sum = 0;
+  for (let k = x - radius; k <= x + radius; k++) sum += load<u8>(s + <usize>(k < 0 ? 0 : k > last ? last : k));
+  return <u8>(<i32>(<f64>sum * scale + 0.5));
+}
+
+// @ts-ignore: decorator
+@inline function roundScaled(v: v128, scale: v128, half: v128): v128 {
+  return i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(v), scale), half));
+}
+
 /**
  * mask.ts feather: a (2r+1)-pixel box per axis with edge clamping, rounded to bytes.
  * src is blurred horizontally into `plane`, then vertically back into src. Rounding:
@@ -617,15 +714,40 @@ export function applyTable(src: usize, table: usize, out: usize, n: i32): void {
 export function featherMask(src: usize, width: i32, height: i32, radius: i32, plane: usize, columns: usize): void {
   const scale = 1 / <f64>(2 * radius + 1);
   const last = width - 1;
-  for (let y = 0; y < height; y++) {
-    const row = <usize>(y * width);
-    const s = src + row, d = plane + row;
-    let sum = (radius + 1) * <i32>load<u8>(s);
-    for (let i = 1; i <= radius; i++) sum += load<u8>(s + <usize>min(i, last));
-    for (let x = 0; x < width; x++) {
-      store<u8>(d + <usize>x, <u8>(<i32>(<f64>sum * scale + 0.5)));
-      const add = x + radius + 1, sub = x - radius;
-      sum += <i32>load<u8>(s + <usize>(add < last ? add : last)) - <i32>load<u8>(s + <usize>(sub > 0 ? sub : 0));
+  if (radius <= 8) {
+    // Small radii (the usual 1-3 px): the window sum of 16 pixels at once from 2r+1
+    // shifted loads; the clamped borders pixel by pixel.
+    const vscale = f32x4.splat(<f32>scale), half = f32x4.splat(0.5);
+    for (let y = 0; y < height; y++) {
+      const row = <usize>(y * width);
+      const s = src + row, d = plane + row;
+      let x = 0;
+      for (; x < width && x < radius; x++) store<u8>(d + <usize>x, windowAt(s, x, radius, last, scale));
+      for (; x + 16 + radius <= width; x += 16) {
+        let lo = i16x8.splat(0), hi = i16x8.splat(0);
+        for (let k = -radius; k <= radius; k++) {
+          const v = v128.load(s + <usize>(x + k));
+          lo = i16x8.add(lo, i16x8.extend_low_i8x16_u(v));
+          hi = i16x8.add(hi, i16x8.extend_high_i8x16_u(v));
+        }
+        v128.store(d + <usize>x, i8x16.narrow_i16x8_u(
+          i16x8.narrow_i32x4_s(roundScaled(i32x4.extend_low_i16x8_u(lo), vscale, half), roundScaled(i32x4.extend_high_i16x8_u(lo), vscale, half)),
+          i16x8.narrow_i32x4_s(roundScaled(i32x4.extend_low_i16x8_u(hi), vscale, half), roundScaled(i32x4.extend_high_i16x8_u(hi), vscale, half)),
+        ));
+      }
+      for (; x < width; x++) store<u8>(d + <usize>x, windowAt(s, x, radius, last, scale));
+    }
+  } else {
+    for (let y = 0; y < height; y++) {
+      const row = <usize>(y * width);
+      const s = src + row, d = plane + row;
+      let sum = (radius + 1) * <i32>load<u8>(s);
+      for (let i = 1; i <= radius; i++) sum += load<u8>(s + <usize>min(i, last));
+      for (let x = 0; x < width; x++) {
+        store<u8>(d + <usize>x, <u8>(<i32>(<f64>sum * scale + 0.5)));
+        const add = x + radius + 1, sub = x - radius;
+        sum += <i32>load<u8>(s + <usize>(add < last ? add : last)) - <i32>load<u8>(s + <usize>(sub > 0 ? sub : 0));
+      }
     }
   }
   // Vertical: running column sums, four columns per vector.

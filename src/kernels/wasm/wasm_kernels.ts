@@ -373,8 +373,22 @@ class WasmKernelSet implements WasmKernels {
     }
     const [xi0, xi1, xw] = this.#table(xs, "xs"), [yi0, yi1, yw] = this.#table(ys, "ys");
     const m = this.#in(map, "map"), dst = this.#in(out, "mask", false);
-    const row = this.#slot("row", srcWidth * 4);
-    this.#x.resizeMapToBytes(m, srcWidth, xi0, xi1, xw, yi0, yi1, yw, dst, width, height, row);
+    const rows = this.#slot("rows", width * ys.from * 4);
+    this.#x.resizeMapToBytes(
+      m,
+      srcWidth,
+      ys.from,
+      xi0,
+      xi1,
+      xw,
+      yi0,
+      yi1,
+      yw,
+      dst,
+      width,
+      height,
+      rows,
+    );
     this.#out(out, dst);
   };
 

@@ -1,0 +1,171 @@
+/**
+ * Per-kernel cost per frame, TypeScript reference vs wasm SIMD (src/kernels/wasm), at
+ * 720p and 1080p: the median of RUNS timed calls after warm-up, wasm buffers in its arena
+ * (the no-copy path the frame loop uses). The scene is a noise-textured frame with a
+ * soft-edged elliptical person over about a third of it, as in bench/effects.ts.
+ *
+ *     deno run -A bench/kernels.ts
+ */
+import { defaultEffectSettings } from "../src/effects/effect.ts";
+import { createFrame, type Frame } from "../src/frame.ts";
+import { BlurScratch } from "../src/kernels/blur.ts";
+import { defaultMaskOptions, STILL_IMAGE_FEATHER } from "../src/kernels/mask.ts";
+import { bilinearTable } from "../src/kernels/resize.ts";
+import { yuv420pSize } from "../src/kernels/yuv.ts";
+import { createWasmKernels, type Kernels, tsKernels } from "../src/kernels/wasm/wasm_kernels.ts";
+import { median, printTable } from "./_stats.ts";
+
+export interface KernelRow {
+  kernel: string;
+  width: number;
+  height: number;
+  /** Median ms per call of the TypeScript kernel. */
+  tsMs: number;
+  /** Median ms per call of the wasm kernel, buffers in its arena. */
+  wasmMs: number;
+}
+
+const SIZES = [[1280, 720], [1920, 1080]] as const;
+const WARMUP = 20;
+const RUNS = 120;
+/** The model inputs: general 256x256, landscape 256x144 (the live path's). */
+const MODEL = { width: 256, height: 144 };
+
+/** Buffers of one size, allocated by `alloc` (plain typed arrays, or the wasm arena). */
+interface Buffers {
+  frame: Frame;
+  background: Frame;
+  out: Frame;
+  rgba: Frame;
+  prob: Uint8Array;
+  alpha: Uint8Array;
+  mask: Uint8Array;
+  yuv: Uint8Array;
+  map: Float32Array;
+  planar: Float32Array;
+}
+
+type Alloc = {
+  frame(width: number, height: number, channels: 3 | 4): Frame;
+  plane(length: number): Uint8Array;
+  floats(length: number): Float32Array;
+};
+
+const plainAlloc: Alloc = {
+  frame: createFrame,
+  plane: (n) => new Uint8Array(n),
+  floats: (n) => new Float32Array(n),
+};
+
+function buffers(alloc: Alloc, width: number, height: number): Buffers {
+  const b: Buffers = {
+    frame: alloc.frame(width, height, 3),
+    background: alloc.frame(width, height, 3),
+    out: alloc.frame(width, height, 3),
+    rgba: alloc.frame(width, height, 4),
+    prob: alloc.plane(width * height),
+    alpha: alloc.plane(width * height),
+    mask: alloc.plane(width * height),
+    yuv: alloc.plane(yuv420pSize(width, height)),
+    map: alloc.floats(MODEL.width * MODEL.height),
+    planar: alloc.floats(3 * MODEL.width * MODEL.height),
+  };
+  fillScene(b, width, height);
+  return b;
+}
+
+/** The calls to time, each a closure over one set of buffers. */
+function cases(k: Kernels, b: Buffers, width: number, height: number): [string, () => void][] {
+  const scratch = new BlurScratch();
+  const sigma = defaultEffectSettings.blur * height;
+  const toModel = [bilinearTable(width, MODEL.width), bilinearTable(height, MODEL.height)] as const;
+  const toFrame = [bilinearTable(MODEL.width, width), bilinearTable(MODEL.height, height)] as const;
+  const feathered = { ...defaultMaskOptions, feather: STILL_IMAGE_FEATHER };
+  return [
+    ["blurBackground", () => k.blurBackground(b.frame, b.alpha, sigma, b.out, scratch)],
+    ["compositeOverGray", () => k.compositeOverGray(b.frame, b.alpha, 0, b.out)],
+    ["compositeOverColor", () => k.compositeOverColor(b.frame, b.alpha, [255, 255, 255], b.out)],
+    ["compositeOverFrame", () => k.compositeOverFrame(b.frame, b.alpha, b.background, b.out)],
+    ["attachAlpha", () => k.attachAlpha(b.frame, b.alpha, b.rgba)],
+    ["resizeMapToBytes", () => k.resizeMapToBytes(b.map, toFrame[0], toFrame[1], b.prob)],
+    ["refineMask", () => k.refineMask(b.prob, width, height, b.mask, defaultMaskOptions)],
+    ["refineMask+feather", () => k.refineMask(b.prob, width, height, b.mask, feathered)],
+    [
+      "resizeToPlanar",
+      () => k.resizeToPlanar(b.frame.data, width, height, 3, ...toModel, b.planar),
+    ],
+    ["rgbToYuv420p", () => k.rgbToYuv420p(b.frame, b.yuv)],
+    ["yuv420pToRgb", () => k.yuv420pToRgb(b.yuv, b.out)],
+  ];
+}
+
+async function time(fn: () => void): Promise<number> {
+  const samples: number[] = [];
+  for (let run = -WARMUP; run < RUNS; run++) {
+    const t0 = performance.now();
+    fn();
+    if (run >= 0) samples.push(performance.now() - t0);
+    // Yield now and then so a caller's UI (or Ctrl-C) is not starved.
+    if (run % 40 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  return median(samples);
+}
+
+export async function benchKernels(): Promise<KernelRow[]> {
+  const rows: KernelRow[] = [];
+  const wasm = createWasmKernels();
+  for (const [width, height] of SIZES) {
+    wasm.reset();
+    const ts = cases(tsKernels, buffers(plainAlloc, width, height), width, height);
+    const wa = cases(wasm, buffers(wasm, width, height), width, height);
+    for (let i = 0; i < ts.length; i++) {
+      rows.push({
+        kernel: ts[i][0],
+        width,
+        height,
+        tsMs: await time(ts[i][1]),
+        wasmMs: await time(wa[i][1]),
+      });
+    }
+  }
+  return rows;
+}
+
+/** Noise texture, a second picture, and an elliptical person with a soft edge. */
+function fillScene(b: Buffers, width: number, height: number): void {
+  let seed = 12345;
+  for (let i = 0; i < b.frame.data.length; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    b.frame.data[i] = (i % 251) ^ (seed >>> 24);
+    b.background.data[i] = (i * 7) & 255;
+  }
+  const cx = width / 2, cy = height * 0.7, rx = width * 0.25, ry = height * 0.55;
+  const edge = 0.01 * height / Math.min(rx, ry);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const d = Math.hypot((x - cx) / rx, (y - cy) / ry);
+      b.prob[y * width + x] = Math.round(
+        255 * Math.min(1, Math.max(0, (1 + edge - d) / (2 * edge))),
+      );
+    }
+  }
+  tsKernels.refineMask(b.prob, width, height, b.alpha, defaultMaskOptions);
+  for (let y = 0; y < MODEL.height; y++) {
+    for (let x = 0; x < MODEL.width; x++) {
+      const d = Math.hypot((x - MODEL.width / 2) / (MODEL.width / 4), (y - 100) / 80);
+      b.map[y * MODEL.width + x] = Math.min(1, Math.max(0, 1.5 - d));
+    }
+  }
+  tsKernels.rgbToYuv420p(b.frame, b.yuv);
+}
+
+if (import.meta.main) {
+  const rows = await benchKernels();
+  printTable(rows.map((r) => ({
+    kernel: r.kernel,
+    size: `${r.width}x${r.height}`,
+    "ts ms": r.tsMs.toFixed(2),
+    "wasm ms": r.wasmMs.toFixed(2),
+    speedup: `${(r.tsMs / r.wasmMs).toFixed(1)}x`,
+  })));
+}
