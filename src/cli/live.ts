@@ -14,7 +14,7 @@ import { createEffectSettings } from "../effects/effect.ts";
 import type { Frame } from "../frame.ts";
 import { checkOutputPath, writeAtomically } from "../io/atomic_file.ts";
 import { type Background, openBackground } from "../io/background.ts";
-import { alphaCapable } from "../io/ffmpeg_args.ts";
+import { alphaCapable, NULL_OUTPUT } from "../io/ffmpeg_args.ts";
 import { childPids, stopAllChildren } from "../io/ffmpeg_process.ts";
 import { FfmpegSink, StdoutSink } from "../io/frame_sink.ts";
 import { describeLiveInput, LiveSource } from "../io/frame_source.ts";
@@ -71,7 +71,10 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const { input, format } = resolved;
   const output = resolveLiveOutput(options.output, options.pixFmt);
   // Before the model loads: an existing file is a reason to stop, not after seconds of setup.
-  if (output.kind === "file") await checkOutputPath(output.path, { force: options.force });
+  const discard = output.kind === "file" && output.path === NULL_OUTPUT;
+  if (output.kind === "file" && !discard) {
+    await checkOutputPath(output.path, { force: options.force });
+  }
   const alpha = options.effect === "transparent" && output.kind === "file" &&
     alphaCapable(output.path);
   const traits: OutputTraits = {
@@ -192,7 +195,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
       ? input.path
       : undefined;
     await withSink(output, format, alpha, audioFrom, options.force, run);
-    if (output.kind === "file") completed = `${output.path} is complete`;
+    if (output.kind === "file" && !discard) completed = `${output.path} is complete`;
   } finally {
     view.stop();
     removeRestoreHandlers();
@@ -254,7 +257,9 @@ async function withSink(
       await sink.abort();
     }
   };
-  if (output.kind === "file") {
+  if (output.kind === "file" && output.path === NULL_OUTPUT) {
+    await open(output); // processed and thrown away: nothing to write atomically
+  } else if (output.kind === "file") {
     await writeAtomically(output.path, (temporary) => open({ kind: "file", path: temporary }), {
       force,
     });

@@ -7,18 +7,20 @@
  */
 import { InputError, UsageError } from "../errors.ts";
 import { checkOutputPath, writeAtomically } from "../io/atomic_file.ts";
-import { type Background, openBackground } from "../io/background.ts";
+import { type Background, isImageBackground, openBackground } from "../io/background.ts";
 import {
   ALPHA_EXTENSIONS,
   alphaCapable,
   decodeArgs,
-  encodeArgs,
   extensionOf,
+  NULL_OUTPUT,
+  planEncode,
   VIDEO_EXTENSIONS,
 } from "../io/ffmpeg_args.ts";
 import { explainFfmpegFailure, stopAllChildren } from "../io/ffmpeg_process.ts";
 import { FfmpegSink } from "../io/frame_sink.ts";
 import { FileSource } from "../io/frame_source.ts";
+import { decodeWarning } from "../io/frame_reader.ts";
 import { probeMedia } from "../io/probe.ts";
 import { chooseModel, createSegmenter, type Segmenter } from "../model/segmenter.ts";
 import type { GlobalOptions } from "../options.ts";
@@ -38,7 +40,9 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
   const settings = processSettingsFrom(options);
   const { output } = options;
   const ext = extensionOf(output);
-  if (!(VIDEO_EXTENSIONS as readonly string[]).includes(ext)) {
+  // -o /dev/null: process without writing (a dry run, or a benchmark).
+  const discard = output === NULL_OUTPUT;
+  if (!discard && !(VIDEO_EXTENSIONS as readonly string[]).includes(ext)) {
     throw new UsageError(
       `Cannot tell the video format of ${output}; end it in ${
         VIDEO_EXTENSIONS.map((e) => `.${e}`).join(", ")
@@ -61,19 +65,38 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
   // minutes of work start: the input, the output's folder and name, the background.
   const info = await probeMedia(input);
   const { width, height } = info;
-  await checkOutputPath(output, options);
+  if (!discard) await checkOutputPath(output, options);
+  if (settings.effect === "replace" && !isImageBackground(options.background!)) {
+    await probeMedia(options.background!, { role: "background" });
+  }
+  // Audio and subtitles come from the input file itself, in sync with its frames.
+  const carry = info.hasAudio || info.subtitles.length > 0;
+  const planFor = (target: string) =>
+    planEncode(target, {
+      width,
+      height,
+      fps: info.fps,
+      pixFmtIn: alpha ? "rgba" : "rgb24",
+      audioFrom: carry ? input : undefined,
+      subtitles: info.subtitles,
+      durationSeconds: info.frames !== undefined ? info.frames / info.fpsValue : undefined,
+    });
+  const plan = planFor(output);
+  for (const note of [...info.notes, ...plan.notes]) console.error(`segcam: note: ${note}`);
   const interrupt = interruptSignal();
   let background: Background | undefined;
   let segmenter: Segmenter | undefined;
   const started = performance.now();
   let written = 0;
   let truncated = false;
+  let warning: string | undefined;
   try {
     background = settings.effect === "replace"
       ? await openBackground(options.background!, {
         width,
         height,
         pace: "each-frame",
+        fps: info.fps,
         signal: interrupt.signal,
       })
       : undefined;
@@ -83,18 +106,20 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
       log: (line) => console.error(line),
     });
     const processor = new FrameProcessor(segmenter);
-    await writeAtomically(output, async (temporary) => {
-      const source = new FileSource(decodeArgs(input, { pixFmt: "rgb24" }), width, height);
-      const sink = new FfmpegSink(
-        encodeArgs(temporary, {
-          width,
-          height,
-          fps: info.fps,
-          pixFmtIn: alpha ? "rgba" : "rgb24",
-          audioFrom: info.hasAudio ? input : undefined,
-        }),
-        { channels: alpha ? 4 : 3, label: output },
+    const write = discard
+      ? (produce: (target: string) => Promise<void>) => produce(NULL_OUTPUT)
+      : (produce: (target: string) => Promise<void>) => writeAtomically(output, produce, options);
+    await write(async (temporary) => {
+      // Decoded at the rate the encoder writes: a variable-rate file keeps its timing.
+      const source = new FileSource(
+        decodeArgs(input, { pixFmt: "rgb24", fps: info.fps }),
+        width,
+        height,
       );
+      const sink = new FfmpegSink(planFor(temporary).args, {
+        channels: alpha ? 4 : 3,
+        label: output,
+      });
       const bar = ProgressBar.forStderr({
         label: `Writing ${output}`,
         total: info.frames,
@@ -123,6 +148,13 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
           throw explainFfmpegFailure(await source.process.stderrTail(), "input", input);
         }
         await sink.finish();
+        await source.process.stderrTail();
+        warning = decodeWarning({
+          path: input,
+          frames: written,
+          expected: info.frames,
+          errorLines: source.process.stderrLineCount,
+        });
       } finally {
         await bar.finish(
           `${written} frames in ${((performance.now() - started) / 1000).toFixed(1)} s`,
@@ -133,17 +165,18 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
           sink.process.exited ? undefined : sink.process.stop({ discard: true }),
         ]);
       }
-    }, options);
+    });
+    if (warning) console.error(`segcam: ${warning}`);
     const seconds = (performance.now() - started) / 1000;
-    if (truncated) {
+    if (truncated && !warning) {
       console.error(
         `segcam: warning: ${input} ends inside a frame (the file is cut short); ${written} frames were written`,
       );
     }
     console.log(
-      `Wrote ${output}: ${written} frames, ${width}x${height} at ${info.fpsValue.toFixed(2)} fps${
-        info.hasAudio ? " with audio" : ""
-      } (${(written / seconds).toFixed(1)} fps processed)`,
+      `Wrote ${output}: ${written} frames, ${plan.width}x${plan.height} at ${
+        info.fpsValue.toFixed(2)
+      } fps${info.hasAudio ? " with audio" : ""} (${(written / seconds).toFixed(1)} fps processed)`,
     );
   } finally {
     interrupt.dispose();

@@ -50,6 +50,13 @@ export async function checkOutputPath(target: string, policy: OutputPolicy = {})
   try {
     dirInfo = await Deno.stat(dir);
   } catch (error) {
+    // Deno refuses every path under /dev but a few devices (/dev/null) without
+    // --allow-all, whatever --allow-write says (denoland/deno#30979).
+    if (error instanceof Deno.errors.NotCapable) {
+      throw new OutputError(
+        `Cannot write ${target}: Deno lets segcam touch nothing under /dev but /dev/null without --allow-all; write it elsewhere (e.g. /tmp), or run deno run -A main.ts`,
+      );
+    }
     if (error instanceof Deno.errors.NotFound) {
       throw new OutputError(
         `Cannot write ${target}: the folder ${dir} does not exist; create it first (mkdir -p ${dir})`,

@@ -65,8 +65,11 @@ export interface OpenBackgroundOptions {
   height: number;
   /** "each-frame": one video frame per call (video); "real-time": the newest (live). */
   pace: "each-frame" | "real-time";
-  /** Frame rate of the real-time decode. */
-  fps?: number;
+  /**
+   * The frame rate of the video the background goes behind: a background video is
+   * resampled to it, so it plays at its own speed whatever its rate.
+   */
+  fps?: number | string;
   /** Aborting gives up waiting for the first frame (Ctrl-C while a bad file hangs). */
   signal?: AbortSignal;
 }
@@ -82,20 +85,26 @@ export async function openBackground(
     return { frame: () => Promise.resolve(frame), close: () => Promise.resolve() };
   }
   return options.pace === "each-frame"
-    ? await openEachFrame(path, width, height, options.signal)
-    : await openRealTime(path, width, height, options.fps ?? 30, options.signal);
+    ? await openEachFrame(path, width, height, options.fps, options.signal)
+    : await openRealTime(path, width, height, Number(options.fps ?? 30), options.signal);
 }
 
 async function openEachFrame(
   path: string,
   width: number,
   height: number,
+  fps: number | string | undefined,
   signal?: AbortSignal,
 ): Promise<Background> {
   const frame = createFrame(width, height, 3);
   const decoder = new FfmpegProcess(
     "ffmpeg",
-    decodeArgs(path, { pixFmt: "rgb24", loop: true, cover: { width, height } }),
+    decodeArgs(path, {
+      pixFmt: "rgb24",
+      loop: true,
+      cover: { width, height },
+      fps: fps === undefined ? undefined : String(fps),
+    }),
     { stdout: "piped" },
   );
   const reader = new FrameReader(decoder.child.stdout);
@@ -171,7 +180,9 @@ async function firstFrame(
     timer = setTimeout(() => {
       reject(
         new InputError(
-          `The background ${path} gave no picture in ${FIRST_FRAME_MS / 1000} s: it has no video frames ffmpeg can decode, or it is damaged; pick another file`,
+          `The background ${path} gave no picture in ${
+            FIRST_FRAME_MS / 1000
+          } s: it has no video frames ffmpeg can decode, or it is damaged; pick another file`,
         ),
       );
     }, FIRST_FRAME_MS);

@@ -86,7 +86,17 @@ export class FfmpegProcess {
     if (pending.trim()) this.#push(pending.trim());
   }
 
+  #lines = 0;
+  /**
+   * Lines written to stderr so far (all of them, not only the tail kept). Our decoders
+   * run at -loglevel error, so this counts the errors a damaged file caused.
+   */
+  get stderrLineCount(): number {
+    return this.#lines;
+  }
+
   #push(line: string): void {
+    this.#lines++;
     this.#stderr.push(line);
     if (this.#stderr.length > STDERR_LINES) this.#stderr.shift();
   }
