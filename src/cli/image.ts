@@ -184,10 +184,10 @@ export async function runImage(inputs: string[], options: ImageCommandOptions): 
   }
   if (fatal !== undefined) {
     await bar?.clear();
-    throw new OutputError(
+    throw new SegcamError(
       `${fatal.message}; stopped after ${done} of ${total} images, as every other image ` +
         `would fail the same way`,
-      { cause: fatal },
+      { cause: fatal, exitCode: fatal.exitCode },
     );
   }
   if (bar) await bar.finish(summary);
