@@ -153,7 +153,8 @@ for (const example of new Set(examples)) {
         const command = shellCommand(SHORTENED[example] ?? example);
         const r = await new Deno.Command("sh", {
           args: ["-c", command],
-          cwd: dir,
+          // `deno install … --config deno.json main.ts` is written to run in the clone.
+          cwd: example.startsWith("deno install ") ? ROOT : dir,
           env: {
             NO_COLOR: "1",
             // `deno install -g` goes to a folder of the test, not the user's ~/.deno/bin.
