@@ -13,7 +13,8 @@ import type { EffectName } from "../effects/effect.ts";
 import { createEffectSettings } from "../effects/effect.ts";
 import type { Frame } from "../frame.ts";
 import { checkOutputPath, writeAtomically } from "../io/atomic_file.ts";
-import { type Background, openBackground } from "../io/background.ts";
+import { type Background, isImageBackground, openBackground } from "../io/background.ts";
+import { probeMedia } from "../io/probe.ts";
 import { alphaCapable, NULL_OUTPUT } from "../io/ffmpeg_args.ts";
 import { childPids, stopAllChildren } from "../io/ffmpeg_process.ts";
 import { FfmpegSink, StdoutSink } from "../io/frame_sink.ts";
@@ -91,6 +92,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const backgrounds: Background[] = [];
   try {
     for (const path of options.background) {
+      if (!isImageBackground(path)) await probeMedia(path, { role: "background" });
       backgrounds.push(
         await openBackground(path, { ...format, pace: "real-time", signal: interrupt.signal }),
       );
