@@ -144,9 +144,10 @@ export function buildProgram() {
     .option("--camera <id>", "camera: index (0), path (/dev/video0) or part of its name")
     .option("-i, --input <source>", "instead of a camera: a video file, a URL, or demo")
     .option("--loop", "loop a file --input", false)
-    .option("--size <WxH>", "frame size", "1280x720")
+    .option("--size <WxH>", "frame size (default: 1280x720 from a camera, a file's own size)")
     .addOption(
-      new Option("--fps <n>", "frames per second").argParser(parseCount("--fps", 1)).default(30),
+      new Option("--fps <n>", "frames per second (default: 30 from a camera, a file's own rate)")
+        .argParser(parseCount("--fps", 1)),
     )
     .option(
       "-o, --output <target>",
