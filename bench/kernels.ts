@@ -1,7 +1,7 @@
 /**
  * Per-kernel cost per frame, TypeScript reference vs wasm SIMD (src/kernels/wasm), at
  * 720p and 1080p: the median of RUNS timed calls after warm-up, wasm buffers in its arena
- * (the no-copy path the frame loop uses). The scene is a noise-textured frame with a
+ * (the no-copy path the frame loop uses), the two timed alternately. The scene is a noise-textured frame with a
  * soft-edged elliptical person over about a third of it, as in bench/effects.ts.
  *
  *     deno run -A bench/kernels.ts
@@ -99,16 +99,26 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
   ];
 }
 
-async function time(fn: () => void): Promise<number> {
-  const samples: number[] = [];
+/**
+ * Medians of `a` and `b`, timed alternately (a, b, a, b, …) so that both see the same
+ * load on a shared machine.
+ */
+async function timePair(a: () => void, b: () => void): Promise<[number, number]> {
+  const as: number[] = [], bs: number[] = [];
   for (let run = -WARMUP; run < RUNS; run++) {
     const t0 = performance.now();
-    fn();
-    if (run >= 0) samples.push(performance.now() - t0);
+    a();
+    const t1 = performance.now();
+    b();
+    const t2 = performance.now();
+    if (run >= 0) {
+      as.push(t1 - t0);
+      bs.push(t2 - t1);
+    }
     // Yield now and then so a caller's UI (or Ctrl-C) is not starved.
     if (run % 40 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
   }
-  return median(samples);
+  return [median(as), median(bs)];
 }
 
 export async function benchKernels(): Promise<KernelRow[]> {
@@ -119,13 +129,8 @@ export async function benchKernels(): Promise<KernelRow[]> {
     const ts = cases(tsKernels, buffers(plainAlloc, width, height), width, height);
     const wa = cases(wasm, buffers(wasm, width, height), width, height);
     for (let i = 0; i < ts.length; i++) {
-      rows.push({
-        kernel: ts[i][0],
-        width,
-        height,
-        tsMs: await time(ts[i][1]),
-        wasmMs: await time(wa[i][1]),
-      });
+      const [tsMs, wasmMs] = await timePair(ts[i][1], wa[i][1]);
+      rows.push({ kernel: ts[i][0], width, height, tsMs, wasmMs });
     }
   }
   return rows;
