@@ -10,6 +10,8 @@ import { CONFIG_SECTION } from "./config_file.ts";
 /** What to show for options without a default: a typical value. */
 const EXAMPLES: Record<string, unknown> = {
   camera: "/dev/video0",
+  size: "1280x720",
+  fps: 30,
   input: "~/Videos/talk.mp4",
   output: "/dev/video10",
   background: ["~/Pictures/office.jpg", "~/Videos/beach.mp4"],

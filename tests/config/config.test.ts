@@ -79,8 +79,9 @@ Deno.test("no config file: the live options are the defaults", async () => {
   await withConfig(undefined, async () => {
     const { program, seen } = programCapturingLive();
     await program.parseAsync(["live"], { from: "user" });
-    assert.deepStrictEqual(seen.options!.size, "1280x720");
-    assert.deepStrictEqual(seen.options!.fps, 30);
+    // No size or rate: live takes a camera's 1280x720@30 or a file's own.
+    assert.deepStrictEqual(seen.options!.size, undefined);
+    assert.deepStrictEqual(seen.options!.fps, undefined);
     assert.deepStrictEqual(seen.options!.mirror, false);
     assert.deepStrictEqual(seen.options!.smoothing, 0.6);
   });
@@ -219,7 +220,8 @@ Deno.test("segcam config prints the path and each setting with its source", asyn
     const row = (key: string) => lines.find((l) => l.trimStart().startsWith(`${key} `))!.trim();
     assert.deepStrictEqual(row("fps").split(/\s+/), ["fps", "24", "config"]);
     assert.deepStrictEqual(row("mirror").split(/\s+/), ["mirror", "true", "config"]);
-    assert.deepStrictEqual(row("size").split(/\s+/), ["size", "1280x720", "default"]);
+    assert.deepStrictEqual(row("size").split(/\s+/), ["size", "-", "unset"]);
+    assert.deepStrictEqual(row("effect").split(/\s+/), ["effect", "blur", "default"]);
     assert.deepStrictEqual(row("camera").split(/\s+/), ["camera", "-", "unset"]);
   });
 });
