@@ -1,5 +1,5 @@
 /**
- * The per-pixel kernels in WebAssembly with SIMD (kernels.as.ts, built by
+ * The per-pixel kernels in WebAssembly with SIMD (kernels.as, built by
  * scripts/build_wasm.ts into the committed kernels.wasm), behind the same signatures as
  * the TypeScript kernels, which stay the reference: switch implementation with one
  * object ({@link tsKernels} or {@link createWasmKernels}).

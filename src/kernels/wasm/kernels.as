@@ -1,7 +1,8 @@
 // Per-pixel kernels in AssemblyScript with 128-bit SIMD: the wasm twins of the TypeScript
 // kernels in src/kernels/*.ts, which stay the reference (tests/kernels/wasm_kernels.test.ts
 // holds each pair within one level of each other). Built by scripts/build_wasm.ts into
-// kernels.wasm; driven by wasm_kernels.ts, which owns the memory and every buffer.
+// kernels.wasm; driven by wasm_kernels.ts, which owns the memory and every buffer. The
+// file is named .as, not .ts, so that deno fmt, lint and check leave it alone.
 //
 // Every pointer is a byte offset into the one imported memory. Nothing here allocates:
 // the loader hands in scratch space. RGB pixels are handled four at a time as i32x4 lanes
