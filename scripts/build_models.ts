@@ -3,9 +3,9 @@
  * package @mediapipe/selfie_segmentation with segcam's own converter. The output is
  * deterministic: running it again gives byte-identical files (tests/convert checks).
  */
-import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { convertTflite } from "../src/convert/convert.ts";
+import { npmPackageFolder } from "./_npm_package.ts";
 
 /** Which .tflite of the package becomes which model file. */
 export const MODEL_SOURCES = [
@@ -15,7 +15,7 @@ export const MODEL_SOURCES = [
 
 /** The installed package's folder, through Deno's npm resolution. */
 export function mediapipePackageFolder(): string {
-  return dirname(fileURLToPath(import.meta.resolve("@mediapipe/selfie_segmentation")));
+  return npmPackageFolder("@mediapipe/selfie_segmentation", "0.1.1675465747");
 }
 
 export async function buildModel(tflite: string): Promise<Uint8Array> {

