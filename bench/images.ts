@@ -7,7 +7,9 @@
  *   deno run -A bench/images.ts [folder] [--limit N]
  */
 import { cpuUsage } from "node:process";
-import { buildProgram } from "../main.ts";
+import { defaultEffectSettings } from "../src/effects/effect.ts";
+import { STILL_IMAGE_FEATHER } from "../src/kernels/mask.ts";
+import { defaultGlobalOptions } from "../src/options.ts";
 import { type ImageCommandOptions, runImage } from "../src/cli/image.ts";
 
 export const PORTRAITS = new URL("../../shared/data/portraits/images", import.meta.url).pathname;
@@ -57,7 +59,7 @@ export async function benchImages(
     const runs: ImagesBenchRun[] = [];
     for (const jobs of cores > 1 ? [1, cores] : [1]) {
       const output = `${work}/out${jobs}/`;
-      const cli = await imageOptions(["-o", output, "-e", options.effect ?? "blur"]);
+      const cli = imageOptions(output, options.effect);
       const [start, cpu] = [performance.now(), cpuUsage()];
       await runImage([`${work}/in`], { ...cli, jobs });
       const seconds = (performance.now() - start) / 1000;
@@ -71,16 +73,23 @@ export async function benchImages(
   }
 }
 
-/** The options main.ts passes to runImage for `segcam image x <args>`, defaults included. */
-async function imageOptions(args: string[]): Promise<ImageCommandOptions> {
-  const program = buildProgram().exitOverride();
-  const image = program.commands.find((c) => c.name() === "image")!;
-  let options: unknown;
-  image.action((...params: unknown[]) => {
-    options = (params.at(-1) as { optsWithGlobals(): unknown }).optsWithGlobals();
-  });
-  await program.parseAsync(["image", "x", ...args], { from: "user" });
-  return options as ImageCommandOptions;
+/**
+ * The options main.ts passes to runImage for `segcam image x`, from the defaults the
+ * modules export (not from main.ts, so that this does not load every command).
+ */
+function imageOptions(output: string, effect = "blur"): ImageCommandOptions {
+  return {
+    ...defaultGlobalOptions,
+    effect,
+    color: [...defaultEffectSettings.color],
+    blur: defaultEffectSettings.blur,
+    saturation: defaultEffectSettings.saturation,
+    invert: false,
+    feather: STILL_IMAGE_FEATHER,
+    quality: 90,
+    force: false,
+    output,
+  } as ImageCommandOptions;
 }
 
 if (import.meta.main) {

@@ -116,7 +116,7 @@ export async function runImage(inputs: string[], options: ImageCommandOptions): 
     },
     log: say,
   });
-  const onInterrupt = () => pool.terminate(new InterruptedError());
+  const onInterrupt = () => void pool.stop(new InterruptedError());
   interrupt.signal.addEventListener("abort", onInterrupt);
 
   let done = 0, finished = problems.length, skipped = 0, failed = problems.length;
@@ -146,12 +146,12 @@ export async function runImage(inputs: string[], options: ImageCommandOptions): 
       } catch (error) {
         if (interrupt.signal.aborted || error instanceof InterruptedError) return;
         if (!(error instanceof SegcamError) || error.exitCode !== 1 || single) {
-          pool.terminate(error instanceof Error ? error : new Error(String(error)));
+          void pool.stop(error instanceof Error ? error : new Error(String(error)));
           throw error;
         }
         if (repeatsForEveryFile(error)) {
           fatal ??= error;
-          pool.terminate(error);
+          void pool.stop(error);
           return;
         }
         failed++;
@@ -163,8 +163,8 @@ export async function runImage(inputs: string[], options: ImageCommandOptions): 
   // allSettled, not all: a lane that fails must not end the run while another lane
   // is still writing (its temporary file would be left behind).
   const lanes = await Promise.allSettled(Array.from({ length: workers }, lane));
+  await pool.stop();
   interrupt.signal.removeEventListener("abort", onInterrupt);
-  pool.terminate();
   interrupt.dispose();
   const crashed = lanes.find((l) => l.status === "rejected");
   if (crashed && !interrupt.signal.aborted) throw crashed.reason;

@@ -3,7 +3,7 @@
  * effect buffers (image_worker.ts), take images from one queue. A worker reads and
  * decodes, segments, renders and encodes; the bytes come back to the calling thread,
  * which writes them. So the main thread stays free to answer Ctrl-C at once, and
- * `terminate()` can stop every worker mid-image without leaving a file behind.
+ * `stop()` can end the work without leaving a file behind.
  */
 import { InputError, OutputError, SegcamError, UsageError } from "../errors.ts";
 import { type ImageJob, type ImageJobConfig, SegmenterError } from "./image_job.ts";
@@ -26,7 +26,17 @@ interface Pending {
 interface Slot {
   worker: Worker;
   busy?: Pending & { id: number };
+  /** Resolves when the worker has ended (it said so, or was terminated). */
+  ended: Promise<void>;
+  end: () => void;
 }
+
+/**
+ * How long a stopping worker may take to finish its image: inference is milliseconds,
+ * but decoding or encoding a 100-megapixel image takes seconds, and a user who pressed
+ * Ctrl-C should not wait for it. After this, the worker is terminated.
+ */
+const STOP_GRACE_MS = 1000;
 
 export class ImagePool {
   readonly #slots: Slot[] = [];
@@ -35,6 +45,7 @@ export class ImagePool {
   readonly #log: (line: string) => void;
   #nextId = 0;
   #stopped: Error | undefined;
+  #ended: Promise<void> | undefined;
 
   constructor(options: ImagePoolOptions) {
     if (!Number.isInteger(options.jobs) || options.jobs < 1) {
@@ -46,11 +57,14 @@ export class ImagePool {
         type: "module",
         name: `segcam-image-${i}`,
       });
-      const slot: Slot = { worker };
+      let end = () => {};
+      const ended = new Promise<void>((resolve) => end = resolve);
+      const slot: Slot = { worker, ended, end };
       worker.onmessage = (event: MessageEvent<WorkerReply>) => this.#receive(slot, event.data);
       worker.onerror = (event) => {
         event.preventDefault();
-        this.terminate(new Error(`image worker failed: ${event.message}`));
+        slot.end();
+        this.stop(new Error(`image worker failed: ${event.message}`));
       };
       worker.postMessage({ type: "init", config: options.config } satisfies WorkerRequest);
       this.#slots.push(slot);
@@ -67,18 +81,27 @@ export class ImagePool {
   }
 
   /**
-   * Stops every worker now (mid-image too); queued and running jobs reject with
-   * `reason`. Workers only compute, so nothing they did needs cleaning up.
+   * Stops: queued and running jobs reject with `reason` at once; each worker finishes
+   * the image in hand (at most STOP_GRACE_MS, then it is terminated) and ends. The
+   * promise resolves when every worker has ended. Later calls return the same promise.
    */
-  terminate(reason: Error = new Error("the image pool was stopped")): void {
-    if (this.#stopped) return;
+  stop(reason: Error = new Error("the image pool was stopped")): Promise<void> {
+    if (this.#ended) return this.#ended;
     this.#stopped = reason;
+    for (const pending of this.#queue.splice(0)) pending.reject(reason);
     for (const slot of this.#slots) {
-      slot.worker.terminate();
       slot.busy?.reject(reason);
       slot.busy = undefined;
+      slot.worker.postMessage({ type: "stop" } satisfies WorkerRequest);
     }
-    for (const pending of this.#queue.splice(0)) pending.reject(reason);
+    this.#ended = (async () => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const grace = new Promise<void>((resolve) => timer = setTimeout(resolve, STOP_GRACE_MS));
+      await Promise.race([Promise.all(this.#slots.map((slot) => slot.ended)), grace]);
+      clearTimeout(timer);
+      for (const slot of this.#slots) slot.worker.terminate();
+    })();
+    return this.#ended;
   }
 
   #dispatch(): void {
@@ -93,6 +116,10 @@ export class ImagePool {
   }
 
   #receive(slot: Slot, reply: WorkerReply): void {
+    if (reply.type === "stopped") {
+      slot.end();
+      return;
+    }
     if (reply.type === "log") {
       if (!this.#logged.has(reply.line)) {
         this.#logged.add(reply.line);

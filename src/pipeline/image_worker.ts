@@ -9,10 +9,12 @@ import { type ImageJob, type ImageJobConfig, ImageJobRunner } from "./image_job.
 
 export type WorkerRequest =
   | { type: "init"; config: ImageJobConfig }
-  | { type: "job"; id: number; job: ImageJob };
+  | { type: "job"; id: number; job: ImageJob }
+  | { type: "stop" };
 
 export type WorkerReply =
   | { type: "log"; line: string }
+  | { type: "stopped" }
   | { type: "done"; id: number; bytes: Uint8Array }
   | { type: "failed"; id: number; error: SerializedError };
 
@@ -25,8 +27,22 @@ export interface SerializedError {
 }
 
 let runner: ImageJobRunner | undefined;
+let busy = false;
+let stopping = false;
 const post = (reply: WorkerReply, transfer: Transferable[] = []) =>
   self.postMessage(reply, transfer);
+
+/**
+ * Ends the worker cleanly: onnxruntime-node runs inference on native threads, and a
+ * worker terminated while one is running makes onnxruntime print errors into the
+ * user's terminal after segcam has said its last word. So a stop waits for the
+ * current image (image_pool.ts gives it a second) and disposes of the session.
+ */
+async function stop(): Promise<void> {
+  await runner?.dispose().catch(() => {});
+  post({ type: "stopped" });
+  self.close();
+}
 
 self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   const request = event.data;
@@ -34,6 +50,12 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
     runner = new ImageJobRunner(request.config, (line) => post({ type: "log", line }));
     return;
   }
+  if (request.type === "stop") {
+    stopping = true;
+    if (!busy) await stop();
+    return;
+  }
+  busy = true;
   try {
     let bytes = await runner!.run(request.job);
     // Transfer only a buffer of the bytes' own: an encoder may hand back a view into
@@ -44,6 +66,9 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
     post({ type: "done", id: request.id, bytes }, [bytes.buffer as ArrayBuffer]);
   } catch (error) {
     post({ type: "failed", id: request.id, error: serialize(error) });
+  } finally {
+    busy = false;
+    if (stopping) await stop();
   }
 };
 
