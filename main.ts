@@ -168,6 +168,10 @@ export function buildProgram() {
       "#00ff00",
     )
     .option("--no-tui", "print one status line a second instead of the panel")
+    .option(
+      "--no-on-demand",
+      "virtual camera: keep the camera on while no application watches (default: off until one opens it)",
+    )
     .addOption(
       new Option("--frames <n>", "stop after n frames").argParser(parseCount("--frames", 1)),
     )

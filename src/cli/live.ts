@@ -14,6 +14,7 @@ import { createEffectSettings } from "../effects/effect.ts";
 import type { Frame } from "../frame.ts";
 import { checkOutputPath, writeAtomically } from "../io/atomic_file.ts";
 import { type Background, isImageBackground, openBackground } from "../io/background.ts";
+import { watchDeviceConsumers } from "../io/consumer_watch.ts";
 import { probeMedia } from "../io/probe.ts";
 import { alphaCapable, NULL_OUTPUT } from "../io/ffmpeg_args.ts";
 import { childPids, stopAllChildren } from "../io/ffmpeg_process.ts";
@@ -27,13 +28,14 @@ import { CfrPacer } from "../pipeline/cfr_pacer.ts";
 import { type FrameSettings, type FrameSink, runEngine } from "../pipeline/engine.ts";
 import { applyControls, type OutputTraits } from "../pipeline/frame_settings.ts";
 import { FrameProcessor } from "../pipeline/frame_processor.ts";
+import { followConsumers } from "../pipeline/on_demand.ts";
 import { LatencyHistogram, StageTimings } from "../pipeline/timings.ts";
 import { CpuMeter } from "../tui/cpu_meter.ts";
 import { applyKey, createLiveControls } from "../tui/live_controls.ts";
 import { LiveView } from "../tui/live_view.ts";
 import { processTerminalIo, restoreOnCrash, Terminal } from "../tui/terminal.ts";
 import { UsageError } from "../errors.ts";
-import { info } from "./_report.ts";
+import { info as logInfo } from "./_report.ts";
 import { interruptSignal } from "./_signals.ts";
 
 export interface LiveCommandOptions extends GlobalOptions {
@@ -55,6 +57,9 @@ export interface LiveCommandOptions extends GlobalOptions {
   feather: number;
   smoothing?: number;
   mirror?: boolean;
+  secondLook?: "auto" | "on" | "off";
+  /** Virtual camera only: read the camera only while an application watches (default on). */
+  onDemand?: boolean;
   keyColor: [number, number, number];
   tui: boolean;
   frames?: number;
@@ -106,7 +111,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const segmenter = await createSegmenter({
     ...options,
     model: chooseModel(options.model, format.width, format.height),
-    log: info,
+    log: logInfo,
   });
   const timings = new StageTimings();
   const latency = new LatencyHistogram();
@@ -166,6 +171,15 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     cpu: { meter: new CpuMeter(), pids: () => [Deno.pid, ...childPids()] },
   });
 
+  // A virtual camera nobody watches: no camera, no CPU, until an application opens it.
+  const onDemand = output.kind === "v4l2" && options.onDemand !== false &&
+      Deno.build.os === "linux"
+    ? followConsumers(
+      watchDeviceConsumers(output.device, { exclude: childPids }),
+      source,
+      (message) => view.message = message,
+    )
+    : undefined;
   let removeRestoreHandlers = () => {};
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
@@ -200,6 +214,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     await withSink(output, format, alpha, audioFrom, options.force, run);
     if (output.kind === "file" && !discard) completed = `${output.path} is complete`;
   } finally {
+    onDemand?.stop();
     view.stop();
     removeRestoreHandlers();
     interrupt.dispose();

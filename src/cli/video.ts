@@ -29,7 +29,7 @@ import { FrameProcessor } from "../pipeline/frame_processor.ts";
 import { StageTimings } from "../pipeline/timings.ts";
 import { ProgressBar } from "../tui/progress_bar.ts";
 import { type EffectCliOptions, processSettingsFrom } from "./_effect_options.ts";
-import { info } from "./_report.ts";
+import { info as logInfo } from "./_report.ts";
 import { interruptSignal } from "./_signals.ts";
 
 export interface VideoCommandOptions extends GlobalOptions, EffectCliOptions {
@@ -104,7 +104,7 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
     segmenter = await createSegmenter({
       ...options,
       model: chooseModel(options.model, width, height),
-      log: info,
+      log: logInfo,
     });
     const processor = new FrameProcessor(segmenter);
     const write = discard

@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import type { ConsumerWatcher } from "../../src/io/consumer_watch.ts";
+import { followConsumers, IDLE_MESSAGE } from "../../src/pipeline/on_demand.ts";
+
+function fakeWatcher() {
+  let consumers: number[] = [];
+  let changed = false;
+  const watcher: ConsumerWatcher & { set(pids: number[]): void } = {
+    consumers: () => Promise.resolve(consumers),
+    maybeChanged: () => {
+      const was = changed;
+      changed = false;
+      return was;
+    },
+    close: () => {},
+    set(pids) {
+      consumers = pids;
+      changed = true;
+    },
+  };
+  return watcher;
+}
+
+Deno.test("followConsumers() keeps the camera off until an application opens the virtual camera, then off again after the grace period", async () => {
+  const watcher = fakeWatcher();
+  const calls: string[] = [];
+  const messages: string[] = [];
+  let now = 0;
+  const source = {
+    pause: () => {
+      calls.push("pause");
+      return Promise.resolve();
+    },
+    resume: () => void calls.push("resume"),
+  };
+  const link = followConsumers(watcher, source, (m) => messages.push(m), {
+    graceMs: 3000,
+    now: () => now,
+    tick: false,
+  });
+  assert.deepEqual(calls, ["pause"], "nobody watches at start: the camera stays off");
+  assert.equal(await link.tick(), "idle");
+
+  watcher.set([4242]); // a browser opens /dev/video10
+  now = 100;
+  assert.equal(await link.tick(), "active");
+  assert.deepEqual(calls, ["pause", "resume"]);
+
+  watcher.set([]); // it closes it…
+  now = 1000;
+  assert.equal(await link.tick(), "active", "…and may reopen it at once: keep going");
+  watcher.set([4242]);
+  now = 1500;
+  assert.equal(await link.tick(), "active");
+  assert.deepEqual(calls, ["pause", "resume"], "no flapping");
+
+  watcher.set([]);
+  now = 2000;
+  await link.tick();
+  now = 5100;
+  assert.equal(await link.tick(), "idle", "3 s after the last one left");
+  assert.deepEqual(calls, ["pause", "resume", "pause"]);
+  assert.deepEqual(messages, [IDLE_MESSAGE, "", IDLE_MESSAGE]);
+  link.stop();
+});
