@@ -34,9 +34,10 @@ interface Slot {
 /**
  * How long a stopping worker may take to finish its image: inference is milliseconds,
  * but decoding or encoding a 100-megapixel image takes seconds, and a user who pressed
- * Ctrl-C should not wait for it. After this, the worker is terminated.
+ * Ctrl-C should not wait for it: after this the worker is terminated, so that every
+ * signal ends segcam within a second.
  */
-const STOP_GRACE_MS = 1000;
+const STOP_GRACE_MS = 500;
 
 export class ImagePool {
   readonly #slots: Slot[] = [];

@@ -36,7 +36,7 @@ const post = (reply: WorkerReply, transfer: Transferable[] = []) =>
  * Ends the worker cleanly: onnxruntime-node runs inference on native threads, and a
  * worker terminated while one is running makes onnxruntime print errors into the
  * user's terminal after segcam has said its last word. So a stop waits for the
- * current image (image_pool.ts gives it a second) and disposes of the session.
+ * current image (image_pool.ts gives it half a second) and disposes of the session.
  */
 async function stop(): Promise<void> {
   await runner?.dispose().catch(() => {});
