@@ -20,8 +20,8 @@ const PATTERN: usize = memory.data(48, 16);
 const SHARE: usize = memory.data(256 * 4, 16);
 for (let a = 0; a < 256; a++) {
   const ia: i32 = 255 - a;
-  store<f32>(WEIGHT + (<usize> a << 2), <f32> (ia * ia) / <f32> 255);
-  store<f32>(SHARE + (<usize> a << 2), <f32> a / <f32> 255);
+  store<f32>(WEIGHT + (<usize>a << 2), <f32>(ia * ia) / <f32>255);
+  store<f32>(SHARE + (<usize>a << 2), <f32>a / <f32>255);
 }
 
 /** Start of the memory the loader may use: after this module's static data. */
@@ -117,7 +117,7 @@ export function compositeOverColor(
   const p0 = v128.load(PATTERN), p1 = v128.load(PATTERN + 16), p2 = v128.load(PATTERN + 32);
   let i = 0;
   while (i + 4 <= n) {
-    const pa = alpha + <usize> i, ps = src + <usize> (i * sc), pd = dst + <usize> (i * dc);
+    const pa = alpha + <usize>i, ps = src + <usize>(i * sc), pd = dst + <usize>(i * dc);
     if (rgb && i + 16 <= n) {
       if (all16(pa, 255)) {
         copyRgb16(ps, pd);
@@ -144,8 +144,8 @@ export function compositeOverColor(
     i += 4;
   }
   for (; i < n; i++) {
-    const a = <i32> load<u8>(alpha + <usize> i), ia = 255 - a;
-    const ps = src + <usize> (i * sc), pd = dst + <usize> (i * dc);
+    const a = <i32>load<u8>(alpha + <usize>i), ia = 255 - a;
+    const ps = src + <usize>(i * sc), pd = dst + <usize>(i * dc);
     store<u8>(pd, div255s(a * load<u8>(ps) + ia * r));
     store<u8>(pd + 1, div255s(a * load<u8>(ps + 1) + ia * g));
     store<u8>(pd + 2, div255s(a * load<u8>(ps + 2) + ia * b));
@@ -168,8 +168,8 @@ export function compositeOverFrame(
   const rgb = sc == 3 && dc == 3 && bc == 3;
   let i = 0;
   while (i + 4 <= n) {
-    const pa = alpha + <usize> i, ps = src + <usize> (i * sc), pd = dst + <usize> (i * dc);
-    const pb = bg + <usize> (i * bc);
+    const pa = alpha + <usize>i, ps = src + <usize>(i * sc), pd = dst + <usize>(i * dc);
+    const pb = bg + <usize>(i * bc);
     if (rgb && i + 16 <= n) {
       if (all16(pa, 255)) {
         copyRgb16(ps, pd);
@@ -194,8 +194,8 @@ export function compositeOverFrame(
     i += 4;
   }
   for (; i < n; i++) {
-    const a = <i32> load<u8>(alpha + <usize> i), ia = 255 - a;
-    const ps = src + <usize> (i * sc), pb = bg + <usize> (i * bc), pd = dst + <usize> (i * dc);
+    const a = <i32>load<u8>(alpha + <usize>i), ia = 255 - a;
+    const ps = src + <usize>(i * sc), pb = bg + <usize>(i * bc), pd = dst + <usize>(i * dc);
     store<u8>(pd, div255s(a * load<u8>(ps) + ia * load<u8>(pb)));
     store<u8>(pd + 1, div255s(a * load<u8>(ps + 1) + ia * load<u8>(pb + 1)));
     store<u8>(pd + 2, div255s(a * load<u8>(ps + 2) + ia * load<u8>(pb + 2)));
@@ -207,20 +207,20 @@ export function compositeOverFrame(
 export function attachAlpha(src: usize, sc: i32, alpha: usize, dst: usize, n: i32): void {
   let i = 0;
   while (i + 4 <= n) {
-    const ps = src + <usize> (i * sc);
+    const ps = src + <usize>(i * sc);
     const v = v128.load(ps);
     const rgb = sc == 3
       ? i8x16.swizzle(v, i8x16(0, 1, 2, X, 3, 4, 5, X, 6, 7, 8, X, 9, 10, 11, X))
       : v128.and(v, i32x4.splat(0x00ffffff));
-    v128.store(dst + <usize> (i * 4), v128.or(rgb, i32x4.shl(alphaLanes(alpha + <usize> i), 24)));
+    v128.store(dst + <usize>(i * 4), v128.or(rgb, i32x4.shl(alphaLanes(alpha + <usize>i), 24)));
     i += 4;
   }
   for (; i < n; i++) {
-    const ps = src + <usize> (i * sc), pd = dst + <usize> (i * 4);
+    const ps = src + <usize>(i * sc), pd = dst + <usize>(i * 4);
     store<u8>(pd, load<u8>(ps));
     store<u8>(pd + 1, load<u8>(ps + 1));
     store<u8>(pd + 2, load<u8>(ps + 2));
-    store<u8>(pd + 3, load<u8>(alpha + <usize> i));
+    store<u8>(pd + 3, load<u8>(alpha + <usize>i));
   }
 }
 
@@ -241,7 +241,7 @@ export function compositeOverGray(
   const rgb = sc == 3 && dc == 3;
   let i = 0;
   while (i + 4 <= n) {
-    const pa = alpha + <usize> i, ps = src + <usize> (i * sc), pd = dst + <usize> (i * dc);
+    const pa = alpha + <usize>i, ps = src + <usize>(i * sc), pd = dst + <usize>(i * dc);
     if (i + 16 <= n) {
       if (rgb && all16(pa, 255)) {
         copyRgb16(ps, pd);
@@ -288,9 +288,9 @@ export function compositeOverGray(
     i += 4;
   }
   for (; i < n; i++) {
-    const a = <i32> load<u8>(alpha + <usize> i), ia = 255 - a;
-    const ps = src + <usize> (i * sc), pd = dst + <usize> (i * dc);
-    const r = <i32> load<u8>(ps), g = <i32> load<u8>(ps + 1), b = <i32> load<u8>(ps + 2);
+    const a = <i32>load<u8>(alpha + <usize>i), ia = 255 - a;
+    const ps = src + <usize>(i * sc), pd = dst + <usize>(i * dc);
+    const r = <i32>load<u8>(ps), g = <i32>load<u8>(ps + 1), b = <i32>load<u8>(ps + 2);
     const y = (77 * r + 150 * g + 29 * b + 128) >> 8;
     store<u8>(pd, div255s(a * r + ia * (y + (((r - y) * s + 128) >> 8))));
     store<u8>(pd + 1, div255s(a * g + ia * (y + (((g - y) * s + 128) >> 8))));
@@ -307,7 +307,7 @@ export function compositeOverGray(
 /** blur.ts lowCoordinate. */
 // @ts-ignore: decorator
 function lowCoordinate(x: i32, f: i32, n: i32): f64 {
-  return Math.min(<f64> (n - 1), Math.max(0, (<f64> x - <f64> (f - 1) / 2) / <f64> f));
+  return Math.min(<f64>(n - 1), Math.max(0, (<f64>x - <f64>(f - 1) / 2) / <f64>f));
 }
 
 /**
@@ -339,10 +339,10 @@ export function blurBackground(
   colw: usize,
 ): void {
   for (let x = 0; x < width; x++) {
-    const u = lowCoordinate(x, f, lw), c = <i32> Math.floor(u);
-    store<i32>(col0 + (<usize> x << 2), c << 4);
-    store<i32>(col1 + (<usize> x << 2), min(c + 1, lw - 1) << 4);
-    store<f32>(colw + (<usize> x << 2), <f32> (u - <f64> c));
+    const u = lowCoordinate(x, f, lw), c = <i32>Math.floor(u);
+    store<i32>(col0 + (<usize>x << 2), c << 4);
+    store<i32>(col1 + (<usize>x << 2), min(c + 1, lw - 1) << 4);
+    store<f32>(colw + (<usize>x << 2), <f32>(u - <f64>c));
   }
   downsample(src, sc, alpha, width, height, f, lw, lh, low, upper);
   for (let pass = 0; pass < 3; pass++) {
@@ -389,47 +389,54 @@ function downsample(
   low: usize,
   rows: usize,
 ): void {
-  const plane = <usize> width << 2;
+  const plane = <usize>width << 2;
   const pr = rows, pg = rows + plane, pb = rows + 2 * plane, pw = rows + 3 * plane;
-  const full = i32x4.splat(255), inv255 = f32x4.splat(<f32> 1 / <f32> 255);
+  const full = i32x4.splat(255), inv255 = f32x4.splat(<f32>1 / <f32>255);
   for (let ly = 0; ly < lh; ly++) {
-    memory.fill(rows, 0, plane << 2);
     const y0 = ly * f, y1 = min(height, y0 + f);
-    for (let y = y0; y < y1; y++) {
-      const ra = alpha + <usize> (y * width), rs = src + <usize> (y * width * sc);
-      let x = 0;
-      for (; x + 4 <= width; x += 4) {
-        if ((x & 15) == 0 && x + 16 <= width && all16(ra + <usize> x, 255)) {
-          x += 12; // weight 0: nothing to add
-          continue;
-        }
-        const ia = i32x4.sub(full, alphaLanes(ra + <usize> x));
+    // Column groups outside, the cell's rows inside: the sums stay in registers and each
+    // plane entry is stored once.
+    let x = 0;
+    for (; x + 4 <= width; x += 4) {
+      let r = f32x4.splat(0), g = f32x4.splat(0), b = f32x4.splat(0), ws = f32x4.splat(0);
+      for (let y = y0; y < y1; y++) {
+        const i = y * width + x;
+        const word = load<u32>(alpha + <usize>i);
+        if (word == 0xffffffff) continue; // weight 0: nothing to add
         // WEIGHT = (255 − a)² / 255, the table of blur.ts, computed (no gather in wasm SIMD).
-        const w = f32x4.mul(f32x4.convert_i32x4_s(i32x4.mul(ia, ia)), inv255);
-        const v = v128.load(rs + <usize> (x * sc));
-        const k = <usize> x << 2;
-        v128.store(
-          pr + k,
-          f32x4.add(v128.load(pr + k), f32x4.mul(w, f32x4.convert_i32x4_u(lanesOf(v, sc, 0)))),
-        );
-        v128.store(
-          pg + k,
-          f32x4.add(v128.load(pg + k), f32x4.mul(w, f32x4.convert_i32x4_u(lanesOf(v, sc, 1)))),
-        );
-        v128.store(
-          pb + k,
-          f32x4.add(v128.load(pb + k), f32x4.mul(w, f32x4.convert_i32x4_u(lanesOf(v, sc, 2)))),
-        );
-        v128.store(pw + k, f32x4.add(v128.load(pw + k), w));
+        let w = f32x4.splat(255);
+        if (word != 0) {
+          const ia = i32x4.sub(full, alphaLanes(alpha + <usize>i));
+          w = f32x4.mul(f32x4.convert_i32x4_s(i32x4.mul(ia, ia)), inv255);
+        }
+        const v = v128.load(src + <usize>(i * sc));
+        r = f32x4.add(r, f32x4.mul(w, f32x4.convert_i32x4_u(lanesOf(v, sc, 0))));
+        g = f32x4.add(g, f32x4.mul(w, f32x4.convert_i32x4_u(lanesOf(v, sc, 1))));
+        b = f32x4.add(b, f32x4.mul(w, f32x4.convert_i32x4_u(lanesOf(v, sc, 2))));
+        ws = f32x4.add(ws, w);
       }
-      for (; x < width; x++) {
-        const w = load<f32>(WEIGHT + (<usize> load<u8>(ra + <usize> x) << 2));
-        const p = rs + <usize> (x * sc), k = <usize> x << 2;
-        store<f32>(pr + k, load<f32>(pr + k) + w * <f32> load<u8>(p));
-        store<f32>(pg + k, load<f32>(pg + k) + w * <f32> load<u8>(p + 1));
-        store<f32>(pb + k, load<f32>(pb + k) + w * <f32> load<u8>(p + 2));
-        store<f32>(pw + k, load<f32>(pw + k) + w);
+      const k = <usize>x << 2;
+      v128.store(pr + k, r);
+      v128.store(pg + k, g);
+      v128.store(pb + k, b);
+      v128.store(pw + k, ws);
+    }
+    for (; x < width; x++) {
+      let r: f32 = 0, g: f32 = 0, b: f32 = 0, ws: f32 = 0;
+      for (let y = y0; y < y1; y++) {
+        const i = y * width + x;
+        const w = load<f32>(WEIGHT + (<usize>load<u8>(alpha + <usize>i) << 2));
+        const p = src + <usize>(i * sc);
+        r += w * <f32>load<u8>(p);
+        g += w * <f32>load<u8>(p + 1);
+        b += w * <f32>load<u8>(p + 2);
+        ws += w;
       }
+      const k = <usize>x << 2;
+      store<f32>(pr + k, r);
+      store<f32>(pg + k, g);
+      store<f32>(pb + k, b);
+      store<f32>(pw + k, ws);
     }
     // Averages, not sums: the last row and column of cells may be partial.
     const count = y1 - y0;
@@ -437,14 +444,14 @@ function downsample(
       const x0 = cx * f, x1 = min(width, x0 + f);
       let r: f32 = 0, g: f32 = 0, b: f32 = 0, w: f32 = 0;
       for (let x = x0; x < x1; x++) {
-        const k = <usize> x << 2;
+        const k = <usize>x << 2;
         r += load<f32>(pr + k);
         g += load<f32>(pg + k);
         b += load<f32>(pb + k);
         w += load<f32>(pw + k);
       }
-      const inv = <f32> (1 / <f64> (count * (x1 - x0)));
-      const o = low + ((<usize> (ly * lw + cx)) << 4);
+      const inv = <f32>(1 / <f64>(count * (x1 - x0)));
+      const o = low + ((<usize>(ly * lw + cx)) << 4);
       store<f32>(o, r * inv);
       store<f32>(o + 4, g * inv);
       store<f32>(o + 8, b * inv);
@@ -502,25 +509,25 @@ function cellOf(lo: v128, hi: v128): v128 {
 }
 
 function boxHorizontal(src: usize, dst: usize, lw: i32, lh: i32, r: i32): void {
-  const scale = f64x2.splat(1 / <f64> (2 * r + 1));
+  const scale = f64x2.splat(1 / <f64>(2 * r + 1));
   for (let y = 0; y < lh; y++) {
-    const row = <usize> (y * lw) << 4;
+    const row = <usize>(y * lw) << 4;
     let lo = f64x2.splat(0), hi = f64x2.splat(0);
     for (let x = 0; x <= r && x < lw; x++) {
-      const v = v128.load(src + row + (<usize> x << 4));
+      const v = v128.load(src + row + (<usize>x << 4));
       lo = f64x2.add(lo, lowPair(v));
       hi = f64x2.add(hi, highPair(v));
     }
     for (let x = 0; x < lw; x++) {
-      v128.store(dst + row + (<usize> x << 4), cellOf(f64x2.mul(lo, scale), f64x2.mul(hi, scale)));
+      v128.store(dst + row + (<usize>x << 4), cellOf(f64x2.mul(lo, scale), f64x2.mul(hi, scale)));
       const add = x + r + 1, sub = x - r;
       if (add < lw) {
-        const v = v128.load(src + row + (<usize> add << 4));
+        const v = v128.load(src + row + (<usize>add << 4));
         lo = f64x2.add(lo, lowPair(v));
         hi = f64x2.add(hi, highPair(v));
       }
       if (sub >= 0) {
-        const v = v128.load(src + row + (<usize> sub << 4));
+        const v = v128.load(src + row + (<usize>sub << 4));
         lo = f64x2.sub(lo, lowPair(v));
         hi = f64x2.sub(hi, highPair(v));
       }
@@ -530,11 +537,11 @@ function boxHorizontal(src: usize, dst: usize, lw: i32, lh: i32, r: i32): void {
 
 /** sums: lw·32 bytes, two f64x2 per cell. */
 function boxVertical(src: usize, dst: usize, lw: i32, lh: i32, r: i32, sums: usize): void {
-  const scale = f64x2.splat(1 / <f64> (2 * r + 1));
-  const n = <usize> lw << 4;
+  const scale = f64x2.splat(1 / <f64>(2 * r + 1));
+  const n = <usize>lw << 4;
   memory.fill(sums, 0, n << 1);
   for (let y = 0; y <= r && y < lh; y++) {
-    const row = src + <usize> y * n;
+    const row = src + <usize>y * n;
     for (let o: usize = 0; o < n; o += 16) {
       const v = v128.load(row + o), ps = sums + (o << 1);
       v128.store(ps, f64x2.add(v128.load(ps), lowPair(v)));
@@ -542,9 +549,9 @@ function boxVertical(src: usize, dst: usize, lw: i32, lh: i32, r: i32, sums: usi
     }
   }
   for (let y = 0; y < lh; y++) {
-    const row = dst + <usize> y * n;
+    const row = dst + <usize>y * n;
     const add = y + r + 1, sub = y - r;
-    const pa = src + <usize> add * n, pb = src + <usize> sub * n;
+    const pa = src + <usize>add * n, pb = src + <usize>sub * n;
     for (let o: usize = 0; o < n; o += 16) {
       const ps = sums + (o << 1);
       let lo = v128.load(ps), hi = v128.load(ps + 16);
@@ -569,7 +576,7 @@ function boxVertical(src: usize, dst: usize, lw: i32, lh: i32, r: i32, sums: usi
 function normalise(low: usize, cells: i32): void {
   // f64 sums, as blur.ts: tens of thousands of cells would lose a level in f32.
   let rg = f64x2.splat(0), bw = f64x2.splat(0);
-  const end = low + (<usize> cells << 4);
+  const end = low + (<usize>cells << 4);
   for (let p = low; p < end; p += 16) {
     const v = v128.load(p);
     rg = f64x2.add(rg, f64x2.promote_low_f32x4(v));
@@ -585,12 +592,12 @@ function normalise(low: usize, cells: i32): void {
   const meanColour = f32x4(0, 0, 0, 0);
   const m = f32x4.replace_lane(
     f32x4.replace_lane(
-      f32x4.replace_lane(meanColour, 0, <f32> (f64x2.extract_lane(rg, 0) * mean)),
+      f32x4.replace_lane(meanColour, 0, <f32>(f64x2.extract_lane(rg, 0) * mean)),
       1,
-      <f32> (f64x2.extract_lane(rg, 1) * mean),
+      <f32>(f64x2.extract_lane(rg, 1) * mean),
     ),
     2,
-    <f32> (f64x2.extract_lane(bw, 0) * mean),
+    <f32>(f64x2.extract_lane(bw, 0) * mean),
   );
   for (let p = low; p < end; p += 16) {
     const v = v128.load(p);
@@ -614,12 +621,12 @@ function widenRow(
   colw: usize,
   out: usize,
 ): void {
-  const base = low + (<usize> (ly * lw) << 4);
-  const plane = <usize> width << 2;
+  const base = low + (<usize>(ly * lw) << 4);
+  const plane = <usize>width << 2;
   for (let x = 0; x < width; x++) {
-    const k = <usize> x << 2;
-    const c0 = v128.load(base + <usize> load<i32>(col0 + k));
-    const c1 = v128.load(base + <usize> load<i32>(col1 + k));
+    const k = <usize>x << 2;
+    const c0 = v128.load(base + <usize>load<i32>(col0 + k));
+    const c1 = v128.load(base + <usize>load<i32>(col1 + k));
     const c = f32x4.add(c0, f32x4.mul(f32x4.sub(c1, c0), f32x4.splat(load<f32>(colw + k))));
     store<f32>(out + k, f32x4.extract_lane(c, 0));
     store<f32>(out + plane + k, f32x4.extract_lane(c, 1));
@@ -630,7 +637,7 @@ function widenRow(
 /**
  * Step 3: four pixels per vector. The mix bg + (src − bg)·a/255 also covers a = 0 (bg) and
  * a = 255 (src: the float error is far below the 0.5 of rounding), so there is no per-pixel
- * branch; runs of 16 person pixels are skipped when the frame was copied whole.
+ * branch; runs of 16 person pixels are copied, runs of 16 background pixels skip the mix.
  */
 function upsampleComposite(
   src: usize,
@@ -652,14 +659,13 @@ function upsampleComposite(
 ): void {
   let upper = upperIn, lower = lowerIn;
   let upperRow = -1, lowerRow = -1;
-  const copied = sc == 3 && dc == 3;
-  if (copied && src != dst) memory.copy(dst, src, <usize> (width * height * 3));
-  const plane = <usize> width << 2;
-  const half = f32x4.splat(0.5), inv255 = f32x4.splat(<f32> 1 / <f32> 255);
+  const rgb = sc == 3 && dc == 3;
+  const plane = <usize>width << 2;
+  const half = f32x4.splat(0.5), inv255 = f32x4.splat(<f32>1 / <f32>255);
   for (let y = 0; y < height; y++) {
     const v = lowCoordinate(y, f, lh);
-    const y0 = <i32> Math.floor(v), y1 = min(y0 + 1, lh - 1);
-    const tys = <f32> (v - <f64> y0), ty = f32x4.splat(tys);
+    const y0 = <i32>Math.floor(v), y1 = min(y0 + 1, lh - 1);
+    const tys = <f32>(v - <f64>y0), ty = f32x4.splat(tys);
     if (y0 != upperRow) {
       if (y0 == lowerRow) {
         const t = upper;
@@ -676,17 +682,40 @@ function upsampleComposite(
       widenRow(low, lw, y1, width, col0, col1, colw, lower);
       lowerRow = y1;
     }
-    const ra = alpha + <usize> (y * width);
-    const rs = src + <usize> (y * width * sc), rd = dst + <usize> (y * width * dc);
+    const ra = alpha + <usize>(y * width);
+    const rs = src + <usize>(y * width * sc), rd = dst + <usize>(y * width * dc);
     let x = 0;
     for (; x + 4 <= width; x += 4) {
-      if (copied && (x & 15) == 0 && x + 16 <= width && all16(ra + <usize> x, 255)) {
-        x += 12;
-        continue;
+      if ((x & 15) == 0 && x + 16 <= width) {
+        if (rgb && all16(ra + <usize>x, 255)) {
+          // Person: a plain copy (none at all in place).
+          if (src != dst) copyRgb16(rs + <usize>(x * 3), rd + <usize>(x * 3));
+          x += 12;
+          continue;
+        }
+        if (all16(ra + <usize>x, 0)) {
+          // Pure background (most of a frame): the blurred colour alone, no mix.
+          for (let j = 0; j < 16; j += 4) {
+            const k = <usize>(x + j) << 2;
+            const ur = v128.load(upper + k), ug = v128.load(upper + plane + k);
+            const ub = v128.load(upper + 2 * plane + k);
+            const br = f32x4.add(ur, f32x4.mul(f32x4.sub(v128.load(lower + k), ur), ty));
+            const bg = f32x4.add(ug, f32x4.mul(f32x4.sub(v128.load(lower + plane + k), ug), ty));
+            const bb = f32x4.add(ub, f32x4.mul(f32x4.sub(v128.load(lower + 2 * plane + k), ub), ty));
+            storePixels(
+              rd + <usize>((x + j) * dc), dc,
+              i32x4.trunc_sat_f32x4_s(f32x4.add(br, half)),
+              i32x4.trunc_sat_f32x4_s(f32x4.add(bg, half)),
+              i32x4.trunc_sat_f32x4_s(f32x4.add(bb, half)),
+            );
+          }
+          x += 12;
+          continue;
+        }
       }
-      const k = <usize> x << 2;
-      const share = f32x4.mul(f32x4.convert_i32x4_u(alphaLanes(ra + <usize> x)), inv255);
-      const px = v128.load(rs + <usize> (x * sc));
+      const k = <usize>x << 2;
+      const share = f32x4.mul(f32x4.convert_i32x4_u(alphaLanes(ra + <usize>x)), inv255);
+      const px = v128.load(rs + <usize>(x * sc));
       const ur = v128.load(upper + k), ug = v128.load(upper + plane + k);
       const ub = v128.load(upper + 2 * plane + k);
       const br = f32x4.add(ur, f32x4.mul(f32x4.sub(v128.load(lower + k), ur), ty));
@@ -696,7 +725,7 @@ function upsampleComposite(
       const sg = f32x4.convert_i32x4_u(lanesOf(px, sc, 1));
       const sb = f32x4.convert_i32x4_u(lanesOf(px, sc, 2));
       storePixels(
-        rd + <usize> (x * dc),
+        rd + <usize>(x * dc),
         dc,
         i32x4.trunc_sat_f32x4_s(
           f32x4.add(f32x4.add(br, f32x4.mul(f32x4.sub(sr, br), share)), half),
@@ -710,22 +739,20 @@ function upsampleComposite(
       );
     }
     for (; x < width; x++) {
-      const a = <usize> load<u8>(ra + <usize> x);
-      const ps = rs + <usize> (x * sc), pd = rd + <usize> (x * dc);
+      const a = <usize>load<u8>(ra + <usize>x);
+      const ps = rs + <usize>(x * sc), pd = rd + <usize>(x * dc);
       if (dc == 4) store<u8>(pd + 3, 255);
       if (a == 255) {
-        if (!copied) {
-          store<u8>(pd, load<u8>(ps));
-          store<u8>(pd + 1, load<u8>(ps + 1));
-          store<u8>(pd + 2, load<u8>(ps + 2));
-        }
+        store<u8>(pd, load<u8>(ps));
+        store<u8>(pd + 1, load<u8>(ps + 1));
+        store<u8>(pd + 2, load<u8>(ps + 2));
         continue;
       }
-      const t = load<f32>(SHARE + (a << 2)), k = <usize> x << 2;
+      const t = load<f32>(SHARE + (a << 2)), k = <usize>x << 2;
       for (let c: usize = 0; c < 3; c++) {
         const u = load<f32>(upper + c * plane + k);
         const b = u + (load<f32>(lower + c * plane + k) - u) * tys;
-        store<u8>(pd + c, <u8> (<i32> (b + (<f32> load<u8>(ps + c) - b) * t + <f32> 0.5)));
+        store<u8>(pd + c, <u8>(<i32>(b + (<f32>load<u8>(ps + c) - b) * t + <f32>0.5)));
       }
     }
   }
@@ -753,41 +780,41 @@ export function resizeMapToBytes(
   height: i32,
   rows: usize,
 ): void {
-  const rowBytes = <usize> width << 2;
+  const rowBytes = <usize>width << 2;
   for (let sy = 0; sy < sh; sy++) {
-    const m = map + (<usize> (sy * sw) << 2), r = rows + <usize> sy * rowBytes;
+    const m = map + (<usize>(sy * sw) << 2), r = rows + <usize>sy * rowBytes;
     for (let x = 0; x < width; x++) {
-      const k = <usize> x << 2;
-      const a = load<f32>(m + (<usize> load<i32>(xi0 + k) << 2));
-      const b = load<f32>(m + (<usize> load<i32>(xi1 + k) << 2));
+      const k = <usize>x << 2;
+      const a = load<f32>(m + (<usize>load<i32>(xi0 + k) << 2));
+      const b = load<f32>(m + (<usize>load<i32>(xi1 + k) << 2));
       store<f32>(r + k, a + (b - a) * load<f32>(xw + k));
     }
   }
   const scale = f32x4.splat(255), half = f32x4.splat(0.5);
   for (let y = 0; y < height; y++) {
-    const ky = <usize> y << 2;
-    const t = rows + <usize> load<i32>(yi0 + ky) * rowBytes;
-    const u = rows + <usize> load<i32>(yi1 + ky) * rowBytes;
+    const ky = <usize>y << 2;
+    const t = rows + <usize>load<i32>(yi0 + ky) * rowBytes;
+    const u = rows + <usize>load<i32>(yi1 + ky) * rowBytes;
     const wys = load<f32>(yw + ky), wy = f32x4.splat(wys);
-    const dst = out + <usize> (y * width);
+    const dst = out + <usize>(y * width);
     let x = 0;
     for (; x + 16 <= width; x += 16) {
-      const k = <usize> x << 2;
+      const k = <usize>x << 2;
       const v0 = lerpBytes(t + k, u + k, wy, scale, half);
       const v1 = lerpBytes(t + k + 16, u + k + 16, wy, scale, half);
       const v2 = lerpBytes(t + k + 32, u + k + 32, wy, scale, half);
       const v3 = lerpBytes(t + k + 48, u + k + 48, wy, scale, half);
       // Saturating narrows clamp to 0..255 as the reference does (NaN → 0 as well).
       v128.store(
-        dst + <usize> x,
+        dst + <usize>x,
         i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v0, v1), i16x8.narrow_i32x4_s(v2, v3)),
       );
     }
     for (; x < width; x++) {
-      const k = <usize> x << 2;
+      const k = <usize>x << 2;
       const a = load<f32>(t + k);
       const v = (a + (load<f32>(u + k) - a) * wys) * 255 + 0.5;
-      store<u8>(dst + <usize> x, v < 0 ? 0 : v > 255 ? 255 : <u8> v);
+      store<u8>(dst + <usize>x, v < 0 ? 0 : v > 255 ? 255 : <u8>v);
     }
   }
 }
@@ -819,14 +846,14 @@ export function resizeToPlanar(
   height: i32,
   row: usize,
 ): void {
-  const stride = <usize> (sw * channels);
-  const plane = <usize> (width * height) << 2;
-  const k = <f32> (1.0 / 255.0);
+  const stride = <usize>(sw * channels);
+  const plane = <usize>(width * height) << 2;
+  const k = <f32>(1.0 / 255.0);
   for (let y = 0; y < height; y++) {
-    const ky = <usize> y << 2;
-    const s0 = src + <usize> load<i32>(yi0 + ky) * stride;
-    const s1 = src + <usize> load<i32>(yi1 + ky) * stride;
-    const wys = load<f32>(yw + ky) * k, wy0: f32 = (<f32> 1 - load<f32>(yw + ky)) * k;
+    const ky = <usize>y << 2;
+    const s0 = src + <usize>load<i32>(yi0 + ky) * stride;
+    const s1 = src + <usize>load<i32>(yi1 + ky) * stride;
+    const wys = load<f32>(yw + ky) * k, wy0: f32 = (<f32>1 - load<f32>(yw + ky)) * k;
     const wy = f32x4.splat(wys), w0 = f32x4.splat(wy0);
     let j: usize = 0;
     for (; j + 4 <= stride; j += 4) {
@@ -835,14 +862,14 @@ export function resizeToPlanar(
       v128.store(row + (j << 2), f32x4.add(f32x4.mul(a, w0), f32x4.mul(b, wy)));
     }
     for (; j < stride; j++) {
-      store<f32>(row + (j << 2), <f32> load<u8>(s0 + j) * wy0 + <f32> load<u8>(s1 + j) * wys);
+      store<f32>(row + (j << 2), <f32>load<u8>(s0 + j) * wy0 + <f32>load<u8>(s1 + j) * wys);
     }
-    let o = out + ((<usize> (y * width)) << 2);
+    let o = out + ((<usize>(y * width)) << 2);
     for (let x = 0; x < width; x++, o += 4) {
-      const kx = <usize> x << 2;
-      const c0 = row + (<usize> (load<i32>(xi0 + kx) * channels) << 2);
-      const c1 = row + (<usize> (load<i32>(xi1 + kx) * channels) << 2);
-      const wx = load<f32>(xw + kx), wx0: f32 = <f32> 1 - wx;
+      const kx = <usize>x << 2;
+      const c0 = row + (<usize>(load<i32>(xi0 + kx) * channels) << 2);
+      const c1 = row + (<usize>(load<i32>(xi1 + kx) * channels) << 2);
+      const wx = load<f32>(xw + kx), wx0: f32 = <f32>1 - wx;
       store<f32>(o, load<f32>(c0) * wx0 + load<f32>(c1) * wx);
       store<f32>(o + plane, load<f32>(c0 + 4) * wx0 + load<f32>(c1 + 4) * wx);
       store<f32>(o + 2 * plane, load<f32>(c0 + 8) * wx0 + load<f32>(c1 + 8) * wx);
@@ -857,19 +884,19 @@ export function applyTable(src: usize, table: usize, out: usize, n: i32): void {
   const zero = i8x16.splat(load<u8>(table)), full = i8x16.splat(load<u8>(table + 255));
   let i = 0;
   for (; i + 16 <= n; i += 16) {
-    const p = src + <usize> i;
+    const p = src + <usize>i;
     if (all16(p, 0)) {
-      v128.store(out + <usize> i, zero);
+      v128.store(out + <usize>i, zero);
     } else if (all16(p, 255)) {
-      v128.store(out + <usize> i, full);
+      v128.store(out + <usize>i, full);
     } else {
       for (let j = 0; j < 16; j++) {
-        store<u8>(out + <usize> (i + j), load<u8>(table + <usize> load<u8>(p + <usize> j)));
+        store<u8>(out + <usize>(i + j), load<u8>(table + <usize>load<u8>(p + <usize>j)));
       }
     }
   }
   for (; i < n; i++) {
-    store<u8>(out + <usize> i, load<u8>(table + <usize> load<u8>(src + <usize> i)));
+    store<u8>(out + <usize>i, load<u8>(table + <usize>load<u8>(src + <usize>i)));
   }
 }
 
@@ -877,9 +904,9 @@ export function applyTable(src: usize, table: usize, out: usize, n: i32): void {
 function windowAt(s: usize, x: i32, radius: i32, last: i32, scale: f64): u8 {
   let sum = 0;
   for (let k = x - radius; k <= x + radius; k++) {
-    sum += load<u8>(s + <usize> (k < 0 ? 0 : k > last ? last : k));
+    sum += load<u8>(s + <usize>(k < 0 ? 0 : k > last ? last : k));
   }
-  return <u8> (<i32> (<f64> sum * scale + 0.5));
+  return <u8>(<i32>(<f64>sum * scale + 0.5));
 }
 
 // @ts-ignore: decorator
@@ -900,28 +927,28 @@ export function featherMask(
   plane: usize,
   columns: usize,
 ): void {
-  const scale = 1 / <f64> (2 * radius + 1);
+  const scale = 1 / <f64>(2 * radius + 1);
   const last = width - 1;
   if (radius <= 8) {
     // Small radii (the usual 1-3 px): the window sum of 16 pixels at once from 2r+1
     // shifted loads; the clamped borders pixel by pixel.
-    const vscale = f32x4.splat(<f32> scale), half = f32x4.splat(0.5);
+    const vscale = f32x4.splat(<f32>scale), half = f32x4.splat(0.5);
     for (let y = 0; y < height; y++) {
-      const row = <usize> (y * width);
+      const row = <usize>(y * width);
       const s = src + row, d = plane + row;
       let x = 0;
       for (; x < width && x < radius; x++) {
-        store<u8>(d + <usize> x, windowAt(s, x, radius, last, scale));
+        store<u8>(d + <usize>x, windowAt(s, x, radius, last, scale));
       }
       for (; x + 16 + radius <= width; x += 16) {
         let lo = i16x8.splat(0), hi = i16x8.splat(0);
         for (let k = -radius; k <= radius; k++) {
-          const v = v128.load(s + <usize> (x + k));
+          const v = v128.load(s + <usize>(x + k));
           lo = i16x8.add(lo, i16x8.extend_low_i8x16_u(v));
           hi = i16x8.add(hi, i16x8.extend_high_i8x16_u(v));
         }
         v128.store(
-          d + <usize> x,
+          d + <usize>x,
           i8x16.narrow_i16x8_u(
             i16x8.narrow_i32x4_s(
               roundScaled(i32x4.extend_low_i16x8_u(lo), vscale, half),
@@ -934,39 +961,39 @@ export function featherMask(
           ),
         );
       }
-      for (; x < width; x++) store<u8>(d + <usize> x, windowAt(s, x, radius, last, scale));
+      for (; x < width; x++) store<u8>(d + <usize>x, windowAt(s, x, radius, last, scale));
     }
   } else {
     for (let y = 0; y < height; y++) {
-      const row = <usize> (y * width);
+      const row = <usize>(y * width);
       const s = src + row, d = plane + row;
-      let sum = (radius + 1) * <i32> load<u8>(s);
-      for (let i = 1; i <= radius; i++) sum += load<u8>(s + <usize> min(i, last));
+      let sum = (radius + 1) * <i32>load<u8>(s);
+      for (let i = 1; i <= radius; i++) sum += load<u8>(s + <usize>min(i, last));
       for (let x = 0; x < width; x++) {
-        store<u8>(d + <usize> x, <u8> (<i32> (<f64> sum * scale + 0.5)));
+        store<u8>(d + <usize>x, <u8>(<i32>(<f64>sum * scale + 0.5)));
         const add = x + radius + 1, sub = x - radius;
-        sum += <i32> load<u8>(s + <usize> (add < last ? add : last)) -
-          <i32> load<u8>(s + <usize> (sub > 0 ? sub : 0));
+        sum += <i32>load<u8>(s + <usize>(add < last ? add : last)) -
+          <i32>load<u8>(s + <usize>(sub > 0 ? sub : 0));
       }
     }
   }
   // Vertical: running column sums, four columns per vector.
   const lastRow = height - 1;
-  const w = <usize> width;
+  const w = <usize>width;
   for (let x: usize = 0; x < w; x++) {
-    store<i32>(columns + (x << 2), (radius + 1) * <i32> load<u8>(plane + x));
+    store<i32>(columns + (x << 2), (radius + 1) * <i32>load<u8>(plane + x));
   }
   for (let i = 1; i <= radius; i++) {
-    const row = plane + <usize> min(i, lastRow) * w;
+    const row = plane + <usize>min(i, lastRow) * w;
     for (let x: usize = 0; x < w; x++) {
-      store<i32>(columns + (x << 2), load<i32>(columns + (x << 2)) + <i32> load<u8>(row + x));
+      store<i32>(columns + (x << 2), load<i32>(columns + (x << 2)) + <i32>load<u8>(row + x));
     }
   }
-  const vscale = f32x4.splat(<f32> scale), half = f32x4.splat(0.5);
+  const vscale = f32x4.splat(<f32>scale), half = f32x4.splat(0.5);
   for (let y = 0; y < height; y++) {
-    const out = src + <usize> y * w;
-    const add = plane + <usize> min(y + radius + 1, lastRow) * w;
-    const sub = plane + <usize> max(y - radius, 0) * w;
+    const out = src + <usize>y * w;
+    const add = plane + <usize>min(y + radius + 1, lastRow) * w;
+    const sub = plane + <usize>max(y - radius, 0) * w;
     let x: usize = 0;
     for (; x + 4 <= w; x += 4) {
       const c = v128.load(columns + (x << 2));
@@ -985,8 +1012,8 @@ export function featherMask(
     }
     for (; x < w; x++) {
       const c = load<i32>(columns + (x << 2));
-      store<u8>(out + x, <u8> (<i32> (<f64> c * scale + 0.5)));
-      store<i32>(columns + (x << 2), c + <i32> load<u8>(add + x) - <i32> load<u8>(sub + x));
+      store<u8>(out + x, <u8>(<i32>(<f64>c * scale + 0.5)));
+      store<i32>(columns + (x << 2), c + <i32>load<u8>(add + x) - <i32>load<u8>(sub + x));
     }
   }
 }
@@ -1010,22 +1037,22 @@ export function yuv420pToRgb(
   uToB: f32,
 ): void {
   const cw = (width + 1) >> 1;
-  const uBase = src + <usize> (width * height), vBase = uBase + <usize> (cw * ((height + 1) >> 1));
+  const uBase = src + <usize>(width * height), vBase = uBase + <usize>(cw * ((height + 1) >> 1));
   const ks = f32x4.splat(yScale), kvr = f32x4.splat(vToR), kug = f32x4.splat(uToG);
   const kvg = f32x4.splat(vToG), kub = f32x4.splat(uToB);
   const y16 = f32x4.splat(16), c128 = f32x4.splat(128), zero = f32x4.splat(0);
   const top = f32x4.splat(255), half = f32x4.splat(0.5);
   const pairs = i8x16(0, X, X, X, 0, X, X, X, 1, X, X, X, 1, X, X, X);
   for (let y = 0; y < height; y++) {
-    const crow = <usize> ((y >> 1) * cw);
-    const ys = src + <usize> (y * width), pd = dst + <usize> (y * width * dc);
+    const crow = <usize>((y >> 1) * cw);
+    const ys = src + <usize>(y * width), pd = dst + <usize>(y * width * dc);
     let x = 0;
     for (; x + 4 <= width; x += 4) {
       const c = f32x4.mul(
-        f32x4.sub(f32x4.convert_i32x4_u(alphaLanesBytes(ys + <usize> x)), y16),
+        f32x4.sub(f32x4.convert_i32x4_u(alphaLanesBytes(ys + <usize>x)), y16),
         ks,
       );
-      const ci = crow + <usize> (x >> 1);
+      const ci = crow + <usize>(x >> 1);
       const u = f32x4.sub(
         f32x4.convert_i32x4_u(i8x16.swizzle(v128.load16_splat(uBase + ci), pairs)),
         c128,
@@ -1038,7 +1065,7 @@ export function yuv420pToRgb(
       const g = f32x4.add(f32x4.add(c, f32x4.mul(kug, u)), f32x4.mul(kvg, v));
       const b = f32x4.add(c, f32x4.mul(kub, u));
       storePixels(
-        pd + <usize> (x * dc),
+        pd + <usize>(x * dc),
         dc,
         i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.min(f32x4.max(r, zero), top), half)),
         i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.min(f32x4.max(g, zero), top), half)),
@@ -1046,10 +1073,10 @@ export function yuv420pToRgb(
       );
     }
     for (; x < width; x++) {
-      const c = (<f32> load<u8>(ys + <usize> x) - 16) * yScale;
-      const ci = crow + <usize> (x >> 1);
-      const u = <f32> load<u8>(uBase + ci) - 128, v = <f32> load<u8>(vBase + ci) - 128;
-      const d = pd + <usize> (x * dc);
+      const c = (<f32>load<u8>(ys + <usize>x) - 16) * yScale;
+      const ci = crow + <usize>(x >> 1);
+      const u = <f32>load<u8>(uBase + ci) - 128, v = <f32>load<u8>(vBase + ci) - 128;
+      const d = pd + <usize>(x * dc);
       store<u8>(d, clampRound(c + vToR * v));
       store<u8>(d + 1, clampRound(c + uToG * u + vToG * v));
       store<u8>(d + 2, clampRound(c + uToB * u));
@@ -1060,7 +1087,7 @@ export function yuv420pToRgb(
 
 // @ts-ignore: decorator
 function clampRound(v: f32): u8 {
-  return v <= 0 ? 0 : v >= 255 ? 255 : <u8> (<i32> (v + 0.5));
+  return v <= 0 ? 0 : v >= 255 ? 255 : <u8>(<i32>(v + 0.5));
 }
 
 /**
@@ -1086,7 +1113,7 @@ export function rgbToYuv420p(
   const pack = i8x16(0, 4, 8, 12, X, X, X, X, X, X, X, X, X, X, X, X);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const v = v128.load(src + <usize> (i * sc));
+    const v = v128.load(src + <usize>(i * sc));
     const r = f32x4.convert_i32x4_u(lanesOf(v, sc, 0));
     const g = f32x4.convert_i32x4_u(lanesOf(v, sc, 1));
     const b = f32x4.convert_i32x4_u(lanesOf(v, sc, 2));
@@ -1094,16 +1121,16 @@ export function rgbToYuv420p(
       f32x4.add(f32x4.add(base, f32x4.mul(wr, r)), f32x4.mul(wg, g)),
       f32x4.mul(wb, b),
     );
-    v128.store32_lane(dst + <usize> i, i8x16.swizzle(i32x4.trunc_sat_f32x4_s(luma), pack), 0);
+    v128.store32_lane(dst + <usize>i, i8x16.swizzle(i32x4.trunc_sat_f32x4_s(luma), pack), 0);
   }
   for (; i < n; i++) {
-    const p = src + <usize> (i * sc);
-    const luma = <f32> 16.5 +
-      yOf * (kr * <f32> load<u8>(p) + kg * <f32> load<u8>(p + 1) + kb * <f32> load<u8>(p + 2));
-    store<u8>(dst + <usize> i, <u8> (<i32> luma));
+    const p = src + <usize>(i * sc);
+    const luma = <f32>16.5 +
+      yOf * (kr * <f32>load<u8>(p) + kg * <f32>load<u8>(p + 1) + kb * <f32>load<u8>(p + 2));
+    store<u8>(dst + <usize>i, <u8>(<i32>luma));
   }
   const cw = (width + 1) >> 1, chh = (height + 1) >> 1;
-  const uBase = dst + <usize> n, vBase = uBase + <usize> (cw * chh);
+  const uBase = dst + <usize>n, vBase = uBase + <usize>(cw * chh);
   for (let cy = 0; cy < chh; cy++) {
     const y0 = 2 * cy, y1 = min(y0 + 1, height - 1);
     for (let cx = 0; cx < cw; cx++) {
@@ -1111,16 +1138,16 @@ export function rgbToYuv420p(
       let r: i32 = 0, g: i32 = 0, b: i32 = 0, count: i32 = 0;
       for (let y = y0; y <= y1; y++) {
         for (let x = x0; x <= x1; x++, count++) {
-          const p = src + <usize> ((y * width + x) * sc);
+          const p = src + <usize>((y * width + x) * sc);
           r += load<u8>(p);
           g += load<u8>(p + 1);
           b += load<u8>(p + 2);
         }
       }
-      const inv = <f32> 1 / <f32> count;
-      const fr = <f32> r * inv, fg = <f32> g * inv, fb = <f32> b * inv;
+      const inv = <f32>1 / <f32>count;
+      const fr = <f32>r * inv, fg = <f32>g * inv, fb = <f32>b * inv;
       const luma = kr * fr + kg * fg + kb * fb;
-      const o = <usize> (cy * cw + cx);
+      const o = <usize>(cy * cw + cx);
       store<u8>(uBase + o, clampRound(128 + cb * (fb - luma)));
       store<u8>(vBase + o, clampRound(128 + cr * (fr - luma)));
     }
