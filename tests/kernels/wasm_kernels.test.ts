@@ -400,3 +400,52 @@ Deno.test("wasm kernels check sizes up front like the reference", () => {
     /yuv420p input: expected 12 bytes of yuv420p for 4x2, got 5/,
   );
 });
+
+Deno.test("wasm kernels match the reference on tiny and odd sizes (SIMD tails only)", () => {
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+  for (const [width, height] of [[1, 1], [2, 3], [3, 2], [5, 3], [17, 5], [33, 2]]) {
+    const n = width * height;
+    const frame = createFrame(width, height, 3);
+    frame.data.forEach((_, i) => frame.data[i] = random());
+    // Runs of 0 and 255 with a few partial values, as in a real mask.
+    const alpha = Uint8Array.from({ length: n }, (_, i) => {
+      const r = random();
+      return r < 20 ? r * 12 : (i >> 3) % 2 === 0 ? 0 : 255;
+    });
+    const label = `${width}x${height}`;
+    agree(`blur ${label}`, 1, (k) => {
+      const out = createFrame(width, height, 3);
+      k.blurBackground(frame, alpha, 4, out, new BlurScratch());
+      return out.data;
+    });
+    agree(`gray ${label}`, 0, (k) => {
+      const out = createFrame(width, height, 4);
+      k.compositeOverGray(frame, alpha, 0.5, out);
+      return out.data;
+    });
+    agree(`colour ${label}`, 0, (k) => {
+      const out = createFrame(width, height, 3);
+      k.compositeOverColor(frame, alpha, [9, 99, 199], out);
+      return out.data;
+    });
+    agree(`feather ${label}`, 0, (k) => {
+      const out = new Uint8Array(n);
+      k.refineMask(alpha, width, height, out, { invert: false, feather: 0.5 });
+      return out;
+    });
+    const xs = bilinearTable(3, width), ys = bilinearTable(2, height);
+    agree(`resizeMapToBytes ${label}`, 1, (k) => {
+      const out = new Uint8Array(n);
+      k.resizeMapToBytes(Float32Array.of(0, 0.5, 1, 0.25, 0.75, 1), xs, ys, out);
+      return out;
+    });
+    agree(`yuv ${label}`, 1, (k) => {
+      const yuv = new Uint8Array(yuv420pSize(width, height));
+      k.rgbToYuv420p(frame, yuv);
+      const out = createFrame(width, height, 3);
+      k.yuv420pToRgb(yuv, out);
+      return [...yuv, ...out.data];
+    });
+  }
+});
