@@ -257,6 +257,11 @@ export function compositeOverGray(
             i32x4.add(i32x4.add(i32x4.add(i32x4.mul(kr, r), i32x4.mul(kg, g)), i32x4.mul(kb, b)), half),
             8,
           );
+          if (s == 0) {
+            // Saturation 0 (the default): (0·d + 128) >> 8 = 0, the pixel is its luma.
+            storePixels(pd + <usize>(k * 4 * dc), dc, y, y, y);
+            continue;
+          }
           storePixels(
             pd + <usize>(k * 4 * dc), dc,
             i32x4.add(y, i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.sub(r, y), vs), half), 8)),
