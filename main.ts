@@ -108,6 +108,12 @@ export function buildProgram() {
         .default(90),
     )
     .option("-f, --force", "replace output files that exist", false)
+    .addOption(
+      new Option(
+        "-j, --jobs <n>",
+        "images processed at once, one worker each (default and maximum: the core count)",
+      ).argParser(parseCount("--jobs", 1)),
+    )
     .addHelpText(
       "after",
       "\nResults are named <stem>.<effect>.png|jpg beside each input or in --output.\n" +

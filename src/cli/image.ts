@@ -13,9 +13,8 @@ import {
   SegcamError,
   UsageError,
 } from "../errors.ts";
-import type { Frame } from "../frame.ts";
 import { checkOutputPath, writeFileAtomically } from "../io/atomic_file.ts";
-import { imageFormatOf, readImage } from "../io/image_file.ts";
+import { imageFormatOf } from "../io/image_file.ts";
 import { EFFECT_NAMES } from "../effects/registry.ts";
 import { resolve } from "node:path";
 import { expandInputs, outputPathFor } from "../io/input_files.ts";
@@ -25,6 +24,7 @@ import type { GlobalOptions } from "../options.ts";
 import { ProgressBar } from "../tui/progress_bar.ts";
 import { type EffectCliOptions, processSettingsFrom } from "./_effect_options.ts";
 import { interruptSignal } from "./_signals.ts";
+import { readBackgroundImage } from "../io/background.ts";
 
 export interface ImageCommandOptions extends GlobalOptions, EffectCliOptions {
   /** A folder (or, for one input, a file); default: beside each input. */
@@ -54,7 +54,7 @@ export async function runImage(inputs: string[], options: ImageCommandOptions): 
     throw new UsageError(`--jobs must be a whole number ≥ 1, got ${jobs}`);
   }
   const background = settings.effect === "replace"
-    ? await readBackground(options.background!)
+    ? (await readBackgroundImage(options.background!)).source
     : undefined;
 
   const expanded = await expandInputs(inputs);
@@ -98,9 +98,11 @@ export async function runImage(inputs: string[], options: ImageCommandOptions): 
   // reported before the model loads.
   if (single) await checkOutputPath(outputs[0], options);
 
-  const interrupt = interruptOnSignals();
+  const interrupt = interruptSignal();
   const workers = Math.min(jobs, cores, files.length);
-  const bar = single ? undefined : stderrBar(verb(settings.effect), total);
+  const bar = single
+    ? undefined
+    : ProgressBar.forStderr({ label: verb(settings.effect), total, unit: "images" });
   const say = (line: string) => bar ? bar.log(line) : console.error(line);
   const pool = new ImagePool({
     jobs: workers,
@@ -114,7 +116,7 @@ export async function runImage(inputs: string[], options: ImageCommandOptions): 
       background,
       quality: options.quality,
     },
-    log: say,
+    log: (line) => options.quiet || say(line),
   });
   const onInterrupt = () => void pool.stop(new InterruptedError());
   interrupt.signal.addEventListener("abort", onInterrupt);
@@ -174,12 +176,10 @@ export async function runImage(inputs: string[], options: ImageCommandOptions): 
   // what was done.
   if (interrupt.signal.aborted) {
     await bar?.clear();
-    const by = interrupt.hangup() ? " (SIGHUP: the terminal closed)" : "";
-    throw new InterruptedError(
+    throw interrupt.error(
       single
-        ? `Interrupted${by}: nothing was written`
-        : `Interrupted${by} after ${done} of ${total} images; ` +
-          `the results written are complete, and no partial file was left`,
+        ? "nothing was written"
+        : `${done} of ${total} images were written, complete, and no partial file was left`,
     );
   }
   if (fatal !== undefined) {
@@ -194,37 +194,6 @@ export async function runImage(inputs: string[], options: ImageCommandOptions): 
   if (failed > 0) {
     throw new SegcamError(`${failed} of ${total} inputs failed (see above)`);
   }
-}
-
-/**
- * A progress bar on stderr that can also end without a line of its own. ProgressBar's
- * finish() always ends with a line; finishing with an empty one and dropping that
- * line's newline leaves only the erasure of the bar (on a terminal) or nothing.
- */
-function stderrBar(label: string, total: number): ProgressBar & { clear(): Promise<void> } {
-  const isTerminal = Deno.stderr.isTerminal();
-  let columns = 80;
-  try {
-    if (isTerminal) columns = Deno.consoleSize().columns;
-  } catch {
-    // A pseudo-terminal without a size: keep 80.
-  }
-  let clearing = false;
-  const encoder = new TextEncoder();
-  const sink = {
-    write(text: string) {
-      if (clearing) text = text.replace(/\n$/, "");
-      const bytes = encoder.encode(text);
-      for (let at = 0; at < bytes.length;) at += Deno.stderr.writeSync(bytes.subarray(at));
-    },
-  };
-  const bar = new ProgressBar(sink, { label, total, unit: "images", isTerminal, columns });
-  return Object.assign(bar, {
-    async clear() {
-      clearing = true;
-      await bar.finish("");
-    },
-  });
 }
 
 /**
@@ -260,42 +229,6 @@ function repeatsForEveryFile(error: SegcamError): boolean {
   return error instanceof OutputError &&
     /permission denied|read-only|disk is full|no such file|does not exist|not a folder/
       .test(error.message);
-}
-
-/**
- * SIGINT and SIGTERM (interruptSignal) and SIGHUP, a closed terminal, which would
- * otherwise kill the process mid-write and leave a temporary file.
- */
-function interruptOnSignals() {
-  const base = interruptSignal();
-  const controller = new AbortController();
-  let hungUp = false;
-  const onBase = () => controller.abort();
-  base.signal.addEventListener("abort", onBase);
-  const onHangup = () => {
-    hungUp = true;
-    controller.abort();
-  };
-  const hangup = Deno.build.os !== "windows";
-  if (hangup) Deno.addSignalListener("SIGHUP", onHangup);
-  return {
-    signal: controller.signal,
-    hangup: () => hungUp,
-    dispose: () => {
-      base.signal.removeEventListener("abort", onBase);
-      base.dispose();
-      if (hangup) Deno.removeSignalListener("SIGHUP", onHangup);
-    },
-  };
-}
-
-async function readBackground(path: string): Promise<Frame> {
-  if (imageFormatOf(path) === undefined) {
-    throw new UsageError(
-      `The background ${path} is not a PNG or JPEG image; still images take an image background (videos: use segcam video)`,
-    );
-  }
-  return await readImage(path);
 }
 
 function isJpegPath(path: string | undefined): boolean {

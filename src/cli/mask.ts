@@ -5,6 +5,7 @@ import { encodeGrayPng, readImage } from "../io/image_file.ts";
 import { samePath } from "../io/input_files.ts";
 import { chooseModel, createSegmenter } from "../model/segmenter.ts";
 import type { GlobalOptions } from "../options.ts";
+import { info } from "./_report.ts";
 import { interruptSignal } from "./_signals.ts";
 
 export interface MaskCommandOptions extends GlobalOptions {
@@ -39,6 +40,9 @@ export async function runMask(imagePath: string, options: MaskCommandOptions): P
   const interrupt = interruptSignal();
   try {
     await writeMask(imagePath, options, interrupt.signal);
+  } catch (error) {
+    if (error instanceof InterruptedError) throw interrupt.error("nothing was written");
+    throw error;
   } finally {
     interrupt.dispose();
   }
@@ -56,7 +60,7 @@ async function writeMask(
     backend: options.backend,
     threads: options.threads,
     model: chooseModel(options.model, frame.width, frame.height),
-    log: (line) => console.error(line),
+    log: info,
   });
   try {
     const probabilities = await segmenter.segment(frame);

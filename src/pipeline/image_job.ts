@@ -18,7 +18,7 @@ import { InputError } from "../errors.ts";
 import { createFrame, type Frame } from "../frame.ts";
 import { encodeImage, type ImageFormat, readImage } from "../io/image_file.ts";
 import { div255 } from "../kernels/composite.ts";
-import { scaleCover } from "../kernels/scale_cover.ts";
+import { ScaledImage } from "../io/background.ts";
 import { chooseModel, createSegmenter, type ModelName } from "../model/segmenter.ts";
 import type { BackendChoice, ModelChoice } from "../options.ts";
 import { FrameProcessor, type ProcessSettings } from "./frame_processor.ts";
@@ -55,7 +55,7 @@ export class ImageJobRunner {
   readonly #log: (line: string) => void;
   /** One processor per model: with --model auto, portrait and landscape photos differ. */
   readonly #processors = new Map<ModelName, FrameProcessor>();
-  #background: Frame | undefined;
+  #background: ScaledImage | undefined;
   #keep = new Uint8Array(0);
 
   constructor(config: ImageJobConfig, log: (line: string) => void) {
@@ -112,16 +112,12 @@ export class ImageJobRunner {
     return keep;
   }
 
-  /** The background scaled to cover `frame`, recomputed only when the size changes. */
+  /** The background scaled to cover `frame` (src/io/background.ts: once per size). */
   #sizedBackground(frame: Frame): Frame | undefined {
     const source = this.#config.background;
     if (source === undefined) return undefined;
-    const cached = this.#background;
-    if (cached?.width !== frame.width || cached?.height !== frame.height) {
-      this.#background = createFrame(frame.width, frame.height, 3);
-      scaleCover(source, this.#background);
-    }
-    return this.#background;
+    this.#background ??= new ScaledImage(source);
+    return this.#background.at(frame.width, frame.height);
   }
 }
 

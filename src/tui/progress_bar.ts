@@ -183,6 +183,17 @@ export class ProgressBar {
     await this.#flush();
   }
 
+  /**
+   * Ends the bar without a line of its own: on a terminal the bar is erased, elsewhere
+   * nothing is written. For a run that ends with an error, which is then the only line.
+   */
+  async clear(): Promise<void> {
+    if (this.#finished) return;
+    this.#finished = true;
+    if (this.#drawn) this.#write(CLEAR_LINE);
+    await this.#flush();
+  }
+
   /** A bar on this process's stderr, sized to the terminal when it is one. */
   static forStderr(options: ProgressBarOptions): ProgressBar {
     const isTerminal = Deno.stderr.isTerminal();
