@@ -57,7 +57,7 @@ export const tsKernels: Kernels = {
 };
 
 export interface WasmKernels extends Kernels {
-  /** A frame whose pixels live in wasm memory (zeroed on first use of the arena). */
+  /** A frame whose pixels live in wasm memory (zero in a fresh arena, stale after reset()). */
   frame(width: number, height: number, channels: 3 | 4): Frame;
   /** A byte plane in wasm memory (a mask, a probability map, a yuv420p picture). */
   plane(length: number): Uint8Array;
@@ -124,6 +124,8 @@ class WasmKernelSet implements WasmKernels {
   readonly #bytes: Uint8Array;
   readonly #i32: Int32Array;
   readonly #f32: Float32Array;
+  /** Arena allocations grow up from #base to #bottom, staging slots down to #top. */
+  readonly #base: number;
   #bottom: number;
   #top: number;
   readonly #slots = new Map<string, Slot>();
@@ -142,8 +144,6 @@ class WasmKernelSet implements WasmKernels {
     this.#base = this.#bottom = exports.heapBase();
     this.#top = memory.buffer.byteLength - SLACK;
   }
-
-  readonly #base: number;
 
   reset(): void {
     this.#bottom = this.#base;
