@@ -35,6 +35,7 @@ export function heapBase(): usize {
 const X: u8 = 0x80; // an index >= 16 reads as zero
 
 // @ts-ignore: decorator
+@inline
 function lanesOf(v: v128, channels: i32, c: u8): v128 {
   if (channels == 3) {
     return i8x16.swizzle(v, i8x16(c, X, X, X, c + 3, X, X, X, c + 6, X, X, X, c + 9, X, X, X));
@@ -47,6 +48,7 @@ const OPAQUE = i32x4.splat(0xff000000);
 
 /** Stores four pixels whose channels are i32x4 lanes 0..255 (alpha 255 for RGBA). */
 // @ts-ignore: decorator
+@inline
 function storePixels(d: usize, channels: i32, r: v128, g: v128, b: v128): void {
   const words = v128.or(v128.or(r, i32x4.shl(g, 8)), i32x4.shl(b, 16));
   if (channels == 4) {
@@ -60,18 +62,21 @@ function storePixels(d: usize, channels: i32, r: v128, g: v128, b: v128): void {
 
 /** Four mask bytes as i32x4 lanes. */
 // @ts-ignore: decorator
+@inline
 function alphaLanes(p: usize): v128 {
   return i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p)));
 }
 
 /** round(x / 255) per lane, 0 <= x <= 65535 (composite.ts div255). */
 // @ts-ignore: decorator
+@inline
 function div255(x: v128): v128 {
   const t = i32x4.add(x, i32x4.splat(128));
   return i32x4.shr_u(i32x4.add(t, i32x4.shr_u(t, 8)), 8);
 }
 
 // @ts-ignore: decorator
+@inline
 function div255s(x: i32): i32 {
   const t = x + 128;
   return (t + (t >> 8)) >> 8;
@@ -79,12 +84,14 @@ function div255s(x: i32): i32 {
 
 /** Whether 16 mask bytes at p all equal `value` (0 or 255). */
 // @ts-ignore: decorator
+@inline
 function all16(p: usize, value: u8): bool {
   return i8x16.all_true(i8x16.eq(v128.load(p), i8x16.splat(value)));
 }
 
 /** Copies n RGB pixels (3 bytes each) when both sides are RGB; used for runs of person. */
 // @ts-ignore: decorator
+@inline
 function copyRgb16(src: usize, dst: usize): void {
   v128.store(dst, v128.load(src));
   v128.store(dst + 16, v128.load(src + 16));
@@ -311,6 +318,7 @@ export function compositeOverGray(
 
 /** blur.ts lowCoordinate. */
 // @ts-ignore: decorator
+@inline
 function lowCoordinate(x: i32, f: i32, n: i32): f64 {
   return Math.min(<f64>(n - 1), Math.max(0, (<f64>x - <f64>(f - 1) / 2) / <f64>f));
 }
@@ -467,6 +475,7 @@ function downsample(
 
 /** Four consecutive bytes as u32 lanes (a pixel's channels). */
 // @ts-ignore: decorator
+@inline
 function alphaLanesBytes(p: usize): v128 {
   return i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p)));
 }
@@ -477,11 +486,13 @@ function alphaLanesBytes(p: usize): v128 {
 
 /** A cell (f32x4) as two f64x2: (r, g) and (b, w). */
 // @ts-ignore: decorator
+@inline
 function lowPair(v: v128): v128 {
   return f64x2.promote_low_f32x4(v);
 }
 
 // @ts-ignore: decorator
+@inline
 function highPair(v: v128): v128 {
   return f64x2.promote_low_f32x4(
     i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7),
@@ -490,6 +501,7 @@ function highPair(v: v128): v128 {
 
 /** Two f64x2 back to one f32x4 cell. */
 // @ts-ignore: decorator
+@inline
 function cellOf(lo: v128, hi: v128): v128 {
   return i8x16.shuffle(
     f32x4.demote_f64x2_zero(lo),
@@ -825,6 +837,7 @@ export function resizeMapToBytes(
 }
 
 // @ts-ignore: decorator
+@inline
 function lerpBytes(t: usize, u: usize, wy: v128, scale: v128, half: v128): v128 {
   const a = v128.load(t);
   return i32x4.trunc_sat_f32x4_s(
@@ -915,6 +928,7 @@ function windowAt(s: usize, x: i32, radius: i32, last: i32, scale: f64): u8 {
 }
 
 // @ts-ignore: decorator
+@inline
 function roundScaled(v: v128, scale: v128, half: v128): v128 {
   return i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(v), scale), half));
 }
@@ -1090,7 +1104,25 @@ export function yuv420pToRgb(
   }
 }
 
+/** Lanes 0 and 1: the sums of lanes (0, 1) and (2, 3). */
 // @ts-ignore: decorator
+@inline
+function pairSums(v: v128): v128 {
+  return i32x4.add(
+    i8x16.shuffle(v, v, 0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11),
+    i8x16.shuffle(v, v, 4, 5, 6, 7, 12, 13, 14, 15, 4, 5, 6, 7, 12, 13, 14, 15),
+  );
+}
+
+/** Clamped to 0..255 and rounded half up per lane, as clampRound (i32 lanes). */
+// @ts-ignore: decorator
+@inline
+function roundBytes(v: v128, zero: v128, top: v128, half: v128): v128 {
+  return i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.min(f32x4.max(v, zero), top), half));
+}
+
+// @ts-ignore: decorator
+@inline
 function clampRound(v: f32): u8 {
   return v <= 0 ? 0 : v >= 255 ? 255 : <u8>(<i32>(v + 0.5));
 }
@@ -1136,9 +1168,34 @@ export function rgbToYuv420p(
   }
   const cw = (width + 1) >> 1, chh = (height + 1) >> 1;
   const uBase = dst + <usize>n, vBase = uBase + <usize>(cw * chh);
+  const quarter = f32x4.splat(0.25), c128 = f32x4.splat(128), zero = f32x4.splat(0);
+  const top = f32x4.splat(255), halfV = f32x4.splat(0.5);
+  const vkr = f32x4.splat(kr), vkg = f32x4.splat(kg), vkb = f32x4.splat(kb);
+  const vcb = f32x4.splat(cb), vcr = f32x4.splat(cr);
+  const pack2 = i8x16(0, 4, X, X, X, X, X, X, X, X, X, X, X, X, X, X);
   for (let cy = 0; cy < chh; cy++) {
     const y0 = 2 * cy, y1 = min(y0 + 1, height - 1);
-    for (let cx = 0; cx < cw; cx++) {
+    let cx = 0;
+    if (y1 == y0 + 1) {
+      // Two whole blocks per step: the 2x2 sums from two rows of four pixels.
+      for (; 2 * cx + 4 <= width; cx += 2) {
+        const p0 = src + <usize>((y0 * width + 2 * cx) * sc), p1 = p0 + <usize>(width * sc);
+        const v0 = v128.load(p0), v1 = v128.load(p1);
+        const r = pairSums(i32x4.add(lanesOf(v0, sc, 0), lanesOf(v1, sc, 0)));
+        const g = pairSums(i32x4.add(lanesOf(v0, sc, 1), lanesOf(v1, sc, 1)));
+        const b = pairSums(i32x4.add(lanesOf(v0, sc, 2), lanesOf(v1, sc, 2)));
+        const fr = f32x4.mul(f32x4.convert_i32x4_u(r), quarter);
+        const fg = f32x4.mul(f32x4.convert_i32x4_u(g), quarter);
+        const fb = f32x4.mul(f32x4.convert_i32x4_u(b), quarter);
+        const luma = f32x4.add(f32x4.add(f32x4.mul(vkr, fr), f32x4.mul(vkg, fg)), f32x4.mul(vkb, fb));
+        const u = f32x4.add(c128, f32x4.mul(vcb, f32x4.sub(fb, luma)));
+        const v = f32x4.add(c128, f32x4.mul(vcr, f32x4.sub(fr, luma)));
+        const o = <usize>(cy * cw + cx);
+        v128.store16_lane(uBase + o, i8x16.swizzle(roundBytes(u, zero, top, halfV), pack2), 0);
+        v128.store16_lane(vBase + o, i8x16.swizzle(roundBytes(v, zero, top, halfV), pack2), 0);
+      }
+    }
+    for (; cx < cw; cx++) {
       const x0 = 2 * cx, x1 = min(x0 + 1, width - 1);
       let r: i32 = 0, g: i32 = 0, b: i32 = 0, count: i32 = 0;
       for (let y = y0; y <= y1; y++) {
