@@ -21,6 +21,8 @@ export interface GuidedScratch {
   corrIP: Float32Array;
   corrII: Float32Array;
   temp: Float32Array;
+  /** width: running column sums of the vertical pass of the box mean. */
+  columns: Float32Array;
 }
 
 export function createGuidedScratch(width: number, height: number): GuidedScratch {
@@ -33,6 +35,7 @@ export function createGuidedScratch(width: number, height: number): GuidedScratc
     corrIP: plane(),
     corrII: plane(),
     temp: plane(),
+    columns: new Float32Array(width),
   };
 }
 
@@ -77,24 +80,24 @@ export function guidedCoefficients(
     throw new RangeError(`guided filter radius: expected an integer >= 1, got ${radius}`);
   }
   if (!(eps > 0)) throw new RangeError(`guided filter eps: expected > 0, got ${eps}`);
-  const { meanI, meanP, corrIP, corrII, temp } = scratch;
+  const { meanI, meanP, corrIP, corrII, temp, columns } = scratch;
   for (let i = 0; i < p.length; i++) {
     const g = guide[i];
     corrIP[i] = g * p[i];
     corrII[i] = g * g;
   }
-  boxMean(guide, width, height, radius, temp, meanI);
-  boxMean(p, width, height, radius, temp, meanP);
-  boxMean(corrIP, width, height, radius, temp, corrIP);
-  boxMean(corrII, width, height, radius, temp, corrII);
+  boxMean(guide, width, height, radius, temp, columns, meanI);
+  boxMean(p, width, height, radius, temp, columns, meanP);
+  boxMean(corrIP, width, height, radius, temp, columns, corrIP);
+  boxMean(corrII, width, height, radius, temp, columns, corrII);
   for (let i = 0; i < p.length; i++) {
     const mi = meanI[i], mp = meanP[i];
     const slope = (corrIP[i] - mi * mp) / (corrII[i] - mi * mi + eps);
     a[i] = slope;
     b[i] = mp - slope * mi;
   }
-  boxMean(a, width, height, radius, temp, a);
-  boxMean(b, width, height, radius, temp, b);
+  boxMean(a, width, height, radius, temp, columns, a);
+  boxMean(b, width, height, radius, temp, columns, b);
 }
 
 /**
@@ -124,40 +127,71 @@ export function applyGuided(
     );
   }
   checkMap(out, width, height, "applyGuided output");
+  const spans = spansOf(xs);
   for (let y = 0; y < height; y++) {
     const r0 = ys.i0[y] * lowWidth, r1 = ys.i1[y] * lowWidth, wy = ys.w1[y];
-    // A row where A and B are 0 (or A 0, B 1) on both source rows is flat background (or
-    // person): most of a frame, written without touching its pixels.
-    let flat = true;
     for (let i = 0; i < lowWidth; i++) {
-      const va = a[r0 + i] + (a[r1 + i] - a[r0 + i]) * wy;
-      const vb = b[r0 + i] + (b[r1 + i] - b[r0 + i]) * wy;
-      rowA[i] = va;
-      rowB[i] = vb;
-      if (flat && (va > 1e-4 || va < -1e-4 || (vb > 1e-3 && vb < 0.999))) flat = false;
+      rowA[i] = a[r0 + i] + (a[r1 + i] - a[r0 + i]) * wy;
+      rowB[i] = b[r0 + i] + (b[r1 + i] - b[r0 + i]) * wy;
     }
     const row = y * width;
-    if (flat) {
-      for (let x = 0; x < width; x++) {
-        const v = rowB[xs.i0[x]] * 255 + 0.5;
-        out[row + x] = v < 0 ? 0 : v > 255 ? 255 : v;
+    // The pixels between two samples (a span) share them. Where A is ~0 at both and B
+    // rounds to the same level, the whole span is that level whatever the picture: most
+    // of a frame (flat background, inside the person). Such spans are gathered into runs
+    // and filled without reading their pixels.
+    let runStart = 0, runLevel = -1;
+    for (let s = 0; s + 1 < spans.length; s++) {
+      const x0 = spans[s], x1 = spans[s + 1];
+      const i0 = xs.i0[x0], i1 = xs.i1[x0];
+      const a0 = rowA[i0], a1 = rowA[i1], b0 = rowB[i0], b1 = rowB[i1];
+      if (a0 < FLAT_A && a0 > -FLAT_A && a1 < FLAT_A && a1 > -FLAT_A) {
+        const level = Math.round(b0 * 255);
+        if (level === Math.round(b1 * 255)) {
+          if (level !== runLevel) {
+            if (runLevel >= 0) out.fill(runLevel, row + runStart, row + x0);
+            runStart = x0;
+            runLevel = level < 0 ? 0 : level > 255 ? 255 : level;
+          }
+          continue;
+        }
       }
-      continue;
+      if (runLevel >= 0) out.fill(runLevel, row + runStart, row + x0);
+      runLevel = -1;
+      for (let x = x0, p = (row + x0) * channels; x < x1; x++, p += channels) {
+        const wx = xs.w1[x];
+        const va = a0 + (a1 - a0) * wx, vb = b0 + (b1 - b0) * wx;
+        const luma = data[p] * LUMA_R + data[p + 1] * LUMA_G + data[p + 2] * LUMA_B;
+        const v = (va * luma + vb) * 255 + 0.5;
+        out[row + x] = v < 0 ? 0 : v > 255 ? 255 : v; // Uint8Array truncates: +0.5 rounds
+      }
     }
-    for (let x = 0, p = row * channels; x < width; x++, p += channels) {
-      const i0 = xs.i0[x], i1 = xs.i1[x], wx = xs.w1[x];
-      const va = rowA[i0] + (rowA[i1] - rowA[i0]) * wx;
-      const vb = rowB[i0] + (rowB[i1] - rowB[i0]) * wx;
-      const luma = data[p] * LUMA_R + data[p + 1] * LUMA_G + data[p + 2] * LUMA_B;
-      const v = (va * luma + vb) * 255 + 0.5;
-      out[row + x] = v < 0 ? 0 : v > 255 ? 255 : v; // Uint8Array truncates: +0.5 rounds
-    }
+    if (runLevel >= 0) out.fill(runLevel, row + runStart, row + width);
   }
+}
+
+/** |A| below this moves the output by under 1/4 level whatever the luma. */
+const FLAT_A = 1e-3;
+
+const spanCache = new WeakMap<BilinearTable, Int32Array>();
+
+/** Where each run of output pixels sharing the same two samples starts (+ the end). */
+function spansOf(xs: BilinearTable): Int32Array {
+  let spans = spanCache.get(xs);
+  if (spans === undefined) {
+    const starts = [0];
+    for (let x = 1; x < xs.size; x++) if (xs.i0[x] !== xs.i0[x - 1]) starts.push(x);
+    starts.push(xs.size);
+    spans = Int32Array.from(starts);
+    spanCache.set(xs, spans);
+  }
+  return spans;
 }
 
 /**
  * Mean over the (2r+1)² window with edges clamped, by running sums (O(1) per value
- * whatever r). `out` may be `src`; `temp` must not be either.
+ * whatever r); the vertical pass walks rows with one running sum per column, which
+ * reads memory in order. `out` may be `src`; `temp` must not be either; `columns` holds
+ * `width` floats.
  */
 export function boxMean(
   src: Float32Array,
@@ -165,6 +199,7 @@ export function boxMean(
   height: number,
   radius: number,
   temp: Float32Array,
+  columns: Float32Array,
   out: Float32Array,
 ): void {
   const scale = 1 / (2 * radius + 1);
@@ -179,13 +214,18 @@ export function boxMean(
       sum += src[row + (add < lastX ? add : lastX)] - src[row + (sub > 0 ? sub : 0)];
     }
   }
-  for (let x = 0; x < width; x++) {
-    let sum = (radius + 1) * temp[x];
-    for (let i = 1; i <= radius; i++) sum += temp[(i < lastY ? i : lastY) * width + x];
-    for (let y = 0; y < height; y++) {
-      out[y * width + x] = sum * scale;
-      const add = y + radius + 1, sub = y - radius;
-      sum += temp[(add < lastY ? add : lastY) * width + x] - temp[(sub > 0 ? sub : 0) * width + x];
+  for (let x = 0; x < width; x++) columns[x] = (radius + 1) * temp[x];
+  for (let i = 1; i <= radius; i++) {
+    const row = (i < lastY ? i : lastY) * width;
+    for (let x = 0; x < width; x++) columns[x] += temp[row + x];
+  }
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    const add = (y + radius + 1 < lastY ? y + radius + 1 : lastY) * width;
+    const sub = (y - radius > 0 ? y - radius : 0) * width;
+    for (let x = 0; x < width; x++) {
+      out[row + x] = columns[x] * scale;
+      columns[x] += temp[add + x] - temp[sub + x];
     }
   }
 }

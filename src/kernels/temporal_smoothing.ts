@@ -89,7 +89,10 @@ export function changeMap(
   checkMap(scratch, width, height, "changeMap scratch");
   checkMap(out, width, height, "changeMap output");
   const lastX = width - 1, lastY = height - 1;
-  for (let i = 0; i < a.length; i++) out[i] = Math.abs(a[i] - b[i]);
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i] - b[i];
+    out[i] = d < 0 ? -d : d;
+  }
   // 3x3 mean: horizontal into scratch, vertical back into out.
   for (let y = 0; y < height; y++) {
     const row = y * width;
@@ -110,7 +113,8 @@ export function changeMap(
     const row = y * width;
     for (let x = 0; x < width; x++) {
       const l = x > 0 ? x - 1 : 0, r = x < lastX ? x + 1 : lastX;
-      scratch[row + x] = Math.max(out[row + l], out[row + x], out[row + r]);
+      const m = out[row + l] > out[row + x] ? out[row + l] : out[row + x];
+      scratch[row + x] = m > out[row + r] ? m : out[row + r];
     }
   }
   let largest = 0;
@@ -118,7 +122,8 @@ export function changeMap(
     const up = (y > 0 ? y - 1 : 0) * width, row = y * width;
     const down = (y < lastY ? y + 1 : lastY) * width;
     for (let x = 0; x < width; x++) {
-      const v = Math.max(scratch[up + x], scratch[row + x], scratch[down + x]);
+      const m = scratch[up + x] > scratch[row + x] ? scratch[up + x] : scratch[row + x];
+      const v = m > scratch[down + x] ? m : scratch[down + x];
       out[row + x] = v;
       if (v > largest) largest = v;
     }
