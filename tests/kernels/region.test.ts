@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import {
+  BOTTOM,
+  boxAbove,
+  LEFT,
+  pasteRegion,
+  RIGHT,
+  TOP,
+  touchesSides,
+} from "../../src/kernels/region.ts";
+
+Deno.test("pasteRegion() writes a crop's map at the crop's place and nowhere else", () => {
+  // Frame 8x4, map of the frame at the same size; the crop is the 4x2 block at (4, 2).
+  const dst = new Float32Array(32);
+  pasteRegion(
+    new Float32Array(4).fill(1),
+    2,
+    2,
+    { x: 4, y: 2, width: 4, height: 2 },
+    8,
+    4,
+    dst,
+    8,
+    4,
+  );
+  for (let y = 0; y < 4; y++) {
+    for (let x = 0; x < 8; x++) {
+      assert.equal(dst[y * 8 + x], x >= 4 && y >= 2 ? 1 : 0, `${x},${y}`);
+    }
+  }
+  // The same crop into a half-size map of the frame: cells (2..3, 1).
+  const half = new Float32Array(8);
+  pasteRegion(
+    new Float32Array(4).fill(1),
+    2,
+    2,
+    { x: 4, y: 2, width: 4, height: 2 },
+    8,
+    4,
+    half,
+    4,
+    2,
+  );
+  assert.deepEqual([...half], [0, 0, 0, 0, 0, 0, 1, 1]);
+});
+
+Deno.test("pasteRegion() over the whole frame is the bilinear resize with centres at +0.5", () => {
+  const dst = new Float32Array(4);
+  pasteRegion(Float32Array.of(0, 1), 2, 1, { x: 0, y: 0, width: 4, height: 1 }, 4, 1, dst, 4, 1);
+  assert.deepEqual([...dst], [0, 0.25, 0.75, 1]);
+});
+
+Deno.test("pasteRegion() with average takes the mean of what was there and the crop's value", () => {
+  const dst = new Float32Array(4).fill(0.5);
+  pasteRegion(
+    new Float32Array(1).fill(1),
+    1,
+    1,
+    { x: 2, y: 0, width: 2, height: 1 },
+    4,
+    1,
+    dst,
+    4,
+    1,
+    true,
+  );
+  assert.deepEqual([...dst], [0.5, 0.5, 0.75, 0.75]);
+});
+
+Deno.test("pasteRegion() refuses a region outside the frame", () => {
+  assert.throws(
+    () =>
+      pasteRegion(
+        new Float32Array(1),
+        1,
+        1,
+        { x: 3, y: 0, width: 2, height: 1 },
+        4,
+        1,
+        new Float32Array(4),
+        4,
+        1,
+      ),
+    /expected inside 4x1, got 2x1 at 3,0/,
+  );
+});
+
+Deno.test("boxAbove() finds the box of the cells above the cut, and 0 for an empty map", () => {
+  const map = new Float32Array(5 * 4);
+  map[1 * 5 + 1] = 0.9;
+  map[2 * 5 + 3] = 0.6;
+  map[3 * 5 + 4] = 0.5; // not above the cut
+  const box = new Int32Array(4);
+  assert.equal(boxAbove(map, 5, 4, 0.5, box), 2);
+  assert.deepEqual([...box], [1, 1, 4, 3]);
+  assert.equal(boxAbove(new Float32Array(20), 5, 4, 0.5, box), 0);
+});
+
+Deno.test("touchesSides() reports only the asked sides that have the person on them", () => {
+  const map = new Float32Array(4 * 3);
+  map[0 * 4 + 1] = 1; // top row
+  map[1 * 4 + 3] = 1; // right column
+  assert.equal(touchesSides(map, 4, 3, 0.5, LEFT | TOP | RIGHT | BOTTOM), TOP | RIGHT);
+  assert.equal(touchesSides(map, 4, 3, 0.5, LEFT | BOTTOM), 0);
+});
