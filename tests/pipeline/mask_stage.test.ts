@@ -1,0 +1,167 @@
+import assert from "node:assert/strict";
+import type { Frame } from "../../src/frame.ts";
+import { readImage } from "../../src/io/image_file.ts";
+import { createSegmenter, type Segmenter } from "../../src/model/segmenter.ts";
+import {
+  defaultMaskStageSettings,
+  MaskStage,
+  type MaskStageSettings,
+} from "../../src/pipeline/mask_stage.ts";
+
+const photo = () => readImage(new URL("../fixtures/astronaut.png", import.meta.url).pathname);
+
+async function withSegmenter(fn: (segmenter: Segmenter) => Promise<void>): Promise<void> {
+  const segmenter = await createSegmenter({ backend: "auto", threads: 1, model: "landscape" });
+  try {
+    await fn(segmenter);
+  } finally {
+    await segmenter.dispose();
+  }
+}
+
+const stream: MaskStageSettings = { ...defaultMaskStageSettings, mode: "stream" };
+const still: MaskStageSettings = { ...defaultMaskStageSettings, mode: "still" };
+
+/** The photo (512x512) copied unscaled at (x, y) into a mid-gray canvas of width x height. */
+function onCanvas(image: Frame, width: number, height: number, x: number, y: number): Frame {
+  const data = new Uint8Array(width * height * 3).fill(128);
+  for (let row = 0; row < image.height; row++) {
+    for (let col = 0; col < image.width; col++) {
+      const s = (row * image.width + col) * image.channels, d = ((y + row) * width + x + col) * 3;
+      data[d] = image.data[s];
+      data[d + 1] = image.data[s + 1];
+      data[d + 2] = image.data[s + 2];
+    }
+  }
+  return { data, width, height, channels: 3 };
+}
+
+function mirrored(frame: Frame): Frame {
+  const { width, height, channels } = frame;
+  const data = new Uint8Array(frame.data.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const s = (y * width + x) * channels, d = (y * width + width - 1 - x) * channels;
+      for (let c = 0; c < channels; c++) data[d + c] = frame.data[s + c];
+    }
+  }
+  return { ...frame, data };
+}
+
+function iou(a: Uint8Array, b: Uint8Array): number {
+  let both = 0, either = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] > 127 && b[i] > 127) both++;
+    if (a[i] > 127 || b[i] > 127) either++;
+  }
+  return both / either;
+}
+
+Deno.test("segment() with a region gives the map of that region alone, wherever it sits", async () => {
+  await withSegmenter(async (segmenter) => {
+    const image = await photo();
+    const alone = (await segmenter.segment(image)).slice();
+    const canvas = onCanvas(image, 900, 700, 300, 100);
+    const region = await segmenter.segment(canvas, { x: 300, y: 100, width: 512, height: 512 });
+    assert.deepEqual(region, alone);
+    await assert.rejects(
+      () => segmenter.segment(canvas, { x: 500, y: 0, width: 512, height: 10 }),
+      /segment region: expected whole pixels inside 900x700, got 512x10 at 500,0/,
+    );
+  });
+});
+
+Deno.test("MaskStage still mode: the astronaut is kept, the corners are not, at the frame's size", async () => {
+  await withSegmenter(async (segmenter) => {
+    const image = await photo();
+    const stage = new MaskStage(segmenter);
+    const alpha = await stage.mask(image, still);
+    assert.equal(alpha.length, 512 * 512);
+    assert.equal(alpha[300 * 512 + 256], 255, "the suit");
+    assert.equal(alpha[0], 0, "top left");
+    assert.equal(alpha[500 * 512 + 256], 255, "bottom centre (the suit reaches the border)");
+    assert.equal(alpha[10 * 512 + 500], 0, "top right");
+    const again = await stage.mask(image, still);
+    assert.equal(again, alpha, "the output buffer is reused");
+    assert.equal(stage.stats.skipped, 0, "still mode never reuses a mask");
+    // The person covers most of the photo: no second look, one inference per call.
+    assert.deepEqual(stage.stats, { frames: 2, inferences: 2, skipped: 0, cropped: 0 });
+  });
+});
+
+Deno.test("MaskStage stream mode reuses the mask of an unchanged frame, at most maxSkips in a row", async () => {
+  await withSegmenter(async (segmenter) => {
+    const image = await photo();
+    const stage = new MaskStage(segmenter, { maxSkips: 2 });
+    const first = (await stage.mask(image, stream)).slice();
+    for (let i = 0; i < 6; i++) {
+      assert.deepEqual(await stage.mask(image, stream), first, `frame ${i + 1}`);
+    }
+    // Frames 1, 2 reuse; 3 infers; 4, 5 reuse; 6 infers.
+    assert.deepEqual(stage.stats, { frames: 7, inferences: 3, skipped: 4, cropped: 0 });
+  });
+});
+
+Deno.test("MaskStage stream mode follows a frame that changed at once, with no trace of the last", async () => {
+  await withSegmenter(async (segmenter) => {
+    const image = await photo();
+    const flipped = mirrored(image);
+    const stage = new MaskStage(segmenter);
+    for (let i = 0; i < 5; i++) await stage.mask(image, stream);
+    const followed = (await stage.mask(flipped, stream)).slice();
+    const fresh = await new MaskStage(segmenter).mask(flipped, still);
+    assert.ok(iou(followed, fresh) > 0.99, `IoU with a fresh mask ${iou(followed, fresh)}`);
+    assert.equal(stage.stats.skipped, 4);
+  });
+});
+
+Deno.test("MaskStage.reset() forgets the stream: the next frame is inferred and counters restart", async () => {
+  await withSegmenter(async (segmenter) => {
+    const image = await photo();
+    const stage = new MaskStage(segmenter);
+    await stage.mask(image, stream);
+    await stage.mask(image, stream);
+    assert.equal(stage.stats.skipped, 1);
+    stage.reset();
+    assert.deepEqual(stage.stats, { frames: 0, inferences: 0, skipped: 0, cropped: 0 });
+    await stage.mask(image, stream);
+    assert.deepEqual(stage.stats, { frames: 1, inferences: 1, skipped: 0, cropped: 0 });
+  });
+});
+
+Deno.test("MaskStage takes a second look at a small person and pastes it at the person's place", async () => {
+  await withSegmenter(async (segmenter) => {
+    // The 512x512 photo in a 1024x576 gray frame: the person covers well under 60 %.
+    const canvas = onCanvas(await photo(), 1024, 576, 480, 64);
+    const stage = new MaskStage(segmenter);
+    const alpha = await stage.mask(canvas, still);
+    assert.deepEqual(stage.stats, { frames: 1, inferences: 2, skipped: 0, cropped: 1 });
+    assert.equal(alpha[(64 + 300) * 1024 + 480 + 256], 255, "the suit, at its place");
+    assert.equal(alpha[288 * 1024 + 200], 0, "the empty left of the frame");
+
+    const off = new MaskStage(segmenter);
+    await off.mask(canvas, { ...still, secondLook: "off" });
+    assert.equal(off.stats.inferences, 1);
+
+    // A stream starts with both looks, then tracks the person with the crop alone.
+    const tracked = new MaskStage(segmenter, { maxSkips: 0 });
+    for (let i = 0; i < 3; i++) await tracked.mask(canvas, stream);
+    assert.deepEqual(tracked.stats, { frames: 3, inferences: 4, skipped: 0, cropped: 3 });
+  });
+});
+
+Deno.test("MaskStage starts over when the frame size changes, and rejects a bad smoothing", async () => {
+  await withSegmenter(async (segmenter) => {
+    const image = await photo();
+    const stage = new MaskStage(segmenter);
+    await stage.mask(image, stream);
+    const small: Frame = { data: new Uint8Array(64 * 48 * 3), width: 64, height: 48, channels: 3 };
+    const alpha = await stage.mask(small, stream);
+    assert.equal(alpha.length, 64 * 48);
+    assert.deepEqual(stage.stats, { frames: 1, inferences: 1, skipped: 0, cropped: 0 });
+    await assert.rejects(
+      () => stage.mask(image, { ...stream, smoothing: 2 }),
+      /mask smoothing: expected a number from 0 to 1, got 2/,
+    );
+  });
+});
