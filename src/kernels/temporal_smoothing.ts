@@ -84,46 +84,90 @@ export function changeMap(
   scratch: Float32Array,
   out: Float32Array,
 ): number {
-  checkMap(a, width, height, "changeMap current");
-  checkMap(b, width, height, "changeMap previous");
-  checkMap(scratch, width, height, "changeMap scratch");
-  checkMap(out, width, height, "changeMap output");
-  const lastX = width - 1, lastY = height - 1;
+  blurredChange(a, b, width, height, scratch, out);
+  return dilate3(out, width, height, scratch);
+}
+
+/**
+ * The first half of {@link changeMap}: |a − b| averaged over each 3x3 neighbourhood;
+ * returns its largest value, which the dilation does not change, so a frame loop can
+ * decide whether anything moved before paying for the second half.
+ */
+export function blurredChange(
+  a: Float32Array,
+  b: Float32Array,
+  width: number,
+  height: number,
+  scratch: Float32Array,
+  out: Float32Array,
+): number {
+  checkMap(a, width, height, "blurredChange current");
+  checkMap(b, width, height, "blurredChange previous");
+  checkMap(scratch, width, height, "blurredChange scratch");
+  checkMap(out, width, height, "blurredChange output");
+  const lastY = height - 1;
   for (let i = 0; i < a.length; i++) {
     const d = a[i] - b[i];
     out[i] = d < 0 ? -d : d;
   }
-  // 3x3 mean: horizontal into scratch, vertical back into out.
+  let largest = 0;
+  // 3x3 mean: horizontal into scratch, vertical back into out; the row ends are written
+  // apart so that the inner loop carries no clamping.
   for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const l = x > 0 ? x - 1 : 0, r = x < lastX ? x + 1 : lastX;
-      scratch[row + x] = out[row + l] + out[row + x] + out[row + r];
+    const row = y * width, end = row + width - 1;
+    if (width === 1) {
+      scratch[row] = 3 * out[row];
+      continue;
     }
+    scratch[row] = 2 * out[row] + out[row + 1];
+    for (let i = row + 1; i < end; i++) scratch[i] = out[i - 1] + out[i] + out[i + 1];
+    scratch[end] = out[end - 1] + 2 * out[end];
   }
   for (let y = 0; y < height; y++) {
     const up = (y > 0 ? y - 1 : 0) * width, row = y * width;
     const down = (y < lastY ? y + 1 : lastY) * width;
     for (let x = 0; x < width; x++) {
-      out[row + x] = (scratch[up + x] + scratch[row + x] + scratch[down + x]) * (1 / 9);
+      const v = (scratch[up + x] + scratch[row + x] + scratch[down + x]) * (1 / 9);
+      out[row + x] = v;
+      if (v > largest) largest = v;
     }
   }
-  // 3x3 maximum, same two passes.
+  return largest;
+}
+
+/** The second half of {@link changeMap}: the 3x3 maximum of `map`, in place; returns its largest value. */
+export function dilate3(
+  map: Float32Array,
+  width: number,
+  height: number,
+  scratch: Float32Array,
+): number {
+  checkMap(map, width, height, "dilate3 map");
+  checkMap(scratch, width, height, "dilate3 scratch");
+  const out = map, lastY = height - 1;
+  // Horizontal into scratch, vertical back into the map.
   for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const l = x > 0 ? x - 1 : 0, r = x < lastX ? x + 1 : lastX;
-      const m = out[row + l] > out[row + x] ? out[row + l] : out[row + x];
-      scratch[row + x] = m > out[row + r] ? m : out[row + r];
+    const row = y * width, end = row + width - 1;
+    if (width === 1) {
+      scratch[row] = out[row];
+      continue;
     }
+    scratch[row] = out[row] > out[row + 1] ? out[row] : out[row + 1];
+    for (let i = row + 1; i < end; i++) {
+      const l = out[i - 1], c = out[i], r = out[i + 1];
+      const m = l > c ? l : c;
+      scratch[i] = m > r ? m : r;
+    }
+    scratch[end] = out[end - 1] > out[end] ? out[end - 1] : out[end];
   }
   let largest = 0;
   for (let y = 0; y < height; y++) {
     const up = (y > 0 ? y - 1 : 0) * width, row = y * width;
     const down = (y < lastY ? y + 1 : lastY) * width;
     for (let x = 0; x < width; x++) {
-      const m = scratch[up + x] > scratch[row + x] ? scratch[up + x] : scratch[row + x];
-      const v = m > scratch[down + x] ? m : scratch[down + x];
+      const u = scratch[up + x], c = scratch[row + x], d = scratch[down + x];
+      const m = u > c ? u : c;
+      const v = m > d ? m : d;
       out[row + x] = v;
       if (v > largest) largest = v;
     }

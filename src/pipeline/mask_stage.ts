@@ -5,8 +5,9 @@
  *
  * Per frame (stream mode), with every buffer below allocated once per frame size:
  *   luma      the frame's luma at the working size (lumaDownscale)
- *   change    how much each place changed since the last inference (changeMap vs refLuma)
- *             → below SKIP_CHANGE everywhere: reuse the last mask, no inference
+ *   change    how much each place changed since the last inference (blurredChange vs
+ *             refLuma) → below SKIP_CHANGE everywhere: reuse the last mask, no inference;
+ *             else dilated (dilate3) to gate the smoothing
  *   prob      the model's map, whole frame and/or crop, resampled to the working size
  *   state     prob averaged with the past where the picture is still (smoothTemporal)
  *   a, b      guided filter coefficients (guidedCoefficients) → probBytes at frame size
@@ -25,7 +26,12 @@ import {
   touchesSides,
 } from "../kernels/region.ts";
 import { type BilinearTable, bilinearTable, resizeMapToBytes } from "../kernels/resize.ts";
-import { changeMap, lumaDownscale, smoothTemporal } from "../kernels/temporal_smoothing.ts";
+import {
+  blurredChange,
+  dilate3,
+  lumaDownscale,
+  smoothTemporal,
+} from "../kernels/temporal_smoothing.ts";
 import type { Region, Segmenter } from "../model/segmenter.ts";
 
 export type SecondLook = "auto" | "on" | "off";
@@ -174,9 +180,8 @@ export class MaskStage {
     const w = this.#width, h = this.#height;
     lumaDownscale(frame.data, fw, fh, frame.channels, this.#down.xs, this.#down.ys, this.#luma);
 
-    let largest = Infinity;
     if (stream && this.#hasState) {
-      largest = changeMap(this.#luma, this.#refLuma, w, h, this.#scratch, this.#change);
+      const largest = blurredChange(this.#luma, this.#refLuma, w, h, this.#scratch, this.#change);
       if (
         largest < SKIP_CHANGE && this.#skipsInRow < this.#maxSkips &&
         settings.edges === this.#lastEdges
@@ -187,6 +192,8 @@ export class MaskStage {
       }
     }
     this.#skipsInRow = 0;
+    // The rest of changeMap(), paid only when the frame is segmented again.
+    if (stream && this.#hasState) dilate3(this.#change, w, h, this.#scratch);
 
     await this.#infer(frame, settings, stream);
 

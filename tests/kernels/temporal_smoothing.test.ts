@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { bilinearTable } from "../../src/kernels/resize.ts";
-import { changeMap, lumaDownscale, smoothTemporal } from "../../src/kernels/temporal_smoothing.ts";
+import {
+  blurredChange,
+  changeMap,
+  lumaDownscale,
+  smoothTemporal,
+} from "../../src/kernels/temporal_smoothing.ts";
 import { countTypedArrayAllocations } from "../effects/_allocations.ts";
 
 const close = (actual: ArrayLike<number>, expected: number[], tolerance = 1e-6) => {
@@ -92,5 +97,20 @@ Deno.test("lumaDownscale() gives Rec. 601 luma in 0..1 and averages when shrinki
   assert.throws(
     () => lumaDownscale(data, 2, 1, 3, bilinearTable(3, 1), bilinearTable(1, 1), one),
     /expected tables from 2x1, got 3x1/,
+  );
+});
+
+Deno.test("blurredChange() gives the same largest value as changeMap() before any dilation", () => {
+  const size = 5, a = new Float32Array(size * size), b = new Float32Array(size * size);
+  a[0] = 0.9; // a corner: the clamped edge repeats it, (2·2)/9 of it reaches the corner
+  const out = new Float32Array(size * size), scratch = new Float32Array(size * size);
+  const largest = blurredChange(a, b, size, size, scratch, out);
+  assert.ok(Math.abs(largest - 0.4) < 1e-6, `largest ${largest}`);
+  assert.ok(Math.abs(out[1 * size + 1] - 0.1) < 1e-6, "one cell in: 1/9 of it");
+  assert.equal(out[2 * size + 2], 0, "two cells in: untouched before the dilation");
+  assert.ok(Math.abs(changeMap(a, b, size, size, scratch, out) - largest) < 1e-6);
+  assert.ok(
+    Math.abs(out[2 * size + 2] - 0.1) < 1e-6,
+    "after the dilation it reaches one cell further",
   );
 });
