@@ -157,6 +157,9 @@ for (const example of new Set(examples)) {
           cwd: example.startsWith("deno install ") ? ROOT : dir,
           env: {
             NO_COLOR: "1",
+            // What `deno task` sets when a user runs it in `dir`. It keeps a value that is
+            // already there, and this suite itself runs under `deno task test`.
+            INIT_CWD: example.startsWith("deno install ") ? ROOT : dir,
             // `deno install -g` goes to a folder of the test, not the user's ~/.deno/bin.
             DENO_INSTALL_ROOT: `${dir}/.deno`,
             XDG_CONFIG_HOME: `${dir}/.config`,

@@ -28,6 +28,7 @@ import { CfrPacer } from "../pipeline/cfr_pacer.ts";
 import { type FrameSettings, type FrameSink, runEngine } from "../pipeline/engine.ts";
 import { applyControls, type OutputTraits } from "../pipeline/frame_settings.ts";
 import { FrameProcessor } from "../pipeline/frame_processor.ts";
+import { defaultKernels } from "../kernels/kernel_set.ts";
 import { followConsumers } from "../pipeline/on_demand.ts";
 import { LatencyHistogram, StageTimings } from "../pipeline/timings.ts";
 import { CpuMeter } from "../tui/cpu_meter.ts";
@@ -130,7 +131,9 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const settings = applyControls(controls, traits, {} as FrameSettings);
   let lastOut: Frame | undefined;
   let written = 0;
+  const kernels = defaultKernels();
   const source = new LiveSource(input, format, {
+    allocate: kernels.frame,
     signal: stop.signal,
     onMessage: (message) => view.message = message,
   });
@@ -185,7 +188,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const cpuAtStart = process.cpuUsage();
   let completed = "";
   try {
-    const processor = new FrameProcessor(segmenter);
+    const processor = new FrameProcessor(segmenter, kernels);
     if (terminal) removeRestoreHandlers = restoreOnCrash(terminal, () => stop.abort());
     view.start();
     const run = async (sink: FrameSink) => {

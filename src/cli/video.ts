@@ -116,6 +116,8 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
         decodeArgs(input, { pixFmt: "rgb24", fps: info.fps }),
         width,
         height,
+        () => performance.now(),
+        processor.kernels.frame,
       );
       const sink = new FfmpegSink(planFor(temporary).args, {
         channels: alpha ? 4 : 3,

@@ -1,5 +1,6 @@
 /** `blur`: the background is blurred (halo-free, see src/kernels/blur.ts); the person stays sharp. */
-import { blurBackground, BlurScratch } from "../kernels/blur.ts";
+import { BlurScratch } from "../kernels/blur.ts";
+import { defaultKernels, type Kernels } from "../kernels/kernel_set.ts";
 import type { Effect } from "./effect.ts";
 
 export interface BlurEffect extends Effect {
@@ -7,7 +8,7 @@ export interface BlurEffect extends Effect {
   readonly scratch: BlurScratch;
 }
 
-export function createBlurEffect(): BlurEffect {
+export function createBlurEffect(kernels: Kernels = defaultKernels()): BlurEffect {
   const scratch = new BlurScratch();
   return {
     name: "blur",
@@ -18,7 +19,7 @@ export function createBlurEffect(): BlurEffect {
         throw new RangeError(`blur strength: expected a number >= 0, got ${settings.blur}`);
       }
       const sigma = settings.blur * input.frame.height;
-      blurBackground(input.frame, input.alpha, sigma, out, scratch);
+      kernels.blurBackground(input.frame, input.alpha, sigma, out, scratch);
     },
   };
 }

@@ -1,12 +1,12 @@
 /** `desaturate`: the background loses its colour (`settings.saturation`, 0 = gray). */
-import { compositeOverGray } from "../kernels/colour.ts";
+import { defaultKernels, type Kernels } from "../kernels/kernel_set.ts";
 import type { Effect } from "./effect.ts";
 
-export function createDesaturateEffect(): Effect {
+export function createDesaturateEffect(kernels: Kernels = defaultKernels()): Effect {
   return {
     name: "desaturate",
     outputChannels: 3,
     apply: (input, settings, out) =>
-      compositeOverGray(input.frame, input.alpha, settings.saturation, out),
+      kernels.compositeOverGray(input.frame, input.alpha, settings.saturation, out),
   };
 }

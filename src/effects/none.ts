@@ -1,8 +1,9 @@
 /** `none`: the source frame unchanged (the mask is ignored). */
 import { copyPixels } from "../kernels/composite.ts";
+import type { Kernels } from "../kernels/kernel_set.ts";
 import type { Effect } from "./effect.ts";
 
-export function createNoneEffect(): Effect {
+export function createNoneEffect(_kernels?: Kernels): Effect {
   return {
     name: "none",
     outputChannels: 3,

@@ -4,12 +4,13 @@
 import { createBlurEffect } from "./blur.ts";
 import { createDesaturateEffect } from "./desaturate.ts";
 import type { Effect, EffectName, EffectSettings } from "./effect.ts";
+import { defaultKernels, type Kernels } from "../kernels/kernel_set.ts";
 import { createNoneEffect } from "./none.ts";
 import { createRemoveEffect } from "./remove.ts";
 import { createReplaceEffect } from "./replace.ts";
 import { createTransparentEffect } from "./transparent.ts";
 
-const FACTORIES: Record<EffectName, () => Effect> = {
+const FACTORIES: Record<EffectName, (kernels: Kernels) => Effect> = {
   none: createNoneEffect,
   remove: createRemoveEffect,
   replace: createReplaceEffect,
@@ -26,12 +27,15 @@ export function isEffectName(name: string): name is EffectName {
   return Object.hasOwn(FACTORIES, name);
 }
 
-/** A new effect instance; it owns its scratch buffers, so use one per pipeline. */
-export function createEffect(name: EffectName): Effect {
+/**
+ * A new effect instance; it owns its scratch buffers, so use one per pipeline. It runs
+ * on `kernels` (wasm SIMD by default, see src/kernels/kernel_set.ts).
+ */
+export function createEffect(name: EffectName, kernels: Kernels = defaultKernels()): Effect {
   if (!isEffectName(name)) {
     throw new RangeError(`unknown effect "${name}": expected one of ${EFFECT_NAMES.join(", ")}`);
   }
-  return FACTORIES[name]();
+  return FACTORIES[name](kernels);
 }
 
 /** Blur sigma range (fraction of frame height): 0.5% is barely soft, 15% is a wash. */

@@ -1,8 +1,8 @@
 /** `replace`: the background becomes another image or video frame. */
-import { compositeOverFrame } from "../kernels/composite.ts";
+import { defaultKernels, type Kernels } from "../kernels/kernel_set.ts";
 import type { Effect } from "./effect.ts";
 
-export function createReplaceEffect(): Effect {
+export function createReplaceEffect(kernels: Kernels = defaultKernels()): Effect {
   return {
     name: "replace",
     outputChannels: 3,
@@ -11,7 +11,7 @@ export function createReplaceEffect(): Effect {
         // The caller's wiring is at fault, not the user: the CLI requires --background.
         throw new Error("replace effect: no background frame was given with the input");
       }
-      compositeOverFrame(input.frame, input.alpha, input.background, out);
+      kernels.compositeOverFrame(input.frame, input.alpha, input.background, out);
     },
   };
 }

@@ -38,10 +38,11 @@ export class FileSource implements FrameSource {
     width: number,
     height: number,
     now: () => number = () => performance.now(),
+    allocate: (width: number, height: number, channels: 3) => Frame = createFrame,
   ) {
     this.width = width;
     this.height = height;
-    this.#frame = createFrame(width, height, 3);
+    this.#frame = allocate(width, height, 3);
     this.#process = new FfmpegProcess("ffmpeg", args, { stdout: "piped" });
     this.#reader = new FrameReader(this.#process.child.stdout);
     this.#now = now;
@@ -80,6 +81,8 @@ export interface LiveSourceOptions {
   now?: () => number;
   /** Waits between reconnect attempts (tests skip the wait). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Where the frames live (the kernels' arena, so the frame loop works in place). */
+  allocate?: (width: number, height: number, channels: 3) => Frame;
   /** How a decoder is started: tests replace ffmpeg here. */
   spawn?: (args: string[]) => { process: FfmpegProcess; stream: ReadableStream<Uint8Array> };
 }
@@ -185,6 +188,7 @@ export class LiveSource implements FrameSource {
       this.width,
       this.height,
       this.#options.now,
+      this.#options.allocate,
     );
     this.#current = { process: spawned.process, reader };
     return this.#current;

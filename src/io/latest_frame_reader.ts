@@ -4,7 +4,7 @@
  * When processing falls behind, older unread frames are overwritten (and counted as
  * dropped) instead of queueing up — the picture stays current.
  */
-import type { Frame } from "../frame.ts";
+import { createFrame, type Frame } from "../frame.ts";
 import { FrameReader } from "./frame_reader.ts";
 
 export class LatestFrameReader {
@@ -32,15 +32,12 @@ export class LatestFrameReader {
     width: number,
     height: number,
     now: () => number = () => performance.now(),
+    allocate: (width: number, height: number, channels: 3) => Frame = createFrame,
   ) {
     this.width = width;
     this.height = height;
-    this.#frames = [0, 1, 2].map(() => ({
-      data: new Uint8Array(width * height * 3),
-      width,
-      height,
-      channels: 3 as const,
-    }));
+    // Allocated by the caller's kernels (wasm memory), so the frame loop works in place.
+    this.#frames = [0, 1, 2].map(() => allocate(width, height, 3));
     this.#reader = new FrameReader(stream);
     this.#now = now;
     this.done = this.#pump();

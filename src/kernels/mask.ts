@@ -128,19 +128,33 @@ export function refineMask(
  * only when the frame size changes. The returned array is reused by the next call.
  */
 export class MaskRefiner {
-  #out = new Uint8Array(0);
+  #out: Uint8Array = new Uint8Array(0);
   #scratch = createMaskScratch(0, 0);
   #width = 0;
   #height = 0;
+  readonly #refine: typeof refineMask;
+  readonly #allocate: (length: number) => Uint8Array;
+
+  /**
+   * @param refine the kernel: this module's, or its wasm twin (src/kernels/kernel_set.ts)
+   * @param allocate where the output plane lives (the wasm arena, for in-place kernels)
+   */
+  constructor(
+    refine: typeof refineMask = refineMask,
+    allocate: (length: number) => Uint8Array = (length) => new Uint8Array(length),
+  ) {
+    this.#refine = refine;
+    this.#allocate = allocate;
+  }
 
   refine(prob: Uint8Array, width: number, height: number, options: MaskOptions): Uint8Array {
     if (width !== this.#width || height !== this.#height) {
-      this.#out = new Uint8Array(width * height);
+      this.#out = this.#allocate(width * height);
       this.#scratch = createMaskScratch(width, height);
       this.#width = width;
       this.#height = height;
     }
-    refineMask(prob, width, height, this.#out, options, this.#scratch);
+    this.#refine(prob, width, height, this.#out, options, this.#scratch);
     return this.#out;
   }
 }

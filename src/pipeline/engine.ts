@@ -17,7 +17,7 @@
  * and settings are injected, so tests drive the engine with in-memory frames and a fake
  * clock, and the commands with ffmpeg processes.
  */
-import { createFrame, type Frame } from "../frame.ts";
+import type { Frame } from "../frame.ts";
 import { mirrorInPlace } from "../kernels/mirror.ts";
 import type { FrameProcessor, ProcessSettings } from "./frame_processor.ts";
 import type { StageTimings } from "./timings.ts";
@@ -89,7 +89,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
   const settingsOf = typeof options.settings === "function"
     ? options.settings
     : () => options.settings as FrameSettings;
-  const out = createFrame(source.width, source.height, sink.channels);
+  // In the kernels' arena (wasm memory), so the effect writes it in place.
+  const out = processor.kernels.frame(source.width, source.height, sink.channels);
   let written = 0;
   let started: number | undefined;
 

@@ -7,6 +7,7 @@
 import { createEffect } from "../effects/registry.ts";
 import type { Effect, EffectName, EffectSettings } from "../effects/effect.ts";
 import type { Frame } from "../frame.ts";
+import { defaultKernels, type KernelSet } from "../kernels/kernel_set.ts";
 import { type MaskOptions, MaskRefiner } from "../kernels/mask.ts";
 import type { Segmenter } from "../model/segmenter.ts";
 
@@ -28,13 +29,21 @@ export interface ProcessSettings {
 
 export class FrameProcessor {
   readonly #segmenter: Segmenter;
-  readonly #refiner = new MaskRefiner();
+  readonly #kernels: KernelSet;
+  readonly #refiner: MaskRefiner;
   /** One instance per effect name, created on first use: each owns its scratch. */
   readonly #effects = new Map<EffectName, Effect>();
-  #probability = new Uint8Array(0);
+  #probability: Uint8Array = new Uint8Array(0);
 
-  constructor(segmenter: Segmenter) {
+  /** `kernels`: wasm SIMD by default; its arena holds the mask planes (no copies). */
+  constructor(segmenter: Segmenter, kernels: KernelSet = defaultKernels()) {
     this.#segmenter = segmenter;
+    this.#kernels = kernels;
+    this.#refiner = new MaskRefiner(kernels.refineMask, kernels.plane);
+  }
+
+  get kernels(): KernelSet {
+    return this.#kernels;
   }
 
   get segmenter(): Segmenter {
@@ -44,7 +53,7 @@ export class FrameProcessor {
   /** Segments `frame` and returns its refined alpha (width*height, reused by the next call). */
   async mask(frame: Frame, options: MaskOptions): Promise<Uint8Array> {
     const size = frame.width * frame.height;
-    if (this.#probability.length !== size) this.#probability = new Uint8Array(size);
+    if (this.#probability.length !== size) this.#probability = this.#kernels.plane(size);
     await this.#segmenter.segment(frame);
     this.#segmenter.maskInto(this.#probability, frame.width, frame.height);
     return this.#refiner.refine(this.#probability, frame.width, frame.height, options);
@@ -68,7 +77,7 @@ export class FrameProcessor {
   effect(name: EffectName): Effect {
     let effect = this.#effects.get(name);
     if (effect === undefined) {
-      effect = createEffect(name);
+      effect = createEffect(name, this.#kernels);
       this.#effects.set(name, effect);
     }
     return effect;

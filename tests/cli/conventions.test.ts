@@ -183,7 +183,9 @@ Deno.test("deno task segcam resolves relative paths from where the user stands (
         "photo_mask.png",
       ],
       cwd: dir,
-      env: { NO_COLOR: "1" },
+      // What `deno task` sets when run in `dir`; it keeps a value already there, and
+      // this suite itself runs under `deno task test`.
+      env: { NO_COLOR: "1", INIT_CWD: dir },
       stdin: "null",
     }).output();
     const stderr = new TextDecoder().decode(output.stderr);
