@@ -25,6 +25,17 @@ export interface InferenceBackend {
   dispose(): Promise<void>;
 }
 
+/**
+ * Inference threads when the user does not say (--threads 0), for both backends: one.
+ * Measured (bench/ort_threads.ts, landscape model, 2 cores, quiet machine): native
+ * 1 thread 1.55 ms and 0.07 cores at 30 runs a second, 2 threads 1.89 ms / 0.08 cores
+ * without spinning and 1.39 ms / 0.97 cores with it (onnxruntime's old default); wasm
+ * 1 thread 7.1 ms / 0.25 cores, 2 threads 4.6 ms / 0.80 cores (its pool spins either
+ * way). A second thread buys a millisecond or two per frame and costs the core that
+ * ffmpeg and the effects need.
+ */
+export const DEFAULT_THREADS = 1;
+
 export async function createOrtBackend(
   ort: Ort,
   name: "native" | "wasm",
@@ -38,7 +49,7 @@ export async function createOrtBackend(
   const session = await ort.InferenceSession.create(modelBytes, {
     graphOptimizationLevel: "all",
     executionMode: "sequential",
-    ...(name === "native" && threads > 0 ? { intraOpNumThreads: threads } : {}),
+    ...(name === "native" ? { intraOpNumThreads: threads > 0 ? threads : DEFAULT_THREADS } : {}),
     // onnxruntime's pool threads spin-wait for work after each run; at 30 frames a
     // second that idles a core at 100 % between frames. Off unless measured to pay
     // (bench/ort_threads.ts); the cost is a few microseconds to wake the threads.
@@ -58,7 +69,9 @@ export async function createOrtBackend(
     name,
     threads,
     description: `onnxruntime-${name === "native" ? "node" : "web"} ${version}, ${
-      threads > 0 ? `${threads} thread${threads === 1 ? "" : "s"}` : "default threads"
+      threads > 0
+        ? `${threads} thread${threads === 1 ? "" : "s"}`
+        : `${DEFAULT_THREADS} thread${DEFAULT_THREADS === 1 ? "" : "s"} (default)`
     }`.replace(/ {2,}/g, " "),
     async run() {
       if (preallocated) {

@@ -13,7 +13,12 @@ import {
   resizeToPlanar,
 } from "../kernels/resize.ts";
 import type { BackendChoice } from "../options.ts";
-import { createOrtBackend, type InferenceBackend, type Ort } from "./backend_ort.ts";
+import {
+  createOrtBackend,
+  DEFAULT_THREADS,
+  type InferenceBackend,
+  type Ort,
+} from "./backend_ort.ts";
 import { chooseModel, type ModelInfo, modelInfo, type ModelName } from "./models.ts";
 
 export { chooseModel, type ModelInfo, type ModelName };
@@ -31,7 +36,7 @@ export interface Segmenter {
   readonly model: ModelInfo;
   /** Threads requested (0: the backend's default). */
   readonly threads: number;
-  /** e.g. "native (onnxruntime-node 1.30.0, default threads), model general 256x256". */
+  /** e.g. "native (onnxruntime-node 1.30.0, 1 thread (default)), model general 256x256". */
   readonly description: string;
   /**
    * Runs the model on `frame` (RGB or RGBA, any size); resolves to the model-size
@@ -257,7 +262,7 @@ async function importWasmRuntime(threads: number) {
   const ort = await import("onnxruntime-web");
   // numThreads must be set before the first session; later sessions share the pool.
   if (wasmThreads === undefined) {
-    wasmThreads = threads > 0 ? threads : Math.min(4, navigator.hardwareConcurrency || 1);
+    wasmThreads = threads > 0 ? threads : DEFAULT_THREADS; // see DEFAULT_THREADS
     ort.env.wasm.numThreads = wasmThreads;
   }
   return ort;
