@@ -8,6 +8,7 @@ import type { EffectName } from "../effects/effect.ts";
 import { parseColor } from "../effects/parse_color.ts";
 import { EFFECT_NAMES } from "../effects/registry.ts";
 import type { ProcessSettings } from "../pipeline/frame_processor.ts";
+import { defaultMaskStageSettings } from "../pipeline/mask_stage.ts";
 import { SegcamError, UsageError } from "../errors.ts";
 
 function fraction(label: string, max = 1) {
@@ -28,8 +29,8 @@ function colour(value: string): [number, number, number] {
   }
 }
 
-/** Mask smoothing over time for video and live: 0 off .. 1 steadiest. */
-export const DEFAULT_SMOOTHING = 0.6;
+/** Mask smoothing over time for video and live: 0 off .. 1 steadiest (see mask_stage.ts). */
+export const DEFAULT_SMOOTHING = defaultMaskStageSettings.smoothing;
 
 export const SECOND_LOOK_CHOICES = ["auto", "on", "off"] as const;
 export type SecondLook = typeof SECOND_LOOK_CHOICES[number];
@@ -131,6 +132,12 @@ export function processSettingsFrom(options: EffectCliOptions): ProcessSettings 
       blur: options.blur,
       saturation: options.saturation,
     }),
-    mask: { threshold: options.threshold, invert: options.invert, feather: options.feather },
+    mask: {
+      threshold: options.threshold,
+      invert: options.invert,
+      feather: options.feather,
+      smoothing: options.smoothing,
+      secondLook: options.secondLook,
+    },
   };
 }

@@ -90,6 +90,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     keyColor: options.keyColor,
     feather: options.feather,
     invert: options.invert,
+    secondLook: options.secondLook,
   };
   const interrupt = interruptSignal();
   const stop = new AbortController(); // q, a signal, or the end of a file
@@ -188,7 +189,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const cpuAtStart = process.cpuUsage();
   let completed = "";
   try {
-    const processor = new FrameProcessor(segmenter, kernels);
+    const processor = new FrameProcessor(segmenter, kernels, "stream");
     if (terminal) removeRestoreHandlers = restoreOnCrash(terminal, () => stop.abort());
     view.start();
     const run = async (sink: FrameSink) => {

@@ -26,6 +26,7 @@ import { chooseModel, createSegmenter, type Segmenter } from "../model/segmenter
 import type { GlobalOptions } from "../options.ts";
 import { runEngine } from "../pipeline/engine.ts";
 import { FrameProcessor } from "../pipeline/frame_processor.ts";
+import { defaultKernels } from "../kernels/kernel_set.ts";
 import { StageTimings } from "../pipeline/timings.ts";
 import { ProgressBar } from "../tui/progress_bar.ts";
 import { type EffectCliOptions, processSettingsFrom } from "./_effect_options.ts";
@@ -106,7 +107,7 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
       model: chooseModel(options.model, width, height),
       log: logInfo,
     });
-    const processor = new FrameProcessor(segmenter);
+    const processor = new FrameProcessor(segmenter, defaultKernels(), "stream");
     const write = discard
       ? (produce: (target: string) => Promise<void>) => produce(NULL_OUTPUT)
       : (produce: (target: string) => Promise<void>) => writeAtomically(output, produce, options);

@@ -8,15 +8,22 @@ import { createEffect } from "../effects/registry.ts";
 import type { Effect, EffectName, EffectSettings } from "../effects/effect.ts";
 import type { Frame } from "../frame.ts";
 import { defaultKernels, type KernelSet } from "../kernels/kernel_set.ts";
-import { type MaskOptions, MaskRefiner } from "../kernels/mask.ts";
+import type { MaskOptions } from "../kernels/mask.ts";
 import type { Segmenter } from "../model/segmenter.ts";
+import {
+  defaultMaskStageSettings,
+  MaskStage,
+  type MaskStageSettings,
+  type MaskStageStats,
+  type SecondLook,
+} from "./mask_stage.ts";
 
 /** The mask's settings: refinement (threshold, invert, feather) and its memory across frames. */
 export interface MaskSettings extends MaskOptions {
   /** Temporal smoothing 0..1 (0 off); frames of one stream only, never still images. */
   smoothing?: number;
   /** A second inference on a crop around a small person: auto, on or off. */
-  secondLook?: "auto" | "on" | "off";
+  secondLook?: SecondLook;
 }
 
 export interface ProcessSettings {
@@ -30,33 +37,58 @@ export interface ProcessSettings {
 export class FrameProcessor {
   readonly #segmenter: Segmenter;
   readonly #kernels: KernelSet;
-  readonly #refiner: MaskRefiner;
+  readonly #stage: MaskStage;
+  /** Reused: written from the caller's settings before each frame. */
+  readonly #stageSettings: MaskStageSettings;
   /** One instance per effect name, created on first use: each owns its scratch. */
   readonly #effects = new Map<EffectName, Effect>();
-  #probability: Uint8Array = new Uint8Array(0);
 
-  /** `kernels`: wasm SIMD by default; its arena holds the mask planes (no copies). */
-  constructor(segmenter: Segmenter, kernels: KernelSet = defaultKernels()) {
+  /**
+   * @param kernels wasm SIMD by default (src/kernels/kernel_set.ts)
+   * @param mode `stream` for the frames of one video or camera (memory across frames),
+   *   `still` for unrelated pictures (each on its own, with a closer second look)
+   */
+  constructor(
+    segmenter: Segmenter,
+    kernels: KernelSet = defaultKernels(),
+    mode: "stream" | "still" = "still",
+  ) {
     this.#segmenter = segmenter;
     this.#kernels = kernels;
-    this.#refiner = new MaskRefiner(kernels.refineMask, kernels.plane);
+    this.#stage = new MaskStage(segmenter);
+    this.#stageSettings = { ...defaultMaskStageSettings, mode };
   }
 
   get kernels(): KernelSet {
     return this.#kernels;
   }
 
+  /** Forgets the stream's memory: the next frame starts afresh (a new input). */
+  reset(): void {
+    this.#stage.reset();
+  }
+
   get segmenter(): Segmenter {
     return this.#segmenter;
   }
 
-  /** Segments `frame` and returns its refined alpha (width*height, reused by the next call). */
-  async mask(frame: Frame, options: MaskOptions): Promise<Uint8Array> {
-    const size = frame.width * frame.height;
-    if (this.#probability.length !== size) this.#probability = this.#kernels.plane(size);
-    await this.#segmenter.segment(frame);
-    this.#segmenter.maskInto(this.#probability, frame.width, frame.height);
-    return this.#refiner.refine(this.#probability, frame.width, frame.height, options);
+  /**
+   * The refined alpha of `frame` (width*height, reused by the next call): segmentation,
+   * memory across frames (stream mode), the second look and the edges (mask_stage.ts).
+   */
+  mask(frame: Frame, settings: MaskSettings): Promise<Uint8Array> {
+    const stage = this.#stageSettings;
+    stage.threshold = settings.threshold;
+    stage.invert = settings.invert;
+    stage.feather = settings.feather;
+    stage.smoothing = settings.smoothing ?? defaultMaskStageSettings.smoothing;
+    stage.secondLook = settings.secondLook ?? defaultMaskStageSettings.secondLook;
+    return this.#stage.mask(frame, stage);
+  }
+
+  /** Inferences run, masks reused, crops taken (for the bench and the panel). */
+  get maskStats(): MaskStageStats {
+    return this.#stage.stats;
   }
 
   /** Applies the chosen effect (or the mask view) into `out`, which the caller owns. */

@@ -14,6 +14,8 @@ export interface OutputTraits {
   /** Edge softening of the mask (fraction of the height); not a key. */
   feather: number;
   invert: boolean;
+  /** The second look at a small person (not a key). */
+  secondLook?: "auto" | "on" | "off";
 }
 
 /** Writes the settings that `controls` describe into `into` (reused: keys are rare, frames are not). */
@@ -33,6 +35,7 @@ export function applyControls(
     invert: traits.invert,
     feather: traits.feather,
     smoothing: controls.smoothing,
+    secondLook: traits.secondLook,
   };
   into.showMask = controls.view === "mask";
   into.mirror = controls.mirror;
