@@ -55,7 +55,7 @@ export class FrameProcessor {
   ) {
     this.#segmenter = segmenter;
     this.#kernels = kernels;
-    this.#stage = new MaskStage(segmenter);
+    this.#stage = new MaskStage(segmenter, { kernels });
     this.#stageSettings = { ...defaultMaskStageSettings, mode };
   }
 

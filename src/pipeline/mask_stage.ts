@@ -25,7 +25,8 @@ import {
   TOP,
   touchesSides,
 } from "../kernels/region.ts";
-import { type BilinearTable, bilinearTable, resizeMapToBytes } from "../kernels/resize.ts";
+import { type BilinearTable, bilinearTable } from "../kernels/resize.ts";
+import { defaultKernels, type KernelSet } from "../kernels/kernel_set.ts";
 import {
   blurredChange,
   dilate3,
@@ -64,6 +65,8 @@ export const defaultMaskStageSettings = {
 } as const satisfies MaskStageSettings;
 
 export interface MaskStageOptions {
+  /** The pixel kernels (wasm SIMD by default; src/kernels/kernel_set.ts). */
+  kernels?: KernelSet;
   /**
    * Most frames in a row that may reuse the last mask (stream mode): even a scene that
    * looks still is segmented again at least every maxSkips + 1 frames. Default 4
@@ -116,7 +119,8 @@ const GUIDE_EPS = { still: 1e-2, stream: 3e-2 } as const;
 export class MaskStage {
   readonly #segmenter: Segmenter;
   readonly #maxSkips: number;
-  readonly #refiner = new MaskRefiner();
+  readonly #refiner: MaskRefiner;
+  readonly #kernels: KernelSet;
   readonly #box = new Int32Array(4);
   readonly stats: MaskStageStats = { frames: 0, inferences: 0, skipped: 0, cropped: 0 };
 
@@ -138,7 +142,7 @@ export class MaskStage {
   #rowA = new Float32Array(0);
   #rowB = new Float32Array(0);
   #guided = createGuidedScratch(0, 0);
-  #probBytes = new Uint8Array(0);
+  #probBytes: Uint8Array = new Uint8Array(0);
   #hasState = false;
   #skipsInRow = 0;
   #sinceFull = 0;
@@ -147,6 +151,8 @@ export class MaskStage {
   constructor(segmenter: Segmenter, options: MaskStageOptions = {}) {
     this.#segmenter = segmenter;
     this.#maxSkips = options.maxSkips ?? 4;
+    this.#kernels = options.kernels ?? defaultKernels();
+    this.#refiner = new MaskRefiner(this.#kernels.refineMask, this.#kernels.plane);
   }
 
   /** Forgets the stream: the next frame is treated as the first (new input, size or model). */
@@ -233,7 +239,7 @@ export class MaskStage {
         this.#probBytes,
       );
     } else {
-      resizeMapToBytes(this.#state, this.#up.xs, this.#up.ys, this.#probBytes);
+      this.#kernels.resizeMapToBytes(this.#state, this.#up.xs, this.#up.ys, this.#probBytes);
     }
     return this.#refiner.refine(this.#probBytes, fw, fh, settings);
   }
@@ -346,6 +352,6 @@ export class MaskStage {
     this.#rowB = new Float32Array(w);
     this.#guided = createGuidedScratch(w, h);
     this.#keep = new Float32Array(mw * mh);
-    this.#probBytes = new Uint8Array(fw * fh);
+    this.#probBytes = this.#kernels.plane(fw * fh);
   }
 }
