@@ -9,6 +9,7 @@ import { benchFirstMask, benchInference, benchSegmentation } from "./inference.t
 import { benchImages } from "./images.ts";
 import { benchKernels } from "./kernels.ts";
 import { benchLive, type LiveRow } from "./live.ts";
+import { benchMaskStage } from "./mask_stage.ts";
 import { benchOrtThreads } from "./ort_threads.ts";
 import { benchStages } from "./stages.ts";
 import { benchVideo } from "./video.ts";
@@ -28,6 +29,8 @@ say("bench: stages of a frame…");
 const stages = await benchStages();
 say("bench: kernels, TypeScript and wasm…");
 const kernels = await benchKernels();
+say("bench: the mask path's parts…");
+const maskStage = await benchMaskStage();
 say("bench: effects…");
 const effects = await benchEffects();
 const segmentationMs: Record<string, number> = {};
@@ -55,6 +58,7 @@ if (json) {
       firstMaskMs,
       stages,
       kernels,
+      maskStage,
       effects,
       segmentationMs,
       video,
@@ -98,6 +102,13 @@ if (json) {
     ts: fixed(r.tsMs),
     wasm: fixed(r.wasmMs),
     speedup: `${fixed(r.tsMs / r.wasmMs)}x`,
+  })));
+  console.log("\nThe mask path per 1280x720 frame (real clip, native), each part off in turn\n");
+  printTable(maskStage.map((r) => ({
+    variant: r.variant,
+    "median ms": fixed(r.medianMs),
+    "mean ms": fixed(r.meanMs),
+    "inferences/frame": fixed(r.inferencesPerFrame),
   })));
   console.log("\nEffects per frame, ms (median)\n");
   printTable(effects.map((r) => ({
