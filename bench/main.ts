@@ -7,6 +7,7 @@
 import { benchEffects } from "./effects.ts";
 import { benchFirstMask, benchInference, benchSegmentation } from "./inference.ts";
 import { benchImages } from "./images.ts";
+import { benchInMemory } from "./in_memory.ts";
 import { benchKernels } from "./kernels.ts";
 import { benchLive, type LiveRow } from "./live.ts";
 import { benchMaskStage } from "./mask_stage.ts";
@@ -20,6 +21,8 @@ const quick = Deno.args.includes("--quick");
 const fixed = (n: number) => Number(n.toFixed(2));
 const say = (text: string) => json || console.error(text);
 
+say("bench: frames in memory, segcam and the seed's pipeline…");
+const inMemory = await benchInMemory();
 say("bench: inference threads and spinning…");
 const ortThreads = await benchOrtThreads();
 say("bench: inference per backend and model…");
@@ -53,6 +56,7 @@ if (json) {
   console.log(JSON.stringify(
     {
       cores: navigator.hardwareConcurrency,
+      inMemory,
       ortThreads,
       inference,
       firstMaskMs,
@@ -69,6 +73,17 @@ if (json) {
     2,
   ));
 } else {
+  console.log(
+    "\nFrames in memory, blur: segcam (stream mask path + blur) vs the seed's pipeline\n",
+  );
+  printTable(inMemory.map((r) => ({
+    size: r.size,
+    backend: r.backend,
+    "ms/frame": fixed(r.msPerFrame),
+    fps: fixed(r.fps),
+    "seed ms/frame": r.seedMsPerFrame ?? "–",
+    "x seed": r.seedMsPerFrame ? `${fixed(r.seedMsPerFrame / r.msPerFrame)}x` : "–",
+  })));
   console.log(`\nInference threads (landscape model), ${navigator.hardwareConcurrency} cores\n`);
   printTable(ortThreads.map((r) => ({
     backend: r.backend,
