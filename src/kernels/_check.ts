@@ -25,3 +25,15 @@ export function assertFrameSize(frame: Frame, width: number, height: number, nam
     );
   }
 }
+
+/** Throws when a map of values (floats or bytes) does not cover width*height cells. */
+export function assertMap(map: ArrayLike<number>, width: number, height: number, name: string) {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new RangeError(`${name}: expected a positive integer size, got ${width}x${height}`);
+  }
+  if (map.length !== width * height) {
+    throw new RangeError(
+      `${name}: expected ${width * height} values for ${width}x${height}, got ${map.length}`,
+    );
+  }
+}

@@ -4,21 +4,11 @@
  * the crop's place; the next crop comes from the box of the person in the last mask.
  * Maps are row-major float32 in 0..1; coordinates of regions are frame pixels.
  */
+import { assertMap } from "./_check.ts";
 import type { Region } from "../model/segmenter.ts";
 
 /** Sides of a region, as bits, for {@link touchesSides}. */
 export const LEFT = 1, TOP = 2, RIGHT = 4, BOTTOM = 8;
-
-function checkMap(map: ArrayLike<number>, width: number, height: number, name: string): void {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-    throw new RangeError(`${name}: expected a positive integer size, got ${width}x${height}`);
-  }
-  if (map.length !== width * height) {
-    throw new RangeError(
-      `${name}: expected ${width * height} values for ${width}x${height}, got ${map.length}`,
-    );
-  }
-}
 
 /**
  * Bilinearly resamples `src` (srcWidth x srcHeight, covering `region` of a frame of
@@ -40,8 +30,8 @@ export function pasteRegion(
   dstHeight: number,
   average = false,
 ): void {
-  checkMap(src, srcWidth, srcHeight, "pasteRegion source");
-  checkMap(dst, dstWidth, dstHeight, "pasteRegion destination");
+  assertMap(src, srcWidth, srcHeight, "pasteRegion source");
+  assertMap(dst, dstWidth, dstHeight, "pasteRegion destination");
   const { x, y, width, height } = region;
   if (
     x < 0 || y < 0 || width <= 0 || height <= 0 || x + width > frameWidth ||
@@ -88,7 +78,7 @@ export function boxAbove(
   cut: number,
   box: Int32Array,
 ): number {
-  checkMap(map, width, height, "boxAbove map");
+  assertMap(map, width, height, "boxAbove map");
   if (box.length !== 4) throw new RangeError(`boxAbove box: expected 4 entries, got ${box.length}`);
   let x0 = width, y0 = height, x1 = -1, y1 = -1, count = 0;
   for (let y = 0; y < height; y++) {
@@ -123,7 +113,7 @@ export function touchesSides(
   cut: number,
   sides: number,
 ): number {
-  checkMap(map, width, height, "touchesSides map");
+  assertMap(map, width, height, "touchesSides map");
   let touched = 0;
   const last = (height - 1) * width;
   for (let x = 0; x < width; x++) {

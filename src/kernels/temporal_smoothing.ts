@@ -11,23 +11,13 @@
  *
  * Every map is row-major float32 in 0..1; the caller owns all buffers.
  */
+import { assertMap } from "./_check.ts";
 import type { BilinearTable } from "./resize.ts";
 
 /** Rec. 601 luma weights, the same the guided filter uses for its full-size guide. */
 export const LUMA_R = 0.299 / 255;
 export const LUMA_G = 0.587 / 255;
 export const LUMA_B = 0.114 / 255;
-
-function checkMap(map: ArrayLike<number>, width: number, height: number, name: string): void {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-    throw new RangeError(`${name}: expected a positive integer size, got ${width}x${height}`);
-  }
-  if (map.length !== width * height) {
-    throw new RangeError(
-      `${name}: expected ${width * height} values for ${width}x${height}, got ${map.length}`,
-    );
-  }
-}
 
 /**
  * Luma (0..1) of a frame (`channels` 3 or 4), bilinearly sampled at the positions of the
@@ -52,7 +42,7 @@ export function lumaDownscale(
       `lumaDownscale: expected ${width * height * channels} frame bytes, got ${data.length}`,
     );
   }
-  checkMap(out, xs.size, ys.size, "lumaDownscale output");
+  assertMap(out, xs.size, ys.size, "lumaDownscale output");
   const stride = width * channels, outWidth = xs.size;
   for (let y = 0; y < ys.size; y++) {
     const r0 = ys.i0[y] * stride, r1 = ys.i1[y] * stride, wy = ys.w1[y];
@@ -101,10 +91,10 @@ export function blurredChange(
   scratch: Float32Array,
   out: Float32Array,
 ): number {
-  checkMap(a, width, height, "blurredChange current");
-  checkMap(b, width, height, "blurredChange previous");
-  checkMap(scratch, width, height, "blurredChange scratch");
-  checkMap(out, width, height, "blurredChange output");
+  assertMap(a, width, height, "blurredChange current");
+  assertMap(b, width, height, "blurredChange previous");
+  assertMap(scratch, width, height, "blurredChange scratch");
+  assertMap(out, width, height, "blurredChange output");
   const lastY = height - 1;
   for (let i = 0; i < a.length; i++) {
     const d = a[i] - b[i];
@@ -142,8 +132,8 @@ export function dilate3(
   height: number,
   scratch: Float32Array,
 ): number {
-  checkMap(map, width, height, "dilate3 map");
-  checkMap(scratch, width, height, "dilate3 scratch");
+  assertMap(map, width, height, "dilate3 map");
+  assertMap(scratch, width, height, "dilate3 scratch");
   const out = map, lastY = height - 1;
   // Horizontal into scratch, vertical back into the map.
   for (let y = 0; y < height; y++) {
@@ -190,9 +180,9 @@ export function smoothTemporal(
   fullMotion: number,
   state: Float32Array,
 ): void {
-  checkMap(probability, width, height, "smoothTemporal probability");
-  checkMap(change, width, height, "smoothTemporal change");
-  checkMap(state, width, height, "smoothTemporal state");
+  assertMap(probability, width, height, "smoothTemporal probability");
+  assertMap(change, width, height, "smoothTemporal change");
+  assertMap(state, width, height, "smoothTemporal state");
   if (!(strength >= 0 && strength <= 1)) {
     throw new RangeError(`smoothTemporal strength: expected 0 to 1, got ${strength}`);
   }
