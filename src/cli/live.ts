@@ -9,7 +9,6 @@
  *   backgrounds                     src/io/background.ts
  */
 import process from "node:process";
-import type { EffectName } from "../effects/effect.ts";
 import { createEffectSettings } from "../effects/effect.ts";
 import type { Frame } from "../frame.ts";
 import { checkOutputPath, writeAtomically } from "../io/atomic_file.ts";
@@ -36,10 +35,11 @@ import { applyKey, createLiveControls } from "../tui/live_controls.ts";
 import { LiveView } from "../tui/live_view.ts";
 import { processTerminalIo, restoreOnCrash, Terminal } from "../tui/terminal.ts";
 import { UsageError } from "../errors.ts";
+import type { EffectCliOptions } from "./_effect_options.ts";
 import { info as logInfo } from "./_report.ts";
 import { interruptSignal } from "./_signals.ts";
 
-export interface LiveCommandOptions extends GlobalOptions {
+export interface LiveCommandOptions extends GlobalOptions, Omit<EffectCliOptions, "background"> {
   camera?: string;
   input?: string;
   loop: boolean;
@@ -48,17 +48,9 @@ export interface LiveCommandOptions extends GlobalOptions {
   fps?: number;
   output?: string;
   pixFmt: string;
-  effect: EffectName;
+  /** replace: the backgrounds key r cycles through (repeatable). */
   background: string[];
-  color: [number, number, number];
-  blur: number;
-  saturation: number;
-  threshold?: number;
-  invert: boolean;
-  feather: number;
-  smoothing?: number;
   mirror?: boolean;
-  secondLook?: "auto" | "on" | "off";
   /** Virtual camera only: read the camera only while an application watches (default on). */
   onDemand?: boolean;
   keyColor: [number, number, number];
