@@ -9,6 +9,7 @@
 import { defaultEffectSettings } from "../src/effects/effect.ts";
 import { createFrame, type Frame } from "../src/frame.ts";
 import { BlurScratch } from "../src/kernels/blur.ts";
+import { createGuidedScratch } from "../src/kernels/guided_filter.ts";
 import { defaultMaskOptions, STILL_IMAGE_FEATHER } from "../src/kernels/mask.ts";
 import { bilinearTable } from "../src/kernels/resize.ts";
 import { yuv420pSize } from "../src/kernels/yuv.ts";
@@ -30,6 +31,14 @@ const WARMUP = 20;
 const RUNS = 120;
 /** The model inputs: general 256x256, landscape 256x144 (the live path's). */
 const MODEL = { width: 256, height: 144 };
+/** MaskStage's working size for a frame (¼ of it, at least the model's) and its radius. */
+function working(width: number, height: number) {
+  const w = Math.max(MODEL.width, Math.round(width / 4));
+  const h = Math.max(MODEL.height, Math.round(height / 4));
+  return { w, h, radius: Math.max(1, Math.round(8 / 720 * h)) };
+}
+/** MaskStage's guided filter eps on a stream. */
+const GUIDE_EPS = 3e-2;
 
 /** Buffers of one size, allocated by `alloc` (plain typed arrays, or the wasm arena). */
 interface Buffers {
@@ -43,6 +52,11 @@ interface Buffers {
   yuv: Uint8Array;
   map: Float32Array;
   planar: Float32Array;
+  /** MaskStage's working-size maps: luma, smoothed probability, guided coefficients. */
+  luma: Float32Array;
+  state: Float32Array;
+  a: Float32Array;
+  b: Float32Array;
 }
 
 type Alloc = {
@@ -69,9 +83,20 @@ function buffers(alloc: Alloc, width: number, height: number): Buffers {
     yuv: alloc.plane(yuv420pSize(width, height)),
     map: alloc.floats(MODEL.width * MODEL.height),
     planar: alloc.floats(3 * MODEL.width * MODEL.height),
+    ...workingMaps(alloc, width, height),
   };
   fillScene(b, width, height);
   return b;
+}
+
+function workingMaps(alloc: Alloc, width: number, height: number) {
+  const { w, h } = working(width, height);
+  return {
+    luma: alloc.floats(w * h),
+    state: alloc.floats(w * h),
+    a: alloc.floats(w * h),
+    b: alloc.floats(w * h),
+  };
 }
 
 /** The calls to time, each a closure over one set of buffers. */
@@ -81,6 +106,11 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
   const toModel = [bilinearTable(width, MODEL.width), bilinearTable(height, MODEL.height)] as const;
   const toFrame = [bilinearTable(MODEL.width, width), bilinearTable(MODEL.height, height)] as const;
   const feathered = { ...defaultMaskOptions, feather: STILL_IMAGE_FEATHER };
+  const { w, h, radius } = working(width, height);
+  const down = [bilinearTable(width, w), bilinearTable(height, h)] as const;
+  const up = [bilinearTable(w, width), bilinearTable(h, height)] as const;
+  const guided = createGuidedScratch(w, h);
+  const rowA = new Float32Array(w), rowB = new Float32Array(w);
   return [
     ["blurBackground", () => k.blurBackground(b.frame, b.alpha, sigma, b.out, scratch)],
     ["compositeOverGray", () => k.compositeOverGray(b.frame, b.alpha, 0, b.out)],
@@ -96,6 +126,15 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
     ],
     ["rgbToYuv420p", () => k.rgbToYuv420p(b.frame, b.yuv)],
     ["yuv420pToRgb", () => k.yuv420pToRgb(b.yuv, b.out)],
+    ["lumaDownscale", () => k.lumaDownscale(b.frame.data, width, height, 3, ...down, b.luma)],
+    [
+      "guidedCoefficients",
+      () => k.guidedCoefficients(b.luma, b.state, w, h, radius, GUIDE_EPS, guided, b.a, b.b),
+    ],
+    [
+      "applyGuided",
+      () => k.applyGuided(b.a, b.b, ...up, b.frame.data, 3, rowA, rowB, b.prob),
+    ],
   ];
 }
 
@@ -162,6 +201,35 @@ function fillScene(b: Buffers, width: number, height: number): void {
     }
   }
   tsKernels.rgbToYuv420p(b.frame, b.yuv);
+  // The working maps as MaskStage has them before the guided filter: the frame's luma,
+  // the same person at working size, and the coefficients fitted to them.
+  const { w, h, radius } = working(width, height);
+  tsKernels.lumaDownscale(
+    b.frame.data,
+    width,
+    height,
+    3,
+    bilinearTable(width, w),
+    bilinearTable(height, h),
+    b.luma,
+  );
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const d = Math.hypot((x - w / 2) / (w / 4), (y - h * 0.7) / (h * 0.55));
+      b.state[y * w + x] = Math.min(1, Math.max(0, (1.05 - d) * 10));
+    }
+  }
+  tsKernels.guidedCoefficients(
+    b.luma,
+    b.state,
+    w,
+    h,
+    radius,
+    GUIDE_EPS,
+    createGuidedScratch(w, h),
+    b.a,
+    b.b,
+  );
 }
 
 if (import.meta.main) {

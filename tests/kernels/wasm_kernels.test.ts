@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { createFrame, type Frame } from "../../src/frame.ts";
 import { BlurScratch } from "../../src/kernels/blur.ts";
-import { bilinearTable, resizeMapToBytes } from "../../src/kernels/resize.ts";
+import { createGuidedScratch } from "../../src/kernels/guided_filter.ts";
+import { type BilinearTable, bilinearTable, resizeMapToBytes } from "../../src/kernels/resize.ts";
 import { refineMask } from "../../src/kernels/mask.ts";
 import { yuv420pSize } from "../../src/kernels/yuv.ts";
 import {
@@ -359,7 +360,16 @@ Deno.test("wasm kernels on arena buffers allocate no typed array per frame", () 
   const map = wasm.floats(256 * 256), planar = wasm.floats(3 * 256 * 144);
   const fx = bilinearTable(width, 256), fy = bilinearTable(height, 144);
   const scratch = new BlurScratch(), options = { invert: false, feather: 0.002 };
+  const gw = 320, gh = 180, guided = createGuidedScratch(gw, gh);
+  const luma = wasm.floats(gw * gh), state = wasm.floats(gw * gh);
+  const ga = wasm.floats(gw * gh), gb = wasm.floats(gw * gh);
+  const rowA = new Float32Array(gw), rowB = new Float32Array(gw);
+  const down = [bilinearTable(width, gw), bilinearTable(height, gh)] as const;
+  const up = [bilinearTable(gw, width), bilinearTable(gh, height)] as const;
   const frameLoop = () => {
+    wasm.lumaDownscale(frame.data, width, height, 3, ...down, luma);
+    wasm.guidedCoefficients(luma, state, gw, gh, 2, 3e-2, guided, ga, gb);
+    wasm.applyGuided(ga, gb, ...up, frame.data, 3, rowA, rowB, prob);
     wasm.resizeToPlanar(frame.data, width, height, 3, fx, fy, planar);
     wasm.resizeMapToBytes(map, xs, ys, prob);
     wasm.refineMask(prob, width, height, mask, options);
@@ -398,6 +408,31 @@ Deno.test("wasm kernels check sizes up front like the reference", () => {
   assert.throws(
     () => wasm.yuv420pToRgb(new Uint8Array(5), out),
     /yuv420p input: expected 12 bytes of yuv420p for 4x2, got 5/,
+  );
+  const two = new Float32Array(2), table = bilinearTable(1, 4), rows = bilinearTable(2, 2);
+  assert.throws(
+    () => wasm.applyGuided(two, two, table, rows, frame.data, 3, two, two, new Uint8Array(8)),
+    /applyGuided a: expected 2 values for 1x2, got 2|applyGuided rowA: expected 1 values for 1x1, got 2/,
+  );
+  assert.throws(
+    () => wasm.lumaDownscale(frame.data, 4, 2, 3, table, rows, new Float32Array(8)),
+    /lumaDownscale: expected tables from 4x2, got 1x2/,
+  );
+  const planes = new Float32Array(8);
+  assert.throws(
+    () =>
+      wasm.guidedCoefficients(
+        planes,
+        planes,
+        4,
+        2,
+        0,
+        1e-2,
+        createGuidedScratch(4, 2),
+        planes,
+        planes,
+      ),
+    /guided filter radius: expected an integer >= 1, got 0/,
   );
 });
 
@@ -446,6 +481,207 @@ Deno.test("wasm kernels match the reference on tiny and odd sizes (SIMD tails on
       const out = createFrame(width, height, 3);
       k.yuv420pToRgb(yuv, out);
       return [...yuv, ...out.data];
+    });
+  }
+});
+
+// ---- the mask path: luma, guided filter --------------------------------------------------------
+
+/** tests/fixtures/astronaut.png scaled by ffmpeg to `width` x `height` (any aspect). */
+async function astronautAt(width: number, height: number): Promise<Frame> {
+  const fixture = new URL("../fixtures/astronaut.png", import.meta.url).pathname;
+  const { code, stdout, stderr } = await new Deno.Command("ffmpeg", {
+    args: [
+      "-v",
+      "error",
+      "-i",
+      fixture,
+      "-vf",
+      `scale=${width}:${height}`,
+      "-frames:v",
+      "1",
+      "-f",
+      "rawvideo",
+      "-pix_fmt",
+      "rgb24",
+      "-",
+    ],
+  }).output();
+  if (code !== 0) throw new Error(new TextDecoder().decode(stderr));
+  return { data: stdout, width, height, channels: 3 };
+}
+
+/** The model map (0..1) bilinearly resampled to w x h: MaskStage's probability there. */
+function mapAt(w: number, h: number): Float32Array {
+  const m = astronautMap!, xs = bilinearTable(m.width, w), ys = bilinearTable(m.height, h);
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const at = (yy: number, xx: number) => m.map[yy * m.width + xx];
+      const top = at(ys.i0[y], xs.i0[x]) +
+        (at(ys.i0[y], xs.i1[x]) - at(ys.i0[y], xs.i0[x])) * xs.w1[x];
+      const bottom = at(ys.i1[y], xs.i0[x]) +
+        (at(ys.i1[y], xs.i1[x]) - at(ys.i1[y], xs.i0[x])) * xs.w1[x];
+      out[y * w + x] = top + (bottom - top) * ys.w1[y];
+    }
+  }
+  return out;
+}
+
+function floatsIn(k: WasmKernels, values: Float32Array): Float32Array {
+  const out = k.floats(values.length);
+  out.set(values);
+  return out;
+}
+
+/** One frame of MaskStage's guided path: working size ¼ of the frame (at least 256x144). */
+interface GuidedCase {
+  name: string;
+  frame: Frame;
+  w: number;
+  h: number;
+  radius: number;
+  down: [BilinearTable, BilinearTable];
+  up: [BilinearTable, BilinearTable];
+  /** The reference's luma of the frame, and the model's map, at the working size. */
+  luma: Float32Array;
+  p: Float32Array;
+}
+
+async function guidedCases(): Promise<GuidedCase[]> {
+  const out: GuidedCase[] = [];
+  for (const [fw, fh] of [[1280, 720], [641, 361]]) {
+    const frame = await astronautAt(fw, fh);
+    const w = Math.min(fw, Math.max(256, Math.round(fw / 4)));
+    const h = Math.min(fh, Math.max(144, Math.round(fh / 4)));
+    const down: [BilinearTable, BilinearTable] = [bilinearTable(fw, w), bilinearTable(fh, h)];
+    const luma = new Float32Array(w * h);
+    tsKernels.lumaDownscale(frame.data, fw, fh, 3, ...down, luma);
+    out.push({
+      name: `astronaut ${fw}x${fh} (working ${w}x${h})`,
+      frame,
+      w,
+      h,
+      radius: Math.max(1, Math.round(8 / 720 * h)),
+      down,
+      up: [bilinearTable(w, fw), bilinearTable(h, fh)],
+      luma,
+      p: mapAt(w, h),
+    });
+  }
+  return out;
+}
+
+const guided = await guidedCases();
+/** Floats within 1e-4 of the reference: luma, b in 0..1 and a of order 1 (1e-4 relative). */
+const FLOAT_TOLERANCE = 1e-4;
+
+Deno.test("wasm lumaDownscale() matches the reference on the photo at 720p and 641x361", () => {
+  for (const c of guided) {
+    for (const channels of [3, 4] as const) {
+      const frame = withChannels(c.frame, channels);
+      agree(`lumaDownscale ${channels}ch ${c.name}`, FLOAT_TOLERANCE, (k, arena) => {
+        const data = arena ? planeIn(arena, frame.data) : frame.data;
+        const out = arena ? arena.floats(c.w * c.h) : new Float32Array(c.w * c.h);
+        k.lumaDownscale(data, frame.width, frame.height, channels, ...c.down, out);
+        return out;
+      });
+    }
+  }
+});
+
+Deno.test("wasm guidedCoefficients() matches the reference on the photo's luma and real mask", () => {
+  for (const c of guided) {
+    for (const eps of [1e-2, 3e-2]) {
+      for (const radius of [c.radius, 1, 7]) {
+        const label = `guidedCoefficients r=${radius} eps=${eps} ${c.name}`;
+        for (const plane of ["a", "b"] as const) {
+          agree(`${label} ${plane}`, FLOAT_TOLERANCE, (k, arena) => {
+            const n = c.w * c.h;
+            const guide = arena ? floatsIn(arena, c.luma) : c.luma;
+            const p = arena ? floatsIn(arena, c.p) : c.p;
+            const a = arena ? arena.floats(n) : new Float32Array(n);
+            const b = arena ? arena.floats(n) : new Float32Array(n);
+            const scratch = createGuidedScratch(c.w, c.h);
+            k.guidedCoefficients(guide, p, c.w, c.h, radius, eps, scratch, a, b);
+            return plane === "a" ? a : b;
+          });
+        }
+      }
+    }
+  }
+});
+
+Deno.test("wasm applyGuided() is within one level of the reference on the photo at 720p and 641x361", () => {
+  for (const c of guided) {
+    const n = c.w * c.h, a = new Float32Array(n), b = new Float32Array(n);
+    tsKernels.guidedCoefficients(
+      c.luma,
+      c.p,
+      c.w,
+      c.h,
+      c.radius,
+      3e-2,
+      createGuidedScratch(c.w, c.h),
+      a,
+      b,
+    );
+    // Some of the frame must take the picture's edges (A far from 0) and some not.
+    assert.ok(a.some((v) => Math.abs(v) > 0.1) && a.some((v) => Math.abs(v) < 1e-3));
+    for (const channels of [3, 4] as const) {
+      const frame = withChannels(c.frame, channels);
+      const { width, height } = frame;
+      agree(`applyGuided ${channels}ch ${c.name}`, 1, (k, arena) => {
+        const data = arena ? planeIn(arena, frame.data) : frame.data;
+        const pa = arena ? floatsIn(arena, a) : a, pb = arena ? floatsIn(arena, b) : b;
+        const out = arena ? arena.plane(width * height) : new Uint8Array(width * height);
+        const rowA = new Float32Array(c.w), rowB = new Float32Array(c.w);
+        k.applyGuided(pa, pb, ...c.up, data, channels, rowA, rowB, out);
+        return out;
+      });
+    }
+  }
+});
+
+Deno.test("wasm mask-path kernels match the reference on tiny and odd sizes", () => {
+  let seed = 11;
+  const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  for (const [width, height, w, h] of [[1, 1, 1, 1], [5, 3, 2, 2], [17, 5, 4, 2], [33, 7, 9, 3]]) {
+    const frame = createFrame(width, height, 3);
+    frame.data.forEach((_, i) => frame.data[i] = Math.floor(random() * 256));
+    const label = `${width}x${height} ↔ ${w}x${h}`;
+    const down = [bilinearTable(width, w), bilinearTable(height, h)] as const;
+    agree(`lumaDownscale ${label}`, FLOAT_TOLERANCE, (k) => {
+      const out = new Float32Array(w * h);
+      k.lumaDownscale(frame.data, width, height, 3, ...down, out);
+      return out;
+    });
+    const guide = Float32Array.from({ length: w * h }, random);
+    const p = Float32Array.from({ length: w * h }, (_, i) => (i % w) < w / 2 ? 0 : 1);
+    for (const plane of [0, 1]) {
+      agree(`guidedCoefficients ${label} ${plane ? "b" : "a"}`, FLOAT_TOLERANCE, (k) => {
+        const a = new Float32Array(w * h), b = new Float32Array(w * h);
+        k.guidedCoefficients(guide, p, w, h, 2, 1e-3, createGuidedScratch(w, h), a, b);
+        return plane ? b : a;
+      });
+    }
+    const a = Float32Array.from({ length: w * h }, (_, i) => i % 2 ? 0 : random() * 2 - 1);
+    const b = Float32Array.from({ length: w * h }, () => random() * 1.4 - 0.2);
+    agree(`applyGuided ${label}`, 1, (k) => {
+      const out = new Uint8Array(width * height);
+      const rowA = new Float32Array(w), rowB = new Float32Array(w);
+      k.applyGuided(
+        a,
+        b,
+        bilinearTable(w, width),
+        bilinearTable(h, height),
+        frame.data,
+        3,
+        rowA,
+        rowB,
+        out,
+      );
+      return out;
     });
   }
 });

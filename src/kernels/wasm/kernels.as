@@ -1215,3 +1215,331 @@ export function rgbToYuv420p(
     }
   }
 }
+
+// ---- guided_filter.ts, temporal_smoothing.ts ------------------------------------------------------
+
+/** temporal_smoothing.ts LUMA_R, LUMA_G, LUMA_B (Rec. 601 weights over 255). */
+const LR: f32 = <f32>(0.299 / 255), LG: f32 = <f32>(0.587 / 255), LB: f32 = <f32>(0.114 / 255);
+
+/**
+ * guided_filter.ts applyGuided: q = A·I + B at full size, 0..255. Horizontal first, as
+ * resizeMapToBytes does: every row of a and b widened to the frame width once (`rows`,
+ * 2·width·lowHeight f32: all a rows, then all b rows), so that each output row is a vector
+ * lerp of two widened rows and the luma of four pixels per step. The reference lerps the
+ * other way round and skips flat spans; both round the same values within a level.
+ */
+export function applyGuided(
+  a: usize,
+  b: usize,
+  lw: i32,
+  lh: i32,
+  xi0: usize,
+  xi1: usize,
+  xw: usize,
+  yi0: usize,
+  yi1: usize,
+  yw: usize,
+  src: usize,
+  sc: i32,
+  out: usize,
+  width: i32,
+  height: i32,
+  rows: usize,
+  flags: usize,
+): void {
+  const rowBytes = <usize>width << 2, bRows = rows + <usize>lh * rowBytes;
+  const blocks = width >> 4, flat = f32x4.splat(FLAT_A);
+  for (let sy = 0; sy < lh; sy++) {
+    const ma = a + (<usize>(sy * lw) << 2), mb = b + (<usize>(sy * lw) << 2);
+    const ra = rows + <usize>sy * rowBytes, rb = bRows + <usize>sy * rowBytes;
+    for (let x = 0; x < width; x++) {
+      const k = <usize>x << 2;
+      const j0 = <usize>load<i32>(xi0 + k) << 2, j1 = <usize>load<i32>(xi1 + k) << 2;
+      const w = load<f32>(xw + k);
+      const a0 = load<f32>(ma + j0), b0 = load<f32>(mb + j0);
+      store<f32>(ra + k, a0 + (load<f32>(ma + j1) - a0) * w);
+      store<f32>(rb + k, b0 + (load<f32>(mb + j1) - b0) * w);
+    }
+    // Which blocks of 16 pixels have |A| < FLAT_A throughout (the reference's flat spans).
+    for (let k = 0; k < blocks; k++) {
+      const p = ra + (<usize>k << 6);
+      const m = f32x4.max(
+        f32x4.max(f32x4.abs(v128.load(p)), f32x4.abs(v128.load(p + 16))),
+        f32x4.max(f32x4.abs(v128.load(p + 32)), f32x4.abs(v128.load(p + 48))),
+      );
+      store<u8>(flags + <usize>(sy * blocks + k), i32x4.all_true(f32x4.lt(m, flat)) ? 1 : 0);
+    }
+  }
+  // One loop per channel count, so that the byte swizzles are constants.
+  if (sc == 3) {
+    guidedRows(rows, bRows, rowBytes, flags, blocks, yi0, yi1, yw, src, 3, out, width, height);
+  } else {
+    guidedRows(rows, bRows, rowBytes, flags, blocks, yi0, yi1, yw, src, 4, out, width, height);
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function guidedRows(
+  rows: usize,
+  bRows: usize,
+  rowBytes: usize,
+  flags: usize,
+  blocks: i32,
+  yi0: usize,
+  yi1: usize,
+  yw: usize,
+  src: usize,
+  sc: i32,
+  out: usize,
+  width: i32,
+  height: i32,
+): void {
+  const scale = f32x4.splat(255), half = f32x4.splat(0.5);
+  const kr = f32x4.splat(LR), kg = f32x4.splat(LG), kb = f32x4.splat(LB);
+  for (let y = 0; y < height; y++) {
+    const ky = <usize>y << 2;
+    const y0 = load<i32>(yi0 + ky), y1 = load<i32>(yi1 + ky);
+    const f0 = flags + <usize>(y0 * blocks), f1 = flags + <usize>(y1 * blocks);
+    const t = <usize>y0 * rowBytes, u = <usize>y1 * rowBytes;
+    const ta = rows + t, ua = rows + u, tb = bRows + t, ub = bRows + u;
+    const wys = load<f32>(yw + ky), wy = f32x4.splat(wys);
+    const dst = out + <usize>(y * width), ps = src + <usize>(y * width * sc);
+    let x = 0;
+    for (; x + 16 <= width; x += 16) {
+      const blk = <usize>(x >> 4);
+      if (load<u8>(f0 + blk) & load<u8>(f1 + blk)) {
+        // A ≈ 0 at both rows: B alone, within 1/4 level, without reading the pixels.
+        const k = <usize>x << 2;
+        v128.store(
+          dst + <usize>x,
+          i8x16.narrow_i16x8_u(
+            i16x8.narrow_i32x4_s(
+              levelLanes(tb + k, ub + k, wy, scale, half),
+              levelLanes(tb + k + 16, ub + k + 16, wy, scale, half),
+            ),
+            i16x8.narrow_i32x4_s(
+              levelLanes(tb + k + 32, ub + k + 32, wy, scale, half),
+              levelLanes(tb + k + 48, ub + k + 48, wy, scale, half),
+            ),
+          ),
+        );
+        continue;
+      }
+      const v0 = guidedLanes(ta, ua, tb, ub, ps, sc, x, wy, kr, kg, kb, scale, half);
+      const v1 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 4, wy, kr, kg, kb, scale, half);
+      const v2 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 8, wy, kr, kg, kb, scale, half);
+      const v3 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 12, wy, kr, kg, kb, scale, half);
+      // Saturating narrows clamp to 0..255 as the reference does.
+      v128.store(
+        dst + <usize>x,
+        i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v0, v1), i16x8.narrow_i32x4_s(v2, v3)),
+      );
+    }
+    for (; x < width; x++) {
+      const k = <usize>x << 2, p = ps + <usize>(x * sc);
+      const a0 = load<f32>(ta + k), b0 = load<f32>(tb + k);
+      const va = a0 + (load<f32>(ua + k) - a0) * wys, vb = b0 + (load<f32>(ub + k) - b0) * wys;
+      const luma = <f32>load<u8>(p) * LR + <f32>load<u8>(p + 1) * LG + <f32>load<u8>(p + 2) * LB;
+      const v = (va * luma + vb) * 255 + 0.5;
+      store<u8>(dst + <usize>x, v < 0 ? 0 : v > 255 ? 255 : <u8>v);
+    }
+  }
+}
+
+/** guided_filter.ts FLAT_A: |A| below this moves the output by under 1/4 level. */
+const FLAT_A: f32 = 1e-3;
+
+/** round(B·255) of four pixels as i32x4 lanes, B lerped between two widened rows. */
+// @ts-ignore: decorator
+@inline
+function levelLanes(t: usize, u: usize, wy: v128, scale: v128, half: v128): v128 {
+  const b0 = v128.load(t);
+  const vb = f32x4.add(b0, f32x4.mul(f32x4.sub(v128.load(u), b0), wy));
+  return i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(vb, scale), half));
+}
+
+/** Four output values of applyGuided as i32x4 lanes (not yet clamped). */
+// @ts-ignore: decorator
+@inline
+function guidedLanes(
+  ta: usize,
+  ua: usize,
+  tb: usize,
+  ub: usize,
+  ps: usize,
+  sc: i32,
+  x: i32,
+  wy: v128,
+  kr: v128,
+  kg: v128,
+  kb: v128,
+  scale: v128,
+  half: v128,
+): v128 {
+  const k = <usize>x << 2;
+  const a0 = v128.load(ta + k), b0 = v128.load(tb + k);
+  const va = f32x4.add(a0, f32x4.mul(f32x4.sub(v128.load(ua + k), a0), wy));
+  const vb = f32x4.add(b0, f32x4.mul(f32x4.sub(v128.load(ub + k), b0), wy));
+  const v = v128.load(ps + <usize>(x * sc));
+  // Signed converts: the bytes are never negative, and the unsigned one is emulated on x86.
+  const luma = f32x4.add(
+    f32x4.add(
+      f32x4.mul(f32x4.convert_i32x4_s(lanesOf(v, sc, 0)), kr),
+      f32x4.mul(f32x4.convert_i32x4_s(lanesOf(v, sc, 1)), kg),
+    ),
+    f32x4.mul(f32x4.convert_i32x4_s(lanesOf(v, sc, 2)), kb),
+  );
+  return i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(f32x4.add(f32x4.mul(va, luma), vb), scale), half));
+}
+
+/**
+ * guided_filter.ts guidedCoefficients after its checks. The four maps the fit averages
+ * (I, p, I·p, I·I) are interleaved into one f32x4 per pixel (`cells`, w·h·16 bytes), so
+ * one box mean averages all four; then a and b the same way (lanes 0 and 1). Scratch:
+ * cells and temp w·h·16 bytes, columns w·16.
+ */
+export function guidedCoefficients(
+  guide: usize,
+  p: usize,
+  width: i32,
+  height: i32,
+  radius: i32,
+  eps: f32,
+  a: usize,
+  b: usize,
+  cells: usize,
+  temp: usize,
+  columns: usize,
+): void {
+  const n = width * height;
+  for (let i = 0; i < n; i++) {
+    const k = <usize>i << 2;
+    const g = load<f32>(guide + k), q = load<f32>(p + k);
+    v128.store(cells + (<usize>i << 4), f32x4(g, q, g * q, g * g));
+  }
+  boxMean4(cells, width, height, radius, temp, columns);
+  for (let i = 0; i < n; i++) {
+    const c = v128.load(cells + (<usize>i << 4));
+    const mi = f32x4.extract_lane(c, 0), mp = f32x4.extract_lane(c, 1);
+    const slope = (f32x4.extract_lane(c, 2) - mi * mp) /
+      (f32x4.extract_lane(c, 3) - mi * mi + eps);
+    v128.store(cells + (<usize>i << 4), f32x4(slope, mp - slope * mi, 0, 0));
+  }
+  boxMean4(cells, width, height, radius, temp, columns);
+  for (let i = 0; i < n; i++) {
+    const c = v128.load(cells + (<usize>i << 4));
+    store<f32>(a + (<usize>i << 2), f32x4.extract_lane(c, 0));
+    store<f32>(b + (<usize>i << 2), f32x4.extract_lane(c, 1));
+  }
+}
+
+/**
+ * guided_filter.ts boxMean on f32x4 cells, in place. The horizontal running sums are
+ * f64, as the reference's are (JS numbers): the fit subtracts means of similar size
+ * (I·I − mean I²), and an f32 running sum drifts enough to show there. The vertical
+ * sums are f32 columns, as the reference's Float32Array.
+ */
+function boxMean4(
+  cells: usize,
+  width: i32,
+  height: i32,
+  radius: i32,
+  temp: usize,
+  columns: usize,
+): void {
+  const lastX = width - 1, lastY = height - 1;
+  const s64 = f64x2.splat(1 / <f64>(2 * radius + 1));
+  const s32 = f32x4.splat(<f32>(1 / <f64>(2 * radius + 1)));
+  const head = f64x2.splat(<f64>(radius + 1));
+  for (let y = 0; y < height; y++) {
+    const row = cells + (<usize>(y * width) << 4), trow = temp + (<usize>(y * width) << 4);
+    const first = v128.load(row);
+    let lo = f64x2.mul(head, f64x2.promote_low_f32x4(first));
+    let hi = f64x2.mul(head, f64x2.promote_low_f32x4(i64x2.shuffle(first, first, 1, 1)));
+    for (let i = 1; i <= radius; i++) {
+      const v = v128.load(row + (<usize>min(i, lastX) << 4));
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+      hi = f64x2.add(hi, f64x2.promote_low_f32x4(i64x2.shuffle(v, v, 1, 1)));
+    }
+    for (let x = 0; x < width; x++) {
+      const l = f32x4.demote_f64x2_zero(f64x2.mul(lo, s64));
+      const h = f32x4.demote_f64x2_zero(f64x2.mul(hi, s64));
+      v128.store(trow + (<usize>x << 4), i64x2.shuffle(l, h, 0, 2));
+      const add = v128.load(row + (<usize>min(x + radius + 1, lastX) << 4));
+      const sub = v128.load(row + (<usize>max(x - radius, 0) << 4));
+      lo = f64x2.add(lo, f64x2.sub(f64x2.promote_low_f32x4(add), f64x2.promote_low_f32x4(sub)));
+      hi = f64x2.add(
+        hi,
+        f64x2.sub(
+          f64x2.promote_low_f32x4(i64x2.shuffle(add, add, 1, 1)),
+          f64x2.promote_low_f32x4(i64x2.shuffle(sub, sub, 1, 1)),
+        ),
+      );
+    }
+  }
+  const head32 = f32x4.splat(<f32>(radius + 1));
+  for (let x = 0; x < width; x++) {
+    const k = <usize>x << 4;
+    let c = f32x4.mul(head32, v128.load(temp + k));
+    for (let i = 1; i <= radius; i++) {
+      c = f32x4.add(c, v128.load(temp + (<usize>(min(i, lastY) * width) << 4) + k));
+    }
+    v128.store(columns + k, c);
+  }
+  for (let y = 0; y < height; y++) {
+    const row = cells + (<usize>(y * width) << 4);
+    const add = temp + (<usize>(min(y + radius + 1, lastY) * width) << 4);
+    const sub = temp + (<usize>(max(y - radius, 0) * width) << 4);
+    for (let x = 0; x < width; x++) {
+      const k = <usize>x << 4;
+      const c = v128.load(columns + k);
+      v128.store(row + k, f32x4.mul(c, s32));
+      v128.store(columns + k, f32x4.add(c, f32x4.sub(v128.load(add + k), v128.load(sub + k))));
+    }
+  }
+}
+
+/**
+ * temporal_smoothing.ts lumaDownscale: the luma of the four pixels around each sample,
+ * lerped horizontally then vertically. Scalar: the output is small (¼ of the frame per
+ * side) and its samples scattered, which wasm SIMD cannot gather.
+ */
+export function lumaDownscale(
+  src: usize,
+  sw: i32,
+  channels: i32,
+  xi0: usize,
+  xi1: usize,
+  xw: usize,
+  yi0: usize,
+  yi1: usize,
+  yw: usize,
+  out: usize,
+  width: i32,
+  height: i32,
+): void {
+  const stride = sw * channels;
+  for (let y = 0; y < height; y++) {
+    const ky = <usize>y << 2;
+    const r0 = src + <usize>(load<i32>(yi0 + ky) * stride);
+    const r1 = src + <usize>(load<i32>(yi1 + ky) * stride);
+    const wy = load<f32>(yw + ky);
+    const o = out + (<usize>(y * width) << 2);
+    for (let x = 0; x < width; x++) {
+      const k = <usize>x << 2;
+      const c0 = <usize>(load<i32>(xi0 + k) * channels);
+      const c1 = <usize>(load<i32>(xi1 + k) * channels);
+      const wx = load<f32>(xw + k);
+      const la = lumaAt(r0 + c0), lb = lumaAt(r0 + c1), lc = lumaAt(r1 + c0), ld = lumaAt(r1 + c1);
+      const top = la + (lb - la) * wx, bottom = lc + (ld - lc) * wx;
+      store<f32>(o + k, top + (bottom - top) * wy);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function lumaAt(p: usize): f32 {
+  return <f32>load<u8>(p) * LR + <f32>load<u8>(p + 1) * LG + <f32>load<u8>(p + 2) * LB;
+}

@@ -24,8 +24,10 @@ import {
   compositeOverColor,
   compositeOverFrame,
 } from "../composite.ts";
+import { applyGuided, guidedCoefficients, type GuidedScratch } from "../guided_filter.ts";
 import { defaultMaskOptions, refineMask } from "../mask.ts";
 import { type BilinearTable, resizeMapToBytes, resizeToPlanar } from "../resize.ts";
+import { lumaDownscale } from "../temporal_smoothing.ts";
 import { assertYuv420p, RGB_TO_YUV, rgbToYuv420p, yuv420pToRgb, YUV_TO_RGB } from "../yuv.ts";
 
 /** Every kernel that has a wasm twin, by its TypeScript signature. */
@@ -40,6 +42,9 @@ export interface Kernels {
   refineMask: typeof refineMask;
   yuv420pToRgb: typeof yuv420pToRgb;
   rgbToYuv420p: typeof rgbToYuv420p;
+  lumaDownscale: typeof lumaDownscale;
+  guidedCoefficients: typeof guidedCoefficients;
+  applyGuided: typeof applyGuided;
 }
 
 /** The TypeScript kernels: the reference, and the fallback where wasm is not wanted. */
@@ -54,6 +59,9 @@ export const tsKernels: Kernels = {
   refineMask,
   yuv420pToRgb,
   rgbToYuv420p,
+  lumaDownscale,
+  guidedCoefficients,
+  applyGuided,
 };
 
 export interface WasmKernels extends Kernels {
@@ -91,6 +99,9 @@ interface Exports {
   featherMask(...args: number[]): void;
   yuv420pToRgb(...args: number[]): void;
   rgbToYuv420p(...args: number[]): void;
+  lumaDownscale(...args: number[]): void;
+  guidedCoefficients(...args: number[]): void;
+  applyGuided(...args: number[]): void;
 }
 
 const PAGE = 65536;
@@ -518,6 +529,117 @@ class WasmKernelSet implements WasmKernels {
     );
     this.#out(out, dst);
   };
+
+  lumaDownscale = (
+    data: Uint8Array,
+    width: number,
+    height: number,
+    channels: 3 | 4,
+    xs: BilinearTable,
+    ys: BilinearTable,
+    out: Float32Array,
+  ) => {
+    if (xs.from !== width || ys.from !== height) {
+      throw new RangeError(
+        `lumaDownscale: expected tables from ${width}x${height}, got ${xs.from}x${ys.from}`,
+      );
+    }
+    if (data.length !== width * height * channels) {
+      throw new RangeError(
+        `lumaDownscale: expected ${width * height * channels} frame bytes, got ${data.length}`,
+      );
+    }
+    checkMap(out, xs.size, ys.size, "lumaDownscale output");
+    const [xi0, xi1, xw] = this.#table(xs, "xs"), [yi0, yi1, yw] = this.#table(ys, "ys");
+    const src = this.#in(data, "src"), dst = this.#in(out, "luma", false);
+    this.#x.lumaDownscale(src, width, channels, xi0, xi1, xw, yi0, yi1, yw, dst, xs.size, ys.size);
+    this.#out(out, dst);
+  };
+
+  guidedCoefficients = (
+    guide: Float32Array,
+    p: Float32Array,
+    width: number,
+    height: number,
+    radius: number,
+    eps: number,
+    scratch: GuidedScratch,
+    a: Float32Array,
+    b: Float32Array,
+  ) => {
+    checkMap(guide, width, height, "guided filter guide");
+    checkMap(p, width, height, "guided filter input");
+    checkMap(a, width, height, "guided filter a");
+    checkMap(b, width, height, "guided filter b");
+    if (scratch.width !== width || scratch.height !== height) {
+      throw new RangeError(
+        `guided filter scratch: expected ${width}x${height}, got ${scratch.width}x${scratch.height}`,
+      );
+    }
+    if (!Number.isInteger(radius) || radius < 1) {
+      throw new RangeError(`guided filter radius: expected an integer >= 1, got ${radius}`);
+    }
+    if (!(eps > 0)) throw new RangeError(`guided filter eps: expected > 0, got ${eps}`);
+    // The scratch's planes stay unused: the wasm fit keeps its four maps interleaved.
+    const n = width * height;
+    const cells = this.#slot("guided.cells", n * 16), temp = this.#slot("guided.temp", n * 16);
+    const columns = this.#slot("guided.columns", width * 16);
+    const g = this.#in(guide, "guided.guide"), q = this.#in(p, "guided.p");
+    const pa = this.#in(a, "guided.a", false), pb = this.#in(b, "guided.b", false);
+    this.#x.guidedCoefficients(g, q, width, height, radius, eps, pa, pb, cells, temp, columns);
+    this.#out(a, pa);
+    this.#out(b, pb);
+  };
+
+  applyGuided = (
+    a: Float32Array,
+    b: Float32Array,
+    xs: BilinearTable,
+    ys: BilinearTable,
+    data: Uint8Array,
+    channels: 3 | 4,
+    rowA: Float32Array,
+    rowB: Float32Array,
+    out: Uint8Array,
+  ) => {
+    const lowWidth = xs.from, width = xs.size, height = ys.size;
+    checkMap(a, lowWidth, ys.from, "applyGuided a");
+    checkMap(b, lowWidth, ys.from, "applyGuided b");
+    checkMap(rowA, lowWidth, 1, "applyGuided rowA");
+    checkMap(rowB, lowWidth, 1, "applyGuided rowB");
+    if (data.length !== width * height * channels) {
+      throw new RangeError(
+        `applyGuided: expected ${width * height * channels} frame bytes, got ${data.length}`,
+      );
+    }
+    checkMap(out, width, height, "applyGuided output");
+    // rowA and rowB stay unused: the wasm kernel widens every row of a and b instead.
+    const [xi0, xi1, xw] = this.#table(xs, "xs"), [yi0, yi1, yw] = this.#table(ys, "ys");
+    const pa = this.#in(a, "guided.a"), pb = this.#in(b, "guided.b");
+    const src = this.#in(data, "src"), dst = this.#in(out, "mask", false);
+    const rows = this.#slot("guided.rows", 2 * width * ys.from * 4);
+    const flags = this.#slot("guided.flags", ys.from * (width >> 4));
+    this.#x.applyGuided(
+      pa,
+      pb,
+      lowWidth,
+      ys.from,
+      xi0,
+      xi1,
+      xw,
+      yi0,
+      yi1,
+      yw,
+      src,
+      channels,
+      dst,
+      width,
+      height,
+      rows,
+      flags,
+    );
+    this.#out(out, dst);
+  };
 }
 
 function align(bytes: number): number {
@@ -526,4 +648,16 @@ function align(bytes: number): number {
 
 function isByte(c: number): boolean {
   return Number.isInteger(c) && c >= 0 && c <= 255;
+}
+
+/** The size check of guided_filter.ts and temporal_smoothing.ts, with their messages. */
+function checkMap(map: ArrayLike<number>, width: number, height: number, name: string): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new RangeError(`${name}: expected a positive integer size, got ${width}x${height}`);
+  }
+  if (map.length !== width * height) {
+    throw new RangeError(
+      `${name}: expected ${width * height} values for ${width}x${height}, got ${map.length}`,
+    );
+  }
 }
