@@ -1246,19 +1246,39 @@ export function applyGuided(
   height: i32,
   rows: usize,
   flags: usize,
+  spans: usize,
 ): void {
-  const rowBytes = <usize>width << 2, bRows = rows + <usize>lh * rowBytes;
+  // Widened rows are padded by four floats: a span's last vector may run past its end.
+  const rowBytes = (<usize>((width + 3) & ~3) + 4) << 2, bRows = rows + <usize>lh * rowBytes;
   const blocks = width >> 4, flat = f32x4.splat(FLAT_A);
+  // The runs of output pixels that share the same two samples (4 at a 4x upscale), so
+  // that a row widens one vector of weights at a time instead of one table look-up per
+  // pixel. Each run's last vector spills into the next run, which then overwrites it.
+  let count = 0;
+  for (let x = 0; x < width; x++) {
+    if (x == 0 || load<i32>(xi0 + (<usize>x << 2)) != load<i32>(xi0 + (<usize>(x - 1) << 2))) {
+      store<i32>(spans + (<usize>count << 2), x);
+      count++;
+    }
+  }
+  store<i32>(spans + (<usize>count << 2), width);
   for (let sy = 0; sy < lh; sy++) {
     const ma = a + (<usize>(sy * lw) << 2), mb = b + (<usize>(sy * lw) << 2);
     const ra = rows + <usize>sy * rowBytes, rb = bRows + <usize>sy * rowBytes;
-    for (let x = 0; x < width; x++) {
-      const k = <usize>x << 2;
-      const j0 = <usize>load<i32>(xi0 + k) << 2, j1 = <usize>load<i32>(xi1 + k) << 2;
-      const w = load<f32>(xw + k);
+    let x1 = 0;
+    for (let s = 0; s < count; s++) {
+      const x0 = x1;
+      x1 = load<i32>(spans + (<usize>(s + 1) << 2));
+      const k0 = <usize>x0 << 2;
+      const j0 = <usize>load<i32>(xi0 + k0) << 2, j1 = <usize>load<i32>(xi1 + k0) << 2;
       const a0 = load<f32>(ma + j0), b0 = load<f32>(mb + j0);
-      store<f32>(ra + k, a0 + (load<f32>(ma + j1) - a0) * w);
-      store<f32>(rb + k, b0 + (load<f32>(mb + j1) - b0) * w);
+      const va = f32x4.splat(a0), da = f32x4.splat(load<f32>(ma + j1) - a0);
+      const vb = f32x4.splat(b0), db = f32x4.splat(load<f32>(mb + j1) - b0);
+      for (let x = x0; x < x1; x += 4) {
+        const k = <usize>x << 2, w = v128.load(xw + k);
+        v128.store(ra + k, f32x4.add(va, f32x4.mul(da, w)));
+        v128.store(rb + k, f32x4.add(vb, f32x4.mul(db, w)));
+      }
     }
     // Which blocks of 16 pixels have |A| < FLAT_A throughout (the reference's flat spans).
     for (let k = 0; k < blocks; k++) {

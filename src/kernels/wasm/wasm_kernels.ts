@@ -617,8 +617,9 @@ class WasmKernelSet implements WasmKernels {
     const [xi0, xi1, xw] = this.#table(xs, "xs"), [yi0, yi1, yw] = this.#table(ys, "ys");
     const pa = this.#in(a, "guided.a"), pb = this.#in(b, "guided.b");
     const src = this.#in(data, "src"), dst = this.#in(out, "mask", false);
-    const rows = this.#slot("guided.rows", 2 * width * ys.from * 4);
+    const rows = this.#slot("guided.rows", 2 * (align(width * 4) + 16) * ys.from);
     const flags = this.#slot("guided.flags", ys.from * (width >> 4));
+    const spans = this.#slot("guided.spans", (width + 1) * 4);
     this.#x.applyGuided(
       pa,
       pb,
@@ -637,6 +638,7 @@ class WasmKernelSet implements WasmKernels {
       height,
       rows,
       flags,
+      spans,
     );
     this.#out(out, dst);
   };
