@@ -5,6 +5,7 @@ import { applyConfig, LIVE_KEYS, settingsInForce } from "../../src/config/apply_
 import { configPath, parseConfig, readConfigFile } from "../../src/config/config_file.ts";
 import { configTemplate } from "../../src/config/template.ts";
 import { UsageError } from "../../src/errors.ts";
+import { defaultMaskStageSettings } from "../../src/pipeline/mask_stage.ts";
 import { segcam, withTempDir } from "../cli/_run.ts";
 
 /** The program with `live`'s action replaced by one that keeps the options it was given. */
@@ -83,7 +84,8 @@ Deno.test("no config file: the live options are the defaults", async () => {
     assert.deepStrictEqual(seen.options!.size, undefined);
     assert.deepStrictEqual(seen.options!.fps, undefined);
     assert.deepStrictEqual(seen.options!.mirror, false);
-    assert.deepStrictEqual(seen.options!.smoothing, 0.6);
+    // The mask stage's own default, the one value tuned on the motion clips.
+    assert.deepStrictEqual(seen.options!.smoothing, defaultMaskStageSettings.smoothing);
   });
 });
 
