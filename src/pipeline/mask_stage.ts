@@ -14,7 +14,7 @@
  *   refiner   smoothstep / threshold / invert / feather (MaskRefiner) → the alpha
  */
 import type { Frame } from "../frame.ts";
-import { applyGuided, createGuidedScratch, guidedCoefficients } from "../kernels/guided_filter.ts";
+import { createGuidedScratch } from "../kernels/guided_filter.ts";
 import { defaultMaskOptions, type MaskOptions, MaskRefiner } from "../kernels/mask.ts";
 import {
   BOTTOM,
@@ -27,12 +27,7 @@ import {
 } from "../kernels/region.ts";
 import { type BilinearTable, bilinearTable } from "../kernels/resize.ts";
 import { defaultKernels, type KernelSet } from "../kernels/kernel_set.ts";
-import {
-  blurredChange,
-  dilate3,
-  lumaDownscale,
-  smoothTemporal,
-} from "../kernels/temporal_smoothing.ts";
+import { blurredChange, dilate3, smoothTemporal } from "../kernels/temporal_smoothing.ts";
 import type { Region, Segmenter } from "../model/segmenter.ts";
 
 export type SecondLook = "auto" | "on" | "off";
@@ -184,7 +179,15 @@ export class MaskStage {
     this.stats.frames++;
     const stream = settings.mode === "stream";
     const w = this.#width, h = this.#height;
-    lumaDownscale(frame.data, fw, fh, frame.channels, this.#down.xs, this.#down.ys, this.#luma);
+    this.#kernels.lumaDownscale(
+      frame.data,
+      fw,
+      fh,
+      frame.channels,
+      this.#down.xs,
+      this.#down.ys,
+      this.#luma,
+    );
 
     if (stream && this.#hasState) {
       const largest = blurredChange(this.#luma, this.#refLuma, w, h, this.#scratch, this.#change);
@@ -216,7 +219,7 @@ export class MaskStage {
     this.#lastEdges = settings.edges;
     if (settings.edges) {
       const radius = Math.max(1, Math.round(GUIDE_RADIUS * h));
-      guidedCoefficients(
+      this.#kernels.guidedCoefficients(
         this.#refLuma,
         this.#state,
         w,
@@ -227,7 +230,7 @@ export class MaskStage {
         this.#a,
         this.#b,
       );
-      applyGuided(
+      this.#kernels.applyGuided(
         this.#a,
         this.#b,
         this.#up.xs,
