@@ -1438,7 +1438,7 @@ export function guidedCoefficients(
     const g = load<f32>(guide + k), q = load<f32>(p + k);
     v128.store(cells + (<usize>i << 4), f32x4(g, q, g * q, g * g));
   }
-  boxMean4(cells, width, height, radius, temp, columns);
+  boxMean4(cells, width, height, radius, temp, columns, true);
   for (let i = 0; i < n; i++) {
     const c = v128.load(cells + (<usize>i << 4));
     const mi = f32x4.extract_lane(c, 0), mp = f32x4.extract_lane(c, 1);
@@ -1446,7 +1446,7 @@ export function guidedCoefficients(
       (f32x4.extract_lane(c, 3) - mi * mi + eps);
     v128.store(cells + (<usize>i << 4), f32x4(slope, mp - slope * mi, 0, 0));
   }
-  boxMean4(cells, width, height, radius, temp, columns);
+  boxMean4(cells, width, height, radius, temp, columns, false);
   for (let i = 0; i < n; i++) {
     const c = v128.load(cells + (<usize>i << 4));
     store<f32>(a + (<usize>i << 2), f32x4.extract_lane(c, 0));
@@ -1458,8 +1458,11 @@ export function guidedCoefficients(
  * guided_filter.ts boxMean on f32x4 cells, in place. The horizontal running sums are
  * f64, as the reference's are (JS numbers): the fit subtracts means of similar size
  * (I·I − mean I²), and an f32 running sum drifts enough to show there. The vertical
- * sums are f32 columns, as the reference's Float32Array.
+ * sums are f32 columns, as the reference's Float32Array. With `all` false only lanes 0
+ * and 1 are averaged (a and b): the f64 sums of lanes 2 and 3 are skipped.
  */
+// @ts-ignore: decorator
+@inline
 function boxMean4(
   cells: usize,
   width: i32,
@@ -1467,6 +1470,7 @@ function boxMean4(
   radius: i32,
   temp: usize,
   columns: usize,
+  all: bool,
 ): void {
   const lastX = width - 1, lastY = height - 1;
   const s64 = f64x2.splat(1 / <f64>(2 * radius + 1));
@@ -1476,26 +1480,30 @@ function boxMean4(
     const row = cells + (<usize>(y * width) << 4), trow = temp + (<usize>(y * width) << 4);
     const first = v128.load(row);
     let lo = f64x2.mul(head, f64x2.promote_low_f32x4(first));
-    let hi = f64x2.mul(head, f64x2.promote_low_f32x4(i64x2.shuffle(first, first, 1, 1)));
+    let hi = all ? f64x2.mul(head, f64x2.promote_low_f32x4(i64x2.shuffle(first, first, 1, 1))) : lo;
     for (let i = 1; i <= radius; i++) {
       const v = v128.load(row + (<usize>min(i, lastX) << 4));
       lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
-      hi = f64x2.add(hi, f64x2.promote_low_f32x4(i64x2.shuffle(v, v, 1, 1)));
+      if (all) hi = f64x2.add(hi, f64x2.promote_low_f32x4(i64x2.shuffle(v, v, 1, 1)));
     }
     for (let x = 0; x < width; x++) {
       const l = f32x4.demote_f64x2_zero(f64x2.mul(lo, s64));
-      const h = f32x4.demote_f64x2_zero(f64x2.mul(hi, s64));
-      v128.store(trow + (<usize>x << 4), i64x2.shuffle(l, h, 0, 2));
       const add = v128.load(row + (<usize>min(x + radius + 1, lastX) << 4));
       const sub = v128.load(row + (<usize>max(x - radius, 0) << 4));
       lo = f64x2.add(lo, f64x2.sub(f64x2.promote_low_f32x4(add), f64x2.promote_low_f32x4(sub)));
-      hi = f64x2.add(
-        hi,
-        f64x2.sub(
-          f64x2.promote_low_f32x4(i64x2.shuffle(add, add, 1, 1)),
-          f64x2.promote_low_f32x4(i64x2.shuffle(sub, sub, 1, 1)),
-        ),
-      );
+      if (all) {
+        const h = f32x4.demote_f64x2_zero(f64x2.mul(hi, s64));
+        v128.store(trow + (<usize>x << 4), i64x2.shuffle(l, h, 0, 2));
+        hi = f64x2.add(
+          hi,
+          f64x2.sub(
+            f64x2.promote_low_f32x4(i64x2.shuffle(add, add, 1, 1)),
+            f64x2.promote_low_f32x4(i64x2.shuffle(sub, sub, 1, 1)),
+          ),
+        );
+      } else {
+        v128.store(trow + (<usize>x << 4), l);
+      }
     }
   }
   const head32 = f32x4.splat(<f32>(radius + 1));
