@@ -1432,14 +1432,40 @@ export function guidedCoefficients(
   temp: usize,
   columns: usize,
 ): void {
-  const n = width * height;
-  for (let i = 0; i < n; i++) {
+  const n = width * height, ve = f32x4.splat(eps);
+  // Four pixels per step, turned between planes and cells by 4x4 transposes.
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const k = <usize>i << 2, c = cells + (<usize>i << 4);
+    const g = v128.load(guide + k), q = v128.load(p + k);
+    transposeStore(c, g, q, f32x4.mul(g, q), f32x4.mul(g, g));
+  }
+  for (; i < n; i++) {
     const k = <usize>i << 2;
     const g = load<f32>(guide + k), q = load<f32>(p + k);
     v128.store(cells + (<usize>i << 4), f32x4(g, q, g * q, g * g));
   }
   boxMean4(cells, width, height, radius, temp, columns, true);
-  for (let i = 0; i < n; i++) {
+  for (i = 0; i + 4 <= n; i += 4) {
+    const c = cells + (<usize>i << 4);
+    const c0 = v128.load(c), c1 = v128.load(c + 16), c2 = v128.load(c + 32), c3 = v128.load(c + 48);
+    const t0 = i32x4.shuffle(c0, c1, 0, 4, 1, 5), t1 = i32x4.shuffle(c2, c3, 0, 4, 1, 5);
+    const t2 = i32x4.shuffle(c0, c1, 2, 6, 3, 7), t3 = i32x4.shuffle(c2, c3, 2, 6, 3, 7);
+    const mi = i64x2.shuffle(t0, t1, 0, 2), mp = i64x2.shuffle(t0, t1, 1, 3);
+    const cip = i64x2.shuffle(t2, t3, 0, 2), cii = i64x2.shuffle(t2, t3, 1, 3);
+    const slope = f32x4.div(
+      f32x4.sub(cip, f32x4.mul(mi, mp)),
+      f32x4.add(f32x4.sub(cii, f32x4.mul(mi, mi)), ve),
+    );
+    const icpt = f32x4.sub(mp, f32x4.mul(slope, mi));
+    // Cells (a, b, ·, ·): the second box mean reads lanes 0 and 1 only.
+    const u0 = i32x4.shuffle(slope, icpt, 0, 4, 1, 5), u1 = i32x4.shuffle(slope, icpt, 2, 6, 3, 7);
+    v128.store(c, u0);
+    v128.store(c + 16, i64x2.shuffle(u0, u0, 1, 1));
+    v128.store(c + 32, u1);
+    v128.store(c + 48, i64x2.shuffle(u1, u1, 1, 1));
+  }
+  for (; i < n; i++) {
     const c = v128.load(cells + (<usize>i << 4));
     const mi = f32x4.extract_lane(c, 0), mp = f32x4.extract_lane(c, 1);
     const slope = (f32x4.extract_lane(c, 2) - mi * mp) /
@@ -1447,11 +1473,30 @@ export function guidedCoefficients(
     v128.store(cells + (<usize>i << 4), f32x4(slope, mp - slope * mi, 0, 0));
   }
   boxMean4(cells, width, height, radius, temp, columns, false);
-  for (let i = 0; i < n; i++) {
+  for (i = 0; i + 4 <= n; i += 4) {
+    const c = cells + (<usize>i << 4), k = <usize>i << 2;
+    const u0 = i64x2.shuffle(v128.load(c), v128.load(c + 16), 0, 2);
+    const u1 = i64x2.shuffle(v128.load(c + 32), v128.load(c + 48), 0, 2);
+    v128.store(a + k, i32x4.shuffle(u0, u1, 0, 2, 4, 6));
+    v128.store(b + k, i32x4.shuffle(u0, u1, 1, 3, 5, 7));
+  }
+  for (; i < n; i++) {
     const c = v128.load(cells + (<usize>i << 4));
     store<f32>(a + (<usize>i << 2), f32x4.extract_lane(c, 0));
     store<f32>(b + (<usize>i << 2), f32x4.extract_lane(c, 1));
   }
+}
+
+/** Stores four planes' values of four pixels as four cells (a 4x4 transpose). */
+// @ts-ignore: decorator
+@inline
+function transposeStore(c: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(c, i64x2.shuffle(t0, t1, 0, 2));
+  v128.store(c + 16, i64x2.shuffle(t0, t1, 1, 3));
+  v128.store(c + 32, i64x2.shuffle(t2, t3, 0, 2));
+  v128.store(c + 48, i64x2.shuffle(t2, t3, 1, 3));
 }
 
 /**
