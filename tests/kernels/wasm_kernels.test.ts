@@ -656,6 +656,19 @@ Deno.test("wasm mask-path kernels match the reference on tiny and odd sizes", ()
       k.lumaDownscale(frame.data, width, height, 3, ...down, out);
       return out;
     });
+    // A table whose second pixels are not the next ones (the wasm kernel's scalar path).
+    const scattered: BilinearTable = {
+      size: 5,
+      from: width,
+      i0: Int32Array.from({ length: 5 }, (_, i) => (i * 7) % width),
+      i1: Int32Array.from({ length: 5 }, (_, i) => (i * 3 + 2) % width),
+      w1: Float32Array.from({ length: 5 }, random),
+    };
+    agree(`lumaDownscale scattered ${label}`, FLOAT_TOLERANCE, (k) => {
+      const out = new Float32Array(5 * h);
+      k.lumaDownscale(frame.data, width, height, 3, scattered, down[1], out);
+      return out;
+    });
     const guide = Float32Array.from({ length: w * h }, random);
     const p = Float32Array.from({ length: w * h }, (_, i) => (i % w) < w / 2 ? 0 : 1);
     for (const plane of [0, 1]) {

@@ -1575,8 +1575,9 @@ function boxMean4(
 
 /**
  * temporal_smoothing.ts lumaDownscale: the luma of the four pixels around each sample,
- * lerped horizontally then vertically. Scalar: the output is small (¼ of the frame per
- * side) and its samples scattered, which wasm SIMD cannot gather.
+ * lerped horizontally then vertically. When `adjacent` (every xi1 is xi0 + 1, or its
+ * weight is 0), four samples go per vector: each one's two pixels are one 8-byte load
+ * per row, since wasm SIMD cannot gather. Otherwise scalar.
  */
 export function lumaDownscale(
   src: usize,
@@ -1591,15 +1592,33 @@ export function lumaDownscale(
   out: usize,
   width: i32,
   height: i32,
+  adjacent: bool,
 ): void {
   const stride = sw * channels;
+  const kr = f32x4.splat(LR), kg = f32x4.splat(LG), kb = f32x4.splat(LB);
   for (let y = 0; y < height; y++) {
     const ky = <usize>y << 2;
     const r0 = src + <usize>(load<i32>(yi0 + ky) * stride);
     const r1 = src + <usize>(load<i32>(yi1 + ky) * stride);
-    const wy = load<f32>(yw + ky);
+    const wy = load<f32>(yw + ky), vwy = f32x4.splat(wy);
     const o = out + (<usize>(y * width) << 2);
-    for (let x = 0; x < width; x++) {
+    let x = 0;
+    if (adjacent) {
+      for (; x + 4 <= width; x += 4) {
+        const k = <usize>x << 2;
+        const c = i32x4.mul(v128.load(xi0 + k), i32x4.splat(channels)), wx = v128.load(xw + k);
+        const c0 = <usize>i32x4.extract_lane(c, 0), c1 = <usize>i32x4.extract_lane(c, 1);
+        const c2 = <usize>i32x4.extract_lane(c, 2), c3 = <usize>i32x4.extract_lane(c, 3);
+        const top = channels == 3
+          ? lumaPairs(r0, c0, c1, c2, c3, 3, wx, kr, kg, kb)
+          : lumaPairs(r0, c0, c1, c2, c3, 4, wx, kr, kg, kb);
+        const bottom = channels == 3
+          ? lumaPairs(r1, c0, c1, c2, c3, 3, wx, kr, kg, kb)
+          : lumaPairs(r1, c0, c1, c2, c3, 4, wx, kr, kg, kb);
+        v128.store(o + k, f32x4.add(top, f32x4.mul(f32x4.sub(bottom, top), vwy)));
+      }
+    }
+    for (; x < width; x++) {
       const k = <usize>x << 2;
       const c0 = <usize>(load<i32>(xi0 + k) * channels);
       const c1 = <usize>(load<i32>(xi1 + k) * channels);
@@ -1609,6 +1628,53 @@ export function lumaDownscale(
       store<f32>(o + k, top + (bottom - top) * wy);
     }
   }
+}
+
+/**
+ * For four samples in row `r` whose first pixels start at c0..c3: the luma of that
+ * pixel and the next, lerped by wx, as f32x4 lanes.
+ */
+// @ts-ignore: decorator
+@inline
+function lumaPairs(
+  r: usize,
+  c0: usize,
+  c1: usize,
+  c2: usize,
+  c3: usize,
+  ch: u8,
+  wx: v128,
+  kr: v128,
+  kg: v128,
+  kb: v128,
+): v128 {
+  const v01 = v128.load64_lane(r + c1, v128.load64_zero(r + c0), 1);
+  const v23 = v128.load64_lane(r + c3, v128.load64_zero(r + c2), 1);
+  const first = lumaOf(v01, v23, 0, kr, kg, kb), second = lumaOf(v01, v23, ch, kr, kg, kb);
+  return f32x4.add(first, f32x4.mul(f32x4.sub(second, first), wx));
+}
+
+/** Luma of the pixel at byte `at` of each 8-byte half of v01 and v23, as f32x4 lanes. */
+// @ts-ignore: decorator
+@inline
+function lumaOf(v01: v128, v23: v128, at: u8, kr: v128, kg: v128, kb: v128): v128 {
+  return f32x4.add(
+    f32x4.add(
+      f32x4.mul(f32x4.convert_i32x4_s(halvesOf(v01, v23, at)), kr),
+      f32x4.mul(f32x4.convert_i32x4_s(halvesOf(v01, v23, at + 1)), kg),
+    ),
+    f32x4.mul(f32x4.convert_i32x4_s(halvesOf(v01, v23, at + 2)), kb),
+  );
+}
+
+/** Byte `at` of each 8-byte half of v01 (lanes 0, 1) and v23 (lanes 2, 3) as i32x4. */
+// @ts-ignore: decorator
+@inline
+function halvesOf(v01: v128, v23: v128, at: u8): v128 {
+  return v128.or(
+    i8x16.swizzle(v01, i8x16(at, X, X, X, at + 8, X, X, X, X, X, X, X, X, X, X, X)),
+    i8x16.swizzle(v23, i8x16(X, X, X, X, X, X, X, X, at, X, X, X, at + 8, X, X, X)),
+  );
 }
 
 // @ts-ignore: decorator

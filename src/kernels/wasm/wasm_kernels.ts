@@ -552,7 +552,21 @@ class WasmKernelSet implements WasmKernels {
     checkMap(out, xs.size, ys.size, "lumaDownscale output");
     const [xi0, xi1, xw] = this.#table(xs, "xs"), [yi0, yi1, yw] = this.#table(ys, "ys");
     const src = this.#in(data, "src"), dst = this.#in(out, "luma", false);
-    this.#x.lumaDownscale(src, width, channels, xi0, xi1, xw, yi0, yi1, yw, dst, xs.size, ys.size);
+    this.#x.lumaDownscale(
+      src,
+      width,
+      channels,
+      xi0,
+      xi1,
+      xw,
+      yi0,
+      yi1,
+      yw,
+      dst,
+      xs.size,
+      ys.size,
+      adjacent(xs) ? 1 : 0,
+    );
     this.#out(out, dst);
   };
 
@@ -662,4 +676,22 @@ function checkMap(map: ArrayLike<number>, width: number, height: number, name: s
       `${name}: expected ${width * height} values for ${width}x${height}, got ${map.length}`,
     );
   }
+}
+
+const adjacentTables = new WeakMap<BilinearTable, boolean>();
+
+/**
+ * Whether each sample's second pixel is the one after its first, or weighs nothing
+ * (true of every bilinearTable): then the wasm lumaDownscale reads both in one load.
+ */
+function adjacent(table: BilinearTable): boolean {
+  let known = adjacentTables.get(table);
+  if (known === undefined) {
+    known = true;
+    for (let i = 0; i < table.size && known; i++) {
+      known = table.i1[i] === table.i0[i] + 1 || table.w1[i] === 0;
+    }
+    adjacentTables.set(table, known);
+  }
+  return known;
 }
