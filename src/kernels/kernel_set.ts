@@ -19,6 +19,8 @@ export interface KernelSet extends Kernels {
   frame(width: number, height: number, channels: 3 | 4): Frame;
   /** A byte plane (a mask) the kernels work on in place. */
   plane(length: number): Uint8Array;
+  /** A float map (the mask path's working maps) the kernels work on in place. */
+  floats(length: number): Float32Array;
 }
 
 const tsSet: KernelSet = {
@@ -26,6 +28,7 @@ const tsSet: KernelSet = {
   name: "ts",
   frame: createFrame,
   plane: (length) => new Uint8Array(length),
+  floats: (length) => new Float32Array(length),
 };
 
 let active: KernelSet | undefined;
@@ -77,6 +80,13 @@ function wasmSet(): KernelSet | undefined {
       return wasm.plane(length);
     } catch {
       return new Uint8Array(length);
+    }
+  };
+  set.floats = (length) => {
+    try {
+      return wasm.floats(length);
+    } catch {
+      return new Float32Array(length);
     }
   };
   return set;

@@ -126,14 +126,14 @@ export class MaskStage {
   #height = 0;
   #down!: { xs: BilinearTable; ys: BilinearTable };
   #up!: { xs: BilinearTable; ys: BilinearTable };
-  #luma = new Float32Array(0);
-  #refLuma = new Float32Array(0);
-  #change = new Float32Array(0);
-  #scratch = new Float32Array(0);
-  #prob = new Float32Array(0);
-  #state = new Float32Array(0);
-  #a = new Float32Array(0);
-  #b = new Float32Array(0);
+  #luma: Float32Array = new Float32Array(0);
+  #refLuma: Float32Array = new Float32Array(0);
+  #change: Float32Array = new Float32Array(0);
+  #scratch: Float32Array = new Float32Array(0);
+  #prob: Float32Array = new Float32Array(0);
+  #state: Float32Array = new Float32Array(0);
+  #a: Float32Array = new Float32Array(0);
+  #b: Float32Array = new Float32Array(0);
   #rowA = new Float32Array(0);
   #rowB = new Float32Array(0);
   #guided = createGuidedScratch(0, 0);
@@ -336,7 +336,8 @@ export class MaskStage {
     // filter's fitting resolution), never more than the frame.
     const w = Math.min(fw, Math.max(mw, Math.round(fw / 4)));
     const h = Math.min(fh, Math.max(mh, Math.round(fh / 4)));
-    const plane = () => new Float32Array(w * h);
+    // In the kernels' arena: the wasm kernels then read and write them in place.
+    const plane = () => this.#kernels.floats(w * h);
     this.#frameWidth = fw;
     this.#frameHeight = fh;
     this.#width = w;

@@ -8,6 +8,7 @@ import type { FrameSink, FrameSource, SourceFrame } from "../../src/pipeline/eng
  * elsewhere, so tests know exactly which pixels an effect may change.
  */
 export function leftHalfSegmenter(): Segmenter & { calls: number } {
+  const map = new Float32Array([1, 1, 0, 0, 1, 1, 0, 0]);
   const fake = {
     calls: 0,
     backend: "wasm" as const,
@@ -16,7 +17,7 @@ export function leftHalfSegmenter(): Segmenter & { calls: number } {
     description: "fake",
     segment(_frame: Frame) {
       fake.calls++;
-      return Promise.resolve(new Float32Array([1, 1, 0, 0, 1, 1, 0, 0]));
+      return Promise.resolve(map);
     },
     maskInto(out: Uint8Array, width: number, height: number) {
       for (let y = 0; y < height; y++) {

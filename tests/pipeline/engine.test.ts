@@ -3,6 +3,8 @@ import { createEffectSettings } from "../../src/effects/effect.ts";
 import { type FrameSettings, runEngine } from "../../src/pipeline/engine.ts";
 import { FrameProcessor } from "../../src/pipeline/frame_processor.ts";
 import { StageTimings } from "../../src/pipeline/timings.ts";
+import { defaultKernels } from "../../src/kernels/kernel_set.ts";
+import { countTypedArrayAllocationsAsync } from "../effects/_allocations.ts";
 import { fakeClock, leftHalfSegmenter, listSource, memorySink } from "./_fakes.ts";
 
 const W = 8, H = 4;
@@ -138,4 +140,32 @@ Deno.test("runEngine() times each stage on the injected clock", async () => {
   assert.equal(timings.median("write"), 5);
   assert.equal(timings.median("wait"), 40, "waiting for the source is the capture interval");
   assert.equal(timings.median("latency"), 5, "capture to delivered");
+});
+
+Deno.test("runEngine() allocates no typed array per frame once warmed up (mask path, blur, wasm kernels)", async () => {
+  const clock = fakeClock();
+  const processor = new FrameProcessor(leftHalfSegmenter(), defaultKernels(), "stream");
+  const settings: FrameSettings = {
+    effect: "blur",
+    effectSettings: createEffectSettings(),
+    mask: { invert: false, smoothing: 0.85, secondLook: "auto" },
+  };
+  const run = (frames: number) =>
+    runEngine({
+      source: listSource(64, 36, Array.from({ length: frames }, (_, i) => i * 7 % 256), clock),
+      sink: memorySink(),
+      processor,
+      settings,
+      timings: new StageTimings(),
+      now: clock.now,
+    });
+  await run(5); // the first frames size every buffer
+  const source = listSource(64, 36, Array.from({ length: 30 }, (_, i) => (i * 13) % 256), clock);
+  const sink = { channels: 3 as const, write: () => Promise.resolve() };
+  const timings = new StageTimings();
+  const count = await countTypedArrayAllocationsAsync(async () => {
+    await runEngine({ source, sink, processor, settings, timings, now: clock.now });
+  });
+  // One: the run's output frame, made before its first frame.
+  assert.equal(count, 1, `${count} typed arrays for 30 frames`);
 });
