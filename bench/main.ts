@@ -21,6 +21,10 @@ const quick = Deno.args.includes("--quick");
 const fixed = (n: number) => Number(n.toFixed(2));
 const say = (text: string) => json || console.error(text);
 
+// First: once onnxruntime-web is loaded in this process, it swaps in Node's
+// worker_threads for Worker, and the image pool's Deno workers would not start.
+say("bench: segcam image on a folder…");
+const images = await benchImages({ limit: quick ? 40 : undefined });
 say("bench: frames in memory, segcam and the seed's pipeline…");
 const inMemory = await benchInMemory();
 say("bench: inference threads and spinning…");
@@ -42,8 +46,6 @@ for (const [w, h] of [[1280, 720], [1920, 1080]]) {
 }
 say("bench: segcam video…");
 const video = await benchVideo();
-say("bench: segcam image on a folder…");
-const images = await benchImages({ limit: quick ? 40 : undefined });
 const live: LiveRow[] = [];
 if (!quick) {
   say("bench: live runs (15 s each)…");
