@@ -11,11 +11,12 @@
  */
 import { createEffectSettings } from "../src/effects/effect.ts";
 import { createEffect } from "../src/effects/registry.ts";
-import { createFrame, type Frame } from "../src/frame.ts";
+import type { Frame } from "../src/frame.ts";
 import { FrameReader } from "../src/io/frame_reader.ts";
 import { readImage } from "../src/io/image_file.ts";
 import { defaultMaskOptions, MaskRefiner } from "../src/kernels/mask.ts";
-import { bilinearTable, resizeMapToBytes, resizeToPlanar } from "../src/kernels/resize.ts";
+import { bilinearTable } from "../src/kernels/resize.ts";
+import { defaultKernels } from "../src/kernels/kernel_set.ts";
 import { scaleCover } from "../src/kernels/scale_cover.ts";
 import { chooseModel, createSegmenter } from "../src/model/segmenter.ts";
 import { measureTree } from "./_ffmpeg_cpu.ts";
@@ -122,7 +123,9 @@ export async function benchStages(): Promise<StageRow[]> {
       stages["ffmpeg decode → yuv420p"] = await decodeTo("yuv420p", "/dev/null");
 
       // Pipe read: FRAMES frames through `cat`, into one reused frame.
-      const frame = createFrame(width, height, 3);
+      // The kernels segcam runs (wasm SIMD), on buffers in their arena, as the engine does.
+      const kernels = defaultKernels();
+      const frame = kernels.frame(width, height, 3);
       {
         const cat = new Deno.Command("cat", { args: [raw], stdout: "piped" }).spawn();
         const reader = new FrameReader(cat.stdout);
@@ -142,20 +145,20 @@ export async function benchStages(): Promise<StageRow[]> {
       const input = new Float32Array(3 * inputWidth * inputHeight);
       const xs = bilinearTable(width, inputWidth), ys = bilinearTable(height, inputHeight);
       stages["resize to model"] = time(() =>
-        resizeToPlanar(frame.data, width, height, 3, xs, ys, input)
+        kernels.resizeToPlanar(frame.data, width, height, 3, xs, ys, input)
       );
       const segment = await timeAsync(() => segmenter.segment(frame));
       stages["inference (native, 1 thread)"] = Math.max(0, segment - stages["resize to model"]);
-      const prob = new Uint8Array(width * height);
+      const prob = kernels.plane(width * height);
       const mxs = bilinearTable(inputWidth, width), mys = bilinearTable(inputHeight, height);
       const map = await segmenter.segment(frame);
-      stages["mask upscale"] = time(() => resizeMapToBytes(map, mxs, mys, prob));
-      const refiner = new MaskRefiner();
+      stages["mask upscale"] = time(() => kernels.resizeMapToBytes(map, mxs, mys, prob));
+      const refiner = new MaskRefiner(kernels.refineMask, kernels.plane);
       stages["refinement"] = time(() => refiner.refine(prob, width, height, defaultMaskOptions));
       const alpha = refiner.refine(prob, width, height, defaultMaskOptions).slice();
       await segmenter.dispose();
       const settings = createEffectSettings();
-      const out = createFrame(width, height, 3);
+      const out = kernels.frame(width, height, 3);
       for (const name of ["blur", "desaturate", "remove"] as const) {
         const effect = createEffect(name);
         stages[`effect ${name}`] = time(() => effect.apply({ frame, alpha }, settings, out));
