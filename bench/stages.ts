@@ -11,6 +11,7 @@
  */
 import { createEffectSettings } from "../src/effects/effect.ts";
 import { createEffect } from "../src/effects/registry.ts";
+import { cpuUsage } from "node:process";
 import type { Frame } from "../src/frame.ts";
 import { FrameReader } from "../src/io/frame_reader.ts";
 import { readImage } from "../src/io/image_file.ts";
@@ -71,6 +72,12 @@ export async function makeRealClip(dir: string, width: number, height: number): 
   return path;
 }
 
+/** CPU ms of this process (all its threads) since `since`. */
+function cpuMs(since: ReturnType<typeof cpuUsage>): number {
+  const used = cpuUsage(since);
+  return (used.user + used.system) / 1000;
+}
+
 async function ffmpegMsPerFrame(args: string[]): Promise<number> {
   const run = await measureTree(["ffmpeg", "-v", "error", "-nostdin", "-y", ...args]);
   return run.cpuSeconds * 1000 / FRAMES;
@@ -129,10 +136,12 @@ export async function benchStages(): Promise<StageRow[]> {
       {
         const cat = new Deno.Command("cat", { args: [raw], stdout: "piped" }).spawn();
         const reader = new FrameReader(cat.stdout);
-        const t = performance.now();
+        const t = performance.now(), cpu = cpuUsage();
         let n = 0;
         while (await reader.read(frame.data)) n++;
         stages["pipe read"] = (performance.now() - t) / n;
+        // Wall time includes waiting for `cat`; this is what segcam itself spends.
+        stages["pipe read, segcam CPU"] = cpuMs(cpu) / n;
         await cat.status;
       }
       // A real frame to work on: the middle of the clip (or the photo).
@@ -168,9 +177,10 @@ export async function benchStages(): Promise<StageRow[]> {
       {
         const cat = new Deno.Command("cat", { stdin: "piped", stdout: "null" }).spawn();
         const writer = cat.stdin.getWriter();
-        const t = performance.now();
+        const t = performance.now(), cpu = cpuUsage();
         for (let i = 0; i < FRAMES; i++) await writer.write(out.data);
         stages["pipe write"] = (performance.now() - t) / FRAMES;
+        stages["pipe write, segcam CPU"] = cpuMs(cpu) / FRAMES;
         await writer.close();
         await cat.status;
       }
