@@ -28,7 +28,7 @@ import { type FrameSettings, type FrameSink, runEngine } from "../pipeline/engin
 import { applyControls, type OutputTraits } from "../pipeline/frame_settings.ts";
 import { FrameProcessor } from "../pipeline/frame_processor.ts";
 import { defaultKernels } from "../kernels/kernel_set.ts";
-import { followConsumers } from "../pipeline/on_demand.ts";
+import { feedWhileIdle, followConsumers } from "../pipeline/on_demand.ts";
 import { LatencyHistogram, StageTimings } from "../pipeline/timings.ts";
 import { CpuMeter } from "../tui/cpu_meter.ts";
 import { applyKey, createLiveControls } from "../tui/live_controls.ts";
@@ -185,23 +185,33 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     if (terminal) removeRestoreHandlers = restoreOnCrash(terminal, () => stop.abort());
     view.start();
     const run = async (sink: FrameSink) => {
-      await runEngine({
-        source,
-        sink,
-        processor,
-        settings,
-        background: () => backgrounds[controls.backgroundIndex]?.frame(),
-        timings,
-        now: () => performance.now(),
-        maxFrames: options.frames,
-        maxDurationMs: options.duration === undefined ? undefined : options.duration * 1000,
-        signal: stop.signal,
-        onFrame: (out, count) => {
-          lastOut = out;
-          written = count;
-          latency.record(timings.latest("latency"));
-        },
-      });
+      // Idle on demand: a frame a second keeps the virtual camera listed (on_demand.ts).
+      const blank = onDemand
+        ? kernels.frame(format.width, format.height, sink.channels)
+        : undefined;
+      const feeder = onDemand &&
+        feedWhileIdle(sink, () => lastOut ?? blank!, () => onDemand.mode !== "active");
+      try {
+        await runEngine({
+          source,
+          sink,
+          processor,
+          settings,
+          background: () => backgrounds[controls.backgroundIndex]?.frame(),
+          timings,
+          now: () => performance.now(),
+          maxFrames: options.frames,
+          maxDurationMs: options.duration === undefined ? undefined : options.duration * 1000,
+          signal: stop.signal,
+          onFrame: (out, count) => {
+            lastOut = out;
+            written = count;
+            latency.record(timings.latest("latency"));
+          },
+        });
+      } finally {
+        if (feeder) feeder.stop();
+      }
       await source.close();
     };
     const audioFrom = input.kind === "file" && !input.loop && resolved.hasAudio

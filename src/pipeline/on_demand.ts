@@ -4,10 +4,13 @@
  * a second (the watcher ticks every 250 ms; see src/io/consumer_watch.ts, which also
  * keeps a browser that reopens the camera from flapping it off and on).
  *
- * The encoder writing to the device stays open meanwhile: v4l2loopback (with
- * exclusive_caps=1, what browsers need) lists the device as a camera only while its
- * writer holds it, so applications can still find and open it.
+ * The encoder writing to the device stays open meanwhile, fed a frame a second
+ * (feedWhileIdle): v4l2loopback (with exclusive_caps=1, what browsers need) lists the
+ * device as a camera only while its writer holds it and has sent a frame, so
+ * applications can still find and open it.
  */
+import type { Frame } from "../frame.ts";
+import type { FrameSink } from "./engine.ts";
 import {
   type ConsumerWatcher,
   type OnDemandMode,
@@ -67,3 +70,39 @@ export function followConsumers(
 
 export const IDLE_MESSAGE =
   "idle: no application has the virtual camera open, so the camera is off (--no-on-demand keeps it on)";
+
+/**
+ * While nobody watches, writes `frame()` to the virtual camera once every `everyMs`
+ * (and once at once). v4l2loopback with exclusive_caps=1 lists the device as a camera
+ * only after its writer has sent a frame, so without this an application could never
+ * find the camera that on-demand waits for it to open; the repeat keeps a late reader
+ * from waiting on an empty device. The engine writes nothing meanwhile (its source is
+ * paused), and writes queue in order, so the two never interleave within a frame.
+ */
+export function feedWhileIdle(
+  sink: FrameSink,
+  frame: () => Frame,
+  idle: () => boolean,
+  options: {
+    everyMs?: number;
+    now?: () => number;
+    schedule?: (fn: () => void, ms: number) => () => void;
+  } = {},
+): { stop(): void } {
+  const everyMs = options.everyMs ?? 1000;
+  const now = options.now ?? (() => performance.now());
+  const schedule = options.schedule ?? ((fn, ms) => {
+    const timer = setInterval(fn, ms);
+    return () => clearInterval(timer);
+  });
+  let writing = false;
+  const feed = () => {
+    if (!idle() || writing) return;
+    writing = true;
+    // A failing device is the engine's to report when it writes; here it is only quiet.
+    sink.write(frame(), now()).catch(() => {}).finally(() => writing = false);
+  };
+  feed();
+  const cancel = schedule(feed, everyMs);
+  return { stop: cancel };
+}

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import type { Frame } from "../../src/frame.ts";
 import type { ConsumerWatcher } from "../../src/io/consumer_watch.ts";
-import { followConsumers, IDLE_MESSAGE } from "../../src/pipeline/on_demand.ts";
+import { feedWhileIdle, followConsumers, IDLE_MESSAGE } from "../../src/pipeline/on_demand.ts";
 
 function fakeWatcher() {
   let consumers: number[] = [];
@@ -62,4 +63,44 @@ Deno.test("followConsumers() keeps the camera off until an application opens the
   assert.deepEqual(calls, ["pause", "resume", "pause"]);
   assert.deepEqual(messages, [IDLE_MESSAGE, "", IDLE_MESSAGE]);
   link.stop();
+});
+
+Deno.test("feedWhileIdle() writes a frame at once and on every tick while idle, none while active", async () => {
+  const frame = { data: new Uint8Array(12), width: 2, height: 2, channels: 3 as const };
+  const written: number[] = [];
+  let idle = true;
+  let tick: () => void = () => {};
+  let cancelled = false;
+  const feeder = feedWhileIdle(
+    {
+      channels: 3,
+      write: (f: Frame, at: number) => {
+        assert.equal(f, frame);
+        written.push(at);
+        return Promise.resolve();
+      },
+    },
+    () => frame,
+    () => idle,
+    {
+      now: () => written.length * 1000,
+      schedule: (fn, ms) => {
+        assert.equal(ms, 1000);
+        tick = fn;
+        return () => cancelled = true;
+      },
+    },
+  );
+  await Promise.resolve();
+  assert.equal(written.length, 1, "one frame at once: the device is listed as a camera");
+  await new Promise((r) => setTimeout(r, 0));
+  tick();
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(written.length, 2);
+  idle = false; // an application opened it: the engine writes now
+  tick();
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(written.length, 2);
+  feeder.stop();
+  assert.ok(cancelled);
 });
