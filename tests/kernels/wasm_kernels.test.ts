@@ -366,7 +366,13 @@ Deno.test("wasm kernels on arena buffers allocate no typed array per frame", () 
   const rowA = new Float32Array(gw), rowB = new Float32Array(gw);
   const down = [bilinearTable(width, gw), bilinearTable(height, gh)] as const;
   const up = [bilinearTable(gw, width), bilinearTable(gh, height)] as const;
+  const change = wasm.floats(gw * gh), changeScratch = wasm.floats(gw * gh);
+  const crop = { x: 100, y: 50, width: 300, height: 250 };
   const frameLoop = () => {
+    wasm.blurredChange(luma, ga, gw, gh, changeScratch, change);
+    wasm.dilate3(change, gw, gh, changeScratch);
+    wasm.pasteRegion(map, 256, 256, crop, width, height, state, gw, gh);
+    wasm.smoothTemporal(gb, change, gw, gh, 0.85, 0.15, state);
     wasm.lumaDownscale(frame.data, width, height, 3, ...down, luma);
     wasm.guidedCoefficients(luma, state, gw, gh, 2, 3e-2, guided, ga, gb);
     wasm.applyGuided(ga, gb, ...up, frame.data, 3, rowA, rowB, prob);
@@ -487,8 +493,11 @@ Deno.test("wasm kernels match the reference on tiny and odd sizes (SIMD tails on
 
 // ---- the mask path: luma, guided filter --------------------------------------------------------
 
-/** tests/fixtures/astronaut.png scaled by ffmpeg to `width` x `height` (any aspect). */
-async function astronautAt(width: number, height: number): Promise<Frame> {
+/**
+ * tests/fixtures/astronaut.png scaled by ffmpeg to `width` x `height` (any aspect), after
+ * the filters `before` (ending in a comma) if any.
+ */
+async function astronautAt(width: number, height: number, before = ""): Promise<Frame> {
   const fixture = new URL("../fixtures/astronaut.png", import.meta.url).pathname;
   const { code, stdout, stderr } = await new Deno.Command("ffmpeg", {
     args: [
@@ -497,7 +506,7 @@ async function astronautAt(width: number, height: number): Promise<Frame> {
       "-i",
       fixture,
       "-vf",
-      `scale=${width}:${height}`,
+      `${before}scale=${width}:${height}`,
       "-frames:v",
       "1",
       "-f",
@@ -695,6 +704,193 @@ Deno.test("wasm mask-path kernels match the reference on tiny and odd sizes", ()
         out,
       );
       return out;
+    });
+  }
+});
+
+// ---- the mask path: change, dilation, smoothing, pasting a crop ---------------------------------
+
+/** MaskStage's FULL_MOTION and default smoothing. */
+const FULL_MOTION = 0.15, SMOOTHING = 0.85;
+
+/** Two frames of a moving person as MaskStage's working maps, at w x h. */
+interface MotionCase {
+  name: string;
+  w: number;
+  h: number;
+  /** Luma of this frame and of the previous one (the photo 12 pixels to the left). */
+  luma: Float32Array;
+  previous: Float32Array;
+  /** The model's map at w x h, and the smoothed state the last frame left. */
+  p: Float32Array;
+  state: Float32Array;
+}
+
+async function motionCases(): Promise<MotionCase[]> {
+  const out: MotionCase[] = [];
+  // 320x180 is MaskStage's working size for 720p; 161x91 an odd size (no SIMD multiple).
+  for (const [fw, fh, w, h] of [[1280, 720, 320, 180], [641, 361, 161, 91]]) {
+    const now = await astronautAt(fw, fh);
+    const before = await astronautAt(fw, fh, `crop=iw-12:ih:12:0,pad=iw+12:ih:0:0,`);
+    const down = [bilinearTable(fw, w), bilinearTable(fh, h)] as const;
+    const luma = new Float32Array(w * h), previous = new Float32Array(w * h);
+    tsKernels.lumaDownscale(now.data, fw, fh, 3, ...down, luma);
+    tsKernels.lumaDownscale(before.data, fw, fh, 3, ...down, previous);
+    const p = mapAt(w, h);
+    // The last state: the same map three cells to the right (the person before it moved).
+    const state = Float32Array.from(p, (_, i) => p[i % w < 3 ? i : i - 3]);
+    out.push({
+      name: `astronaut ${fw}x${fh} moved (working ${w}x${h})`,
+      w,
+      h,
+      luma,
+      previous,
+      p,
+      state,
+    });
+  }
+  return out;
+}
+
+const motion = await motionCases();
+/** Floats within 1e-5 of the reference (maps in 0..1). */
+const MAP_TOLERANCE = 1e-5;
+
+/** Like agree(), for kernels that also return a value: that must be the reference's. */
+function agreeReturning(
+  label: string,
+  run: (k: Kernels, arena?: WasmKernels) => [number, ArrayLike<number>],
+): void {
+  const [expected, values] = run(tsKernels);
+  for (const arena of [undefined, wasm]) {
+    arena?.reset();
+    const [got, out] = run(wasm, arena);
+    const where = `${label} (${arena ? "arena" : "copied"})`;
+    assert.equal(got, expected, `${where}: returned ${got}, expected ${expected}`);
+    const diff = maxDiff(out, values);
+    assert.ok(diff <= MAP_TOLERANCE, `${where}: max difference ${diff} > ${MAP_TOLERANCE}`);
+  }
+}
+
+Deno.test("wasm blurredChange() returns the reference's largest change and map on a moving photo", () => {
+  for (const c of motion) {
+    const n = c.w * c.h;
+    for (
+      const [label, a, b] of [["moved", c.luma, c.previous], ["still", c.luma, c.luma]] as const
+    ) {
+      agreeReturning(`blurredChange ${label} ${c.name}`, (k, arena) => {
+        const pa = arena ? floatsIn(arena, a) : a, pb = arena ? floatsIn(arena, b) : b;
+        const scratch = arena ? arena.floats(n) : new Float32Array(n);
+        const out = arena ? arena.floats(n) : new Float32Array(n);
+        return [k.blurredChange(pa, pb, c.w, c.h, scratch, out), out];
+      });
+    }
+    // The photo moved: something changed, beyond MaskStage's still threshold.
+    const out = new Float32Array(n);
+    assert.ok(
+      tsKernels.blurredChange(c.luma, c.previous, c.w, c.h, new Float32Array(n), out) > 0.05,
+    );
+  }
+});
+
+Deno.test("wasm dilate3() returns the reference's largest value and map on a real change map", () => {
+  for (const c of motion) {
+    const n = c.w * c.h, change = new Float32Array(n);
+    tsKernels.blurredChange(c.luma, c.previous, c.w, c.h, new Float32Array(n), change);
+    agreeReturning(`dilate3 ${c.name}`, (k, arena) => {
+      const map = arena ? floatsIn(arena, change) : change.slice();
+      const scratch = arena ? arena.floats(n) : new Float32Array(n);
+      return [k.dilate3(map, c.w, c.h, scratch), map];
+    });
+  }
+});
+
+Deno.test("wasm smoothTemporal() matches the reference on a real mask, state and change", () => {
+  for (const c of motion) {
+    const n = c.w * c.h, change = new Float32Array(n), scratch = new Float32Array(n);
+    tsKernels.blurredChange(c.luma, c.previous, c.w, c.h, scratch, change);
+    tsKernels.dilate3(change, c.w, c.h, scratch);
+    for (const strength of [SMOOTHING, 0, 1]) {
+      agree(`smoothTemporal ${strength} ${c.name}`, MAP_TOLERANCE, (k, arena) => {
+        const p = arena ? floatsIn(arena, c.p) : c.p;
+        const moved = arena ? floatsIn(arena, change) : change;
+        const state = arena ? floatsIn(arena, c.state) : c.state.slice();
+        k.smoothTemporal(p, moved, c.w, c.h, strength, FULL_MOTION, state);
+        return state;
+      });
+    }
+  }
+});
+
+Deno.test("wasm pasteRegion() matches the reference: the whole frame and crops, pasted and averaged", () => {
+  const m = astronautMap!;
+  const maps = [
+    { map: m.map, mw: m.width, mh: m.height },
+    { map: mapAt(256, 144), mw: 256, mh: 144 },
+  ];
+  for (const c of motion) {
+    const [fw, fh] = c.w === 320 ? [1280, 720] : [641, 361];
+    const regions = [
+      { x: 0, y: 0, width: fw, height: fh },
+      { x: 151, y: 37, width: 317, height: fh - 37 },
+      { x: fw - 99, y: 0, width: 99, height: 201 },
+    ];
+    for (const { map, mw, mh } of maps) {
+      for (const region of regions) {
+        for (const average of [false, true]) {
+          const label = `pasteRegion ${mw}x${mh} at ${JSON.stringify(region)} ` +
+            `${average ? "averaged" : "pasted"} into ${c.name}`;
+          agree(label, MAP_TOLERANCE, (k, arena) => {
+            const src = arena ? floatsIn(arena, map) : map;
+            const dst = arena ? floatsIn(arena, c.state) : c.state.slice();
+            k.pasteRegion(src, mw, mh, region, fw, fh, dst, c.w, c.h, average);
+            return dst;
+          });
+        }
+      }
+    }
+  }
+  assert.throws(
+    () =>
+      wasm.pasteRegion(
+        m.map,
+        256,
+        256,
+        { x: 10, y: 0, width: 640, height: 360 },
+        640,
+        360,
+        new Float32Array(4),
+        2,
+        2,
+      ),
+    /pasteRegion region: expected inside 640x360, got 640x360 at 10,0/,
+  );
+});
+
+Deno.test("wasm change, dilation, smoothing and paste match the reference on tiny sizes", () => {
+  let seed = 5;
+  const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  for (const [w, h] of [[1, 1], [1, 4], [4, 1], [2, 3], [5, 2], [6, 3], [9, 5]]) {
+    const n = w * h, label = `${w}x${h}`;
+    const a = Float32Array.from({ length: n }, random);
+    const b = Float32Array.from({ length: n }, random);
+    agreeReturning(`blurredChange ${label}`, (k) => {
+      const out = new Float32Array(n);
+      return [k.blurredChange(a, b, w, h, new Float32Array(n), out), out];
+    });
+    agreeReturning(`dilate3 ${label}`, (k) => {
+      const map = a.slice();
+      return [k.dilate3(map, w, h, new Float32Array(n)), map];
+    });
+    agree(`smoothTemporal ${label}`, MAP_TOLERANCE, (k) => {
+      const state = b.slice();
+      k.smoothTemporal(a, Float32Array.from(b, (v) => v * 0.3), w, h, 0.7, FULL_MOTION, state);
+      return state;
+    });
+    agree(`pasteRegion ${label}`, MAP_TOLERANCE, (k) => {
+      const dst = b.slice();
+      k.pasteRegion(a, w, h, { x: 3, y: 1, width: 7, height: 5 }, 11, 7, dst, w, h, true);
+      return dst;
     });
   }
 });

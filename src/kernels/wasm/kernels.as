@@ -1682,3 +1682,247 @@ function halvesOf(v01: v128, v23: v128, at: u8): v128 {
 function lumaAt(p: usize): f32 {
   return <f32>load<u8>(p) * LR + <f32>load<u8>(p + 1) * LG + <f32>load<u8>(p + 2) * LB;
 }
+
+// ---- the mask path: change, dilation, motion-gated smoothing, pasting a crop -------------------
+
+/** f32 lanes 0, 1 of v as f64x2. */
+// @ts-ignore: decorator
+@inline
+function lowF64(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v);
+}
+
+/** f32 lanes 2, 3 of v as f64x2. */
+// @ts-ignore: decorator
+@inline
+function highF64(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+}
+
+/** Two f64x2 rounded to f32 (to nearest, as a Float32Array store) into one f32x4. */
+// @ts-ignore: decorator
+@inline
+function f32Of(lo: v128, hi: v128): v128 {
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
+
+/**
+ * temporal_smoothing.ts blurredChange: |a − b|, then the 3x3 mean (horizontal into
+ * scratch, vertical into out); returns the largest mean. The sums are f64, in the
+ * reference's order, and rounded to f32 where it stores: the largest value (an f64 the
+ * caller compares with a threshold) is then the reference's to the bit, and so is out.
+ * |a − b| is one f32 subtraction: f64 then f32 rounds the same (53 >= 2·24 + 2 bits).
+ */
+export function blurredChange(
+  a: usize,
+  b: usize,
+  width: i32,
+  height: i32,
+  scratch: usize,
+  out: usize,
+): f64 {
+  const n = width * height;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const k = <usize>i << 2;
+    v128.store(out + k, f32x4.abs(f32x4.sub(v128.load(a + k), v128.load(b + k))));
+  }
+  for (; i < n; i++) {
+    const k = <usize>i << 2;
+    store<f32>(out + k, abs<f32>(load<f32>(a + k) - load<f32>(b + k)));
+  }
+  for (let y = 0; y < height; y++) {
+    const row = <usize>(y * width) << 2, o = out + row, s = scratch + row;
+    if (width == 1) {
+      store<f32>(s, <f32>(3 * <f64>load<f32>(o)));
+      continue;
+    }
+    const last = <usize>(width - 1) << 2;
+    store<f32>(s, <f32>(2 * <f64>load<f32>(o) + <f64>load<f32>(o + 4)));
+    let x = 1;
+    for (; x + 4 <= width - 1; x += 4) {
+      const k = <usize>x << 2;
+      const l = v128.load(o + k - 4), c = v128.load(o + k), r = v128.load(o + k + 4);
+      const lo = f64x2.add(f64x2.add(lowF64(l), lowF64(c)), lowF64(r));
+      const hi = f64x2.add(f64x2.add(highF64(l), highF64(c)), highF64(r));
+      v128.store(s + k, f32Of(lo, hi));
+    }
+    for (; x < width - 1; x++) {
+      const k = <usize>x << 2;
+      store<f32>(
+        s + k,
+        <f32>(<f64>load<f32>(o + k - 4) + <f64>load<f32>(o + k) + <f64>load<f32>(o + k + 4)),
+      );
+    }
+    store<f32>(s + last, <f32>(<f64>load<f32>(o + last - 4) + 2 * <f64>load<f32>(o + last)));
+  }
+  const ninth = f64x2.splat(1.0 / 9.0), lastY = height - 1;
+  let most = f64x2.splat(0);
+  let largest: f64 = 0;
+  for (let y = 0; y < height; y++) {
+    const up = scratch + (<usize>((y > 0 ? y - 1 : 0) * width) << 2);
+    const mid = scratch + (<usize>(y * width) << 2);
+    const down = scratch + (<usize>((y < lastY ? y + 1 : lastY) * width) << 2);
+    const o = out + (<usize>(y * width) << 2);
+    let x = 0;
+    for (; x + 4 <= width; x += 4) {
+      const k = <usize>x << 2;
+      const u = v128.load(up + k), c = v128.load(mid + k), d = v128.load(down + k);
+      const lo = f64x2.mul(f64x2.add(f64x2.add(lowF64(u), lowF64(c)), lowF64(d)), ninth);
+      const hi = f64x2.mul(f64x2.add(f64x2.add(highF64(u), highF64(c)), highF64(d)), ninth);
+      most = f64x2.max(most, f64x2.max(lo, hi));
+      v128.store(o + k, f32Of(lo, hi));
+    }
+    for (; x < width; x++) {
+      const k = <usize>x << 2;
+      const v = (<f64>load<f32>(up + k) + <f64>load<f32>(mid + k) + <f64>load<f32>(down + k)) *
+        (1.0 / 9.0);
+      store<f32>(o + k, <f32>v);
+      if (v > largest) largest = v;
+    }
+  }
+  return max(largest, max(f64x2.extract_lane(most, 0), f64x2.extract_lane(most, 1)));
+}
+
+/**
+ * temporal_smoothing.ts dilate3: the 3x3 maximum of `map` in place (horizontal into
+ * scratch, vertical back); returns its largest value. Maxima are exact, so f32x4 lanes
+ * give the reference's values to the bit.
+ */
+export function dilate3(map: usize, width: i32, height: i32, scratch: usize): f32 {
+  for (let y = 0; y < height; y++) {
+    const row = <usize>(y * width) << 2, o = map + row, s = scratch + row;
+    if (width == 1) {
+      store<f32>(s, load<f32>(o));
+      continue;
+    }
+    const last = <usize>(width - 1) << 2;
+    store<f32>(s, max(load<f32>(o), load<f32>(o + 4)));
+    let x = 1;
+    for (; x + 4 <= width - 1; x += 4) {
+      const k = <usize>x << 2;
+      const l = v128.load(o + k - 4), c = v128.load(o + k), r = v128.load(o + k + 4);
+      v128.store(s + k, f32x4.max(f32x4.max(l, c), r));
+    }
+    for (; x < width - 1; x++) {
+      const k = <usize>x << 2;
+      store<f32>(s + k, max(max(load<f32>(o + k - 4), load<f32>(o + k)), load<f32>(o + k + 4)));
+    }
+    store<f32>(s + last, max(load<f32>(o + last - 4), load<f32>(o + last)));
+  }
+  const lastY = height - 1;
+  let most = f32x4.splat(0);
+  let largest: f32 = 0;
+  for (let y = 0; y < height; y++) {
+    const up = scratch + (<usize>((y > 0 ? y - 1 : 0) * width) << 2);
+    const mid = scratch + (<usize>(y * width) << 2);
+    const down = scratch + (<usize>((y < lastY ? y + 1 : lastY) * width) << 2);
+    const o = map + (<usize>(y * width) << 2);
+    let x = 0;
+    for (; x + 4 <= width; x += 4) {
+      const k = <usize>x << 2;
+      const v = f32x4.max(f32x4.max(v128.load(up + k), v128.load(mid + k)), v128.load(down + k));
+      most = f32x4.max(most, v);
+      v128.store(o + k, v);
+    }
+    for (; x < width; x++) {
+      const k = <usize>x << 2;
+      const v = max(max(load<f32>(up + k), load<f32>(mid + k)), load<f32>(down + k));
+      store<f32>(o + k, v);
+      largest = max(largest, v);
+    }
+  }
+  const lanes = max(
+    max(f32x4.extract_lane(most, 0), f32x4.extract_lane(most, 1)),
+    max(f32x4.extract_lane(most, 2), f32x4.extract_lane(most, 3)),
+  );
+  return max(largest, lanes);
+}
+
+/**
+ * temporal_smoothing.ts smoothTemporal, in place on `state`, four cells per step in f32
+ * (the reference's f64 differs by a few f32 ulps on values in 0..1).
+ */
+export function smoothTemporal(
+  probability: usize,
+  change: usize,
+  n: i32,
+  strength: f32,
+  perChange: f32,
+  state: usize,
+): void {
+  const vs = f32x4.splat(strength), vp = f32x4.splat(perChange);
+  const one = f32x4.splat(1), zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const k = <usize>i << 2;
+    const still = f32x4.sub(one, f32x4.mul(v128.load(change + k), vp));
+    const keep = f32x4.mul(vs, f32x4.max(still, zero));
+    const p = v128.load(probability + k);
+    v128.store(state + k, f32x4.add(p, f32x4.mul(f32x4.sub(v128.load(state + k), p), keep)));
+  }
+  for (; i < n; i++) {
+    const k = <usize>i << 2;
+    const still = <f32>1 - load<f32>(change + k) * perChange;
+    const keep = still > 0 ? strength * still : <f32>0;
+    const p = load<f32>(probability + k);
+    store<f32>(state + k, p + (load<f32>(state + k) - p) * keep);
+  }
+}
+
+/**
+ * region.ts pasteRegion for the cells [i0, i1) x [j0, j1) of dst (the loader finds them
+ * with the reference's arithmetic). Each column's source pair and weight are worked out
+ * once into `columns` (16 bytes a column: u0, u1 as i32, wu as f64) instead of per row.
+ * f64 throughout, in the reference's order, so the values are its own; scalar, as every
+ * cell is a four-way gather that wasm SIMD has no load for.
+ */
+export function pasteRegion(
+  src: usize,
+  srcWidth: i32,
+  srcHeight: i32,
+  x: f64,
+  y: f64,
+  sx: f64,
+  sy: f64,
+  kx: f64,
+  ky: f64,
+  i0: i32,
+  i1: i32,
+  j0: i32,
+  j1: i32,
+  dst: usize,
+  dstWidth: i32,
+  average: bool,
+  columns: usize,
+): void {
+  const lastX = srcWidth - 1, lastY = srcHeight - 1;
+  const fx = <f64>lastX, fy = <f64>lastY;
+  for (let i = i0; i < i1; i++) {
+    let u = ((<f64>i + 0.5) * sx - x) * kx - 0.5;
+    u = u < 0 ? 0 : u > fx ? fx : u;
+    const u0 = <i32>Math.floor(u);
+    const c = columns + (<usize>(i - i0) << 4);
+    store<i32>(c, u0);
+    store<i32>(c + 4, u0 < lastX ? u0 + 1 : lastX);
+    store<f64>(c + 8, u - <f64>u0);
+  }
+  for (let j = j0; j < j1; j++) {
+    let v = ((<f64>j + 0.5) * sy - y) * ky - 0.5;
+    v = v < 0 ? 0 : v > fy ? fy : v;
+    const v0 = <i32>Math.floor(v), wv = v - <f64>v0, v1 = v0 < lastY ? v0 + 1 : lastY;
+    const r0 = src + (<usize>(v0 * srcWidth) << 2), r1 = src + (<usize>(v1 * srcWidth) << 2);
+    const o = dst + (<usize>(j * dstWidth) << 2);
+    for (let i = i0; i < i1; i++) {
+      const c = columns + (<usize>(i - i0) << 4);
+      const a = <usize>load<i32>(c) << 2, b = <usize>load<i32>(c + 4) << 2;
+      const wu = load<f64>(c + 8);
+      const t0 = <f64>load<f32>(r0 + a), b0 = <f64>load<f32>(r1 + a);
+      const top = t0 + (<f64>load<f32>(r0 + b) - t0) * wu;
+      const bottom = b0 + (<f64>load<f32>(r1 + b) - b0) * wu;
+      const value = top + (bottom - top) * wv;
+      const at = o + (<usize>i << 2);
+      store<f32>(at, <f32>(average ? (<f64>load<f32>(at) + value) * 0.5 : value));
+    }
+  }
+}

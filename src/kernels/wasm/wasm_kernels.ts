@@ -26,8 +26,10 @@ import {
 } from "../composite.ts";
 import { applyGuided, guidedCoefficients, type GuidedScratch } from "../guided_filter.ts";
 import { defaultMaskOptions, refineMask } from "../mask.ts";
+import type { Region } from "../../model/segmenter.ts";
 import { type BilinearTable, resizeMapToBytes, resizeToPlanar } from "../resize.ts";
-import { lumaDownscale } from "../temporal_smoothing.ts";
+import { pasteRegion } from "../region.ts";
+import { blurredChange, dilate3, lumaDownscale, smoothTemporal } from "../temporal_smoothing.ts";
 import { assertYuv420p, RGB_TO_YUV, rgbToYuv420p, yuv420pToRgb, YUV_TO_RGB } from "../yuv.ts";
 
 /** Every kernel that has a wasm twin, by its TypeScript signature. */
@@ -45,6 +47,10 @@ export interface Kernels {
   lumaDownscale: typeof lumaDownscale;
   guidedCoefficients: typeof guidedCoefficients;
   applyGuided: typeof applyGuided;
+  blurredChange: typeof blurredChange;
+  dilate3: typeof dilate3;
+  pasteRegion: typeof pasteRegion;
+  smoothTemporal: typeof smoothTemporal;
 }
 
 /** The TypeScript kernels: the reference, and the fallback where wasm is not wanted. */
@@ -62,6 +68,10 @@ export const tsKernels: Kernels = {
   lumaDownscale,
   guidedCoefficients,
   applyGuided,
+  blurredChange,
+  dilate3,
+  pasteRegion,
+  smoothTemporal,
 };
 
 export interface WasmKernels extends Kernels {
@@ -102,6 +112,10 @@ interface Exports {
   lumaDownscale(...args: number[]): void;
   guidedCoefficients(...args: number[]): void;
   applyGuided(...args: number[]): void;
+  blurredChange(...args: number[]): number;
+  dilate3(...args: number[]): number;
+  smoothTemporal(...args: number[]): void;
+  pasteRegion(...args: number[]): void;
 }
 
 const PAGE = 65536;
@@ -655,6 +669,121 @@ class WasmKernelSet implements WasmKernels {
       spans,
     );
     this.#out(out, dst);
+  };
+
+  blurredChange = (
+    a: Float32Array,
+    b: Float32Array,
+    width: number,
+    height: number,
+    scratch: Float32Array,
+    out: Float32Array,
+  ): number => {
+    checkMap(a, width, height, "blurredChange current");
+    checkMap(b, width, height, "blurredChange previous");
+    checkMap(scratch, width, height, "blurredChange scratch");
+    checkMap(out, width, height, "blurredChange output");
+    const pa = this.#in(a, "change.a"), pb = this.#in(b, "change.b");
+    const s = this.#in(scratch, "change.scratch", false), dst = this.#in(out, "change", false);
+    const largest = this.#x.blurredChange(pa, pb, width, height, s, dst);
+    this.#out(out, dst);
+    return largest;
+  };
+
+  dilate3 = (map: Float32Array, width: number, height: number, scratch: Float32Array): number => {
+    checkMap(map, width, height, "dilate3 map");
+    checkMap(scratch, width, height, "dilate3 scratch");
+    const m = this.#in(map, "change"), s = this.#in(scratch, "change.scratch", false);
+    const largest = this.#x.dilate3(m, width, height, s);
+    this.#out(map, m);
+    return largest;
+  };
+
+  smoothTemporal = (
+    probability: Float32Array,
+    change: Float32Array,
+    width: number,
+    height: number,
+    strength: number,
+    fullMotion: number,
+    state: Float32Array,
+  ): void => {
+    checkMap(probability, width, height, "smoothTemporal probability");
+    checkMap(change, width, height, "smoothTemporal change");
+    checkMap(state, width, height, "smoothTemporal state");
+    if (!(strength >= 0 && strength <= 1)) {
+      throw new RangeError(`smoothTemporal strength: expected 0 to 1, got ${strength}`);
+    }
+    if (!(fullMotion > 0)) {
+      throw new RangeError(`smoothTemporal fullMotion: expected > 0, got ${fullMotion}`);
+    }
+    const p = this.#in(probability, "smooth.p"), c = this.#in(change, "change");
+    const s = this.#in(state, "smooth.state");
+    this.#x.smoothTemporal(p, c, width * height, strength, 1 / fullMotion, s);
+    this.#out(state, s);
+  };
+
+  pasteRegion = (
+    src: Float32Array,
+    srcWidth: number,
+    srcHeight: number,
+    region: Region,
+    frameWidth: number,
+    frameHeight: number,
+    dst: Float32Array,
+    dstWidth: number,
+    dstHeight: number,
+    average = false,
+  ): void => {
+    checkMap(src, srcWidth, srcHeight, "pasteRegion source");
+    checkMap(dst, dstWidth, dstHeight, "pasteRegion destination");
+    const { x, y, width, height } = region;
+    if (
+      x < 0 || y < 0 || width <= 0 || height <= 0 || x + width > frameWidth ||
+      y + height > frameHeight
+    ) {
+      // The reference's own check gives the exact message.
+      pasteRegion(
+        src,
+        srcWidth,
+        srcHeight,
+        region,
+        frameWidth,
+        frameHeight,
+        dst,
+        dstWidth,
+        dstHeight,
+      );
+      return;
+    }
+    // The cells whose centres fall in the region, with the reference's arithmetic.
+    const sx = frameWidth / dstWidth, sy = frameHeight / dstHeight;
+    const i0 = Math.max(0, Math.ceil(x / sx - 0.5));
+    const i1 = Math.min(dstWidth, Math.ceil((x + width) / sx - 0.5));
+    const j0 = Math.max(0, Math.ceil(y / sy - 0.5));
+    const j1 = Math.min(dstHeight, Math.ceil((y + height) / sy - 0.5));
+    const s = this.#in(src, "paste.src"), d = this.#in(dst, "paste.dst");
+    const columns = this.#slot("paste.columns", dstWidth * 16);
+    this.#x.pasteRegion(
+      s,
+      srcWidth,
+      srcHeight,
+      x,
+      y,
+      sx,
+      sy,
+      srcWidth / width,
+      srcHeight / height,
+      i0,
+      i1,
+      j0,
+      j1,
+      d,
+      dstWidth,
+      average ? 1 : 0,
+      columns,
+    );
+    this.#out(dst, d);
   };
 }
 
