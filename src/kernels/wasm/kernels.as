@@ -1873,9 +1873,11 @@ export function smoothTemporal(
 /**
  * region.ts pasteRegion for the cells [i0, i1) x [j0, j1) of dst (the loader finds them
  * with the reference's arithmetic). Each column's source pair and weight are worked out
- * once into `columns` (16 bytes a column: u0, u1 as i32, wu as f64) instead of per row.
- * f64 throughout, in the reference's order, so the values are its own; scalar, as every
- * cell is a four-way gather that wasm SIMD has no load for.
+ * once (16 bytes a column in `work`: u0, u1 as i32, wu as f64), each source row used is
+ * lerped across once into an f64 row (two kept: output rows outnumber the source rows
+ * they sample), and the rows are lerped down two cells per f64x2. f64 throughout, in
+ * the reference's order, so the values are its own to the bit. `work` holds 32 bytes a
+ * column.
  */
 export function pasteRegion(
   src: usize,
@@ -1894,35 +1896,70 @@ export function pasteRegion(
   dst: usize,
   dstWidth: i32,
   average: bool,
-  columns: usize,
+  work: usize,
 ): void {
+  const n = i1 - i0;
+  if (n <= 0) return;
   const lastX = srcWidth - 1, lastY = srcHeight - 1;
   const fx = <f64>lastX, fy = <f64>lastY;
-  for (let i = i0; i < i1; i++) {
-    let u = ((<f64>i + 0.5) * sx - x) * kx - 0.5;
+  const columns = work;
+  for (let i = 0; i < n; i++) {
+    let u = ((<f64>(i + i0) + 0.5) * sx - x) * kx - 0.5;
     u = u < 0 ? 0 : u > fx ? fx : u;
     const u0 = <i32>Math.floor(u);
-    const c = columns + (<usize>(i - i0) << 4);
-    store<i32>(c, u0);
-    store<i32>(c + 4, u0 < lastX ? u0 + 1 : lastX);
+    const c = columns + (<usize>i << 4);
+    store<i32>(c, u0 << 2);
+    store<i32>(c + 4, (u0 < lastX ? u0 + 1 : lastX) << 2);
     store<f64>(c + 8, u - <f64>u0);
   }
+  let upper = work + (<usize>n << 4), lower = upper + (<usize>n << 3);
+  let hasUpper = -1, hasLower = -1;
+  const half = f64x2.splat(0.5);
   for (let j = j0; j < j1; j++) {
     let v = ((<f64>j + 0.5) * sy - y) * ky - 0.5;
     v = v < 0 ? 0 : v > fy ? fy : v;
     const v0 = <i32>Math.floor(v), wv = v - <f64>v0, v1 = v0 < lastY ? v0 + 1 : lastY;
-    const r0 = src + (<usize>(v0 * srcWidth) << 2), r1 = src + (<usize>(v1 * srcWidth) << 2);
-    const o = dst + (<usize>(j * dstWidth) << 2);
-    for (let i = i0; i < i1; i++) {
-      const c = columns + (<usize>(i - i0) << 4);
-      const a = <usize>load<i32>(c) << 2, b = <usize>load<i32>(c + 4) << 2;
-      const wu = load<f64>(c + 8);
-      const t0 = <f64>load<f32>(r0 + a), b0 = <f64>load<f32>(r1 + a);
-      const top = t0 + (<f64>load<f32>(r0 + b) - t0) * wu;
-      const bottom = b0 + (<f64>load<f32>(r1 + b) - b0) * wu;
+    if (hasUpper != v0) {
+      if (hasLower == v0) {
+        const t = upper;
+        upper = lower;
+        lower = t;
+        hasLower = hasUpper;
+      } else {
+        lerpRow(src + (<usize>(v0 * srcWidth) << 2), columns, n, upper);
+      }
+      hasUpper = v0;
+    }
+    if (hasLower != v1) {
+      lerpRow(src + (<usize>(v1 * srcWidth) << 2), columns, n, lower);
+      hasLower = v1;
+    }
+    const o = dst + (<usize>(j * dstWidth + i0) << 2), vwv = f64x2.splat(wv);
+    let i = 0;
+    for (; i + 2 <= n; i += 2) {
+      const top = v128.load(upper + (<usize>i << 3));
+      const bottom = v128.load(lower + (<usize>i << 3));
+      let value = f64x2.add(top, f64x2.mul(f64x2.sub(bottom, top), vwv));
+      const at = o + (<usize>i << 2);
+      if (average) {
+        value = f64x2.mul(f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(at)), value), half);
+      }
+      v128.store64_lane(at, f32x4.demote_f64x2_zero(value), 0);
+    }
+    for (; i < n; i++) {
+      const top = load<f64>(upper + (<usize>i << 3)), bottom = load<f64>(lower + (<usize>i << 3));
       const value = top + (bottom - top) * wv;
       const at = o + (<usize>i << 2);
       store<f32>(at, <f32>(average ? (<f64>load<f32>(at) + value) * 0.5 : value));
     }
+  }
+}
+
+/** One source row lerped across at the columns' samples, as f64, into `out`. */
+function lerpRow(r: usize, columns: usize, n: i32, out: usize): void {
+  for (let i = 0; i < n; i++) {
+    const c = columns + (<usize>i << 4);
+    const a = <f64>load<f32>(r + <usize>load<i32>(c));
+    store<f64>(out + (<usize>i << 3), a + (<f64>load<f32>(r + <usize>load<i32>(c + 4)) - a) * load<f64>(c + 8));
   }
 }

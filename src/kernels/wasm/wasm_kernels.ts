@@ -763,7 +763,7 @@ class WasmKernelSet implements WasmKernels {
     const j0 = Math.max(0, Math.ceil(y / sy - 0.5));
     const j1 = Math.min(dstHeight, Math.ceil((y + height) / sy - 0.5));
     const s = this.#in(src, "paste.src"), d = this.#in(dst, "paste.dst");
-    const columns = this.#slot("paste.columns", dstWidth * 16);
+    const work = this.#slot("paste.work", dstWidth * 32);
     this.#x.pasteRegion(
       s,
       srcWidth,
@@ -781,7 +781,7 @@ class WasmKernelSet implements WasmKernels {
       d,
       dstWidth,
       average ? 1 : 0,
-      columns,
+      work,
     );
     this.#out(dst, d);
   };
