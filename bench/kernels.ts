@@ -39,6 +39,8 @@ function working(width: number, height: number) {
 }
 /** MaskStage's guided filter eps on a stream. */
 const GUIDE_EPS = 3e-2;
+/** MaskStage's default smoothing and its FULL_MOTION. */
+const SMOOTHING = 0.85, FULL_MOTION = 0.15;
 
 /** Buffers of one size, allocated by `alloc` (plain typed arrays, or the wasm arena). */
 interface Buffers {
@@ -57,6 +59,13 @@ interface Buffers {
   state: Float32Array;
   a: Float32Array;
   b: Float32Array;
+  /** The last frame's luma (the frame 8 cells to the side), the change between, scratch. */
+  previous: Float32Array;
+  change: Float32Array;
+  dilated: Float32Array;
+  scratch: Float32Array;
+  /** The running average smoothTemporal updates (apart from `state`, the guided input). */
+  smooth: Float32Array;
 }
 
 type Alloc = {
@@ -96,6 +105,11 @@ function workingMaps(alloc: Alloc, width: number, height: number) {
     state: alloc.floats(w * h),
     a: alloc.floats(w * h),
     b: alloc.floats(w * h),
+    previous: alloc.floats(w * h),
+    change: alloc.floats(w * h),
+    dilated: alloc.floats(w * h),
+    scratch: alloc.floats(w * h),
+    smooth: alloc.floats(w * h),
   };
 }
 
@@ -111,6 +125,15 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
   const up = [bilinearTable(w, width), bilinearTable(h, height)] as const;
   const guided = createGuidedScratch(w, h);
   const rowA = new Float32Array(w), rowB = new Float32Array(w);
+  const whole = { x: 0, y: 0, width, height };
+  // A crop around the person, as MaskStage's second look takes it.
+  const crop = {
+    x: Math.round(width * 0.2),
+    y: Math.round(height * 0.1),
+    width: Math.round(width * 0.6),
+    height: Math.round(height * 0.9),
+  };
+  const model = [b.map, MODEL.width, MODEL.height] as const;
   return [
     ["blurBackground", () => k.blurBackground(b.frame, b.alpha, sigma, b.out, scratch)],
     ["compositeOverGray", () => k.compositeOverGray(b.frame, b.alpha, 0, b.out)],
@@ -135,6 +158,19 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
       "applyGuided",
       () => k.applyGuided(b.a, b.b, ...up, b.frame.data, 3, rowA, rowB, b.prob),
     ],
+    ["blurredChange", () => k.blurredChange(b.luma, b.previous, w, h, b.scratch, b.change)],
+    // dilate3 works in place: each call starts again from the same change map (the copy,
+    // a few µs, is in both timings).
+    ["dilate3", () => {
+      b.dilated.set(b.change);
+      k.dilate3(b.dilated, w, h, b.scratch);
+    }],
+    [
+      "smoothTemporal",
+      () => k.smoothTemporal(b.b, b.dilated, w, h, SMOOTHING, FULL_MOTION, b.smooth),
+    ],
+    ["pasteRegion whole", () => k.pasteRegion(...model, whole, width, height, b.scratch, w, h)],
+    ["pasteRegion crop", () => k.pasteRegion(...model, crop, width, height, b.scratch, w, h, true)],
   ];
 }
 
@@ -230,6 +266,12 @@ function fillScene(b: Buffers, width: number, height: number): void {
     b.a,
     b.b,
   );
+  // The last frame: the same luma 8 cells to the left, the change since, and the state.
+  for (let i = 0; i < w * h; i++) b.previous[i] = b.luma[i % w < w - 8 ? i + 8 : i];
+  tsKernels.blurredChange(b.luma, b.previous, w, h, b.scratch, b.change);
+  b.dilated.set(b.change);
+  tsKernels.dilate3(b.dilated, w, h, b.scratch);
+  b.smooth.set(b.state);
 }
 
 if (import.meta.main) {
