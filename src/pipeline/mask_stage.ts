@@ -16,18 +16,9 @@
 import type { Frame } from "../frame.ts";
 import { createGuidedScratch } from "../kernels/guided_filter.ts";
 import { defaultMaskOptions, type MaskOptions, MaskRefiner } from "../kernels/mask.ts";
-import {
-  BOTTOM,
-  boxAbove,
-  LEFT,
-  pasteRegion,
-  RIGHT,
-  TOP,
-  touchesSides,
-} from "../kernels/region.ts";
+import { BOTTOM, boxAbove, LEFT, RIGHT, TOP, touchesSides } from "../kernels/region.ts";
 import { type BilinearTable, bilinearTable } from "../kernels/resize.ts";
 import { defaultKernels, type KernelSet } from "../kernels/kernel_set.ts";
-import { blurredChange, dilate3, smoothTemporal } from "../kernels/temporal_smoothing.ts";
 import type { Region, Segmenter } from "../model/segmenter.ts";
 
 export type SecondLook = "auto" | "on" | "off";
@@ -190,7 +181,14 @@ export class MaskStage {
     );
 
     if (stream && this.#hasState) {
-      const largest = blurredChange(this.#luma, this.#refLuma, w, h, this.#scratch, this.#change);
+      const largest = this.#kernels.blurredChange(
+        this.#luma,
+        this.#refLuma,
+        w,
+        h,
+        this.#scratch,
+        this.#change,
+      );
       if (
         largest < SKIP_CHANGE && this.#skipsInRow < this.#maxSkips &&
         settings.edges === this.#lastEdges
@@ -202,12 +200,20 @@ export class MaskStage {
     }
     this.#skipsInRow = 0;
     // The rest of changeMap(), paid only when the frame is segmented again.
-    if (stream && this.#hasState) dilate3(this.#change, w, h, this.#scratch);
+    if (stream && this.#hasState) this.#kernels.dilate3(this.#change, w, h, this.#scratch);
 
     await this.#infer(frame, settings, stream);
 
     if (stream && this.#hasState && settings.smoothing > 0) {
-      smoothTemporal(this.#prob, this.#change, w, h, settings.smoothing, FULL_MOTION, this.#state);
+      this.#kernels.smoothTemporal(
+        this.#prob,
+        this.#change,
+        w,
+        h,
+        settings.smoothing,
+        FULL_MOTION,
+        this.#state,
+      );
     } else {
       this.#state.set(this.#prob);
     }
@@ -255,7 +261,7 @@ export class MaskStage {
     const full = async () => {
       const map = await this.#segmenter.segment(frame);
       this.stats.inferences++;
-      pasteRegion(map, mw, mh, whole, fw, fh, this.#prob, w, h);
+      this.#kernels.pasteRegion(map, mw, mh, whole, fw, fh, this.#prob, w, h);
       this.#sinceFull = 0;
     };
 
@@ -277,7 +283,7 @@ export class MaskStage {
       // Still images: the crop's view and the whole frame's averaged inside the crop;
       // two looks at the same edge disagree where the model is unsure, and the mean of
       // two unsure answers is closer to the truth than either.
-      pasteRegion(map, mw, mh, region, fw, fh, this.#prob, w, h, !stream);
+      this.#kernels.pasteRegion(map, mw, mh, region, fw, fh, this.#prob, w, h, !stream);
       return;
     }
 
@@ -292,10 +298,10 @@ export class MaskStage {
       // The crop's map is overwritten by the whole frame's run: keep it first.
       this.#keep.set(map);
       await full();
-      pasteRegion(this.#keep, mw, mh, region, fw, fh, this.#prob, w, h);
+      this.#kernels.pasteRegion(this.#keep, mw, mh, region, fw, fh, this.#prob, w, h);
     } else {
       this.#prob.fill(0);
-      pasteRegion(map, mw, mh, region, fw, fh, this.#prob, w, h);
+      this.#kernels.pasteRegion(map, mw, mh, region, fw, fh, this.#prob, w, h);
     }
   }
 
