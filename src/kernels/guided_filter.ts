@@ -40,13 +40,8 @@ export function createGuidedScratch(width: number, height: number): GuidedScratc
   };
 }
 
-/**
- * Fits q = a·I + b to `p` in every (2r+1)² window of the guide `guide` (both 0..1,
- * width x height) and writes the window-averaged coefficients into `a` and `b`.
- * `eps` (in luma², 1e-2 ≈ a contrast of 0.1) is how much picture contrast it takes for
- * the mask to follow the picture rather than stay as the model drew it.
- */
-export function guidedCoefficients(
+/** The argument checks of {@link guidedCoefficients}, shared with its wasm twin. */
+export function checkGuidedCoefficients(
   guide: Float32Array,
   p: Float32Array,
   width: number,
@@ -70,6 +65,26 @@ export function guidedCoefficients(
     throw new RangeError(`guided filter radius: expected an integer >= 1, got ${radius}`);
   }
   if (!(eps > 0)) throw new RangeError(`guided filter eps: expected > 0, got ${eps}`);
+}
+
+/**
+ * Fits q = a·I + b to `p` in every (2r+1)² window of the guide `guide` (both 0..1,
+ * width x height) and writes the window-averaged coefficients into `a` and `b`.
+ * `eps` (in luma², 1e-2 ≈ a contrast of 0.1) is how much picture contrast it takes for
+ * the mask to follow the picture rather than stay as the model drew it.
+ */
+export function guidedCoefficients(
+  guide: Float32Array,
+  p: Float32Array,
+  width: number,
+  height: number,
+  radius: number,
+  eps: number,
+  scratch: GuidedScratch,
+  a: Float32Array,
+  b: Float32Array,
+): void {
+  checkGuidedCoefficients(guide, p, width, height, radius, eps, scratch, a, b);
   const { meanI, meanP, corrIP, corrII, temp, columns } = scratch;
   for (let i = 0; i < p.length; i++) {
     const g = guide[i];
@@ -90,12 +105,8 @@ export function guidedCoefficients(
   boxMean(b, width, height, radius, temp, columns, b);
 }
 
-/**
- * q = A·I + B at full size into `out` (0..255): A and B (xs.from x ys.from) bilinearly
- * upsampled to the frame (xs.size x ys.size), I the frame's luma. `rowA`, `rowB` are
- * xs.from floats of scratch.
- */
-export function applyGuided(
+/** The argument checks of {@link applyGuided}, shared with its wasm twin. */
+export function checkApplyGuided(
   a: Float32Array,
   b: Float32Array,
   xs: BilinearTable,
@@ -117,6 +128,26 @@ export function applyGuided(
     );
   }
   assertMap(out, width, height, "applyGuided output");
+}
+
+/**
+ * q = A·I + B at full size into `out` (0..255): A and B (xs.from x ys.from) bilinearly
+ * upsampled to the frame (xs.size x ys.size), I the frame's luma. `rowA`, `rowB` are
+ * xs.from floats of scratch.
+ */
+export function applyGuided(
+  a: Float32Array,
+  b: Float32Array,
+  xs: BilinearTable,
+  ys: BilinearTable,
+  data: Uint8Array,
+  channels: 3 | 4,
+  rowA: Float32Array,
+  rowB: Float32Array,
+  out: Uint8Array,
+): void {
+  const lowWidth = xs.from, width = xs.size, height = ys.size;
+  checkApplyGuided(a, b, xs, ys, data, channels, rowA, rowB, out);
   const spans = spansOf(xs);
   for (let y = 0; y < height; y++) {
     const r0 = ys.i0[y] * lowWidth, r1 = ys.i1[y] * lowWidth, wy = ys.w1[y];

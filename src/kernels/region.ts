@@ -10,6 +10,31 @@ import type { Region } from "../model/segmenter.ts";
 /** Sides of a region, as bits, for {@link touchesSides}. */
 export const LEFT = 1, TOP = 2, RIGHT = 4, BOTTOM = 8;
 
+/** The argument checks of {@link pasteRegion}, shared with its wasm twin. */
+export function checkPasteRegion(
+  src: Float32Array,
+  srcWidth: number,
+  srcHeight: number,
+  region: Region,
+  frameWidth: number,
+  frameHeight: number,
+  dst: Float32Array,
+  dstWidth: number,
+  dstHeight: number,
+): void {
+  assertMap(src, srcWidth, srcHeight, "pasteRegion source");
+  assertMap(dst, dstWidth, dstHeight, "pasteRegion destination");
+  const { x, y, width, height } = region;
+  if (
+    x < 0 || y < 0 || width <= 0 || height <= 0 || x + width > frameWidth ||
+    y + height > frameHeight
+  ) {
+    throw new RangeError(
+      `pasteRegion region: expected inside ${frameWidth}x${frameHeight}, got ${width}x${height} at ${x},${y}`,
+    );
+  }
+}
+
 /**
  * Bilinearly resamples `src` (srcWidth x srcHeight, covering `region` of a frame of
  * frameWidth x frameHeight) into the cells of `dst` (a map of the whole frame) whose
@@ -30,17 +55,18 @@ export function pasteRegion(
   dstHeight: number,
   average = false,
 ): void {
-  assertMap(src, srcWidth, srcHeight, "pasteRegion source");
-  assertMap(dst, dstWidth, dstHeight, "pasteRegion destination");
   const { x, y, width, height } = region;
-  if (
-    x < 0 || y < 0 || width <= 0 || height <= 0 || x + width > frameWidth ||
-    y + height > frameHeight
-  ) {
-    throw new RangeError(
-      `pasteRegion region: expected inside ${frameWidth}x${frameHeight}, got ${width}x${height} at ${x},${y}`,
-    );
-  }
+  checkPasteRegion(
+    src,
+    srcWidth,
+    srcHeight,
+    region,
+    frameWidth,
+    frameHeight,
+    dst,
+    dstWidth,
+    dstHeight,
+  );
   const sx = frameWidth / dstWidth, sy = frameHeight / dstHeight;
   // The cells whose centres (i + 0.5)·s fall in [x, x + width).
   const i0 = Math.max(0, Math.ceil(x / sx - 0.5));

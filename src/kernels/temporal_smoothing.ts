@@ -19,11 +19,8 @@ export const LUMA_R = 0.299 / 255;
 export const LUMA_G = 0.587 / 255;
 export const LUMA_B = 0.114 / 255;
 
-/**
- * Luma (0..1) of a frame (`channels` 3 or 4), bilinearly sampled at the positions of the
- * tables (xs.from = frame width, ys.from = frame height) into `out` (xs.size·ys.size).
- */
-export function lumaDownscale(
+/** The argument checks of {@link lumaDownscale}, shared with its wasm twin. */
+export function checkLumaDownscale(
   data: Uint8Array,
   width: number,
   height: number,
@@ -43,6 +40,22 @@ export function lumaDownscale(
     );
   }
   assertMap(out, xs.size, ys.size, "lumaDownscale output");
+}
+
+/**
+ * Luma (0..1) of a frame (`channels` 3 or 4), bilinearly sampled at the positions of the
+ * tables (xs.from = frame width, ys.from = frame height) into `out` (xs.size·ys.size).
+ */
+export function lumaDownscale(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  channels: 3 | 4,
+  xs: BilinearTable,
+  ys: BilinearTable,
+  out: Float32Array,
+): void {
+  checkLumaDownscale(data, width, height, channels, xs, ys, out);
   const stride = width * channels, outWidth = xs.size;
   for (let y = 0; y < ys.size; y++) {
     const r0 = ys.i0[y] * stride, r1 = ys.i1[y] * stride, wy = ys.w1[y];
@@ -78,6 +91,21 @@ export function changeMap(
   return dilate3(out, width, height, scratch);
 }
 
+/** The argument checks of {@link blurredChange}, shared with its wasm twin. */
+export function checkBlurredChange(
+  a: Float32Array,
+  b: Float32Array,
+  width: number,
+  height: number,
+  scratch: Float32Array,
+  out: Float32Array,
+): void {
+  assertMap(a, width, height, "blurredChange current");
+  assertMap(b, width, height, "blurredChange previous");
+  assertMap(scratch, width, height, "blurredChange scratch");
+  assertMap(out, width, height, "blurredChange output");
+}
+
 /**
  * The first half of {@link changeMap}: |a − b| averaged over each 3x3 neighbourhood;
  * returns its largest value, which the dilation does not change, so a frame loop can
@@ -91,10 +119,7 @@ export function blurredChange(
   scratch: Float32Array,
   out: Float32Array,
 ): number {
-  assertMap(a, width, height, "blurredChange current");
-  assertMap(b, width, height, "blurredChange previous");
-  assertMap(scratch, width, height, "blurredChange scratch");
-  assertMap(out, width, height, "blurredChange output");
+  checkBlurredChange(a, b, width, height, scratch, out);
   const lastY = height - 1;
   for (let i = 0; i < a.length; i++) {
     const d = a[i] - b[i];
@@ -125,6 +150,17 @@ export function blurredChange(
   return largest;
 }
 
+/** The argument checks of {@link dilate3}, shared with its wasm twin. */
+export function checkDilate3(
+  map: Float32Array,
+  width: number,
+  height: number,
+  scratch: Float32Array,
+): void {
+  assertMap(map, width, height, "dilate3 map");
+  assertMap(scratch, width, height, "dilate3 scratch");
+}
+
 /** The second half of {@link changeMap}: the 3x3 maximum of `map`, in place; returns its largest value. */
 export function dilate3(
   map: Float32Array,
@@ -132,8 +168,7 @@ export function dilate3(
   height: number,
   scratch: Float32Array,
 ): number {
-  assertMap(map, width, height, "dilate3 map");
-  assertMap(scratch, width, height, "dilate3 scratch");
+  checkDilate3(map, width, height, scratch);
   const out = map, lastY = height - 1;
   // Horizontal into scratch, vertical back into the map.
   for (let y = 0; y < height; y++) {
@@ -165,13 +200,8 @@ export function dilate3(
   return largest;
 }
 
-/**
- * The motion-gated running average, in place on `state`:
- *   state = p + (state − p)·strength·m,  m = clamp(1 − change/fullMotion, 0, 1)
- * `change` is a {@link changeMap} between this frame and the last; where it reaches
- * `fullMotion` (0..1 of luma) the new probability is taken as it is.
- */
-export function smoothTemporal(
+/** The argument checks of {@link smoothTemporal}, shared with its wasm twin. */
+export function checkSmoothTemporal(
   probability: Float32Array,
   change: Float32Array,
   width: number,
@@ -189,6 +219,24 @@ export function smoothTemporal(
   if (!(fullMotion > 0)) {
     throw new RangeError(`smoothTemporal fullMotion: expected > 0, got ${fullMotion}`);
   }
+}
+
+/**
+ * The motion-gated running average, in place on `state`:
+ *   state = p + (state − p)·strength·m,  m = clamp(1 − change/fullMotion, 0, 1)
+ * `change` is a {@link changeMap} between this frame and the last; where it reaches
+ * `fullMotion` (0..1 of luma) the new probability is taken as it is.
+ */
+export function smoothTemporal(
+  probability: Float32Array,
+  change: Float32Array,
+  width: number,
+  height: number,
+  strength: number,
+  fullMotion: number,
+  state: Float32Array,
+): void {
+  checkSmoothTemporal(probability, change, width, height, strength, fullMotion, state);
   const perChange = 1 / fullMotion;
   for (let i = 0; i < state.length; i++) {
     const still = 1 - change[i] * perChange;

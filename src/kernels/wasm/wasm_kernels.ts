@@ -24,12 +24,27 @@ import {
   compositeOverColor,
   compositeOverFrame,
 } from "../composite.ts";
-import { applyGuided, guidedCoefficients, type GuidedScratch } from "../guided_filter.ts";
+import {
+  applyGuided,
+  checkApplyGuided,
+  checkGuidedCoefficients,
+  guidedCoefficients,
+  type GuidedScratch,
+} from "../guided_filter.ts";
 import { defaultMaskOptions, refineMask } from "../mask.ts";
 import type { Region } from "../../model/segmenter.ts";
 import { type BilinearTable, resizeMapToBytes, resizeToPlanar } from "../resize.ts";
-import { pasteRegion } from "../region.ts";
-import { blurredChange, dilate3, lumaDownscale, smoothTemporal } from "../temporal_smoothing.ts";
+import { checkPasteRegion, pasteRegion } from "../region.ts";
+import {
+  blurredChange,
+  checkBlurredChange,
+  checkDilate3,
+  checkLumaDownscale,
+  checkSmoothTemporal,
+  dilate3,
+  lumaDownscale,
+  smoothTemporal,
+} from "../temporal_smoothing.ts";
 import { assertYuv420p, RGB_TO_YUV, rgbToYuv420p, yuv420pToRgb, YUV_TO_RGB } from "../yuv.ts";
 
 /** Every kernel that has a wasm twin, by its TypeScript signature. */
@@ -553,17 +568,7 @@ class WasmKernelSet implements WasmKernels {
     ys: BilinearTable,
     out: Float32Array,
   ) => {
-    if (xs.from !== width || ys.from !== height) {
-      throw new RangeError(
-        `lumaDownscale: expected tables from ${width}x${height}, got ${xs.from}x${ys.from}`,
-      );
-    }
-    if (data.length !== width * height * channels) {
-      throw new RangeError(
-        `lumaDownscale: expected ${width * height * channels} frame bytes, got ${data.length}`,
-      );
-    }
-    checkMap(out, xs.size, ys.size, "lumaDownscale output");
+    checkLumaDownscale(data, width, height, channels, xs, ys, out);
     const [xi0, xi1, xw] = this.#table(xs, "xs"), [yi0, yi1, yw] = this.#table(ys, "ys");
     const src = this.#in(data, "src"), dst = this.#in(out, "luma", false);
     this.#x.lumaDownscale(
@@ -595,19 +600,7 @@ class WasmKernelSet implements WasmKernels {
     a: Float32Array,
     b: Float32Array,
   ) => {
-    checkMap(guide, width, height, "guided filter guide");
-    checkMap(p, width, height, "guided filter input");
-    checkMap(a, width, height, "guided filter a");
-    checkMap(b, width, height, "guided filter b");
-    if (scratch.width !== width || scratch.height !== height) {
-      throw new RangeError(
-        `guided filter scratch: expected ${width}x${height}, got ${scratch.width}x${scratch.height}`,
-      );
-    }
-    if (!Number.isInteger(radius) || radius < 1) {
-      throw new RangeError(`guided filter radius: expected an integer >= 1, got ${radius}`);
-    }
-    if (!(eps > 0)) throw new RangeError(`guided filter eps: expected > 0, got ${eps}`);
+    checkGuidedCoefficients(guide, p, width, height, radius, eps, scratch, a, b);
     // The scratch's planes stay unused: the wasm fit keeps its four maps interleaved.
     const n = width * height;
     const cells = this.#slot("guided.cells", n * 16), temp = this.#slot("guided.temp", n * 16);
@@ -631,16 +624,7 @@ class WasmKernelSet implements WasmKernels {
     out: Uint8Array,
   ) => {
     const lowWidth = xs.from, width = xs.size, height = ys.size;
-    checkMap(a, lowWidth, ys.from, "applyGuided a");
-    checkMap(b, lowWidth, ys.from, "applyGuided b");
-    checkMap(rowA, lowWidth, 1, "applyGuided rowA");
-    checkMap(rowB, lowWidth, 1, "applyGuided rowB");
-    if (data.length !== width * height * channels) {
-      throw new RangeError(
-        `applyGuided: expected ${width * height * channels} frame bytes, got ${data.length}`,
-      );
-    }
-    checkMap(out, width, height, "applyGuided output");
+    checkApplyGuided(a, b, xs, ys, data, channels, rowA, rowB, out);
     // rowA and rowB stay unused: the wasm kernel widens every row of a and b instead.
     const [xi0, xi1, xw] = this.#table(xs, "xs"), [yi0, yi1, yw] = this.#table(ys, "ys");
     const pa = this.#in(a, "guided.a"), pb = this.#in(b, "guided.b");
@@ -679,10 +663,7 @@ class WasmKernelSet implements WasmKernels {
     scratch: Float32Array,
     out: Float32Array,
   ): number => {
-    checkMap(a, width, height, "blurredChange current");
-    checkMap(b, width, height, "blurredChange previous");
-    checkMap(scratch, width, height, "blurredChange scratch");
-    checkMap(out, width, height, "blurredChange output");
+    checkBlurredChange(a, b, width, height, scratch, out);
     const pa = this.#in(a, "change.a"), pb = this.#in(b, "change.b");
     const s = this.#in(scratch, "change.scratch", false), dst = this.#in(out, "change", false);
     const largest = this.#x.blurredChange(pa, pb, width, height, s, dst);
@@ -691,8 +672,7 @@ class WasmKernelSet implements WasmKernels {
   };
 
   dilate3 = (map: Float32Array, width: number, height: number, scratch: Float32Array): number => {
-    checkMap(map, width, height, "dilate3 map");
-    checkMap(scratch, width, height, "dilate3 scratch");
+    checkDilate3(map, width, height, scratch);
     const m = this.#in(map, "change"), s = this.#in(scratch, "change.scratch", false);
     const largest = this.#x.dilate3(m, width, height, s);
     this.#out(map, m);
@@ -708,15 +688,7 @@ class WasmKernelSet implements WasmKernels {
     fullMotion: number,
     state: Float32Array,
   ): void => {
-    checkMap(probability, width, height, "smoothTemporal probability");
-    checkMap(change, width, height, "smoothTemporal change");
-    checkMap(state, width, height, "smoothTemporal state");
-    if (!(strength >= 0 && strength <= 1)) {
-      throw new RangeError(`smoothTemporal strength: expected 0 to 1, got ${strength}`);
-    }
-    if (!(fullMotion > 0)) {
-      throw new RangeError(`smoothTemporal fullMotion: expected > 0, got ${fullMotion}`);
-    }
+    checkSmoothTemporal(probability, change, width, height, strength, fullMotion, state);
     const p = this.#in(probability, "smooth.p"), c = this.#in(change, "change");
     const s = this.#in(state, "smooth.state");
     this.#x.smoothTemporal(p, c, width * height, strength, 1 / fullMotion, s);
@@ -735,27 +707,18 @@ class WasmKernelSet implements WasmKernels {
     dstHeight: number,
     average = false,
   ): void => {
-    checkMap(src, srcWidth, srcHeight, "pasteRegion source");
-    checkMap(dst, dstWidth, dstHeight, "pasteRegion destination");
+    checkPasteRegion(
+      src,
+      srcWidth,
+      srcHeight,
+      region,
+      frameWidth,
+      frameHeight,
+      dst,
+      dstWidth,
+      dstHeight,
+    );
     const { x, y, width, height } = region;
-    if (
-      x < 0 || y < 0 || width <= 0 || height <= 0 || x + width > frameWidth ||
-      y + height > frameHeight
-    ) {
-      // The reference's own check gives the exact message.
-      pasteRegion(
-        src,
-        srcWidth,
-        srcHeight,
-        region,
-        frameWidth,
-        frameHeight,
-        dst,
-        dstWidth,
-        dstHeight,
-      );
-      return;
-    }
     // The cells whose centres fall in the region, with the reference's arithmetic.
     const sx = frameWidth / dstWidth, sy = frameHeight / dstHeight;
     const i0 = Math.max(0, Math.ceil(x / sx - 0.5));
@@ -796,16 +759,6 @@ function isByte(c: number): boolean {
 }
 
 /** The size check of guided_filter.ts and temporal_smoothing.ts, with their messages. */
-function checkMap(map: ArrayLike<number>, width: number, height: number, name: string): void {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-    throw new RangeError(`${name}: expected a positive integer size, got ${width}x${height}`);
-  }
-  if (map.length !== width * height) {
-    throw new RangeError(
-      `${name}: expected ${width * height} values for ${width}x${height}, got ${map.length}`,
-    );
-  }
-}
 
 const adjacentTables = new WeakMap<BilinearTable, boolean>();
 
