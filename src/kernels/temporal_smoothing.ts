@@ -72,25 +72,6 @@ export function lumaDownscale(
   }
 }
 
-/**
- * out = |a − b| averaged over each 3x3 neighbourhood, then the largest value of each
- * 3x3 neighbourhood (edges clamped). The blur first takes sensor noise (independent per
- * pixel) down by 3x before the maximum can pick it up; the dilation then lets a change
- * reach one cell beyond where it was seen, since a moving edge also moves the mask next
- * to it. Returns the largest value of `out`. `scratch` is one map of the same size.
- */
-export function changeMap(
-  a: Float32Array,
-  b: Float32Array,
-  width: number,
-  height: number,
-  scratch: Float32Array,
-  out: Float32Array,
-): number {
-  blurredChange(a, b, width, height, scratch, out);
-  return dilate3(out, width, height, scratch);
-}
-
 /** The argument checks of {@link blurredChange}, shared with its wasm twin. */
 export function checkBlurredChange(
   a: Float32Array,
@@ -107,9 +88,11 @@ export function checkBlurredChange(
 }
 
 /**
- * The first half of {@link changeMap}: |a − b| averaged over each 3x3 neighbourhood;
- * returns its largest value, which the dilation does not change, so a frame loop can
- * decide whether anything moved before paying for the second half.
+ * |a − b| averaged over each 3x3 neighbourhood (edges clamped): the blur takes sensor
+ * noise (independent per pixel) down by 3x before a maximum can pick it up. Returns the
+ * largest value, which the dilation that follows ({@link dilate3}: a moving edge also
+ * moves the mask next to it) does not change, so a frame loop can decide whether
+ * anything moved before paying for the dilation. `scratch` is one map of the same size.
  */
 export function blurredChange(
   a: Float32Array,
@@ -161,7 +144,7 @@ export function checkDilate3(
   assertMap(scratch, width, height, "dilate3 scratch");
 }
 
-/** The second half of {@link changeMap}: the 3x3 maximum of `map`, in place; returns its largest value. */
+/** The 3x3 maximum of `map` after {@link blurredChange}, in place; returns its largest value. */
 export function dilate3(
   map: Float32Array,
   width: number,
@@ -224,7 +207,7 @@ export function checkSmoothTemporal(
 /**
  * The motion-gated running average, in place on `state`:
  *   state = p + (state − p)·strength·m,  m = clamp(1 − change/fullMotion, 0, 1)
- * `change` is a {@link changeMap} between this frame and the last; where it reaches
+ * `change` is the blurred, dilated change between this frame and the last; where it reaches
  * `fullMotion` (0..1 of luma) the new probability is taken as it is.
  */
 export function smoothTemporal(

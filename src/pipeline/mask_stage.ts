@@ -83,7 +83,7 @@ const CROP_MARGIN = 0.15;
  */
 const FULL_FRAME_EVERY = 15;
 /**
- * Luma change (0..1, after the 3x3 blur of changeMap) under which a frame counts as
+ * Luma change (0..1, after the 3x3 blur of blurredChange) under which a frame counts as
  * unchanged and reuses the mask. Sensor noise on the motion clips blurs to ~0.01; a
  * person's edge moving one working cell changes it by the edge's contrast (0.1-0.5).
  */
@@ -199,7 +199,7 @@ export class MaskStage {
       }
     }
     this.#skipsInRow = 0;
-    // The rest of changeMap(), paid only when the frame is segmented again.
+    // The dilation, paid only when the frame is segmented again.
     if (stream && this.#hasState) this.#kernels.dilate3(this.#change, w, h, this.#scratch);
 
     await this.#infer(frame, settings, stream);

@@ -2,11 +2,24 @@ import assert from "node:assert/strict";
 import { bilinearTable } from "../../src/kernels/resize.ts";
 import {
   blurredChange,
-  changeMap,
+  dilate3,
   lumaDownscale,
   smoothTemporal,
 } from "../../src/kernels/temporal_smoothing.ts";
 import { countTypedArrayAllocations } from "../effects/_allocations.ts";
+
+/** The change map as MaskStage builds it: blurred, then dilated. */
+function changeMap(
+  a: Float32Array,
+  b: Float32Array,
+  width: number,
+  height: number,
+  scratch: Float32Array,
+  out: Float32Array,
+): number {
+  blurredChange(a, b, width, height, scratch, out);
+  return dilate3(out, width, height, scratch);
+}
 
 const close = (actual: ArrayLike<number>, expected: number[], tolerance = 1e-6) => {
   assert.equal(actual.length, expected.length);
@@ -57,7 +70,7 @@ Deno.test("smoothTemporal() checks sizes and its numbers up front", () => {
   );
 });
 
-Deno.test("changeMap() blurs a one-pixel change 3x3 then spreads it one more cell", () => {
+Deno.test("blurredChange() then dilate3() blur a one-pixel change 3x3 then spreads it one more cell", () => {
   const size = 7, a = new Float32Array(size * size), b = new Float32Array(size * size);
   a[3 * size + 3] = 0.9;
   const out = new Float32Array(size * size), scratch = new Float32Array(size * size);
@@ -71,7 +84,7 @@ Deno.test("changeMap() blurs a one-pixel change 3x3 then spreads it one more cel
   }
 });
 
-Deno.test("changeMap() of two equal frames is zero and allocates nothing", () => {
+Deno.test("blurredChange() then dilate3() of two equal frames are zero and allocates nothing", () => {
   const a = Float32Array.from({ length: 12 }, (_, i) => i / 12);
   const out = new Float32Array(12), scratch = new Float32Array(12);
   let largest = -1;
@@ -100,7 +113,7 @@ Deno.test("lumaDownscale() gives Rec. 601 luma in 0..1 and averages when shrinki
   );
 });
 
-Deno.test("blurredChange() gives the same largest value as changeMap() before any dilation", () => {
+Deno.test("blurredChange() gives the largest value the dilation keeps", () => {
   const size = 5, a = new Float32Array(size * size), b = new Float32Array(size * size);
   a[0] = 0.9; // a corner: the clamped edge repeats it, (2·2)/9 of it reaches the corner
   const out = new Float32Array(size * size), scratch = new Float32Array(size * size);
