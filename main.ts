@@ -16,6 +16,7 @@ import type { VideoCommandOptions } from "./src/cli/video.ts";
 import type { LiveCommandOptions } from "./src/cli/live.ts";
 import { addEffectOptions, DEFAULT_SMOOTHING } from "./src/cli/_effect_options.ts";
 import { STILL_IMAGE_FEATHER } from "./src/kernels/mask.ts";
+import { DEFAULT_JPEG_QUALITY } from "./src/io/jpeg.ts";
 import { BACKEND_CHOICES, capThreads, defaultGlobalOptions, MODEL_CHOICES } from "./src/options.ts";
 import { fileURLToPath } from "node:url";
 import denoJson from "./deno.json" with { type: "json" };
@@ -105,7 +106,7 @@ export function buildProgram() {
     )
     .addOption(
       new Option("--quality <q>", "JPEG quality 1..100").argParser(parseCount("--quality", 1))
-        .default(90),
+        .default(DEFAULT_JPEG_QUALITY),
     )
     .option("-f, --force", "replace output files that exist", false)
     .addOption(

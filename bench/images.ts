@@ -7,9 +7,7 @@
  *   deno run -A bench/images.ts [folder] [--limit N]
  */
 import { cpuUsage } from "node:process";
-import { defaultEffectSettings } from "../src/effects/effect.ts";
-import { STILL_IMAGE_FEATHER } from "../src/kernels/mask.ts";
-import { defaultGlobalOptions } from "../src/options.ts";
+import { parsedOptions } from "../tests/cli/_options.ts";
 import { type ImageCommandOptions, runImage } from "../src/cli/image.ts";
 
 export const PORTRAITS = new URL("../../shared/data/portraits/images", import.meta.url).pathname;
@@ -59,7 +57,7 @@ export async function benchImages(
     const runs: ImagesBenchRun[] = [];
     for (const jobs of cores > 1 ? [1, cores] : [1]) {
       const output = `${work}/out${jobs}/`;
-      const cli = imageOptions(output, options.effect);
+      const cli = await imageOptions(output, options.effect);
       const [start, cpu] = [performance.now(), cpuUsage()];
       await runImage([`${work}/in`], { ...cli, jobs });
       const seconds = (performance.now() - start) / 1000;
@@ -73,23 +71,9 @@ export async function benchImages(
   }
 }
 
-/**
- * The options main.ts passes to runImage for `segcam image x`, from the defaults the
- * modules export (not from main.ts, so that this does not load every command).
- */
-function imageOptions(output: string, effect = "blur"): ImageCommandOptions {
-  return {
-    ...defaultGlobalOptions,
-    effect,
-    color: [...defaultEffectSettings.color],
-    blur: defaultEffectSettings.blur,
-    saturation: defaultEffectSettings.saturation,
-    invert: false,
-    feather: STILL_IMAGE_FEATHER,
-    quality: 90,
-    force: false,
-    output,
-  } as ImageCommandOptions;
+/** What main.ts passes to runImage for `segcam image <any> -o output -e effect`. */
+function imageOptions(output: string, effect = "blur"): Promise<ImageCommandOptions> {
+  return parsedOptions<ImageCommandOptions>(["image", "any", "-o", output, "-e", effect]);
 }
 
 if (import.meta.main) {

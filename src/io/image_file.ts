@@ -9,7 +9,7 @@ import { Image } from "imagescript";
 import { describeFsError, InputError, UsageError } from "../errors.ts";
 import { assertFrame, type Frame } from "../frame.ts";
 import { writeFileAtomically } from "./atomic_file.ts";
-import { jpegEndsEarly, jpegOrientation, jpegSize } from "./jpeg.ts";
+import { DEFAULT_JPEG_QUALITY, jpegEndsEarly, jpegOrientation, jpegSize } from "./jpeg.ts";
 import { orientFrame } from "./orientation.ts";
 import { encodePng, pngDamage, pngSize, truncatedDetail } from "./png.ts";
 
@@ -38,9 +38,6 @@ export interface WriteImageOptions extends EncodeOptions {
   /** Replace an existing file. Default: refuse. */
   force?: boolean;
 }
-
-/** JPEG quality when none is given: visually lossless for photos at about 1/10 of PNG. */
-const DEFAULT_JPEG_QUALITY = 90;
 
 /** Format by file extension (case-insensitive): .png, .jpg/.jpeg; undefined otherwise. */
 export function imageFormatOf(path: string): ImageFormat | undefined {

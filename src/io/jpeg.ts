@@ -8,6 +8,9 @@
  * True when a JPEG stops before its end-of-image marker. Entropy-coded data escapes
  * 0xFF as 0xFF00, so the first 0xFFD9 after the first scan header is that marker.
  */
+/** JPEG quality when none is given: visually lossless for photos at about 1/10 of PNG. */
+export const DEFAULT_JPEG_QUALITY = 90;
+
 export function jpegEndsEarly(bytes: Uint8Array): boolean {
   const scan = findJpegScan(bytes);
   if (scan < 0) return scan === -1;

@@ -5,29 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { Image } from "imagescript";
+import { parsedOptions } from "./_options.ts";
 import { type ImageCommandOptions, runImage } from "../../src/cli/image.ts";
-import { defaultEffectSettings } from "../../src/effects/effect.ts";
-import { STILL_IMAGE_FEATHER } from "../../src/kernels/mask.ts";
-import { defaultGlobalOptions } from "../../src/options.ts";
 import { isOneLineError, listDir, PHOTO, segcam, withTempDir } from "./_run.ts";
 
-/**
- * The options main.ts passes to runImage for `segcam image x`, from the defaults the
- * modules export (not from main.ts, so that this does not load every command).
- */
-function imageOptions(output: string, effect = "blur"): ImageCommandOptions {
-  return {
-    ...defaultGlobalOptions,
-    effect,
-    color: [...defaultEffectSettings.color],
-    blur: defaultEffectSettings.blur,
-    saturation: defaultEffectSettings.saturation,
-    invert: false,
-    feather: STILL_IMAGE_FEATHER,
-    quality: 90,
-    force: false,
-    output,
-  } as ImageCommandOptions;
+/** What main.ts passes to runImage for `segcam image <any> -o output -e effect`. */
+function imageOptions(output: string, effect = "blur"): Promise<ImageCommandOptions> {
+  return parsedOptions<ImageCommandOptions>(["image", "any", "-o", output, "-e", effect]);
 }
 
 async function decode(path: string) {
@@ -252,7 +236,7 @@ Deno.test("segcam image: --jobs 2 gives the same pixels as --jobs 1, and the sam
     );
     // In-process, so that the test does not depend on how main.ts spells --jobs.
     for (const jobs of [1, 2]) {
-      await runImage([`${dir}/in`], { ...imageOptions(`${dir}/j${jobs}/`), jobs });
+      await runImage([`${dir}/in`], { ...(await imageOptions(`${dir}/j${jobs}/`)), jobs });
     }
     const names = listDir(`${dir}/j1`);
     assert.deepEqual(names, ["a.blur.png", "b.blur.png", "c.blur.png", "d.blur.jpg"]);
