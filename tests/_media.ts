@@ -1,7 +1,8 @@
 /** Small test clips made on the fly with ffmpeg from the bundled photo (lavfi, zoompan). */
 const PHOTO = new URL("./fixtures/astronaut.png", import.meta.url).pathname;
 
-async function ffmpeg(args: string[]): Promise<void> {
+/** Runs ffmpeg quietly, overwriting its output; throws with its stderr when it fails. */
+export async function ffmpeg(args: string[]): Promise<void> {
   const { code, stderr } = await new Deno.Command("ffmpeg", {
     args: ["-hide_banner", "-loglevel", "error", "-y", ...args],
     stdout: "null",

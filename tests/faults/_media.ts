@@ -4,13 +4,7 @@
  * and cut downloads produce.
  */
 
-async function ffmpeg(args: string[]): Promise<void> {
-  const { code, stderr } = await new Deno.Command("ffmpeg", {
-    args: ["-hide_banner", "-loglevel", "error", "-y", ...args],
-    stdout: "null",
-  }).output();
-  if (code !== 0) throw new Error(`ffmpeg failed: ${new TextDecoder().decode(stderr)}`);
-}
+import { ffmpeg } from "../_media.ts";
 
 const PICTURE = (seconds: number, fps = 25, size = "160x120") => [
   "-f",
