@@ -71,10 +71,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const { input, format } = resolved;
   const output = resolveLiveOutput(options.output, options.pixFmt);
   // Before the model loads: an existing file is a reason to stop, not after seconds of setup.
-  const discard = output.kind === "file" && output.path === NULL_OUTPUT;
-  if (output.kind === "file" && !discard) {
-    await checkOutputPath(output.path, { force: options.force });
-  }
+  if (output.kind === "file") await checkOutputPath(output.path, { force: options.force });
   const alpha = options.effect === "transparent" && output.kind === "file" &&
     alphaCapable(output.path);
   const traits: OutputTraits = {
@@ -218,7 +215,9 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
       ? input.path
       : undefined;
     await withSink(output, format, alpha, audioFrom, options.force, run);
-    if (output.kind === "file" && !discard) completed = `${output.path} is complete`;
+    if (output.kind === "file" && output.path !== NULL_OUTPUT) {
+      completed = `${output.path} is complete`;
+    }
   } finally {
     onDemand?.stop();
     view.stop();
@@ -281,9 +280,7 @@ async function withSink(
       await sink.abort();
     }
   };
-  if (output.kind === "file" && output.path === NULL_OUTPUT) {
-    await open(output); // processed and thrown away: nothing to write atomically
-  } else if (output.kind === "file") {
+  if (output.kind === "file") {
     await writeAtomically(output.path, (temporary) => open({ kind: "file", path: temporary }), {
       force,
     });

@@ -43,8 +43,7 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
   const { output } = options;
   const ext = extensionOf(output);
   // -o /dev/null: process without writing (a dry run, or a benchmark).
-  const discard = output === NULL_OUTPUT;
-  if (!discard && !(VIDEO_EXTENSIONS as readonly string[]).includes(ext)) {
+  if (output !== NULL_OUTPUT && !(VIDEO_EXTENSIONS as readonly string[]).includes(ext)) {
     throw new UsageError(
       `Cannot tell the video format of ${output}; end it in ${
         VIDEO_EXTENSIONS.map((e) => `.${e}`).join(", ")
@@ -67,7 +66,7 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
   // minutes of work start: the input, the output's folder and name, the background.
   const info = await probeMedia(input);
   const { width, height } = info;
-  if (!discard) await checkOutputPath(output, options);
+  await checkOutputPath(output, options);
   if (settings.effect === "replace" && !isImageBackground(options.background!)) {
     await probeMedia(options.background!, { role: "background" });
   }
@@ -108,10 +107,7 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
       log: logInfo,
     });
     const processor = new FrameProcessor(segmenter, defaultKernels(), "stream");
-    const write = discard
-      ? (produce: (target: string) => Promise<void>) => produce(NULL_OUTPUT)
-      : (produce: (target: string) => Promise<void>) => writeAtomically(output, produce, options);
-    await write(async (temporary) => {
+    await writeAtomically(output, async (temporary) => {
       // Decoded at the rate the encoder writes: a variable-rate file keeps its timing.
       const source = new FileSource(
         decodeArgs(input, { pixFmt: "rgb24", fps: info.fps }),
@@ -169,7 +165,7 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
           sink.process.exited ? undefined : sink.process.stop({ discard: true }),
         ]);
       }
-    });
+    }, options);
     if (warning) console.error(`segcam: ${warning}`);
     const seconds = (performance.now() - started) / 1000;
     if (truncated && !warning) {

@@ -7,6 +7,7 @@
  * replace it silently); with `force` it is rename(2).
  */
 import { describeFsError, InterruptedError, OutputError } from "../errors.ts";
+import { NULL_OUTPUT } from "./ffmpeg_args.ts";
 
 export interface OutputPolicy {
   /** Replace an existing file at the target path. Default: refuse. */
@@ -45,6 +46,7 @@ export function temporaryPathFor(target: string): string {
  * Throws OutputError with the fix otherwise.
  */
 export async function checkOutputPath(target: string, policy: OutputPolicy = {}): Promise<void> {
+  if (target === NULL_OUTPUT) return; // always writable, never "existing"
   const { dir } = splitPath(target);
   let dirInfo: Deno.FileInfo;
   try {
@@ -128,6 +130,9 @@ export async function writeAtomically<T>(
   policy: OutputPolicy = {},
 ): Promise<T> {
   if (policy.signal?.aborted) throw new InterruptedError();
+  // Output thrown away (-o /dev/null): written directly. A rename over the device would
+  // fail across file systems, or as root replace the device node itself.
+  if (target === NULL_OUTPUT) return await produce(target);
   await checkOutputPath(target, policy);
   const temporary = temporaryPathFor(target);
   let result: T;

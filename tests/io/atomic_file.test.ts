@@ -133,3 +133,15 @@ Deno.test("writeAtomically() interrupted during the write removes its temporary 
     assert.deepEqual([...Deno.readDirSync(dir)], []);
   });
 });
+
+Deno.test("writeAtomically() writes /dev/null directly: no temporary file, never a rename over the device", async () => {
+  let given = "";
+  const result = await writeAtomically("/dev/null", (path) => {
+    given = path;
+    return Promise.resolve(42);
+  });
+  assert.equal(given, "/dev/null");
+  assert.equal(result, 42);
+  await checkOutputPath("/dev/null"); // exists, yet never "Not overwriting"
+  assert.ok(Deno.statSync("/dev/null").isCharDevice);
+});
