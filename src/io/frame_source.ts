@@ -32,6 +32,8 @@ export class FileSource implements FrameSource {
   readonly dropped = 0;
   /** The stream ended inside a frame (a damaged or cut file). */
   truncated = false;
+  /** Handed out by every next() call (the engine reads it before asking again). */
+  readonly #item: SourceFrame;
 
   constructor(
     args: string[],
@@ -43,6 +45,7 @@ export class FileSource implements FrameSource {
     this.width = width;
     this.height = height;
     this.#frame = allocate(width, height, 3);
+    this.#item = { frame: this.#frame, capturedAt: 0 };
     this.#process = new FfmpegProcess("ffmpeg", args, { stdout: "piped" });
     this.#reader = new FrameReader(this.#process.child.stdout);
     this.#now = now;
@@ -61,7 +64,8 @@ export class FileSource implements FrameSource {
       return undefined;
     }
     this.received++;
-    return { frame: this.#frame, capturedAt: this.#now() };
+    this.#item.capturedAt = this.#now();
+    return this.#item;
   }
 
   async close(): Promise<void> {
@@ -102,6 +106,8 @@ export class LiveSource implements FrameSource {
   #paused = false;
   #resume?: () => void;
   truncated = false;
+  /** Handed out by every next() call (the engine reads it before asking again). */
+  readonly #item: SourceFrame = { frame: undefined as unknown as Frame, capturedAt: 0 };
 
   constructor(input: LiveInput, format: LiveFormat, options: LiveSourceOptions = {}) {
     this.width = format.width;
@@ -154,7 +160,9 @@ export class LiveSource implements FrameSource {
         this.#delivered++;
         if (this.#attempt > 0) this.#options.onMessage?.(""); // reconnected: the notice goes
         this.#attempt = 0;
-        return { frame: item.frame, capturedAt: item.arrivedAt };
+        this.#item.frame = item.frame;
+        this.#item.capturedAt = item.arrivedAt;
+        return this.#item;
       }
       if (this.#paused) continue; // ended because pause() stopped it
       if (current.reader.truncated) this.truncated = true;

@@ -25,6 +25,8 @@ export class LatestFrameReader {
   received = 0;
   /** The stream ended inside a frame: the partial frame was not handed out. */
   truncated = false;
+  /** Handed out by every next() call: valid until the next one. */
+  readonly #item = { frame: undefined as unknown as Frame, arrivedAt: 0 };
   readonly done: Promise<void>;
 
   constructor(
@@ -80,7 +82,9 @@ export class LatestFrameReader {
     const slot = this.#ready;
     this.#ready = -1;
     this.#inUse = slot;
-    return { frame: this.#frames[slot], arrivedAt: this.#arrivedAt[slot] };
+    this.#item.frame = this.#frames[slot];
+    this.#item.arrivedAt = this.#arrivedAt[slot];
+    return this.#item;
   }
 
   /**
