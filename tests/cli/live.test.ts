@@ -11,6 +11,7 @@ import {
   PERMISSIONS,
   segcam,
   spawnSegcam,
+  TEST_ENV,
   waitForTemporaryOutput,
   withTempDir,
 } from "./_run.ts";
@@ -285,6 +286,9 @@ Deno.test("segcam live panel in a real terminal: shows FPS, switches effects on 
   await withTempDir(async (dir) => {
     const background = new URL("../fixtures/exif_orientation_6.jpg", import.meta.url).pathname;
     const command = [
+      // tmux's shell would otherwise take the environment of whoever started its server.
+      "env",
+      `XDG_CONFIG_HOME=${TEST_ENV.XDG_CONFIG_HOME}`,
       Deno.execPath(),
       "run",
       ...PERMISSIONS,
