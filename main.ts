@@ -3,13 +3,7 @@
  * its module under src/cli/, so `segcam --help` starts fast and a command pays only
  * for what it uses.
  */
-import {
-  Argument,
-  Command,
-  type CommandUnknownOpts,
-  InvalidArgumentError,
-  Option,
-} from "@commander-js/extra-typings";
+import { Argument, Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import { reportError, setQuiet, warn } from "./src/cli/_report.ts";
 import type { ImageCommandOptions } from "./src/cli/image.ts";
 import type { VideoCommandOptions } from "./src/cli/video.ts";
@@ -25,20 +19,9 @@ import {
 import { attributeName, GLOBAL_SETTINGS, LIVE_SETTINGS } from "./src/settings.ts";
 import type { EffectName } from "./src/effects/effect.ts";
 import { STILL_IMAGE_FEATHER } from "./src/kernels/mask.ts";
-import { DEFAULT_JPEG_QUALITY } from "./src/io/jpeg.ts";
 import { capThreads } from "./src/options.ts";
 import { fileURLToPath } from "node:url";
 import denoJson from "./deno.json" with { type: "json" };
-
-function parseCount(label: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) {
-      throw new InvalidArgumentError(`${label} must be a whole number ≥ ${min}, got "${value}".`);
-    }
-    return n;
-  };
-}
 
 export function buildProgram() {
   const program = new Command("segcam")
@@ -103,23 +86,11 @@ export function buildProgram() {
     .description("Change the background of still images (files, folders or globs)")
     .argument("<inputs...>", "PNG or JPEG files, folders, or quoted globs like 'photos/*.jpg'");
   addEffectOptions(image, { effect: "blur", feather: STILL_IMAGE_FEATHER });
-  addSettingOptions(image, ["force"], { force: { help: "replace output files that exist" } });
+  image.option("-o, --output <path>", "a folder for the results (or a file, for one input)");
+  addSettingOptions(image, ["format", "quality", "force", "jobs"], {
+    force: { help: "replace output files that exist" },
+  });
   image
-    .option("-o, --output <path>", "a folder for the results (or a file, for one input)")
-    .addOption(
-      new Option("--format <ext>", "output format when naming files (default: the input's)")
-        .choices(["png", "jpg"] as const),
-    )
-    .addOption(
-      new Option("--quality <q>", "JPEG quality 1..100").argParser(parseCount("--quality", 1))
-        .default(DEFAULT_JPEG_QUALITY),
-    )
-    .addOption(
-      new Option(
-        "-j, --jobs <n>",
-        "images processed at once, one worker each (default and maximum: the core count)",
-      ).argParser(parseCount("--jobs", 1)),
-    )
     .addHelpText(
       "after",
       "\nResults are named <stem>.<effect>.png|jpg beside each input or in --output.\n" +

@@ -14,6 +14,7 @@ import type { EffectName } from "./effects/effect.ts";
 import { parseColor } from "./effects/parse_color.ts";
 import { EFFECT_NAMES } from "./effects/registry.ts";
 import { defaultMaskStageSettings } from "./pipeline/mask_stage.ts";
+import { DEFAULT_JPEG_QUALITY } from "./io/jpeg.ts";
 import { BACKEND_CHOICES, defaultGlobalOptions, MODEL_CHOICES } from "./options.ts";
 
 export type SettingKind =
@@ -304,6 +305,40 @@ export const SETTINGS = [
     example: 3600,
   }),
   flag({ name: "force", short: "f", help: "replace an output file that exists", default: false }),
+  // segcam image only: batch settings, not live ones, so not in the settings file.
+  {
+    ...valued({
+      name: "format",
+      kind: "choice",
+      arg: "<ext>",
+      help: "output format when naming files (default: the input's)",
+      choices: ["png", "jpg"],
+    }),
+    configurable: false,
+  },
+  {
+    ...valued({
+      name: "quality",
+      kind: "integer",
+      arg: "<q>",
+      help: "JPEG quality 1..100",
+      min: 1,
+      max: 100,
+      default: DEFAULT_JPEG_QUALITY,
+    }),
+    configurable: false,
+  },
+  {
+    ...valued({
+      name: "jobs",
+      short: "j",
+      kind: "integer",
+      arg: "<n>",
+      help: "images processed at once, one worker each (default and maximum: the core count)",
+      min: 1,
+    }),
+    configurable: false,
+  },
 ] as const satisfies readonly Setting[];
 
 export type SettingName = typeof SETTINGS[number]["name"];
@@ -383,8 +418,11 @@ export function parseSettingText(s: Setting, text: string): unknown {
     }
     case "integer": {
       const n = Number(text);
-      if (text.trim() === "" || !Number.isInteger(n) || n < (s.min ?? 0)) {
-        throw new SettingValueError(`a whole number ≥ ${s.min ?? 0}`);
+      const [min, max] = [s.min ?? 0, s.max ?? Infinity];
+      if (text.trim() === "" || !Number.isInteger(n) || n < min || n > max) {
+        throw new SettingValueError(
+          max === Infinity ? `a whole number ≥ ${min}` : `a whole number from ${min} to ${max}`,
+        );
       }
       return n;
     }
