@@ -184,8 +184,24 @@ export async function checkConfigFiles(applied: readonly AppliedValue[]): Promis
  */
 export async function loadConfig(target: ConfigTarget, env: Env): Promise<ConfigFile> {
   const config = await readConfigFile(configPath(env));
-  await checkConfigFiles(applyConfig(config, target, env));
+  const applied = applyConfig(config, target, env);
+  await checkConfigFiles(applied);
+  checkTogether(applied, target);
   return config;
+}
+
+/**
+ * Settings that are wrong only together, when the file made them so: said here, with the
+ * key, rather than later as a flag (`--effect replace needs …`) nobody typed.
+ */
+function checkTogether(applied: readonly AppliedValue[], target: ConfigTarget): void {
+  const effect = applied.find((a) => a.key === "effect");
+  const backgrounds = target.live.getOptionValue("background") as string[] | undefined;
+  if (effect?.value === "replace" && (backgrounds ?? []).length === 0) {
+    throw new UsageError(
+      `${effect.where}: replace needs a background; add background = "<image or video file>" under [${CONFIG_SECTION}], or give -b <file>`,
+    );
+  }
 }
 
 /** Every setting `[live]` can hold, its value now and where that value came from. */

@@ -63,7 +63,7 @@ const VALUES: Record<string, [unknown, unknown, string, unknown]> = {
   fps: ["25", 25, "15", 15],
   output: ['"/dev/video10"', "/dev/video10", "/dev/video11", "/dev/video11"],
   "pix-fmt": ['"mjpeg"', "mjpeg", "rgb24", "rgb24"],
-  effect: ['"replace"', "replace", "remove", "remove"],
+  effect: ['"remove"', "remove", "desaturate", "desaturate"],
   background: ['"office.jpg"', ["<dir>/office.jpg"], "/b.jpg", ["/b.jpg"]],
   color: ['"red"', [255, 0, 0], "blue", [0, 0, 255]],
   blur: ["0.1", 0.1, "0.2", 0.2],
@@ -130,6 +130,11 @@ Deno.test("every flag: the file sets it, and --NAME or --no-NAME overrides it bo
   }
 });
 
+Deno.test("effect = replace in the file, with -b on the command line, is complete", async () => {
+  const r = await liveOptions(`[live]\neffect = "replace"\n`, ["-b", "/x.jpg"]);
+  assert.deepStrictEqual([r.options.effect, r.options.background], ["replace", ["/x.jpg"]]);
+});
+
 Deno.test("a source on the command line replaces the file's: -i over camera, --camera over input", async () => {
   const a = await liveOptions(`[live]\ncamera = "/dev/video0"\nmirror = true\n`, ["-i", "demo"]);
   assert.deepStrictEqual(a.options.input, "demo");
@@ -162,6 +167,10 @@ Deno.test("file mistakes name the file and the key, never a flag", async () => {
   assert.deepStrictEqual(
     await fileError(`[live]\nbackground = ["office.jpg", "gone.png"]\n`),
     'FILE: [live] background = ["office.jpg", "gone.png"]: DIR/gone.png does not exist; fix the path or delete the line',
+  );
+  assert.deepStrictEqual(
+    await fileError(`[live]\neffect = "replace"\n`),
+    'FILE: [live] effect = "replace": replace needs a background; add background = "<image or video file>" under [live], or give -b <file>',
   );
   assert.deepStrictEqual(
     await fileError(`[live]\ncamera = "/dev/video0"\ninput = "demo"\n`),
