@@ -31,7 +31,8 @@ export function configTemplate(): string {
   for (const key of CONFIG_KEYS) {
     const s = findSetting(key)!;
     const choices = s.choices ? ` (${s.choices.join(", ")})` : "";
-    lines.push(`# ${s.help}${choices}`);
+    const range = s.kind === "number" ? ` (${s.min} to ${s.max})` : "";
+    lines.push(`# ${s.help}${choices}${range}`);
     lines.push(`# ${key} = ${toml(exampleValue(s))}`);
   }
   return lines.join("\n") + "\n";

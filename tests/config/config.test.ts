@@ -185,6 +185,17 @@ Deno.test("the template parses, and with every line uncommented it is a valid co
   const { program, live } = programCapturingLive();
   const template = configTemplate();
   assert.deepStrictEqual(Object.keys(parseConfig(template, "t.toml")), []);
+  // Every key once, each under its help, the table's range and default.
+  assert.deepStrictEqual(
+    [...template.matchAll(/^# ([a-z-]+) = /gm)].map((m) => m[1]),
+    [...LIVE_KEYS],
+  );
+  assert.ok(
+    template.includes(
+      "# blur: strength as a fraction of the frame height (0 to 0.5)\n# blur = 0.03\n",
+    ),
+  );
+  assert.ok(template.includes(`# smoothing = ${defaultMaskStageSettings.smoothing}\n`));
   // camera and input both name the source: a file holds one of them.
   const uncommented = template.replace(/^# ([a-z-]+ = )/gm, "$1").replace(/^input = .*\n/m, "");
   const table = parseConfig(uncommented, "/cfg/t.toml");
