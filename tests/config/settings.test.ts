@@ -251,3 +251,23 @@ Deno.test("LIVE_SETTINGS and the table agree: each name is a row", () => {
   const names = new Set(SETTINGS.map((s) => s.name as string));
   for (const name of LIVE_SETTINGS) assert.ok(names.has(name), name);
 });
+
+Deno.test("the README's option tables show the settings table's defaults", () => {
+  const readme = Deno.readTextFileSync(new URL("../../README.md", import.meta.url));
+  let checked = 0;
+  for (const row of readme.matchAll(/^\| `(?:-\w, )?--([a-z-]+)[^`|]*` *\|.*\| *(.*?) *\|$/gm)) {
+    const [, name, shown] = row;
+    const s = SETTINGS.find((s) => s.name === name) as Setting | undefined;
+    // --no-tui's row, --size's (no default: the camera's or the file's), per-command ones.
+    if (!s || s.default === undefined || name === "feather") continue;
+    const expected = s.kind === "flag"
+      ? (s.default ? "on" : "off")
+      : s.defaultDescription ?? String(s.default);
+    assert.ok(
+      shown.includes(expected),
+      `--${name}: the README says "${shown}", the table ${expected}`,
+    );
+    checked++;
+  }
+  assert.ok(checked >= 12, `${checked} rows checked`);
+});
