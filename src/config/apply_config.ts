@@ -158,23 +158,34 @@ function show(value: unknown): string {
 export async function checkConfigFiles(applied: readonly AppliedValue[]): Promise<void> {
   for (const { key, value, where } of applied) {
     const s = findSetting(key)!;
+    if (key === "output" && typeof value === "string") {
+      if (!isPathLike(value) || value.startsWith("/dev/")) continue;
+      // A recording: written later, so its folder is what must exist now.
+      const folder = value.slice(0, value.lastIndexOf("/")) || "/";
+      await expect(folder, "folder", where);
+      continue;
+    }
     const isFile = s.kind === "file" || (key === "input" && typeof value === "string");
     if (!isFile) continue;
     for (const path of Array.isArray(value) ? value : [value]) {
-      if (typeof path !== "string" || !isPathLike(path)) continue;
-      let info: Deno.FileInfo;
-      try {
-        info = await Deno.stat(path);
-      } catch (error) {
-        const reason = error instanceof Deno.errors.NotFound
-          ? `${path} does not exist`
-          : `cannot look at ${path} (${error instanceof Error ? error.message : error})`;
-        throw new UsageError(`${where}: ${reason}; fix the path or delete the line`);
-      }
-      if (!info.isFile) {
-        throw new UsageError(`${where}: ${path} is not a file; name a file or delete the line`);
-      }
+      if (typeof path === "string" && isPathLike(path)) await expect(path, "file", where);
     }
+  }
+}
+
+async function expect(path: string, kind: "file" | "folder", where: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    // Not there, or not allowed to look: say which (an unreadable path is not a missing one).
+    const reason = error instanceof Deno.errors.NotFound
+      ? `${path} does not exist`
+      : `cannot look at ${path} (${error instanceof Error ? error.message : error})`;
+    throw new UsageError(`${where}: ${reason}; fix the path or delete the line`);
+  }
+  if (kind === "file" ? !info.isFile : !info.isDirectory) {
+    throw new UsageError(`${where}: ${path} is not a ${kind}; fix the path or delete the line`);
   }
 }
 

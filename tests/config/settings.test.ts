@@ -169,6 +169,14 @@ Deno.test("file mistakes name the file and the key, never a flag", async () => {
     'FILE: [live] background = ["office.jpg", "gone.png"]: DIR/gone.png does not exist; fix the path or delete the line',
   );
   assert.deepStrictEqual(
+    await fileError(`[live]\noutput = "recordings/today.mp4"\n`),
+    'FILE: [live] output = "recordings/today.mp4": DIR/recordings does not exist; fix the path or delete the line',
+  );
+  assert.deepStrictEqual(
+    await fileError(`[live]\ninput = "."\n`),
+    'FILE: [live] input = ".": DIR/. is not a file; fix the path or delete the line',
+  );
+  assert.deepStrictEqual(
     await fileError(`[live]\neffect = "replace"\n`),
     'FILE: [live] effect = "replace": replace needs a background; add background = "<image or video file>" under [live], or give -b <file>',
   );
