@@ -7,7 +7,7 @@ import { formatValue, loadConfig, settingsInForce } from "../config/apply_config
 import type { ConfigTarget } from "../config/apply_config.ts";
 import { configPath, denoEnv } from "../config/config_file.ts";
 import { configTemplate } from "../config/template.ts";
-import { OutputError } from "../errors.ts";
+import { OutputError, type UsageError } from "../errors.ts";
 import { writeFileAtomically } from "../io/atomic_file.ts";
 
 export interface ConfigCommandOptions {
@@ -31,8 +31,14 @@ export async function runConfig(options: ConfigCommandOptions, target: ConfigTar
     console.log(`Wrote a commented template to ${path}`);
     return;
   }
-  // Every value checked and every named file found, or one line naming the key (exit 2).
-  const config = await loadConfig(target, denoEnv);
+  // Every value checked and every named file found; each mistake one line naming the
+  // key, all of them at once (so one run shows everything to fix), exit 2.
+  const problems: UsageError[] = [];
+  const config = await loadConfig(target, denoEnv, (error) => problems.push(error));
+  if (problems.length > 0) {
+    for (const problem of problems.slice(0, -1)) console.error(`segcam: ${problem.message}`);
+    throw problems.at(-1);
+  }
   console.log(`config file: ${path} (${config.exists ? "exists" : "not found; defaults apply"})`);
   console.log("settings for segcam live:");
   const settings = settingsInForce(target);

@@ -31,6 +31,13 @@ function isPathLike(value: string): boolean {
   return !/^[a-z][a-z0-9+.-]*:/i.test(value) && value !== "-" && value !== "demo";
 }
 
+/** Where mistakes go: thrown at the first (segcam live), or each collected (segcam config). */
+export type Report = (error: UsageError) => void;
+
+const throwIt: Report = (error) => {
+  throw error;
+};
+
 /** Keys whose values are paths: `~/` is the home folder, relative paths start at the file's folder. */
 const PATH_KEYS = new Set(["input", "output", "background"]);
 
@@ -70,24 +77,30 @@ function fromCommandLine(target: ConfigTarget, s: Setting): boolean {
  * the command line replaces the file's whole group: `-i demo` with `camera` in the file
  * reads the demo.
  */
-export function applyConfig(config: ConfigFile, target: ConfigTarget, env: Env): AppliedValue[] {
+export function applyConfig(
+  config: ConfigFile,
+  target: ConfigTarget,
+  env: Env,
+  report: Report = throwIt,
+): AppliedValue[] {
   const folder = config.path.slice(0, config.path.lastIndexOf("/")) || "/";
-  const entries = Object.entries(config.live);
   // Every key first: a misspelt key is reported even when the command line overrides it.
-  for (const [key] of entries) {
-    if (!CONFIG_KEYS.includes(key)) {
-      const hint = key.includes("_") && CONFIG_KEYS.includes(key.replaceAll("_", "-"))
-        ? `write it "${key.replaceAll("_", "-")}", as on the command line`
-        : `known keys: ${CONFIG_KEYS.join(", ")}`;
-      throw new UsageError(`${config.path}: unknown key "${key}" in [${CONFIG_SECTION}]; ${hint}`);
-    }
-  }
+  const entries = Object.entries(config.live).filter(([key]) => {
+    if (CONFIG_KEYS.includes(key)) return true;
+    const hint = key.includes("_") && CONFIG_KEYS.includes(key.replaceAll("_", "-"))
+      ? `write it "${key.replaceAll("_", "-")}", as on the command line`
+      : `known keys: ${CONFIG_KEYS.join(", ")}`;
+    report(new UsageError(`${config.path}: unknown key "${key}" in [${CONFIG_SECTION}]; ${hint}`));
+    return false;
+  });
   const sources = entries.filter(([key]) => findSetting(key)!.group === "source");
   if (sources.length > 1) {
-    throw new UsageError(
-      `${config.path}: [${CONFIG_SECTION}] ${
-        sources.map(([k]) => k).join(" and ")
-      } both name a source; keep one of them`,
+    report(
+      new UsageError(
+        `${config.path}: [${CONFIG_SECTION}] ${
+          sources.map(([k]) => k).join(" and ")
+        } both name a source; keep one of them`,
+      ),
     );
   }
   const groupsOnCommandLine = new Set(
@@ -99,7 +112,14 @@ export function applyConfig(config: ConfigFile, target: ConfigTarget, env: Env):
     const s = findSetting(key)!;
     const where = `${config.path}: [${CONFIG_SECTION}] ${key} = ${show(raw)}`;
     // Checked even when overridden: `segcam config` promises a file that works on its own.
-    const value = convert(s, raw, where, (path) => resolvePath(key, path, folder, env));
+    let value: unknown;
+    try {
+      value = convert(s, raw, where, (path) => resolvePath(key, path, folder, env));
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      report(error);
+      continue;
+    }
     if (fromCommandLine(target, s) || (s.group && groupsOnCommandLine.has(s.group))) continue;
     holderOf(target, s).setOptionValueWithSource(attributeName(key), value, "config");
     applied.push({ key, value, where });
@@ -155,20 +175,27 @@ function show(value: unknown): string {
  * Checks that every file the applied settings name exists (backgrounds, a file input):
  * found now, with the key that named it, not after the camera and the model are open.
  */
-export async function checkConfigFiles(applied: readonly AppliedValue[]): Promise<void> {
+export async function checkConfigFiles(
+  applied: readonly AppliedValue[],
+  report: Report = throwIt,
+): Promise<void> {
+  const check = (path: string, kind: "file" | "folder", where: string) =>
+    expect(path, kind, where).catch((error) => {
+      if (!(error instanceof UsageError)) throw error;
+      report(error);
+    });
   for (const { key, value, where } of applied) {
     const s = findSetting(key)!;
     if (key === "output" && typeof value === "string") {
       if (!isPathLike(value) || value.startsWith("/dev/")) continue;
       // A recording: written later, so its folder is what must exist now.
-      const folder = value.slice(0, value.lastIndexOf("/")) || "/";
-      await expect(folder, "folder", where);
+      await check(value.slice(0, value.lastIndexOf("/")) || "/", "folder", where);
       continue;
     }
     const isFile = s.kind === "file" || (key === "input" && typeof value === "string");
     if (!isFile) continue;
     for (const path of Array.isArray(value) ? value : [value]) {
-      if (typeof path === "string" && isPathLike(path)) await expect(path, "file", where);
+      if (typeof path === "string" && isPathLike(path)) await check(path, "file", where);
     }
   }
 }
@@ -193,11 +220,15 @@ async function expect(path: string, kind: "file" | "folder", where: string): Pro
  * Reads the user's settings file, applies it under the command line and checks the files
  * it names: what `segcam live` and `segcam config` do before anything else.
  */
-export async function loadConfig(target: ConfigTarget, env: Env): Promise<ConfigFile> {
+export async function loadConfig(
+  target: ConfigTarget,
+  env: Env,
+  report: Report = throwIt,
+): Promise<ConfigFile> {
   const config = await readConfigFile(configPath(env));
-  const applied = applyConfig(config, target, env);
-  await checkConfigFiles(applied);
-  checkTogether(applied, target);
+  const applied = applyConfig(config, target, env, report);
+  await checkConfigFiles(applied, report);
+  checkTogether(applied, target, report);
   return config;
 }
 
@@ -205,12 +236,18 @@ export async function loadConfig(target: ConfigTarget, env: Env): Promise<Config
  * Settings that are wrong only together, when the file made them so: said here, with the
  * key, rather than later as a flag (`--effect replace needs …`) nobody typed.
  */
-function checkTogether(applied: readonly AppliedValue[], target: ConfigTarget): void {
+function checkTogether(
+  applied: readonly AppliedValue[],
+  target: ConfigTarget,
+  report: Report,
+): void {
   const effect = applied.find((a) => a.key === "effect");
   const backgrounds = target.live.getOptionValue("background") as string[] | undefined;
   if (effect?.value === "replace" && (backgrounds ?? []).length === 0) {
-    throw new UsageError(
-      `${effect.where}: replace needs a background; add background = "<image or video file>" under [${CONFIG_SECTION}], or give -b <file>`,
+    report(
+      new UsageError(
+        `${effect.where}: replace needs a background; add background = "<image or video file>" under [${CONFIG_SECTION}], or give -b <file>`,
+      ),
     );
   }
 }

@@ -221,6 +221,26 @@ Deno.test("segcam config refuses a bad value and a missing file with exit 2, nam
   });
 });
 
+Deno.test("segcam config lists every mistake of the file at once, one line each", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(`${dir}/segcam`);
+    const path = `${dir}/segcam/config.toml`;
+    await Deno.writeTextFile(
+      path,
+      `[live]\nsize = "1280x720x"\nmirorr = true\nbackground = "gone.jpg"\nfps = 24\n`,
+    );
+    const r = await segcam(["config"], { XDG_CONFIG_HOME: dir });
+    assert.deepStrictEqual(r.code, 2);
+    assert.deepStrictEqual(r.stdout, "");
+    assert.deepStrictEqual(r.stderr.split("\n"), [
+      `segcam: ${path}: unknown key "mirorr" in [live]; known keys: ${CONFIG_KEYS.join(", ")}`,
+      `segcam: ${path}: [live] size = "1280x720x": size takes WIDTHxHEIGHT like 1280x720; fix it or delete the line`,
+      `segcam: ${path}: [live] background = "gone.jpg": ${dir}/segcam/gone.jpg does not exist; fix the path or delete the line`,
+      "",
+    ]);
+  });
+});
+
 Deno.test("parseFrameSize() takes even WIDTHxHEIGHT from 16 to 4096 and says why it refuses", () => {
   assert.deepStrictEqual(parseFrameSize("1280x720"), "1280x720");
   assert.deepStrictEqual(parseFrameSize("16x4096"), "16x4096");
