@@ -56,3 +56,16 @@ for (const [name, config] of Object.entries(HOSTILE)) {
     });
   });
 }
+
+Deno.test("deno task test and the helpers point XDG_CONFIG_HOME at one folder with no segcam/ in it", async () => {
+  const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks;
+  assert.match(
+    tasks.test.command,
+    /^XDG_CONFIG_HOME=\$PWD\/tests\/fixtures\/config_home deno test /,
+  );
+  assert.equal(TEST_ENV.XDG_CONFIG_HOME, `${ROOT}tests/fixtures/config_home`);
+  // Importing the helpers pointed this process there too, for in-process parsing.
+  assert.equal(Deno.env.get("XDG_CONFIG_HOME"), TEST_ENV.XDG_CONFIG_HOME);
+  const names = [...Deno.readDirSync(TEST_ENV.XDG_CONFIG_HOME)].map((e) => e.name);
+  assert.deepStrictEqual(names, ["README.md"]);
+});
