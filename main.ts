@@ -51,7 +51,10 @@ export function buildProgram() {
       }
       const globals = command.optsWithGlobals() as { quiet: boolean; threads: number };
       setQuiet(globals.quiet);
-      const { threads, note } = capThreads(globals.threads, navigator.hardwareConcurrency);
+      const given = program.getOptionValueSource("threads") === "config"
+        ? `threads = ${globals.threads} in the settings file`
+        : undefined;
+      const { threads, note } = capThreads(globals.threads, navigator.hardwareConcurrency, given);
       if (note) warn(note);
       program.setOptionValueWithSource("threads", threads, program.getOptionValueSource("threads"));
     });

@@ -241,6 +241,23 @@ Deno.test("segcam config lists every mistake of the file at once, one line each"
   });
 });
 
+Deno.test("threads = 1000 in the file: the note about the cores names the file's key, not --threads", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(`${dir}/segcam`);
+    await Deno.writeTextFile(`${dir}/segcam/config.toml`, `[live]\nthreads = 1000\n`);
+    // An unknown input stops live right after the options are merged: no model, no camera.
+    const r = await segcam(["live", "-i", `${dir}/none.mp4`, "-o", `${dir}/o.mp4`], {
+      XDG_CONFIG_HOME: dir,
+    });
+    assert.deepStrictEqual(r.code, 1);
+    const cores = navigator.hardwareConcurrency;
+    assert.deepStrictEqual(
+      r.stderr.split("\n")[0],
+      `segcam: warning: threads = 1000 in the settings file is more than this machine's ${cores} cores; using ${cores}`,
+    );
+  });
+});
+
 Deno.test("parseFrameSize() takes even WIDTHxHEIGHT from 16 to 4096 and says why it refuses", () => {
   assert.deepStrictEqual(parseFrameSize("1280x720"), "1280x720");
   assert.deepStrictEqual(parseFrameSize("16x4096"), "16x4096");
