@@ -51,10 +51,14 @@ export function buildProgram() {
       }
       const globals = command.optsWithGlobals() as { quiet: boolean; threads: number };
       setQuiet(globals.quiet);
-      const given = program.getOptionValueSource("threads") === "config"
+      const fromFile = program.getOptionValueSource("threads") === "config"
         ? `threads = ${globals.threads} in the settings file`
         : undefined;
-      const { threads, note } = capThreads(globals.threads, navigator.hardwareConcurrency, given);
+      const { threads, note } = capThreads(
+        globals.threads,
+        navigator.hardwareConcurrency,
+        fromFile,
+      );
       if (note) warn(note);
       program.setOptionValueWithSource("threads", threads, program.getOptionValueSource("threads"));
     });
