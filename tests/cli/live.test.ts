@@ -123,7 +123,7 @@ Deno.test("segcam live: missing input, no camera, no virtual camera and bad valu
       ],
       [
         ["live", "-i", "demo", "-o", "/dev/video99"],
-        /\/dev\/video99 does not exist: load v4l2loopback \(sudo modprobe v4l2loopback/,
+        /\/dev\/video99 is not a video device the kernel lists: load v4l2loopback \(sudo modprobe v4l2loopback/,
         1,
       ],
       [["live", "-i", "demo", "--size", "big"], /--size takes WIDTHxHEIGHT/, 2],
