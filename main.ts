@@ -199,7 +199,7 @@ export function buildProgram() {
 async function applyConfigFile(program: CommandUnknownOpts, live: CommandUnknownOpts) {
   const { denoEnv } = await import("./src/config/config_file.ts");
   const { loadConfig } = await import("./src/config/apply_config.ts");
-  await loadConfig({ program, live }, denoEnv);
+  await loadConfig({ program, live }, denoEnv, undefined, { warn });
 }
 
 if (import.meta.main) {

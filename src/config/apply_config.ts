@@ -178,11 +178,13 @@ function show(value: unknown): string {
 export async function checkConfigFiles(
   applied: readonly AppliedValue[],
   report: Report = throwIt,
+  onMissingBackground?: (path: string, problem: UsageError) => void,
 ): Promise<void> {
   const check = (path: string, kind: "file" | "folder", where: string) =>
-    expect(path, kind, where).catch((error) => {
+    expect(path, kind, where).then(() => true, (error) => {
       if (!(error instanceof UsageError)) throw error;
       report(error);
+      return false;
     });
   for (const { key, value, where } of applied) {
     const s = findSetting(key)!;
@@ -195,7 +197,15 @@ export async function checkConfigFiles(
     const isFile = s.kind === "file" || (key === "input" && typeof value === "string");
     if (!isFile) continue;
     for (const path of Array.isArray(value) ? value : [value]) {
-      if (typeof path === "string" && isPathLike(path)) await check(path, "file", where);
+      if (typeof path !== "string" || !isPathLike(path)) continue;
+      if (key === "background" && onMissingBackground) {
+        await expect(path, "file", where).catch((error) => {
+          if (!(error instanceof UsageError)) throw error;
+          onMissingBackground(path, error);
+        });
+        continue;
+      }
+      await check(path, "file", where);
     }
   }
 }
@@ -224,11 +234,23 @@ export async function loadConfig(
   target: ConfigTarget,
   env: Env,
   report: Report = throwIt,
+  options: { warn?: (message: string) => void } = {},
 ): Promise<ConfigFile> {
   const config = await readConfigFile(configPath(env));
   const applied = applyConfig(config, target, env, report);
-  await checkConfigFiles(applied, report);
-  checkTogether(applied, target, report);
+  const { warn } = options;
+  // `segcam config` reports a background that is gone as a mistake; a running camera
+  // (the service at login, most of all) starts without it and says so, rather than not
+  // at all because a picture was moved.
+  const onMissingBackground = warn &&
+    ((path: string, problem: UsageError) => {
+      const kept = (target.live.getOptionValue("background") as string[] | undefined ?? [])
+        .filter((b) => b !== path);
+      target.live.setOptionValueWithSource("background", kept, "config");
+      warn(problem.message.replace(/; fix the path or delete the line$/, "; skipped it"));
+    });
+  await checkConfigFiles(applied, report, onMissingBackground);
+  checkTogether(applied, target, report, warn);
   return config;
 }
 
@@ -240,10 +262,17 @@ function checkTogether(
   applied: readonly AppliedValue[],
   target: ConfigTarget,
   report: Report,
+  warn?: (message: string) => void,
 ): void {
   const effect = applied.find((a) => a.key === "effect");
   const backgrounds = target.live.getOptionValue("background") as string[] | undefined;
   if (effect?.value === "replace" && (backgrounds ?? []).length === 0) {
+    if (warn && applied.some((a) => a.key === "background")) {
+      // Every background the file named is gone (said above): blur stands in.
+      target.live.setOptionValueWithSource("effect", "blur", "config");
+      warn(`${effect.where}: no background to show; using blur instead`);
+      return;
+    }
     report(
       new UsageError(
         `${effect.where}: replace needs a background; add background = "<image or video file>" under [${CONFIG_SECTION}], or give -b <file>`,
