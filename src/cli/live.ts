@@ -275,7 +275,7 @@ async function withSink(
     );
     try {
       await run(sink);
-      await sink.finish();
+      await sink.finish(target.kind === "file" ? target.path : undefined);
     } finally {
       await sink.abort();
     }

@@ -108,9 +108,12 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
     });
     const processor = new FrameProcessor(segmenter, defaultKernels(), "stream");
     await writeAtomically(output, async (temporary) => {
-      // Decoded at the rate the encoder writes: a variable-rate file keeps its timing.
+      // A variable-rate file is resampled to the rate the encoder writes, so it keeps its
+      // timing. A constant-rate one is decoded as it is: the fps filter would round a
+      // frame away at the end when the first timestamp is off the rate's grid (an mp4
+      // starting at 25 ms loses its last frame), and every frame must be kept.
       const source = new FileSource(
-        decodeArgs(input, { pixFmt: "rgb24", fps: info.fps }),
+        decodeArgs(input, { pixFmt: "rgb24", fps: info.isVariableRate ? info.fps : undefined }),
         width,
         height,
         () => performance.now(),
@@ -147,7 +150,7 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
           }
           throw explainFfmpegFailure(await source.process.stderrTail(), "input", input);
         }
-        await sink.finish();
+        await sink.finish(temporary);
         await source.process.stderrTail();
         warning = decodeWarning({
           path: input,
