@@ -9,7 +9,8 @@ export interface ConvertCommandOptions {
 }
 
 export async function runConvert(input: string, options: ConvertCommandOptions): Promise<void> {
-  await checkOutputPath(options.output, options);
+  const policy = { ...options, reads: [{ path: input, role: "input model" }] };
+  await checkOutputPath(options.output, policy);
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(input);
@@ -34,7 +35,7 @@ export async function runConvert(input: string, options: ConvertCommandOptions):
     }
     throw error;
   }
-  await writeFileAtomically(options.output, conversion.onnx, options);
+  await writeFileAtomically(options.output, conversion.onnx, policy);
   const count = Object.values(conversion.operators).reduce((a, b) => a + b, 0);
   console.log(
     `Wrote ${options.output}: ${

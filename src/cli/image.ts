@@ -13,7 +13,7 @@ import {
   SegcamError,
   UsageError,
 } from "../errors.ts";
-import { checkOutputPath, writeFileAtomically } from "../io/atomic_file.ts";
+import { checkOutputPath, refuseInputAsOutput, writeFileAtomically } from "../io/atomic_file.ts";
 import { imageFormatOf } from "../io/image_file.ts";
 import { EFFECT_NAMES } from "../effects/registry.ts";
 import { resolve } from "node:path";
@@ -91,6 +91,11 @@ export async function runImage(inputs: string[], options: ImageCommandOptions): 
     })
   );
   refuseClashes(files, outputs);
+  if (options.background !== undefined) {
+    for (const output of outputs) {
+      await refuseInputAsOutput(output, [{ path: options.background, role: "background" }]);
+    }
+  }
 
   const total = files.length + problems.length;
   const single = total === 1;

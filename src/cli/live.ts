@@ -71,7 +71,9 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const { input, format } = resolved;
   const output = resolveLiveOutput(options.output, options.pixFmt);
   // Before the model loads: an existing file is a reason to stop, not after seconds of setup.
-  if (output.kind === "file") await checkOutputPath(output.path, { force: options.force });
+  if (output.kind === "file") {
+    await checkOutputPath(output.path, { force: options.force, reads: liveReads(options) });
+  }
   const alpha = options.effect === "transparent" && output.kind === "file" &&
     alphaCapable(output.path);
   const traits: OutputTraits = {
@@ -287,6 +289,14 @@ async function withSink(
   } else {
     await open(output);
   }
+}
+
+/** What a live run reads from files: never its own output (atomic_file.ts). */
+function liveReads(options: LiveCommandOptions): { path: string; role: string }[] {
+  return [
+    ...(options.input !== undefined ? [{ path: options.input, role: "input" }] : []),
+    ...options.background.map((path) => ({ path, role: "background" })),
+  ];
 }
 
 function hex(color: [number, number, number]): string {

@@ -6,7 +6,7 @@
  * conversion leaves nothing.
  */
 import { InputError, UsageError } from "../errors.ts";
-import { checkOutputPath, writeAtomically } from "../io/atomic_file.ts";
+import { checkOutputPath, refuseInputAsOutput, writeAtomically } from "../io/atomic_file.ts";
 import { type Background, isImageBackground, openBackground } from "../io/background.ts";
 import {
   ALPHA_EXTENSIONS,
@@ -58,9 +58,11 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
       }`,
     );
   }
-  if (await samePath(input, output)) {
-    throw new UsageError(`The output ${output} is the input; choose another name`);
+  const reads = [{ path: input, role: "input" }];
+  if (options.background !== undefined) {
+    reads.push({ path: options.background, role: "background" });
   }
+  await refuseInputAsOutput(output, reads);
 
   // Everything that can be known up front is checked before the model loads and the
   // minutes of work start: the input, the output's folder and name, the background.
@@ -186,13 +188,5 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
     await background?.close();
     await stopAllChildren();
     await segmenter?.dispose();
-  }
-}
-
-async function samePath(a: string, b: string): Promise<boolean> {
-  try {
-    return await Deno.realPath(a) === await Deno.realPath(b);
-  } catch {
-    return false;
   }
 }

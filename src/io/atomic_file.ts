@@ -6,7 +6,8 @@
  * exists, so a file another run wrote meanwhile is never replaced (rename(2) would
  * replace it silently); with `force` it is rename(2).
  */
-import { describeFsError, InterruptedError, OutputError } from "../errors.ts";
+import { resolve } from "node:path";
+import { describeFsError, InterruptedError, OutputError, UsageError } from "../errors.ts";
 import { NULL_OUTPUT } from "./ffmpeg_args.ts";
 
 export interface OutputPolicy {
@@ -17,6 +18,43 @@ export interface OutputPolicy {
    * InterruptedError thrown (Ctrl-C, SIGTERM).
    */
   signal?: AbortSignal;
+  /**
+   * The files this run reads (its input, model, backgrounds), named as the user gave
+   * them: the target must be none of them, whatever the spelling, link or --force.
+   */
+  reads?: readonly { path: string; role: string }[];
+}
+
+/**
+ * Whether `a` and `b` are one file: the same device and inode when both exist (so
+ * through symbolic and hard links, `./x` and `x`), else the same absolute path.
+ */
+export async function sameFile(a: string, b: string): Promise<boolean> {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    const [x, y] = await Promise.all([Deno.stat(a), Deno.stat(b)]);
+    return x.dev === y.dev && x.ino !== null && x.ino === y.ino;
+  } catch {
+    return false; // one does not exist (yet): it cannot be the other
+  }
+}
+
+/**
+ * Refuses a target that is one of the files the run reads: writing it would destroy
+ * the input while it is being read. UsageError (exit 2) naming both spellings.
+ */
+export async function refuseInputAsOutput(
+  target: string,
+  reads: readonly { path: string; role: string }[],
+): Promise<void> {
+  if (target === NULL_OUTPUT) return;
+  for (const { path, role } of reads) {
+    if (!(await sameFile(target, path))) continue;
+    const through = resolve(target) === resolve(path) ? "" : ` (${path}, through a link)`;
+    throw new UsageError(
+      `The output ${target} is the ${role}${through}; segcam never writes over what it reads: choose another output name`,
+    );
+  }
 }
 
 /** Splits a path into its folder (or ".") and its base name. */
@@ -47,6 +85,7 @@ export function temporaryPathFor(target: string): string {
  */
 export async function checkOutputPath(target: string, policy: OutputPolicy = {}): Promise<void> {
   if (target === NULL_OUTPUT) return; // always writable, never "existing"
+  await refuseInputAsOutput(target, policy.reads ?? []);
   const { dir } = splitPath(target);
   let dirInfo: Deno.FileInfo;
   try {

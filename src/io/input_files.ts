@@ -182,11 +182,15 @@ function isFolder(path: string): boolean {
   }
 }
 
-/** Same file: same absolute path, or (both existing) the same file through links. */
+/**
+ * Same file: same absolute path, or (both existing) the same device and inode, so
+ * through symbolic and hard links alike (atomic_file.ts's sameFile, synchronously).
+ */
 export function samePath(a: string, b: string): boolean {
   if (resolve(a) === resolve(b)) return true;
   try {
-    return Deno.realPathSync(a) === Deno.realPathSync(b);
+    const [x, y] = [Deno.statSync(a), Deno.statSync(b)];
+    return x.dev === y.dev && x.ino !== null && x.ino === y.ino;
   } catch {
     return false; // the output does not exist yet, so it cannot be the input
   }

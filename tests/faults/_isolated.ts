@@ -1,7 +1,7 @@
 /**
  * Runs segcam as a user would, but never with the user's own settings: every run gets
- * an empty XDG_CONFIG_HOME of its own (and HOME beside it), so a config file on the
- * machine running the tests cannot change what they see. A run can be put on a small
+ * an empty XDG_CONFIG_HOME of its own, so a config file on the machine running the
+ * tests cannot change what they see. (HOME is kept: Deno's module cache lives there.) A run can be put on a small
  * tmpfs (a full disk) inside its own mount namespace, so nothing leaks to the host.
  */
 import { MAIN, PERMISSIONS } from "../cli/_run.ts";
@@ -51,7 +51,7 @@ export async function run(args: string[], options: RunOptions = {}): Promise<Res
   const home = emptyConfigHome();
   const child = new Deno.Command(command, {
     args: argv,
-    env: { NO_COLOR: "1", XDG_CONFIG_HOME: home, HOME: home, ...options.env },
+    env: { NO_COLOR: "1", XDG_CONFIG_HOME: home, ...options.env },
     stdin: options.stdin ?? "null",
     stdout: "piped",
     stderr: "piped",
