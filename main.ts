@@ -21,15 +21,21 @@ import { BACKEND_CHOICES, capThreads, defaultGlobalOptions, MODEL_CHOICES } from
 import { fileURLToPath } from "node:url";
 import denoJson from "./deno.json" with { type: "json" };
 
-function parseCount(label: string, min: number) {
+/** A whole number in min..max; every value is range-checked before any work (1e12 fps is no rate). */
+function parseCount(label: string, min: number, max = MAX_COUNT) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < min) {
       throw new InvalidArgumentError(`${label} must be a whole number ≥ ${min}, got "${value}".`);
     }
+    if (n > max) {
+      throw new InvalidArgumentError(`${label} must be at most ${max}, got "${value}".`);
+    }
     return n;
   };
 }
+/** Larger counts are typing slips: 10 million frames is 4 days at 30 fps. */
+const MAX_COUNT = 10_000_000;
 
 export function buildProgram() {
   const program = new Command("segcam")
@@ -52,7 +58,7 @@ export function buildProgram() {
     )
     .addOption(
       new Option("--threads <n>", "inference threads (0: the backend decides; at most the cores)")
-        .argParser(parseCount("--threads", 0)).default(defaultGlobalOptions.threads),
+        .argParser(parseCount("--threads", 0, 1024)).default(defaultGlobalOptions.threads),
     )
     .addOption(
       new Option(
@@ -105,7 +111,7 @@ export function buildProgram() {
         .choices(["png", "jpg"] as const),
     )
     .addOption(
-      new Option("--quality <q>", "JPEG quality 1..100").argParser(parseCount("--quality", 1))
+      new Option("--quality <q>", "JPEG quality 1..100").argParser(parseCount("--quality", 1, 100))
         .default(DEFAULT_JPEG_QUALITY),
     )
     .option("-f, --force", "replace output files that exist", false)
@@ -113,7 +119,7 @@ export function buildProgram() {
       new Option(
         "-j, --jobs <n>",
         "images processed at once, one worker each (default and maximum: the core count)",
-      ).argParser(parseCount("--jobs", 1)),
+      ).argParser(parseCount("--jobs", 1, 1024)),
     )
     .addHelpText(
       "after",
@@ -154,7 +160,7 @@ export function buildProgram() {
     .option("--size <WxH>", "frame size (default: 1280x720 from a camera, a file's own size)")
     .addOption(
       new Option("--fps <n>", "frames per second (default: 30 from a camera, a file's own rate)")
-        .argParser(parseCount("--fps", 1)),
+        .argParser(parseCount("--fps", 1, 240)),
     )
     .option(
       "-o, --output <target>",

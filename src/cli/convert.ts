@@ -1,7 +1,7 @@
 /** `segcam convert <in.tflite> -o <out.onnx>`: our TFLite → ONNX converter. */
 import { convertTflite, TfliteFormatError, UnsupportedOperatorError } from "../convert/convert.ts";
 import { describeFsError, InputError } from "../errors.ts";
-import { checkOutputPath, writeFileAtomically } from "../io/atomic_file.ts";
+import { checkOutputPath, refuseStdout, writeFileAtomically } from "../io/atomic_file.ts";
 
 export interface ConvertCommandOptions {
   output: string;
@@ -9,6 +9,7 @@ export interface ConvertCommandOptions {
 }
 
 export async function runConvert(input: string, options: ConvertCommandOptions): Promise<void> {
+  refuseStdout(options.output, "convert");
   const policy = { ...options, reads: [{ path: input, role: "input model" }] };
   await checkOutputPath(options.output, policy);
   let bytes: Uint8Array;

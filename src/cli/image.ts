@@ -13,7 +13,12 @@ import {
   SegcamError,
   UsageError,
 } from "../errors.ts";
-import { checkOutputPath, refuseInputAsOutput, writeFileAtomically } from "../io/atomic_file.ts";
+import {
+  checkOutputPath,
+  refuseInputAsOutput,
+  refuseStdout,
+  writeFileAtomically,
+} from "../io/atomic_file.ts";
 import { imageFormatOf } from "../io/image_file.ts";
 import { EFFECT_NAMES } from "../effects/registry.ts";
 import { resolve } from "node:path";
@@ -42,6 +47,7 @@ const OWN_OUTPUT = new RegExp(`\\.(${EFFECT_NAMES.join("|")})\\.(png|jpe?g)$`, "
 
 export async function runImage(inputs: string[], options: ImageCommandOptions): Promise<void> {
   const settings = processSettingsFrom(options);
+  if (options.output !== undefined) checkImageOutput(options.output, options.format);
   const transparent = settings.effect === "transparent";
   if (transparent && (options.format === "jpg" || isJpegPath(options.output))) {
     throw new UsageError(
@@ -234,6 +240,34 @@ function repeatsForEveryFile(error: SegcamError): boolean {
   return error instanceof OutputError &&
     /permission denied|read-only|disk is full|no such file|does not exist|not a folder/
       .test(error.message);
+}
+
+/**
+ * An --output file (not a folder) must name a format segcam writes, and agree with
+ * --format: checked before any work, so that out.bmp is never a JPEG in disguise.
+ */
+function checkImageOutput(output: string, format: "png" | "jpg" | undefined): void {
+  refuseStdout(output, "image");
+  if (output.endsWith("/") || isFolderSync(output)) return;
+  const named = imageFormatOf(output);
+  if (named === undefined) {
+    throw new UsageError(
+      `Cannot tell the image format of ${output}; end it in .png, .jpg or .jpeg (or end it in / for a folder)`,
+    );
+  }
+  if (format !== undefined && (format === "jpg") !== (named === "jpeg")) {
+    throw new UsageError(
+      `--format ${format} contradicts the output ${output}; give one of them, or make them agree`,
+    );
+  }
+}
+
+function isFolderSync(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
 }
 
 function isJpegPath(path: string | undefined): boolean {

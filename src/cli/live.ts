@@ -12,6 +12,7 @@ import process from "node:process";
 import { createEffectSettings } from "../effects/effect.ts";
 import type { Frame } from "../frame.ts";
 import { checkOutputPath, writeAtomically } from "../io/atomic_file.ts";
+import { requireVideoExtension } from "../io/ffmpeg_args.ts";
 import { type Background, isImageBackground, openBackground } from "../io/background.ts";
 import { watchDeviceConsumers } from "../io/consumer_watch.ts";
 import { probeMedia } from "../io/probe.ts";
@@ -70,6 +71,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   if (resolved.warning) console.error(`segcam: warning: ${resolved.warning}`);
   const { input, format } = resolved;
   const output = resolveLiveOutput(options.output, options.pixFmt);
+  if (output.kind === "file") requireVideoExtension(output.path);
   // Before the model loads: an existing file is a reason to stop, not after seconds of setup.
   if (output.kind === "file") {
     await checkOutputPath(output.path, { force: options.force, reads: liveReads(options) });

@@ -6,16 +6,20 @@
  * conversion leaves nothing.
  */
 import { InputError, UsageError } from "../errors.ts";
-import { checkOutputPath, refuseInputAsOutput, writeAtomically } from "../io/atomic_file.ts";
+import {
+  checkOutputPath,
+  refuseInputAsOutput,
+  refuseStdout,
+  writeAtomically,
+} from "../io/atomic_file.ts";
 import { type Background, isImageBackground, openBackground } from "../io/background.ts";
 import {
   ALPHA_EXTENSIONS,
   alphaCapable,
   decodeArgs,
   extensionOf,
-  NULL_OUTPUT,
   planEncode,
-  VIDEO_EXTENSIONS,
+  requireVideoExtension,
 } from "../io/ffmpeg_args.ts";
 import { explainFfmpegFailure, stopAllChildren } from "../io/ffmpeg_process.ts";
 import { FfmpegSink } from "../io/frame_sink.ts";
@@ -42,14 +46,9 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
   const settings = processSettingsFrom(options);
   const { output } = options;
   const ext = extensionOf(output);
+  refuseStdout(output, "video");
   // -o /dev/null: process without writing (a dry run, or a benchmark).
-  if (output !== NULL_OUTPUT && !(VIDEO_EXTENSIONS as readonly string[]).includes(ext)) {
-    throw new UsageError(
-      `Cannot tell the video format of ${output}; end it in ${
-        VIDEO_EXTENSIONS.map((e) => `.${e}`).join(", ")
-      }`,
-    );
-  }
+  requireVideoExtension(output);
   const alpha = settings.effect === "transparent";
   if (alpha && !alphaCapable(output)) {
     throw new UsageError(

@@ -40,6 +40,17 @@ export async function sameFile(a: string, b: string): Promise<boolean> {
 }
 
 /**
+ * `-` means stdout wherever segcam accepts it (`live -o -`); a command that writes
+ * files only refuses it rather than write a file named "-".
+ */
+export function refuseStdout(target: string, command: string): void {
+  if (target !== "-") return;
+  throw new UsageError(
+    `segcam ${command} cannot write to stdout (-); give a file name (to pipe, write a file and cat it)`,
+  );
+}
+
+/**
  * Refuses a target that is one of the files the run reads: writing it would destroy
  * the input while it is being read. UsageError (exit 2) naming both spellings.
  */

@@ -26,6 +26,8 @@ export interface RunOptions {
   /** Kill it after this many ms (default 90 s) and report code -1. */
   timeoutMs?: number;
   stdin?: "null" | "piped";
+  /** Working folder of the run. */
+  cwd?: string;
 }
 
 let configRoot: string | undefined;
@@ -53,6 +55,7 @@ export async function run(args: string[], options: RunOptions = {}): Promise<Res
     args: argv,
     env: { NO_COLOR: "1", XDG_CONFIG_HOME: home, ...options.env },
     stdin: options.stdin ?? "null",
+    cwd: options.cwd,
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -84,7 +87,7 @@ export async function canMountTmpfs(): Promise<boolean> {
 export function errorLines(stderr: string): string[] {
   return stderr.split("\n").map((l) => l.trim()).filter((l) =>
     l !== "" && !l.startsWith("segcam: inference on") && !/^\d+ frames in /.test(l) &&
-    !l.startsWith("segcam: note:")
+    !l.startsWith("segcam: note:") && !l.startsWith("(run segcam --help")
   );
 }
 

@@ -1,0 +1,110 @@
+/**
+ * Outputs and values checked before any work, and a failed command leaves none of its
+ * outputs (issue 14, defects 8, 9, 19 and 20).
+ */
+import assert from "node:assert/strict";
+import { PHOTO } from "../cli/_run.ts";
+import { canMountTmpfs, names, oneLine, run, withDir } from "./_isolated.ts";
+
+Deno.test("segcam image -o out.bmp, out.txt or out (no extension) is refused with the formats it writes", async () => {
+  await withDir(async (dir) => {
+    for (const out of ["out.bmp", "out.txt", "out"]) {
+      const r = await run(["image", PHOTO, "-o", `${dir}/${out}`]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(
+        oneLine(r),
+        /Cannot tell the image format of .*; end it in \.png, \.jpg or \.jpeg/,
+      );
+    }
+    assert.deepEqual(names(dir), []);
+  });
+});
+
+Deno.test("segcam live -o out.png, .gif or .txt is refused before the model loads, naming the file the user gave", async () => {
+  await withDir(async (dir) => {
+    for (const out of ["out.png", "out.gif", "out.txt"]) {
+      const r = await run([
+        "live",
+        "-i",
+        "demo",
+        "-o",
+        `${dir}/${out}`,
+        "--no-tui",
+        "--frames",
+        "3",
+      ]);
+      assert.equal(r.code, 2, r.stderr);
+      const line = oneLine(r);
+      assert.match(
+        line,
+        new RegExp(`Cannot tell the video format of ${dir}/${out}; end it in \\.mp4`),
+      );
+      assert.doesNotMatch(line, /segcam-tmp|inference/);
+    }
+    assert.deepEqual(names(dir), []);
+  });
+});
+
+Deno.test("segcam refuses --fps 1e12, --quality 1000 and fps = 1e308 in the config, before any work", async () => {
+  await withDir(async (dir) => {
+    const fps = await run(["live", "-i", "demo", "--fps", "1e12", "-o", `${dir}/o.mp4`]);
+    assert.equal(fps.code, 2, fps.stderr);
+    assert.match(oneLine(fps), /--fps must be at most 240, got "1e12"/);
+    const quality = await run(["image", PHOTO, "--quality", "1000", "-o", `${dir}/o.jpg`]);
+    assert.equal(quality.code, 2, quality.stderr);
+    assert.match(oneLine(quality), /--quality must be at most 100, got "1000"/);
+    assert.doesNotMatch(quality.stderr, /inference on/);
+    await Deno.mkdir(`${dir}/xdg/segcam`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/xdg/segcam/config.toml`, "[live]\nfps = 1e308\n");
+    const config = await run(["live", "-i", "demo", "-o", `${dir}/o.mp4`, "--no-tui"], {
+      env: { XDG_CONFIG_HOME: `${dir}/xdg` },
+    });
+    assert.equal(config.code, 2, config.stderr);
+    assert.match(oneLine(config), /fps/);
+    assert.deepEqual(names(dir), ["xdg"]);
+  });
+});
+
+Deno.test("'-' is stdout or refused: image, mask, video and convert refuse -o - and write no file named -", async () => {
+  await withDir(async (dir) => {
+    const cases = [
+      ["image", PHOTO, "-o", "-"],
+      ["mask", PHOTO, "-o", "-"],
+      ["video", PHOTO, "-o", "-"],
+      ["convert", PHOTO, "-o", "-"],
+    ];
+    for (const args of cases) {
+      const r = await run(args, { cwd: dir });
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(oneLine(r), /cannot write to stdout \(-\); give a file name/);
+    }
+    assert.deepEqual(names(dir), []);
+  });
+});
+
+Deno.test("segcam image --format jpg -o x.png is refused as a contradiction", async () => {
+  await withDir(async (dir) => {
+    const r = await run(["image", PHOTO, "--format", "jpg", "-o", `${dir}/x.png`]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(oneLine(r), /--format jpg contradicts the output .*x\.png/);
+    assert.deepEqual(names(dir), []);
+  });
+});
+
+Deno.test({
+  name: "segcam mask -o m.png --raw m.f32 on a full disk fails in one line and leaves neither file",
+  ignore: !(await canMountTmpfs()), // needs root and mount namespaces (unshare -m)
+  fn: async () => {
+    await withDir(async (dir) => {
+      const disk = `${dir}/disk`;
+      await Deno.mkdir(disk);
+      // The mask PNG (a few KiB) fits in 64 KiB; the 147 or 256 KiB float map does not.
+      const r = await run(["mask", PHOTO, "-o", `${disk}/m.png`, "--raw", `${disk}/m.f32`], {
+        fullDisk: { dir: disk, kib: 64, listing: `${dir}/listing` },
+      });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(oneLine(r), /disk is full/);
+      assert.equal(await Deno.readTextFile(`${dir}/listing`), "");
+    });
+  },
+});
