@@ -28,6 +28,7 @@ import { ImagePool } from "../pipeline/image_pool.ts";
 import type { GlobalOptions } from "../options.ts";
 import { ProgressBar } from "../tui/progress_bar.ts";
 import { type EffectCliOptions, processSettingsFrom } from "./_effect_options.ts";
+import { printable } from "./_report.ts";
 import { interruptSignal } from "./_signals.ts";
 import { readBackgroundImage } from "../io/background.ts";
 
@@ -114,7 +115,10 @@ export async function runImage(inputs: string[], options: ImageCommandOptions): 
   const bar = single
     ? undefined
     : ProgressBar.forStderr({ label: verb(settings.effect), total, unit: "images" });
-  const say = (line: string) => bar ? bar.log(line) : console.error(line);
+  const say = (text: string) => {
+    const line = printable(text);
+    bar ? bar.log(line) : console.error(line);
+  };
   const pool = new ImagePool({
     jobs: workers,
     config: {
@@ -154,7 +158,7 @@ export async function runImage(inputs: string[], options: ImageCommandOptions): 
             signal: interrupt.signal,
           });
           done++;
-          if (single) console.log(`Wrote ${output}`);
+          if (single) console.log(`Wrote ${printable(output)}`);
         }
       } catch (error) {
         if (interrupt.signal.aborted || error instanceof InterruptedError) return;

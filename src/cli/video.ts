@@ -34,7 +34,7 @@ import { defaultKernels } from "../kernels/kernel_set.ts";
 import { StageTimings } from "../pipeline/timings.ts";
 import { ProgressBar } from "../tui/progress_bar.ts";
 import { type EffectCliOptions, processSettingsFrom } from "./_effect_options.ts";
-import { info as logInfo } from "./_report.ts";
+import { info as logInfo, printable } from "./_report.ts";
 import { interruptSignal } from "./_signals.ts";
 
 export interface VideoCommandOptions extends GlobalOptions, EffectCliOptions {
@@ -84,7 +84,9 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
       durationSeconds: info.frames !== undefined ? info.frames / info.fpsValue : undefined,
     });
   const plan = planFor(output);
-  for (const note of [...info.notes, ...plan.notes]) console.error(`segcam: note: ${note}`);
+  for (const note of [...info.notes, ...plan.notes]) {
+    console.error(`segcam: note: ${printable(note)}`);
+  }
   const interrupt = interruptSignal();
   let background: Background | undefined;
   let segmenter: Segmenter | undefined;
@@ -170,7 +172,7 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
         ]);
       }
     }, options);
-    if (warning) console.error(`segcam: ${warning}`);
+    if (warning) console.error(`segcam: ${printable(warning)}`);
     const seconds = (performance.now() - started) / 1000;
     if (truncated && !warning) {
       console.error(
