@@ -90,6 +90,55 @@ export function temporaryPathFor(target: string): string {
 }
 
 /**
+ * Removes the temporary files that runs killed outright (SIGKILL, a power cut) left
+ * beside `target`: nothing else would ever clean them up, and a hidden playable file
+ * is a surprise to find. Only ours for this target, and only those whose process (the
+ * pid in the name) is gone; one that is running is left alone. Best effort: a file
+ * that cannot be removed is left as it was.
+ */
+export async function removeStaleTemporaries(target: string): Promise<string[]> {
+  const { dir, base } = splitPath(target);
+  const dot = base.lastIndexOf(".");
+  const stem = dot > 0 ? base.slice(0, dot) : base;
+  const ext = dot > 0 ? base.slice(dot) : "";
+  const removed: string[] = [];
+  const prefix = `.${stem}.segcam-tmp-`;
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch {
+    return removed; // checkOutputPath has said why the folder cannot be used
+  }
+  for (const entry of entries) {
+    if (!entry.isFile || !entry.name.startsWith(prefix) || !entry.name.endsWith(ext)) continue;
+    const match = /^(\d+)-[a-z0-9]+$/.exec(
+      entry.name.slice(prefix.length, entry.name.length - ext.length),
+    );
+    if (!match || Number(match[1]) === Deno.pid || await isRunning(Number(match[1]))) continue;
+    const path = dir === "." ? entry.name : `${dir === "/" ? "" : dir}/${entry.name}`;
+    try {
+      await Deno.remove(path);
+      removed.push(path);
+    } catch { /* another run removed it, or it is not ours to remove */ }
+  }
+  return removed;
+}
+
+/** Whether a process with this id exists (ps: Deno reads /proc only with --allow-all). */
+async function isRunning(pid: number): Promise<boolean> {
+  try {
+    const { code } = await new Deno.Command("ps", {
+      args: ["-p", String(pid)],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return code === 0;
+  } catch {
+    return true; // cannot tell: keep the file
+  }
+}
+
+/**
  * Checks up front that `target` can be written: its folder exists and is a folder,
  * and the target is not a folder and does not exist (unless `force`).
  * Throws OutputError with the fix otherwise.
@@ -184,6 +233,7 @@ export async function writeAtomically<T>(
   // fail across file systems, or as root replace the device node itself.
   if (target === NULL_OUTPUT) return await produce(target);
   await checkOutputPath(target, policy);
+  await removeStaleTemporaries(target);
   const temporary = temporaryPathFor(target);
   let result: T;
   try {
