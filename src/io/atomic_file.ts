@@ -139,6 +139,26 @@ async function isRunning(pid: number): Promise<boolean> {
 }
 
 /**
+ * Creates the folder that will hold `file` (and its parents), as `mkdir -p`. The
+ * folders are the user's environment (XDG_CONFIG_HOME a file, a read-only HOME), not a
+ * bug: OutputError (exit 1) naming the folder and `fix`, never an internal error.
+ */
+export async function makeFolderFor(file: string, fix: string): Promise<void> {
+  const { dir } = splitPath(file);
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+  } catch (error) {
+    const inTheWay = error instanceof Deno.errors.NotADirectory ||
+      error instanceof Deno.errors.AlreadyExists ||
+      /not a directory|file exists/i.test(String(error));
+    const why = inTheWay
+      ? "a file stands where a folder is needed on that path"
+      : describeFsError(error, dir, "create").replace(/^Cannot create [^:]*: /, "");
+    throw new OutputError(`Cannot create the folder ${dir}: ${why}; ${fix}`, { cause: error });
+  }
+}
+
+/**
  * Checks up front that `target` can be written: its folder exists and is a folder,
  * and the target is not a folder and does not exist (unless `force`).
  * Throws OutputError with the fix otherwise.
