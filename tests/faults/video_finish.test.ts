@@ -76,3 +76,32 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "segcam live into a file on a disk that fills fails in one line and keeps no partial recording",
+  ignore: !mountable, // needs root and mount namespaces (unshare -m)
+  fn: async () => {
+    await withDir(async (dir) => {
+      const disk = `${dir}/disk`;
+      await Deno.mkdir(disk);
+      // 20 frames of the demo are about 110 KB; 40 KB are free.
+      const r = await run(
+        ["live", "-i", "demo", "-o", `${disk}/rec.mkv`, "--frames", "20", "--no-tui"],
+        {
+          fullDisk: {
+            dir: disk,
+            kib: 512,
+            before: `head -c ${472 * 1024} /dev/zero > "${disk}/filler"`,
+            listing: `${dir}/listing`,
+          },
+        },
+      );
+      assert.equal(r.code, 1, r.stderr);
+      const lines = r.stderr.split("\n").filter((l) => /disk (is|may be) full/.test(l));
+      assert.equal(lines.length, 1, r.stderr);
+      assert.doesNotMatch(r.stderr, /\bat .*:\d+:\d+/);
+      assert.equal(await Deno.readTextFile(`${dir}/listing`), "filler\n");
+    });
+  },
+});
