@@ -10,6 +10,7 @@ import { describeFsError, InputError, InterruptedError, UsageError } from "../er
 import { assertFrame, type Frame } from "../frame.ts";
 import { writeFileAtomically } from "./atomic_file.ts";
 import { DEFAULT_JPEG_QUALITY, jpegEndsEarly, jpegOrientation, jpegSize } from "./jpeg.ts";
+import { shellOnLossyName } from "./input_files.ts";
 import { orientFrame } from "./orientation.ts";
 import { encodePng, pngDamage, pngSize, truncatedDetail } from "./png.ts";
 
@@ -172,6 +173,8 @@ export const MAX_IMAGE_BYTES = 1 << 30;
  */
 async function readImageBytes(path: string, signal?: AbortSignal): Promise<Uint8Array> {
   let file: Deno.FsFile;
+  const lossy = await readLossyName(path);
+  if (lossy !== undefined) return lossy;
   try {
     // Non-blocking stat before open: opening a FIFO for reading waits for a writer.
     const info = await Deno.stat(path);
@@ -219,6 +222,33 @@ async function readImageBytes(path: string, signal?: AbortSignal): Promise<Uint8
       file.close();
     } catch { /* closed by its stream */ }
   }
+}
+
+/**
+ * The bytes of a file whose name is not valid UTF-8, read through the shell (see
+ * input_files.ts's lossyNamePattern), with the same checks as any image: a regular
+ * file, at most MAX_IMAGE_BYTES, a PNG or JPEG signature. Undefined when `path` is an
+ * ordinary name or names a file Deno can open.
+ */
+async function readLossyName(path: string): Promise<Uint8Array | undefined> {
+  const found = await Deno.stat(path).then(() => true, () => false);
+  if (found) return undefined;
+  const command = shellOnLossyName(path, `exec head -c ${MAX_IMAGE_BYTES + 1} -- "$1"`, "piped");
+  if (command === undefined) return undefined;
+  const { code, stdout } = await command.output();
+  if (code !== 0) return undefined; // the usual "no such file" follows
+  if (stdout.length > MAX_IMAGE_BYTES) {
+    throw new InputError(
+      `Cannot read ${path}: it is more than the ${
+        MAX_IMAGE_BYTES / 2 ** 30
+      } GiB an image segcam can decode may be; give a PNG or JPEG image`,
+    );
+  }
+  const sniffed = sniffFormat(stdout.subarray(0, 16));
+  if (sniffed !== "png" && sniffed !== "jpeg") {
+    throw new InputError(unsupportedMessage(path, stdout.subarray(0, 16), sniffed));
+  }
+  return stdout;
 }
 
 // ---------------------------------------------------------------------------------------

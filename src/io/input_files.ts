@@ -69,7 +69,7 @@ export async function expandInputs(patterns: string[]): Promise<ExpandedInputs> 
       const found = await listFolder(input);
       if (typeof found === "string") problems.push({ input, reason: found });
       else found.forEach(add);
-    } else if (info) {
+    } else if (info || await lossyFileExists(input)) {
       add(input);
     } else if (GLOB_CHARS.test(input)) {
       const found = await expandGlob(input);
@@ -82,6 +82,50 @@ export async function expandInputs(patterns: string[]): Promise<ExpandedInputs> 
   return { files, problems };
 }
 
+/**
+ * Deno hands out file names as strings, so a name that is not valid UTF-8 (a Latin-1
+ * "caf\xe9.jpg" from an old camera or archive) arrives with U+FFFD where its odd bytes
+ * were, and no Deno call can open it by that spelling. The shell can: each U+FFFD
+ * becomes a wildcard, the rest is matched literally, and the file is used when exactly
+ * one name matches. Returns undefined for names without U+FFFD.
+ */
+export function lossyNamePattern(path: string): string | undefined {
+  if (!path.includes("\uFFFD")) return undefined;
+  // Quote everything but the wildcards (single quotes: nothing inside is special).
+  return path.split(/\uFFFD+/).map((part) => `'${part.replaceAll("'", `'\\''`)}'`).join("*");
+}
+
+/**
+ * Runs `script` with "$1" set to the one regular file whose name matches `path`'s
+ * lossy spelling (see lossyNamePattern); exit 3 from the shell when none or several do.
+ */
+export function shellOnLossyName(
+  path: string,
+  script: string,
+  stdout: "piped" | "null" = "null",
+): Deno.Command | undefined {
+  const pattern = lossyNamePattern(path);
+  if (pattern === undefined) return undefined;
+  return new Deno.Command("sh", {
+    args: ["-c", `set -- ${pattern}; [ $# -eq 1 ] && [ -f "$1" ] || exit 3; ${script}`],
+    env: { LC_ALL: "C" },
+    stdin: "null",
+    stdout,
+    stderr: "null",
+  });
+}
+
+/** Whether `path`'s lossy spelling names exactly one regular file (shellOnLossyName). */
+async function lossyFileExists(path: string): Promise<boolean> {
+  const command = shellOnLossyName(path, "exit 0");
+  if (command === undefined) return false;
+  try {
+    return (await command.output()).code === 0;
+  } catch {
+    return false;
+  }
+}
+
 /** The folder's image files, sorted, or the reason there are none. */
 async function listFolder(folder: string): Promise<string[] | string> {
   const prefix = folder.endsWith("/") ? folder : `${folder}/`;
@@ -91,7 +135,10 @@ async function listFolder(folder: string): Promise<string[] | string> {
       // Hidden files include macOS "._x.jpg" resource forks (not images) and our own
       // half-written temporary files.
       if (entry.name.startsWith(".") || !IMAGE_EXTENSION.test(entry.name)) continue;
-      if (entry.isFile || (entry.isSymlink && await isFile(prefix + entry.name))) {
+      if (
+        entry.isFile || (entry.isSymlink && await isFile(prefix + entry.name)) ||
+        (entry.name.includes("\uFFFD") && await lossyFileExists(prefix + entry.name))
+      ) {
         names.push(entry.name);
       }
     }

@@ -1,0 +1,42 @@
+/**
+ * File names that are not UTF-8 (issue 14, defect 15): "caf\xe9.png" as an old camera
+ * or a Latin-1 archive writes it. Given as a file, in a folder or through a glob, the
+ * image is read and processed, not reported missing. The name is made by the shell
+ * and handed to segcam by the shell, byte for byte, as a user's terminal would.
+ */
+import assert from "node:assert/strict";
+import { MAIN, PERMISSIONS, PHOTO } from "../cli/_run.ts";
+import { withDir } from "./_isolated.ts";
+
+/** Runs a shell line in `dir` with a `segcam` function and $NAME set to caf\xe9.png. */
+async function shell(dir: string, line: string) {
+  const segcam = [Deno.execPath(), "run", ...PERMISSIONS, MAIN].map((w) => `'${w}'`).join(" ");
+  const out = await new Deno.Command("sh", {
+    args: ["-c", `NAME=$(printf 'caf\\351.png'); segcam() { ${segcam} "$@"; }; ${line}`],
+    cwd: dir,
+    env: { NO_COLOR: "1", XDG_CONFIG_HOME: dir },
+    stdin: "null",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+Deno.test("a non-UTF-8 file name works as a single file, in a folder and through a glob", async () => {
+  await withDir(async (dir) => {
+    const copy = await shell(dir, `mkdir in && cp '${PHOTO}' "in/$NAME"`);
+    assert.equal(copy.code, 0, copy.stderr);
+    const mask = await shell(dir, `segcam mask "in/$NAME" -o m.png`);
+    assert.equal(mask.code, 0, mask.stderr);
+    assert.match(mask.stdout, /^Wrote m\.png: 512x512 mask/);
+    const folder = await shell(dir, `segcam image in -o folder/ --effect none`);
+    assert.equal(folder.code, 0, folder.stderr);
+    const glob = await shell(dir, `segcam image 'in/*.png' -o glob/ --effect none`);
+    assert.equal(glob.code, 0, glob.stderr);
+    // The results are named from the name as Deno spells it (U+FFFD for the odd byte).
+    for (const folder of ["folder", "glob"]) {
+      assert.deepEqual([...Deno.readDirSync(`${dir}/${folder}`)].map((e) => e.name), [
+        "caf\uFFFD.none.png",
+      ]);
+    }
+  });
+});
