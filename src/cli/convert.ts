@@ -3,6 +3,9 @@ import { convertTflite, TfliteFormatError, UnsupportedOperatorError } from "../c
 import { describeFsError, InputError } from "../errors.ts";
 import { checkOutputPath, refuseStdout, writeFileAtomically } from "../io/atomic_file.ts";
 
+/** Far above the selfie models (250 and 460 KiB): anything larger is not one of them. */
+const MAX_MODEL_BYTES = 256 * 2 ** 20;
+
 export interface ConvertCommandOptions {
   output: string;
   force: boolean;
@@ -14,8 +17,24 @@ export async function runConvert(input: string, options: ConvertCommandOptions):
   await checkOutputPath(options.output, policy);
   let bytes: Uint8Array;
   try {
+    // Looked at before it is read: /dev/zero would be read forever, a FIFO waited on.
+    const info = await Deno.stat(input);
+    if (!info.isFile) {
+      throw new InputError(
+        `Cannot read ${input}: it is ${
+          info.isDirectory ? "a folder" : "not a regular file (a device, FIFO or socket)"
+        }; pass a .tflite file`,
+      );
+    }
+    if (info.size > MAX_MODEL_BYTES) {
+      throw new InputError(
+        `Cannot convert ${input}: it is ${(info.size / 2 ** 20).toFixed(0)} MiB, and the ` +
+          `MediaPipe selfie models segcam converts are under 1 MiB; pass a .tflite file`,
+      );
+    }
     bytes = await Deno.readFile(input);
   } catch (error) {
+    if (error instanceof InputError) throw error;
     throw new InputError(describeFsError(error, input, "read"), { cause: error });
   }
   let conversion;

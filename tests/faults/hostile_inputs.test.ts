@@ -93,3 +93,24 @@ Deno.test("segcam live -i <folder> and -i /dev/zero say what they are, not 'no s
     assert.deepEqual(names(dir), []);
   });
 });
+
+Deno.test("segcam convert /dev/zero, a FIFO or a 1 GB sparse file is refused at once, before reading", async () => {
+  await withDir(async (dir) => {
+    await new Deno.Command("mkfifo", { args: [`${dir}/m.tflite`] }).output();
+    const sparse = await Deno.open(`${dir}/big.tflite`, { write: true, create: true });
+    await sparse.truncate(2 ** 30);
+    sparse.close();
+    const cases: [string, RegExp][] = [
+      ["/dev/zero", /\/dev\/zero: it is not a regular file/],
+      [`${dir}/m.tflite`, /m\.tflite: it is not a regular file/],
+      [`${dir}/big.tflite`, /big\.tflite: it is 1024 MiB, and the MediaPipe selfie models/],
+    ];
+    for (const [input, expected] of cases) {
+      const r = await timed(["convert", input, "-o", `${dir}/m.onnx`]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(oneLine(r), expected);
+      assert.ok(r.ms < 10_000, `refused in ${r.ms} ms`);
+    }
+    assert.deepEqual(names(dir), ["big.tflite", "m.tflite"]);
+  });
+});
