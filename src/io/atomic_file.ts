@@ -199,6 +199,16 @@ export async function checkOutputPath(target: string, policy: OutputPolicy = {})
   if (info?.isDirectory) {
     throw new OutputError(`Cannot write ${target}: it is a folder; give a file name`);
   }
+  // A link to nothing: stat says "missing", but the name is taken, and the final
+  // link(2) would fail with "appeared while segcam was writing it" after all the work.
+  if (info === undefined && !policy.force) {
+    const link = await Deno.readLink(target).catch(() => undefined);
+    if (link !== undefined) {
+      throw new OutputError(
+        `Not overwriting ${target}: it is a link to ${link}, which does not exist; pass --force to replace the link or choose another name`,
+      );
+    }
+  }
   if (info && !policy.force) throw existsError(target);
 }
 

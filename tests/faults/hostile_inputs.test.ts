@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { encodePng } from "../../src/io/png.ts";
+import { PHOTO } from "../cli/_run.ts";
 import { names, oneLine, run, withDir } from "./_isolated.ts";
 
 /** Runs and also measures how long it took, in ms. */
@@ -112,5 +113,39 @@ Deno.test("segcam convert /dev/zero, a FIFO or a 1 GB sparse file is refused at 
       assert.ok(r.ms < 10_000, `refused in ${r.ms} ms`);
     }
     assert.deepEqual(names(dir), ["big.tflite", "m.tflite"]);
+  });
+});
+
+Deno.test("segcam video on a FIFO or a folder says what it is at once, not after a 20 s probe", async () => {
+  await withDir(async (dir) => {
+    await new Deno.Command("mkfifo", { args: [`${dir}/in.mp4`] }).output();
+    await Deno.mkdir(`${dir}/clips.mp4`);
+    const cases: [string, RegExp][] = [
+      [
+        `${dir}/in.mp4`,
+        /in\.mp4: it is not a regular file \(a device, FIFO or socket\); give a video file/,
+      ],
+      [`${dir}/clips.mp4`, /clips\.mp4: it is a folder; give a video file/],
+    ];
+    for (const [input, expected] of cases) {
+      const r = await timed(["video", input, "-o", `${dir}/out.mp4`]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(oneLine(r), expected);
+      assert.ok(r.ms < 10_000, `refused in ${r.ms} ms`);
+    }
+    assert.deepEqual(names(dir), ["clips.mp4", "in.mp4"]);
+  });
+});
+
+Deno.test("an output that is a link to nothing is refused before any work, not called 'appeared meanwhile'", async () => {
+  await withDir(async (dir) => {
+    await Deno.symlink(`${dir}/nowhere.png`, `${dir}/m.png`);
+    const r = await run(["mask", PHOTO, "-o", `${dir}/m.png`]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(
+      oneLine(r),
+      `segcam: Not overwriting ${dir}/m.png: it is a link to ${dir}/nowhere.png, which does not exist; pass --force to replace the link or choose another name`,
+    );
+    assert.doesNotMatch(r.stderr, /inference on/);
   });
 });
