@@ -30,7 +30,7 @@ export async function runMask(imagePath: string, options: MaskCommandOptions): P
       `The mask is written as PNG, but the output ${options.output} does not end in .png; name it like mask.png`,
     );
   }
-  if (options.raw !== undefined && options.raw === options.output) {
+  if (options.raw !== undefined && samePath(options.raw, options.output)) {
     throw new UsageError(`--raw and --output both name ${options.raw}; give them different paths`);
   }
   for (const [option, path] of [["--output", options.output], ["--raw", options.raw]]) {

@@ -122,3 +122,12 @@ Deno.test("segcam image and video refuse a --background that is the output", asy
     );
   });
 });
+
+Deno.test("segcam mask refuses --raw and --output naming one file in two spellings", async () => {
+  await withDir(async (dir) => {
+    const r = await run(["mask", PHOTO, "-o", `${dir}/m.png`, "--raw", `${dir}/./m.png`]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(oneLine(r), /--raw and --output both name/);
+    assert.deepEqual(names(dir), []);
+  });
+});
