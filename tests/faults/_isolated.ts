@@ -83,11 +83,13 @@ export async function canMountTmpfs(): Promise<boolean> {
   }
 }
 
-/** The lines of stderr that are messages (not the backend's or the progress bar's). */
+/** The lines of stderr that are messages (not the backend's, the notes or the progress bar's). */
 export function errorLines(stderr: string): string[] {
   return stderr.split("\n").map((l) => l.trim()).filter((l) =>
     l !== "" && !l.startsWith("segcam: inference on") && !/^\d+ frames in /.test(l) &&
-    !l.startsWith("segcam: note:") && !l.startsWith("(run segcam --help")
+    !l.startsWith("segcam: note:") && !l.startsWith("(run segcam --help") &&
+    // The progress bar's periodic line when stderr is not a terminal (a slow run).
+    !/^\S.*: \d+\/\d+ \(\d+%\)/.test(l)
   );
 }
 
