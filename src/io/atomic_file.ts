@@ -75,15 +75,33 @@ function splitPath(path: string): { dir: string; base: string } {
   return { dir: slash === 0 ? "/" : path.slice(0, slash), base: path.slice(slash + 1) };
 }
 
+/** A file name's most bytes on Linux file systems (NAME_MAX). */
+const NAME_MAX = 255;
+/** What a temporary name adds to the stem: ".", ".segcam-tmp-", a pid, "-", 6 letters. */
+const TEMPORARY_EXTRA = 1 + 12 + 7 + 1 + 6;
+
+/**
+ * The stem and extension a temporary name is built from: the target's, with the stem
+ * cut (on a character boundary) so that the temporary name stays within NAME_MAX bytes:
+ * a legal 250-byte target name must not fail with "File name too long" at the end.
+ */
+function temporaryParts(base: string): { stem: string; ext: string } {
+  const dot = base.lastIndexOf(".");
+  let stem = dot > 0 ? base.slice(0, dot) : base;
+  const ext = dot > 0 ? base.slice(dot) : "";
+  const bytes = (text: string) => new TextEncoder().encode(text).length;
+  const room = NAME_MAX - TEMPORARY_EXTRA - bytes(ext);
+  while (bytes(stem) > room) stem = [...stem].slice(0, -1).join("");
+  return { stem, ext };
+}
+
 /**
  * A temporary path beside `target` that keeps its extension (ffmpeg picks the
  * container by extension): `dir/.name.segcam-tmp-<pid>-<n>.ext`.
  */
 export function temporaryPathFor(target: string): string {
   const { dir, base } = splitPath(target);
-  const dot = base.lastIndexOf(".");
-  const stem = dot > 0 ? base.slice(0, dot) : base;
-  const ext = dot > 0 ? base.slice(dot) : "";
+  const { stem, ext } = temporaryParts(base);
   const unique = `${Deno.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const prefix = target.includes("/") ? (dir === "/" ? "/" : `${dir}/`) : "";
   return `${prefix}.${stem}.segcam-tmp-${unique}${ext}`;
@@ -98,9 +116,7 @@ export function temporaryPathFor(target: string): string {
  */
 export async function removeStaleTemporaries(target: string): Promise<string[]> {
   const { dir, base } = splitPath(target);
-  const dot = base.lastIndexOf(".");
-  const stem = dot > 0 ? base.slice(0, dot) : base;
-  const ext = dot > 0 ? base.slice(dot) : "";
+  const { stem, ext } = temporaryParts(base);
   const removed: string[] = [];
   const prefix = `.${stem}.segcam-tmp-`;
   let entries: Deno.DirEntry[];
@@ -166,7 +182,13 @@ export async function makeFolderFor(file: string, fix: string): Promise<void> {
 export async function checkOutputPath(target: string, policy: OutputPolicy = {}): Promise<void> {
   if (target === NULL_OUTPUT) return; // always writable, never "existing"
   await refuseInputAsOutput(target, policy.reads ?? []);
-  const { dir } = splitPath(target);
+  const { dir, base } = splitPath(target);
+  const length = new TextEncoder().encode(base).length;
+  if (length > NAME_MAX) {
+    throw new OutputError(
+      `Cannot write ${target}: its name is ${length} bytes, more than the ${NAME_MAX} a file system allows; choose a shorter name`,
+    );
+  }
   let dirInfo: Deno.FileInfo;
   try {
     dirInfo = await Deno.stat(dir);

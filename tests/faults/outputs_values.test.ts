@@ -108,3 +108,21 @@ Deno.test({
     });
   },
 });
+
+Deno.test("a legal 249-byte output name is written (its temporary name is cut to fit), a 264-byte one refused up front", async () => {
+  await withDir(async (dir) => {
+    const long = `${"a".repeat(245)}.png`;
+    const ok = await run(["mask", PHOTO, "-o", `${dir}/${long}`]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.deepEqual(names(dir), [long]);
+    const tooLong = `${"b".repeat(260)}.png`;
+    const r = await run(["mask", PHOTO, "-o", `${dir}/${tooLong}`]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(
+      oneLine(r),
+      /its name is 264 bytes, more than the 255 a file system allows; choose a shorter name$/,
+    );
+    assert.doesNotMatch(r.stderr, /inference on/);
+    assert.deepEqual(names(dir), [long]);
+  });
+});
