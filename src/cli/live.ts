@@ -11,7 +11,7 @@
 import process from "node:process";
 import { createEffectSettings } from "../effects/effect.ts";
 import type { Frame } from "../frame.ts";
-import { checkOutputPath, writeAtomically } from "../io/atomic_file.ts";
+import { checkOutputPath, refuseTerminalStdout, writeAtomically } from "../io/atomic_file.ts";
 import { requireVideoExtension } from "../io/ffmpeg_args.ts";
 import { type Background, isImageBackground, openBackground } from "../io/background.ts";
 import { watchDeviceConsumers } from "../io/consumer_watch.ts";
@@ -72,6 +72,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const { input, format } = resolved;
   const output = resolveLiveOutput(options.output, options.pixFmt);
   if (output.kind === "file") requireVideoExtension(output.path);
+  if (output.kind === "stdout") refuseTerminalStdout();
   // Before the model loads: an existing file is a reason to stop, not after seconds of setup.
   if (output.kind === "file") {
     await checkOutputPath(output.path, { force: options.force, reads: liveReads(options) });

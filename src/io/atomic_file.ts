@@ -51,6 +51,19 @@ export function refuseStdout(target: string, command: string): void {
 }
 
 /**
+ * Refuses `-o -` when stdout is a terminal: megabytes of raw pixels would be printed
+ * on it (control bytes included), which is never what was meant.
+ */
+export function refuseTerminalStdout(
+  isTerminal: () => boolean = () => Deno.stdout.isTerminal(),
+): void {
+  if (!isTerminal()) return;
+  throw new UsageError(
+    "-o - writes raw frames to stdout, which is a terminal here; pipe it into a program (segcam live -o - | ffplay -f rawvideo …) or give a file",
+  );
+}
+
+/**
  * Refuses a target that is one of the files the run reads: writing it would destroy
  * the input while it is being read. UsageError (exit 2) naming both spellings.
  */

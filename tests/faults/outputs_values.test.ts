@@ -3,7 +3,7 @@
  * outputs (issue 14, defects 8, 9, 19 and 20).
  */
 import assert from "node:assert/strict";
-import { PHOTO } from "../cli/_run.ts";
+import { MAIN, PERMISSIONS, PHOTO } from "../cli/_run.ts";
 import { canMountTmpfs, names, oneLine, run, withDir } from "./_isolated.ts";
 
 Deno.test("segcam image -o out.bmp, out.txt or out (no extension) is refused with the formats it writes", async () => {
@@ -124,5 +124,27 @@ Deno.test("a legal 249-byte output name is written (its temporary name is cut to
     );
     assert.doesNotMatch(r.stderr, /inference on/);
     assert.deepEqual(names(dir), [long]);
+  });
+});
+
+const hasScript = await new Deno.Command("script", { args: ["--version"], stdout: "null" })
+  .output().then((o) => o.success, () => false);
+
+Deno.test({
+  name:
+    "segcam live -o - on a terminal is refused in one line instead of printing raw frames on it",
+  ignore: !hasScript, // script(1) from util-linux gives the run a terminal
+}, async () => {
+  await withDir(async (dir) => {
+    const segcam = [Deno.execPath(), "run", ...PERMISSIONS, MAIN].join(" ");
+    const out = await new Deno.Command("script", {
+      args: ["-qc", `${segcam} live -i demo -o - --frames 2 --no-tui`, "/dev/null"],
+      env: { NO_COLOR: "1", XDG_CONFIG_HOME: dir },
+      stdin: "null",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.ok(out.stdout.length < 2000, `${out.stdout.length} bytes reached the terminal`);
+    assert.match(text, /segcam: -o - writes raw frames to stdout, which is a terminal here/);
+    assert.doesNotMatch(text, /inference on/);
   });
 });
