@@ -5,7 +5,8 @@
  * to a temporary file beside the target and renamed only when complete; an interrupted
  * conversion leaves nothing.
  */
-import { InputError, UsageError } from "../errors.ts";
+import { InputError, SegcamError, UsageError } from "../errors.ts";
+import { openableSpelling } from "../io/input_files.ts";
 import {
   checkOutputPath,
   refuseInputAsOutput,
@@ -43,6 +44,22 @@ export interface VideoCommandOptions extends GlobalOptions, EffectCliOptions {
 }
 
 export async function runVideo(input: string, options: VideoCommandOptions): Promise<void> {
+  // A name that is not UTF-8 reaches segcam spelled with U+FFFD, which nothing opens;
+  // ffmpeg gets a link to it instead, and messages keep the user's spelling.
+  const spelling = await openableSpelling(input);
+  try {
+    await convertVideo(spelling.path, options);
+  } catch (error) {
+    if (error instanceof SegcamError && spelling.path !== input) {
+      error.message = error.message.replaceAll(spelling.path, input);
+    }
+    throw error;
+  } finally {
+    await spelling.dispose();
+  }
+}
+
+async function convertVideo(input: string, options: VideoCommandOptions): Promise<void> {
   const settings = processSettingsFrom(options);
   const { output } = options;
   const ext = extensionOf(output);

@@ -115,6 +115,36 @@ export function shellOnLossyName(
   });
 }
 
+/**
+ * A spelling of `path` that every program can open: for a name that is not UTF-8 (see
+ * lossyNamePattern) a symbolic link with a plain name, made by the shell so that the
+ * odd bytes never pass through a string, in a private temporary folder that `dispose`
+ * removes. For any other path, the path itself.
+ */
+export async function openableSpelling(
+  path: string,
+): Promise<{ path: string; dispose: () => Promise<void> }> {
+  const same = { path, dispose: () => Promise.resolve() };
+  if (!path.includes("\uFFFD") || await Deno.lstat(path).then(() => true, () => false)) {
+    return same;
+  }
+  const dot = path.lastIndexOf(".");
+  const ext = dot > path.lastIndexOf("/") ? path.slice(dot).replace(/[^A-Za-z0-9.]/g, "") : "";
+  const dir = await Deno.makeTempDir({ prefix: "segcam-name-" });
+  const alias = `${dir}/input${ext}`;
+  // The link's target is the absolute path: the shell's own, byte for byte.
+  const command = shellOnLossyName(
+    path,
+    `case "$1" in /*) t="$1";; *) t="$PWD/$1";; esac; exec ln -s -- "$t" '${alias}'`,
+  );
+  const made = await command?.output().then((o) => o.success, () => false);
+  if (!made) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    return same;
+  }
+  return { path: alias, dispose: () => Deno.remove(dir, { recursive: true }).catch(() => {}) };
+}
+
 /** Whether `path`'s lossy spelling names exactly one regular file (shellOnLossyName). */
 async function lossyFileExists(path: string): Promise<boolean> {
   const command = shellOnLossyName(path, "exit 0");

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { MAIN, PERMISSIONS, PHOTO } from "../cli/_run.ts";
+import { ffmpeg } from "../_media.ts";
 import { withDir } from "./_isolated.ts";
 
 /** Runs a shell line in `dir` with a `segcam` function and $NAME set to caf\xe9.png. */
@@ -38,5 +39,23 @@ Deno.test("a non-UTF-8 file name works as a single file, in a folder and through
         "caf\uFFFD.none.png",
       ]);
     }
+  });
+});
+
+Deno.test("segcam video reads a non-UTF-8 file name, and names it in its messages as given", async () => {
+  await withDir(async (dir) => {
+    await ffmpeg([
+      ...["-f", "lavfi", "-i", "testsrc2=s=160x120:r=25:d=0.4"],
+      ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", `${dir}/clip.mp4`],
+    ]);
+    const made = await shell(dir, `V=$(printf 'caf\\351.mp4'); mv clip.mp4 "$V"`);
+    assert.equal(made.code, 0, made.stderr);
+    const r = await shell(dir, `segcam video "$(printf 'caf\\351.mp4')" -o out.mp4 --effect none`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Wrote out\.mp4: 10 frames/);
+    // A second run fails in one line, as for any name.
+    const again = await shell(dir, `segcam video "$(printf 'caf\\351.mp4')" -o out.mp4`);
+    assert.equal(again.code, 1, again.stderr);
+    assert.match(again.stderr, /Not overwriting .*out\.mp4/);
   });
 });
