@@ -1,6 +1,7 @@
 /** `segcam convert <in.tflite> -o <out.onnx>`: our TFLite → ONNX converter. */
 import { convertTflite, TfliteFormatError, UnsupportedOperatorError } from "../convert/convert.ts";
 import { describeFsError, InputError } from "../errors.ts";
+import { refuseStdin } from "../io/input_files.ts";
 import { checkOutputPath, refuseStdout, writeFileAtomically } from "../io/atomic_file.ts";
 
 /** Far above the selfie models (250 and 460 KiB): anything larger is not one of them. */
@@ -13,6 +14,7 @@ export interface ConvertCommandOptions {
 
 export async function runConvert(input: string, options: ConvertCommandOptions): Promise<void> {
   refuseStdout(options.output, "convert");
+  refuseStdin(input, "convert");
   const policy = { ...options, reads: [{ path: input, role: "input model" }] };
   await checkOutputPath(options.output, policy);
   let bytes: Uint8Array;

@@ -22,7 +22,7 @@ import {
 import { imageFormatOf } from "../io/image_file.ts";
 import { EFFECT_NAMES } from "../effects/registry.ts";
 import { resolve } from "node:path";
-import { expandInputs, outputPathFor } from "../io/input_files.ts";
+import { expandInputs, outputPathFor, refuseStdin } from "../io/input_files.ts";
 import { SegmenterError } from "../pipeline/image_job.ts";
 import { ImagePool } from "../pipeline/image_pool.ts";
 import type { GlobalOptions } from "../options.ts";
@@ -49,6 +49,8 @@ const OWN_OUTPUT = new RegExp(`\\.(${EFFECT_NAMES.join("|")})\\.(png|jpe?g)$`, "
 export async function runImage(inputs: string[], options: ImageCommandOptions): Promise<void> {
   const settings = processSettingsFrom(options);
   if (options.output !== undefined) checkImageOutput(options.output, options.format);
+  for (const input of inputs) refuseStdin(input, "image");
+  refuseStdin(options.background, "image --background");
   const transparent = settings.effect === "transparent";
   if (transparent && (options.format === "jpg" || isJpegPath(options.output))) {
     throw new UsageError(

@@ -7,7 +7,7 @@ import {
   writeFileAtomically,
 } from "../io/atomic_file.ts";
 import { encodeGrayPng, readImage } from "../io/image_file.ts";
-import { samePath } from "../io/input_files.ts";
+import { refuseStdin, samePath } from "../io/input_files.ts";
 import { chooseModel, createSegmenter } from "../model/segmenter.ts";
 import type { GlobalOptions } from "../options.ts";
 import { info } from "./_report.ts";
@@ -24,6 +24,7 @@ export interface MaskCommandOptions extends GlobalOptions {
 
 export async function runMask(imagePath: string, options: MaskCommandOptions): Promise<void> {
   refuseStdout(options.output, "mask");
+  refuseStdin(imagePath, "mask");
   if (options.raw !== undefined) refuseStdout(options.raw, "mask --raw");
   if (!/\.png$/i.test(options.output)) {
     throw new UsageError(

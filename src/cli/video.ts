@@ -6,7 +6,7 @@
  * conversion leaves nothing.
  */
 import { InputError, SegcamError, UsageError } from "../errors.ts";
-import { openableSpelling } from "../io/input_files.ts";
+import { openableSpelling, refuseStdin } from "../io/input_files.ts";
 import {
   checkOutputPath,
   refuseInputAsOutput,
@@ -64,6 +64,8 @@ async function convertVideo(input: string, options: VideoCommandOptions): Promis
   const { output } = options;
   const ext = extensionOf(output);
   refuseStdout(output, "video");
+  refuseStdin(input, "video");
+  refuseStdin(options.background, "video --background");
   // -o /dev/null: process without writing (a dry run, or a benchmark).
   requireVideoExtension(output);
   const alpha = settings.effect === "transparent";

@@ -32,6 +32,18 @@ export interface OutputNaming {
   inputCount?: number;
 }
 
+/**
+ * `-` as an input would mean stdin, which segcam's file commands do not read (ffprobe
+ * would consume a pipe the decoder then finds empty, or wait on a terminal). One
+ * meaning everywhere: refused, in one line.
+ */
+export function refuseStdin(input: string | undefined, command: string): void {
+  if (input !== "-") return;
+  throw new UsageError(
+    `segcam ${command} cannot read stdin (-); give a file (save the stream to one first)`,
+  );
+}
+
 /** Extensions taken from folders and globs (files named explicitly are taken as given). */
 const IMAGE_EXTENSION = /\.(png|jpe?g)$/i;
 /** Characters that make an argument a glob pattern (when no file has that exact name). */

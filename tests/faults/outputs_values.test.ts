@@ -82,6 +82,24 @@ Deno.test("'-' is stdout or refused: image, mask, video and convert refuse -o - 
   });
 });
 
+Deno.test("'-' as an input is refused by image, mask, video and convert, not read from stdin", async () => {
+  await withDir(async (dir) => {
+    const cases = [
+      ["image", "-", "-o", "o.png"],
+      ["mask", "-", "-o", "m.png"],
+      ["video", "-", "-o", "v.mp4"],
+      ["video", PHOTO, "-o", "v.mp4", "--effect", "replace", "-b", "-"],
+      ["convert", "-", "-o", "m.onnx"],
+    ];
+    for (const args of cases) {
+      const r = await run(args, { cwd: dir, stdin: "piped" });
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(oneLine(r), /cannot read stdin \(-\); give a file/);
+    }
+    assert.deepEqual(names(dir), []);
+  });
+});
+
 Deno.test("segcam image --format jpg -o x.png is refused as a contradiction", async () => {
   await withDir(async (dir) => {
     const r = await run(["image", PHOTO, "--format", "jpg", "-o", `${dir}/x.png`]);
