@@ -95,6 +95,12 @@ const FINISH_FAILED = /Error writing trailer|Error closing file|No space left on
  */
 export async function verifyWritten(file: string, frames: number, label: string): Promise<void> {
   if (file === NULL_OUTPUT) return; // thrown away on purpose: nothing to open
+  if (frames === 0) {
+    // Stopped before the first frame: there is no video to keep, whatever the disk.
+    throw new OutputError(
+      `Nothing was recorded to ${label}: it stopped before the first frame, so no file was kept`,
+    );
+  }
   let output: Deno.CommandOutput;
   try {
     output = await new Deno.Command("ffprobe", {
