@@ -153,15 +153,20 @@ export async function removeStaleTemporaries(target: string): Promise<string[]> 
   return removed;
 }
 
-/** Whether a process with this id exists (ps: Deno reads /proc only with --allow-all). */
+/**
+ * Whether a process with this id exists (ps: Deno reads /proc only with --allow-all).
+ * Anything but a clean "no such process" (a ps without -p, as busybox's) keeps the file.
+ */
 async function isRunning(pid: number): Promise<boolean> {
   try {
-    const { code } = await new Deno.Command("ps", {
-      args: ["-p", String(pid)],
-      stdout: "null",
-      stderr: "null",
+    const { code, stdout, stderr } = await new Deno.Command("ps", {
+      args: ["-p", String(pid), "-o", "pid="],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
     }).output();
-    return code === 0;
+    const gone = code === 1 && stdout.length === 0 && stderr.length === 0;
+    return !gone;
   } catch {
     return true; // cannot tell: keep the file
   }
