@@ -47,15 +47,22 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
   // A name that is not UTF-8 reaches segcam spelled with U+FFFD, which nothing opens;
   // ffmpeg gets a link to it instead, and messages keep the user's spelling.
   const spelling = await openableSpelling(input);
+  const background = options.background === undefined
+    ? undefined
+    : await openableSpelling(options.background);
   try {
-    await convertVideo(spelling.path, options);
+    await convertVideo(spelling.path, { ...options, background: background?.path });
   } catch (error) {
-    if (error instanceof SegcamError && spelling.path !== input) {
+    if (error instanceof SegcamError) {
       error.message = error.message.replaceAll(spelling.path, input);
+      if (background) {
+        error.message = error.message.replaceAll(background.path, options.background!);
+      }
     }
     throw error;
   } finally {
     await spelling.dispose();
+    await background?.dispose();
   }
 }
 

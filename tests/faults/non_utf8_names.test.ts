@@ -53,6 +53,12 @@ Deno.test("segcam video reads a non-UTF-8 file name, and names it in its message
     const r = await shell(dir, `segcam video "$(printf 'caf\\351.mp4')" -o out.mp4 --effect none`);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Wrote out\.mp4: 10 frames/);
+    const bg = await shell(
+      dir,
+      `segcam video "$(printf 'caf\\351.mp4')" -o bg.mp4 -e replace -b "$(printf 'caf\\351.mp4')"`,
+    );
+    assert.equal(bg.code, 0, bg.stderr);
+    assert.match(bg.stdout, /^Wrote bg\.mp4: 10 frames/);
     // A second run fails in one line, as for any name.
     const again = await shell(dir, `segcam video "$(printf 'caf\\351.mp4')" -o out.mp4`);
     assert.equal(again.code, 1, again.stderr);
