@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { convertTflite } from "../src/convert/convert.ts";
+import { CHECKSUM_FILE, checksumText } from "../src/model/models.ts";
 import { npmPackageFolder } from "./_npm_package.ts";
 
 /** Which .tflite of the package becomes which model file. */
@@ -24,11 +25,18 @@ export async function buildModel(tflite: string): Promise<Uint8Array> {
 
 if (import.meta.main) {
   const modelsDir = fileURLToPath(new URL("../models/", import.meta.url));
+  const built: { name: string; bytes: Uint8Array }[] = [];
   for (const { tflite, onnx } of MODEL_SOURCES) {
     const bytes = await buildModel(tflite);
     await Deno.writeFile(`${modelsDir}${onnx}`, bytes);
-    const digest = await crypto.subtle.digest("SHA-256", bytes.slice());
-    const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-    console.log(`models/${onnx}  ${bytes.length} bytes  sha256 ${hex}`);
+    built.push({ name: onnx, bytes });
   }
+  // segcam checks each model against this file when it loads it (src/model/models.ts).
+  const sums = await checksumText(built);
+  await Deno.writeTextFile(`${modelsDir}${CHECKSUM_FILE}`, sums);
+  for (const { name, bytes } of built) {
+    const hex = sums.split("\n").find((line) => line.endsWith(`  ${name}`))!.slice(0, 64);
+    console.log(`models/${name}  ${bytes.length} bytes  sha256 ${hex}`);
+  }
+  console.log(`models/${CHECKSUM_FILE}  written`);
 }

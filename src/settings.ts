@@ -111,6 +111,7 @@ export const SETTINGS = [
     arg: "<n>",
     help: "inference threads (0: the backend decides; at most the cores)",
     min: 0,
+    max: 1024,
     default: defaultGlobalOptions.threads,
     global: true,
   }),
@@ -155,6 +156,8 @@ export const SETTINGS = [
     arg: "<n>",
     help: "frames per second (default: 30 from a camera, a file's own rate)",
     min: 1,
+    // Beyond any camera or screen; 1e12 is a typing slip, not a rate.
+    max: 240,
     example: 30,
   }),
   valued({
@@ -336,10 +339,14 @@ export const SETTINGS = [
       arg: "<n>",
       help: "images processed at once, one worker each (default and maximum: the core count)",
       min: 1,
+      max: 1024,
     }),
     configurable: false,
   },
 ] as const satisfies readonly Setting[];
+
+/** The largest count any setting takes: 10 million frames is 4 days at 30 fps; more is a typing slip. */
+export const MAX_COUNT = 10_000_000;
 
 export type SettingName = typeof SETTINGS[number]["name"];
 
@@ -418,11 +425,9 @@ export function parseSettingText(s: Setting, text: string): unknown {
     }
     case "integer": {
       const n = Number(text);
-      const [min, max] = [s.min ?? 0, s.max ?? Infinity];
+      const [min, max] = [s.min ?? 0, s.max ?? MAX_COUNT];
       if (text.trim() === "" || !Number.isInteger(n) || n < min || n > max) {
-        throw new SettingValueError(
-          max === Infinity ? `a whole number ≥ ${min}` : `a whole number from ${min} to ${max}`,
-        );
+        throw new SettingValueError(`a whole number from ${min} to ${max}`);
       }
       return n;
     }

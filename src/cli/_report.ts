@@ -13,6 +13,20 @@ export const USAGE_EXIT = 2;
 
 let quiet = false;
 
+/**
+ * Text made safe for a terminal: names and texts taken from files (a PNG chunk type, a
+ * file name from a folder, ffmpeg's last line) may hold ESC, NUL or other control
+ * bytes that would recolour or garble the terminal. Each C0/C1 control character and
+ * DEL is shown as \xNN instead; everything else, non-ASCII letters included, is kept.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    // deno-lint-ignore no-control-regex
+    /[\x00-\x1f\x7f-\x9f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}
+
 /** Set once by main.ts from --quiet, before any command runs. */
 export function setQuiet(value: boolean): void {
   quiet = value;
@@ -20,12 +34,12 @@ export function setQuiet(value: boolean): void {
 
 /** An info line ("segcam: inference on native …"): printed unless --quiet. */
 export function info(line: string): void {
-  if (!quiet) console.error(line);
+  if (!quiet) console.error(printable(line));
 }
 
 /** A warning: printed even with --quiet, since the user did not get what they asked for. */
 export function warn(message: string): void {
-  console.error(`segcam: warning: ${message}`);
+  console.error(`segcam: warning: ${printable(message)}`);
 }
 
 export function reportError(error: unknown, debug: boolean): number {
@@ -36,13 +50,15 @@ export function reportError(error: unknown, debug: boolean): number {
     return error.exitCode === 0 ? 0 : USAGE_EXIT;
   }
   if (error instanceof SegcamError) {
-    console.error(`segcam: ${error.message}`);
+    console.error(`segcam: ${printable(error.message)}`);
     if (debug) console.error(error.stack ?? "", error.cause ?? "");
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
   console.error(
-    `segcam: internal error: ${message} (run again with --debug for the stack trace, and please report it)`,
+    `segcam: internal error: ${
+      printable(message)
+    } (run again with --debug for the stack trace, and please report it)`,
   );
   if (debug && error instanceof Error) console.error(error.stack);
   return INTERNAL_ERROR_EXIT;

@@ -8,7 +8,8 @@ import type { ConfigTarget } from "../config/apply_config.ts";
 import { configPath, denoEnv } from "../config/config_file.ts";
 import { configTemplate } from "../config/template.ts";
 import { OutputError, type UsageError } from "../errors.ts";
-import { writeFileAtomically } from "../io/atomic_file.ts";
+import { makeFolderFor, writeFileAtomically } from "../io/atomic_file.ts";
+import { CONFIG_FOLDER_FIX } from "../service/unit.ts";
 
 export interface ConfigCommandOptions {
   init: boolean;
@@ -17,7 +18,7 @@ export interface ConfigCommandOptions {
 export async function runConfig(options: ConfigCommandOptions, target: ConfigTarget) {
   const path = configPath(denoEnv);
   if (options.init) {
-    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    await makeFolderFor(path, CONFIG_FOLDER_FIX);
     // Without force the final step is link(2): an existing config is never replaced.
     await writeFileAtomically(path, new TextEncoder().encode(configTemplate()))
       .catch((error) => {

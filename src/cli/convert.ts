@@ -1,7 +1,11 @@
 /** `segcam convert <in.tflite> -o <out.onnx>`: our TFLite → ONNX converter. */
 import { convertTflite, TfliteFormatError, UnsupportedOperatorError } from "../convert/convert.ts";
 import { describeFsError, InputError } from "../errors.ts";
-import { checkOutputPath, writeFileAtomically } from "../io/atomic_file.ts";
+import { refuseStdin } from "../io/input_files.ts";
+import { checkOutputPath, refuseStdout, writeFileAtomically } from "../io/atomic_file.ts";
+
+/** Far above the selfie models (250 and 460 KiB): anything larger is not one of them. */
+const MAX_MODEL_BYTES = 256 * 2 ** 20;
 
 export interface ConvertCommandOptions {
   output: string;
@@ -9,11 +13,30 @@ export interface ConvertCommandOptions {
 }
 
 export async function runConvert(input: string, options: ConvertCommandOptions): Promise<void> {
-  await checkOutputPath(options.output, options);
+  refuseStdout(options.output, "convert");
+  refuseStdin(input, "convert");
+  const policy = { ...options, reads: [{ path: input, role: "input model" }] };
+  await checkOutputPath(options.output, policy);
   let bytes: Uint8Array;
   try {
+    // Looked at before it is read: /dev/zero would be read forever, a FIFO waited on.
+    const info = await Deno.stat(input);
+    if (!info.isFile) {
+      throw new InputError(
+        `Cannot read ${input}: it is ${
+          info.isDirectory ? "a folder" : "not a regular file (a device, FIFO or socket)"
+        }; pass a .tflite file`,
+      );
+    }
+    if (info.size > MAX_MODEL_BYTES) {
+      throw new InputError(
+        `Cannot convert ${input}: it is ${(info.size / 2 ** 20).toFixed(0)} MiB, and the ` +
+          `MediaPipe selfie models segcam converts are under 1 MiB; pass a .tflite file`,
+      );
+    }
     bytes = await Deno.readFile(input);
   } catch (error) {
+    if (error instanceof InputError) throw error;
     throw new InputError(describeFsError(error, input, "read"), { cause: error });
   }
   let conversion;
@@ -34,7 +57,7 @@ export async function runConvert(input: string, options: ConvertCommandOptions):
     }
     throw error;
   }
-  await writeFileAtomically(options.output, conversion.onnx, options);
+  await writeFileAtomically(options.output, conversion.onnx, policy);
   const count = Object.values(conversion.operators).reduce((a, b) => a + b, 0);
   console.log(
     `Wrote ${options.output}: ${

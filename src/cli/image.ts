@@ -13,16 +13,22 @@ import {
   SegcamError,
   UsageError,
 } from "../errors.ts";
-import { checkOutputPath, writeFileAtomically } from "../io/atomic_file.ts";
+import {
+  checkOutputPath,
+  refuseInputAsOutput,
+  refuseStdout,
+  writeFileAtomically,
+} from "../io/atomic_file.ts";
 import { imageFormatOf } from "../io/image_file.ts";
 import { EFFECT_NAMES } from "../effects/registry.ts";
 import { resolve } from "node:path";
-import { expandInputs, outputPathFor } from "../io/input_files.ts";
+import { expandInputs, outputPathFor, refuseStdin } from "../io/input_files.ts";
 import { SegmenterError } from "../pipeline/image_job.ts";
 import { ImagePool } from "../pipeline/image_pool.ts";
 import type { GlobalOptions } from "../options.ts";
 import { ProgressBar } from "../tui/progress_bar.ts";
 import { type EffectCliOptions, processSettingsFrom } from "./_effect_options.ts";
+import { printable } from "./_report.ts";
 import { interruptSignal } from "./_signals.ts";
 import { readBackgroundImage } from "../io/background.ts";
 
@@ -42,6 +48,9 @@ const OWN_OUTPUT = new RegExp(`\\.(${EFFECT_NAMES.join("|")})\\.(png|jpe?g)$`, "
 
 export async function runImage(inputs: string[], options: ImageCommandOptions): Promise<void> {
   const settings = processSettingsFrom(options);
+  if (options.output !== undefined) checkImageOutput(options.output, options.format);
+  for (const input of inputs) refuseStdin(input, "image");
+  refuseStdin(options.background, "image --background");
   const transparent = settings.effect === "transparent";
   if (transparent && (options.format === "jpg" || isJpegPath(options.output))) {
     throw new UsageError(
@@ -91,6 +100,11 @@ export async function runImage(inputs: string[], options: ImageCommandOptions): 
     })
   );
   refuseClashes(files, outputs);
+  if (options.background !== undefined) {
+    for (const output of outputs) {
+      await refuseInputAsOutput(output, [{ path: options.background, role: "background" }]);
+    }
+  }
 
   const total = files.length + problems.length;
   const single = total === 1;
@@ -103,7 +117,10 @@ export async function runImage(inputs: string[], options: ImageCommandOptions): 
   const bar = single
     ? undefined
     : ProgressBar.forStderr({ label: verb(settings.effect), total, unit: "images" });
-  const say = (line: string) => bar ? bar.log(line) : console.error(line);
+  const say = (text: string) => {
+    const line = printable(text);
+    bar ? bar.log(line) : console.error(line);
+  };
   const pool = new ImagePool({
     jobs: workers,
     config: {
@@ -143,7 +160,7 @@ export async function runImage(inputs: string[], options: ImageCommandOptions): 
             signal: interrupt.signal,
           });
           done++;
-          if (single) console.log(`Wrote ${output}`);
+          if (single) console.log(`Wrote ${printable(output)}`);
         }
       } catch (error) {
         if (interrupt.signal.aborted || error instanceof InterruptedError) return;
@@ -229,6 +246,34 @@ function repeatsForEveryFile(error: SegcamError): boolean {
   return error instanceof OutputError &&
     /permission denied|read-only|disk is full|no such file|does not exist|not a folder/
       .test(error.message);
+}
+
+/**
+ * An --output file (not a folder) must name a format segcam writes, and agree with
+ * --format: checked before any work, so that out.bmp is never a JPEG in disguise.
+ */
+function checkImageOutput(output: string, format: "png" | "jpg" | undefined): void {
+  refuseStdout(output, "image");
+  if (output.endsWith("/") || isFolderSync(output)) return;
+  const named = imageFormatOf(output);
+  if (named === undefined) {
+    throw new UsageError(
+      `Cannot tell the image format of ${output}; end it in .png, .jpg or .jpeg (or end it in / for a folder)`,
+    );
+  }
+  if (format !== undefined && (format === "jpg") !== (named === "jpeg")) {
+    throw new UsageError(
+      `--format ${format} contradicts the output ${output}; give one of them, or make them agree`,
+    );
+  }
+}
+
+function isFolderSync(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
 }
 
 function isJpegPath(path: string | undefined): boolean {

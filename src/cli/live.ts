@@ -11,7 +11,8 @@
 import process from "node:process";
 import { createEffectSettings } from "../effects/effect.ts";
 import type { Frame } from "../frame.ts";
-import { checkOutputPath, writeAtomically } from "../io/atomic_file.ts";
+import { checkOutputPath, refuseTerminalStdout, writeAtomically } from "../io/atomic_file.ts";
+import { requireVideoExtension } from "../io/ffmpeg_args.ts";
 import { type Background, isImageBackground, openBackground } from "../io/background.ts";
 import { watchDeviceConsumers } from "../io/consumer_watch.ts";
 import { probeMedia } from "../io/probe.ts";
@@ -70,8 +71,12 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   if (resolved.warning) console.error(`segcam: warning: ${resolved.warning}`);
   const { input, format } = resolved;
   const output = await resolveLiveOutput(options.output, options.pixFmt);
+  if (output.kind === "file") requireVideoExtension(output.path);
+  if (output.kind === "stdout") refuseTerminalStdout();
   // Before the model loads: an existing file is a reason to stop, not after seconds of setup.
-  if (output.kind === "file") await checkOutputPath(output.path, { force: options.force });
+  if (output.kind === "file") {
+    await checkOutputPath(output.path, { force: options.force, reads: liveReads(options) });
+  }
   const alpha = options.effect === "transparent" && output.kind === "file" &&
     alphaCapable(output.path);
   const traits: OutputTraits = {
@@ -282,7 +287,7 @@ async function withSink(
     );
     try {
       await run(sink);
-      await sink.finish();
+      await sink.finish(target.kind === "file" ? target.path : undefined);
     } finally {
       await sink.abort();
     }
@@ -294,6 +299,14 @@ async function withSink(
   } else {
     await open(output);
   }
+}
+
+/** What a live run reads from files: never its own output (atomic_file.ts). */
+function liveReads(options: LiveCommandOptions): { path: string; role: string }[] {
+  return [
+    ...(options.input !== undefined ? [{ path: options.input, role: "input" }] : []),
+    ...options.background.map((path) => ({ path, role: "background" })),
+  ];
 }
 
 function hex(color: [number, number, number]): string {

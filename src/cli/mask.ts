@@ -3,9 +3,14 @@
  * by default beside it as `<stem>.mask.png` (named as `segcam image` names its results).
  */
 import { InterruptedError, UsageError } from "../errors.ts";
-import { checkOutputPath, writeFileAtomically } from "../io/atomic_file.ts";
+import {
+  checkOutputPath,
+  refuseStdout,
+  writeAtomically,
+  writeFileAtomically,
+} from "../io/atomic_file.ts";
 import { encodeGrayPng, readImage } from "../io/image_file.ts";
-import { outputPathFor, samePath } from "../io/input_files.ts";
+import { outputPathFor, refuseStdin, samePath } from "../io/input_files.ts";
 import { chooseModel, createSegmenter } from "../model/segmenter.ts";
 import type { GlobalOptions } from "../options.ts";
 import { info } from "./_report.ts";
@@ -21,16 +26,19 @@ export interface MaskCommandOptions extends GlobalOptions {
 }
 
 export async function runMask(imagePath: string, given: MaskCommandOptions): Promise<void> {
+  refuseStdin(imagePath, "mask");
   const options = {
     ...given,
     output: given.output ?? outputPathFor(imagePath, { effect: "mask", format: "png" }),
   };
+  refuseStdout(options.output, "mask");
+  if (options.raw !== undefined) refuseStdout(options.raw, "mask --raw");
   if (!/\.png$/i.test(options.output)) {
     throw new UsageError(
       `The mask is written as PNG, but the output ${options.output} does not end in .png; name it like mask.png`,
     );
   }
-  if (options.raw !== undefined && options.raw === options.output) {
+  if (options.raw !== undefined && samePath(options.raw, options.output)) {
     throw new UsageError(`--raw and --output both name ${options.raw}; give them different paths`);
   }
   for (const [option, path] of [["--output", options.output], ["--raw", options.raw]]) {
@@ -73,22 +81,27 @@ async function writeMask(
     const probabilities = await segmenter.segment(frame);
     const mask = new Uint8Array(frame.width * frame.height);
     segmenter.maskInto(mask, frame.width, frame.height);
-    await writeFileAtomically(
-      options.output,
-      encodeGrayPng(mask, frame.width, frame.height),
-      policy,
-    );
     const { inputWidth, inputHeight, name } = segmenter.model;
-    if (options.raw !== undefined) {
-      // Copy: the segmenter owns `probabilities` and may reuse its memory.
-      const bytes = new Uint8Array(probabilities.slice().buffer);
-      try {
-        await writeFileAtomically(options.raw, bytes, policy);
-      } catch (error) {
-        // Both files or neither: a mask without the map the user asked for is half a result.
-        if (error instanceof InterruptedError) await Deno.remove(options.output).catch(() => {});
-        throw error;
-      }
+    const png = encodeGrayPng(mask, frame.width, frame.height);
+    // Both files or neither: a mask without the map the user asked for is half a
+    // result. The map is committed inside the mask's write, and taken back if the
+    // mask's own last step fails (a full disk, Ctrl-C).
+    let rawWritten = false;
+    try {
+      await writeAtomically(options.output, async (temporary) => {
+        await Deno.writeFile(temporary, png, { signal });
+        if (options.raw === undefined) return;
+        // Copy: the segmenter owns `probabilities` and may reuse its memory.
+        await writeFileAtomically(
+          options.raw,
+          new Uint8Array(probabilities.slice().buffer),
+          policy,
+        );
+        rawWritten = true;
+      }, policy);
+    } catch (error) {
+      if (rawWritten) await Deno.remove(options.raw!).catch(() => {});
+      throw error;
     }
     const person = mask.reduce((n, v) => n + (v > 127 ? 1 : 0), 0) / mask.length;
     console.log(

@@ -5,9 +5,9 @@
 import { applyConfig, type ConfigTarget } from "../config/apply_config.ts";
 import { configPath, denoEnv, readConfigFile } from "../config/config_file.ts";
 import { DependencyError, describeFsError, OutputError, SegcamError } from "../errors.ts";
-import { writeFileAtomically } from "../io/atomic_file.ts";
+import { makeFolderFor, writeFileAtomically } from "../io/atomic_file.ts";
 import { systemctl, systemctlOrFail } from "../service/systemctl.ts";
-import { serviceUnit, UNIT_NAME, unitPath } from "../service/unit.ts";
+import { CONFIG_FOLDER_FIX, serviceUnit, UNIT_NAME, unitPath } from "../service/unit.ts";
 
 export type ServiceAction = "install" | "uninstall" | "status";
 
@@ -46,12 +46,22 @@ async function install(unit: string, target: ConfigTarget): Promise<void> {
   const denoDir = Deno.execPath().slice(0, Deno.execPath().lastIndexOf("/"));
   const servicePath = path.split(":").includes(denoDir) ? path : `${denoDir}:${path}`;
   const text = serviceUnit({ segcam, path: servicePath, configFile });
-  await Deno.mkdir(unit.slice(0, unit.lastIndexOf("/")), { recursive: true });
+  // Without systemctl the unit would be a file nothing reads: say so before writing it.
+  if (!findOnPath("systemctl", path)) await systemctl(["--version"]);
+  await makeFolderFor(unit, CONFIG_FOLDER_FIX);
+  const existed = await exists(unit);
   // force: installing again updates the unit (a new PATH or segcam location).
   await writeFileAtomically(unit, new TextEncoder().encode(text), { force: true });
+  try {
+    await systemctlOrFail(["daemon-reload"]);
+    await systemctlOrFail(["enable", "--now", UNIT_NAME]);
+  } catch (error) {
+    // A failed install leaves nothing new behind (an update keeps the new text: the
+    // old one named a segcam that may be gone).
+    if (!existed) await Deno.remove(unit).catch(() => {});
+    throw error;
+  }
   console.log(`Wrote ${unit}`);
-  await systemctlOrFail(["daemon-reload"]);
-  await systemctlOrFail(["enable", "--now", UNIT_NAME]);
   console.log(
     "segcam runs now and at every login; logs: journalctl --user -u segcam -f; stop it: segcam service uninstall",
   );
@@ -62,12 +72,27 @@ async function uninstall(unit: string): Promise<void> {
     console.log(`segcam service is not installed (no ${unit}); nothing to do`);
     return;
   }
-  await systemctlOrFail(["disable", "--now", UNIT_NAME]);
+  // The file goes whatever systemctl says: uninstall is how a user gets rid of it, and
+  // a systemd that cannot be reached is no reason to keep it.
+  let stopped: unknown;
+  try {
+    await systemctlOrFail(["disable", "--now", UNIT_NAME]);
+  } catch (error) {
+    stopped = error;
+  }
   try {
     await Deno.remove(unit);
   } catch (error) {
     throw new OutputError(describeFsError(error, unit, "remove"), { cause: error });
   }
+  if (stopped instanceof SegcamError) {
+    throw new SegcamError(
+      `Removed ${unit}, but could not stop the service: ${stopped.message}; ` +
+        `a segcam it started may run until you log out`,
+      { cause: stopped, exitCode: stopped.exitCode },
+    );
+  }
+  if (stopped !== undefined) throw stopped;
   await systemctlOrFail(["daemon-reload"]);
   console.log(`Stopped segcam service and removed ${unit}`);
 }

@@ -5,17 +5,23 @@
  * to a temporary file beside the target and renamed only when complete; an interrupted
  * conversion leaves nothing.
  */
-import { InputError, UsageError } from "../errors.ts";
+import { InputError, SegcamError, UsageError } from "../errors.ts";
 import type { EffectName } from "../effects/effect.ts";
-import { checkOutputPath, writeAtomically } from "../io/atomic_file.ts";
+import { openableSpelling, refuseStdin } from "../io/input_files.ts";
+import {
+  checkOutputPath,
+  refuseInputAsOutput,
+  refuseStdout,
+  writeAtomically,
+} from "../io/atomic_file.ts";
 import { type Background, isImageBackground, openBackground } from "../io/background.ts";
 import {
   ALPHA_EXTENSIONS,
   alphaCapable,
   decodeArgs,
   extensionOf,
-  NULL_OUTPUT,
   planEncode,
+  requireVideoExtension,
   VIDEO_EXTENSIONS,
 } from "../io/ffmpeg_args.ts";
 import { explainFfmpegFailure, stopAllChildren } from "../io/ffmpeg_process.ts";
@@ -31,7 +37,7 @@ import { defaultKernels } from "../kernels/kernel_set.ts";
 import { StageTimings } from "../pipeline/timings.ts";
 import { ProgressBar } from "../tui/progress_bar.ts";
 import { type EffectCliOptions, processSettingsFrom } from "./_effect_options.ts";
-import { info as logInfo } from "./_report.ts";
+import { info as logInfo, printable } from "./_report.ts";
 import { interruptSignal } from "./_signals.ts";
 
 export interface VideoCommandOptions extends GlobalOptions, EffectCliOptions {
@@ -53,18 +59,45 @@ export function defaultVideoOutput(input: string, effect: EffectName): string {
   return `${input.replace(/\.[^./]*$/, "")}.${effect}.${format}`;
 }
 
-export async function runVideo(input: string, options: VideoCommandOptions): Promise<void> {
-  const settings = processSettingsFrom(options);
-  const output = options.output ?? defaultVideoOutput(input, settings.effect);
-  const ext = extensionOf(output);
-  // -o /dev/null: process without writing (a dry run, or a benchmark).
-  if (output !== NULL_OUTPUT && !(VIDEO_EXTENSIONS as readonly string[]).includes(ext)) {
-    throw new UsageError(
-      `Cannot tell the video format of ${output}; end it in ${
-        VIDEO_EXTENSIONS.map((e) => `.${e}`).join(", ")
-      }`,
-    );
+export async function runVideo(input: string, given: VideoCommandOptions): Promise<void> {
+  // Named from the user's spelling of the input, beside it (not beside the link below).
+  const output = given.output ??
+    defaultVideoOutput(input, processSettingsFrom(given).effect);
+  const options = { ...given, output };
+  // A name that is not UTF-8 reaches segcam spelled with U+FFFD, which nothing opens;
+  // ffmpeg gets a link to it instead, and messages keep the user's spelling.
+  const spelling = await openableSpelling(input);
+  const background = options.background === undefined
+    ? undefined
+    : await openableSpelling(options.background);
+  try {
+    await convertVideo(spelling.path, { ...options, background: background?.path });
+  } catch (error) {
+    if (error instanceof SegcamError) {
+      error.message = error.message.replaceAll(spelling.path, input);
+      if (background) {
+        error.message = error.message.replaceAll(background.path, options.background!);
+      }
+    }
+    throw error;
+  } finally {
+    await spelling.dispose();
+    await background?.dispose();
   }
+}
+
+async function convertVideo(
+  input: string,
+  options: VideoCommandOptions & { output: string },
+): Promise<void> {
+  const settings = processSettingsFrom(options);
+  const { output } = options;
+  const ext = extensionOf(output);
+  refuseStdout(output, "video");
+  refuseStdin(input, "video");
+  refuseStdin(options.background, "video --background");
+  // -o /dev/null: process without writing (a dry run, or a benchmark).
+  requireVideoExtension(output);
   const alpha = settings.effect === "transparent";
   if (alpha && !alphaCapable(output)) {
     throw new UsageError(
@@ -73,9 +106,11 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
       }`,
     );
   }
-  if (await samePath(input, output)) {
-    throw new UsageError(`The output ${output} is the input; choose another name`);
+  const reads = [{ path: input, role: "input" }];
+  if (options.background !== undefined) {
+    reads.push({ path: options.background, role: "background" });
   }
+  await refuseInputAsOutput(output, reads);
 
   // Everything that can be known up front is checked before the model loads and the
   // minutes of work start: the input, the output's folder and name, the background.
@@ -98,7 +133,9 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
       durationSeconds: info.frames !== undefined ? info.frames / info.fpsValue : undefined,
     });
   const plan = planFor(output);
-  for (const note of [...info.notes, ...plan.notes]) console.error(`segcam: note: ${note}`);
+  for (const note of [...info.notes, ...plan.notes]) {
+    console.error(`segcam: note: ${printable(note)}`);
+  }
   const interrupt = interruptSignal();
   let background: Background | undefined;
   let segmenter: Segmenter | undefined;
@@ -123,9 +160,12 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
     });
     const processor = new FrameProcessor(segmenter, defaultKernels(), "stream");
     await writeAtomically(output, async (temporary) => {
-      // Decoded at the rate the encoder writes: a variable-rate file keeps its timing.
+      // A variable-rate file is resampled to the rate the encoder writes, so it keeps its
+      // timing. A constant-rate one is decoded as it is: the fps filter would round a
+      // frame away at the end when the first timestamp is off the rate's grid (an mp4
+      // starting at 25 ms loses its last frame), and every frame must be kept.
       const source = new FileSource(
-        decodeArgs(input, { pixFmt: "rgb24", fps: info.fps }),
+        decodeArgs(input, { pixFmt: "rgb24", fps: info.isVariableRate ? info.fps : undefined }),
         width,
         height,
         () => performance.now(),
@@ -162,7 +202,7 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
           }
           throw explainFfmpegFailure(await source.process.stderrTail(), "input", input);
         }
-        await sink.finish();
+        await sink.finish(temporary);
         await source.process.stderrTail();
         warning = decodeWarning({
           path: input,
@@ -181,7 +221,7 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
         ]);
       }
     }, options);
-    if (warning) console.error(`segcam: ${warning}`);
+    if (warning) console.error(`segcam: ${printable(warning)}`);
     const seconds = (performance.now() - started) / 1000;
     if (truncated && !warning) {
       console.error(
@@ -198,13 +238,5 @@ export async function runVideo(input: string, options: VideoCommandOptions): Pro
     await background?.close();
     await stopAllChildren();
     await segmenter?.dispose();
-  }
-}
-
-async function samePath(a: string, b: string): Promise<boolean> {
-  try {
-    return await Deno.realPath(a) === await Deno.realPath(b);
-  } catch {
-    return false;
   }
 }

@@ -1,3 +1,4 @@
+import { UsageError } from "../errors.ts";
 /**
  * Pure builders of ffmpeg argument vectors: what segcam asks ffmpeg to do, in one
  * place, testable as exact arrays. No I/O here.
@@ -130,6 +131,21 @@ export function alphaCapable(path: string): boolean {
 }
 
 export const VIDEO_EXTENSIONS = ["mp4", "mkv", "mov", "webm"] as const;
+
+/**
+ * Refuses, before any work, an output file whose name does not say a video format
+ * segcam writes (`out.png`, `out.txt`, `out`): ffmpeg would fail only after the model
+ * loaded, blaming the temporary file. /dev/null (nothing written) passes.
+ */
+export function requireVideoExtension(path: string): void {
+  if (path === NULL_OUTPUT) return;
+  if ((VIDEO_EXTENSIONS as readonly string[]).includes(extensionOf(path))) return;
+  throw new UsageError(
+    `Cannot tell the video format of ${path}; end it in ${
+      VIDEO_EXTENSIONS.map((e) => `.${e}`).join(", ")
+    }`,
+  );
+}
 
 /**
  * Encode raw frames from stdin into `target`, codec by extension: mp4/mkv/mov H.264

@@ -11,6 +11,7 @@ import { OutputError } from "../errors.ts";
 import type { Frame } from "../frame.ts";
 import type { CfrPacer } from "../pipeline/cfr_pacer.ts";
 import type { FrameSink } from "../pipeline/engine.ts";
+import { NULL_OUTPUT } from "./ffmpeg_args.ts";
 import { explainFfmpegFailure, FfmpegProcess } from "./ffmpeg_process.ts";
 
 export interface SinkOptions {
@@ -51,13 +52,21 @@ export class FfmpegSink implements FrameSink {
     }
   }
 
-  /** Closes ffmpeg's input and waits for it to finish the output; throws why it failed. */
-  async finish(): Promise<void> {
+  /**
+   * Closes ffmpeg's input and waits for it to finish the output; throws why it failed.
+   * ffmpeg's status is not enough: a disk that fills while it writes the index gives
+   * "Error writing trailer of …: No space left on device" and exit 0, over a file that
+   * no player opens. So its words count too, and given `file` (the file it wrote), the
+   * file is opened and its frames counted before it is called written.
+   */
+  async finish(file?: string): Promise<void> {
     await this.#writer.close().catch(() => {});
     const status = await this.process.status;
-    if (!status.success) {
-      throw explainFfmpegFailure(await this.process.stderrTail(), "output", this.#label);
+    const tail = await this.process.stderrTail();
+    if (!status.success || tail.some((line) => FINISH_FAILED.test(line))) {
+      throw explainFfmpegFailure(tail, "output", this.#label);
     }
+    if (file !== undefined) await verifyWritten(file, this.frames, this.#label);
   }
 
   /** Ends ffmpeg whatever state it is in (errors, interruptions). */
@@ -72,6 +81,62 @@ export class FfmpegSink implements FrameSink {
     return new OutputError(
       `The output ${this.#label} stopped accepting frames (the program reading it went away); start it again`,
       { cause: error },
+    );
+  }
+}
+
+/** What ffmpeg says when it could not finish a file although it exits 0. */
+const FINISH_FAILED = /Error writing trailer|Error closing file|No space left on device/i;
+
+/**
+ * Checks that a finished video file opens and holds at least `frames` video frames
+ * (packets, counted without decoding: a second for an hour of video). Throws
+ * OutputError naming `label` otherwise: the file is not what was written.
+ */
+export async function verifyWritten(file: string, frames: number, label: string): Promise<void> {
+  if (file === NULL_OUTPUT) return; // thrown away on purpose: nothing to open
+  if (frames === 0) {
+    // Stopped before the first frame: there is no video to keep, whatever the disk.
+    throw new OutputError(
+      `Nothing was recorded to ${label}: it stopped before the first frame, so no file was kept`,
+    );
+  }
+  let output: Deno.CommandOutput;
+  try {
+    output = await new Deno.Command("ffprobe", {
+      args: [
+        "-v",
+        "error",
+        "-select_streams",
+        "v:0",
+        "-count_packets",
+        "-show_entries",
+        "stream=nb_read_packets",
+        "-of",
+        "csv=p=0",
+        file,
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (error) {
+    throw new OutputError(
+      `Cannot check ${label} after writing it: ffprobe did not run; install ffmpeg`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const found = Number.parseInt(new TextDecoder().decode(output.stdout).trim(), 10);
+  if (!output.success || !Number.isFinite(found)) {
+    throw new OutputError(
+      `Cannot finish ${label}: the written file does not open (the disk may be full); free some space and run again`,
+    );
+  }
+  if (found < frames) {
+    throw new OutputError(
+      `Cannot finish ${label}: it holds ${found} of the ${frames} frames written (the disk may be full); free some space and run again`,
     );
   }
 }

@@ -6,10 +6,11 @@
  * applied by orientation.ts.
  */
 import { Image } from "imagescript";
-import { describeFsError, InputError, UsageError } from "../errors.ts";
+import { describeFsError, InputError, InterruptedError, UsageError } from "../errors.ts";
 import { assertFrame, type Frame } from "../frame.ts";
 import { writeFileAtomically } from "./atomic_file.ts";
 import { DEFAULT_JPEG_QUALITY, jpegEndsEarly, jpegOrientation, jpegSize } from "./jpeg.ts";
+import { shellOnLossyName } from "./input_files.ts";
 import { orientFrame } from "./orientation.ts";
 import { encodePng, pngDamage, pngSize, truncatedDetail } from "./png.ts";
 
@@ -52,17 +53,9 @@ export function imageFormatOf(path: string): ImageFormat | undefined {
  * had to be rotated or flipped. Throws InputError for a missing, unreadable, unsupported
  * or damaged file.
  */
-export async function readImage(path: string): Promise<Frame> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (error) {
-    throw new InputError(describeFsError(error, path, "read"), { cause: error });
-  }
-  const format = sniffFormat(bytes);
-  if (format !== "png" && format !== "jpeg") {
-    throw new InputError(unsupportedMessage(path, bytes, format));
-  }
+export async function readImage(path: string, signal?: AbortSignal): Promise<Frame> {
+  const bytes = await readImageBytes(path, signal);
+  const format = sniffFormat(bytes) as "png" | "jpeg";
   const size = format === "png" ? pngSize(bytes) : jpegSize(bytes);
   if (size !== undefined && size.width * size.height > MAX_IMAGE_PIXELS) {
     const mp = (n: number) => `${Math.round(n / 1e6)} megapixels`;
@@ -164,6 +157,98 @@ export async function writeImage(
   }
   const bytes = await encodeImage(frame, format, options);
   await writeFileAtomically(path, bytes, { force: options.force });
+}
+
+/**
+ * The largest image file segcam reads: 1 GiB. A 120-megapixel PNG stored without any
+ * compression is 480 MB; anything larger is not an image segcam could decode, and
+ * reading it whole first (a 3 GB sparse ".jpg" took 41 s and 6.4 GB) helps nobody.
+ */
+export const MAX_IMAGE_BYTES = 1 << 30;
+
+/**
+ * An image file's bytes, read only after what can be known cheaply says it is worth
+ * it: a regular file (not /dev/zero, a FIFO or a folder, which would never end or
+ * never start), of a sane size, whose first bytes are a PNG or JPEG signature.
+ */
+async function readImageBytes(path: string, signal?: AbortSignal): Promise<Uint8Array> {
+  let file: Deno.FsFile;
+  const lossy = await readLossyName(path);
+  if (lossy !== undefined) return lossy;
+  try {
+    // Non-blocking stat before open: opening a FIFO for reading waits for a writer.
+    const info = await Deno.stat(path);
+    if (!info.isFile) {
+      throw new InputError(
+        info.isDirectory
+          ? `Cannot read ${path}: it is a folder, not a file`
+          : `Cannot read ${path}: it is not a regular file (a device, FIFO or socket); give a PNG or JPEG file`,
+      );
+    }
+    if (info.size > MAX_IMAGE_BYTES) {
+      throw new InputError(
+        `Cannot read ${path}: it is ${(info.size / 2 ** 30).toFixed(1)} GiB, more than the ` +
+          `${
+            MAX_IMAGE_BYTES / 2 ** 30
+          } GiB an image segcam can decode may be; give a PNG or JPEG image`,
+      );
+    }
+    file = await Deno.open(path);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(describeFsError(error, path, "read"), { cause: error });
+  }
+  try {
+    const head = new Uint8Array(16);
+    let got = 0;
+    while (got < head.length) {
+      const n = await file.read(head.subarray(got));
+      if (n === null) break;
+      got += n;
+    }
+    const sniffed = sniffFormat(head.subarray(0, got));
+    if (sniffed !== "png" && sniffed !== "jpeg") {
+      throw new InputError(unsupportedMessage(path, head.subarray(0, got), sniffed));
+    }
+    await file.seek(0, Deno.SeekMode.Start);
+    const bytes = await new Response(file.readable).bytes();
+    if (signal?.aborted) throw new InterruptedError();
+    return bytes;
+  } catch (error) {
+    if (error instanceof InputError || error instanceof InterruptedError) throw error;
+    throw new InputError(describeFsError(error, path, "read"), { cause: error });
+  } finally {
+    try {
+      file.close();
+    } catch { /* closed by its stream */ }
+  }
+}
+
+/**
+ * The bytes of a file whose name is not valid UTF-8, read through the shell (see
+ * input_files.ts's lossyNamePattern), with the same checks as any image: a regular
+ * file, at most MAX_IMAGE_BYTES, a PNG or JPEG signature. Undefined when `path` is an
+ * ordinary name or names a file Deno can open.
+ */
+async function readLossyName(path: string): Promise<Uint8Array | undefined> {
+  const found = await Deno.stat(path).then(() => true, () => false);
+  if (found) return undefined;
+  const command = shellOnLossyName(path, `exec head -c ${MAX_IMAGE_BYTES + 1} -- "$1"`, "piped");
+  if (command === undefined) return undefined;
+  const { code, stdout } = await command.output();
+  if (code !== 0) return undefined; // the usual "no such file" follows
+  if (stdout.length > MAX_IMAGE_BYTES) {
+    throw new InputError(
+      `Cannot read ${path}: it is more than the ${
+        MAX_IMAGE_BYTES / 2 ** 30
+      } GiB an image segcam can decode may be; give a PNG or JPEG image`,
+    );
+  }
+  const sniffed = sniffFormat(stdout.subarray(0, 16));
+  if (sniffed !== "png" && sniffed !== "jpeg") {
+    throw new InputError(unsupportedMessage(path, stdout.subarray(0, 16), sniffed));
+  }
+  return stdout;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -32,6 +32,18 @@ export interface OutputNaming {
   inputCount?: number;
 }
 
+/**
+ * `-` as an input would mean stdin, which segcam's file commands do not read (ffprobe
+ * would consume a pipe the decoder then finds empty, or wait on a terminal). One
+ * meaning everywhere: refused, in one line.
+ */
+export function refuseStdin(input: string | undefined, command: string): void {
+  if (input !== "-") return;
+  throw new UsageError(
+    `segcam ${command} cannot read stdin (-); give a file (save the stream to one first)`,
+  );
+}
+
 /** Extensions taken from folders and globs (files named explicitly are taken as given). */
 const IMAGE_EXTENSION = /\.(png|jpe?g)$/i;
 /** Characters that make an argument a glob pattern (when no file has that exact name). */
@@ -69,7 +81,7 @@ export async function expandInputs(patterns: string[]): Promise<ExpandedInputs> 
       const found = await listFolder(input);
       if (typeof found === "string") problems.push({ input, reason: found });
       else found.forEach(add);
-    } else if (info) {
+    } else if (info || await lossyFileExists(input)) {
       add(input);
     } else if (GLOB_CHARS.test(input)) {
       const found = await expandGlob(input);
@@ -82,6 +94,80 @@ export async function expandInputs(patterns: string[]): Promise<ExpandedInputs> 
   return { files, problems };
 }
 
+/**
+ * Deno hands out file names as strings, so a name that is not valid UTF-8 (a Latin-1
+ * "caf\xe9.jpg" from an old camera or archive) arrives with U+FFFD where its odd bytes
+ * were, and no Deno call can open it by that spelling. The shell can: each U+FFFD
+ * becomes a wildcard, the rest is matched literally, and the file is used when exactly
+ * one name matches. Returns undefined for names without U+FFFD.
+ */
+export function lossyNamePattern(path: string): string | undefined {
+  if (!path.includes("\uFFFD")) return undefined;
+  // Quote everything but the wildcards (single quotes: nothing inside is special).
+  return path.split(/\uFFFD+/).map((part) => `'${part.replaceAll("'", `'\\''`)}'`).join("*");
+}
+
+/**
+ * Runs `script` with "$1" set to the one regular file whose name matches `path`'s
+ * lossy spelling (see lossyNamePattern); exit 3 from the shell when none or several do.
+ */
+export function shellOnLossyName(
+  path: string,
+  script: string,
+  stdout: "piped" | "null" = "null",
+): Deno.Command | undefined {
+  const pattern = lossyNamePattern(path);
+  if (pattern === undefined) return undefined;
+  return new Deno.Command("sh", {
+    args: ["-c", `set -- ${pattern}; [ $# -eq 1 ] && [ -f "$1" ] || exit 3; ${script}`],
+    env: { LC_ALL: "C" },
+    stdin: "null",
+    stdout,
+    stderr: "null",
+  });
+}
+
+/**
+ * A spelling of `path` that every program can open: for a name that is not UTF-8 (see
+ * lossyNamePattern) a symbolic link with a plain name, made by the shell so that the
+ * odd bytes never pass through a string, in a private temporary folder that `dispose`
+ * removes. For any other path, the path itself.
+ */
+export async function openableSpelling(
+  path: string,
+): Promise<{ path: string; dispose: () => Promise<void> }> {
+  const same = { path, dispose: () => Promise.resolve() };
+  if (!path.includes("\uFFFD") || await Deno.lstat(path).then(() => true, () => false)) {
+    return same;
+  }
+  const dot = path.lastIndexOf(".");
+  const ext = dot > path.lastIndexOf("/") ? path.slice(dot).replace(/[^A-Za-z0-9.]/g, "") : "";
+  const dir = await Deno.makeTempDir({ prefix: "segcam-name-" });
+  const alias = `${dir}/input${ext}`;
+  // The link's target is the absolute path: the shell's own, byte for byte.
+  const command = shellOnLossyName(
+    path,
+    `case "$1" in /*) t="$1";; *) t="$PWD/$1";; esac; exec ln -s -- "$t" '${alias}'`,
+  );
+  const made = await command?.output().then((o) => o.success, () => false);
+  if (!made) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    return same;
+  }
+  return { path: alias, dispose: () => Deno.remove(dir, { recursive: true }).catch(() => {}) };
+}
+
+/** Whether `path`'s lossy spelling names exactly one regular file (shellOnLossyName). */
+async function lossyFileExists(path: string): Promise<boolean> {
+  const command = shellOnLossyName(path, "exit 0");
+  if (command === undefined) return false;
+  try {
+    return (await command.output()).code === 0;
+  } catch {
+    return false;
+  }
+}
+
 /** The folder's image files, sorted, or the reason there are none. */
 async function listFolder(folder: string): Promise<string[] | string> {
   const prefix = folder.endsWith("/") ? folder : `${folder}/`;
@@ -91,7 +177,10 @@ async function listFolder(folder: string): Promise<string[] | string> {
       // Hidden files include macOS "._x.jpg" resource forks (not images) and our own
       // half-written temporary files.
       if (entry.name.startsWith(".") || !IMAGE_EXTENSION.test(entry.name)) continue;
-      if (entry.isFile || (entry.isSymlink && await isFile(prefix + entry.name))) {
+      if (
+        entry.isFile || (entry.isSymlink && await isFile(prefix + entry.name)) ||
+        (entry.name.includes("\uFFFD") && await lossyFileExists(prefix + entry.name))
+      ) {
         names.push(entry.name);
       }
     }
@@ -182,11 +271,15 @@ function isFolder(path: string): boolean {
   }
 }
 
-/** Same file: same absolute path, or (both existing) the same file through links. */
+/**
+ * Same file: same absolute path, or (both existing) the same device and inode, so
+ * through symbolic and hard links alike (atomic_file.ts's sameFile, synchronously).
+ */
 export function samePath(a: string, b: string): boolean {
   if (resolve(a) === resolve(b)) return true;
   try {
-    return Deno.realPathSync(a) === Deno.realPathSync(b);
+    const [x, y] = [Deno.statSync(a), Deno.statSync(b)];
+    return x.dev === y.dev && x.ino !== null && x.ino === y.ino;
   } catch {
     return false; // the output does not exist yet, so it cannot be the input
   }

@@ -5,7 +5,7 @@
  * stream or stdout. Every way this can fail is a sentence with the fix.
  */
 import { fileURLToPath } from "node:url";
-import { InputError, OutputError, UsageError } from "../errors.ts";
+import { describeFsError, InputError, OutputError, UsageError } from "../errors.ts";
 import {
   cameras,
   chooseCameraMode,
@@ -68,11 +68,25 @@ export async function resolveLiveInput(request: LiveInputRequest): Promise<Resol
         hasAudio: false,
       };
     }
+    let stat: Deno.FileInfo | undefined;
     try {
-      if (!Deno.statSync(request.input).isFile) throw new Error("not a file");
-    } catch {
+      stat = Deno.statSync(request.input);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) {
+        throw new InputError(describeFsError(error, request.input, "open"), { cause: error });
+      }
+    }
+    // Say what it is: a folder or a device is there, just not a video file.
+    const what = stat === undefined
+      ? "no such file"
+      : stat.isDirectory
+      ? "it is a folder"
+      : !stat.isFile
+      ? "it is not a regular file (a device, FIFO or socket)"
+      : undefined;
+    if (what !== undefined) {
       throw new InputError(
-        `Cannot open ${request.input}: no such file; give a video file, a URL, or --input demo`,
+        `Cannot open ${request.input}: ${what}; give a video file, a URL, or --input demo`,
       );
     }
     // A file keeps its own size and rate: scaling a 960x540 clip to 1280x720 costs

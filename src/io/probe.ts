@@ -77,6 +77,24 @@ export interface ProbeOptions {
 export async function probeMedia(path: string, options: ProbeOptions = {}): Promise<MediaInfo> {
   const role = options.role ?? "input";
   const timeoutMs = options.timeoutMs ?? PROBE_TIMEOUT_MS;
+  // A FIFO or a device is read once, by the probe, and would leave nothing for the
+  // decoder (a FIFO without a writer hangs ffprobe until its timeout): say what it is.
+  const kind = await Deno.stat(path).then(
+    (info) =>
+      info.isDirectory
+        ? "a folder"
+        : info.isFile
+        ? undefined
+        : "not a regular file (a device, FIFO or socket)",
+    () => undefined,
+  );
+  if (kind !== undefined) {
+    throw new InputError(
+      `Cannot read ${path}: it is ${kind}; give ${
+        role === "background" ? "a background" : "a video"
+      } file`,
+    );
+  }
   // deno-lint-ignore no-explicit-any
   const json: any = await ffprobeJson(
     path,

@@ -1,5 +1,6 @@
 /** The model catalogue: the two MediaPipe selfie models as converted into models/. */
 import { fileURLToPath } from "node:url";
+import { InputError } from "../errors.ts";
 
 export type ModelName = "general" | "landscape";
 
@@ -21,6 +22,57 @@ export const DEFAULT_MODEL_DIR = fileURLToPath(new URL("../../models/", import.m
 export function modelInfo(name: ModelName, modelDir = DEFAULT_MODEL_DIR): ModelInfo {
   const { file, inputWidth, inputHeight } = FILES[name];
   return { name, inputWidth, inputHeight, path: `${modelDir.replace(/\/?$/, "/")}${file}` };
+}
+
+/**
+ * The checksum file beside the models, in `sha256sum` format ("<hex>  <file>"):
+ * written by `deno task models` with the files it builds, so `sha256sum -c` reads it too.
+ */
+export const CHECKSUM_FILE = "SHA256SUMS";
+
+/** The checksum file's text for these files: one "<hex>  <name>" line each, sorted. */
+export async function checksumText(files: { name: string; bytes: Uint8Array }[]): Promise<string> {
+  const lines = await Promise.all(
+    files.map(async ({ name, bytes }) => `${await sha256(bytes)}  ${name}`),
+  );
+  return lines.sort((a, b) => a.slice(66).localeCompare(b.slice(66))).map((l) => `${l}\n`).join("");
+}
+
+async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes.slice());
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Checks a model's bytes against the checksum file beside it. Damaged weights load and
+ * run, and give a mask of nothing with exit 0 (8 bytes overwritten did exactly that),
+ * so a model is used only when it is the file `deno task models` wrote. Throws
+ * InputError naming the file and the fix.
+ */
+export async function verifyModel(model: ModelInfo, bytes: Uint8Array): Promise<void> {
+  const slash = model.path.lastIndexOf("/");
+  const [dir, file] = [model.path.slice(0, slash), model.path.slice(slash + 1)];
+  const fix = "run `deno task models` to rebuild it";
+  let sums: string;
+  try {
+    sums = await Deno.readTextFile(`${dir}/${CHECKSUM_FILE}`);
+  } catch {
+    throw new InputError(
+      `Cannot trust the ${model.name} model ${model.path}: ${dir}/${CHECKSUM_FILE} is missing, so it may be damaged; ${fix}`,
+    );
+  }
+  const expected = sums.split("\n").map((line) => /^([0-9a-f]{64}) [ *](.+)$/.exec(line.trim()))
+    .find((m) => m?.[2] === file)?.[1];
+  if (expected === undefined) {
+    throw new InputError(
+      `Cannot trust the ${model.name} model ${model.path}: ${dir}/${CHECKSUM_FILE} has no line for it, so it may be damaged; ${fix}`,
+    );
+  }
+  if (await sha256(bytes) !== expected) {
+    throw new InputError(
+      `The ${model.name} model ${model.path} is damaged (its sha256 is not the one in ${CHECKSUM_FILE}); ${fix}`,
+    );
+  }
 }
 
 /**

@@ -19,7 +19,7 @@ import {
   type InferenceBackend,
   type Ort,
 } from "./backend_ort.ts";
-import { chooseModel, type ModelInfo, modelInfo, type ModelName } from "./models.ts";
+import { chooseModel, type ModelInfo, modelInfo, type ModelName, verifyModel } from "./models.ts";
 
 export { chooseModel, type ModelInfo, type ModelName };
 
@@ -187,8 +187,10 @@ async function readModel(model: ModelInfo): Promise<Uint8Array> {
   try {
     const bytes = await Deno.readFile(model.path);
     if (bytes.length < 1024) throw new Error(`only ${bytes.length} bytes`);
+    await verifyModel(model, bytes);
     return bytes;
   } catch (error) {
+    if (error instanceof InputError) throw error;
     const why = error instanceof Deno.errors.NotFound
       ? "the file is missing"
       : error instanceof Error

@@ -6,6 +6,10 @@ import { type Env, userConfigHome } from "../config/config_file.ts";
 
 export const UNIT_NAME = "segcam.service";
 
+/** The fix for a config folder that cannot be made (config --init, service install). */
+export const CONFIG_FOLDER_FIX =
+  "make it a writable folder, or set XDG_CONFIG_HOME to one (e.g. export XDG_CONFIG_HOME=$HOME/.config)";
+
 /** systemd reads user units from $XDG_CONFIG_HOME/systemd/user (systemd.unit(5)). */
 export function unitPath(env: Env): string {
   return `${userConfigHome(env)}/systemd/user/${UNIT_NAME}`;
@@ -20,9 +24,17 @@ export interface UnitSettings {
   configFile: string;
 }
 
-/** systemd splits ExecStart into words at spaces; a path with spaces must be quoted. */
-function quoteWord(word: string): string {
-  return /[\s"\\]/.test(word) ? `"${word.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"` : word;
+/**
+ * systemd splits ExecStart into words at spaces, so a path with spaces is quoted; and
+ * it expands specifiers (%h, %u) everywhere and variables ($X) in ExecStart, so `%`
+ * is written `%%` and `$` `$$` (systemd.unit(5) "Specifiers", systemd.service(5)).
+ */
+function quoteWord(word: string, options: { command?: boolean } = {}): string {
+  const escaped = word.replaceAll("%", "%%");
+  const literal = options.command ? escaped.replaceAll("$", "$$$$") : escaped;
+  return /[\s"\\]/.test(literal)
+    ? `"${literal.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`
+    : literal;
 }
 
 export function serviceUnit(settings: UnitSettings): string {
@@ -34,7 +46,7 @@ export function serviceUnit(settings: UnitSettings): string {
     "Description=segcam: webcam, background effect, virtual camera",
     "",
     "[Service]",
-    `ExecStart=${quoteWord(settings.segcam)} live --no-tui`,
+    `ExecStart=${quoteWord(settings.segcam, { command: true })} live --no-tui`,
     // A camera unplugged or a device busy at login ends the run with an error; try again
     // every 5 s rather than systemd's 100 ms default, which would hit its start limit.
     "Restart=on-failure",

@@ -144,7 +144,7 @@ Deno.test("bad config: each mistake is one line naming the file, the key and the
   );
   assert.deepStrictEqual(
     await configError(`[live]\nfps = 0\n`),
-    "FILE: [live] fps = 0: fps takes a whole number ≥ 1; fix it or delete the line",
+    "FILE: [live] fps = 0: fps takes a whole number from 1 to 240; fix it or delete the line",
   );
   assert.deepStrictEqual(
     await configError(`[live]\nmirror = "yes"\n`),
