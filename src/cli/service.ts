@@ -2,8 +2,8 @@
  * `segcam service install|uninstall|status`: a systemd user unit that runs the installed
  * `segcam live --no-tui` from login, restarting it when it fails.
  */
-import { applyConfig, type ConfigTarget } from "../config/apply_config.ts";
-import { configPath, denoEnv, readConfigFile } from "../config/config_file.ts";
+import { type ConfigTarget, loadConfig } from "../config/apply_config.ts";
+import { configPath, denoEnv } from "../config/config_file.ts";
 import { DependencyError, describeFsError, OutputError, SegcamError } from "../errors.ts";
 import { makeFolderFor, writeFileAtomically } from "../io/atomic_file.ts";
 import { systemctl, systemctlOrFail } from "../service/systemctl.ts";
@@ -31,17 +31,46 @@ export async function runService(action: ServiceAction, target: ConfigTarget): P
   return await status(unit);
 }
 
+/**
+ * Where `deno install -g` (deno task install) writes commands: $DENO_INSTALL_ROOT/bin,
+ * else ~/.deno/bin. Deno only suggests adding it to PATH, so it is often not there.
+ */
+function denoInstallBin(): string | undefined {
+  const root = Deno.env.get("DENO_INSTALL_ROOT");
+  if (root) return `${root.replace(/\/+$/, "")}/bin`;
+  const home = Deno.env.get("HOME");
+  return home ? `${home}/.deno/bin` : undefined;
+}
+
+/** The installed segcam command: on PATH, or where deno task install put it. */
+function findSegcam(path: string): string {
+  const onPath = findOnPath("segcam", path);
+  if (onPath) return onPath;
+  const bin = denoInstallBin();
+  const installed = bin === undefined ? undefined : findOnPath("segcam", bin);
+  if (installed) {
+    // The service names it by its full path, so PATH does not matter to systemd; it
+    // matters to the user, who cannot type `segcam` yet.
+    console.error(
+      `segcam: note: ${installed} is not on your PATH, so the service runs it by its full path; ` +
+        `to type segcam in a terminal, add to ~/.bashrc or ~/.zshrc: export PATH="${bin}:$PATH"`,
+    );
+    return installed;
+  }
+  throw new DependencyError(
+    `segcam is not installed as a command (not on PATH, nor in ${
+      bin ?? "~/.deno/bin"
+    }): run deno task install in segcam's folder first; the service runs that command`,
+  );
+}
+
 async function install(unit: string, target: ConfigTarget): Promise<void> {
   const path = Deno.env.get("PATH") ?? "";
-  const segcam = findOnPath("segcam", path);
-  if (!segcam) {
-    throw new DependencyError(
-      "segcam is not installed as a command (not on PATH): run deno task install in segcam's folder first; the service runs that command",
-    );
-  }
-  // A bad config fails here, once, rather than in a restart loop behind systemd.
+  const segcam = findSegcam(path);
+  // A bad config, or a file it names that is not there, fails here, once, rather than in
+  // a restart loop behind systemd.
   const configFile = configPath(denoEnv);
-  applyConfig(await readConfigFile(configFile), target, denoEnv);
+  await loadConfig(target, denoEnv);
   // The launcher execs deno, which may not be on systemd's default PATH (~/.deno/bin).
   const denoDir = Deno.execPath().slice(0, Deno.execPath().lastIndexOf("/"));
   const servicePath = path.split(":").includes(denoDir) ? path : `${denoDir}:${path}`;

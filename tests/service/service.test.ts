@@ -205,9 +205,58 @@ Deno.test("service install without an installed segcam: one line naming deno tas
     assert.equal(r.code, 3);
     assert.equal(
       r.stderr,
-      "segcam: segcam is not installed as a command (not on PATH): run deno task install in segcam's folder first; the service runs that command\n",
+      `segcam: segcam is not installed as a command (not on PATH, nor in ${s.dir}/home/.deno/bin): run deno task install in segcam's folder first; the service runs that command\n`,
     );
     assert.deepEqual(await s.calls(), []);
+  });
+});
+
+Deno.test("service install finds the segcam deno task install wrote to ~/.deno/bin when that folder is not on PATH", async () => {
+  await withSandbox({ segcam: false }, async (s) => {
+    // What `deno task install` leaves when Deno came from npm: the command in
+    // ~/.deno/bin and "Add ~/.deno/bin to PATH" printed, not done.
+    const installed = `${s.dir}/home/.deno/bin`;
+    await Deno.mkdir(installed, { recursive: true });
+    await Deno.writeTextFile(`${installed}/segcam`, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+    const r = await s.run(["service", "install"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stderr,
+      `segcam: note: ${installed}/segcam is not on your PATH, so the service runs it by its full path; to type segcam in a terminal, add to ~/.bashrc or ~/.zshrc: export PATH="${installed}:$PATH"\n`,
+    );
+    assert.match(
+      await Deno.readTextFile(s.unit),
+      new RegExp(`\nExecStart=${installed}/segcam live --no-tui\n`),
+    );
+    // DENO_INSTALL_ROOT moves it, as it moves deno install's target.
+    await Deno.remove(s.unit);
+    const root = `${s.dir}/elsewhere`;
+    await Deno.mkdir(`${root}/bin`, { recursive: true });
+    await Deno.rename(`${installed}/segcam`, `${root}/bin/segcam`);
+    const moved = await s.run(["service", "install"], { DENO_INSTALL_ROOT: root });
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.match(
+      await Deno.readTextFile(s.unit),
+      new RegExp(`\nExecStart=${root}/bin/segcam live --no-tui\n`),
+    );
+  });
+});
+
+Deno.test("service install with a settings file naming a background that is not there: refused before writing the unit, exit 2", async () => {
+  await withSandbox({}, async (s) => {
+    await Deno.mkdir(`${s.dir}/config/segcam`, { recursive: true });
+    await Deno.writeTextFile(
+      `${s.dir}/config/segcam/config.toml`,
+      `[live]\nbackground = "~/gone.jpg"\n`,
+    );
+    const r = await s.run(["service", "install"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(
+      r.stderr,
+      `segcam: ${s.dir}/config/segcam/config.toml: [live] background = "~/gone.jpg": ${s.dir}/home/gone.jpg does not exist; fix the path or delete the line\n`,
+    );
+    assert.deepEqual(await s.calls(), []);
+    assert.equal(await Deno.stat(s.unit).then(() => true, () => false), false);
   });
 });
 
