@@ -122,14 +122,18 @@ function openInotify(path: string): { drain(): boolean; close(): void } | undefi
   }
   // Events are 16 bytes (no name for a watched file); 4 KiB holds 256 of them.
   const buffer = new Uint8Array(4096);
+  let closed = false;
   return {
     drain() {
       let any = false;
       // Non-blocking: -1 (EAGAIN) as soon as the queue is empty.
-      while (libc.symbols.read(fd, buffer, BigInt(buffer.length)) > 0) any = true;
+      while (!closed && libc.symbols.read(fd, buffer, BigInt(buffer.length)) > 0) any = true;
       return any;
     },
     close() {
+      // Once: a second close would reach a library already unloaded (BadResource).
+      if (closed) return;
+      closed = true;
       libc.symbols.close(fd);
       libc.close();
     },

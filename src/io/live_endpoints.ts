@@ -178,7 +178,12 @@ export async function resolveLiveOutput(
   sysfs?: string,
 ): Promise<LiveOutput> {
   if (output !== undefined) {
-    const parsed = parseLiveOutput(output, pixFmt);
+    // A udev link (/dev/v4l/by-id/…, by-path/…) names a device node too.
+    const linked = output.startsWith("/dev/v4l/") &&
+      /^\/dev\/video\d+$/.test(realSystemPath(output) ?? "");
+    const parsed: LiveOutput = linked
+      ? { kind: "v4l2", device: output, pixFmt }
+      : parseLiveOutput(output, pixFmt);
     if (parsed.kind === "v4l2" && Deno.build.os === "linux") {
       await checkLoopback(parsed.device, sysfs);
     }

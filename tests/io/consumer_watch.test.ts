@@ -162,3 +162,15 @@ Deno.test("watchDeviceConsumers() without inotify says 'maybe changed' on every 
     watcher.close();
   });
 });
+
+Deno.test("watchDeviceConsumers(): closing twice is harmless (on-demand's stop and its ticker both close it)", () => {
+  const file = Deno.makeTempFileSync();
+  try {
+    const watcher = watchDeviceConsumers(file);
+    watcher.close();
+    watcher.close();
+    assert.equal(watcher.maybeChanged(), false, "a closed watcher reports nothing");
+  } finally {
+    Deno.removeSync(file);
+  }
+});

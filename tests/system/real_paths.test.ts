@@ -16,6 +16,26 @@ const tasks = (JSON.parse(Deno.readTextFileSync(`${ROOT}/deno.json`)) as {
   tasks: Record<string, { command: string }>;
 }).tasks;
 
+/**
+ * `deno task install`'s own command line, with --root pointing at a folder of the test:
+ * the installed segcam, with the flags a user's has. Returns that root.
+ */
+async function installSegcam(): Promise<string> {
+  const installRoot = Deno.makeTempDirSync({ prefix: "segcam-install-" });
+  const words = tasks.install.command.split(/\s+/);
+  assert.equal(words[1], "install");
+  const install = await new Deno.Command(Deno.execPath(), {
+    args: [...words.slice(1, 2), "--root", installRoot, ...words.slice(2)],
+    cwd: ROOT,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.equal(install.code, 0, new TextDecoder().decode(install.stderr));
+  const shim = Deno.readTextFileSync(`${installRoot}/bin/segcam`);
+  for (const flag of taskFlags("install")) assert.ok(shim.includes(flag), flag);
+  return installRoot;
+}
+
 /** The permission flags a task gives Deno, exactly as deno.json spells them. */
 function taskFlags(task: string): string[] {
   return tasks[task].command.split(/\s+/).filter((word) => word.startsWith("--allow-"));
@@ -36,6 +56,7 @@ function canUnshare(): string | undefined {
   }
 }
 const unshareSkip = canUnshare();
+const DENO_DIR = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
 
 const LAPTOP: FakeVideoDevice[] = [
   { number: 0, kind: "usb-camera", name: "Integrated Camera: Integrated C", index: 0 },
@@ -50,25 +71,89 @@ interface Run {
   stderr: string;
 }
 
+/** What else a test mounts at the real paths, beside the video4linux tree. */
+interface System {
+  /**
+   * A fresh /dev: the usual nodes (null, zero, urandom, tty, pts, …) bound from the real
+   * one, plus these names as stand-in files and links (`v4l/by-id/x -> ../../video4`).
+   */
+  dev?: Record<string, string | null>;
+  /** A tmpfs on /home with HOME=/home/ada and no XDG_CONFIG_HOME, as a desktop login has. */
+  home?: boolean;
+  /** A script bound over the system's systemctl. */
+  systemctl?: string;
+}
+
+const MOUNT_SCRIPT = `set -e
+mount -t tmpfs segcam-test /sys/class
+mkdir /sys/class/video4linux
+mount --bind "$SEGCAM_TEST_CLASS" /sys/class/video4linux
+if [ -n "$SEGCAM_TEST_DEV" ]; then
+  saved=$(mktemp -d)
+  mount --rbind /dev "$saved"
+  mount -t tmpfs -o mode=755 segcam-dev /dev
+  for n in null zero full random urandom tty ptmx; do touch /dev/$n; mount --bind "$saved/$n" /dev/$n; done
+  mkdir /dev/pts /dev/shm
+  mount --rbind "$saved/pts" /dev/pts
+  mount -t tmpfs -o mode=1777 shm /dev/shm
+  ln -s /proc/self/fd /dev/fd
+  ln -s /proc/self/fd/0 /dev/stdin; ln -s /proc/self/fd/1 /dev/stdout; ln -s /proc/self/fd/2 /dev/stderr
+  cd /dev && sh "$SEGCAM_TEST_DEV" && cd /
+fi
+if [ -n "$SEGCAM_TEST_HOME" ]; then
+  mount -t tmpfs -o mode=755 segcam-home /home
+  mkdir -p /home/ada
+fi
+if [ -n "$SEGCAM_TEST_SYSTEMCTL" ]; then
+  mount --bind "$SEGCAM_TEST_SYSTEMCTL" "$(command -v systemctl || echo /usr/bin/systemctl)"
+fi
+cd "$SEGCAM_TEST_CWD"
+exec "$@"`;
+
 /**
  * Runs argv in a private mount namespace where /sys/class is a fresh tmpfs holding only
- * the built video4linux tree (the rest of /sys, /proc and /dev stay real).
+ * the built video4linux tree, and /dev, /home and systemctl are what `system` says (the
+ * rest of /sys, /proc and /dev stay real).
  */
 async function withDevices(
   devices: FakeVideoDevice[],
   argv: string[],
   env: Record<string, string> = {},
+  system: System = {},
 ): Promise<Run> {
   const root = Deno.makeTempDirSync({ prefix: "segcam-sysfs-" });
   const config = Deno.makeTempDirSync({ prefix: "segcam-config-" });
   try {
     const classDir = buildSysfs(root, devices, { absoluteLinks: true });
-    const script = "mount -t tmpfs segcam-test /sys/class && mkdir /sys/class/video4linux && " +
-      'mount --bind "$1" /sys/class/video4linux && shift && exec "$@"';
+    let devScript = "";
+    if (system.dev) {
+      devScript = `${root}/dev.sh`;
+      Deno.writeTextFileSync(
+        devScript,
+        Object.entries(system.dev).map(([name, target]) =>
+          `mkdir -p "$(dirname '${name}')" && ` +
+          (target === null ? `touch '${name}'` : `ln -s '${target}' '${name}'`)
+        ).join("\n") + "\n",
+      );
+    }
+    const homeEnv: Record<string, string> = system.home
+      ? { HOME: "/home/ada", DENO_DIR }
+      : { HOME: Deno.env.get("HOME") ?? "/root", DENO_DIR, XDG_CONFIG_HOME: config };
     const output = await new Deno.Command("unshare", {
-      args: ["-m", "--propagation", "private", "sh", "-c", script, "sh", classDir, ...argv],
+      args: ["-m", "--propagation", "private", "sh", "-c", MOUNT_SCRIPT, "sh", ...argv],
       cwd: ROOT,
-      env: { XDG_CONFIG_HOME: config, NO_COLOR: "1", ...env },
+      clearEnv: true,
+      env: {
+        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+        NO_COLOR: "1",
+        SEGCAM_TEST_CLASS: classDir,
+        SEGCAM_TEST_DEV: devScript,
+        SEGCAM_TEST_HOME: system.home ? "1" : "",
+        SEGCAM_TEST_SYSTEMCTL: system.systemctl ?? "",
+        SEGCAM_TEST_CWD: env.SEGCAM_TEST_CWD ?? ROOT,
+        ...homeEnv,
+        ...env,
+      },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -109,20 +194,8 @@ Deno.test({
     }`,
   ignore: unshareSkip !== undefined,
   async fn() {
-    const installRoot = Deno.makeTempDirSync({ prefix: "segcam-install-" });
+    const installRoot = await installSegcam();
     try {
-      // deno task install's own command line, with --root pointing at a folder of the test.
-      const words = tasks.install.command.split(/\s+/);
-      assert.equal(words[1], "install");
-      const install = await new Deno.Command(Deno.execPath(), {
-        args: [...words.slice(1, 2), "--root", installRoot, ...words.slice(2)],
-        cwd: ROOT,
-        stdout: "null",
-        stderr: "piped",
-      }).output();
-      assert.equal(install.code, 0, new TextDecoder().decode(install.stderr));
-      const shim = Deno.readTextFileSync(`${installRoot}/bin/segcam`);
-      for (const flag of taskFlags("install")) assert.ok(shim.includes(flag), flag);
       assertLaptopListed(await withDevices(LAPTOP, [`${installRoot}/bin/segcam`, "devices"]));
     } finally {
       Deno.removeSync(installRoot, { recursive: true });
@@ -221,6 +294,89 @@ Deno.test({
       assert.match(stderr, /cpu \d+%/i);
     } finally {
       Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: `deno task live opens a camera and a virtual camera named by /dev/v4l/by-id links${
+    unshareSkip ? ` (skipped: ${unshareSkip})` : ""
+  }`,
+  ignore: unshareSkip !== undefined,
+  async fn() {
+    // Deno refuses to look at /dev/video4 or follow /dev/v4l links without --allow-all;
+    // segcam must still resolve them to the nodes sysfs lists. The nodes here are
+    // stand-in files, so ffmpeg fails on the camera itself: named, after both checks.
+    const run = await withDevices(
+      [
+        { number: 4, kind: "usb-camera", name: "HD Webcam", index: 0 },
+        { number: 10, kind: "loopback", name: "fake-cam" },
+      ],
+      [
+        Deno.execPath(),
+        "task",
+        "live",
+        "--camera",
+        "/dev/v4l/by-id/usb-HD_Webcam-video-index0",
+        "-o",
+        "/dev/v4l/by-path/loopback",
+        "--no-tui",
+        "--frames",
+        "3",
+      ],
+      {},
+      {
+        dev: {
+          "video4": null,
+          "video10": null,
+          "v4l/by-id/usb-HD_Webcam-video-index0": "../../video4",
+          "v4l/by-path/loopback": "../../video10",
+        },
+      },
+    );
+    assert.notEqual(run.code, 0);
+    assert.doesNotMatch(
+      run.stderr,
+      /no such device|not a video device the kernel lists|is a camera, not|NotCapable|internal error/,
+    );
+    assert.match(run.stderr, /video4|usb-HD_Webcam/);
+  },
+});
+
+Deno.test({
+  name: `the installed segcam keeps its settings and its service in the HOME of a real login${
+    unshareSkip ? ` (skipped: ${unshareSkip})` : ""
+  }`,
+  ignore: unshareSkip !== undefined,
+  async fn() {
+    const installRoot = await installSegcam();
+    const scratch = Deno.makeTempDirSync({ prefix: "segcam-systemctl-" });
+    try {
+      const log = `${scratch}/calls`;
+      const systemctl = `${scratch}/systemctl`;
+      Deno.writeTextFileSync(systemctl, `#!/bin/sh\necho "$*" >> '${log}'\nexit 0\n`, {
+        mode: 0o755,
+      });
+      const segcam = `${installRoot}/bin/segcam`;
+      // One namespace for the whole session: /home is a tmpfs only inside it.
+      const script = `set -e; ${segcam} config --init; ${segcam} config; ` +
+        `PATH="${installRoot}/bin:$PATH" ${segcam} service install; ` +
+        `cat /home/ada/.config/systemd/user/segcam.service; ls -la /home/ada/.config/segcam`;
+      const run = await withDevices(LAPTOP, ["sh", "-c", script], {}, { home: true, systemctl });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(
+        run.stdout,
+        /Wrote a commented template to \/home\/ada\/\.config\/segcam\/config\.toml\n/,
+      );
+      assert.match(run.stdout, /\nExecStart=\S*segcam-install-\S*\/bin\/segcam live --no-tui\n/);
+      assert.match(run.stdout, /config\.toml/);
+      assert.deepEqual(Deno.readTextFileSync(log).trim().split("\n"), [
+        "--user daemon-reload",
+        "--user enable --now segcam.service",
+      ]);
+    } finally {
+      Deno.removeSync(installRoot, { recursive: true });
+      Deno.removeSync(scratch, { recursive: true });
     }
   },
 });
