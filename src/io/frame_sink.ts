@@ -1,8 +1,9 @@
 /**
  * Frame sinks for the engine: an ffmpeg encoder (a file, a stream, a virtual camera)
  * or our own stdout. Each explains its failures in one sentence: an encoder that dies
- * is described from its stderr (disk full, device busy, …), a reader that goes away
- * (a closed pipe, an OBS that quit) is named as such.
+ * is described from its stderr (disk full, device busy, …, else "the encoder failed"
+ * with its last line or the signal that killed it); a reader of our stdout that goes
+ * away is named as such.
  *
  * A sink given a {@link CfrPacer} keeps real time: each frame is written as many times
  * as the constant-rate timeline needs (see cfr_pacer.ts).
@@ -11,7 +12,7 @@ import { OutputError } from "../errors.ts";
 import type { Frame } from "../frame.ts";
 import type { CfrPacer } from "../pipeline/cfr_pacer.ts";
 import type { FrameSink } from "../pipeline/engine.ts";
-import { explainFfmpegFailure, FfmpegProcess } from "./ffmpeg_process.ts";
+import { explainFfmpegFailure, FfmpegProcess, isUnexplained } from "./ffmpeg_process.ts";
 
 export interface SinkOptions {
   channels: 3 | 4;
@@ -30,6 +31,8 @@ export class FfmpegSink implements FrameSink {
   readonly #pacer?: CfrPacer;
   /** Frames handed to ffmpeg (with repeats). */
   frames = 0;
+  /** A write is in flight: ffmpeg has not taken the last frame (yet, or ever). */
+  #writing = false;
 
   constructor(args: string[], options: SinkOptions) {
     this.channels = options.channels;
@@ -39,39 +42,67 @@ export class FfmpegSink implements FrameSink {
     this.#writer = this.process.child.stdin.getWriter();
   }
 
-  async write(frame: Frame, capturedAt: number): Promise<void> {
-    const times = this.#pacer ? this.#pacer.repeats(capturedAt) : 1;
+  async write(frame: Frame, at: number, room?: number): Promise<number> {
+    const times = this.#pacer ? this.#pacer.repeats(at, room) : 1;
     for (let i = 0; i < times; i++) {
+      this.#writing = true;
       try {
         await this.#writer.write(frame.data);
       } catch (error) {
         throw await this.#explain(error);
+      } finally {
+        this.#writing = false;
       }
       this.frames++;
     }
+    return times;
   }
 
-  /** Closes ffmpeg's input and waits for it to finish the output; throws why it failed. */
+  /**
+   * Closes ffmpeg's input and waits for it to finish the output; throws why it failed.
+   * When the last write never completed (an SRT output nobody connected to, a stream
+   * that stalled) the run was stopped while waiting on it: closing the input would wait
+   * behind that write forever, so ffmpeg is ended at once instead and, since nothing
+   * was waiting for its output, that is no failure.
+   */
   async finish(): Promise<void> {
+    if (this.#writing) {
+      await this.process.stop({ urgent: true });
+      return;
+    }
     await this.#writer.close().catch(() => {});
     const status = await this.process.status;
-    if (!status.success) {
-      throw explainFfmpegFailure(await this.process.stderrTail(), "output", this.#label);
-    }
+    if (!status.success) throw await this.#failure();
   }
 
   /** Ends ffmpeg whatever state it is in (errors, interruptions). */
-  abort(): Promise<void> {
-    return this.process.stop();
+  async abort(): Promise<void> {
+    if (this.process.exited) return;
+    // Our writer holds ffmpeg's stdin: release it by closing, unless a write is stuck.
+    if (!this.#writing) await this.#writer.close().catch(() => {});
+    await this.process.stop({ urgent: this.#writing });
   }
 
   async #explain(error: unknown): Promise<Error> {
-    await this.process.status;
+    return await this.#failure(error);
+  }
+
+  /**
+   * Why the encoder failed, from its last words: a full disk or a missing device by
+   * name, else "the encoder failed" with its last line, or how it ended when it said
+   * nothing (killed by a signal).
+   */
+  async #failure(cause?: unknown): Promise<Error> {
+    const status = await this.process.status;
     const tail = await this.process.stderrTail();
-    if (tail.length > 0) return explainFfmpegFailure(tail, "output", this.#label);
+    const ending = status.signal ? `killed by ${status.signal}` : `exit code ${status.code}`;
+    const explained = explainFfmpegFailure(tail, "output", this.#label);
+    if (tail.length > 0 && !isUnexplained(explained)) return explained;
     return new OutputError(
-      `The output ${this.#label} stopped accepting frames (the program reading it went away); start it again`,
-      { cause: error },
+      `The encoder writing ${this.#label} failed (${
+        tail.at(-1) ?? ending
+      }); nothing more could be written`,
+      { cause },
     );
   }
 }

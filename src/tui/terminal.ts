@@ -40,13 +40,22 @@ export class Terminal {
   /** Redraws in place: home, each line cleared to its end, the rest of the screen cleared. */
   draw(lines: string[]): void {
     if (!this.#active) return;
-    this.#io.write(`\x1b[H${lines.map((l) => `${l}\x1b[K`).join("\r\n")}\x1b[J`);
+    try {
+      this.#io.write(`\x1b[H${lines.map((l) => `${l}\x1b[K`).join("\r\n")}\x1b[J`);
+    } catch {
+      // The terminal is gone (closed window, killed tmux pane: EIO): nothing to draw on.
+      // The SIGHUP that came with it stops the run; the panel stays silent meanwhile.
+      this.#active = false;
+    }
   }
 
+  /** Leaves the panel; when the terminal is gone (EIO) there is nothing to restore. */
   restore(): void {
     if (!this.#active) return;
     this.#active = false;
-    this.#io.write(LEAVE);
+    try {
+      this.#io.write(LEAVE);
+    } catch { /* the terminal is gone */ }
     try {
       this.#io.stdin.setRaw(false);
     } catch { /* stdin already gone */ }
