@@ -132,6 +132,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const useTui = options.tui && Deno.stdout.isTerminal() && Deno.stdin.isTerminal() &&
     output.kind !== "stdout";
   const terminal = useTui ? new Terminal(processTerminalIo()) : undefined;
+  terminal?.whenGone(() => interrupt.raise("SIGHUP"));
   const view: LiveView = new LiveView({
     terminal,
     color: !Deno.noColor,
@@ -260,7 +261,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     : recording.frames === 0
     ? `no frame was recorded, so ${path} was not written`
     : recording.failure || source.failure
-    ? `the ${recording.frames} frames recorded before it are kept in ${path}`
+    ? `the ${recording.frames} frames recorded until then are kept in ${path}`
     : `${path} is complete`;
   if (recording.failure) throw new OutputError(`${recording.failure.message}; ${kept}`);
   if (source.failure) {

@@ -199,7 +199,7 @@ export class LiveSource implements FrameSource {
             ? `killed by ${status.signal}`
             : (tail.at(-1) ?? `exit code ${status.code}`);
           this.failure = new InputError(
-            `The decoder reading ${what} stopped (${how}) after ${this.received} frames; the input did not end`,
+            `The decoder reading ${what} stopped (${how}) after ${this.received} frames, before the input ended`,
           );
         }
         return undefined; // a file or stream that ended: done
