@@ -322,10 +322,14 @@ async function withSink(
   }
   const recording: Recording = { frames: 0 };
   const open = async (target: Exclude<LiveOutput, { kind: "stdout" }>) => {
+    const args = liveOutputArgs(target, format, alpha ? "rgba" : "rgb24", {
+      audioFrom: target.kind === "file" ? audioFrom : undefined,
+    });
     const sink = new FfmpegSink(
-      liveOutputArgs(target, format, alpha ? "rgba" : "rgb24", {
-        audioFrom: target.kind === "file" ? audioFrom : undefined,
-      }),
+      // A recording reaches the disk as it is made (each packet, so every closed
+      // Matroska cluster, about 5 s): when the encoder dies, what came before plays.
+      // Without it ffmpeg held the first 256 KB, 16 s of a 640x360 recording, in memory.
+      target.kind === "file" ? [...args.slice(0, -1), "-flush_packets", "1", args.at(-1)!] : args,
       {
         channels,
         label: describeLiveOutput(output),

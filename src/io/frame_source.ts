@@ -193,7 +193,7 @@ export class LiveSource implements FrameSource {
         if (!status.success && this.#delivered === 0) {
           throw explainFfmpegFailure(tail, "input", what);
         }
-        this.decodeErrors += current.process.stderrLineCount;
+        this.decodeErrors += current.process.stderrLineCount ?? 0;
         if (!status.success) {
           const how = status.signal
             ? `killed by ${status.signal}`
