@@ -334,6 +334,7 @@ async function withSink(
         channels,
         label: describeLiveOutput(output),
         pacer: target.kind === "v4l2" ? undefined : new CfrPacer(format.fps),
+        recording: target.kind === "file",
       },
     );
     try {

@@ -20,6 +20,11 @@ export interface SinkOptions {
   label: string;
   /** Repeat or skip frames so that the output keeps real time (recordings, streams). */
   pacer?: CfrPacer;
+  /**
+   * The output is a file to keep: an encoder that stopped taking frames and had to be
+   * ended is then a failure (its file is not complete), not just a stream let go.
+   */
+  recording?: boolean;
 }
 
 /** Raw frames into an ffmpeg process's stdin. */
@@ -29,15 +34,19 @@ export class FfmpegSink implements FrameSink {
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #label: string;
   readonly #pacer?: CfrPacer;
+  readonly #recording: boolean;
   /** Frames handed to ffmpeg (with repeats). */
   frames = 0;
   /** A write is in flight: ffmpeg has not taken the last frame (yet, or ever). */
   #writing = false;
+  /** The write in flight, to tell one that is slow from one that never ends. */
+  #inFlight: Promise<unknown> = Promise.resolve();
 
   constructor(args: string[], options: SinkOptions) {
     this.channels = options.channels;
     this.#label = options.label;
     this.#pacer = options.pacer;
+    this.#recording = options.recording ?? false;
     this.process = new FfmpegProcess("ffmpeg", args, { stdin: "piped" });
     this.#writer = this.process.child.stdin.getWriter();
   }
@@ -47,7 +56,7 @@ export class FfmpegSink implements FrameSink {
     for (let i = 0; i < times; i++) {
       this.#writing = true;
       try {
-        await this.#writer.write(frame.data);
+        await (this.#inFlight = this.#writer.write(frame.data));
       } catch (error) {
         throw await this.#explain(error);
       } finally {
@@ -63,16 +72,37 @@ export class FfmpegSink implements FrameSink {
    * When the last write never completed (an SRT output nobody connected to, a stream
    * that stalled) the run was stopped while waiting on it: closing the input would wait
    * behind that write forever, so ffmpeg is ended at once instead and, since nothing
-   * was waiting for its output, that is no failure.
+   * was waiting for its output, that is no failure — unless the output is a recording,
+   * which an encoder ended that way did not finish.
    */
   async finish(): Promise<void> {
-    if (this.#writing) {
+    if (this.#writing && !await this.#settles(this.#recording ? 2000 : 500)) {
       await this.process.stop({ urgent: true });
+      if (this.#recording) {
+        throw new OutputError(
+          `The encoder writing ${this.#label} stopped taking frames and had to be ended`,
+        );
+      }
       return;
     }
     await this.#writer.close().catch(() => {});
     const status = await this.process.status;
     if (!status.success) throw await this.#failure();
+  }
+
+  /**
+   * Whether the write in flight completes within `ms`: an encoder starting up (x264
+   * allocating, a 720p frame still in the pipe) takes a frame late; one that waits for
+   * a receiver never does. A file's encoder gets longer: ending it loses the recording.
+   */
+  async #settles(ms: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const settled = await Promise.race([
+      this.#inFlight.then(() => true, () => true),
+      new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), ms)),
+    ]);
+    clearTimeout(timer);
+    return settled;
   }
 
   /** Ends ffmpeg whatever state it is in (errors, interruptions). */

@@ -76,7 +76,14 @@ export class LiveRun {
   }
 
   async ended(since = performance.now()): Promise<Ended> {
+    // A run that hangs fails its test instead of hanging the suite.
+    const hung = setTimeout(() => {
+      try {
+        this.child.kill("SIGKILL");
+      } catch { /* ended meanwhile */ }
+    }, 90_000);
     const status = await this.child.status;
+    clearTimeout(hung);
     const ms = performance.now() - since;
     await this.#done;
     Deno.removeSync(this.config, { recursive: true });

@@ -330,3 +330,47 @@ Deno.test({
     });
   },
 });
+
+Deno.test("live: Ctrl-C while the decoder is frozen (SIGSTOP, a camera that hangs) ends it at once and keeps the recording", async () => {
+  await withTempDir(async (dir) => {
+    await clip(`${dir}/in.mp4`, 60);
+    const run = new LiveRun(["live", "--no-tui", "-i", `${dir}/in.mp4`, "-o", `${dir}/out.mkv`]);
+    await run.waitFor(FLOWING);
+    const decoder = (await run.listChildren()).find((c) => c.args.includes(" -re "));
+    assert.ok(decoder, "the decoder runs");
+    Deno.kill(decoder.pid, "SIGSTOP");
+    await new Promise((r) => setTimeout(r, 1000));
+    const r = await run.stop("SIGINT");
+    assert.equal(r.code, 130, r.stderr);
+    assert.ok(r.ms < BOUND_MS, `${r.ms} ms to stop`);
+    assert.match(r.last, /^segcam: Stopped by Ctrl-C \(SIGINT\); .*out\.mkv is complete\.$/);
+    assertClean(r.stderr);
+    assert.deepEqual(listDir(dir), ["in.mp4", "out.mkv"]);
+    assert.ok((await measure(`${dir}/out.mkv`)).frames > 0);
+    assert.deepEqual(await run.survivors(), [], "the frozen decoder was killed");
+  });
+});
+
+Deno.test("live: Ctrl-C while the encoder is frozen (SIGSTOP) ends it at once; the part on disk is kept, not called complete", async () => {
+  await withTempDir(async (dir) => {
+    await clip(`${dir}/in.mp4`, 60, "640x360");
+    const run = new LiveRun(["live", "--no-tui", "-i", `${dir}/in.mp4`, "-o", `${dir}/out.mkv`]);
+    await run.waitFor(FLOWING);
+    await new Promise((r) => setTimeout(r, 7000)); // the first cluster is on disk
+    const encoder = (await run.listChildren()).find((c) => c.args.includes(" -i - "));
+    assert.ok(encoder, "the encoder runs");
+    Deno.kill(encoder.pid, "SIGSTOP");
+    await new Promise((r) => setTimeout(r, 1000)); // the pipe fills, the write blocks
+    const r = await run.stop("SIGINT");
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(r.ms < BOUND_MS, `${r.ms} ms to stop`);
+    assert.match(
+      r.last,
+      /^segcam: The encoder writing .*out\.mkv stopped taking frames and had to be ended; the \d+ frames recorded until then are kept in .*out\.mkv$/,
+    );
+    assertClean(r.stderr);
+    assert.deepEqual(listDir(dir), ["in.mp4", "out.mkv"]);
+    assert.ok((await measure(`${dir}/out.mkv`)).frames > 0);
+    assert.deepEqual(await run.survivors(), [], "the frozen encoder was killed");
+  });
+});
