@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { listDir, MAIN, PERMISSIONS, withTempDir } from "../cli/_run.ts";
 import { ffmpeg } from "../_media.ts";
 import { measure } from "./_media.ts";
-import { FLOWING, freePort, LiveRun, LOADED, STACK } from "./_live_run.ts";
+import { type Ended, FLOWING, freePort, LiveRun, LOADED, STACK } from "./_live_run.ts";
 
 const BOUND_MS = 5000;
 
@@ -266,67 +266,99 @@ Deno.test("a FIFO as the config file is refused in one line instead of blocking"
 const hasTmux = new Deno.Command("sh", { args: ["-c", "command -v tmux"], stdout: "null" })
   .outputSync().success;
 
+/**
+ * segcam live with its panel in a tmux pane; `act` does something to the pane once the
+ * panel shows, then the exit code, stderr and the time from the act to the exit.
+ */
+async function inTmux(
+  args: string[],
+  dir: string,
+  act: (tmux: (...args: string[]) => Promise<unknown>) => Promise<unknown>,
+): Promise<Ended> {
+  const socket = `segcam-hang-${Deno.pid}-${Math.random().toString(36).slice(2, 6)}`;
+  const tmux = (...a: string[]) =>
+    new Deno.Command("tmux", { args: ["-L", socket, ...a], stdout: "piped", stderr: "null" })
+      .output();
+  const config = await Deno.makeTempDir({ prefix: "segcam-config-" });
+  const segcamLine = [Deno.execPath(), "run", ...PERMISSIONS, MAIN, "live", ...args].join(" ");
+  // The pane's shell outlives the hang-up (a handler, not an ignored SIGHUP, which
+  // segcam would inherit) to write down segcam's exit code. Under `sh -c` the hang-up
+  // reaches the shell only: segcam must notice by itself that the terminal is gone.
+  const script = `trap ':' HUP; XDG_CONFIG_HOME=${config} NO_COLOR=1 ${segcamLine} ` +
+    `2>${dir}/err; echo $? >${dir}/code`;
+  const read = (name: string) => Deno.readTextFile(`${dir}/${name}`).catch(() => "");
+  try {
+    await tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", "sh", "-c", script);
+    const deadline = Date.now() + 60_000;
+    let screen = "";
+    while (!/fps/.test(screen) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      const { stdout } = await tmux("capture-pane", "-p", "-t", "t");
+      screen = new TextDecoder().decode(stdout);
+    }
+    assert.match(screen, /fps/, "the panel runs");
+    await new Promise((r) => setTimeout(r, 2000));
+    const since = performance.now();
+    await act(tmux);
+    while (!(await read("code")).trim() && performance.now() - since < 30_000) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const ms = performance.now() - since;
+    const stderr = await read("err");
+    const code = Number((await read("code")).trim() || "-1");
+    return { code, stderr, last: stderr.trim().split("\n").at(-1) ?? "", ms };
+  } finally {
+    await tmux("kill-server");
+    await Deno.remove(config, { recursive: true });
+  }
+}
+
+async function ffmpegsWriting(dir: string): Promise<string[]> {
+  const { stdout } = await new Deno.Command("ps", { args: ["-eo", "args="] }).output();
+  return new TextDecoder().decode(stdout).split("\n").filter((l) =>
+    /ffmpeg/.test(l) && l.includes(dir)
+  );
+}
+
 Deno.test({
   name:
     "live: closing the terminal under the panel (tmux kill-session) finishes and keeps the recording, exit 129",
   ignore: !hasTmux,
   fn: async () => {
     await withTempDir(async (dir) => {
-      const socket = `segcam-hang-${Deno.pid}`;
-      const tmux = (...args: string[]) =>
-        new Deno.Command("tmux", { args: ["-L", socket, ...args], stdout: "piped", stderr: "null" })
-          .output();
-      const config = await Deno.makeTempDir({ prefix: "segcam-config-" });
-      const segcamLine = [
-        Deno.execPath(),
-        "run",
-        ...PERMISSIONS,
-        MAIN,
-        "live",
-        "-i",
-        "demo",
-        "--size",
-        "160x120",
-        "-o",
-        `${dir}/o.mkv`,
-      ].join(" ");
-      // The pane's shell outlives the hang-up (a handler, not an ignored SIGHUP, which
-      // segcam would inherit) to write down segcam's exit code. Under `sh -c` the
-      // hang-up reaches the shell only: segcam must notice the terminal is gone.
-      const script = `trap ':' HUP; XDG_CONFIG_HOME=${config} NO_COLOR=1 ${segcamLine} ` +
-        `2>${dir}/err; echo $? >${dir}/code`;
-      try {
-        await tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", "sh", "-c", script);
-        const deadline = Date.now() + 60_000;
-        let screen = "";
-        while (!/fps/.test(screen) && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 200));
-          screen = new TextDecoder().decode((await tmux("capture-pane", "-p", "-t", "t")).stdout);
-        }
-        assert.match(screen, /fps/, "the panel runs");
-        await new Promise((r) => setTimeout(r, 1000));
-        const since = performance.now();
-        await tmux("kill-session", "-t", "t");
-        const read = (name: string) => Deno.readTextFile(`${dir}/${name}`).catch(() => "");
-        while (!(await read("code")).trim() && performance.now() - since < 15_000) {
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        const stderr = await read("err");
-        assert.ok(performance.now() - since < BOUND_MS, `${performance.now() - since} ms`);
-        assert.equal((await read("code")).trim(), "129", stderr);
-        assert.match(
-          stderr.trim().split("\n").at(-1)!,
-          /^segcam: Stopped by SIGHUP; .*o\.mkv is complete\.$/,
-        );
-        assertClean(stderr);
-        assert.deepEqual(listDir(dir).filter((n) => n.endsWith(".mkv")), ["o.mkv"]);
-        assert.ok((await measure(`${dir}/o.mkv`)).frames > 0);
-        const { stdout } = await new Deno.Command("ps", { args: ["-eo", "args="] }).output();
-        assert.doesNotMatch(new TextDecoder().decode(stdout), new RegExp(`ffmpeg.*${dir}`));
-      } finally {
-        await tmux("kill-server");
-        await Deno.remove(config, { recursive: true });
-      }
+      const r = await inTmux(
+        ["-i", "demo", "--size", "160x120", "-o", `${dir}/o.mkv`],
+        dir,
+        (tmux) => tmux("kill-session", "-t", "t"),
+      );
+      assert.equal(r.code, 129, r.stderr);
+      assert.ok(r.ms < BOUND_MS, `${r.ms} ms`);
+      assert.match(r.last, /^segcam: Stopped by SIGHUP; .*o\.mkv is complete\.$/);
+      assertClean(r.stderr);
+      assert.deepEqual(listDir(dir).filter((n) => n.endsWith(".mkv")), ["o.mkv"]);
+      assert.ok((await measure(`${dir}/o.mkv`)).frames > 0);
+      assert.deepEqual(await ffmpegsWriting(dir), []);
+    });
+  },
+});
+
+Deno.test({
+  name: "live: q on the panel while the SRT output has no receiver ends it at once, exit 0",
+  ignore: !hasTmux,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const port = freePort();
+      const r = await inTmux(
+        ["-i", "demo", "--size", "320x240", "-o", `srt://127.0.0.1:${port}`],
+        dir,
+        (tmux) => tmux("send-keys", "-t", "t", "q"),
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(r.ms < BOUND_MS, `${r.ms} ms`);
+      assert.match(r.last, new RegExp(`to srt://127\\.0\\.0\\.1:${port}$`));
+      assertClean(r.stderr);
+      const { stdout } = await new Deno.Command("ps", { args: ["-eo", "args="] }).output();
+      assert.doesNotMatch(new TextDecoder().decode(stdout), new RegExp(`ffmpeg.*:${port}`));
     });
   },
 });
@@ -372,5 +404,23 @@ Deno.test("live: Ctrl-C while the encoder is frozen (SIGSTOP) ends it at once; t
     assert.deepEqual(listDir(dir), ["in.mp4", "out.mkv"]);
     assert.ok((await measure(`${dir}/out.mkv`)).frames > 0);
     assert.deepEqual(await run.survivors(), [], "the frozen encoder was killed");
+  });
+});
+
+Deno.test("video killed with SIGKILL takes its decoder and encoder with it too", async () => {
+  await withTempDir(async (dir) => {
+    await clip(`${dir}/in.mp4`, 60, "640x360");
+    const run = new LiveRun(["video", `${dir}/in.mp4`, "-o", `${dir}/out.mp4`]);
+    const deadline = Date.now() + 60_000;
+    while ((await run.listChildren()).filter((c) => /ffmpeg/.test(c.args)).length < 2) {
+      assert.ok(Date.now() < deadline, `no decoder and encoder:\n${run.stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await run.stop("SIGKILL");
+    const until = Date.now() + BOUND_MS;
+    while ((await run.survivors()).length > 0 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(await run.survivors(), [], "no child outlives segcam");
   });
 });
