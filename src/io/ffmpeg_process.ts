@@ -45,17 +45,31 @@ let setprivPath: string | undefined | null = null;
 export function deathBoundCommand(
   binary: string,
   args: string[],
-  setpriv = findSetpriv(),
+  setpriv: string | null = findSetpriv() ?? null,
 ): { program: string; args: string[] } {
-  if (setpriv === undefined) return { program: binary, args };
+  if (setpriv === null) return { program: binary, args };
   return { program: setpriv, args: ["--pdeathsig", "SIGKILL", "--", binary, ...args] };
 }
 
 function findSetpriv(): string | undefined {
   if (setprivPath === null) {
-    setprivPath = Deno.build.os === "linux" ? findExecutable("setpriv") : undefined;
+    const found = Deno.build.os === "linux" ? findExecutable("setpriv") : undefined;
+    // --pdeathsig is util-linux 2.33 (2018): an older setpriv would refuse it and no
+    // ffmpeg would start. One try with a no-op says (a few ms, once per run).
+    setprivPath =
+      found !== undefined && works(found, ["--pdeathsig", "SIGKILL", "--", "/bin/sh", "-c", ":"])
+        ? found
+        : undefined;
   }
   return setprivPath;
+}
+
+function works(program: string, args: string[]): boolean {
+  try {
+    return new Deno.Command(program, { args, stdout: "null", stderr: "null" }).outputSync().success;
+  } catch {
+    return false;
+  }
 }
 
 /**
