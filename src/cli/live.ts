@@ -71,7 +71,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const resolved = await resolveLiveInput(options);
   if (resolved.warning) console.error(`segcam: warning: ${resolved.warning}`);
   const { input, format } = resolved;
-  const output = resolveLiveOutput(options.output, options.pixFmt);
+  const output = await resolveLiveOutput(options.output, options.pixFmt);
   // Before the model loads: an existing file is a reason to stop, not after seconds of setup.
   if (output.kind === "file") await checkOutputPath(output.path, { force: options.force });
   const alpha = options.effect === "transparent" && output.kind === "file" &&
@@ -189,8 +189,14 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
       const blank = onDemand
         ? kernels.frame(format.width, format.height, sink.channels)
         : undefined;
+      let idleFailure: unknown;
       const feeder = onDemand &&
-        feedWhileIdle(sink, () => lastOut ?? blank!, () => onDemand.mode !== "active");
+        feedWhileIdle(sink, () => lastOut ?? blank!, () => onDemand.mode !== "active", {
+          onError: (error) => {
+            idleFailure = error;
+            stop.abort();
+          },
+        });
       try {
         await runEngine({
           source,
@@ -212,6 +218,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
       } finally {
         if (feeder) feeder.stop();
       }
+      if (idleFailure !== undefined) throw idleFailure;
       await source.close();
     };
     const audioFrom = input.kind === "file" && !input.loop && resolved.hasAudio
