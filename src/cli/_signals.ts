@@ -15,6 +15,8 @@ export interface Interrupt {
   readonly received: Deno.Signal | undefined;
   /** The error to end the command with, naming the signal; `detail` says what was kept. */
   error(detail?: string): InterruptedError;
+  /** Acts as if `signal` arrived (a terminal found gone is a hang-up: SIGHUP). */
+  raise(signal: Deno.Signal): void;
   dispose(): void;
 }
 
@@ -24,11 +26,12 @@ export function interruptSignal(): Interrupt {
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT"]
     : ["SIGINT", "SIGTERM", "SIGHUP"];
+  const raise = (s: Deno.Signal) => {
+    received ??= s;
+    controller.abort(s);
+  };
   const listeners = signals.map((s) => {
-    const listener = () => {
-      received ??= s;
-      controller.abort(s);
-    };
+    const listener = () => raise(s);
     Deno.addSignalListener(s, listener);
     return [s, listener] as const;
   });
@@ -44,6 +47,7 @@ export function interruptSignal(): Interrupt {
         EXIT_CODES[name] ?? 130,
       );
     },
+    raise,
     dispose() {
       for (const [s, listener] of listeners) Deno.removeSignalListener(s, listener);
     },

@@ -35,7 +35,9 @@ import { CpuMeter } from "../tui/cpu_meter.ts";
 import { applyKey, createLiveControls } from "../tui/live_controls.ts";
 import { LiveView } from "../tui/live_view.ts";
 import { processTerminalIo, restoreOnCrash, Terminal } from "../tui/terminal.ts";
-import { UsageError } from "../errors.ts";
+import { InputError, OutputError, UsageError } from "../errors.ts";
+import { decodeWarning } from "../io/frame_reader.ts";
+import { readableFrames } from "../io/partial_recording.ts";
 import type { EffectCliOptions } from "./_effect_options.ts";
 import { info as logInfo } from "./_report.ts";
 import { interruptSignal } from "./_signals.ts";
@@ -135,6 +137,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const useTui = options.tui && Deno.stdout.isTerminal() && Deno.stdin.isTerminal() &&
     output.kind !== "stdout";
   const terminal = useTui ? new Terminal(processTerminalIo()) : undefined;
+  terminal?.whenGone(() => interrupt.raise("SIGHUP"));
   const view: LiveView = new LiveView({
     terminal,
     color: !Deno.noColor,
@@ -181,7 +184,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   let removeRestoreHandlers = () => {};
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
-  let completed = "";
+  let recording: Recording = { frames: 0 };
   try {
     const processor = new FrameProcessor(segmenter, kernels, "stream");
     if (terminal) removeRestoreHandlers = restoreOnCrash(terminal, () => stop.abort());
@@ -226,10 +229,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     const audioFrom = input.kind === "file" && !input.loop && resolved.hasAudio
       ? input.path
       : undefined;
-    await withSink(output, format, alpha, audioFrom, options.force, run);
-    if (output.kind === "file" && output.path !== NULL_OUTPUT) {
-      completed = `${output.path} is complete`;
-    }
+    recording = await withSink(output, format, alpha, audioFrom, options.force, run);
   } finally {
     onDemand?.stop();
     view.stop();
@@ -243,21 +243,72 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuAtStart);
   const cores = (cpu.user + cpu.system) / 1e6 / seconds;
-  console.error(
-    `segcam: ${written} frames in ${seconds.toFixed(1)} s (${
-      (written / seconds).toFixed(1)
-    } fps), ` +
-      `${source.dropped} dropped, latency median ${latency.quantile(0.5)} ms, ` +
-      `p95 ${latency.quantile(0.95)} ms, segcam CPU ${cores.toFixed(2)} cores, ` +
-      `to ${describeLiveOutput(output)}`,
+  const path = output.kind === "file" ? output.path : undefined;
+  const inputName = describeLiveInput(input);
+  if (source.truncated || source.decodeErrors > 0) {
+    say(
+      `segcam: ${
+        decodeWarning({
+          path: inputName,
+          frames: source.received,
+          errorLines: source.decodeErrors,
+        }) ??
+          `warning: ${inputName} ends inside a frame (the file is cut short)`
+      }`,
+    );
+  }
+  say(
+    written === 0
+      ? `segcam: no frames in ${seconds.toFixed(1)} s, to ${describeLiveOutput(output)}`
+      : `segcam: ${written} frames in ${seconds.toFixed(1)} s (${
+        (written / seconds).toFixed(1)
+      } fps), ` +
+        `${source.dropped} dropped, latency median ${latency.quantile(0.5)} ms, ` +
+        `p95 ${latency.quantile(0.95)} ms, segcam CPU ${cores.toFixed(2)} cores, ` +
+        `to ${describeLiveOutput(output)}`,
   );
-  if (interrupt.received) throw interrupt.error(completed);
+  // What is kept of a recording, for the last line.
+  const kept = path === undefined || path === NULL_OUTPUT
+    ? ""
+    : recording.frames === 0
+    ? `no frame was recorded, so ${path} was not written`
+    : recording.failure || source.failure
+    ? `the ${recording.frames} frames recorded until then are kept in ${path}`
+    : `${path} is complete`;
+  if (recording.failure) throw new OutputError(`${recording.failure.message}; ${kept}`);
+  if (source.failure) {
+    throw new InputError(kept ? `${source.failure.message}; ${kept}` : source.failure.message);
+  }
+  if (interrupt.received) throw interrupt.error(kept);
+  if (recording.frames === 0 && path !== undefined && path !== NULL_OUTPUT) {
+    if (!controls.quit) throw new OutputError(`${kept[0].toUpperCase()}${kept.slice(1)}`);
+    say(`segcam: ${kept}`);
+  }
 }
+
+/** A line on stderr that cannot fail: after a closed terminal stderr is gone (EIO). */
+function say(line: string): void {
+  try {
+    console.error(line);
+  } catch { /* nobody is there to read it */ }
+}
+
+/** What a run left in its output. */
+interface Recording {
+  /** Frames in the output (for a file: frames that play, when the encoder died). */
+  frames: number;
+  /** The encoder died: the part before it was kept (it plays), and the run fails. */
+  failure?: Error;
+}
+
+/** Nothing was recorded: the temporary file goes, no empty file is called complete. */
+class NothingRecorded extends Error {}
 
 /**
  * Opens the sink, runs, and closes it. A recording goes to a temporary file renamed
  * when complete, and is finished (kept) however the run stops: it is what the user
- * recorded. Files and streams keep real time (cfr_pacer.ts).
+ * recorded. When the encoder dies, the part before is kept if it plays. A recording
+ * of no frames is no file. Files and streams keep real time (cfr_pacer.ts).
  */
 async function withSink(
   output: LiveOutput,
@@ -266,39 +317,67 @@ async function withSink(
   audioFrom: string | undefined,
   force: boolean,
   run: (sink: FrameSink) => Promise<void>,
-): Promise<void> {
+): Promise<Recording> {
   const channels = alpha ? 4 : 3;
   if (output.kind === "stdout") {
     const sink = new StdoutSink(channels);
-    await run(sink);
+    const recording: Recording = { frames: 0 };
+    await run({
+      channels,
+      write: async (frame) => {
+        await sink.write(frame);
+        recording.frames++;
+      },
+    });
     await sink.finish();
-    return;
+    return recording;
   }
+  const recording: Recording = { frames: 0 };
   const open = async (target: Exclude<LiveOutput, { kind: "stdout" }>) => {
+    const args = liveOutputArgs(target, format, alpha ? "rgba" : "rgb24", {
+      audioFrom: target.kind === "file" ? audioFrom : undefined,
+    });
     const sink = new FfmpegSink(
-      liveOutputArgs(target, format, alpha ? "rgba" : "rgb24", {
-        audioFrom: target.kind === "file" ? audioFrom : undefined,
-      }),
+      // A recording reaches the disk as it is made (each packet, so every closed
+      // Matroska cluster, about 5 s): when the encoder dies, what came before plays.
+      // Without it ffmpeg held the first 256 KB, 16 s of a 640x360 recording, in memory.
+      target.kind === "file" ? [...args.slice(0, -1), "-flush_packets", "1", args.at(-1)!] : args,
       {
         channels,
         label: describeLiveOutput(output),
         pacer: target.kind === "v4l2" ? undefined : new CfrPacer(format.fps),
+        recording: target.kind === "file",
       },
     );
     try {
       await run(sink);
       await sink.finish(target.kind === "file" ? target.path : undefined);
+      recording.frames = sink.frames;
+    } catch (error) {
+      const encoderDied = sink.process.exited && !(await sink.process.status).success;
+      if (!encoderDied || target.kind !== "file") throw error;
+      // The encoder died: what it wrote before is the user's recording, if it plays.
+      recording.frames = await readableFrames(target.path);
+      if (recording.frames === 0) throw error;
+      recording.failure = error instanceof Error ? error : new Error(String(error));
+      return;
     } finally {
       await sink.abort();
     }
+    if (target.kind === "file" && recording.frames === 0) throw new NothingRecorded();
   };
   if (output.kind === "file") {
-    await writeAtomically(output.path, (temporary) => open({ kind: "file", path: temporary }), {
-      force,
-    });
+    try {
+      await writeAtomically(output.path, (temporary) => open({ kind: "file", path: temporary }), {
+        force,
+      });
+    } catch (error) {
+      if (!(error instanceof NothingRecorded)) throw error;
+    }
   } else {
     await open(output);
   }
+  return recording;
 }
 
 /** What a live run reads from files: never its own output (atomic_file.ts). */

@@ -44,8 +44,18 @@ export function configPath(env: Env = denoEnv): string {
 export async function readConfigFile(path: string): Promise<ConfigFile> {
   let text: string;
   try {
+    // A FIFO or a device would block the read forever (or never end): only a regular file.
+    const info = await Deno.stat(path);
+    if (!info.isFile) {
+      throw new InputError(
+        `Cannot read the config file ${path}: it is not a regular file (a ${
+          info.isDirectory ? "folder" : "FIFO or device"
+        }); replace it with a file, or remove it`,
+      );
+    }
     text = await Deno.readTextFile(path);
   } catch (error) {
+    if (error instanceof InputError) throw error;
     if (error instanceof Deno.errors.NotFound) return { path, exists: false, live: {} };
     throw new InputError(describeFsError(error, path, "read the config file"), { cause: error });
   }

@@ -1,7 +1,11 @@
 /**
  * Starting and ending ffmpeg: finds the binary, keeps the tail of its stderr for error
- * messages, and makes sure no child outlives segcam (every child is registered and
- * stopAllChildren() ends them on any way out).
+ * messages, and makes sure no child outlives segcam: every child is registered and
+ * stopAllChildren() ends them on any way out, and on Linux each is started through
+ * util-linux's `setpriv --pdeathsig SIGKILL`, so the kernel kills it when segcam dies
+ * without a way out (SIGKILL, a crash): an SRT listener or UDP decoder left under PID 1
+ * would hold its port until reboot. Where setpriv is missing, a watchdog shell holding
+ * a pipe from segcam kills the registered children when that pipe reaches end of file.
  */
 import { DependencyError, InputError, OutputError, type SegcamError } from "../errors.ts";
 
@@ -11,6 +15,110 @@ const INSTALL_HINT = "install it (Debian/Ubuntu: sudo apt install ffmpeg; Fedora
 export function ffmpegPath(tool: "ffmpeg" | "ffprobe" = "ffmpeg"): string {
   return Deno.env.get(tool === "ffmpeg" ? "SEGCAM_FFMPEG" : "SEGCAM_FFPROBE") ?? tool;
 }
+
+/** `name` as a path to an executable file: as given when it has a slash, else on PATH. */
+export function findExecutable(
+  name: string,
+  path = Deno.env.get("PATH") ?? "",
+): string | undefined {
+  const candidates = name.includes("/")
+    ? [name]
+    : path.split(":").filter(Boolean).map((dir) => `${dir}/${name}`);
+  for (const candidate of candidates) {
+    try {
+      const info = Deno.statSync(candidate);
+      if (info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0) return candidate;
+    } catch { /* not here */ }
+  }
+  return undefined;
+}
+
+let setprivPath: string | undefined | null = null;
+
+/**
+ * The program and argv that start `binary` so that it dies with segcam: on Linux with
+ * setpriv, `setpriv --pdeathsig SIGKILL -- binary args…` (setpriv execs the binary, so
+ * the pid, exit status and stdio are ffmpeg's own; `--` keeps ffmpeg's options from
+ * being read as setpriv's). PR_SET_PDEATHSIG fires when the thread that forked exits:
+ * Deno spawns from the main thread, which lives as long as segcam.
+ */
+export function deathBoundCommand(
+  binary: string,
+  args: string[],
+  setpriv: string | null = findSetpriv() ?? null,
+): { program: string; args: string[] } {
+  if (setpriv === null) return { program: binary, args };
+  return { program: setpriv, args: ["--pdeathsig", "SIGKILL", "--", binary, ...args] };
+}
+
+function findSetpriv(): string | undefined {
+  if (setprivPath === null) {
+    const found = Deno.build.os === "linux" ? findExecutable("setpriv") : undefined;
+    // --pdeathsig is util-linux 2.33 (2018): an older setpriv would refuse it and no
+    // ffmpeg would start. One try with a no-op says (a few ms, once per run).
+    setprivPath =
+      found !== undefined && works(found, ["--pdeathsig", "SIGKILL", "--", "/bin/sh", "-c", ":"])
+        ? found
+        : undefined;
+  }
+  return setprivPath;
+}
+
+function works(program: string, args: string[]): boolean {
+  try {
+    return new Deno.Command(program, { args, stdout: "null", stderr: "null" }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The fallback without setpriv (macOS, a minimal Linux): one shell that reads `+pid` and
+ * `-pid` lines from a pipe only segcam holds. When segcam dies, however it dies, the
+ * kernel closes the pipe; the shell reads end of file and SIGKILLs the children still
+ * listed (each leads its own process group, so the group goes). Pure sh builtins: it
+ * must work with any PATH.
+ */
+class Watchdog {
+  static readonly SCRIPT = 'pids=" "; while read -r op; do case "$op" in ' +
+    '+*) pids="$pids${op#+} " ;; ' +
+    '-*) keep=" "; for p in $pids; do [ "$p" = "${op#-}" ] || keep="$keep$p "; done; ' +
+    'pids="$keep" ;; esac; done; for p in $pids; do kill -KILL "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null; done';
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #encoder = new TextEncoder();
+
+  constructor() {
+    const child = new Deno.Command("/bin/sh", {
+      args: ["-c", Watchdog.SCRIPT],
+      stdin: "piped",
+      stdout: "null",
+      stderr: "null",
+      // Not in segcam's process group: Ctrl-C must not end the guard before the guarded.
+      detached: true,
+    }).spawn();
+    child.unref(); // it ends when segcam does, never the other way round
+    this.#writer = child.stdin.getWriter();
+  }
+
+  add(pid: number): void {
+    this.#writer.write(this.#encoder.encode(`+${pid}\n`)).catch(() => {});
+  }
+
+  remove(pid: number): void {
+    this.#writer.write(this.#encoder.encode(`-${pid}\n`)).catch(() => {});
+  }
+}
+
+let watchdogInstance: Watchdog | undefined;
+const watchdog = {
+  add(pid: number) {
+    if (Deno.build.os === "windows" || findSetpriv() !== undefined) return;
+    (watchdogInstance ??= new Watchdog()).add(pid);
+  },
+  remove(pid: number) {
+    watchdogInstance?.remove(pid);
+  },
+};
 
 const live = new Set<FfmpegProcess>();
 
@@ -40,9 +148,14 @@ export class FfmpegProcess {
   readonly #stdinPiped: boolean;
 
   constructor(readonly tool: "ffmpeg" | "ffprobe", readonly args: string[], options: SpawnOptions) {
+    const binary = findExecutable(ffmpegPath(tool));
+    if (binary === undefined) {
+      throw new DependencyError(`${tool} was not found on PATH; ${INSTALL_HINT}`);
+    }
+    const command = deathBoundCommand(binary, args);
     try {
-      this.child = new Deno.Command(ffmpegPath(tool), {
-        args,
+      this.child = new Deno.Command(command.program, {
+        args: command.args,
         stdin: options.stdin ?? "null",
         stdout: options.stdout ?? "null",
         stderr: "piped",
@@ -62,10 +175,12 @@ export class FfmpegProcess {
     }
     this.#stdinPiped = options.stdin === "piped";
     live.add(this);
+    watchdog.add(this.child.pid);
     this.#stderrDone = this.#collectStderr();
     this.status = this.child.status.then((status) => {
       this.#status = status;
       live.delete(this);
+      watchdog.remove(this.child.pid);
       return status;
     });
   }
@@ -113,10 +228,12 @@ export class FfmpegProcess {
 
   /**
    * Ends the process: closes stdin (an encoder finishes its file), then SIGTERM after
-   * 2 s, SIGKILL after 4 s. With `discard` the output is not wanted (an interrupted
-   * conversion): SIGKILL at once, so that a signal ends segcam within a second.
+   * 2 s, SIGKILL after 4 s. `urgent`: the process is stuck (an output nobody receives, a
+   * stream with no sender) and segcam was asked to stop, which it must within a second:
+   * SIGTERM at once (ffmpeg still closes its output tidily on it), SIGKILL after 1 s.
+   * With `discard` the output is not wanted (an interrupted conversion): SIGKILL at once.
    */
-  async stop(options: { discard?: boolean } = {}): Promise<void> {
+  async stop(options: { discard?: boolean; urgent?: boolean } = {}): Promise<void> {
     if (this.#status) return;
     if (options.discard) {
       try {
@@ -125,7 +242,8 @@ export class FfmpegProcess {
       await this.status;
       return;
     }
-    if (this.#stdinPiped) {
+    const graceful = this.#stdinPiped && !options.urgent;
+    if (graceful) {
       // Closing stdin lets an encoder finish its file; a locked or closed one is fine.
       await this.child.stdin.close().catch(() => {});
     }
@@ -135,8 +253,9 @@ export class FfmpegProcess {
           if (!this.#status) this.child.kill(signal);
         } catch { /* gone meanwhile */ }
       }, ms);
-    const term = timer(this.#stdinPiped ? 2000 : 0, "SIGTERM");
-    const kill = timer(4000, "SIGKILL");
+    const term = timer(graceful ? 2000 : 0, "SIGTERM");
+    // A decoder has nothing to finish: 1 s after SIGTERM is plenty.
+    const kill = timer(graceful ? 4000 : 1000, "SIGKILL");
     await this.status;
     clearTimeout(term);
     clearTimeout(kill);
@@ -180,5 +299,14 @@ export function explainFfmpegFailure(
       `This ffmpeg cannot encode ${path} (${last}); install a full ffmpeg build`,
     );
   }
-  return new Err(`ffmpeg failed on the ${role} ${path}: ${last}`);
+  const generic = new Err(`ffmpeg failed on the ${role} ${path}: ${last}`);
+  unexplained.add(generic);
+  return generic;
+}
+
+const unexplained = new WeakSet<Error>();
+
+/** The error explainFfmpegFailure gave says only "ffmpeg failed": the caller may say more. */
+export function isUnexplained(error: Error): boolean {
+  return unexplained.has(error);
 }

@@ -1,8 +1,9 @@
 /**
  * Frame sinks for the engine: an ffmpeg encoder (a file, a stream, a virtual camera)
  * or our own stdout. Each explains its failures in one sentence: an encoder that dies
- * is described from its stderr (disk full, device busy, …), a reader that goes away
- * (a closed pipe, an OBS that quit) is named as such.
+ * is described from its stderr (disk full, device busy, …, else "the encoder failed"
+ * with its last line or the signal that killed it); a reader of our stdout that goes
+ * away is named as such.
  *
  * A sink given a {@link CfrPacer} keeps real time: each frame is written as many times
  * as the constant-rate timeline needs (see cfr_pacer.ts).
@@ -12,7 +13,7 @@ import type { Frame } from "../frame.ts";
 import type { CfrPacer } from "../pipeline/cfr_pacer.ts";
 import type { FrameSink } from "../pipeline/engine.ts";
 import { NULL_OUTPUT } from "./ffmpeg_args.ts";
-import { explainFfmpegFailure, FfmpegProcess } from "./ffmpeg_process.ts";
+import { explainFfmpegFailure, FfmpegProcess, isUnexplained } from "./ffmpeg_process.ts";
 
 export interface SinkOptions {
   channels: 3 | 4;
@@ -20,6 +21,11 @@ export interface SinkOptions {
   label: string;
   /** Repeat or skip frames so that the output keeps real time (recordings, streams). */
   pacer?: CfrPacer;
+  /**
+   * The output is a file to keep: an encoder that stopped taking frames and had to be
+   * ended is then a failure (its file is not complete), not just a stream let go.
+   */
+  recording?: boolean;
 }
 
 /** Raw frames into an ffmpeg process's stdin. */
@@ -29,27 +35,37 @@ export class FfmpegSink implements FrameSink {
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #label: string;
   readonly #pacer?: CfrPacer;
+  readonly #recording: boolean;
   /** Frames handed to ffmpeg (with repeats). */
   frames = 0;
+  /** A write is in flight: ffmpeg has not taken the last frame (yet, or ever). */
+  #writing = false;
+  /** The write in flight, to tell one that is slow from one that never ends. */
+  #inFlight: Promise<unknown> = Promise.resolve();
 
   constructor(args: string[], options: SinkOptions) {
     this.channels = options.channels;
     this.#label = options.label;
     this.#pacer = options.pacer;
+    this.#recording = options.recording ?? false;
     this.process = new FfmpegProcess("ffmpeg", args, { stdin: "piped" });
     this.#writer = this.process.child.stdin.getWriter();
   }
 
-  async write(frame: Frame, capturedAt: number): Promise<void> {
-    const times = this.#pacer ? this.#pacer.repeats(capturedAt) : 1;
+  async write(frame: Frame, at: number, room?: number): Promise<number> {
+    const times = this.#pacer ? this.#pacer.repeats(at, room) : 1;
     for (let i = 0; i < times; i++) {
+      this.#writing = true;
       try {
-        await this.#writer.write(frame.data);
+        await (this.#inFlight = this.#writer.write(frame.data));
       } catch (error) {
         throw await this.#explain(error);
+      } finally {
+        this.#writing = false;
       }
       this.frames++;
     }
+    return times;
   }
 
   /**
@@ -58,29 +74,76 @@ export class FfmpegSink implements FrameSink {
    * "Error writing trailer of …: No space left on device" and exit 0, over a file that
    * no player opens. So its words count too, and given `file` (the file it wrote), the
    * file is opened and its frames counted before it is called written.
+   *
+   * When the last write never completed (an SRT output nobody connected to, a stream
+   * that stalled) the run was stopped while waiting on it: closing the input would wait
+   * behind that write forever, so ffmpeg is ended at once instead and, since nothing
+   * was waiting for its output, that is no failure — unless the output is a recording,
+   * which an encoder ended that way did not finish.
    */
   async finish(file?: string): Promise<void> {
+    if (this.#writing && !await this.#settles(this.#recording ? 2000 : 500)) {
+      await this.process.stop({ urgent: true });
+      if (this.#recording) {
+        throw new OutputError(
+          `The encoder writing ${this.#label} stopped taking frames and had to be ended`,
+        );
+      }
+      return;
+    }
     await this.#writer.close().catch(() => {});
     const status = await this.process.status;
     const tail = await this.process.stderrTail();
-    if (!status.success || tail.some((line) => FINISH_FAILED.test(line))) {
+    if (!status.success) throw await this.#failure();
+    if (tail.some((line) => FINISH_FAILED.test(line))) {
       throw explainFfmpegFailure(tail, "output", this.#label);
     }
     if (file !== undefined) await verifyWritten(file, this.frames, this.#label);
   }
 
+  /**
+   * Whether the write in flight completes within `ms`: an encoder starting up (x264
+   * allocating, a 720p frame still in the pipe) takes a frame late; one that waits for
+   * a receiver never does. A file's encoder gets longer: ending it loses the recording.
+   */
+  async #settles(ms: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const settled = await Promise.race([
+      this.#inFlight.then(() => true, () => true),
+      new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), ms)),
+    ]);
+    clearTimeout(timer);
+    return settled;
+  }
+
   /** Ends ffmpeg whatever state it is in (errors, interruptions). */
-  abort(): Promise<void> {
-    return this.process.stop();
+  async abort(): Promise<void> {
+    if (this.process.exited) return;
+    // Our writer holds ffmpeg's stdin: release it by closing, unless a write is stuck.
+    if (!this.#writing) await this.#writer.close().catch(() => {});
+    await this.process.stop({ urgent: this.#writing });
   }
 
   async #explain(error: unknown): Promise<Error> {
-    await this.process.status;
+    return await this.#failure(error);
+  }
+
+  /**
+   * Why the encoder failed, from its last words: a full disk or a missing device by
+   * name, else "the encoder failed" with its last line, or how it ended when it said
+   * nothing (killed by a signal).
+   */
+  async #failure(cause?: unknown): Promise<Error> {
+    const status = await this.process.status;
     const tail = await this.process.stderrTail();
-    if (tail.length > 0) return explainFfmpegFailure(tail, "output", this.#label);
+    const ending = status.signal ? `killed by ${status.signal}` : `exit code ${status.code}`;
+    const explained = explainFfmpegFailure(tail, "output", this.#label);
+    if (tail.length > 0 && !isUnexplained(explained)) return explained;
     return new OutputError(
-      `The output ${this.#label} stopped accepting frames (the program reading it went away); start it again`,
-      { cause: error },
+      `The encoder writing ${this.#label} failed (${
+        tail.at(-1) ?? ending
+      }); nothing more could be written`,
+      { cause },
     );
   }
 }

@@ -13,6 +13,7 @@
  * Both end the same way on a frame cut short: the partial frame is not handed out and
  * `truncated` is set.
  */
+import { InputError } from "../errors.ts";
 import { createFrame, type Frame } from "../frame.ts";
 import type { FrameSource, SourceFrame } from "../pipeline/engine.ts";
 import { explainFfmpegFailure, FfmpegProcess } from "./ffmpeg_process.ts";
@@ -106,12 +107,28 @@ export class LiveSource implements FrameSource {
   #paused = false;
   #resume?: () => void;
   truncated = false;
+  /**
+   * The input stopped before its end: its decoder died (killed, crashed) after giving
+   * frames. next() then ends like at the end of the input, so that what was recorded
+   * is finished and kept; the command reports this afterwards and fails.
+   */
+  failure?: InputError;
+  /** Lines the file's decoder wrote at -loglevel error: each is a decoding error. */
+  decodeErrors = 0;
   /** Handed out by every next() call (the engine reads it before asking again). */
-  readonly #item: SourceFrame = { frame: undefined as unknown as Frame, capturedAt: 0 };
+  readonly #item: SourceFrame = {
+    frame: undefined as unknown as Frame,
+    capturedAt: 0,
+    timestamp: undefined,
+  };
+  /** A file's frames are on a constant-rate timeline (the decoder's fps filter). */
+  readonly #msPerFrame: number | undefined;
+  #closed = false;
 
   constructor(input: LiveInput, format: LiveFormat, options: LiveSourceOptions = {}) {
     this.width = format.width;
     this.height = format.height;
+    this.#msPerFrame = input.kind === "file" ? 1000 / format.fps : undefined;
     this.#input = input;
     this.#args = liveInputArgs(input, format);
     this.#options = options;
@@ -162,16 +179,28 @@ export class LiveSource implements FrameSource {
         this.#attempt = 0;
         this.#item.frame = item.frame;
         this.#item.capturedAt = item.arrivedAt;
+        if (this.#msPerFrame !== undefined) this.#item.timestamp = item.sequence * this.#msPerFrame;
         return this.#item;
       }
       if (this.#paused) continue; // ended because pause() stopped it
+      if (this.#closed || signal?.aborted) return undefined; // we stopped it
       if (current.reader.truncated) this.truncated = true;
       await this.#close();
       const status = await current.process.status;
       const tail = await current.process.stderrTail();
       if (this.#input.kind !== "camera") {
+        const what = describeLiveInput(this.#input);
         if (!status.success && this.#delivered === 0) {
-          throw explainFfmpegFailure(tail, "input", describeLiveInput(this.#input));
+          throw explainFfmpegFailure(tail, "input", what);
+        }
+        this.decodeErrors += current.process.stderrLineCount ?? 0;
+        if (!status.success) {
+          const how = status.signal
+            ? `killed by ${status.signal}`
+            : (tail.at(-1) ?? `exit code ${status.code}`);
+          this.failure = new InputError(
+            `The decoder reading ${what} stopped (${how}) after ${this.received} frames, before the input ended`,
+          );
         }
         return undefined; // a file or stream that ended: done
       }
@@ -213,6 +242,7 @@ export class LiveSource implements FrameSource {
   }
 
   close(): Promise<void> {
+    this.#closed = true;
     return this.#close();
   }
 }

@@ -12,6 +12,8 @@ export class LatestFrameReader {
   readonly height: number;
   readonly #frames: Frame[];
   readonly #arrivedAt = new Float64Array(3);
+  /** Each slot's frame number in the stream (0 for the first frame read). */
+  readonly #sequence = new Float64Array(3);
   readonly #reader: FrameReader;
   readonly #now: () => number;
   /** Index of the newest complete frame not yet handed out, or -1. */
@@ -26,7 +28,7 @@ export class LatestFrameReader {
   /** The stream ended inside a frame: the partial frame was not handed out. */
   truncated = false;
   /** Handed out by every next() call: valid until the next one. */
-  readonly #item = { frame: undefined as unknown as Frame, arrivedAt: 0 };
+  readonly #item = { frame: undefined as unknown as Frame, arrivedAt: 0, sequence: 0 };
   readonly done: Promise<void>;
 
   constructor(
@@ -53,6 +55,7 @@ export class LatestFrameReader {
         while (slot === this.#inUse || slot === this.#ready) slot++;
         if (!await this.#reader.read(this.#frames[slot].data)) break;
         this.#arrivedAt[slot] = this.#now();
+        this.#sequence[slot] = this.received;
         this.received++;
         if (this.#ready !== -1) this.dropped++; // the previous one was never taken
         this.#ready = slot;
@@ -70,7 +73,7 @@ export class LatestFrameReader {
   }
 
   /** The newest frame not yet taken (waiting for one), or undefined at the end. */
-  async next(): Promise<{ frame: Frame; arrivedAt: number } | undefined> {
+  async next(): Promise<{ frame: Frame; arrivedAt: number; sequence: number } | undefined> {
     while (this.#ready === -1) {
       if (this.#ended) {
         if (this.#error !== undefined) throw this.#error;
@@ -84,6 +87,7 @@ export class LatestFrameReader {
     this.#inUse = slot;
     this.#item.frame = this.#frames[slot];
     this.#item.arrivedAt = this.#arrivedAt[slot];
+    this.#item.sequence = this.#sequence[slot];
     return this.#item;
   }
 

@@ -7,6 +7,12 @@
  * frame that covers several slots is repeated, one that shares its slot with an earlier
  * frame is skipped. The file then lasts as long as the recording did, and audio taken
  * from the same input stays in sync.
+ *
+ * A file input hands frames over with their own timestamps (SourceFrame.timestamp), so
+ * its recording follows the file's timeline, not the wall clock: the seconds spent
+ * starting up pad nothing, and a frame dropped while the machine was busy is covered
+ * by repeating the one before. `room` caps a frame's repeats, so that `--frames N` is
+ * N frames in the file.
  */
 export class CfrPacer {
   readonly #msPerFrame: number;
@@ -25,19 +31,18 @@ export class CfrPacer {
     this.#maxRepeat = Math.max(1, Math.round(maxGapSeconds * fps));
   }
 
-  /** How many times to write the frame captured at `capturedAt` (ms): 0, 1 or more. */
-  repeats(capturedAt: number): number {
+  /**
+   * How many times to write the frame captured at `capturedAt` (ms): 0, 1 or more, at
+   * most `room` (the timeline then resumes after the slots written).
+   */
+  repeats(capturedAt: number, room = Infinity): number {
     if (Number.isNaN(this.#origin)) this.#origin = capturedAt;
     // The nearest slot: a frame 0.4 slots late still takes its own slot.
     const slot = Math.round((capturedAt - this.#origin) / this.#msPerFrame);
     const count = slot - this.#lastSlot;
     if (count <= 0) return 0;
-    if (count > this.#maxRepeat) {
-      this.#lastSlot = slot;
-      return this.#maxRepeat;
-    }
     this.#lastSlot = slot;
-    return count;
+    return Math.max(0, Math.min(count, this.#maxRepeat, room));
   }
 
   /** Slots written so far: the recording's length is slots / fps. */

@@ -9,7 +9,12 @@
  *   - the source's frames (a ring of three for live, one for files: src/io/frame_source.ts);
  *   - the processor's mask planes and each effect's scratch (frame_processor.ts);
  *   - the sink's and the background's buffers (src/io/frame_sink.ts, src/io/background.ts).
- * Nothing below allocates per frame.
+ * Nothing below allocates a buffer per frame (the two waits make a promise each).
+ *
+ * Every wait is abortable: a source that never delivers (a UDP input with no sender)
+ * or a sink that never accepts (an SRT output nobody receives, a stdout nobody reads)
+ * cannot hold the loop past Ctrl-C, `q` or a signal. The abandoned read or write is
+ * left to the caller's teardown, which ends the process behind it.
  *
  * Sources decide what "next" means: a file gives every frame in order, a camera the
  * newest one (older ones are dropped, so latency never grows). Both end the same way on
@@ -27,6 +32,12 @@ export interface SourceFrame {
   frame: Frame;
   /** When the frame was captured (ms on the engine's clock). */
   capturedAt: number;
+  /**
+   * Where the frame sits on the input's own timeline (ms), when the input has one (a
+   * file): a recording places it there rather than at its arrival, so start-up and
+   * dropped frames do not stretch or pad it.
+   */
+  timestamp?: number;
 }
 
 /** Where frames come from. */
@@ -45,8 +56,12 @@ export interface FrameSource {
 export interface FrameSink {
   /** 3 for RGB, 4 for RGBA (alpha-capable file outputs with the transparent effect). */
   readonly channels: 3 | 4;
-  /** Writes one frame; `capturedAt` lets a recording keep real time (see cfr_pacer.ts). */
-  write(frame: Frame, capturedAt: number): Promise<void>;
+  /**
+   * Writes one frame; `at` (its timestamp, else its capture time) lets a recording keep
+   * real time (see cfr_pacer.ts), so one frame may become several in the output, or
+   * none, but never more than `room`. Resolves with the frames the output got (void: 1).
+   */
+  write(frame: Frame, at: number, room?: number): Promise<number | void>;
 }
 
 /** The replacement background at the frame's size, for the frame about to be drawn. */
@@ -68,17 +83,18 @@ export interface EngineOptions {
   timings: StageTimings;
   /** Milliseconds from a fixed origin (performance.now in production). */
   now: () => number;
-  /** Stop after this many frames written. */
+  /** Stop after this many frames in the output. */
   maxFrames?: number;
   /** Stop after this long (ms) since the first frame was captured. */
   maxDurationMs?: number;
-  /** Aborting stops the loop after the current frame. */
+  /** Aborting stops the loop at once, even while it waits for the source or the sink. */
   signal?: AbortSignal;
   /** Called after each written frame with the output (progress bar, thumbnail). */
   onFrame?: (out: Frame, written: number) => void;
 }
 
 export interface EngineResult {
+  /** Frames in the output (a pacer's repeats included). */
   written: number;
   /** Why the loop ended. */
   reason: "end-of-input" | "frames" | "duration" | "aborted";
@@ -100,9 +116,9 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
       return { written, reason: "frames" };
     }
     const t0 = now();
-    const item = await source.next();
+    const item = await unlessAborted(source.next(), signal);
+    if (item === ABORTED) return { written, reason: "aborted" };
     if (item === undefined) return { written, reason: "end-of-input" };
-    if (signal?.aborted) return { written, reason: "aborted" };
     const t1 = now();
     started ??= item.capturedAt;
 
@@ -113,9 +129,14 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
     const background = await options.background?.();
     processor.render(item.frame, alpha, settings, out, background);
     const t3 = now();
-    await sink.write(out, item.capturedAt);
+    const room = options.maxFrames === undefined ? undefined : options.maxFrames - written;
+    const put = await unlessAborted(
+      sink.write(out, item.timestamp ?? item.capturedAt, room),
+      signal,
+    );
+    if (put === ABORTED) return { written, reason: "aborted" };
     const t4 = now();
-    written++;
+    written += put ?? 1;
 
     timings.record("wait", t1 - t0);
     timings.record("segment", t2 - t1);
@@ -128,4 +149,24 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
       return { written, reason: "duration" };
     }
   }
+}
+
+const ABORTED = Symbol("aborted");
+
+/**
+ * The promise's outcome, or ABORTED as soon as `signal` aborts. The abandoned promise
+ * may still settle later (its process is being ended): its rejection is swallowed here,
+ * since nobody waits for it any more.
+ */
+function unlessAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T | typeof ABORTED> {
+  if (signal === undefined) return promise;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      promise.catch(() => {});
+      resolve(ABORTED);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }

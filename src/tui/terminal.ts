@@ -16,9 +16,28 @@ export class Terminal {
   #active = false;
   readonly #io: TerminalIo;
   readonly #buffer = new Uint8Array(64);
+  #onGone?: () => void;
 
   constructor(io: TerminalIo) {
     this.#io = io;
+  }
+
+  /**
+   * Calls `callback` once when the terminal goes away under the panel (a closed window,
+   * a killed tmux pane): a write fails (EIO) or the keyboard reads end of file, which a
+   * terminal in raw mode only does on hang-up. The SIGHUP that should come with it does
+   * not always reach segcam (`sh -c` in the pane gets it, not its child), so this is
+   * the hang-up that cannot be missed.
+   */
+  whenGone(callback: () => void): void {
+    this.#onGone = callback;
+  }
+
+  #gone(): void {
+    this.#active = false;
+    const callback = this.#onGone;
+    this.#onGone = undefined;
+    callback?.();
   }
 
   start(): void {
@@ -27,10 +46,19 @@ export class Terminal {
     this.#active = true;
   }
 
-  /** Reads the next keystrokes (null at end of input). */
+  /** Reads the next keystrokes (null at end of input, or when the terminal is gone). */
   async readKeys(): Promise<Uint8Array | null> {
-    const n = await this.#io.stdin.read(this.#buffer);
-    return n === null ? null : this.#buffer.subarray(0, n);
+    let n: number | null;
+    try {
+      n = await this.#io.stdin.read(this.#buffer);
+    } catch {
+      n = null;
+    }
+    if (n === null) {
+      if (this.#active) this.#gone();
+      return null;
+    }
+    return this.#buffer.subarray(0, n);
   }
 
   size(): { columns: number; rows: number } {
@@ -40,13 +68,21 @@ export class Terminal {
   /** Redraws in place: home, each line cleared to its end, the rest of the screen cleared. */
   draw(lines: string[]): void {
     if (!this.#active) return;
-    this.#io.write(`\x1b[H${lines.map((l) => `${l}\x1b[K`).join("\r\n")}\x1b[J`);
+    try {
+      this.#io.write(`\x1b[H${lines.map((l) => `${l}\x1b[K`).join("\r\n")}\x1b[J`);
+    } catch {
+      // The terminal is gone (closed window, killed tmux pane: EIO): nothing to draw on.
+      this.#gone();
+    }
   }
 
+  /** Leaves the panel; when the terminal is gone (EIO) there is nothing to restore. */
   restore(): void {
     if (!this.#active) return;
     this.#active = false;
-    this.#io.write(LEAVE);
+    try {
+      this.#io.write(LEAVE);
+    } catch { /* the terminal is gone */ }
     try {
       this.#io.stdin.setRaw(false);
     } catch { /* stdin already gone */ }

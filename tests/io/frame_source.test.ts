@@ -105,3 +105,41 @@ Deno.test("LiveSource paused runs no decoder and waits; resume starts a new one"
   await pending;
   assert.equal(got, 2, "a fresh decoder after resume");
 });
+
+Deno.test("LiveSource stamps a file's frames with their place on the file's timeline", async () => {
+  const source = new LiveSource({ kind: "file", path: "x.mp4", loop: false }, FORMAT, {
+    spawn: () => fakeDecoder([1, 2, 3]),
+  });
+  const stamps: (number | undefined)[] = [];
+  for (let item = await source.next(); item; item = await source.next()) {
+    stamps.push(item.timestamp);
+  }
+  // 30 fps: frame n at n × 33.3 ms, whichever of them the consumer took.
+  assert.ok(stamps.length >= 1, `${stamps}`);
+  assert.ok(
+    stamps.every((t) =>
+      t !== undefined && Math.abs(t / (1000 / 30) - Math.round(t / (1000 / 30))) < 1e-9
+    ),
+    `${stamps}`,
+  );
+  assert.ok(Math.abs(stamps.at(-1)! - 2000 / 30) < 1e-9, "the last frame is frame 2");
+});
+
+Deno.test("LiveSource: a file's decoder that dies after frames ends the input and says so", async () => {
+  const source = new LiveSource({ kind: "file", path: "x.mp4", loop: false }, FORMAT, {
+    spawn: () => {
+      const decoder = fakeDecoder([1, 2]);
+      // Killed, not ended: its status says SIGKILL.
+      (decoder.process as unknown as { status: Promise<Deno.CommandStatus> }).status = Promise
+        .resolve({ success: false, code: 137, signal: "SIGKILL" });
+      return decoder;
+    },
+  });
+  let frames = 0;
+  for (let item = await source.next(); item; item = await source.next()) frames++;
+  assert.ok(frames >= 1);
+  assert.match(
+    source.failure?.message ?? "",
+    /^The decoder reading x\.mp4 stopped \(killed by SIGKILL\) after 2 frames, before the input ended$/,
+  );
+});

@@ -27,3 +27,17 @@ Deno.test("CfrPacer fills at most maxGapSeconds after a stall, then goes on from
 Deno.test("CfrPacer refuses a rate that is not positive", () => {
   assert.throws(() => new CfrPacer(0), /expected a frame rate > 0, got 0/);
 });
+
+Deno.test("CfrPacer never repeats a frame beyond the room left, so --frames N is N frames", () => {
+  const pacer = new CfrPacer(10);
+  assert.equal(pacer.repeats(0, 5), 1);
+  assert.equal(pacer.repeats(900, 4), 4, "9 slots wanted, 4 left");
+});
+
+Deno.test("CfrPacer on a file's own timestamps: a dropped frame is covered, start-up pads nothing", () => {
+  const pacer = new CfrPacer(25);
+  // Frames 0, 1, 4, 5 of the file (2 and 3 dropped while the machine was busy), handed
+  // over long after the file started: their timestamps, not their arrival, count.
+  assert.deepEqual([0, 40, 160, 200].map((t) => pacer.repeats(t)), [1, 1, 3, 1]);
+  assert.equal(pacer.slots, 6);
+});

@@ -169,3 +169,67 @@ Deno.test("runEngine() allocates no typed array per frame once warmed up (mask p
   // One: the run's output frame, made before its first frame.
   assert.equal(count, 1, `${count} typed arrays for 30 frames`);
 });
+
+Deno.test("runEngine() stops at once when aborted while the source never delivers or the sink never accepts", async () => {
+  const never = new Promise<never>(() => {});
+  const base = {
+    processor: new FrameProcessor(leftHalfSegmenter()),
+    settings: removeSettings([0, 0, 0]),
+    timings: new StageTimings(),
+    now: () => 0,
+  };
+  // A UDP input with no sender: next() never settles.
+  const silent = new AbortController();
+  setTimeout(() => silent.abort(), 20);
+  const stalledSource = await runEngine({
+    ...base,
+    source: { width: W, height: H, received: 0, dropped: 0, next: () => never },
+    sink: memorySink(),
+    signal: silent.signal,
+  });
+  assert.deepEqual(stalledSource, { written: 0, reason: "aborted" });
+
+  // An SRT output nobody receives: the first write never completes, and it rejects
+  // later when its process is ended; nothing is left unhandled.
+  const stuck = new AbortController();
+  let rejectWrite: (error: Error) => void = () => {};
+  const clock = fakeClock();
+  const stalledSink = await runEngine({
+    ...base,
+    source: listSource(W, H, [1, 2, 3], clock),
+    sink: {
+      channels: 3,
+      write: () => {
+        setTimeout(() => stuck.abort(), 20);
+        return new Promise((_, reject) => rejectWrite = reject);
+      },
+    },
+    signal: stuck.signal,
+  });
+  assert.deepEqual(stalledSink, { written: 0, reason: "aborted" });
+  rejectWrite(new Error("broken pipe"));
+  await new Promise((r) => setTimeout(r, 10));
+});
+
+Deno.test("runEngine() counts the frames the sink put in the output, and gives it the room left", async () => {
+  const clock = fakeClock();
+  const rooms: (number | undefined)[] = [];
+  const result = await runEngine({
+    source: listSource(W, H, [1, 2, 3, 4], clock),
+    // A pacer's sink: every frame covers three slots, within the room.
+    sink: {
+      channels: 3,
+      write: (_frame, _at, room) => {
+        rooms.push(room);
+        return Promise.resolve(Math.min(3, room ?? 3));
+      },
+    },
+    processor: new FrameProcessor(leftHalfSegmenter()),
+    settings: removeSettings([0, 0, 0]),
+    timings: new StageTimings(),
+    now: clock.now,
+    maxFrames: 7,
+  });
+  assert.deepEqual(result, { written: 7, reason: "frames" });
+  assert.deepEqual(rooms, [7, 4, 1]);
+});

@@ -1,0 +1,27 @@
+/**
+ * What is left of a recording whose encoder died: a Matroska file cut anywhere still
+ * plays up to its last whole cluster, an MP4 without its index does not. Counting the
+ * video packets ffprobe can read tells which: a live recording keeps such a part (it
+ * is what the user recorded), anything unreadable is removed.
+ */
+import { FfmpegProcess } from "./ffmpeg_process.ts";
+
+/** Video frames ffprobe can read from `path` (0 when it cannot open it at all). */
+export async function readableFrames(path: string): Promise<number> {
+  const probe = new FfmpegProcess("ffprobe", [
+    "-v",
+    "error",
+    "-select_streams",
+    "v:0",
+    "-count_packets",
+    "-show_entries",
+    "stream=nb_read_packets",
+    "-of",
+    "csv=p=0",
+    path,
+  ], { stdout: "piped" });
+  const text = await new Response(probe.child.stdout).text();
+  const status = await probe.status;
+  const frames = Number.parseInt(text.trim(), 10);
+  return status.success && Number.isFinite(frames) ? frames : 0;
+}
