@@ -138,7 +138,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   });
   const terminal = useTui ? new Terminal(processTerminalIo()) : undefined;
   const processor = new WatchedProcessor(segmenter, kernels, "stream");
-  const name = instanceName(output.kind === "v4l2" ? output.device : describeOutputName(output));
+  const name = instanceName(outputTarget(output));
   const describe = {
     input: describeLiveInput(input),
     output: describeLiveOutput(output),
@@ -388,15 +388,18 @@ function hex(color: [number, number, number]): string {
   return `#${color.map((c) => c.toString(16).padStart(2, "0")).join("")}`;
 }
 
-/** The instance name's source for outputs other than a device: the file or URL as given. */
-function describeOutputName(output: LiveOutput): string {
-  return output.kind === "file"
-    ? output.path
-    : output.kind === "stdout"
-    ? "-"
-    : output.kind === "v4l2"
-    ? output.device
-    : describeLiveOutput(output);
+/** The output as the user named it: what the control socket is named after. */
+function outputTarget(output: LiveOutput): string {
+  switch (output.kind) {
+    case "v4l2":
+      return output.device;
+    case "file":
+      return output.path;
+    case "stream":
+      return output.url;
+    case "stdout":
+      return "-";
+  }
 }
 
 /**
@@ -438,8 +441,8 @@ const SETTLE_MS = 300;
 
 /**
  * Reloads when the settings file changes. The folder is watched, not the file, so a
- * save by rename (vim, most editors) and a file made after the start are both seen;
- * no folder, no watch (say so? nothing to reload from until it exists).
+ * save by rename (vim, most editors) and a file made after the start are both seen.
+ * Without the folder there is nothing to watch: `segcam ctl reload` and SIGHUP still work.
  */
 function watchSettingsFile(path: string, control: LiveControl): Deno.FsWatcher | undefined {
   const folder = path.slice(0, path.lastIndexOf("/"));
