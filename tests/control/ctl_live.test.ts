@@ -5,7 +5,7 @@
  * run without dropping a frame.
  */
 import assert from "node:assert/strict";
-import { makeClip } from "../_media.ts";
+import { frameAt, makeClip, probe } from "../_media.ts";
 import { MAIN, PERMISSIONS, PHOTO } from "../cli/_run.ts";
 import { request } from "../../src/control/client.ts";
 import { listInstances } from "../../src/control/socket_path.ts";
@@ -223,7 +223,7 @@ Deno.test("segcam ctl changes effect, strength, background and pause of a runnin
   });
 });
 
-Deno.test("a running segcam live survives garbage, a 10 MB line and a client that never reads", async () => {
+Deno.test("a running segcam live survives garbage, a 10 MB line and a client that never reads; its mask view stays out of the output", async () => {
   await withDir(async (dir) => {
     const run = await startLive(dir, [
       "-i",
@@ -265,8 +265,21 @@ Deno.test("a running segcam live survives garbage, a 10 MB line and a client tha
           conn.close();
         } catch { /* closed by the server */ }
       }
+      // The mask view is the terminal's: the recording keeps the picture (effect none:
+      // the colours of the input), never the gray mask.
+      await send(run, ["effect", "none"]);
+      assert.equal((await send(run, ["mask-view"])).error, "success");
+      assert.equal((await status(run)).settings.view, "mask");
+      await sleep(1500);
       assert.equal((await send(run, ["quit"])).error, "success");
       assert.equal((await run.child.status).code, 0, run.stderr());
+      const [video] = await probe(`${dir}/out.mp4`);
+      const last = await frameAt(`${dir}/out.mp4`, Number(video.nb_read_frames) - 1);
+      let coloured = 0;
+      for (let i = 0; i < last.length; i += 4) {
+        if (Math.abs(last[i] - last[i + 1]) + Math.abs(last[i + 1] - last[i + 2]) > 30) coloured++;
+      }
+      assert.ok(coloured > 100, `the last frame has colour (${coloured} pixels), not the mask`);
     } finally {
       try {
         run.child.kill("SIGKILL");

@@ -165,6 +165,15 @@ Deno.test("renderPanel() names the mask view and what it hides, and every settin
     "segcam live  blur 3.0% of height; mask view in the preview only (m leaves it)",
     "settings  threshold 0.55  smoothing 0.50  mirror on",
   ]);
+  // The second look's state is a setting too, on the settings line (wrapped whole).
+  assert.deepEqual(
+    plain({ ...state, secondLook: "second look auto (crops on 12 of 300 frames)" }, 80, 24)
+      .slice(1, 3),
+    [
+      "settings  soft edge  smoothing off  mirror off",
+      "          second look auto (crops on 12 of 300 frames)",
+    ],
+  );
   const transparent = { ...state, controls: applyKeyShim(c, "effect transparent") };
   assert.equal(
     plain({ ...transparent, transparentAs: "key colour #00ff00" }, 80, 24)[0],
