@@ -7,7 +7,7 @@
 import { denoEnv, type Env } from "../config/config_file.ts";
 import { request } from "../control/client.ts";
 import { CommandError, parseCommand } from "../control/commands.ts";
-import { type Instance, listInstances, socketFolder } from "../control/socket_path.ts";
+import { type Instance, listInstances, searchFolders } from "../control/socket_path.ts";
 import { InputError, SegcamError, UsageError } from "../errors.ts";
 
 export interface CtlOptions {
@@ -30,8 +30,10 @@ export async function runCtl(
     if (error instanceof CommandError) throw new UsageError(error.message);
     throw error;
   }
-  const folder = socketFolder(env, Deno.uid() ?? 0);
-  const instance = pick(await listInstances(folder), options.instance, folder);
+  const folders = searchFolders(env, Deno.uid() ?? 0);
+  const found: Instance[] = [];
+  for (const folder of folders) found.push(...await listInstances(folder));
+  const instance = pick(found, options.instance, folders[0]);
   let reply;
   try {
     reply = await request(instance.path, words);

@@ -18,6 +18,16 @@ export function socketFolder(env: Env, uid: number): string {
   return `/tmp/segcam-${uid}`;
 }
 
+/**
+ * Where `segcam ctl` looks: the folder $XDG_RUNTIME_DIR names, where every run of this
+ * session put its socket. Without it (an ssh shell), also logind's /run/user/UID, which
+ * the service has as its XDG_RUNTIME_DIR.
+ */
+export function searchFolders(env: Env, uid: number): string[] {
+  const folder = socketFolder(env, uid);
+  return folder === `/tmp/segcam-${uid}` ? [folder, `/run/user/${uid}/segcam`] : [folder];
+}
+
 /** The instance name of an output: `video10`, `talk.mp4`, `stdout`, `udp_127.0.0.1_5000`. */
 export function instanceName(output: string): string {
   if (output === "-") return "stdout";

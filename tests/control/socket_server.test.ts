@@ -9,7 +9,12 @@ import {
   type Reply,
   startControlServer,
 } from "../../src/control/socket_server.ts";
-import { instanceName, listInstances, socketFolder } from "../../src/control/socket_path.ts";
+import {
+  instanceName,
+  listInstances,
+  searchFolders,
+  socketFolder,
+} from "../../src/control/socket_path.ts";
 import { MAX_COMMAND_BYTES } from "../../src/control/commands.ts";
 
 const uid = Deno.uid()!;
@@ -173,6 +178,11 @@ Deno.test("socketFolder() and instanceName(): $XDG_RUNTIME_DIR/segcam, else /tmp
   );
   assert.equal(socketFolder(env({}), 1000), "/tmp/segcam-1000");
   assert.equal(socketFolder(env({ XDG_RUNTIME_DIR: "relative" }), 7), "/tmp/segcam-7");
+  // Without XDG_RUNTIME_DIR (an ssh shell) segcam ctl also looks where the service put it.
+  assert.deepEqual(searchFolders(env({ XDG_RUNTIME_DIR: "/run/user/1000" }), 1000), [
+    "/run/user/1000/segcam",
+  ]);
+  assert.deepEqual(searchFolders(env({}), 7), ["/tmp/segcam-7", "/run/user/7/segcam"]);
   assert.equal(instanceName("/dev/video10"), "video10");
   assert.equal(instanceName("/home/me/talk.blur.mp4"), "talk.blur.mp4");
   assert.equal(instanceName("-"), "stdout");
