@@ -16,7 +16,7 @@
 import process from "node:process";
 import { configPath, denoEnv } from "../config/config_file.ts";
 import { instanceName, socketFolder } from "../control/socket_path.ts";
-import { type ControlServer, startControlServer } from "../control/socket_server.ts";
+import { type ControlServer, SocketInUse, startControlServer } from "../control/socket_server.ts";
 import { createFrame, type Frame } from "../frame.ts";
 import { checkOutputPath, writeAtomically } from "../io/atomic_file.ts";
 import {
@@ -138,7 +138,9 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   });
   const terminal = useTui ? new Terminal(processTerminalIo()) : undefined;
   const processor = new WatchedProcessor(segmenter, kernels, "stream");
-  const name = instanceName(outputTarget(output));
+  const baseName = instanceName(outputTarget(output));
+  /** This run's name for `segcam ctl --instance`: its socket's (set when it starts). */
+  let name = baseName;
   const describe = {
     input: describeLiveInput(input),
     output: describeLiveOutput(output),
@@ -247,19 +249,26 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     : undefined;
   let server: ControlServer | undefined;
   const uid = Deno.uid() ?? 0;
-  try {
-    server = await startControlServer(
-      `${socketFolder(denoEnv, uid)}/${name}.sock`,
-      (command) => control.run(command, "socket"),
-      { uid, log: (line) => terminal ? view.message = line : console.error(line) },
-    );
-  } catch (error) {
-    // Control is a convenience: a run without it still does the main job.
-    console.error(
-      `segcam: warning: no control socket (segcam ctl will not see this run): ${
-        (error as Error).message
-      }`,
-    );
+  // Two runs writing to files of the same name (in different folders): the second is
+  // out.mp4-2, as `segcam ctl status` lists it.
+  for (let n = 1; server === undefined; n++) {
+    name = n === 1 ? baseName : `${baseName}-${n}`;
+    try {
+      server = await startControlServer(
+        `${socketFolder(denoEnv, uid)}/${name}.sock`,
+        (command) => control.run(command, "socket"),
+        { uid, log: (line) => terminal ? view.message = line : console.error(line) },
+      );
+    } catch (error) {
+      if (error instanceof SocketInUse && n < 9) continue;
+      // Control is a convenience: a run without it still does the main job.
+      console.error(
+        `segcam: warning: no control socket (segcam ctl will not see this run): ${
+          (error as Error).message
+        }`,
+      );
+      break;
+    }
   }
   const reloads = useTui ? undefined : reloadOnHangup(control);
   const watcher = watchSettingsFile(configPath(denoEnv), control);

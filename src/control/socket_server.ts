@@ -36,6 +36,11 @@ export interface Reply {
 /** Runs one parsed command; an exception becomes a "failed" reply. */
 export type CommandHandler = (command: Command) => Promise<Reply> | Reply;
 
+/** A live process answers on the path asked for: the caller may pick another name. */
+export class SocketInUse extends Error {
+  override name = "SocketInUse";
+}
+
 export interface ControlServer {
   readonly path: string;
   close(): Promise<void>;
@@ -52,9 +57,7 @@ export async function startControlServer(
 ): Promise<ControlServer> {
   const folder = path.slice(0, path.lastIndexOf("/"));
   await prepareSocketFolder(folder, options.uid);
-  if (await answers(path)) {
-    throw new Error(`another segcam answers on ${path}`);
-  }
+  if (await answers(path)) throw new SocketInUse(`another segcam answers on ${path}`);
   await Deno.remove(path).catch(() => {});
   const listener = Deno.listen({ transport: "unix", path });
   await Deno.chmod(path, 0o600);
