@@ -291,8 +291,8 @@ Deno.test("a running segcam live survives garbage, a 10 MB line and a client tha
 
 Deno.test("a settings-file edit and SIGHUP reload a file-input run without dropping a frame; a bad background keeps the old one", async () => {
   await withDir(async (dir) => {
-    // 60 frames at 10 fps: six seconds of real time to reload in.
-    await makeClip(`${dir}/in.mp4`, { width: 160, height: 120, fps: 10, seconds: 6, audio: false });
+    // 80 frames at 10 fps: eight seconds of real time to reload in.
+    await makeClip(`${dir}/in.mp4`, { width: 160, height: 120, fps: 10, seconds: 8, audio: false });
     const config = `${dir}/config/segcam/config.toml`;
     const run = await startLive(
       dir,
@@ -320,12 +320,18 @@ Deno.test("a settings-file edit and SIGHUP reload a file-input run without dropp
       );
       await run.waitFor(/missing\.png/);
       s = await status(run);
-      assert.equal(s.background, PHOTO);
+      assert.deepEqual([s.settings.effect, s.background], ["replace", PHOTO]);
+      // A settings file with a mistake: the reload fails, says why, and nothing changes.
+      await Deno.writeTextFile(config, '[live]\neffect = "sparkle"\n');
+      await run.waitFor(
+        /reload \(.*config\.toml changed\) failed: .*sparkle.*; the current settings stay/,
+      );
+      assert.equal((await status(run)).settings.effect, "replace");
       const ended = await run.child.status;
       assert.equal(ended.code, 0, run.stderr());
       const summary = /segcam: (\d+) frames in .*, (\d+) dropped/.exec(run.stderr());
       assert.ok(summary, run.stderr());
-      assert.deepEqual([Number(summary[1]), Number(summary[2])], [60, 0], run.stderr());
+      assert.deepEqual([Number(summary[1]), Number(summary[2])], [80, 0], run.stderr());
     } finally {
       try {
         run.child.kill("SIGKILL");
