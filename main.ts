@@ -3,34 +3,26 @@
  * its module under src/cli/, so `segcam --help` starts fast and a command pays only
  * for what it uses.
  */
-import {
-  Argument,
-  Command,
-  type CommandUnknownOpts,
-  InvalidArgumentError,
-  Option,
-} from "@commander-js/extra-typings";
+import { Argument, Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import { reportError, setQuiet, warn } from "./src/cli/_report.ts";
 import { SegcamError } from "./src/errors.ts";
 import type { ImageCommandOptions } from "./src/cli/image.ts";
 import type { VideoCommandOptions } from "./src/cli/video.ts";
 import type { LiveCommandOptions } from "./src/cli/live.ts";
-import { addEffectOptions, DEFAULT_SMOOTHING } from "./src/cli/_effect_options.ts";
+import type { ConvertCommandOptions } from "./src/cli/convert.ts";
+import type { MaskCommandOptions } from "./src/cli/mask.ts";
+import {
+  addEffectOptions,
+  addSettingOptions,
+  DEFAULT_SMOOTHING,
+  unusedOptionWarnings,
+} from "./src/cli/_effect_options.ts";
+import { attributeName, GLOBAL_SETTINGS, LIVE_SETTINGS } from "./src/settings.ts";
+import type { EffectName } from "./src/effects/effect.ts";
 import { STILL_IMAGE_FEATHER } from "./src/kernels/mask.ts";
-import { DEFAULT_JPEG_QUALITY } from "./src/io/jpeg.ts";
-import { BACKEND_CHOICES, capThreads, defaultGlobalOptions, MODEL_CHOICES } from "./src/options.ts";
+import { capThreads } from "./src/options.ts";
 import { fileURLToPath } from "node:url";
 import denoJson from "./deno.json" with { type: "json" };
-
-function parseCount(label: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) {
-      throw new InvalidArgumentError(`${label} must be a whole number ≥ ${min}, got "${value}".`);
-    }
-    return n;
-  };
-}
 
 export function buildProgram() {
   const program = new Command("segcam")
@@ -42,80 +34,71 @@ export function buildProgram() {
     // a mistake after a subcommand also reaches reportError (exit 2) and every
     // subcommand's --help lists the global options.
     .exitOverride()
-    .configureHelp({ showGlobalOptions: true })
-    .addOption(new Option("--debug", "print stack traces for errors").default(false))
-    .addOption(
-      new Option("-q, --quiet", "print only results, warnings and errors").default(false),
-    )
-    .addOption(
-      new Option("--backend <name>", "inference backend: native (onnxruntime-node), wasm, or auto")
-        .choices(BACKEND_CHOICES).default(defaultGlobalOptions.backend),
-    )
-    .addOption(
-      new Option("--threads <n>", "inference threads (0: the backend decides; at most the cores)")
-        .argParser(parseCount("--threads", 0)).default(defaultGlobalOptions.threads),
-    )
-    .addOption(
-      new Option(
-        "--model <name>",
-        "segmentation model: general (256x256), landscape (144x256), or auto by aspect ratio",
-      ).choices(MODEL_CHOICES).default(defaultGlobalOptions.model),
-    )
+    .configureHelp({ showGlobalOptions: true });
+  addSettingOptions(program, GLOBAL_SETTINGS);
+  program
     .showHelpAfterError("(run segcam --help for usage)")
     .configureOutput({
       outputError: (text, write) => write(`segcam: ${text.replace(/^error: /, "")}`),
     })
     .hook("preAction", async (_program, command) => {
       if (command.name() === "live") await applyConfigFile(program, command);
+      if (command.name() === "image" || command.name() === "video") {
+        // live is left out: its keys switch effects, so every effect option may be used.
+        const given = (name: string) => command.getOptionValueSource(attributeName(name)) === "cli";
+        for (const line of unusedOptionWarnings(command.opts().effect as EffectName, given)) {
+          warn(line);
+        }
+      }
       const globals = command.optsWithGlobals() as { quiet: boolean; threads: number };
       setQuiet(globals.quiet);
-      const { threads, note } = capThreads(globals.threads, navigator.hardwareConcurrency);
+      const fromFile = program.getOptionValueSource("threads") === "config"
+        ? `threads = ${globals.threads} in the settings file`
+        : undefined;
+      const { threads, note } = capThreads(
+        globals.threads,
+        navigator.hardwareConcurrency,
+        fromFile,
+      );
       if (note) warn(note);
       program.setOptionValueWithSource("threads", threads, program.getOptionValueSource("threads"));
     });
 
-  program.command("convert")
+  const convert = program.command("convert")
     .description("Convert a MediaPipe selfie segmentation .tflite model to ONNX")
     .argument("<input>", "the .tflite file")
-    .requiredOption("-o, --output <file>", "where to write the .onnx file")
-    .option("-f, --force", "replace the output file if it exists", false)
-    .action(async (input, options, command) => {
-      const { runConvert } = await import("./src/cli/convert.ts");
-      await runConvert(input, { ...options, ...command.optsWithGlobals() });
-    });
+    .requiredOption("-o, --output <file>", "where to write the .onnx file");
+  addSettingOptions(convert, ["force"], {
+    force: { help: "replace the output file if it exists" },
+  });
+  convert.action(async (input, _options, command) => {
+    const { runConvert } = await import("./src/cli/convert.ts");
+    await runConvert(input, command.optsWithGlobals() as unknown as ConvertCommandOptions);
+  });
 
-  program.command("mask")
+  const mask = program.command("mask")
     .description("Write the person mask of an image as an 8-bit grayscale PNG (255 = person)")
     .argument("<image>", "a PNG or JPEG file")
-    .requiredOption("-o, --output <mask.png>", "where to write the mask PNG")
-    .option("--raw <file.f32>", "also write the model-size probability map as raw float32")
-    .option("-f, --force", "replace output files that exist", false)
-    .action(async (image, options, command) => {
-      const { runMask } = await import("./src/cli/mask.ts");
-      await runMask(image, { ...command.optsWithGlobals(), ...options });
-    });
+    .option(
+      "-o, --output <mask.png>",
+      "where to write the mask PNG (default: <stem>.mask.png beside the image)",
+    )
+    .option("--raw <file.f32>", "also write the model-size probability map as raw float32");
+  addSettingOptions(mask, ["force"], { force: { help: "replace output files that exist" } });
+  mask.action(async (image, _options, command) => {
+    const { runMask } = await import("./src/cli/mask.ts");
+    await runMask(image, command.optsWithGlobals() as unknown as MaskCommandOptions);
+  });
 
   const image = program.command("image")
     .description("Change the background of still images (files, folders or globs)")
     .argument("<inputs...>", "PNG or JPEG files, folders, or quoted globs like 'photos/*.jpg'");
   addEffectOptions(image, { effect: "blur", feather: STILL_IMAGE_FEATHER });
+  image.option("-o, --output <path>", "a folder for the results (or a file, for one input)");
+  addSettingOptions(image, ["format", "quality", "force", "jobs"], {
+    force: { help: "replace output files that exist" },
+  });
   image
-    .option("-o, --output <path>", "a folder for the results (or a file, for one input)")
-    .addOption(
-      new Option("--format <ext>", "output format when naming files (default: the input's)")
-        .choices(["png", "jpg"] as const),
-    )
-    .addOption(
-      new Option("--quality <q>", "JPEG quality 1..100").argParser(parseCount("--quality", 1))
-        .default(DEFAULT_JPEG_QUALITY),
-    )
-    .option("-f, --force", "replace output files that exist", false)
-    .addOption(
-      new Option(
-        "-j, --jobs <n>",
-        "images processed at once, one worker each (default and maximum: the core count)",
-      ).argParser(parseCount("--jobs", 1)),
-    )
     .addHelpText(
       "after",
       "\nResults are named <stem>.<effect>.png|jpg beside each input or in --output.\n" +
@@ -131,9 +114,12 @@ export function buildProgram() {
     .description("Change the background of a video file, keeping its frame rate and audio")
     .argument("<input>", "a video file ffmpeg can read");
   addEffectOptions(video, { effect: "blur", feather: 0, smoothing: DEFAULT_SMOOTHING });
+  addSettingOptions(video, ["force"], { force: { help: "replace the output file if it exists" } });
   video
-    .requiredOption("-o, --output <file>", "the result: .mp4, .mkv, .mov or .webm")
-    .option("-f, --force", "replace the output file if it exists", false)
+    .option(
+      "-o, --output <file>",
+      "the result: .mp4, .mkv, .mov or .webm (default: <stem>.<effect>.<ext> beside the input)",
+    )
     .addHelpText(
       "after",
       "\nWith --effect transparent the output keeps an alpha channel: .webm (VP9) or .mov (ProRes 4444).\n" +
@@ -148,48 +134,19 @@ export function buildProgram() {
   const live = program.command("live")
     .description(
       "Webcam → effect → virtual camera, with a status panel and keys (b d r t n m + - [ ] p q)",
-    )
-    .option("--camera <id>", "camera: index (0), path (/dev/video0) or part of its name")
-    .option("-i, --input <source>", "instead of a camera: a video file, a URL, or demo")
-    .option("--loop", "loop a file --input", false)
-    .option("--size <WxH>", "frame size (default: 1280x720 from a camera, a file's own size)")
-    .addOption(
-      new Option("--fps <n>", "frames per second (default: 30 from a camera, a file's own rate)")
-        .argParser(parseCount("--fps", 1)),
-    )
-    .option(
-      "-o, --output <target>",
-      "/dev/videoN (v4l2loopback), a file (.mp4 .mkv .webm .mov), a udp:// srt:// rtmp:// URL, or - for raw frames; default: the first virtual camera",
-    )
-    .option("--pix-fmt <fmt>", "pixel format for a v4l2 output", "yuyv422");
-  addEffectOptions(live, {
-    effect: "blur",
-    feather: 0,
-    repeatableBackground: true,
-    smoothing: DEFAULT_SMOOTHING,
+    );
+  addSettingOptions(live, LIVE_SETTINGS, {
+    background: {
+      repeatable: true,
+      help: "replace: a background image or video; repeat it, and key r cycles through them",
+    },
   });
   live
-    .option("--mirror", "flip the picture left to right, as in a mirror (key f)", false)
-    .option(
-      "--key-color <colour>",
-      "transparent on outputs without alpha: this key colour",
-      "#00ff00",
-    )
-    .option("--no-tui", "print one status line a second instead of the panel")
-    .option(
-      "--no-on-demand",
-      "virtual camera: keep the camera on while no application watches (default: off until one opens it)",
-    )
-    .addOption(
-      new Option("--frames <n>", "stop after n frames").argParser(parseCount("--frames", 1)),
-    )
-    .addOption(
-      new Option("--duration <s>", "stop after s seconds").argParser(parseCount("--duration", 1)),
-    )
-    .option("-f, --force", "replace an output file that exists", false)
     .addHelpText(
       "after",
-      "\nExamples:\n  segcam live --effect blur                 # first camera → first virtual camera\n" +
+      "\nEvery on/off option also has its opposite (--mirror and --no-mirror, --tui and --no-tui),\n" +
+        "so the command line overrides the settings file both ways.\n" +
+        "Examples:\n  segcam live --effect blur                 # first camera → first virtual camera\n" +
         "  segcam live --input demo -o demo.mp4 --duration 10\n" +
         "  segcam live -e replace -b office.jpg -b beach.mp4 -o /dev/video10",
     )
@@ -199,7 +156,7 @@ export function buildProgram() {
       const args = (program as unknown as { rawArgs: string[] }).rawArgs;
       // A reload: the same command line over the settings file as it is now.
       const reread = () => rereadLiveOptions(args);
-      await runLive({ ...await liveOptions(command), reread });
+      await runLive({ ...liveOptions(command), reread });
     });
 
   program.command("devices")
@@ -266,13 +223,8 @@ export function buildProgram() {
   return program;
 }
 
-async function liveOptions(command: CommandUnknownOpts): Promise<LiveCommandOptions> {
-  const { parseColor } = await import("./src/effects/parse_color.ts");
-  const options = command.optsWithGlobals() as unknown as LiveCommandOptions & {
-    keyColor: string | [number, number, number];
-  };
-  if (typeof options.keyColor === "string") options.keyColor = parseColor(options.keyColor);
-  return options as LiveCommandOptions;
+function liveOptions(command: CommandUnknownOpts): LiveCommandOptions {
+  return command.optsWithGlobals() as unknown as LiveCommandOptions;
 }
 
 /** `segcam live`'s options for `args` now (a reload re-reads the settings file through this). */
@@ -280,8 +232,8 @@ async function rereadLiveOptions(args: readonly string[]): Promise<LiveCommandOp
   const program = buildProgram() as unknown as CommandUnknownOpts;
   const live = program.commands.find((c) => c.name() === "live")!;
   let seen: LiveCommandOptions | undefined;
-  live.action(async (...received) => {
-    seen = await liveOptions(received.at(-1) as CommandUnknownOpts);
+  live.action((...received) => {
+    seen = liveOptions(received.at(-1) as CommandUnknownOpts);
   });
   // Commander prints its own errors; here they must come back as the reload's answer.
   for (const c of [program, live]) c.configureOutput({ writeErr: () => {}, outputError: () => {} });
@@ -297,9 +249,9 @@ async function rereadLiveOptions(args: readonly string[]): Promise<LiveCommandOp
 
 /** Defaults from the config file, under whatever the command line set (defaults < config < cli). */
 async function applyConfigFile(program: CommandUnknownOpts, live: CommandUnknownOpts) {
-  const { configPath, denoEnv, readConfigFile } = await import("./src/config/config_file.ts");
-  const { applyConfig } = await import("./src/config/apply_config.ts");
-  applyConfig(await readConfigFile(configPath(denoEnv)), { program, live }, denoEnv);
+  const { denoEnv } = await import("./src/config/config_file.ts");
+  const { loadConfig } = await import("./src/config/apply_config.ts");
+  await loadConfig({ program, live }, denoEnv);
 }
 
 if (import.meta.main) {
@@ -317,7 +269,8 @@ if (import.meta.main) {
   try {
     await program.parseAsync(Deno.args, { from: "user" });
   } catch (error) {
-    code = reportError(error, program.opts().debug || Deno.args.includes("--debug"));
+    const { debug } = program.opts() as { debug?: boolean };
+    code = reportError(error, debug === true || Deno.args.includes("--debug"));
   } finally {
     // Whatever went wrong, no ffmpeg child outlives segcam.
     const { stopAllChildren } = await import("./src/io/ffmpeg_process.ts");

@@ -34,11 +34,16 @@ export const defaultGlobalOptions = {
  * We cap rather than refuse because the same config file or service unit may move to a
  * machine with fewer cores, and it should still run there.
  */
-export function capThreads(threads: number, cores: number): { threads: number; note?: string } {
+export function capThreads(
+  threads: number,
+  cores: number,
+  /** Where the number came from, as the note names it: the flag, or the file's key. */
+  given = `--threads ${threads}`,
+): { threads: number; note?: string } {
   const limit = Math.max(1, cores);
   if (threads <= limit) return { threads };
   return {
     threads: limit,
-    note: `--threads ${threads} is more than this machine's ${limit} cores; using ${limit}`,
+    note: `${given} is more than this machine's ${limit} cores; using ${limit}`,
   };
 }

@@ -6,8 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { mediapipePackageFolder } from "../scripts/build_models.ts";
-import { makeClip } from "./_media.ts";
-import { MAIN, PERMISSIONS, PHOTO } from "./cli/_run.ts";
+import { MAIN, PERMISSIONS } from "./cli/_run.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const README = `${ROOT}README.md`;
@@ -30,14 +29,12 @@ const SKIPPED: Record<string, string> = {
   "segcam ctl status --json": CTL,
   "deno task test": "runs this very suite",
   "deno task live --effect blur": "needs a webcam and a v4l2loopback device",
-  "deno task live -e replace -b office.jpg -b beach.mp4":
+  "deno task live -e replace -b samples/backdrop.jpg -b samples/waves.mp4":
     "needs a webcam and a v4l2loopback device",
   "deno task live --camera 1 --size 1920x1080 --fps 30 -o /dev/video10":
     "needs a second webcam and a v4l2loopback device at /dev/video10",
-  "deno task live -i talk.mp4 --loop -o srt://127.0.0.1:9000":
+  "deno task live -i samples/talk.mp4 --loop -o srt://127.0.0.1:9000":
     "streams until stopped, to an SRT peer (tests/cli/live.test.ts covers stream outputs)",
-  "deno task live -i talk.mp4 --loop -o 'srt://127.0.0.1:9000?mode=listener'":
-    "waits for an SRT caller such as OBS, and streams until stopped",
   "deno task models":
     "rewrites models/ in the working tree; tests/convert checks the same conversion byte for byte",
   "segcam live --effect blur": "needs a webcam and a v4l2loopback device",
@@ -84,34 +81,12 @@ export function readmeExamples(markdown: string): string[] {
   return examples;
 }
 
-async function ffmpeg(args: string[]) {
-  const r = await new Deno.Command("ffmpeg", {
-    args: ["-hide_banner", "-loglevel", "error", "-y", ...args],
-  }).output();
-  if (!r.success) throw new Error(new TextDecoder().decode(r.stderr));
-}
-
-/** The files the README's examples name, made from the sample photo. */
+/** The files the README's examples name: the clone's samples/, and a few made from the sample photo. */
 async function sampleFolder(dir: string) {
-  await ffmpeg(["-i", PHOTO, `${dir}/photo.jpg`]);
-  await Deno.copyFile(PHOTO, `${dir}/portrait.png`);
-  await ffmpeg(["-f", "lavfi", "-i", "testsrc=size=640x360", "-frames:v", "1", `${dir}/beach.jpg`]);
-  await ffmpeg([
-    "-f",
-    "lavfi",
-    "-i",
-    "smptebars=size=640x360",
-    "-frames:v",
-    "1",
-    `${dir}/office.jpg`,
-  ]);
-  for (const folder of ["shots", "team"]) {
-    await Deno.mkdir(`${dir}/${folder}`);
-    await ffmpeg(["-i", PHOTO, "-vf", "scale=256:-2", `${dir}/${folder}/a.jpg`]);
-    await ffmpeg(["-i", PHOTO, "-vf", "hflip,scale=256:-2", `${dir}/${folder}/b.jpg`]);
+  await Deno.mkdir(`${dir}/samples`);
+  for (const entry of Deno.readDirSync(`${ROOT}samples`)) {
+    await Deno.copyFile(`${ROOT}samples/${entry.name}`, `${dir}/samples/${entry.name}`);
   }
-  await makeClip(`${dir}/talk.mp4`, { seconds: 1 });
-  await makeClip(`${dir}/beach.mp4`, { seconds: 1, audio: false });
   await Deno.copyFile(
     `${mediapipePackageFolder()}/selfie_segmentation.tflite`,
     `${dir}/selfie_segmentation.tflite`,

@@ -1,39 +1,97 @@
 /**
- * The effect options shared by `image`, `video` and `live`, declared once so that the
- * three commands read and document them alike.
+ * The command-line face of the settings table (src/settings.ts): each option is built
+ * from its row, so its name, help, default, range and `--no-` form are the table's.
+ * The effect options are shared by `image`, `video` and `live`, which read and document
+ * them alike.
  */
 import { type CommandUnknownOpts, InvalidArgumentError, Option } from "@commander-js/extra-typings";
-import { createEffectSettings, defaultEffectSettings } from "../effects/effect.ts";
+import { createEffectSettings } from "../effects/effect.ts";
 import type { EffectName } from "../effects/effect.ts";
-import { parseColor } from "../effects/parse_color.ts";
-import { EFFECT_NAMES } from "../effects/registry.ts";
 import type { ProcessSettings } from "../pipeline/frame_processor.ts";
-import { defaultMaskStageSettings } from "../pipeline/mask_stage.ts";
-import { SegcamError, UsageError } from "../errors.ts";
-
-function fraction(label: string, max = 1) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n) || n < 0 || n > max) {
-      throw new InvalidArgumentError(`${label} takes a number from 0 to ${max}, got "${value}".`);
-    }
-    return n;
-  };
-}
-
-function colour(value: string): [number, number, number] {
-  try {
-    return parseColor(value);
-  } catch (error) {
-    throw new InvalidArgumentError(error instanceof SegcamError ? error.message : String(error));
-  }
-}
+import { UsageError } from "../errors.ts";
+import {
+  EFFECT_SETTINGS,
+  formatSettingValue,
+  parseSettingText,
+  type Setting,
+  setting,
+  type SettingName,
+  SettingValueError,
+} from "../settings.ts";
 
 /** Mask smoothing over time for video and live: 0 off .. 1 steadiest (see mask_stage.ts). */
-export const DEFAULT_SMOOTHING = defaultMaskStageSettings.smoothing;
+export const DEFAULT_SMOOTHING = setting("smoothing").default as number;
 
-export const SECOND_LOOK_CHOICES = ["auto", "on", "off"] as const;
-export type SecondLook = typeof SECOND_LOOK_CHOICES[number];
+export type SecondLook = "auto" | "on" | "off";
+
+/** How one command differs from the table's row: its own default, or a repeatable option. */
+export interface OptionOverride {
+  default?: unknown;
+  help?: string;
+  /** Each use adds one value (live's -b: key r cycles through them). */
+  repeatable?: boolean;
+}
+
+function flags(s: Setting, negated = false): string {
+  const long = `--${negated ? "no-" : ""}${s.name}`;
+  const arg = s.kind === "flag" ? "" : ` ${s.arg ?? "<value>"}`;
+  return `${s.short && !negated ? `-${s.short}, ` : ""}${long}${arg}`;
+}
+
+/**
+ * The commander options of one setting: one, or for a flag two (`--mirror` and
+ * `--no-mirror`), of which --help shows the one that changes the default; the other is
+ * there to override the settings file.
+ */
+export function optionsFor(s: Setting, override: OptionOverride = {}): Option[] {
+  const help = override.help ?? s.help;
+  const value = Object.hasOwn(override, "default") ? override.default : s.default;
+  if (s.kind === "flag") {
+    const positive = new Option(flags(s), help).default(value as boolean);
+    const negative = new Option(
+      flags(s, true),
+      s.negatedHelp ?? `not --${s.name} (overrides the settings file)`,
+    );
+    if (value === true) positive.hideHelp();
+    else negative.hideHelp();
+    return [positive, negative];
+  }
+  const option = new Option(flags(s), help);
+  if (s.choices) option.choices(s.choices);
+  const label = `--${s.name}`;
+  const parse = (text: string) => {
+    try {
+      return parseSettingText(s, text);
+    } catch (error) {
+      if (!(error instanceof SettingValueError)) throw error;
+      throw new InvalidArgumentError(`${label} takes ${error.reason}, got "${text}".`);
+    }
+  };
+  if (override.repeatable) {
+    option.argParser((text: string, previous: unknown[]) => [...previous, parse(text)]);
+  } else if (!s.choices && s.kind !== "text" && s.kind !== "file") {
+    option.argParser(parse);
+  }
+  if (override.repeatable) option.default(value ?? []);
+  else if (value !== undefined) {
+    option.default(
+      Array.isArray(value) ? [...value] : value,
+      s.defaultDescription ?? (Array.isArray(value) ? formatSettingValue(value) : undefined),
+    );
+  }
+  return [option];
+}
+
+/** Declares the settings `names` on `command`, with per-command overrides. */
+export function addSettingOptions(
+  command: CommandUnknownOpts,
+  names: readonly SettingName[],
+  overrides: Partial<Record<SettingName, OptionOverride>> = {},
+): void {
+  for (const name of names) {
+    for (const option of optionsFor(setting(name), overrides[name])) command.addOption(option);
+  }
+}
 
 /**
  * Adds --effect, --background, --color, --blur, --saturation, --threshold, --invert,
@@ -48,60 +106,38 @@ export function addEffectOptions(
     smoothing?: number;
   },
 ): void {
-  command
-    .addOption(
-      new Option("-e, --effect <name>", "what to do with the background")
-        .choices(EFFECT_NAMES).default(defaults.effect),
-    )
-    .addOption(
-      defaults.repeatableBackground
-        ? new Option(
-          "-b, --background <file>",
-          "replace: a background image or video; repeat it, and key r cycles through them",
-        ).argParser((value: string, previous: string[]) => [...previous, value]).default([])
-        : new Option("-b, --background <file>", "replace: the new background (image or video)"),
-    )
-    .addOption(
-      new Option("--color <colour>", "remove: background colour, a name or #rrggbb")
-        .argParser(colour).default(
-          [...defaultEffectSettings.color] as [number, number, number],
-          "white",
-        ),
-    )
-    .addOption(
-      new Option("--blur <sigma>", "blur: strength as a fraction of the frame height")
-        .argParser(fraction("--blur", 0.5)).default(defaultEffectSettings.blur),
-    )
-    .addOption(
-      new Option("--saturation <s>", "desaturate: 0 gray .. 1 unchanged")
-        .argParser(fraction("--saturation")).default(defaultEffectSettings.saturation),
-    )
-    .addOption(
-      new Option(
-        "--threshold <t>",
-        "hard mask: person where probability > t (0..1); default soft edge",
-      )
-        .argParser(fraction("--threshold")),
-    )
-    .addOption(new Option("--invert", "keep the background, remove the person").default(false))
-    .addOption(
-      new Option("--feather <f>", "soft edge width as a fraction of the frame height (0: off)")
-        .argParser(fraction("--feather", 0.1)).default(defaults.feather),
-    )
-    .addOption(
-      new Option(
-        "--second-look <when>",
-        "a second, closer look at the person for finer edges (auto: when it helps)",
-      ).choices(SECOND_LOOK_CHOICES).default("auto" as SecondLook),
-    );
+  addSettingOptions(command, EFFECT_SETTINGS, {
+    effect: { default: defaults.effect },
+    feather: { default: defaults.feather },
+    background: defaults.repeatableBackground
+      ? {
+        repeatable: true,
+        help: "replace: a background image or video; repeat it, and key r cycles through them",
+      }
+      : undefined,
+  });
   if (defaults.smoothing !== undefined) {
-    command.addOption(
-      new Option(
-        "--smoothing <s>",
-        "a steadier mask over time, less flicker at the edges: 0 (off) .. 1 (steadiest)",
-      ).argParser(fraction("--smoothing")).default(defaults.smoothing),
+    addSettingOptions(command, ["smoothing"], { smoothing: { default: defaults.smoothing } });
+  }
+}
+
+/**
+ * A warning for each effect option given on the command line that `effect` does not
+ * read (`-b beach.jpg -e blur`), naming the effect that would; undefined-free list.
+ */
+export function unusedOptionWarnings(
+  effect: EffectName,
+  givenOnCommandLine: (name: SettingName) => boolean,
+): string[] {
+  const warnings: string[] = [];
+  for (const name of EFFECT_SETTINGS) {
+    const usedBy = (setting(name).usedBy ?? []) as readonly EffectName[];
+    if (usedBy.length === 0 || usedBy.includes(effect) || !givenOnCommandLine(name)) continue;
+    warnings.push(
+      `--${name} is unused with --effect ${effect}: only --effect ${usedBy.join(" or ")} reads it`,
     );
   }
+  return warnings;
 }
 
 export interface EffectCliOptions {

@@ -1,12 +1,13 @@
 /**
- * `segcam config`: where the config file is, and the live settings in force with where
- * each came from; `--init` writes a commented template there.
+ * `segcam config`: where the settings file is, a check of every value in it and of every
+ * file it names, and the live settings in force with where each came from; `--init`
+ * writes a commented template there.
  */
-import { applyConfig, formatValue, settingsInForce } from "../config/apply_config.ts";
+import { formatValue, loadConfig, settingsInForce } from "../config/apply_config.ts";
 import type { ConfigTarget } from "../config/apply_config.ts";
-import { configPath, denoEnv, readConfigFile } from "../config/config_file.ts";
+import { configPath, denoEnv } from "../config/config_file.ts";
 import { configTemplate } from "../config/template.ts";
-import { OutputError } from "../errors.ts";
+import { OutputError, type UsageError } from "../errors.ts";
 import { writeFileAtomically } from "../io/atomic_file.ts";
 
 export interface ConfigCommandOptions {
@@ -18,7 +19,7 @@ export async function runConfig(options: ConfigCommandOptions, target: ConfigTar
   if (options.init) {
     await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
     // Without force the final step is link(2): an existing config is never replaced.
-    await writeFileAtomically(path, new TextEncoder().encode(configTemplate(target)))
+    await writeFileAtomically(path, new TextEncoder().encode(configTemplate()))
       .catch((error) => {
         if (error instanceof OutputError && error.message.startsWith("Not overwriting")) {
           throw new OutputError(
@@ -30,8 +31,14 @@ export async function runConfig(options: ConfigCommandOptions, target: ConfigTar
     console.log(`Wrote a commented template to ${path}`);
     return;
   }
-  const config = await readConfigFile(path);
-  applyConfig(config, target, denoEnv);
+  // Every value checked and every named file found; each mistake one line naming the
+  // key, all of them at once (so one run shows everything to fix), exit 2.
+  const problems: UsageError[] = [];
+  const config = await loadConfig(target, denoEnv, (error) => problems.push(error));
+  if (problems.length > 0) {
+    for (const problem of problems.slice(0, -1)) console.error(`segcam: ${problem.message}`);
+    throw problems.at(-1);
+  }
   console.log(`config file: ${path} (${config.exists ? "exists" : "not found; defaults apply"})`);
   console.log("settings for segcam live:");
   const settings = settingsInForce(target);

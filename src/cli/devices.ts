@@ -13,7 +13,7 @@ export async function runDevices(): Promise<void> {
     console.log((await process.stderrTail()).join("\n"));
     return;
   }
-  const devices = listVideoDevices();
+  const devices = await listVideoDevices();
   const cameras = devices.filter((d) => !d.loopback);
   const outputs = devices.filter((d) => d.loopback);
   console.log("Cameras:");
@@ -21,7 +21,13 @@ export async function runDevices(): Promise<void> {
     console.log("  none found (try --input demo to see segcam without one)");
   }
   for (const camera of cameras) {
-    console.log(`  ${camera.path}  ${camera.name}`);
+    const label = camera.name || "(no label)";
+    if ((camera.index ?? 0) > 0) {
+      // A UVC camera's second node carries metadata, not pictures: list it, say so.
+      console.log(`  ${camera.path}  ${label}  (metadata node ${camera.index}: no picture)`);
+      continue;
+    }
+    console.log(`  ${camera.path}  ${label}`);
     for (const format of await probeCameraFormats(camera.path)) {
       const sizes = format.sizes.map((s) => `${s.width}x${s.height}`).join(" ");
       console.log(`      ${format.name.padEnd(8)} ${sizes}`);
@@ -29,5 +35,5 @@ export async function runDevices(): Promise<void> {
   }
   console.log("Virtual cameras (v4l2loopback):");
   if (outputs.length === 0) console.log(`  none; create one with: ${LOOPBACK_SETUP}`);
-  for (const output of outputs) console.log(`  ${output.path}  ${output.name}`);
+  for (const output of outputs) console.log(`  ${output.path}  ${output.name || "(no label)"}`);
 }

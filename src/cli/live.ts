@@ -89,7 +89,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const resolved = await resolveLiveInput(options);
   if (resolved.warning) console.error(`segcam: warning: ${resolved.warning}`);
   const { input, format } = resolved;
-  const output = resolveLiveOutput(options.output, options.pixFmt);
+  const output = await resolveLiveOutput(options.output, options.pixFmt);
   // Before the model loads: an existing file is a reason to stop, not after seconds of setup.
   if (output.kind === "file") await checkOutputPath(output.path, { force: options.force });
   const alpha = options.effect === "transparent" && output.kind === "file" &&
@@ -285,8 +285,14 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
       const blank = output.kind === "v4l2"
         ? kernels.frame(format.width, format.height, sink.channels)
         : undefined;
+      let idleFailure: unknown;
       const feeder = output.kind === "v4l2" &&
-        feedWhileIdle(sink, () => lastOut ?? blank!, () => control.idle);
+        feedWhileIdle(sink, () => lastOut ?? blank!, () => control.idle, {
+          onError: (error) => {
+            idleFailure = error;
+            stop.abort();
+          },
+        });
       try {
         await runEngine({
           source,
@@ -308,6 +314,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
       } finally {
         if (feeder) feeder.stop();
       }
+      if (idleFailure !== undefined) throw idleFailure;
       await source.close();
     };
     const audioFrom = input.kind === "file" && !input.loop && resolved.hasAudio

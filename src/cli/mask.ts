@@ -1,23 +1,30 @@
-/** `segcam mask <image> -o <mask.png> [--raw <map.f32>]`: the person mask of one image. */
+/**
+ * `segcam mask <image> [-o <mask.png>] [--raw <map.f32>]`: the person mask of one image,
+ * by default beside it as `<stem>.mask.png` (named as `segcam image` names its results).
+ */
 import { InterruptedError, UsageError } from "../errors.ts";
 import { checkOutputPath, writeFileAtomically } from "../io/atomic_file.ts";
 import { encodeGrayPng, readImage } from "../io/image_file.ts";
-import { samePath } from "../io/input_files.ts";
+import { outputPathFor, samePath } from "../io/input_files.ts";
 import { chooseModel, createSegmenter } from "../model/segmenter.ts";
 import type { GlobalOptions } from "../options.ts";
 import { info } from "./_report.ts";
 import { interruptSignal } from "./_signals.ts";
 
 export interface MaskCommandOptions extends GlobalOptions {
-  /** Where the 8-bit grayscale mask PNG goes (255 = person). */
-  output: string;
+  /** Where the 8-bit grayscale mask PNG goes (255 = person); default `<stem>.mask.png` beside the image. */
+  output?: string;
   /** Optional path for the model-size float32 probability map, row-major. */
   raw?: string;
   /** Replace existing output files. */
   force: boolean;
 }
 
-export async function runMask(imagePath: string, options: MaskCommandOptions): Promise<void> {
+export async function runMask(imagePath: string, given: MaskCommandOptions): Promise<void> {
+  const options = {
+    ...given,
+    output: given.output ?? outputPathFor(imagePath, { effect: "mask", format: "png" }),
+  };
   if (!/\.png$/i.test(options.output)) {
     throw new UsageError(
       `The mask is written as PNG, but the output ${options.output} does not end in .png; name it like mask.png`,
@@ -51,7 +58,7 @@ export async function runMask(imagePath: string, options: MaskCommandOptions): P
 /** Segments and writes; Ctrl-C or SIGTERM before the last write leaves no file. */
 async function writeMask(
   imagePath: string,
-  options: MaskCommandOptions,
+  options: MaskCommandOptions & { output: string },
   signal: AbortSignal,
 ): Promise<void> {
   const policy = { force: options.force, signal };

@@ -6,6 +6,7 @@
  * conversion leaves nothing.
  */
 import { InputError, UsageError } from "../errors.ts";
+import type { EffectName } from "../effects/effect.ts";
 import { checkOutputPath, writeAtomically } from "../io/atomic_file.ts";
 import { type Background, isImageBackground, openBackground } from "../io/background.ts";
 import {
@@ -34,13 +35,27 @@ import { info as logInfo } from "./_report.ts";
 import { interruptSignal } from "./_signals.ts";
 
 export interface VideoCommandOptions extends GlobalOptions, EffectCliOptions {
-  output: string;
+  /** Default: {@link defaultVideoOutput}. */
+  output?: string;
   force: boolean;
+}
+
+/**
+ * Where `segcam video` writes without -o: `<stem>.<effect>.<ext>` beside the input, as
+ * `segcam image` names its results (talk.mp4 → talk.blur.mp4). The input's container is
+ * kept when it can hold the result; else .mp4, or .webm for a transparent result.
+ */
+export function defaultVideoOutput(input: string, effect: EffectName): string {
+  const ext = extensionOf(input);
+  const keep = (VIDEO_EXTENSIONS as readonly string[]).includes(ext) &&
+    (effect !== "transparent" || alphaCapable(input));
+  const format = keep ? ext : effect === "transparent" ? "webm" : "mp4";
+  return `${input.replace(/\.[^./]*$/, "")}.${effect}.${format}`;
 }
 
 export async function runVideo(input: string, options: VideoCommandOptions): Promise<void> {
   const settings = processSettingsFrom(options);
-  const { output } = options;
+  const output = options.output ?? defaultVideoOutput(input, settings.effect);
   const ext = extensionOf(output);
   // -o /dev/null: process without writing (a dry run, or a benchmark).
   if (output !== NULL_OUTPUT && !(VIDEO_EXTENSIONS as readonly string[]).includes(ext)) {

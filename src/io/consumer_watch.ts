@@ -16,6 +16,8 @@
  *   resolution) does not stop and restart the pipeline.
  */
 
+import { realSystemPath } from "./system_files.ts";
+
 /** Other processes that have the device open, and a hint of when to look again. */
 export interface ConsumerWatcher {
   /** Process ids of the other processes that have the device open now. */
@@ -71,7 +73,7 @@ export function watchDeviceConsumers(
   options: ProcWatcherOptions = {},
 ): ConsumerWatcher {
   // /proc shows the real path; a by-id or by-path symlink would never match.
-  const realDevice = Deno.realPathSync(device);
+  const realDevice = realSystemPath(device) ?? device;
   const events = options.inotify === false ? undefined : openInotify(realDevice);
   return {
     consumers: () =>

@@ -1,37 +1,61 @@
 /**
- * Video devices on Linux, from sysfs: cameras and v4l2loopback outputs. Each
- * /sys/class/video4linux/videoN/name holds the card label; v4l2loopback devices carry
- * the label given to modprobe (card_label=segcam) or "Dummy video device".
+ * Video devices on Linux, from sysfs: cameras and v4l2loopback outputs.
+ *
+ * A virtual camera is recognised by what the kernel says about it, never by its label:
+ * users name loopbacks anything (Linux-Fake-Background-Webcam's `card_label="fake-cam"`,
+ * backscrub's "VirtualCam", OBS's "OBS Virtual Camera", or no label at all), and a real
+ * camera may carry any name. v4l2loopback alone gives its devices the sysfs attributes
+ * `max_openers` and `buffers` (v4l2loopback.c, DEVICE_ATTR); real cameras have a `device`
+ * link to their USB or PCI parent, which devices under /sys/devices/virtual lack.
  */
+import { escapeText } from "../text.ts";
 import { FfmpegProcess } from "./ffmpeg_process.ts";
+import { readSysfsClass, type SysfsEntry } from "./system_files.ts";
 
 export interface VideoDevice {
   path: string;
+  /** The card label (sysfs `name`), escaped for printing; may be empty. */
   name: string;
+  /** A v4l2loopback device: a virtual camera segcam can write to. */
   loopback: boolean;
+  /**
+   * The node's index within its physical device (sysfs `index`): a UVC webcam shows its
+   * picture on index 0 and its metadata on index 1, which ffmpeg cannot read frames from.
+   */
+  index?: number;
 }
 
-const SYSFS = "/sys/class/video4linux";
+export const SYSFS_VIDEO4LINUX = "/sys/class/video4linux";
 
-export function listVideoDevices(sysfs = SYSFS): VideoDevice[] {
-  let entries: string[];
-  try {
-    entries = [...Deno.readDirSync(sysfs)].map((e) => e.name).filter((n) => /^video\d+$/.test(n));
-  } catch {
-    return [];
-  }
-  entries.sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
+const ATTRIBUTES = ["name", "index", "max_openers", "buffers"] as const;
+
+/**
+ * The /dev/videoN devices the kernel lists, in number order. Empty when there are none;
+ * throws SysfsError when sysfs could not be read (which is not the same thing).
+ */
+export async function listVideoDevices(sysfs = SYSFS_VIDEO4LINUX): Promise<VideoDevice[]> {
+  const entries = await readSysfsClass(sysfs, /^video\d+$/, ATTRIBUTES);
+  if (entries === undefined) return [];
+  entries.sort((a, b) => Number(a.name.slice(5)) - Number(b.name.slice(5)));
   return entries.map((entry) => {
-    let name = "";
-    try {
-      name = Deno.readTextFileSync(`${sysfs}/${entry}/name`).trim();
-    } catch { /* unreadable: keep it nameless */ }
-    return { path: `/dev/${entry}`, name, loopback: isLoopbackName(name) };
+    const index = Number(entry.attributes.get("index"));
+    return {
+      path: `/dev/${entry.name}`,
+      name: escapeText(entry.attributes.get("name") ?? ""),
+      loopback: isLoopback(entry),
+      ...(entry.attributes.has("index") && Number.isInteger(index) ? { index } : {}),
+    };
   });
 }
 
-export function isLoopbackName(name: string): boolean {
-  return /loopback|dummy video device|segcam|obs virtual/i.test(name);
+/** What the kernel says about a video4linux entry: is it a v4l2loopback device? */
+export function isLoopback(entry: SysfsEntry): boolean {
+  return entry.children.has("max_openers") || entry.children.has("buffers");
+}
+
+/** Cameras segcam can read frames from: not loopbacks, not a device's second (metadata) node. */
+export function cameras(devices: VideoDevice[]): VideoDevice[] {
+  return devices.filter((d) => !d.loopback && (d.index ?? 0) === 0);
 }
 
 export const LOOPBACK_SETUP =

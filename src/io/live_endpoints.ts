@@ -7,11 +7,12 @@
 import { fileURLToPath } from "node:url";
 import { InputError, OutputError, UsageError } from "../errors.ts";
 import {
+  cameras,
   chooseCameraMode,
-  isLoopbackName,
   listVideoDevices,
   LOOPBACK_SETUP,
   probeCameraFormats,
+  type VideoDevice,
 } from "./devices.ts";
 import {
   type LiveFormat,
@@ -21,6 +22,7 @@ import {
   type Platform,
 } from "./live_args.ts";
 import { probeMedia } from "./probe.ts";
+import { realSystemPath } from "./system_files.ts";
 
 const DEMO_PHOTO = fileURLToPath(new URL("../../tests/fixtures/astronaut.png", import.meta.url));
 
@@ -97,7 +99,7 @@ export async function resolveLiveInput(request: LiveInputRequest): Promise<Resol
       hasAudio: false,
     };
   }
-  const device = findCamera(request.camera);
+  const device = await findCamera(request.camera);
   const mode = chooseCameraMode(await probeCameraFormats(device), format);
   return {
     input: { kind: "camera", platform, device, mode },
@@ -131,25 +133,23 @@ export function parseSize(size: string): { width: number; height: number } {
   return { width, height };
 }
 
-function findCamera(wanted: string | undefined): string {
-  const cameras = listVideoDevices().filter((d) => !d.loopback);
+async function findCamera(wanted: string | undefined): Promise<string> {
+  const found = cameras(await listVideoDevices());
   const device = wanted === undefined
-    ? cameras[0]?.path
+    ? found[0]?.path
     : /^\d+$/.test(wanted)
     ? `/dev/video${wanted}`
     : wanted.startsWith("/dev/")
     ? wanted
-    : cameras.find((c) => c.name.toLowerCase().includes(wanted.toLowerCase()))?.path;
+    : found.find((c) => c.name.toLowerCase().includes(wanted.toLowerCase()))?.path;
   if (device === undefined) {
     throw new InputError(
       wanted === undefined
-        ? "No camera found (no /dev/video* device that is not a loopback); connect one, pick one with --camera, or try --input demo"
+        ? "No camera found (the kernel lists no video device that is not a virtual camera); connect one, pick one with --camera, or try --input demo"
         : `No camera matches "${wanted}"; run \`segcam devices\` to list them`,
     );
   }
-  try {
-    Deno.statSync(device);
-  } catch {
+  if (realSystemPath(device) === undefined) {
     throw new InputError(
       `Cannot open camera ${device}: no such device; run \`segcam devices\` to list cameras, or try --input demo`,
     );
@@ -158,13 +158,19 @@ function findCamera(wanted: string | undefined): string {
 }
 
 /** --output as given, or the first virtual camera. */
-export function resolveLiveOutput(output: string | undefined, pixFmt: string): LiveOutput {
+export async function resolveLiveOutput(
+  output: string | undefined,
+  pixFmt: string,
+  sysfs?: string,
+): Promise<LiveOutput> {
   if (output !== undefined) {
     const parsed = parseLiveOutput(output, pixFmt);
-    if (parsed.kind === "v4l2" && Deno.build.os === "linux") checkLoopback(parsed.device);
+    if (parsed.kind === "v4l2" && Deno.build.os === "linux") {
+      await checkLoopback(parsed.device, sysfs);
+    }
     return parsed;
   }
-  const loopback = listVideoDevices().find((d) => d.loopback);
+  const loopback = (await listVideoDevices(sysfs)).find((d) => d.loopback);
   if (loopback === undefined) {
     throw new OutputError(
       `No virtual camera found: load v4l2loopback (${LOOPBACK_SETUP}), or give --output FILE|URL|-`,
@@ -173,14 +179,25 @@ export function resolveLiveOutput(output: string | undefined, pixFmt: string): L
   return { kind: "v4l2", device: loopback.path, pixFmt };
 }
 
-function checkLoopback(device: string): void {
-  const found = listVideoDevices().find((d) => d.path === device);
+/** `-o /dev/videoN` (or a /dev/v4l/by-* link to it) must be a v4l2loopback device. */
+async function checkLoopback(device: string, sysfs?: string): Promise<void> {
+  // A /dev/v4l/by-id/… link names the same device; not there: sysfs says so below.
+  const real = realSystemPath(device) ?? device;
+  const devices = await listVideoDevices(sysfs);
+  const found: VideoDevice | undefined = devices.find((d) => d.path === real);
   if (found === undefined) {
-    throw new OutputError(`${device} does not exist: load v4l2loopback (${LOOPBACK_SETUP})`);
-  }
-  if (!isLoopbackName(found.name)) {
+    const loopbacks = devices.filter((d) => d.loopback).map((d) => d.path);
     throw new OutputError(
-      `${device} ("${found.name}") is not a v4l2loopback device; pick the virtual camera (segcam devices lists them)`,
+      `${device} is not a video device the kernel lists: ` +
+        (loopbacks.length > 0
+          ? `the virtual cameras are ${loopbacks.join(", ")}`
+          : `load v4l2loopback (${LOOPBACK_SETUP})`),
+    );
+  }
+  if (!found.loopback) {
+    throw new OutputError(
+      `${device}${found.name ? ` ("${found.name}")` : ""} is a camera, not a v4l2loopback ` +
+        `virtual camera; pick a virtual camera (segcam devices lists them)`,
     );
   }
 }

@@ -87,6 +87,12 @@ export function feedWhileIdle(
     everyMs?: number;
     now?: () => number;
     schedule?: (fn: () => void, ms: number) => () => void;
+    /**
+     * Called once when a write fails: while idle the engine writes nothing, so nobody
+     * else would see a virtual camera that cannot be written, and segcam would wait for
+     * a viewer forever.
+     */
+    onError?: (error: unknown) => void;
   } = {},
 ): { stop(): void } {
   const everyMs = options.everyMs ?? 1000;
@@ -96,11 +102,14 @@ export function feedWhileIdle(
     return () => clearInterval(timer);
   });
   let writing = false;
+  let failed = false;
   const feed = () => {
-    if (!idle() || writing) return;
+    if (!idle() || writing || failed) return;
     writing = true;
-    // A failing device is the engine's to report when it writes; here it is only quiet.
-    sink.write(frame(), now()).catch(() => {}).finally(() => writing = false);
+    sink.write(frame(), now()).catch((error) => {
+      failed = true;
+      options.onError?.(error);
+    }).finally(() => writing = false);
   };
   feed();
   const cancel = schedule(feed, everyMs);

@@ -5,6 +5,9 @@
  */
 import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import { buildProgram } from "../../main.ts";
+// Points this process's XDG_CONFIG_HOME at an empty folder: a `live` parsed here never
+// reads the user's settings file.
+import "../_test_env.ts";
 
 export async function parsedOptions<T>(args: string[]): Promise<T> {
   const program = buildProgram() as unknown as CommandUnknownOpts;

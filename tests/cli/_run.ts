@@ -1,4 +1,11 @@
-/** Runs segcam's main.ts as a user would, returning exit code and output. */
+/**
+ * Runs segcam's main.ts as a user would, returning exit code and output. Every run gets
+ * TEST_ENV: an empty XDG_CONFIG_HOME, never the settings of the user running the suite;
+ * a test that wants a settings file passes its own XDG_CONFIG_HOME in `env`.
+ */
+import { TEST_ENV } from "../_test_env.ts";
+
+export { TEST_ENV };
 export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 export const PHOTO = new URL("../fixtures/astronaut.png", import.meta.url).pathname;
 /** The permissions `deno task segcam` grants (deno.json), for running main.ts directly. */
@@ -28,7 +35,7 @@ export async function segcam(args: string[], env: Record<string, string> = {}): 
       MAIN,
       ...args,
     ],
-    env: { NO_COLOR: "1", ...env },
+    env: { ...TEST_ENV, ...env },
     stdin: "null",
   }).output();
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -49,19 +56,25 @@ export function listDir(dir: string): string[] {
   return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
 }
 
-/** A one-line error on stderr without a stack trace. */
+/** A one-line error on stderr without a stack trace (commander's usage hint aside). */
 export function isOneLineError(stderr: string): boolean {
-  const lines = stderr.trim().split("\n").filter((l) => !l.startsWith("segcam: inference on"));
+  const lines = stderr.trim().split("\n").filter((l) =>
+    !l.startsWith("segcam: inference on") && l !== "(run segcam --help for usage)"
+  );
   return lines.length === 1 && lines[0].startsWith("segcam: ") && !/\bat .*:\d+:\d+/.test(stderr);
 }
 
 /** Starts segcam in the background (stdout as asked, stderr piped) for signal and pipe tests. */
-export function spawnSegcam(args: string[], stdout: "null" | "piped" = "null"): Deno.ChildProcess {
+export function spawnSegcam(
+  args: string[],
+  stdout: "null" | "piped" = "null",
+  env: Record<string, string> = {},
+): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", ...PERMISSIONS, MAIN, ...args],
     stdout,
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { ...TEST_ENV, ...env },
   }).spawn();
 }
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import denoJson from "../../deno.json" with { type: "json" };
 import { capThreads } from "../../src/options.ts";
-import { PHOTO, segcam, withTempDir } from "./_run.ts";
+import { PHOTO, segcam, TEST_ENV, withTempDir } from "./_run.ts";
 
 const HINT = "(run segcam --help for usage)\n";
 
@@ -41,9 +41,9 @@ Deno.test("an unknown option exits 2, before and after the subcommand", async ()
   );
 });
 
-Deno.test("a missing required option (video without -o) exits 2", async () => {
+Deno.test("a missing required option (convert without -o) exits 2", async () => {
   await usageError(
-    ["video", "talk.mp4"],
+    ["convert", "model.tflite"],
     "segcam: required option '-o, --output <file>' not specified\n" + HINT,
   );
 });
@@ -58,10 +58,22 @@ Deno.test("a missing argument and an unknown command exit 2", async () => {
   );
 });
 
-Deno.test("a mistake segcam itself catches (--size 12) also exits 2", async () => {
-  const r = await segcam(["live", "-i", "demo", "--size", "12"]);
-  assert.equal(r.code, 2);
-  assert.equal(r.stderr, 'segcam: --size takes WIDTHxHEIGHT like 1280x720, got "12"\n');
+Deno.test("a bad --size (12, odd, huge) is refused by its parser, exit 2, before any work", async () => {
+  await usageError(
+    ["live", "-i", "demo", "--size", "12"],
+    `segcam: option '--size <WxH>' argument '12' is invalid. --size takes WIDTHxHEIGHT like 1280x720, got "12".\n` +
+      HINT,
+  );
+  await usageError(
+    ["live", "-i", "demo", "--size", "641x480"],
+    `segcam: option '--size <WxH>' argument '641x480' is invalid. --size takes an even width and height (video formats need it), like 1280x720, got "641x480".\n` +
+      HINT,
+  );
+  await usageError(
+    ["live", "-i", "demo", "--size", "8192x8192"],
+    `segcam: option '--size <WxH>' argument '8192x8192' is invalid. --size takes a width and height from 16 to 4096, like 1280x720, got "8192x8192".\n` +
+      HINT,
+  );
 });
 
 Deno.test("new live options are checked like the others", async () => {
@@ -185,7 +197,7 @@ Deno.test("deno task segcam resolves relative paths from where the user stands (
       cwd: dir,
       // What `deno task` sets when run in `dir`; it keeps a value already there, and
       // this suite itself runs under `deno task test`.
-      env: { NO_COLOR: "1", INIT_CWD: dir },
+      env: { ...TEST_ENV, INIT_CWD: dir },
       stdin: "null",
     }).output();
     const stderr = new TextDecoder().decode(output.stderr);

@@ -153,7 +153,10 @@ Deno.test("segcam image: wrong option values are one clear line", async () => {
     const cases: [string[], RegExp][] = [
       [["image", PHOTO, "-o", `${dir}/x.jpg`, "-e", "transparent"], /JPEG cannot hold/],
       [["image", PHOTO, "-o", `${dir}/`, "-e", "replace"], /needs a background/],
-      [["image", PHOTO, "-o", `${dir}/`, "--color", "nocolour"], /Unknown colour "nocolour"/],
+      [
+        ["image", PHOTO, "-o", `${dir}/`, "--color", "nocolour"],
+        /--color takes a colour name \(white, lime, …\) or #rrggbb, got "nocolour"/,
+      ],
       [
         [
           "image",

@@ -11,6 +11,7 @@ import {
   PERMISSIONS,
   segcam,
   spawnSegcam,
+  TEST_ENV,
   waitForTemporaryOutput,
   withTempDir,
 } from "./_run.ts";
@@ -122,7 +123,7 @@ Deno.test("segcam live: missing input, no camera, no virtual camera and bad valu
       ],
       [
         ["live", "-i", "demo", "-o", "/dev/video99"],
-        /\/dev\/video99 does not exist: load v4l2loopback \(sudo modprobe v4l2loopback/,
+        /\/dev\/video99 is not a video device the kernel lists: load v4l2loopback \(sudo modprobe v4l2loopback/,
         1,
       ],
       [["live", "-i", "demo", "--size", "big"], /--size takes WIDTHxHEIGHT/, 2],
@@ -286,6 +287,9 @@ Deno.test("segcam live panel in a real terminal: shows FPS, switches effects on 
   await withTempDir(async (dir) => {
     const background = new URL("../fixtures/exif_orientation_6.jpg", import.meta.url).pathname;
     const command = [
+      // tmux's shell would otherwise take the environment of whoever started its server.
+      "env",
+      `XDG_CONFIG_HOME=${TEST_ENV.XDG_CONFIG_HOME}`,
       Deno.execPath(),
       "run",
       ...PERMISSIONS,

@@ -40,7 +40,7 @@ Deno.test("segcam mask: bad inputs give one line, a non-zero exit and no output 
       [["mask", PHOTO, "-o", `${dir}/a.png`, "--model", "huge"], /argument 'huge' is invalid/, 2],
       [
         ["mask", PHOTO, "-o", `${dir}/a.png`, "--threads", "-1"],
-        /--threads must be a whole number/,
+        /--threads takes a whole number ≥ 0, got "-1"/,
         2,
       ],
     ];

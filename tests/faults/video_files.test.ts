@@ -5,7 +5,7 @@
  * the output, the files left in the folder and the ffmpeg processes left running.
  */
 import assert from "node:assert/strict";
-import { isOneLineError, listDir, MAIN, PERMISSIONS, withTempDir } from "../cli/_run.ts";
+import { isOneLineError, listDir, MAIN, PERMISSIONS, TEST_ENV, withTempDir } from "../cli/_run.ts";
 import {
   coverArt,
   fastStart,
@@ -35,7 +35,7 @@ interface Run {
 async function segcam(args: string[]): Promise<Run> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...PERMISSIONS, MAIN, ...args],
-    env: { NO_COLOR: "1" },
+    env: { ...TEST_ENV },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -104,3 +104,31 @@ Deno.test("feedWhileIdle() writes a frame at once and on every tick while idle, 
   feeder.stop();
   assert.ok(cancelled);
 });
+
+Deno.test("feedWhileIdle() reports a virtual camera it cannot write, once, instead of waiting for a viewer forever", async () => {
+  const frame = { data: new Uint8Array(12), width: 2, height: 2, channels: 3 as const };
+  const errors: unknown[] = [];
+  let attempts = 0;
+  let tick: () => void = () => {};
+  const feeder = feedWhileIdle(
+    {
+      channels: 3,
+      write: () => {
+        attempts++;
+        return Promise.reject(
+          new Error("Cannot open /dev/video2 (yuyv422): no such file or device"),
+        );
+      },
+    },
+    () => frame,
+    () => true,
+    { schedule: (fn) => (tick = fn, () => {}), onError: (error) => errors.push(error) },
+  );
+  await new Promise((r) => setTimeout(r, 0));
+  tick();
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(attempts, 1, "no retry on a device that failed");
+  assert.equal(errors.length, 1);
+  assert.match(String(errors[0]), /Cannot open \/dev\/video2/);
+  feeder.stop();
+});

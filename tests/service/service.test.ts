@@ -223,7 +223,7 @@ Deno.test("service install with a bad config: refused before writing the unit, e
     assert.equal(r.code, 2);
     assert.equal(
       r.stderr,
-      `segcam: ${s.dir}/config/segcam/config.toml: [live] fps = -1: --fps must be a whole number ≥ 1, got "-1". Fix it or delete the line.\n`,
+      `segcam: ${s.dir}/config/segcam/config.toml: [live] fps = -1: fps takes a whole number ≥ 1; fix it or delete the line\n`,
     );
     assert.equal(await Deno.lstat(s.unit).then(() => true, () => false), false);
     assert.deepEqual(await s.calls(), []);
