@@ -247,6 +247,10 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
       (message) => view.message = message,
     )
     : undefined;
+  // Reloads are listened for before the socket opens: whoever sees the socket may rely
+  // on an edit of the settings file being noticed.
+  const reloads = useTui ? undefined : reloadOnHangup(control);
+  const watcher = watchSettingsFile(configPath(denoEnv), control);
   let server: ControlServer | undefined;
   const uid = Deno.uid() ?? 0;
   // Two runs writing to files of the same name (in different folders): the second is
@@ -270,8 +274,6 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
       break;
     }
   }
-  const reloads = useTui ? undefined : reloadOnHangup(control);
-  const watcher = watchSettingsFile(configPath(denoEnv), control);
   let removeRestoreHandlers = () => {};
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
