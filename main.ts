@@ -5,6 +5,7 @@
  */
 import { Argument, Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import { reportError, setQuiet, warn } from "./src/cli/_report.ts";
+import { SegcamError } from "./src/errors.ts";
 import type { ImageCommandOptions } from "./src/cli/image.ts";
 import type { VideoCommandOptions } from "./src/cli/video.ts";
 import type { LiveCommandOptions } from "./src/cli/live.ts";
@@ -151,7 +152,11 @@ export function buildProgram() {
     )
     .action(async (_options, command) => {
       const { runLive } = await import("./src/cli/live.ts");
-      await runLive(command.optsWithGlobals() as unknown as LiveCommandOptions);
+      // What this parse was given (commander keeps it), for a reload to parse again.
+      const args = (program as unknown as { rawArgs: string[] }).rawArgs;
+      // A reload: the same command line over the settings file as it is now.
+      const reread = () => rereadLiveOptions(args);
+      await runLive({ ...liveOptions(command), reread });
     });
 
   program.command("devices")
@@ -159,6 +164,29 @@ export function buildProgram() {
     .action(async () => {
       const { runDevices } = await import("./src/cli/devices.ts");
       await runDevices();
+    });
+
+  program.command("ctl")
+    .description(
+      "Control a running segcam live: ctl blur, ctl background next, ctl set blur 5%, ctl pause, ctl status",
+    )
+    .argument("[command...]", "a command, as the keys send them (default: status)")
+    .option(
+      "--instance <name>",
+      "which running segcam live, e.g. video10 (needed when several run)",
+    )
+    .option("--json", "print the reply as JSON, for scripts and status bars", false)
+    .addHelpText(
+      "after",
+      "\nCommands: set NAME VALUE, add NAME DELTA, cycle NAME, get NAME, effect NAME (or blur,\n" +
+        "desaturate, …), background next|prev|N, pause, resume, mask-view, status, reload, quit.\n" +
+        "Settings: effect, blur, saturation, color, threshold, smoothing, mirror, background,\n" +
+        "view, mask-out, paused, preview, strength. Exit codes: 0 done, 1 no instance or refused,\n" +
+        "2 a bad command.",
+    )
+    .action(async (words, options) => {
+      const { runCtl } = await import("./src/cli/ctl.ts");
+      await runCtl(words, options);
     });
 
   program.command("config")
@@ -193,6 +221,30 @@ export function buildProgram() {
     });
 
   return program;
+}
+
+function liveOptions(command: CommandUnknownOpts): LiveCommandOptions {
+  return command.optsWithGlobals() as unknown as LiveCommandOptions;
+}
+
+/** `segcam live`'s options for `args` now (a reload re-reads the settings file through this). */
+async function rereadLiveOptions(args: readonly string[]): Promise<LiveCommandOptions> {
+  const program = buildProgram() as unknown as CommandUnknownOpts;
+  const live = program.commands.find((c) => c.name() === "live")!;
+  let seen: LiveCommandOptions | undefined;
+  live.action((...received) => {
+    seen = liveOptions(received.at(-1) as CommandUnknownOpts);
+  });
+  // Commander prints its own errors; here they must come back as the reload's answer.
+  for (const c of [program, live]) c.configureOutput({ writeErr: () => {}, outputError: () => {} });
+  try {
+    await program.parseAsync([...args], { from: "user" });
+  } catch (error) {
+    throw error instanceof Error && "exitCode" in error && !(error instanceof SegcamError)
+      ? new SegcamError(error.message.replace(/^error: /, ""))
+      : error;
+  }
+  return seen!;
 }
 
 /** Defaults from the config file, under whatever the command line set (defaults < config < cli). */

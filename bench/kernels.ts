@@ -29,7 +29,7 @@ export interface KernelRow {
 const SIZES = [[1280, 720], [1920, 1080]] as const;
 const WARMUP = 20;
 const RUNS = 120;
-/** The model inputs: general 256x256, landscape 256x144 (the live path's). */
+/** The model inputs: general 256x256, landscape 144x256 (height x width; the live path's). */
 const MODEL = { width: 256, height: 144 };
 /** MaskStage's working size for a frame (¼ of it, at least the model's) and its radius. */
 function working(width: number, height: number) {

@@ -281,7 +281,7 @@ export const SETTINGS = [
   flag({
     name: "tui",
     help: "the status panel with keys, on a terminal",
-    negatedHelp: "print one status line a second instead of the panel",
+    negatedHelp: "status lines instead of the panel: on a change, one a minute, none with -q",
     default: true,
   }),
   flag({

@@ -20,11 +20,17 @@ export interface Interrupt {
   dispose(): void;
 }
 
-export function interruptSignal(): Interrupt {
+/**
+ * @param options.hangup false leaves SIGHUP to the caller: `segcam live` without a
+ *   terminal has none to lose, and takes SIGHUP as "reload" (systemctl reload).
+ */
+export function interruptSignal(options: { hangup?: boolean } = {}): Interrupt {
   const controller = new AbortController();
   let received: Deno.Signal | undefined;
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT"]
+    : options.hangup === false
+    ? ["SIGINT", "SIGTERM"]
     : ["SIGINT", "SIGTERM", "SIGHUP"];
   const raise = (s: Deno.Signal) => {
     received ??= s;

@@ -4,16 +4,29 @@
  * This file parses, builds and runs; each concern lives in its layer:
  *   where frames come from and go   src/io/live_endpoints.ts, frame_source.ts, frame_sink.ts
  *   the per-frame loop              src/pipeline/engine.ts
- *   keys → controls → settings      src/tui/live_controls.ts, src/pipeline/frame_settings.ts
+ *   keys, socket → commands         src/tui/keys.ts, src/control/ (socket_server.ts, commands.ts)
+ *   commands → the run, reloads     src/cli/_live_control.ts, src/pipeline/frame_settings.ts
  *   the panel                       src/tui/live_view.ts
  *   backgrounds                     src/io/background.ts
+ *
+ * SIGHUP: with the panel it means the terminal closed (exit 129, as everywhere); without
+ * a terminal (--no-tui, the service) there is none to lose, and SIGHUP reloads the
+ * settings file and the backgrounds, as `systemctl --user reload segcam` sends it.
  */
 import process from "node:process";
-import { createEffectSettings } from "../effects/effect.ts";
-import type { Frame } from "../frame.ts";
+import { configPath, denoEnv } from "../config/config_file.ts";
+import { instanceName, socketFolder } from "../control/socket_path.ts";
+import { type ControlServer, SocketInUse, startControlServer } from "../control/socket_server.ts";
+import { createFrame, type Frame } from "../frame.ts";
 import { checkOutputPath, refuseTerminalStdout, writeAtomically } from "../io/atomic_file.ts";
 import { requireVideoExtension } from "../io/ffmpeg_args.ts";
-import { type Background, isImageBackground, openBackground } from "../io/background.ts";
+import {
+  type Background,
+  backgroundFiles,
+  BackgroundPlaylist,
+  isImageBackground,
+  openBackground,
+} from "../io/background.ts";
 import { watchDeviceConsumers } from "../io/consumer_watch.ts";
 import { probeMedia } from "../io/probe.ts";
 import { alphaCapable, NULL_OUTPUT } from "../io/ffmpeg_args.ts";
@@ -26,19 +39,20 @@ import { chooseModel, createSegmenter } from "../model/segmenter.ts";
 import type { GlobalOptions } from "../options.ts";
 import { CfrPacer } from "../pipeline/cfr_pacer.ts";
 import { type FrameSettings, type FrameSink, runEngine } from "../pipeline/engine.ts";
-import { applyControls, type OutputTraits } from "../pipeline/frame_settings.ts";
-import { FrameProcessor } from "../pipeline/frame_processor.ts";
+import type { OutputTraits } from "../pipeline/frame_settings.ts";
+import { FrameProcessor, type MaskSettings } from "../pipeline/frame_processor.ts";
 import { defaultKernels } from "../kernels/kernel_set.ts";
 import { feedWhileIdle, followConsumers } from "../pipeline/on_demand.ts";
 import { LatencyHistogram, StageTimings } from "../pipeline/timings.ts";
 import { CpuMeter } from "../tui/cpu_meter.ts";
-import { applyKey, createLiveControls } from "../tui/live_controls.ts";
+import { describeSettings, describeView } from "../control/live_state.ts";
 import { LiveView } from "../tui/live_view.ts";
 import { processTerminalIo, restoreOnCrash, Terminal } from "../tui/terminal.ts";
 import { InputError, OutputError, UsageError } from "../errors.ts";
 import { decodeWarning } from "../io/frame_reader.ts";
 import { readableFrames } from "../io/partial_recording.ts";
 import type { EffectCliOptions } from "./_effect_options.ts";
+import { LiveControl } from "./_live_control.ts";
 import { info as logInfo } from "./_report.ts";
 import { interruptSignal } from "./_signals.ts";
 
@@ -51,7 +65,7 @@ export interface LiveCommandOptions extends GlobalOptions, Omit<EffectCliOptions
   fps?: number;
   output?: string;
   pixFmt: string;
-  /** replace: the backgrounds key r cycles through (repeatable). */
+  /** replace: the backgrounds (files or folders of them) key r cycles through (repeatable). */
   background: string[];
   mirror?: boolean;
   /** Virtual camera only: read the camera only while an application watches (default on). */
@@ -61,6 +75,12 @@ export interface LiveCommandOptions extends GlobalOptions, Omit<EffectCliOptions
   frames?: number;
   duration?: number;
   force: boolean;
+  /**
+   * The options as they are now: the same command line over the settings file re-read
+   * (main.ts). A reload (SIGHUP without a terminal, a settings-file edit, `segcam ctl
+   * reload`) applies them; without it, reloading is refused.
+   */
+  reread?: () => Promise<LiveCommandOptions>;
 }
 
 export async function runLive(options: LiveCommandOptions): Promise<void> {
@@ -88,22 +108,23 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     invert: options.invert,
     secondLook: options.secondLook,
   };
-  const interrupt = interruptSignal();
+  const useTui = options.tui && Deno.stdout.isTerminal() && Deno.stdin.isTerminal() &&
+    output.kind !== "stdout";
+  const interrupt = interruptSignal({ hangup: useTui });
   const stop = new AbortController(); // q, a signal, or the end of a file
   interrupt.signal.addEventListener("abort", () => stop.abort());
 
   // Backgrounds before the model: a bad file is reported before any setup is spent.
-  const backgrounds: Background[] = [];
+  const open = async (path: string): Promise<Background> => {
+    if (!isImageBackground(path)) await probeMedia(path, { role: "background" });
+    return await openBackground(path, { ...format, pace: "real-time", signal: interrupt.signal });
+  };
+  const playlist = new BackgroundPlaylist(options.background, open);
   try {
-    for (const path of options.background) {
-      if (!isImageBackground(path)) await probeMedia(path, { role: "background" });
-      backgrounds.push(
-        await openBackground(path, { ...format, pace: "real-time", signal: interrupt.signal }),
-      );
-    }
+    await checkBackgrounds(options.background, playlist, open);
   } catch (error) {
     interrupt.dispose();
-    await Promise.all(backgrounds.map((b) => b.close()));
+    await playlist.close();
     throw error;
   }
   const segmenter = await createSegmenter({
@@ -113,19 +134,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   });
   const timings = new StageTimings();
   const latency = new LatencyHistogram();
-  let controls = createLiveControls({
-    effect: options.effect,
-    effectSettings: createEffectSettings({
-      color: options.color,
-      blur: options.blur,
-      saturation: options.saturation,
-    }),
-    threshold: options.threshold,
-    smoothing: options.smoothing ?? 0,
-    mirror: options.mirror ?? false,
-    backgroundCount: options.background.length,
-  });
-  const settings = applyControls(controls, traits, {} as FrameSettings);
+  const settings = {} as FrameSettings;
   let lastOut: Frame | undefined;
   let written = 0;
   const kernels = defaultKernels();
@@ -134,22 +143,79 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     signal: stop.signal,
     onMessage: (message) => view.message = message,
   });
-  const useTui = options.tui && Deno.stdout.isTerminal() && Deno.stdin.isTerminal() &&
-    output.kind !== "stdout";
   const terminal = useTui ? new Terminal(processTerminalIo()) : undefined;
   terminal?.whenGone(() => interrupt.raise("SIGHUP"));
+  const processor = new WatchedProcessor(segmenter, kernels, "stream");
+  const baseName = instanceName(outputTarget(output));
+  /** This run's name for `segcam ctl --instance`: its socket's (set when it starts). */
+  let name = baseName;
+  const describe = {
+    input: describeLiveInput(input),
+    output: describeLiveOutput(output),
+    size: `${format.width}x${format.height}@${format.fps}`,
+    inference: segmenter.description,
+    transparentAs: alpha ? undefined : `key colour ${hex(options.keyColor)}`,
+  };
+  const control: LiveControl = new LiveControl({
+    options,
+    traits,
+    settings,
+    playlist,
+    source,
+    stop: () => stop.abort(),
+    reread: options.reread,
+    // Under the panel a line on stderr would tear it: the panel's message says it instead.
+    log: (line) => terminal ? view.message = line.replace(/^segcam: /, "") : console.error(line),
+    now: () => performance.now(),
+    status: () => {
+      const state = view.tick(false);
+      const controls = control.controls;
+      const figures = `${state.fpsOut.toFixed(1)} fps out, ${state.fpsIn.toFixed(1)} in, ` +
+        `${state.frames} frames, ${state.dropped} dropped`;
+      return {
+        text: [
+          `segcam live ${name} (pid ${Deno.pid}): ${
+            describeView(controls, describe.transparentAs)
+          }`,
+          `  settings    ${[...describeSettings(controls), secondLook()].join(", ")}`,
+          ...(playlist.path ? [`  background  ${playlist.path}`] : []),
+          `  input       ${describe.input} ${describe.size}`,
+          `  output      ${describe.output}`,
+          `  frames      ${figures}`,
+          ...(state.message ? [`  message     ${state.message}`] : []),
+        ],
+        data: {
+          instance: name,
+          pid: Deno.pid,
+          view: describeView(controls, describe.transparentAs),
+          input: describe.input,
+          output: describe.output,
+          size: describe.size,
+          background: playlist.path,
+          backgrounds: playlist.files.length,
+          fpsIn: state.fpsIn,
+          fpsOut: state.fpsOut,
+          frames: state.frames,
+          dropped: state.dropped,
+          secondLook: secondLook(),
+          message: state.message,
+        },
+      };
+    },
+  });
+  const secondLook = () => {
+    const stats = processor.maskStats;
+    return `second look ${
+      options.secondLook ?? "auto"
+    } (crops on ${stats.cropped} of ${stats.frames} frames)`;
+  };
   const view: LiveView = new LiveView({
     terminal,
     color: !Deno.noColor,
     printLine: (line) => console.error(line),
     now: () => performance.now(),
-    describe: {
-      input: describeLiveInput(input),
-      output: describeLiveOutput(output),
-      size: `${format.width}x${format.height}@${format.fps}`,
-      inference: segmenter.description,
-      transparentAs: alpha ? undefined : `key colour ${hex(options.keyColor)}`,
-    },
+    describe,
+    statusLines: useTui ? "panel" : options.quiet ? "none" : "on-change",
     counters: {
       get received() {
         return source.received;
@@ -162,14 +228,22 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
       },
     },
     timings,
-    controls: () => controls,
-    onKey: (action) => {
-      controls = applyKey(controls, action, performance.now());
-      applyControls(controls, traits, settings);
-      if (controls.quit) stop.abort();
+    controls: () => control.controls,
+    secondLook,
+    onKey: (line) => control.key(line),
+    // The mask view is the user's, in the preview: the output keeps the effect.
+    lastFrame: () =>
+      control.controls.view === "mask" && !control.controls.maskOut
+        ? processor.maskPicture()
+        : lastOut,
+    cpu: {
+      meter: new CpuMeter(),
+      pids: () => [Deno.pid, ...childPids()],
+      self: () => {
+        const usage = process.cpuUsage();
+        return usage.user + usage.system;
+      },
     },
-    lastFrame: () => lastOut,
-    cpu: { meter: new CpuMeter(), pids: () => [Deno.pid, ...childPids()] },
   });
 
   // A virtual camera nobody watches: no camera, no CPU, until an application opens it.
@@ -177,26 +251,53 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
       Deno.build.os === "linux"
     ? followConsumers(
       watchDeviceConsumers(output.device, { exclude: childPids }),
-      source,
+      control.onDemandSwitch,
       (message) => view.message = message,
     )
     : undefined;
+  // Reloads are listened for before the socket opens: whoever sees the socket may rely
+  // on an edit of the settings file being noticed.
+  const reloads = useTui ? undefined : reloadOnHangup(control);
+  const watcher = watchSettingsFile(configPath(denoEnv), control);
+  let server: ControlServer | undefined;
+  const uid = Deno.uid() ?? 0;
+  // Two runs writing to files of the same name (in different folders): the second is
+  // out.mp4-2, as `segcam ctl status` lists it.
+  for (let n = 1; server === undefined; n++) {
+    name = n === 1 ? baseName : `${baseName}-${n}`;
+    try {
+      server = await startControlServer(
+        `${socketFolder(denoEnv, uid)}/${name}.sock`,
+        (command) => control.run(command, "socket"),
+        { uid, log: (line) => terminal ? view.message = line : console.error(line) },
+      );
+    } catch (error) {
+      if (error instanceof SocketInUse && n < 9) continue;
+      // Control is a convenience: a run without it still does the main job.
+      console.error(
+        `segcam: warning: no control socket (segcam ctl will not see this run): ${
+          (error as Error).message
+        }`,
+      );
+      break;
+    }
+  }
   let removeRestoreHandlers = () => {};
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
   let recording: Recording = { frames: 0 };
   try {
-    const processor = new FrameProcessor(segmenter, kernels, "stream");
     if (terminal) removeRestoreHandlers = restoreOnCrash(terminal, () => stop.abort());
     view.start();
     const run = async (sink: FrameSink) => {
-      // Idle on demand: a frame a second keeps the virtual camera listed (on_demand.ts).
-      const blank = onDemand
+      // Idle on demand or paused: a frame a second keeps the virtual camera listed and
+      // its watchers' picture still (on_demand.ts).
+      const blank = output.kind === "v4l2"
         ? kernels.frame(format.width, format.height, sink.channels)
         : undefined;
       let idleFailure: unknown;
-      const feeder = onDemand &&
-        feedWhileIdle(sink, () => lastOut ?? blank!, () => onDemand.mode !== "active", {
+      const feeder = output.kind === "v4l2" &&
+        feedWhileIdle(sink, () => lastOut ?? blank!, () => control.idle, {
           onError: (error) => {
             idleFailure = error;
             stop.abort();
@@ -208,7 +309,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
           sink,
           processor,
           settings,
-          background: () => backgrounds[controls.backgroundIndex]?.frame(),
+          background: () => playlist.frame(),
           timings,
           now: () => performance.now(),
           maxFrames: options.frames,
@@ -231,12 +332,15 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
       : undefined;
     recording = await withSink(output, format, alpha, audioFrom, options.force, run);
   } finally {
+    reloads?.();
+    watcher?.close();
+    await server?.close();
     onDemand?.stop();
     view.stop();
     removeRestoreHandlers();
     interrupt.dispose();
     await source.close();
-    await Promise.all(backgrounds.map((b) => b.close()));
+    await playlist.close();
     await stopAllChildren();
     await segmenter.dispose();
   }
@@ -264,7 +368,9 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
         (written / seconds).toFixed(1)
       } fps), ` +
         `${source.dropped} dropped, latency median ${latency.quantile(0.5)} ms, ` +
-        `p95 ${latency.quantile(0.95)} ms, segcam CPU ${cores.toFixed(2)} cores, ` +
+        `p95 ${latency.quantile(0.95)} ms, CPU of segcam alone (its ffmpeg processes not counted) ${
+          cores.toFixed(2)
+        } cores, ` +
         `to ${describeLiveOutput(output)}`,
   );
   // What is kept of a recording, for the last line.
@@ -281,7 +387,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   }
   if (interrupt.received) throw interrupt.error(kept);
   if (recording.frames === 0 && path !== undefined && path !== NULL_OUTPUT) {
-    if (!controls.quit) throw new OutputError(`${kept[0].toUpperCase()}${kept.slice(1)}`);
+    if (!control.controls.quit) throw new OutputError(`${kept[0].toUpperCase()}${kept.slice(1)}`);
     say(`segcam: ${kept}`);
   }
 }
@@ -390,4 +496,110 @@ function liveReads(options: LiveCommandOptions): { path: string; role: string }[
 
 function hex(color: [number, number, number]): string {
   return `#${color.map((c) => c.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** The output as the user named it: what the control socket is named after. */
+function outputTarget(output: LiveOutput): string {
+  switch (output.kind) {
+    case "v4l2":
+      return output.device;
+    case "file":
+      return output.path;
+    case "stream":
+      return output.url;
+    case "stdout":
+      return "-";
+  }
+}
+
+/**
+ * Checks the backgrounds up front, as before any setup is spent: every file given by
+ * name opens (then closes, all but the one shown first), a folder holds something. Files
+ * found in folders are opened when shown; one that fails then keeps the old one.
+ */
+async function checkBackgrounds(
+  specs: readonly string[],
+  playlist: BackgroundPlaylist,
+  open: (path: string) => Promise<Background>,
+): Promise<void> {
+  await playlist.refresh();
+  for (const spec of specs) {
+    const files = await backgroundFiles([spec]);
+    if (files.length === 0) {
+      throw new InputError(
+        `The background folder ${spec} holds no images or videos; add some (.png .jpg .mp4 …) or name a file`,
+      );
+    }
+    if (files[0] === spec && spec !== playlist.files[0]) await (await open(spec)).close();
+  }
+  if (playlist.files.length > 0) {
+    const why = await playlist.show(0);
+    if (why) throw new InputError(why);
+  }
+}
+
+/** SIGHUP without a terminal: reload (systemctl --user reload segcam). Returns the remover. */
+function reloadOnHangup(control: LiveControl): () => void {
+  if (Deno.build.os === "windows") return () => {};
+  const listener = () => void control.reload("SIGHUP");
+  Deno.addSignalListener("SIGHUP", listener);
+  return () => Deno.removeSignalListener("SIGHUP", listener);
+}
+
+/** Editors save by rename, in bursts: one reload this long after the last event. */
+const SETTLE_MS = 300;
+
+/**
+ * Reloads when the settings file changes. The folder is watched, not the file, so a
+ * save by rename (vim, most editors) and a file made after the start are both seen.
+ * Without the folder there is nothing to watch: `segcam ctl reload` and SIGHUP still work.
+ */
+function watchSettingsFile(path: string, control: LiveControl): Deno.FsWatcher | undefined {
+  const folder = path.slice(0, path.lastIndexOf("/"));
+  let watcher: Deno.FsWatcher;
+  try {
+    watcher = Deno.watchFs(folder, { recursive: false });
+  } catch {
+    return undefined; // no settings folder yet: nothing to reload from
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  (async () => {
+    for await (const event of watcher) {
+      if (!event.paths.includes(path)) continue;
+      clearTimeout(timer);
+      timer = setTimeout(() => void control.reload(`${path} changed`), SETTLE_MS);
+    }
+  })().catch(() => {}).finally(() => clearTimeout(timer));
+  return watcher;
+}
+
+/**
+ * The frame processor, keeping the last mask so that the mask view can show in the
+ * terminal preview while the output keeps the effect. The gray picture is made only
+ * when the preview asks for it (10 times a second at most), into one reused frame.
+ */
+class WatchedProcessor extends FrameProcessor {
+  #alpha?: Uint8Array;
+  #size = { width: 0, height: 0 };
+  #picture?: Frame;
+
+  override async mask(frame: Frame, settings: MaskSettings): Promise<Uint8Array> {
+    this.#alpha = await super.mask(frame, settings);
+    this.#size = { width: frame.width, height: frame.height };
+    return this.#alpha;
+  }
+
+  maskPicture(): Frame | undefined {
+    const alpha = this.#alpha;
+    if (alpha === undefined) return undefined;
+    const { width, height } = this.#size;
+    if (this.#picture?.width !== width || this.#picture.height !== height) {
+      this.#picture = createFrame(width, height, 3);
+    }
+    const data = this.#picture.data;
+    for (let i = 0, o = 0; i < alpha.length; i++, o += 3) {
+      data[o] = data[o + 1] = data[o + 2] = alpha[i];
+    }
+    return this.#picture;
+  }
 }

@@ -208,3 +208,114 @@ async function explainBackground(decoder: FfmpegProcess, path: string): Promise<
   }
   return explainFfmpegFailure(tail, "background", path);
 }
+
+/** What a background folder holds that `segcam live` can show: images and videos. */
+const VIDEO_EXTENSIONS = /\.(mp4|mkv|webm|mov|avi|m4v|gif)$/i;
+
+function isBackgroundFile(name: string): boolean {
+  return isImageBackground(name) || VIDEO_EXTENSIONS.test(name);
+}
+
+/**
+ * The files that `--background` arguments stand for, in order: a file is itself, a
+ * folder its images and videos sorted by name (not its subfolders, nor hidden files).
+ * A folder that cannot be read is an error naming it, never "no backgrounds".
+ */
+export async function backgroundFiles(specs: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const spec of specs) {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(spec);
+    } catch (error) {
+      throw new InputError(`Cannot open the background ${spec}: ${(error as Error).message}`);
+    }
+    if (!info.isDirectory) {
+      files.push(spec);
+      continue;
+    }
+    const names: string[] = [];
+    try {
+      for await (const entry of Deno.readDir(spec)) {
+        if (!entry.name.startsWith(".") && !entry.isDirectory && isBackgroundFile(entry.name)) {
+          names.push(entry.name);
+        }
+      }
+    } catch (error) {
+      throw new InputError(
+        `Cannot read the background folder ${spec}: ${(error as Error).message}`,
+      );
+    }
+    files.push(...names.sort().map((name) => `${spec.replace(/\/+$/, "")}/${name}`));
+  }
+  return files;
+}
+
+/**
+ * The backgrounds of a live run: the files the `--background` arguments stand for
+ * (folders re-listed on `refresh()`, so new files join), of which one is open at a time
+ * (a folder of videos must not run a decoder each). Switching opens the new one before
+ * closing the old, so frames never wait; one that fails to open leaves the old one
+ * showing, and the failure is returned for the user.
+ */
+export class BackgroundPlaylist {
+  #specs: readonly string[];
+  readonly #open: (path: string) => Promise<Background>;
+  #files: string[] = [];
+  #current?: { path: string; background: Background };
+
+  constructor(specs: readonly string[], open: (path: string) => Promise<Background>) {
+    this.#specs = specs;
+    this.#open = open;
+  }
+
+  get files(): readonly string[] {
+    return this.#files;
+  }
+
+  /** The file showing, if any. */
+  get path(): string | undefined {
+    return this.#current?.path;
+  }
+
+  /** Re-lists the folders; returns the index of the file showing in the new list (or 0). */
+  async refresh(specs: readonly string[] = this.#specs): Promise<number> {
+    const files = await backgroundFiles(specs);
+    this.#specs = specs;
+    this.#files = files;
+    const index = this.#current ? files.indexOf(this.#current.path) : -1;
+    return Math.max(0, index);
+  }
+
+  /**
+   * Shows file `index` (re-opened when `reopen`, to pick up an edited file). Returns
+   * undefined when it shows, else why it could not (the previous one stays).
+   */
+  async show(index: number, reopen = false): Promise<string | undefined> {
+    const path = this.#files[index];
+    if (path === undefined) return `there is no background ${index + 1}`;
+    if (!reopen && this.#current?.path === path) return undefined;
+    let background: Background;
+    try {
+      background = await this.#open(path);
+    } catch (error) {
+      const kept = this.#current ? `; still showing ${this.#current.path}` : "";
+      return `${error instanceof Error ? error.message : String(error)}${kept}`;
+    }
+    const old = this.#current;
+    this.#current = { path, background };
+    await old?.background.close();
+    return undefined;
+  }
+
+  /** The background for the next frame, or undefined before any opened. */
+  frame(): Promise<Frame> | undefined {
+    return this.#current?.background.frame();
+  }
+
+  async close(): Promise<void> {
+    const current = this.#current;
+    this.#current = undefined;
+    await current?.background.close();
+  }
+}

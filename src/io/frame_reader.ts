@@ -68,6 +68,12 @@ export class FrameReader {
           break;
         }
       }
+      // Cancelled during a read (a paused source): the stream kept the buffer it was
+      // lent, so the scratch is detached and what it held is gone with it.
+      if ((this.#scratch.buffer as ArrayBuffer).detached) {
+        this.#scratch = undefined;
+        return false;
+      }
       into.set(this.#scratch.subarray(0, filled));
     } else {
       while (filled < into.length) {

@@ -66,12 +66,13 @@ export function createMaskScratch(width: number, height: number): MaskScratch {
  *
  * Default (soft): a smoothstep of the probability between 0.3 and 0.7: the model's own
  * soft edge, made tighter. On the live path that is enough: the map is upscaled 5-7.5x
- * from the model (256x144 to 720p/1080p), so the ramp already spans several pixels and
- * is anti-aliased. With `feather` > 0 a box blur of radius feather*height follows; it
- * matters when the map is barely upscaled (a small image, or a 256x256 model on a
- * 512-pixel photo), where the ramp shrinks to a 1-pixel aliased step. It is off by
- * default because it costs 1.8 ms per 720p frame and 4.5 ms at 1080p (bench/effects.ts)
- * for no visible change on video; {@link STILL_IMAGE_FEATHER} suits still images.
+ * from the landscape model's 144x256 (height x width) to 720p/1080p, so the ramp
+ * already spans several pixels and is anti-aliased. With `feather` > 0 a box blur of
+ * radius feather*height follows; it matters when the map is barely upscaled (a small
+ * image, or a 256x256 model on a 512-pixel photo), where the ramp shrinks to a 1-pixel
+ * aliased step. It is off by default because it costs 1.8 ms per 720p frame and 4.5 ms
+ * at 1080p (bench/effects.ts) for no visible change on video; {@link STILL_IMAGE_FEATHER}
+ * suits still images.
  *
  * Allocation-free when `scratch` is given (or feather is off); without it a scratch is
  * allocated, which is fine for single images. The frame loop uses {@link MaskRefiner}.

@@ -69,8 +69,9 @@ export async function createSegmenter(options: SegmenterOptions): Promise<Segmen
   const input = new Float32Array(3 * model.inputWidth * model.inputHeight);
   const output = new Float32Array(model.inputWidth * model.inputHeight);
   const backend = await openBackend(options, model, modelBytes, input, output);
+  // Height x width, as MediaPipe's model card and --model's help name them ("144x256").
   const description = `${backend.name} (${backend.description}), model ${model.name} ` +
-    `${model.inputWidth}x${model.inputHeight}`;
+    `${model.inputHeight}x${model.inputWidth}`;
   options.log?.(`segcam: inference on ${description}`);
   return new PipelineSegmenter(backend, model, input, output, options.threads, description);
 }

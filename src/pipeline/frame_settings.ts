@@ -1,9 +1,9 @@
 /**
- * From what the user controls (options, keys: src/tui/live_controls.ts) to what the
- * engine applies to each frame. Kept apart from both so that the keys stay a pure
- * function of the controls and the engine knows nothing of keys.
+ * From what the user controls (options, keys, the control socket: src/control/) to what
+ * the engine applies to each frame. Kept apart from both so that the commands stay a
+ * pure function of the controls and the engine knows nothing of keys or sockets.
  */
-import type { LiveControls } from "../tui/live_controls.ts";
+import type { LiveControls } from "../control/live_state.ts";
 import type { FrameSettings } from "./engine.ts";
 
 export interface OutputTraits {
@@ -37,7 +37,9 @@ export function applyControls(
     smoothing: controls.smoothing,
     secondLook: traits.secondLook,
   };
-  into.showMask = controls.view === "mask";
+  // The mask view is for the user at the terminal (its preview), not for the call: it
+  // reaches the output only when asked for (`set mask-out yes`, for debugging in OBS).
+  into.showMask = controls.view === "mask" && controls.maskOut;
   into.mirror = controls.mirror;
   return into;
 }

@@ -41,12 +41,15 @@ export function serviceUnit(settings: UnitSettings): string {
   return [
     "# Written by `segcam service install`; `segcam service uninstall` removes it.",
     `# The settings (camera, output, effect, …) are read from ${settings.configFile}`,
-    "# at every start: after editing it, run systemctl --user restart segcam.",
+    "# at every start, and again on systemctl --user reload segcam or an edit of the file",
+    "# (settings and backgrounds; the camera, output and model need a restart).",
     "[Unit]",
     "Description=segcam: webcam, background effect, virtual camera",
     "",
     "[Service]",
     `ExecStart=${quoteWord(settings.segcam, { command: true })} live --no-tui`,
+    // Without a terminal segcam live takes SIGHUP as "reload the settings" (src/cli/live.ts).
+    "ExecReload=/bin/kill -HUP $MAINPID",
     // A camera unplugged or a device busy at login ends the run with an error; try again
     // every 5 s rather than systemd's 100 ms default, which would hit its start limit.
     "Restart=on-failure",

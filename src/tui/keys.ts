@@ -1,62 +1,52 @@
-/** The live command's single-key controls: bytes from the terminal → actions. */
-export type KeyAction =
-  | "blur"
-  | "desaturate"
-  | "replace"
-  | "transparent"
-  | "remove"
-  | "none"
-  | "mask"
-  | "stronger"
-  | "weaker"
-  | "threshold-down"
-  | "threshold-up"
-  | "soft-edge"
-  | "smoothing"
-  | "mirror"
-  | "preview"
-  | "quit";
+/**
+ * The live command's single keys: each is a command line of src/control/commands.ts,
+ * the same vocabulary the control socket and `segcam ctl` speak (`] → add threshold
+ * 0.05`), so a key can do nothing the socket cannot and vice versa.
+ */
 
-/** One key and what it does, in the order the panel's legend lists them. */
+/** One key and the command it sends, in the order the panel's legend lists them. */
 export interface KeyBinding {
   keys: readonly string[];
-  action: KeyAction;
-  /** The legend entry, e.g. "b blur". */
+  command: string;
+  /** The legend entry, e.g. "b blur"; "" where the entry before covers it. */
   help: string;
 }
 
 export const KEY_BINDINGS: readonly KeyBinding[] = [
-  { keys: ["b"], action: "blur", help: "b blur" },
-  { keys: ["d"], action: "desaturate", help: "d desaturate" },
-  { keys: ["r"], action: "replace", help: "r replace" },
-  { keys: ["t"], action: "transparent", help: "t transparent" },
-  { keys: ["x"], action: "remove", help: "x remove" },
-  { keys: ["n"], action: "none", help: "n none" },
-  { keys: ["m"], action: "mask", help: "m mask view" },
+  { keys: ["b"], command: "effect blur", help: "b blur" },
+  { keys: ["d"], command: "effect desaturate", help: "d desaturate" },
+  { keys: ["r"], command: "replace", help: "r replace" },
+  { keys: ["t"], command: "effect transparent", help: "t transparent" },
+  { keys: ["x"], command: "effect remove", help: "x remove" },
+  { keys: ["n"], command: "effect none", help: "n none" },
+  { keys: ["m"], command: "cycle view", help: "m mask view" },
   // "=" is "+" without shift on most layouts.
-  { keys: ["+", "="], action: "stronger", help: "+/- strength" },
-  { keys: ["-"], action: "weaker", help: "" },
-  { keys: ["["], action: "threshold-down", help: "[ ] threshold" },
-  { keys: ["]"], action: "threshold-up", help: "" },
-  { keys: ["s"], action: "soft-edge", help: "s soft edge" },
+  { keys: ["+", "="], command: "add strength 1", help: "+/- strength" },
+  { keys: ["-"], command: "add strength -1", help: "" },
+  { keys: ["["], command: "add threshold -0.05", help: "[ ] threshold" },
+  { keys: ["]"], command: "add threshold 0.05", help: "" },
+  { keys: ["s"], command: "set threshold soft", help: "s soft edge" },
   // o: the letter of "smooth" that no other control took.
-  { keys: ["o"], action: "smoothing", help: "o smoothing" },
-  { keys: ["f"], action: "mirror", help: "f mirror" },
-  { keys: ["p"], action: "preview", help: "p preview" },
-  // In raw mode Ctrl-C and Ctrl-D arrive as bytes, not as SIGINT or end of input.
-  { keys: ["q", "\x03", "\x04"], action: "quit", help: "q quit" },
+  { keys: ["o"], command: "cycle smoothing", help: "o smoothing" },
+  { keys: ["f"], command: "cycle mirror", help: "f mirror" },
+  { keys: ["p"], command: "cycle preview", help: "p preview" },
+  { keys: [" "], command: "cycle paused", help: "space pause" },
+  { keys: ["q", "\x04"], command: "quit", help: "q quit" },
+  // In raw mode Ctrl-C arrives as a byte, not as SIGINT: the run treats it as SIGINT
+  // (exit 130), as it does without the panel.
+  { keys: ["\x03"], command: "interrupt", help: "" },
 ];
 
-const ACTIONS = new Map<string, KeyAction>(
-  KEY_BINDINGS.flatMap((binding) => binding.keys.map((key) => [key, binding.action] as const)),
+const COMMANDS = new Map<string, string>(
+  KEY_BINDINGS.flatMap((binding) => binding.keys.map((key) => [key, binding.command] as const)),
 );
 
 /** The legend's entries, one per control ("+/- strength" covers two keys). */
 export const KEY_LEGEND: readonly string[] = KEY_BINDINGS.map((b) => b.help).filter((h) => h);
 
-/** Turns the bytes of one read into actions; escape sequences (arrows…) are skipped. */
-export function parseKeys(bytes: Uint8Array): KeyAction[] {
-  const actions: KeyAction[] = [];
+/** Turns the bytes of one read into command lines; escape sequences (arrows…) are skipped. */
+export function parseKeys(bytes: Uint8Array): string[] {
+  const commands: string[] = [];
   for (let i = 0; i < bytes.length; i++) {
     if (bytes[i] === 0x1b) {
       // ESC [ … final byte (0x40–0x7e), or ESC O x: skip the whole sequence.
@@ -68,8 +58,8 @@ export function parseKeys(bytes: Uint8Array): KeyAction[] {
     }
     const char = String.fromCharCode(bytes[i]);
     // Caps Lock or Shift still works: "B" is b.
-    const action = ACTIONS.get(char) ?? ACTIONS.get(char.toLowerCase());
-    if (action) actions.push(action);
+    const command = COMMANDS.get(char) ?? COMMANDS.get(char.toLowerCase());
+    if (command) commands.push(command);
   }
-  return actions;
+  return commands;
 }

@@ -11,7 +11,7 @@
  */
 import picocolors from "picocolors";
 import type { Frame } from "../frame.ts";
-import { describeSettings, describeView, type LiveControls } from "./live_controls.ts";
+import { describeSettings, describeView, type LiveControls } from "../control/live_state.ts";
 import { KEY_LEGEND } from "./keys.ts";
 
 export interface PanelState {
@@ -44,8 +44,15 @@ export interface PanelState {
   frames: number;
   /** Frames read from the source and skipped because processing was busy. */
   dropped: number;
-  /** CPU of segcam and its ffmpeg children, in % of one core; undefined where unknown. */
+  /**
+   * CPU of segcam and its ffmpeg processes, in % of one core; undefined where unknown.
+   * The panel shows both figures, labelled: "40% segcam alone  85% with its ffmpeg".
+   */
   cpuPercent?: number;
+  /** CPU of segcam alone (inference, effects; no ffmpeg), in % of one core. */
+  cpuSelfPercent?: number;
+  /** The second look's state, e.g. "second look auto (crops on 12 of 300 frames)". */
+  secondLook?: string;
   /** A message from the run itself, not from a key (e.g. "camera lost…; reconnecting…"). */
   message: string;
   /** The last delivered frame: drawn under the panel while `controls.preview` is on. */
@@ -176,7 +183,10 @@ export function renderPanel(
         columns,
       ).map((line) => c.bold(line)),
     },
-    labelled(PRIORITY.settings, "settings", describeSettings(controls)),
+    labelled(PRIORITY.settings, "settings", [
+      ...describeSettings(controls),
+      ...(state.secondLook ? [state.secondLook] : []),
+    ]),
     labelled(PRIORITY.input, "input", [state.input, state.size]),
     labelled(PRIORITY.output, "output", [state.output]),
     labelled(PRIORITY.model, "model", [state.inference]),
@@ -193,7 +203,10 @@ export function renderPanel(
       `write ${ms(state.stages.write)}`,
       `latency ${ms(state.latencyMs)}`,
     ]),
-    labelled(PRIORITY.cpu, "cpu", [cpu(state.cpuPercent)]),
+    labelled(PRIORITY.cpu, "cpu", [
+      `${cpu(state.cpuSelfPercent)} segcam alone`,
+      `${cpu(state.cpuPercent)} with its ffmpeg`,
+    ]),
     labelled(PRIORITY.keys, "keys", [...KEY_LEGEND], c.dim),
     ...messages.map((m) => plain(PRIORITY.message, m, c.yellow)),
   ];
@@ -268,8 +281,8 @@ export function formatStatusLine(state: PanelState): string {
   } in, ${state.frames} frames, ${state.dropped} dropped, segment ${
     ms(state.stages.segment)
   } ms, effect ${ms(state.stages.effect)} ms, latency ${ms(state.latencyMs)} ms, cpu ${
-    cpu(state.cpuPercent)
-  }`;
+    cpu(state.cpuSelfPercent)
+  } segcam alone, ${cpu(state.cpuPercent)} with ffmpeg`;
 }
 
 /**

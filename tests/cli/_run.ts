@@ -16,6 +16,9 @@ export const PERMISSIONS = [
   "--allow-env",
   "--allow-sys",
   "--allow-ffi",
+  // The control socket: Deno asks net permission for Unix sockets, and a socket's path
+  // (named after the output, under $XDG_RUNTIME_DIR) cannot be listed in advance.
+  "--allow-net",
 ];
 
 export interface RunResult {

@@ -160,8 +160,9 @@ function listDirSafe(path: string): string[] {
 }
 
 // An interrupted recording is what the user recorded: it is finished and kept, whatever
-// the signal (Ctrl-C with --no-tui, a kill, a closed terminal).
-for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+// the signal (Ctrl-C with --no-tui, a kill; a closed terminal is the panel test's). Without
+// a terminal SIGHUP reloads instead (tests/control/ctl_live.test.ts).
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
   Deno.test(`segcam live: ${signal} finishes and keeps the recording, exits ${code}, leaves no ffmpeg`, async () => {
     await withTempDir(async (dir) => {
       const child = spawnSegcam([
@@ -318,7 +319,10 @@ Deno.test("segcam live panel in a real terminal: shows FPS, switches effects on 
       await waitFor(/fps\s+\d+\.\d out/, "the panel");
       await waitFor(/cpu\s+\d+%/, "the CPU of segcam and its ffmpeg children");
       await waitFor(/segcam live {2}blur 3\.0% of height\n/, "blur at start, named once");
-      const full = await waitFor(/ {10}f mirror {2}p preview {2}q quit/, "the whole legend");
+      const full = await waitFor(
+        / {10}f mirror {2}p preview {2}space pause {2}q quit/,
+        "the whole legend",
+      );
       const fits = (text: string, columns: number, rows: number) => {
         const lines = text.replace(/\n+$/, "").split("\n");
         assert.ok(lines.length <= rows, `${lines.length} lines in ${rows} rows:\n${text}`);
@@ -337,21 +341,22 @@ Deno.test("segcam live panel in a real terminal: shows FPS, switches effects on 
           ["x", /segcam live {2}remove, colour #ffffff/],
           ["n", /segcam live {2}none\n/],
           ["+", /none has no strength to change/],
-          ["m", /segcam live {2}mask view, hiding none \(m shows it\)/],
+          // The mask goes to the preview (4:3 in the 12 rows left: 32 x 24 pixels), which
+          // m turns on; the output keeps the effect.
+          ["m", /segcam live {2}none; mask view in the preview only[^]*^▀{32}$/m],
           ["b", /segcam live {2}blur 3\.0% of height\n/],
           ["]", /settings {2}threshold 0\.55/],
           ["s", /settings {2}soft edge/],
           ["o", smoothing === "off" ? /smoothing \d\.\d\d/ : /smoothing off/],
           ["f", /mirror on/],
-          ["p", /^▀{32}$/m], // 4:3 in the 12 rows left: 32 x 24 pixels
         ] as const
       ) {
         await tmux("send-keys", "-t", "t", key);
         await waitFor(shown, `after ${key}`);
       }
-      await tmux("send-keys", "-t", "t", "p");
+      await tmux("send-keys", "-t", "t", "p"); // the preview off
       await tmux("resize-window", "-t", "t", "-x", "60", "-y", "15");
-      const small = await waitFor(/ {10}p preview {2}q quit/, "the legend at 60x15");
+      const small = await waitFor(/ {10}p preview {2}space pause {2}q quit/, "the legend at 60x15");
       fits(small, 60, 15);
       // Room again for the summary and `stty -a` printed after the exit.
       await tmux("resize-window", "-t", "t", "-x", "80", "-y", "24");
@@ -366,4 +371,60 @@ Deno.test("segcam live panel in a real terminal: shows FPS, switches effects on 
     }
     assert.deepEqual(listDir(dir), ["o.mp4"]);
   });
+});
+
+Deno.test("segcam live panel: Ctrl-C exits 130 as without the panel, SIGHUP (terminal closed) 129; both keep the recording", async () => {
+  for (const [how, code] of [["C-c", 130], ["SIGHUP", 129]] as const) {
+    const socket = `segcam-test-${Deno.pid}-${code}`;
+    const tmux = (...args: string[]) =>
+      new Deno.Command("tmux", { args: ["-L", socket, ...args], stdout: "piped", stderr: "null" })
+        .output();
+    const screen = async () =>
+      new TextDecoder().decode((await tmux("capture-pane", "-p", "-t", "t")).stdout);
+    const waitFor = async (pattern: RegExp) => {
+      const deadline = Date.now() + 30_000;
+      let text = "";
+      while (Date.now() < deadline) {
+        text = await screen();
+        if (pattern.test(text)) return text;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error(`${how}: ${pattern} not on screen:\n${text}`);
+    };
+    await withTempDir(async (dir) => {
+      const args = ["live", "-i", "demo", "--size", "160x120", "-o", `${dir}/o.mkv`];
+      const command = [Deno.execPath(), "run", ...PERMISSIONS, MAIN, ...args].join(" ");
+      await tmux(
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        `bash --norc -c '${command}; echo EXITED $?; sleep 60'`,
+      );
+      try {
+        await waitFor(/fps\s+\d+\.\d out/);
+        await new Promise((r) => setTimeout(r, 1000));
+        if (how === "C-c") await tmux("send-keys", "-t", "t", "C-c");
+        else {
+          // segcam's own process: its command line starts with deno (bash's with bash)
+          // and names main.ts (ffmpeg's does not).
+          const pgrep = await new Deno.Command("pgrep", {
+            args: ["-f", `^${Deno.execPath()} run .*main.ts live .*${dir}`],
+          }).output();
+          const pid = Number(new TextDecoder().decode(pgrep.stdout).trim().split("\n")[0]);
+          assert.ok(pid > 0, "found segcam's pid");
+          Deno.kill(pid, "SIGHUP");
+        }
+        const after = await waitFor(/EXITED \d+/);
+        assert.match(after, new RegExp(`EXITED ${code}`), after);
+      } finally {
+        await tmux("kill-server");
+      }
+      assert.deepEqual(listDir(dir), ["o.mkv"], "the recording is kept");
+    });
+  }
 });

@@ -68,3 +68,17 @@ Deno.test("decodeWarning is one line for decoding errors or a short decode, and 
     "warning: c.mp4 is damaged or truncated (only 1 of about 50 frames could be decoded); 1 frame was written",
   );
 });
+
+Deno.test("FrameReader: cancelled during a read (a source paused), the read ends with false, not an error", async () => {
+  // A byte stream that never delivers: the read waits with the scratch lent to the stream.
+  const stream = new ReadableStream<Uint8Array>({
+    type: "bytes",
+    pull: () => new Promise(() => {}),
+  });
+  const reader = new FrameReader(stream);
+  const pending = reader.read(new Uint8Array(12));
+  await new Promise((r) => setTimeout(r, 10));
+  await reader.cancel();
+  assert.equal(await pending, false);
+  assert.equal(await reader.read(new Uint8Array(12)), false, "and every read after");
+});

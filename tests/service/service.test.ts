@@ -11,12 +11,14 @@ Deno.test("serviceUnit(): the unit runs the installed segcam live --no-tui, rest
     }),
     `# Written by \`segcam service install\`; \`segcam service uninstall\` removes it.
 # The settings (camera, output, effect, …) are read from /home/ada/.config/segcam/config.toml
-# at every start: after editing it, run systemctl --user restart segcam.
+# at every start, and again on systemctl --user reload segcam or an edit of the file
+# (settings and backgrounds; the camera, output and model need a restart).
 [Unit]
 Description=segcam: webcam, background effect, virtual camera
 
 [Service]
 ExecStart=/home/ada/.deno/bin/segcam live --no-tui
+ExecReload=/bin/kill -HUP $MAINPID
 Restart=on-failure
 RestartSec=5
 Environment=PATH=/home/ada/.deno/bin:/usr/bin:/bin

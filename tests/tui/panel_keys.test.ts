@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { createEffectSettings } from "../../src/effects/effect.ts";
 import { createFrame } from "../../src/frame.ts";
 import { KEY_LEGEND, parseKeys } from "../../src/tui/keys.ts";
-import { applyKey, createLiveControls } from "../../src/tui/live_controls.ts";
+import { createLiveControls } from "../../src/control/live_state.ts";
+import { apply, parseCommand } from "../../src/control/commands.ts";
 import {
   fit,
   formatStatusLine,
@@ -24,7 +25,7 @@ const state: PanelState = {
   input: "camera /dev/video0",
   output: "/dev/video10 (yuyv422)",
   size: "1280x720@30",
-  inference: "native (onnxruntime-node 1.30.0), model landscape 256x144",
+  inference: "native (onnxruntime-node 1.30.0), model landscape 144x256",
   controls,
   fpsIn: 30,
   fpsOut: 29.5,
@@ -33,6 +34,7 @@ const state: PanelState = {
   frames: 900,
   dropped: 3,
   cpuPercent: 85,
+  cpuSelfPercent: 40,
   message: "",
 };
 // deno-lint-ignore no-control-regex -- ESC starts the colour codes we must not count
@@ -51,31 +53,33 @@ const assertFits = (s: PanelState, columns: number, rows: number) => {
   }
 };
 
-Deno.test("parseKeys() maps every key, Ctrl-C and Ctrl-D, and skips arrow-key escapes", () => {
-  const bytes = new TextEncoder().encode("bdrtxnm+=-[]sofpqB");
+Deno.test("parseKeys() maps every key to its command line, Ctrl-C and Ctrl-D too, and skips arrow-key escapes", () => {
+  const bytes = new TextEncoder().encode("bdrtxnm+=-[]sofp qB");
   assert.deepEqual(parseKeys(bytes), [
-    "blur",
-    "desaturate",
+    "effect blur",
+    "effect desaturate",
     "replace",
-    "transparent",
-    "remove",
-    "none",
-    "mask",
-    "stronger",
-    "stronger",
-    "weaker",
-    "threshold-down",
-    "threshold-up",
-    "soft-edge",
-    "smoothing",
-    "mirror",
-    "preview",
+    "effect transparent",
+    "effect remove",
+    "effect none",
+    "cycle view",
+    "add strength 1",
+    "add strength 1",
+    "add strength -1",
+    "add threshold -0.05",
+    "add threshold 0.05",
+    "set threshold soft",
+    "cycle smoothing",
+    "cycle mirror",
+    "cycle preview",
+    "cycle paused",
     "quit",
-    "blur",
+    "effect blur",
   ]);
-  assert.deepEqual(parseKeys(new Uint8Array([0x03, 0x04])), ["quit", "quit"]);
+  // Ctrl-C leaves the way SIGINT does (exit 130); Ctrl-D is end of input: quit.
+  assert.deepEqual(parseKeys(new Uint8Array([0x03, 0x04])), ["interrupt", "quit"]);
   assert.deepEqual(parseKeys(new Uint8Array([0x1b, 0x5b, 0x41, 0x64, 0x1b, 0x4f, 0x42])), [
-    "desaturate",
+    "effect desaturate",
   ]);
 });
 
@@ -85,13 +89,13 @@ Deno.test("renderPanel() at 80x24 shows everything, with the whole key legend wr
     "settings  soft edge  smoothing off  mirror off",
     "input     camera /dev/video0  1280x720@30",
     "output    /dev/video10 (yuyv422)",
-    "model     native (onnxruntime-node 1.30.0), model landscape 256x144",
+    "model     native (onnxruntime-node 1.30.0), model landscape 144x256",
     "fps       29.5 out  30.0 in  900 frames  3 dropped",
     "ms        wait 20.1  segment 3.2  effect 7.5  write 1.1  latency 12.8",
-    "cpu       85%",
+    "cpu       40% segcam alone  85% with its ffmpeg",
     "keys      b blur  d desaturate  r replace  t transparent  x remove  n none",
     "          m mask view  +/- strength  [ ] threshold  s soft edge  o smoothing",
-    "          f mirror  p preview  q quit",
+    "          f mirror  p preview  space pause  q quit",
   ]);
   const text = plain(state, 80, 24).join("\n");
   for (const entry of KEY_LEGEND) assert.ok(text.includes(entry), `"${entry}" is shown`);
@@ -105,35 +109,35 @@ Deno.test("renderPanel() at 60x15 wraps long lines and still shows every key", (
     "input     camera /dev/video0  1280x720@30",
     "output    /dev/video10 (yuyv422)",
     "model     native (onnxruntime-node 1.30.0), model landscape",
-    "          256x144",
+    "          144x256",
     "fps       29.5 out  30.0 in  900 frames  3 dropped",
     "ms        wait 20.1  segment 3.2  effect 7.5  write 1.1",
     "          latency 12.8",
-    "cpu       85%",
+    "cpu       40% segcam alone  85% with its ffmpeg",
     "keys      b blur  d desaturate  r replace  t transparent",
     "          x remove  n none  m mask view  +/- strength",
     "          [ ] threshold  s soft edge  o smoothing  f mirror",
-    "          p preview  q quit",
+    "          p preview  space pause  q quit",
   ]);
   assertFits(state, 60, 15);
 });
 
 Deno.test("renderPanel() drops the least important lines first: ms, model, cpu, output, input", () => {
-  const message = applyKey(applyKey(controls, "none", 0), "stronger", 0);
+  const message = applyKeyShim(applyKeyShim(controls, "effect none"), "add strength 1");
   assert.deepEqual(plain({ ...state, controls: message }, 60, 15), [
     "segcam live  none",
     "settings  soft edge  smoothing off  mirror off",
     "input     camera /dev/video0  1280x720@30",
     "output    /dev/video10 (yuyv422)",
     "model     native (onnxruntime-node 1.30.0), model landscape",
-    "          256x144",
+    "          144x256",
     "fps       29.5 out  30.0 in  900 frames  3 dropped",
-    "cpu       85%",
+    "cpu       40% segcam alone  85% with its ffmpeg",
     "keys      b blur  d desaturate  r replace  t transparent",
     "          x remove  n none  m mask view  +/- strength",
     "          [ ] threshold  s soft edge  o smoothing  f mirror",
-    "          p preview  q quit",
-    "none has no strength to change; + and - work with blur and",
+    "          p preview  space pause  q quit",
+    "none has no strength to change; strength works with blur and",
     "desaturate",
   ]);
   assert.deepEqual(plain(state, 60, 8), [
@@ -144,7 +148,7 @@ Deno.test("renderPanel() drops the least important lines first: ms, model, cpu, 
     "keys      b blur  d desaturate  r replace  t transparent",
     "          x remove  n none  m mask view  +/- strength",
     "          [ ] threshold  s soft edge  o smoothing  f mirror",
-    "          p preview  q quit",
+    "          p preview  space pause  q quit",
   ]);
   for (const [columns, rows] of [[100, 30], [80, 24], [60, 15], [45, 10], [40, 8]]) {
     assertFits({ ...state, controls: message }, columns, rows);
@@ -154,14 +158,23 @@ Deno.test("renderPanel() drops the least important lines first: ms, model, cpu, 
 
 Deno.test("renderPanel() names the mask view and what it hides, and every setting a key changes", () => {
   let c = controls;
-  for (const key of ["mask", "threshold-up", "smoothing", "mirror"] as const) {
-    c = applyKey(c, key, 0);
+  for (const line of ["cycle view", "add threshold 0.05", "cycle smoothing", "cycle mirror"]) {
+    c = applyKeyShim(c, line);
   }
   assert.deepEqual(plain({ ...state, controls: c }, 80, 24).slice(0, 2), [
-    "segcam live  mask view, hiding blur 3.0% of height (m shows it)",
+    "segcam live  blur 3.0% of height; mask view in the preview only (m leaves it)",
     "settings  threshold 0.55  smoothing 0.50  mirror on",
   ]);
-  const transparent = { ...state, controls: applyKey(c, "transparent", 0) };
+  // The second look's state is a setting too, on the settings line (wrapped whole).
+  assert.deepEqual(
+    plain({ ...state, secondLook: "second look auto (crops on 12 of 300 frames)" }, 80, 24)
+      .slice(1, 3),
+    [
+      "settings  soft edge  smoothing off  mirror off",
+      "          second look auto (crops on 12 of 300 frames)",
+    ],
+  );
+  const transparent = { ...state, controls: applyKeyShim(c, "effect transparent") };
   assert.equal(
     plain({ ...transparent, transparentAs: "key colour #00ff00" }, 80, 24)[0],
     "segcam live  transparent as key colour #00ff00",
@@ -169,7 +182,7 @@ Deno.test("renderPanel() names the mask view and what it hides, and every settin
 });
 
 Deno.test("renderPanel() keeps the preview's 16:9 shape and fits it in the rows left", () => {
-  const preview = { ...state, controls: applyKey(controls, "preview", 0) };
+  const preview = { ...state, controls: applyKeyShim(controls, "cycle preview") };
   assert.deepEqual(plain(preview, 80, 24).slice(11), ["preview: waiting for the first frame"]);
   const lines = plain({ ...preview, preview: createFrame(1280, 720, 3) }, 80, 24);
   // 11 text lines, 13 rows of 46 cells: 46 x 26 pixels, 1.77 for 16:9 = 1.78.
@@ -184,7 +197,7 @@ Deno.test("renderPanel() keeps the preview's 16:9 shape and fits it in the rows 
     "keys      b blur  d desaturate  r replace  t transparent",
     "          x remove  n none  m mask view  +/- strength",
     "          [ ] threshold  s soft edge  o smoothing  f mirror",
-    "          p preview  q quit",
+    "          p preview  space pause  q quit",
     ...Array(7).fill("[25 cells]"),
   ]);
 });
@@ -222,12 +235,18 @@ Deno.test("fit() cuts by visible characters and keeps colour codes whole", () =>
 Deno.test("formatStatusLine() is one plain line naming the effect once and every setting", () => {
   assert.equal(
     formatStatusLine(state),
-    "segcam: blur 3.0% of height, soft edge, smoothing off, mirror off; 29.5 fps out, 30.0 in, 900 frames, 3 dropped, segment 3.2 ms, effect 7.5 ms, latency 12.8 ms, cpu 85%",
+    "segcam: blur 3.0% of height, soft edge, smoothing off, mirror off; 29.5 fps out, 30.0 in, 900 frames, 3 dropped, segment 3.2 ms, effect 7.5 ms, latency 12.8 ms, cpu 40% segcam alone, 85% with ffmpeg",
   );
-  const mask = { ...state, controls: applyKey(applyKey(controls, "none", 0), "mask", 0) };
+  const mask = {
+    ...state,
+    controls: applyKeyShim(
+      applyKeyShim(applyKeyShim(controls, "effect none"), "set mask-out yes"),
+      "cycle view",
+    ),
+  };
   assert.equal(
     formatStatusLine({ ...mask, cpuPercent: undefined }).split(";")[0],
-    "segcam: mask view, hiding none (m shows it), soft edge, smoothing off, mirror off",
+    "segcam: mask view, in the preview and the output (none hidden), soft edge, smoothing off, mirror off",
   );
 });
 
@@ -294,3 +313,8 @@ Deno.test("restoreOnCrash() restores the terminal on an uncaught error and remov
   events.dispatchEvent(new Event("error"));
   assert.equal(restored, 2);
 });
+
+/** A key's command applied, as the live run does. */
+function applyKeyShim(controls: ReturnType<typeof createLiveControls>, line: string, now = 0) {
+  return apply(controls, parseCommand(line), now).controls;
+}
