@@ -368,7 +368,8 @@ async function evaluateVideo(dir: string): Promise<void> {
       scores.raw.add(raw, truth);
       scores.segcam.add(await stage.mask(frame, settings), truth);
     }
-    await ffmpeg.stdout.cancel().catch(() => {});
+    // Stopped early by --frames: ffmpeg would wait on a full pipe forever.
+    await reader.cancel();
     await ffmpeg.status;
     const segcam = {
       ...scores.segcam.result(clip.name),
