@@ -372,7 +372,7 @@ Deno.test("wasm kernels on arena buffers allocate no typed array per frame", () 
     wasm.blurredChange(luma, ga, gw, gh, changeScratch, change);
     wasm.dilate3(change, gw, gh, changeScratch);
     wasm.pasteRegion(map, 256, 256, crop, width, height, state, gw, gh);
-    wasm.smoothTemporal(gb, change, gw, gh, 0.85, 0.15, state);
+    wasm.smoothTemporal(gb, change, gw, gh, 0.85, GATE, state);
     wasm.lumaDownscale(frame.data, width, height, 3, ...down, luma);
     wasm.guidedCoefficients(luma, state, gw, gh, 2, 3e-2, guided, ga, gb);
     wasm.applyGuided(ga, gb, ...up, frame.data, 3, rowA, rowB, prob);
