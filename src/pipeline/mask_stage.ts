@@ -10,7 +10,7 @@
  *             else dilated (dilate3) to gate the smoothing
  *   prob      the model's map, whole frame and/or crop, resampled to the working size
  *   state     prob averaged with the past unless both the picture and the model moved
- *             (smoothTemporal, gated by GATE)
+ *             (smoothTemporal, gated by MOTION_GATE)
  *   a, b      guided filter coefficients (guidedCoefficients) → probBytes at frame size
  *   refiner   smoothstep / threshold / invert / feather (MaskRefiner) → the alpha
  */
@@ -98,7 +98,7 @@ const SKIP_CHANGE = 0.03;
  * cells' blurred change under 0.03, and a person's edge moving one working cell changes
  * it by 0.1-0.5.
  */
-const GATE = { noise: 0.03, motion: 0.08, wobble: 0.5 } as const satisfies MotionGate;
+export const MOTION_GATE = { noise: 0.03, motion: 0.08, wobble: 0.5 } as const satisfies MotionGate;
 /** Guided filter radius in frame pixels per frame height: 8 px at 720p (the prototype's). */
 const GUIDE_RADIUS = 8 / 720;
 /**
@@ -220,7 +220,7 @@ export class MaskStage {
         w,
         h,
         settings.smoothing,
-        GATE,
+        MOTION_GATE,
         this.#state,
       );
     } else {
