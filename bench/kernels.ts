@@ -14,6 +14,7 @@ import { defaultMaskOptions, STILL_IMAGE_FEATHER } from "../src/kernels/mask.ts"
 import { bilinearTable } from "../src/kernels/resize.ts";
 import { yuv420pSize } from "../src/kernels/yuv.ts";
 import { createWasmKernels, type Kernels, tsKernels } from "../src/kernels/wasm/wasm_kernels.ts";
+import { MOTION_GATE } from "../src/pipeline/mask_stage.ts";
 import { median, printTable } from "./_stats.ts";
 
 export interface KernelRow {
@@ -39,8 +40,8 @@ function working(width: number, height: number) {
 }
 /** MaskStage's guided filter eps on a stream. */
 const GUIDE_EPS = 3e-2;
-/** MaskStage's default smoothing and its FULL_MOTION. */
-const SMOOTHING = 0.85, FULL_MOTION = 0.15;
+/** MaskStage's default smoothing. */
+const SMOOTHING = 0.85;
 
 /** Buffers of one size, allocated by `alloc` (plain typed arrays, or the wasm arena). */
 interface Buffers {
@@ -167,7 +168,7 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
     }],
     [
       "smoothTemporal",
-      () => k.smoothTemporal(b.b, b.dilated, w, h, SMOOTHING, FULL_MOTION, b.smooth),
+      () => k.smoothTemporal(b.b, b.dilated, w, h, SMOOTHING, MOTION_GATE, b.smooth),
     ],
     ["pasteRegion whole", () => k.pasteRegion(...model, whole, width, height, b.scratch, w, h)],
     ["pasteRegion crop", () => k.pasteRegion(...model, crop, width, height, b.scratch, w, h, true)],

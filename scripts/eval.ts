@@ -12,7 +12,15 @@
  * README, for segcam (stream mode, defaults) and for the raw model (alpha = p, bilinear,
  * no smoothing), and the inferences segcam ran per frame. Exits 1 when a clip's IoU is
  * more than --max-iou-drop below the raw model's, or the `still` clip's flicker is more
- * than --max-still-flicker-ratio of the raw model's.
+ * than --max-still-flicker-ratio of the raw model's (real footage too), or its dtSSD more
+ * than --max-dtssd-ratio of the raw model's.
+ *
+ * Real footage goes beside the clips (--real FILE,..., default
+ * ../shared/data/videos/desk_960x540.mp4 when it exists; --real none for none): clips of
+ * real people without masks, where only flicker can be measured, against the raw
+ * model's, with their ratio. Camera-like clips with exact masks come from
+ * scripts/make_camera_clips.ts (eval them with --video on its output folder).
+ * --frames N reads only the first N frames of each clip (for quick runs while tuning).
  *
  * --json prints the figures as one JSON object instead of tables. --smoothing,
  * --second-look, --edges on|off and --max-skips override segcam's defaults, to measure
@@ -47,12 +55,15 @@ const { values } = parseArgs({
     video: { type: "string" },
     "max-iou-drop": { type: "string" },
     "max-still-flicker-ratio": { type: "string" },
+    "max-dtssd-ratio": { type: "string" },
     json: { type: "boolean", default: false },
     smoothing: { type: "string" },
     "second-look": { type: "string" },
     edges: { type: "string" },
     "max-skips": { type: "string" },
     clips: { type: "string" },
+    real: { type: "string" },
+    frames: { type: "string" },
   },
 });
 
@@ -61,6 +72,8 @@ if (values.smoothing !== undefined) tuned.smoothing = Number(values.smoothing);
 if (values["second-look"] !== undefined) tuned.secondLook = values["second-look"] as SecondLook;
 if (values.edges !== undefined) tuned.edges = values.edges !== "off";
 const maxSkips = values["max-skips"] === undefined ? undefined : Number(values["max-skips"]);
+const frameLimit = values.frames === undefined ? Infinity : Number(values.frames);
+const DESK = "../shared/data/videos/desk_960x540.mp4";
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const log = (line: string) => {
@@ -218,17 +231,19 @@ class MotionScore {
   #dt = 0;
   #pairs = 0;
   #ious: number[] = [];
+  #frames = 0;
 
   constructor(readonly size: number) {
     this.#previous = new Float32Array(size);
     this.#previousTruth = new Float32Array(size);
   }
 
-  add(alpha: Uint8Array, truth: Uint8Array): void {
-    const first = this.#ious.length === 0;
+  /** Without truth (real footage) only flicker counts; dtSSD and IoU come out NaN. */
+  add(alpha: Uint8Array, truth?: Uint8Array): void {
+    const first = this.#frames++ === 0;
     let flicker = 0, dt = 0;
     for (let i = 0; i < this.size; i++) {
-      const a = alpha[i] / 255, g = truth[i] / 255;
+      const a = alpha[i] / 255, g = truth === undefined ? a : truth[i] / 255;
       const da = a - this.#previous[i], dg = g - this.#previousTruth[i];
       flicker += da * da;
       dt += (da - dg) * (da - dg);
@@ -240,16 +255,18 @@ class MotionScore {
       this.#dt += dt / this.size;
       this.#pairs++;
     }
-    this.#ious.push(iou(alpha, truth));
+    if (truth !== undefined) this.#ious.push(iou(alpha, truth));
   }
 
   result(clip: string): ClipScore {
     return {
       clip,
-      frames: this.#ious.length,
+      frames: this.#frames,
       flicker: Number((100 * Math.sqrt(this.#flicker / this.#pairs)).toFixed(2)),
-      dtSSD: Number((100 * Math.sqrt(this.#dt / this.#pairs)).toFixed(2)),
-      iou: Number(mean(this.#ious).toFixed(4)),
+      dtSSD: this.#ious.length === 0
+        ? NaN
+        : Number((100 * Math.sqrt(this.#dt / this.#pairs)).toFixed(2)),
+      iou: this.#ious.length === 0 ? NaN : Number(mean(this.#ious).toFixed(4)),
     };
   }
 }
@@ -275,20 +292,51 @@ async function probeSize(path: string): Promise<{ width: number; height: number 
   return { width, height };
 }
 
-async function evaluateVideo(dir: string): Promise<void> {
+/** A clip to measure: masks/NNNN.png beside it, or none (real footage: flicker only). */
+interface Clip {
+  name: string;
+  path: string;
+  masks?: string;
+}
+
+function videoClips(dir: string): Clip[] {
   const wanted = values.clips?.split(",");
-  const clips = [...Deno.readDirSync(dir)]
+  const clips: Clip[] = [...Deno.readDirSync(dir)]
     .filter((e) => e.isDirectory && (wanted === undefined || wanted.includes(e.name)))
     .map((e) => e.name)
-    .sort();
+    .sort()
+    .map((name) => ({ name, path: `${dir}/${name}/${name}.mp4`, masks: `${dir}/${name}/masks` }));
+  const exists = (path: string) => {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw error;
+    }
+  };
+  const real = values.real === undefined
+    ? (exists(DESK) ? [DESK] : [])
+    : values.real === "none"
+    ? []
+    : values.real.split(",");
+  for (const path of real) {
+    if (!exists(path)) fail(`--real: no video at ${path}`);
+    // desk_960x540.mp4 → desk
+    const name = path.replace(/^.*\//, "").replace(/\.[^.]+$/, "").replace(/_\d+x\d+$/, "");
+    if (wanted === undefined || wanted.includes(name)) clips.push({ name, path });
+  }
   if (clips.length === 0) fail(`no clips in ${dir}`);
+  return clips;
+}
+
+async function evaluateVideo(dir: string): Promise<void> {
+  const clips = videoClips(dir);
   const settings: MaskStageSettings = { ...defaultMaskStageSettings, ...tuned, mode: "stream" };
   const segmenters = new Map<ModelName, Segmenter>();
   const results: { segcam: ClipScore & { inferencesPerFrame: number }; raw: ClipScore }[] = [];
 
   for (const clip of clips) {
-    const path = `${dir}/${clip}/${clip}.mp4`;
-    const { width, height } = await probeSize(path);
+    const { width, height } = await probeSize(clip.path);
     // The raw model is the landscape model (the data README's reference); segcam takes
     // what --model auto picks for the frame, which is landscape for these 16:9 clips.
     const model = chooseModel("auto", width, height);
@@ -306,41 +354,46 @@ async function evaluateVideo(dir: string): Promise<void> {
       raw: new MotionScore(width * height),
     };
     const ffmpeg = new Deno.Command("ffmpeg", {
-      args: decodeArgs(path, { pixFmt: "rgb24" }),
+      args: decodeArgs(clip.path, { pixFmt: "rgb24" }),
       stdout: "piped",
       stderr: "inherit",
     }).spawn();
     const reader = new FrameReader(ffmpeg.stdout);
-    for (let index = 0; await reader.read(frame.data); index++) {
-      const truthPath = `${dir}/${clip}/masks/${String(index).padStart(4, "0")}.png`;
-      const truth = plane(await readImage(truthPath));
+    for (let index = 0; index < frameLimit && await reader.read(frame.data); index++) {
+      const truth = clip.masks === undefined
+        ? undefined
+        : plane(await readImage(`${clip.masks}/${String(index).padStart(4, "0")}.png`));
       await rawSegmenter.segment(frame);
       rawSegmenter.maskInto(raw, width, height);
       scores.raw.add(raw, truth);
       scores.segcam.add(await stage.mask(frame, settings), truth);
     }
+    // Stopped early by --frames: ffmpeg would wait on a full pipe forever.
+    await reader.cancel();
     await ffmpeg.status;
     const segcam = {
-      ...scores.segcam.result(clip),
+      ...scores.segcam.result(clip.name),
       inferencesPerFrame: Number((stage.stats.inferences / stage.stats.frames).toFixed(2)),
     };
-    results.push({ segcam, raw: scores.raw.result(clip) });
-    log(`${clip}: done`);
+    results.push({ segcam, raw: scores.raw.result(clip.name) });
+    log(`${clip.name}: done`);
   }
   for (const segmenter of segmenters.values()) await segmenter.dispose();
 
+  const figure = (x: number, digits: number) => Number.isNaN(x) ? "-" : x.toFixed(digits);
   if (values.json) console.log(JSON.stringify({ motion: results }, null, 2));
   else {
     printTable(results.map(({ segcam, raw }) => ({
       clip: segcam.clip,
       frames: segcam.frames,
       "segcam flicker": segcam.flicker.toFixed(2),
-      "dtSSD": segcam.dtSSD.toFixed(2),
-      "IoU": segcam.iou.toFixed(4),
-      "inferences/frame": segcam.inferencesPerFrame.toFixed(2),
       "raw flicker": raw.flicker.toFixed(2),
-      "raw dtSSD": raw.dtSSD.toFixed(2),
-      "raw IoU": raw.iou.toFixed(4),
+      "flicker ratio": (segcam.flicker / raw.flicker).toFixed(2),
+      "dtSSD": figure(segcam.dtSSD, 2),
+      "raw dtSSD": figure(raw.dtSSD, 2),
+      "IoU": figure(segcam.iou, 4),
+      "raw IoU": figure(raw.iou, 4),
+      "inferences/frame": segcam.inferencesPerFrame.toFixed(2),
     })));
   }
 
@@ -349,15 +402,24 @@ async function evaluateVideo(dir: string): Promise<void> {
   const ratio = values["max-still-flicker-ratio"] === undefined
     ? undefined
     : Number(values["max-still-flicker-ratio"]);
+  const dtRatio = values["max-dtssd-ratio"] === undefined
+    ? undefined
+    : Number(values["max-dtssd-ratio"]);
   for (const { segcam, raw } of results) {
     if (drop !== undefined && segcam.iou < raw.iou - drop) {
       problems.push(
         `${segcam.clip}: IoU ${segcam.iou} is more than ${drop} below the raw model's ${raw.iou}`,
       );
     }
-    if (ratio !== undefined && segcam.clip === "still" && segcam.flicker > ratio * raw.flicker) {
+    const still = segcam.clip === "still" || Number.isNaN(segcam.iou); // or real footage
+    if (ratio !== undefined && still && segcam.flicker > ratio * raw.flicker) {
       problems.push(
-        `still: flicker ${segcam.flicker} is above ${ratio} of the raw model's ${raw.flicker}`,
+        `${segcam.clip}: flicker ${segcam.flicker} is above ${ratio} of the raw model's ${raw.flicker}`,
+      );
+    }
+    if (dtRatio !== undefined && segcam.dtSSD > dtRatio * raw.dtSSD) {
+      problems.push(
+        `${segcam.clip}: dtSSD ${segcam.dtSSD} is above ${dtRatio} of the raw model's ${raw.dtSSD}`,
       );
     }
   }

@@ -88,11 +88,17 @@ export function checkBlurredChange(
 }
 
 /**
- * |a − b| averaged over each 3x3 neighbourhood (edges clamped): the blur takes sensor
- * noise (independent per pixel) down by 3x before a maximum can pick it up. Returns the
+ * |a − b − shift| averaged over each 3x3 neighbourhood (edges clamped), where shift is
+ * the mean of a − b over the whole map: a camera's auto-exposure moves every place's
+ * luma together (±0.01 a frame on ../shared/data/videos/desk_960x540.mp4-like footage,
+ * and the reference can be 5 frames old), which is not motion. The blur takes noise
+ * that is independent per pixel down by 3x before a maximum can pick it up. Returns the
  * largest value, which the dilation that follows ({@link dilate3}: a moving edge also
  * moves the mask next to it) does not change, so a frame loop can decide whether
  * anything moved before paying for the dilation. `scratch` is one map of the same size.
+ *
+ * The shift is summed in f64 in index order and rounded to f32, and each difference is
+ * two f32 subtractions, so that the wasm twin's f32x4 lanes give the same bits.
  */
 export function blurredChange(
   a: Float32Array,
@@ -103,9 +109,12 @@ export function blurredChange(
   out: Float32Array,
 ): number {
   checkBlurredChange(a, b, width, height, scratch, out);
-  const lastY = height - 1;
+  const lastY = height - 1, fround = Math.fround;
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += fround(a[i] - b[i]);
+  const shift = fround(sum / a.length);
   for (let i = 0; i < a.length; i++) {
-    const d = a[i] - b[i];
+    const d = fround(fround(a[i] - b[i]) - shift);
     out[i] = d < 0 ? -d : d;
   }
   let largest = 0;
@@ -183,6 +192,22 @@ export function dilate3(
   return largest;
 }
 
+/**
+ * What the motion-gated average takes for noise and what for motion; see
+ * {@link smoothTemporal}. Every field is in 0..1.
+ */
+export interface MotionGate {
+  /** Picture change (blurred, dilated luma) up to which a place counts as still. */
+  noise: number;
+  /** Picture change from which a place counts as moving (its memory is let go). */
+  motion: number;
+  /**
+   * How far the model's probability may stray from the memory and still be called
+   * wobble: kept in full up to wobble/2, let go from wobble on.
+   */
+  wobble: number;
+}
+
 /** The argument checks of {@link smoothTemporal}, shared with its wasm twin. */
 export function checkSmoothTemporal(
   probability: Float32Array,
@@ -190,7 +215,7 @@ export function checkSmoothTemporal(
   width: number,
   height: number,
   strength: number,
-  fullMotion: number,
+  gate: MotionGate,
   state: Float32Array,
 ): void {
   assertMap(probability, width, height, "smoothTemporal probability");
@@ -199,16 +224,27 @@ export function checkSmoothTemporal(
   if (!(strength >= 0 && strength <= 1)) {
     throw new RangeError(`smoothTemporal strength: expected 0 to 1, got ${strength}`);
   }
-  if (!(fullMotion > 0)) {
-    throw new RangeError(`smoothTemporal fullMotion: expected > 0, got ${fullMotion}`);
+  const { noise, motion, wobble } = gate;
+  if (!(noise >= 0 && motion > noise && wobble > 0)) {
+    throw new RangeError(
+      `smoothTemporal gate: expected 0 <= noise < motion and wobble > 0, got noise ${noise}, motion ${motion}, wobble ${wobble}`,
+    );
   }
 }
 
 /**
  * The motion-gated running average, in place on `state`:
- *   state = p + (state − p)·strength·m,  m = clamp(1 − change/fullMotion, 0, 1)
- * `change` is the blurred, dilated change between this frame and the last; where it reaches
- * `fullMotion` (0..1 of luma) the new probability is taken as it is.
+ *   state = p + (state − p)·strength·max(stillPicture, stillModel)
+ *   stillPicture = clamp((motion − change)/(motion − noise), 0, 1)
+ *   stillModel   = clamp(2 − 2·|p − state|/wobble, 0, 1)
+ * `change` is the blurred, dilated change between this frame and the reference.
+ *
+ * A place lets its memory go only when both the picture and the model say it moved:
+ * compression blocks and exposure steps change the picture but not the model's answer
+ * (kept: nothing to lose), the model's wobble on a still person changes its answer but
+ * not the picture (kept: that is the flicker), while a person who really moves changes
+ * both, and the memory is dropped at once rather than faded along a ramp. Where the
+ * picture moves, the memory can trail the model by at most `wobble`, whatever the speed.
  */
 export function smoothTemporal(
   probability: Float32Array,
@@ -216,15 +252,21 @@ export function smoothTemporal(
   width: number,
   height: number,
   strength: number,
-  fullMotion: number,
+  gate: MotionGate,
   state: Float32Array,
 ): void {
-  checkSmoothTemporal(probability, change, width, height, strength, fullMotion, state);
-  const perChange = 1 / fullMotion;
+  checkSmoothTemporal(probability, change, width, height, strength, gate, state);
+  const fround = Math.fround;
+  // f32 constants and f32 steps, as the wasm twin's f32x4 lanes compute them.
+  const motion = fround(gate.motion), perChange = fround(1 / (gate.motion - gate.noise));
+  const perWobble = fround(2 / gate.wobble), k = fround(strength);
   for (let i = 0; i < state.length; i++) {
-    const still = 1 - change[i] * perChange;
-    const keep = still > 0 ? strength * still : 0;
-    const p = probability[i];
-    state[i] = p + (state[i] - p) * keep;
+    const p = probability[i], s = state[i];
+    const picture = fround(fround(motion - change[i]) * perChange);
+    const d = fround(p - s);
+    const model = fround(2 - fround((d < 0 ? -d : d) * perWobble));
+    let still = picture > model ? picture : model;
+    still = still < 0 ? 0 : still > 1 ? 1 : still;
+    state[i] = fround(p + fround(fround(s - p) * fround(k * still)));
   }
 }

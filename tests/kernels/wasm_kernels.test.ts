@@ -372,7 +372,7 @@ Deno.test("wasm kernels on arena buffers allocate no typed array per frame", () 
     wasm.blurredChange(luma, ga, gw, gh, changeScratch, change);
     wasm.dilate3(change, gw, gh, changeScratch);
     wasm.pasteRegion(map, 256, 256, crop, width, height, state, gw, gh);
-    wasm.smoothTemporal(gb, change, gw, gh, 0.85, 0.15, state);
+    wasm.smoothTemporal(gb, change, gw, gh, 0.85, GATE, state);
     wasm.lumaDownscale(frame.data, width, height, 3, ...down, luma);
     wasm.guidedCoefficients(luma, state, gw, gh, 2, 3e-2, guided, ga, gb);
     wasm.applyGuided(ga, gb, ...up, frame.data, 3, rowA, rowB, prob);
@@ -710,8 +710,8 @@ Deno.test("wasm mask-path kernels match the reference on tiny and odd sizes", ()
 
 // ---- the mask path: change, dilation, smoothing, pasting a crop ---------------------------------
 
-/** MaskStage's FULL_MOTION and default smoothing. */
-const FULL_MOTION = 0.15, SMOOTHING = 0.85;
+/** MaskStage's GATE and default smoothing. */
+const GATE = { noise: 0.03, motion: 0.08, wobble: 0.5 }, SMOOTHING = 0.85;
 
 /** Two frames of a moving person as MaskStage's working maps, at w x h. */
 interface MotionCase {
@@ -817,7 +817,7 @@ Deno.test("wasm smoothTemporal() matches the reference on a real mask, state and
         const p = arena ? floatsIn(arena, c.p) : c.p;
         const moved = arena ? floatsIn(arena, change) : change;
         const state = arena ? floatsIn(arena, c.state) : c.state.slice();
-        k.smoothTemporal(p, moved, c.w, c.h, strength, FULL_MOTION, state);
+        k.smoothTemporal(p, moved, c.w, c.h, strength, GATE, state);
         return state;
       });
     }
@@ -886,7 +886,7 @@ Deno.test("wasm change, dilation, smoothing and paste match the reference on tin
     });
     agree(`smoothTemporal ${label}`, MAP_TOLERANCE, (k) => {
       const state = b.slice();
-      k.smoothTemporal(a, Float32Array.from(b, (v) => v * 0.3), w, h, 0.7, FULL_MOTION, state);
+      k.smoothTemporal(a, Float32Array.from(b, (v) => v * 0.3), w, h, 0.7, GATE, state);
       return state;
     });
     agree(`pasteRegion ${label}`, EXACT, (k) => {

@@ -1707,7 +1707,8 @@ function f32Of(lo: v128, hi: v128): v128 {
 }
 
 /**
- * temporal_smoothing.ts blurredChange: |a − b|, then the 3x3 mean (horizontal into
+ * temporal_smoothing.ts blurredChange: |a − b − shift| (shift: the mean of a − b, summed
+ * in f64 in index order, rounded to f32), then the 3x3 mean (horizontal into
  * scratch, vertical into out); returns the largest mean. The sums are f64, in the
  * reference's order, and rounded to f32 where it stores: the largest value (an f64 the
  * caller compares with a threshold) is then the reference's to the bit, and so is out.
@@ -1722,14 +1723,21 @@ export function blurredChange(
   out: usize,
 ): f64 {
   const n = width * height;
+  let sum: f64 = 0;
+  for (let j = 0; j < n; j++) {
+    const k = <usize>j << 2;
+    sum += <f64>(load<f32>(a + k) - load<f32>(b + k));
+  }
+  const shift = <f32>(sum / <f64>n), vshift = f32x4.splat(shift);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const k = <usize>i << 2;
-    v128.store(out + k, f32x4.abs(f32x4.sub(v128.load(a + k), v128.load(b + k))));
+    const d = f32x4.sub(f32x4.sub(v128.load(a + k), v128.load(b + k)), vshift);
+    v128.store(out + k, f32x4.abs(d));
   }
   for (; i < n; i++) {
     const k = <usize>i << 2;
-    store<f32>(out + k, abs<f32>(load<f32>(a + k) - load<f32>(b + k)));
+    store<f32>(out + k, abs<f32>(load<f32>(a + k) - load<f32>(b + k) - shift));
   }
   for (let y = 0; y < height; y++) {
     const row = <usize>(y * width) << 2, o = out + row, s = scratch + row;
@@ -1840,33 +1848,39 @@ export function dilate3(map: usize, width: i32, height: i32, scratch: usize): f3
 }
 
 /**
- * temporal_smoothing.ts smoothTemporal, in place on `state`, four cells per step in f32
- * (the reference's f64 differs by a few f32 ulps on values in 0..1).
+ * temporal_smoothing.ts smoothTemporal, in place on `state`, four cells per step in f32:
+ * the reference rounds every step to f32, so the two agree to the bit.
  */
 export function smoothTemporal(
   probability: usize,
   change: usize,
   n: i32,
   strength: f32,
+  motion: f32,
   perChange: f32,
+  perWobble: f32,
   state: usize,
 ): void {
-  const vs = f32x4.splat(strength), vp = f32x4.splat(perChange);
+  const vk = f32x4.splat(strength), vm = f32x4.splat(motion), vc = f32x4.splat(perChange);
+  const vw = f32x4.splat(perWobble), two = f32x4.splat(2);
   const one = f32x4.splat(1), zero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const k = <usize>i << 2;
-    const still = f32x4.sub(one, f32x4.mul(v128.load(change + k), vp));
-    const keep = f32x4.mul(vs, f32x4.max(still, zero));
-    const p = v128.load(probability + k);
-    v128.store(state + k, f32x4.add(p, f32x4.mul(f32x4.sub(v128.load(state + k), p), keep)));
+    const p = v128.load(probability + k), s = v128.load(state + k);
+    const picture = f32x4.mul(f32x4.sub(vm, v128.load(change + k)), vc);
+    const model = f32x4.sub(two, f32x4.mul(f32x4.abs(f32x4.sub(p, s)), vw));
+    const still = f32x4.min(f32x4.max(f32x4.max(picture, model), zero), one);
+    v128.store(state + k, f32x4.add(p, f32x4.mul(f32x4.sub(s, p), f32x4.mul(vk, still))));
   }
   for (; i < n; i++) {
     const k = <usize>i << 2;
-    const still = <f32>1 - load<f32>(change + k) * perChange;
-    const keep = still > 0 ? strength * still : <f32>0;
-    const p = load<f32>(probability + k);
-    store<f32>(state + k, p + (load<f32>(state + k) - p) * keep);
+    const p = load<f32>(probability + k), s = load<f32>(state + k);
+    const picture = (motion - load<f32>(change + k)) * perChange;
+    const model = <f32>2 - abs<f32>(p - s) * perWobble;
+    let still = picture > model ? picture : model;
+    still = still < 0 ? <f32>0 : still > 1 ? <f32>1 : still;
+    store<f32>(state + k, p + (s - p) * (strength * still));
   }
 }
 

@@ -43,6 +43,7 @@ import {
   checkSmoothTemporal,
   dilate3,
   lumaDownscale,
+  type MotionGate,
   smoothTemporal,
 } from "../temporal_smoothing.ts";
 import { assertYuv420p, RGB_TO_YUV, rgbToYuv420p, yuv420pToRgb, YUV_TO_RGB } from "../yuv.ts";
@@ -685,13 +686,15 @@ class WasmKernelSet implements WasmKernels {
     width: number,
     height: number,
     strength: number,
-    fullMotion: number,
+    gate: MotionGate,
     state: Float32Array,
   ): void => {
-    checkSmoothTemporal(probability, change, width, height, strength, fullMotion, state);
+    checkSmoothTemporal(probability, change, width, height, strength, gate, state);
     const p = this.#in(probability, "smooth.p"), c = this.#in(change, "change");
     const s = this.#in(state, "smooth.state");
-    this.#x.smoothTemporal(p, c, width * height, strength, 1 / fullMotion, s);
+    // The reference's f32 constants (an f32 argument takes the f64 rounded the same way).
+    const perChange = 1 / (gate.motion - gate.noise), perWobble = 2 / gate.wobble;
+    this.#x.smoothTemporal(p, c, width * height, strength, gate.motion, perChange, perWobble, s);
     this.#out(state, s);
   };
 
