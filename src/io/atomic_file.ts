@@ -250,6 +250,17 @@ export async function checkOutputPath(target: string, policy: OutputPolicy = {})
     }
   }
   if (info && !policy.force) throw existsError(target);
+  // The result is written beside the target and renamed: a folder segcam cannot write
+  // to is found now, not after minutes of work (the mode bits alone would not say:
+  // root, ACLs, a read-only mount).
+  let probe: string | undefined;
+  try {
+    probe = await Deno.makeTempFile({ dir, prefix: ".segcam-probe-" });
+  } catch (error) {
+    throw new OutputError(describeFsError(error, target, "write"), { cause: error });
+  } finally {
+    if (probe !== undefined) await Deno.remove(probe).catch(() => {});
+  }
 }
 
 function existsError(target: string, meanwhile = false): OutputError {

@@ -166,3 +166,36 @@ Deno.test({
     assert.doesNotMatch(text, /inference on/);
   });
 });
+
+Deno.test("an output folder segcam cannot write to is refused before the model loads (mask, image, video)", async () => {
+  if (!(await canMountTmpfs())) {
+    console.log("skipped: mounting a read-only tmpfs is refused here");
+    return;
+  }
+  await withDir(async (dir) => {
+    const ro = `${dir}/ro`;
+    await Deno.mkdir(ro);
+    const cases = [
+      ["mask", PHOTO, "-o", `${ro}/m.png`],
+      ["image", PHOTO, "-o", `${ro}/i.png`],
+      [
+        "video",
+        `${new URL("../../samples/talk.mp4", import.meta.url).pathname}`,
+        "-o",
+        `${ro}/v.mp4`,
+      ],
+    ];
+    for (const args of cases) {
+      // Mode bits would not stop root: a read-only mount stops everyone.
+      const r = await run(args, {
+        fullDisk: { dir: ro, kib: 64, before: `mount -o remount,ro "${ro}" || exit 98` },
+      });
+      assert.equal(r.code, 1, `${args[0]}: ${r.stderr}`);
+      assert.match(
+        oneLine(r),
+        new RegExp(`Cannot write ${ro}/\\w\\.\\w+: the file system is read-only`),
+      );
+      assert.doesNotMatch(r.stderr, /inference on/, `${args[0]} checked before the model loaded`);
+    }
+  });
+});
