@@ -133,7 +133,7 @@ export function buildProgram() {
 
   const live = program.command("live")
     .description(
-      "Webcam → effect → virtual camera, with a status panel and keys (b d r t n m + - [ ] p q)",
+      "Webcam → effect → virtual camera, with a status panel and keys (b d r x t n m, + - [ ] s o f p, space, q) and segcam ctl",
     );
   addSettingOptions(live, LIVE_SETTINGS, {
     background: {
