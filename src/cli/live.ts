@@ -9,8 +9,8 @@
  *   the panel                       src/tui/live_view.ts
  *   backgrounds                     src/io/background.ts
  *
- * SIGHUP: with the panel it means the terminal closed (exit 129, as everywhere); without
- * a terminal (--no-tui, the service) there is none to lose, and SIGHUP reloads the
+ * SIGHUP: in a terminal (the panel, or --no-tui typed in one) it means the terminal
+ * closed (exit 129, as everywhere); without one (the service) there is none to lose, and SIGHUP reloads the
  * settings file and the backgrounds, as `systemctl --user reload segcam` sends it.
  */
 import process from "node:process";
@@ -110,7 +110,11 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   };
   const useTui = options.tui && Deno.stdout.isTerminal() && Deno.stdin.isTerminal() &&
     output.kind !== "stdout";
-  const interrupt = interruptSignal({ hangup: useTui });
+  // SIGHUP is "the terminal closed" wherever there is a terminal to close (the panel,
+  // or --no-tui typed in one); only a run with none (the service, a pipeline) takes it
+  // as "reload", the way daemons do and `systemctl --user reload` sends it.
+  const hangupReloads = !useTui && !attachedToTerminal();
+  const interrupt = interruptSignal({ hangup: !hangupReloads });
   const stop = new AbortController(); // q, a signal, or the end of a file
   interrupt.signal.addEventListener("abort", () => stop.abort());
 
@@ -257,7 +261,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     : undefined;
   // Reloads are listened for before the socket opens: whoever sees the socket may rely
   // on an edit of the settings file being noticed.
-  const reloads = useTui ? undefined : reloadOnHangup(control);
+  const reloads = hangupReloads ? reloadOnHangup(control) : undefined;
   const watcher = watchSettingsFile(configPath(denoEnv), control);
   let server: ControlServer | undefined;
   const uid = Deno.uid() ?? 0;
@@ -457,7 +461,8 @@ async function withSink(
     );
     try {
       await run(sink);
-      await sink.finish(target.kind === "file" ? target.path : undefined);
+      // A recording of no frames is no file (below), not a file to check.
+      await sink.finish(target.kind === "file" && sink.frames > 0 ? target.path : undefined);
       recording.frames = sink.frames;
     } catch (error) {
       const encoderDied = sink.process.exited && !(await sink.process.status).success;
@@ -535,6 +540,15 @@ async function checkBackgrounds(
   if (playlist.files.length > 0) {
     const why = await playlist.show(0);
     if (why) throw new InputError(why);
+  }
+}
+
+/** Whether segcam runs in a terminal (its keyboard or its messages go to one). */
+function attachedToTerminal(): boolean {
+  try {
+    return Deno.stdin.isTerminal() || Deno.stderr.isTerminal();
+  } catch {
+    return false;
   }
 }
 

@@ -74,7 +74,6 @@ for (
   const [signal, code, said] of [
     ["SIGINT", 130, "Ctrl-C \\(SIGINT\\)"],
     ["SIGTERM", 143, "SIGTERM"],
-    ["SIGHUP", 129, "SIGHUP"],
   ] as const
 ) {
   Deno.test(`live -o srt:// with no receiver yet: ${signal} ends it at once (exit ${code}), no ffmpeg left holding the port`, async () => {
@@ -117,7 +116,33 @@ Deno.test("live -o - into a reader that stopped reading: SIGTERM ends it at once
   assert.deepEqual(await run.survivors(), []);
 });
 
-Deno.test("live -i udp:// with no sender: SIGHUP ends it at once, and a recording of no frames is no file", async () => {
+Deno.test("live -o srt:// with no receiver yet and no terminal: SIGHUP reloads without waiting on the stuck write, SIGTERM then ends it at once", async () => {
+  // Without a terminal (the service) SIGHUP is `systemctl --user reload`; the closed
+  // terminal's SIGHUP (exit 129) is tests/faults/live_terminal.test.ts's.
+  const port = freePort();
+  const run = new LiveRun([
+    "live",
+    "--no-tui",
+    "-i",
+    "demo",
+    "--size",
+    "320x240",
+    "-o",
+    `srt://127.0.0.1:${port}`,
+  ]);
+  await run.waitFor(LOADED);
+  await new Promise((r) => setTimeout(r, 2500));
+  run.child.kill("SIGHUP");
+  await run.waitFor(/reloaded the settings \(SIGHUP\)/);
+  const r = await run.stop("SIGTERM");
+  assert.equal(r.code, 143, r.stderr);
+  assert.ok(r.ms < BOUND_MS, `${r.ms} ms to stop`);
+  assert.match(r.last, /^segcam: Stopped by SIGTERM\.$/);
+  assertClean(r.stderr);
+  assert.deepEqual(await run.survivors(), []);
+});
+
+Deno.test("live -i udp:// with no sender: SIGTERM ends it at once, and a recording of no frames is no file", async () => {
   await withTempDir(async (dir) => {
     const run = new LiveRun([
       "live",
@@ -129,12 +154,12 @@ Deno.test("live -i udp:// with no sender: SIGHUP ends it at once, and a recordin
     ]);
     await run.waitFor(LOADED);
     await new Promise((r) => setTimeout(r, 1500));
-    const r = await run.stop("SIGHUP");
-    assert.equal(r.code, 129, r.stderr);
+    const r = await run.stop("SIGTERM");
+    assert.equal(r.code, 143, r.stderr);
     assert.ok(r.ms < BOUND_MS, `${r.ms} ms to stop`);
     assert.match(
       r.last,
-      /^segcam: Stopped by SIGHUP; no frame was recorded, so .*out\.mkv was not written\.$/,
+      /^segcam: Stopped by SIGTERM; no frame was recorded, so .*out\.mkv was not written\.$/,
     );
     assertClean(r.stderr);
     assert.deepEqual(listDir(dir), [], "no file, no temporary file");
@@ -284,19 +309,26 @@ async function inTmux(
   // The pane's shell outlives the hang-up (a handler, not an ignored SIGHUP, which
   // segcam would inherit) to write down segcam's exit code. Under `sh -c` the hang-up
   // reaches the shell only: segcam must notice by itself that the terminal is gone.
-  const script = `trap ':' HUP; XDG_CONFIG_HOME=${config} NO_COLOR=1 ${segcamLine} ` +
-    `2>${dir}/err; echo $? >${dir}/code`;
+  const noTui = args.includes("--no-tui");
+  const script = noTui
+    // An interactive shell (bash) passes a hang-up on to its jobs: modelled here, with
+    // the terminal kept as segcam's input (a background job would get /dev/null).
+    ? `XDG_CONFIG_HOME=${config} NO_COLOR=1 ${segcamLine} </dev/tty 2>${dir}/err & pid=$!; ` +
+      `trap 'kill -HUP $pid' HUP; wait $pid; wait $pid; echo $? >${dir}/code`
+    : `trap ':' HUP; XDG_CONFIG_HOME=${config} NO_COLOR=1 ${segcamLine} ` +
+      `2>${dir}/err; echo $? >${dir}/code`;
   const read = (name: string) => Deno.readTextFile(`${dir}/${name}`).catch(() => "");
   try {
     await tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", "sh", "-c", script);
     const deadline = Date.now() + 60_000;
     let screen = "";
+    // The panel on the screen, or --no-tui's status line in its stderr file.
     while (!/fps/.test(screen) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
       const { stdout } = await tmux("capture-pane", "-p", "-t", "t");
-      screen = new TextDecoder().decode(stdout);
+      screen = noTui ? await read("err") : new TextDecoder().decode(stdout);
     }
-    assert.match(screen, /fps/, "the panel runs");
+    assert.match(screen, /fps/, "it runs");
     await new Promise((r) => setTimeout(r, 2000));
     const since = performance.now();
     await act(tmux);
@@ -319,6 +351,27 @@ async function ffmpegsWriting(dir: string): Promise<string[]> {
     /ffmpeg/.test(l) && l.includes(dir)
   );
 }
+
+Deno.test({
+  name:
+    "live --no-tui typed in a terminal: closing it (tmux kill-session) is a hang-up, not a reload: recording kept, exit 129",
+  ignore: !hasTmux,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const r = await inTmux(
+        ["--no-tui", "-i", "demo", "--size", "160x120", "-o", `${dir}/o.mkv`],
+        dir,
+        (tmux) => tmux("kill-session", "-t", "t"),
+      );
+      assert.equal(r.code, 129, r.stderr);
+      assert.ok(r.ms < BOUND_MS, `${r.ms} ms`);
+      assert.match(r.last, /^segcam: Stopped by SIGHUP; .*o\.mkv is complete\.$/);
+      assert.doesNotMatch(r.stderr, /reloaded/);
+      assert.ok((await measure(`${dir}/o.mkv`)).frames > 0);
+      assert.deepEqual(await ffmpegsWriting(dir), []);
+    });
+  },
+});
 
 Deno.test({
   name:
