@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { cameras, listVideoDevices } from "../../src/io/devices.ts";
 import { resolveLiveOutput } from "../../src/io/live_endpoints.ts";
-import { SystemReadError } from "../../src/io/system_files.ts";
+import { realSystemPath, SystemReadError } from "../../src/io/system_files.ts";
 import { OutputError } from "../../src/errors.ts";
 import { buildSysfs } from "../_sysfs.ts";
 
@@ -163,5 +163,22 @@ Deno.test("resolveLiveOutput() takes -o to any loopback and refuses a camera or 
     );
   } finally {
     Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("realSystemPath() resolves /dev paths and links into /dev that Deno itself may not look at", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.symlink("/dev/null", `${dir}/to-null`);
+    await Deno.symlink("/dev/video77", `${dir}/to-nothing`);
+    assert.equal(realSystemPath(`${dir}/to-null`), "/dev/null");
+    assert.equal(realSystemPath(`${dir}/to-nothing`), undefined);
+    assert.equal(
+      false,
+      "/dev/stdin, a link Deno refuses",
+    );
+    assert.equal(realSystemPath("/dev/no-such-node"), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
