@@ -14,6 +14,7 @@ import type { CfrPacer } from "../pipeline/cfr_pacer.ts";
 import type { FrameSink } from "../pipeline/engine.ts";
 import { NULL_OUTPUT } from "./ffmpeg_args.ts";
 import { explainFfmpegFailure, FfmpegProcess, isUnexplained } from "./ffmpeg_process.ts";
+import { readableFrames } from "./partial_recording.ts";
 
 export interface SinkOptions {
   channels: 3 | 4;
@@ -164,35 +165,9 @@ export async function verifyWritten(file: string, frames: number, label: string)
       `Nothing was recorded to ${label}: it stopped before the first frame, so no file was kept`,
     );
   }
-  let output: Deno.CommandOutput;
-  try {
-    output = await new Deno.Command("ffprobe", {
-      args: [
-        "-v",
-        "error",
-        "-select_streams",
-        "v:0",
-        "-count_packets",
-        "-show_entries",
-        "stream=nb_read_packets",
-        "-of",
-        "csv=p=0",
-        file,
-      ],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  } catch (error) {
-    throw new OutputError(
-      `Cannot check ${label} after writing it: ffprobe did not run; install ffmpeg`,
-      {
-        cause: error,
-      },
-    );
-  }
-  const found = Number.parseInt(new TextDecoder().decode(output.stdout).trim(), 10);
-  if (!output.success || !Number.isFinite(found)) {
+  // 0 also when ffprobe cannot open it at all: a file with frames written always has some.
+  const found = await readableFrames(file);
+  if (found === 0) {
     throw new OutputError(
       `Cannot finish ${label}: the written file does not open (the disk may be full); free some space and run again`,
     );
