@@ -71,12 +71,17 @@ export class BlurScratch {
 
   /** Sizes everything for a frame and sigma; allocates only when a buffer is too small. */
   prepare(width: number, height: number, sigma: number): void {
-    const f = blurFactor(sigma);
+    boxRadii(sigma, blurFactor(sigma), this.radii);
+    this.size(width, height, blurFactor(sigma));
+  }
+
+  /** Sizes the low-resolution grid and the upsampling tables for a factor `f` (the lens
+   * blur, src/kernels/lens_blur.ts, picks its own factor and shares the rest). */
+  size(width: number, height: number, f: number): void {
     const lw = Math.ceil(width / f), lh = Math.ceil(height / f);
     this.factor = f;
     this.lowWidth = lw;
     this.lowHeight = lh;
-    boxRadii(sigma, f, this.radii);
     if (this.low.length < lw * lh * 4) {
       this.low = new Float32Array(lw * lh * 4);
       this.tmp = new Float32Array(lw * lh * 4);
@@ -322,7 +327,12 @@ function widenRow(s: BlurScratch, ly: number, width: number, dst: Float32Array):
   }
 }
 
-function upsampleComposite(frame: Frame, alpha: Uint8Array, out: Frame, s: BlurScratch): void {
+export function upsampleComposite(
+  frame: Frame,
+  alpha: Uint8Array,
+  out: Frame,
+  s: BlurScratch,
+): void {
   const { width, height, channels: sc } = frame;
   const src = frame.data, dst = out.data, dc = out.channels;
   const { factor: f, lowHeight: lh } = s;

@@ -1977,3 +1977,269 @@ function lerpRow(r: usize, columns: usize, n: i32, out: usize): void {
     store<f64>(out + (<usize>i << 3), a + (<f64>load<f32>(r + <usize>load<i32>(c + 4)) - a) * load<f64>(c + 8));
   }
 }
+
+// ==== lens_blur.ts: the lens (bokeh) blur ============================================================
+// Appended as one section: lensBlurBackground and its helpers. It shares blurBackground's
+// column tables and upsampleComposite; the constants are lens_blur.ts's.
+
+const LENS_HIGHLIGHT_START: f32 = 200;
+const LENS_HIGHLIGHT_GAIN: f32 = 15;
+/** lens_blur.ts PAD: prefix rows are padded by this many cells on each side. */
+const LENS_PAD: i32 = 2 * 6 + 2;
+
+/**
+ * lens_blur.ts lensBlurBackground after its checks; f, lw, lh, the disc rows (`rows`,
+ * `whole` i32 and `part` f32, 2·rows + 1 each) and minWeight come from lens_blur.ts.
+ * Scratch: low lw·lh·16 bytes, prefix lh·(lw + 2·PAD + 1)·16, upper and lower width·16,
+ * col0, col1 and colw width·4.
+ */
+export function lensBlurBackground(
+  src: usize,
+  sc: i32,
+  alpha: usize,
+  dst: usize,
+  dc: i32,
+  width: i32,
+  height: i32,
+  f: i32,
+  lw: i32,
+  lh: i32,
+  rows: i32,
+  whole: usize,
+  part: usize,
+  minWeight: f32,
+  low: usize,
+  prefix: usize,
+  upper: usize,
+  lower: usize,
+  col0: usize,
+  col1: usize,
+  colw: usize,
+): void {
+  for (let x = 0; x < width; x++) {
+    const u = lowCoordinate(x, f, lw), c = <i32>Math.floor(u);
+    store<i32>(col0 + (<usize>x << 2), c << 4);
+    store<i32>(col1 + (<usize>x << 2), min(c + 1, lw - 1) << 4);
+    store<f32>(colw + (<usize>x << 2), <f32>(u - <f64>c));
+  }
+  lensDownsample(src, sc, alpha, width, height, f, lw, lh, low, upper);
+  lensPrefixRows(low, prefix, lw, lh);
+  lensDisc(low, prefix, lw, lh, rows, whole, part);
+  lensNormalise(low, lw * lh, minWeight);
+  upsampleComposite(
+    src,
+    sc,
+    alpha,
+    dst,
+    dc,
+    width,
+    height,
+    f,
+    lw,
+    lh,
+    low,
+    upper,
+    lower,
+    col0,
+    col1,
+    colw,
+  );
+}
+
+/** The highlight gain of four pixels by their brightest channel (f32x4 of 0..255). */
+// @ts-ignore: decorator
+@inline
+function lensGain(m: v128): v128 {
+  const s = f32x4.min(
+    f32x4.splat(1),
+    f32x4.max(
+      f32x4.splat(0),
+      f32x4.div(
+        f32x4.sub(m, f32x4.splat(LENS_HIGHLIGHT_START)),
+        f32x4.splat(<f32>255 - LENS_HIGHLIGHT_START),
+      ),
+    ),
+  );
+  return f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.splat(LENS_HIGHLIGHT_GAIN), f32x4.mul(s, s)));
+}
+
+/** Linear light of a channel (f32x4 of 0..255): v² / 255. */
+// @ts-ignore: decorator
+@inline
+function lensLinear(v: v128): v128 {
+  return f32x4.div(f32x4.mul(v, v), f32x4.splat(255));
+}
+
+/** blurBackground's downsample with the weight times the highlight gain, in linear light. */
+function lensDownsample(
+  src: usize,
+  sc: i32,
+  alpha: usize,
+  width: i32,
+  height: i32,
+  f: i32,
+  lw: i32,
+  lh: i32,
+  low: usize,
+  rows: usize,
+): void {
+  const plane = <usize>width << 2;
+  const pr = rows, pg = rows + plane, pb = rows + 2 * plane, pw = rows + 3 * plane;
+  const full = i32x4.splat(255), inv255 = f32x4.splat(<f32>1 / <f32>255);
+  for (let ly = 0; ly < lh; ly++) {
+    const y0 = ly * f, y1 = min(height, y0 + f);
+    let x = 0;
+    for (; x + 4 <= width; x += 4) {
+      let r = f32x4.splat(0), g = f32x4.splat(0), b = f32x4.splat(0), ws = f32x4.splat(0);
+      for (let y = y0; y < y1; y++) {
+        const i = y * width + x;
+        const word = load<u32>(alpha + <usize>i);
+        if (word == 0xffffffff) continue;
+        let w = f32x4.splat(255);
+        if (word != 0) {
+          const ia = i32x4.sub(full, alphaLanes(alpha + <usize>i));
+          w = f32x4.mul(f32x4.convert_i32x4_s(i32x4.mul(ia, ia)), inv255);
+        }
+        const v = v128.load(src + <usize>(i * sc));
+        const ir = lanesOf(v, sc, 0), ig = lanesOf(v, sc, 1), ib = lanesOf(v, sc, 2);
+        w = f32x4.mul(w, lensGain(f32x4.convert_i32x4_u(i32x4.max_u(ir, i32x4.max_u(ig, ib)))));
+        r = f32x4.add(r, f32x4.mul(w, lensLinear(f32x4.convert_i32x4_u(ir))));
+        g = f32x4.add(g, f32x4.mul(w, lensLinear(f32x4.convert_i32x4_u(ig))));
+        b = f32x4.add(b, f32x4.mul(w, lensLinear(f32x4.convert_i32x4_u(ib))));
+        ws = f32x4.add(ws, w);
+      }
+      const k = <usize>x << 2;
+      v128.store(pr + k, r);
+      v128.store(pg + k, g);
+      v128.store(pb + k, b);
+      v128.store(pw + k, ws);
+    }
+    for (; x < width; x++) {
+      let r: f32 = 0, g: f32 = 0, b: f32 = 0, ws: f32 = 0;
+      for (let y = y0; y < y1; y++) {
+        const i = y * width + x;
+        const p = src + <usize>(i * sc);
+        const vr = <f32>load<u8>(p), vg = <f32>load<u8>(p + 1), vb = <f32>load<u8>(p + 2);
+        const gain = f32x4.extract_lane(lensGain(f32x4.splat(max(vr, max(vg, vb)))), 0);
+        const w = load<f32>(WEIGHT + (<usize>load<u8>(alpha + <usize>i) << 2)) * gain;
+        r += w * (vr * vr / <f32>255);
+        g += w * (vg * vg / <f32>255);
+        b += w * (vb * vb / <f32>255);
+        ws += w;
+      }
+      const k = <usize>x << 2;
+      store<f32>(pr + k, r);
+      store<f32>(pg + k, g);
+      store<f32>(pb + k, b);
+      store<f32>(pw + k, ws);
+    }
+    const count = y1 - y0;
+    for (let cx = 0; cx < lw; cx++) {
+      const x0 = cx * f, x1 = min(width, x0 + f);
+      let r: f32 = 0, g: f32 = 0, b: f32 = 0, w: f32 = 0;
+      for (let x = x0; x < x1; x++) {
+        const k = <usize>x << 2;
+        r += load<f32>(pr + k);
+        g += load<f32>(pg + k);
+        b += load<f32>(pb + k);
+        w += load<f32>(pw + k);
+      }
+      const inv = <f32>(1 / <f64>(count * (x1 - x0)));
+      const o = low + ((<usize>(ly * lw + cx)) << 4);
+      store<f32>(o, r * inv);
+      store<f32>(o + 4, g * inv);
+      store<f32>(o + 8, b * inv);
+      store<f32>(o + 12, w * inv);
+    }
+  }
+}
+
+/** lens_blur.ts prefixRows: padded running sums of each low row, one cell per vector. */
+function lensPrefixRows(low: usize, prefix: usize, lw: i32, lh: i32): void {
+  const stride = <usize>(lw + 2 * LENS_PAD + 1) << 4;
+  const zero = f32x4.splat(0);
+  for (let y = 0; y < lh; y++) {
+    let q = prefix + <usize>y * stride;
+    for (let j = 0; j <= LENS_PAD; j++, q += 16) v128.store(q, zero);
+    let s = zero;
+    const row = low + (<usize>(y * lw) << 4);
+    for (let x = 0; x < lw; x++, q += 16) {
+      s = f32x4.add(s, v128.load(row + (<usize>x << 4)));
+      v128.store(q, s);
+    }
+    for (let j = 0; j < LENS_PAD; j++, q += 16) v128.store(q, s);
+  }
+}
+
+/** lens_blur.ts disc: low = the disc sums, row by row of the disc. */
+function lensDisc(
+  low: usize,
+  prefix: usize,
+  lw: i32,
+  lh: i32,
+  rows: i32,
+  whole: usize,
+  part: usize,
+): void {
+  const stride = <usize>(lw + 2 * LENS_PAD + 1) << 4;
+  const n = <usize>lw << 4;
+  memory.fill(low, 0, n * <usize>lh);
+  for (let y = 0; y < lh; y++) {
+    const o = low + <usize>y * n;
+    for (let i = 0; i <= 2 * rows; i++) {
+      const yy = y + i - rows;
+      if (yy < 0 || yy >= lh) continue;
+      const a = load<i32>(whole + (<usize>i << 2));
+      const ts = load<f32>(part + (<usize>i << 2));
+      const t = f32x4.splat(ts), u = f32x4.splat(<f32>1 - ts);
+      const q = prefix + <usize>yy * stride;
+      const hi = q + (<usize>(LENS_PAD + a) << 4), lo = q + (<usize>(LENS_PAD - a) << 4);
+      for (let k: usize = 0; k < n; k += 16) {
+        const run = f32x4.sub(
+          f32x4.add(f32x4.mul(u, v128.load(hi + k)), f32x4.mul(t, v128.load(hi + k + 16))),
+          f32x4.add(f32x4.mul(t, v128.load(lo + k)), f32x4.mul(u, v128.load(lo + k + 16))),
+        );
+        v128.store(o + k, f32x4.add(v128.load(o + k), run));
+      }
+    }
+  }
+}
+
+/** lens_blur.ts normaliseLinear: premultiplied linear cells → gamma colour, or the mean. */
+function lensNormalise(low: usize, cells: i32, minWeight: f32): void {
+  let rg = f64x2.splat(0), bw = f64x2.splat(0);
+  const end = low + (<usize>cells << 4);
+  for (let p = low; p < end; p += 16) {
+    const v = v128.load(p);
+    rg = f64x2.add(rg, f64x2.promote_low_f32x4(v));
+    bw = f64x2.add(
+      bw,
+      f64x2.promote_low_f32x4(
+        i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7),
+      ),
+    );
+  }
+  const w = f64x2.extract_lane(bw, 1);
+  const mean = w > 0 ? 1 / w : 0;
+  const zero = f32x4.splat(0), top = f32x4.splat(255);
+  const linear = f32x4.replace_lane(
+    f32x4.replace_lane(
+      f32x4.replace_lane(zero, 0, <f32>(f64x2.extract_lane(rg, 0) * mean)),
+      1,
+      <f32>(f64x2.extract_lane(rg, 1) * mean),
+    ),
+    2,
+    <f32>(f64x2.extract_lane(bw, 0) * mean),
+  );
+  const m = f32x4.sqrt(f32x4.mul(f32x4.min(top, f32x4.max(zero, linear)), top));
+  for (let p = low; p < end; p += 16) {
+    const v = v128.load(p);
+    const cw = f32x4.extract_lane(v, 3);
+    if (cw > minWeight) {
+      const c = f32x4.mul(v, f32x4.splat(1 / cw));
+      v128.store(p, f32x4.sqrt(f32x4.mul(f32x4.min(top, f32x4.max(zero, c)), top)));
+    } else {
+      v128.store(p, m);
+    }
+  }
+}

@@ -17,6 +17,14 @@
 import { assertFrame, type Frame } from "../../frame.ts";
 import { assertFrameSize, assertPlane } from "../_check.ts";
 import { blurBackground, blurFactor, boxRadii } from "../blur.ts";
+import {
+  discRows,
+  lensBlurBackground,
+  lensFactor,
+  lensMinWeight,
+  LOW_RADIUS,
+  PAD,
+} from "../lens_blur.ts";
 import { compositeOverGray } from "../colour.ts";
 import {
   attachAlpha,
@@ -67,6 +75,7 @@ export interface Kernels {
   dilate3: typeof dilate3;
   pasteRegion: typeof pasteRegion;
   smoothTemporal: typeof smoothTemporal;
+  lensBlurBackground: typeof lensBlurBackground;
 }
 
 /** The TypeScript kernels: the reference, and the fallback where wasm is not wanted. */
@@ -88,6 +97,7 @@ export const tsKernels: Kernels = {
   dilate3,
   pasteRegion,
   smoothTemporal,
+  lensBlurBackground,
 };
 
 export interface WasmKernels extends Kernels {
@@ -132,6 +142,7 @@ interface Exports {
   dilate3(...args: number[]): number;
   smoothTemporal(...args: number[]): void;
   pasteRegion(...args: number[]): void;
+  lensBlurBackground(...args: number[]): void;
 }
 
 const PAGE = 65536;
@@ -750,6 +761,62 @@ class WasmKernelSet implements WasmKernels {
       work,
     );
     this.#out(dst, d);
+  };
+
+  // ---- lens_blur.ts (appended) ----
+
+  readonly #whole = new Int32Array(4 * LOW_RADIUS + 3);
+  readonly #part = new Float32Array(4 * LOW_RADIUS + 3);
+
+  lensBlurBackground = (
+    frame: Frame,
+    alpha: Uint8Array,
+    radius: number,
+    out: Frame,
+    _scratch: unknown,
+  ): void => {
+    checkComposite(frame, alpha, out);
+    if (!(radius >= 0 && Number.isFinite(radius))) {
+      throw new RangeError(`lens blur radius: expected a finite number >= 0, got ${radius}`);
+    }
+    const { width, height } = frame;
+    const f = lensFactor(radius), lw = Math.ceil(width / f), lh = Math.ceil(height / f);
+    const rows = discRows(radius / f, this.#whole, this.#part);
+    const table = this.#slot("lens.rows", (2 * rows + 1) * 8);
+    this.#i32.set(this.#whole.subarray(0, 2 * rows + 1), table >> 2);
+    this.#f32.set(this.#part.subarray(0, 2 * rows + 1), (table >> 2) + 2 * rows + 1);
+    // Shares blurBackground's staging slots: the two never run at once.
+    const low = this.#slot("blur.low", lw * lh * 16);
+    const prefix = this.#slot("lens.prefix", lh * (lw + 2 * PAD + 1) * 16);
+    const upper = this.#slot("blur.upper", width * 16);
+    const lower = this.#slot("blur.lower", width * 16);
+    const cols = this.#slot("blur.cols", width * 12);
+    const src = this.#in(frame.data, "src"), a = this.#in(alpha, "alpha");
+    const dst = this.#target(out.data, frame.data, src, "dst");
+    this.#x.lensBlurBackground(
+      src,
+      frame.channels,
+      a,
+      dst,
+      out.channels,
+      width,
+      height,
+      f,
+      lw,
+      lh,
+      rows,
+      table,
+      table + (2 * rows + 1) * 4,
+      lensMinWeight(radius / f),
+      low,
+      prefix,
+      upper,
+      lower,
+      cols,
+      cols + width * 4,
+      cols + width * 8,
+    );
+    this.#out(out.data, dst);
   };
 }
 
