@@ -9,7 +9,7 @@
  * The values' parsers are here too, pure, so that the command line and the file refuse
  * the same values with the same reason; each front-end says where the value came from.
  */
-import { defaultEffectSettings } from "./effects/effect.ts";
+import { BLUR_SHAPES, defaultEffectSettings } from "./effects/effect.ts";
 import type { EffectName } from "./effects/effect.ts";
 import { parseColor } from "./effects/parse_color.ts";
 import { EFFECT_NAMES } from "./effects/registry.ts";
@@ -215,6 +215,15 @@ export const SETTINGS = [
     usedBy: ["blur"],
   }),
   valued({
+    name: "blur-shape",
+    kind: "choice",
+    arg: "<shape>",
+    help: "blur: gaussian (smooth), or lens (discs, bright lights bloom; --blur is the radius)",
+    choices: BLUR_SHAPES,
+    default: defaultEffectSettings.blurShape,
+    usedBy: ["blur"],
+  }),
+  valued({
     name: "saturation",
     kind: "number",
     arg: "<s>",
@@ -367,6 +376,7 @@ export const EFFECT_SETTINGS = [
   "background",
   "color",
   "blur",
+  "blur-shape",
   "saturation",
   "threshold",
   "invert",

@@ -6,7 +6,7 @@
  */
 import { type CommandUnknownOpts, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { createEffectSettings } from "../effects/effect.ts";
-import type { EffectName } from "../effects/effect.ts";
+import type { BlurShape, EffectName } from "../effects/effect.ts";
 import type { ProcessSettings } from "../pipeline/frame_processor.ts";
 import { UsageError } from "../errors.ts";
 import {
@@ -145,6 +145,8 @@ export interface EffectCliOptions {
   background?: string;
   color: [number, number, number];
   blur: number;
+  /** Absent where a caller predates the option: the default shape. */
+  blurShape?: BlurShape;
   saturation: number;
   threshold?: number;
   invert: boolean;
@@ -166,6 +168,7 @@ export function processSettingsFrom(options: EffectCliOptions): ProcessSettings 
     effectSettings: createEffectSettings({
       color: options.color,
       blur: options.blur,
+      blurShape: options.blurShape,
       saturation: options.saturation,
     }),
     mask: {

@@ -25,7 +25,15 @@ import type { LiveCommandOptions } from "./live.ts";
 /** The live options a reload can change without stopping the camera. */
 type Changeable = Pick<
   LiveCommandOptions,
-  "effect" | "color" | "blur" | "saturation" | "threshold" | "smoothing" | "mirror" | "background"
+  | "effect"
+  | "color"
+  | "blur"
+  | "blurShape"
+  | "saturation"
+  | "threshold"
+  | "smoothing"
+  | "mirror"
+  | "background"
 >;
 /** The options that need a restart: a reload that finds them changed says so. */
 const NEEDS_RESTART = [
@@ -258,6 +266,7 @@ function controlsFrom(
     effectSettings: createEffectSettings({
       color: options.color,
       blur: options.blur,
+      blurShape: options.blurShape,
       saturation: options.saturation,
     }),
     threshold: options.threshold,

@@ -10,7 +10,7 @@
  * {@link CommandError} (a bad command: exit 2 for `segcam ctl`); `apply()` is pure:
  * (controls, command) → controls, and what to tell the user.
  */
-import type { EffectName } from "../effects/effect.ts";
+import { BLUR_SHAPES, type BlurShape, type EffectName } from "../effects/effect.ts";
 import { parseColor } from "../effects/parse_color.ts";
 import { adjustStrength, BLUR_RANGE, EFFECT_NAMES, isEffectName } from "../effects/registry.ts";
 import { copyControls, DEFAULT_SMOOTHING, type LiveControls, MESSAGE_MS } from "./live_state.ts";
@@ -253,7 +253,34 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
     set: (c, v) => void (c.preview = v as boolean),
     cycle: (c) => void (c.preview = !c.preview),
   },
+  "blur-shape": {
+    help: `the blur's shape: ${BLUR_SHAPES.join(" or ")} (a lens's discs), as --blur-shape`,
+    get: (c) => c.effectSettings.blurShape,
+    parse: (text) => {
+      if (!(BLUR_SHAPES as readonly string[]).includes(text)) {
+        throw new CommandError(`blur-shape takes ${BLUR_SHAPES.join(" or ")}, got "${text}"`);
+      }
+      return text;
+    },
+    set: (c, v) => setBlurShape(c, v as BlurShape),
+    // Key k: from another effect it shows the blur; on the blur it swaps the shape.
+    cycle: (c) =>
+      setBlurShape(
+        c,
+        c.effect !== "blur"
+          ? c.effectSettings.blurShape
+          : c.effectSettings.blurShape === "lens"
+          ? "gaussian"
+          : "lens",
+      ),
+  },
 };
+
+/** A shape is only seen on the blur: choosing one shows the blur, as choosing an effect does. */
+function setBlurShape(c: LiveControls, shape: BlurShape): Said {
+  c.effectSettings.blurShape = shape;
+  return setEffect(c, "blur");
+}
 
 function showBackground(c: LiveControls, index: number, wrap: boolean): Said {
   if (c.backgroundCount === 0) {

@@ -8,6 +8,13 @@ import type { Frame } from "../frame.ts";
 export type EffectName = "none" | "remove" | "replace" | "blur" | "desaturate" | "transparent";
 
 /**
+ * blur: the kernel's shape. gaussian: a smooth bell (src/kernels/blur.ts); lens: a disc
+ * with a flat core and blooming highlights, as a camera lens blurs (src/kernels/lens_blur.ts).
+ */
+export const BLUR_SHAPES = ["gaussian", "lens"] as const;
+export type BlurShape = typeof BLUR_SHAPES[number];
+
+/**
  * Settings the effects read on every frame. Mutable on purpose: the live UI changes
  * them between frames (+/- keys, see `adjustStrength` in registry.ts).
  */
@@ -19,6 +26,11 @@ export interface EffectSettings {
    * same at any resolution (0.03 = 21.6 px at 720p, 32.4 px at 1080p).
    */
   blur: number;
+  /**
+   * blur: gaussian, or lens; with lens, `blur` is the disc's radius as a fraction of the
+   * frame height (0.03 = a disc 43 px across at 720p).
+   */
+  blurShape: BlurShape;
   /** desaturate: 0 = grayscale .. 1 = unchanged. */
   saturation: number;
 }
@@ -31,6 +43,7 @@ export interface EffectSettings {
 export const defaultEffectSettings: Readonly<EffectSettings> = Object.freeze({
   color: [255, 255, 255] as [number, number, number],
   blur: 0.03,
+  blurShape: "gaussian" as BlurShape,
   saturation: 0,
 });
 
@@ -39,6 +52,7 @@ export function createEffectSettings(overrides: Partial<EffectSettings> = {}): E
   return {
     color: [...(overrides.color ?? defaultEffectSettings.color)],
     blur: overrides.blur ?? defaultEffectSettings.blur,
+    blurShape: overrides.blurShape ?? defaultEffectSettings.blurShape,
     saturation: overrides.saturation ?? defaultEffectSettings.saturation,
   };
 }

@@ -76,6 +76,9 @@ export function adjustStrength(
 
 /** A short label of the adjustable strength for the status panel, e.g. "blur 3.0%". */
 export function describeStrength(name: EffectName, settings: EffectSettings): string {
+  if (name === "blur" && settings.blurShape === "lens") {
+    return `lens blur ${(settings.blur * 100).toFixed(1)}% of height`;
+  }
   if (name === "blur") return `blur ${(settings.blur * 100).toFixed(1)}% of height`;
   if (name === "desaturate") return `saturation ${Math.round(settings.saturation * 100)}%`;
   if (name === "remove") {

@@ -14,6 +14,8 @@ export interface KeyBinding {
 
 export const KEY_BINDINGS: readonly KeyBinding[] = [
   { keys: ["b"], command: "effect blur", help: "b blur" },
+  // k toggles the blur between its gaussian and lens shapes.
+  { keys: ["k"], command: "cycle blur-shape", help: "k lens" },
   { keys: ["d"], command: "effect desaturate", help: "d desaturate" },
   { keys: ["r"], command: "replace", help: "r replace" },
   { keys: ["t"], command: "effect transparent", help: "t transparent" },

@@ -67,6 +67,7 @@ const VALUES: Record<string, [unknown, unknown, string, unknown]> = {
   background: ['"office.jpg"', ["<dir>/office.jpg"], "/b.jpg", ["/b.jpg"]],
   color: ['"red"', [255, 0, 0], "blue", [0, 0, 255]],
   blur: ["0.1", 0.1, "0.2", 0.2],
+  "blur-shape": ['"lens"', "lens", "gaussian", "gaussian"],
   saturation: ["0.5", 0.5, "0.7", 0.7],
   threshold: ["0.3", 0.3, "0.6", 0.6],
   feather: ["0.01", 0.01, "0.02", 0.02],

@@ -34,7 +34,7 @@ Deno.test("createLiveControls() starts in the effect view with everything else o
     effect: "blur",
     view: "effect",
     maskOut: false,
-    effectSettings: { color: [255, 255, 255], blur: 0.03, saturation: 0 },
+    effectSettings: { color: [255, 255, 255], blur: 0.03, blurShape: "gaussian", saturation: 0 },
     smoothing: 0,
     lastSmoothing: DEFAULT_SMOOTHING,
     mirror: false,
@@ -329,6 +329,22 @@ Deno.test("settingsOf() reports every named setting, as get does", () => {
     "mask-out": false,
     paused: true,
     preview: false,
+    "blur-shape": "gaussian",
   });
   assert.deepEqual(Object.keys(settingsOf(c)), Object.keys(SETTINGS));
+});
+
+Deno.test("key k (cycle blur-shape) swaps the blur between gaussian and lens, and shows the blur", () => {
+  const lens = run(start(), "cycle blur-shape");
+  assert.equal(lens.effectSettings.blurShape, "lens");
+  assert.equal(describeView(lens), "lens blur 3.0% of height");
+  assert.equal(run(lens, "cycle blur-shape").effectSettings.blurShape, "gaussian");
+  // From another effect, k first shows the blur in the shape it had.
+  const fromNone = press(start(), ["none", "cycle blur-shape"]);
+  assert.deepEqual([fromNone.effect, fromNone.effectSettings.blurShape], ["blur", "gaussian"]);
+  const set = press(start(), ["none", "set blur-shape lens"]);
+  assert.deepEqual([set.effect, set.effectSettings.blurShape], ["blur", "lens"]);
+  assert.throws(() => parseCommand("set blur-shape disc"), /blur-shape takes gaussian or lens/);
+  // + and - change the lens's radius as they change the blur's sigma.
+  assert.ok(press(lens, ["stronger"]).effectSettings.blur > 0.03);
 });

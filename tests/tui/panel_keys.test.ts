@@ -93,9 +93,9 @@ Deno.test("renderPanel() at 80x24 shows everything, with the whole key legend wr
     "fps       29.5 out  30.0 in  900 frames  3 dropped",
     "ms        wait 20.1  segment 3.2  effect 7.5  write 1.1  latency 12.8",
     "cpu       40% segcam alone  85% with its ffmpeg",
-    "keys      b blur  d desaturate  r replace  t transparent  x remove  n none",
-    "          m mask view  +/- strength  [ ] threshold  s soft edge  o smoothing",
-    "          f mirror  p preview  space pause  q quit",
+    "keys      b blur  k lens  d desaturate  r replace  t transparent  x remove",
+    "          n none  m mask view  +/- strength  [ ] threshold  s soft edge",
+    "          o smoothing  f mirror  p preview  space pause  q quit",
   ]);
   const text = plain(state, 80, 24).join("\n");
   for (const entry of KEY_LEGEND) assert.ok(text.includes(entry), `"${entry}" is shown`);
@@ -114,10 +114,11 @@ Deno.test("renderPanel() at 60x15 wraps long lines and still shows every key", (
     "ms        wait 20.1  segment 3.2  effect 7.5  write 1.1",
     "          latency 12.8",
     "cpu       40% segcam alone  85% with its ffmpeg",
-    "keys      b blur  d desaturate  r replace  t transparent",
-    "          x remove  n none  m mask view  +/- strength",
-    "          [ ] threshold  s soft edge  o smoothing  f mirror",
-    "          p preview  space pause  q quit",
+    "keys      b blur  k lens  d desaturate  r replace",
+    "          t transparent  x remove  n none  m mask view",
+    "          +/- strength  [ ] threshold  s soft edge",
+    "          o smoothing  f mirror  p preview  space pause",
+    "          q quit",
   ]);
   assertFits(state, 60, 15);
 });
@@ -133,22 +134,23 @@ Deno.test("renderPanel() drops the least important lines first: ms, model, cpu, 
     "          144x256",
     "fps       29.5 out  30.0 in  900 frames  3 dropped",
     "cpu       40% segcam alone  85% with its ffmpeg",
-    "keys      b blur  d desaturate  r replace  t transparent",
-    "          x remove  n none  m mask view  +/- strength",
-    "          [ ] threshold  s soft edge  o smoothing  f mirror",
-    "          p preview  space pause  q quit",
+    "keys      b blur  k lens  d desaturate  r replace",
+    "          t transparent  x remove  n none  m mask view",
+    "          +/- strength  [ ] threshold  s soft edge",
+    "          o smoothing  f mirror  p preview  space pause",
+    "          q quit",
     "none has no strength to change; strength works with blur and",
     "desaturate",
   ]);
   assert.deepEqual(plain(state, 60, 8), [
     "segcam live  blur 3.0% of height",
     "settings  soft edge  smoothing off  mirror off",
-    "input     camera /dev/video0  1280x720@30",
     "fps       29.5 out  30.0 in  900 frames  3 dropped",
-    "keys      b blur  d desaturate  r replace  t transparent",
-    "          x remove  n none  m mask view  +/- strength",
-    "          [ ] threshold  s soft edge  o smoothing  f mirror",
-    "          p preview  space pause  q quit",
+    "keys      b blur  k lens  d desaturate  r replace",
+    "          t transparent  x remove  n none  m mask view",
+    "          +/- strength  [ ] threshold  s soft edge",
+    "          o smoothing  f mirror  p preview  space pause",
+    "          q quit",
   ]);
   for (const [columns, rows] of [[100, 30], [80, 24], [60, 15], [45, 10], [40, 8]]) {
     assertFits({ ...state, controls: message }, columns, rows);
@@ -188,16 +190,16 @@ Deno.test("renderPanel() keeps the preview's 16:9 shape and fits it in the rows 
   // 11 text lines, 13 rows of 46 cells: 46 x 26 pixels, 1.77 for 16:9 = 1.78.
   assert.deepEqual(lines.slice(11), Array(13).fill("[46 cells]"));
   assertFits({ ...preview, preview: createFrame(1280, 720, 3) }, 80, 24);
-  // At 60x15 the preview takes up to half the rows from ms, model, cpu and output.
+  // At 60x15 the preview takes up to half the rows from ms, model, cpu, output and input.
   assert.deepEqual(plain({ ...preview, preview: createFrame(1280, 720, 3) }, 60, 15), [
     "segcam live  blur 3.0% of height",
     "settings  soft edge  smoothing off  mirror off",
-    "input     camera /dev/video0  1280x720@30",
     "fps       29.5 out  30.0 in  900 frames  3 dropped",
-    "keys      b blur  d desaturate  r replace  t transparent",
-    "          x remove  n none  m mask view  +/- strength",
-    "          [ ] threshold  s soft edge  o smoothing  f mirror",
-    "          p preview  space pause  q quit",
+    "keys      b blur  k lens  d desaturate  r replace",
+    "          t transparent  x remove  n none  m mask view",
+    "          +/- strength  [ ] threshold  s soft edge",
+    "          o smoothing  f mirror  p preview  space pause",
+    "          q quit",
     ...Array(7).fill("[25 cells]"),
   ]);
 });
