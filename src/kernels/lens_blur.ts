@@ -61,24 +61,47 @@ export function lensFactor(radius: number): number {
 }
 
 /**
- * The rows of the disc at low resolution: row dy = i − rows (i = 0 … 2·rows) is the run
- * from x − a + 1 to x + a − 1 read at fractional positions (a = half-width + 0.5):
- * `whole[i]` = ⌊a⌋, `part[i]` = a − ⌊a⌋. Returns `rows`.
+ * The disc's radius in cells for `radius` pixels at factor `f`. A quarter of a cell less:
+ * the cell averaging and the bilinear upsampling spread the disc's edge over about ±1.5
+ * cells, and the picture shows the edge where the level halves (a quarter in linear
+ * light), outside the run's end; a point of light's disc measured 0.5 cell too wide
+ * without this, and 0.1–0.3 cell too narrow at half a cell (tests/kernels/lens_blur.test.ts).
  */
-export function discRows(radius: number, whole: Int32Array, part: Float32Array): number {
+export function lensLowRadius(radius: number, f: number): number {
+  return Math.max(0, radius / f - 0.25);
+}
+
+/**
+ * The rows of the disc at low resolution: row dy = i − rows (i = 0 … 2·rows) is the run
+ * from x − w to x + w (w = the disc's half-width in that row), read from the prefix sums
+ * at fractional positions: entries x ± ⌊w + 0.5⌋ weighted by `near[i]` and the next ones
+ * out by `far[i]`. The outermost rows are only partly inside the disc: their weights are
+ * scaled by that share (near + far = the share), which antialiases the top and bottom
+ * edges as the fractional reads antialias the sides. Returns `rows`.
+ */
+export function discRows(
+  radius: number,
+  whole: Int32Array,
+  near: Float32Array,
+  far: Float32Array,
+): number {
   // At least the cell itself: a disc narrower than a cell would sum nothing.
-  const lowRadius = Math.max(0.5, radius);
-  const rows = Math.max(0, Math.ceil(lowRadius) - 1);
-  if (whole.length < 2 * rows + 1 || part.length < 2 * rows + 1) {
-    throw new RangeError(
-      `disc rows: expected room for ${2 * rows + 1}, got ${Math.min(whole.length, part.length)}`,
-    );
+  const r = Math.max(0.5, radius);
+  const rows = Math.ceil(r + 0.5) - 1;
+  const room = Math.min(whole.length, near.length, far.length);
+  if (room < 2 * rows + 1) {
+    throw new RangeError(`disc rows: expected room for ${2 * rows + 1}, got ${room}`);
   }
   for (let i = 0; i <= 2 * rows; i++) {
-    const dy = i - rows;
-    const a = Math.sqrt(Math.max(0, lowRadius * lowRadius - dy * dy)) + 0.5;
+    const dy = Math.abs(i - rows);
+    // The row's share inside the disc, and its half-width at the middle of that share.
+    const share = Math.min(1, r + 0.5 - dy);
+    const middle = dy - 0.5 + share / 2;
+    const a = Math.sqrt(Math.max(0, r * r - middle * middle)) + 0.5;
+    const t = a - Math.floor(a);
     whole[i] = Math.floor(a);
-    part[i] = Math.fround(a - Math.floor(a));
+    near[i] = Math.fround(share * (1 - t));
+    far[i] = Math.fround(share * t);
   }
   return rows;
 }
@@ -88,7 +111,8 @@ export class LensScratch extends BlurScratch {
   /** lh padded prefix rows of (lw + 2·PAD + 1) cells, 4 floats each. */
   prefix = new Float32Array(0);
   whole = new Int32Array(4 * LOW_RADIUS + 3);
-  part = new Float32Array(4 * LOW_RADIUS + 3);
+  near = new Float32Array(4 * LOW_RADIUS + 3);
+  far = new Float32Array(4 * LOW_RADIUS + 3);
   rows = 0;
   lowRadius = 0;
 
@@ -96,8 +120,8 @@ export class LensScratch extends BlurScratch {
   prepareLens(width: number, height: number, radius: number): void {
     const f = lensFactor(radius);
     this.size(width, height, f);
-    this.lowRadius = radius / f;
-    this.rows = discRows(this.lowRadius, this.whole, this.part);
+    this.lowRadius = lensLowRadius(radius, f);
+    this.rows = discRows(this.lowRadius, this.whole, this.near, this.far);
     const n = this.lowHeight * (this.lowWidth + 2 * PAD + 1) * 4;
     if (this.prefix.length < n) {
       this.prefix = new Float32Array(n);
@@ -202,7 +226,7 @@ function prefixRows(s: LensScratch): void {
 
 /** low = the disc sums of the prefix rows (zero outside the frame). */
 function disc(s: LensScratch): void {
-  const { low, prefix, whole, part, rows, lowWidth: lw, lowHeight: lh } = s;
+  const { low, prefix, whole, near, far, rows, lowWidth: lw, lowHeight: lh } = s;
   const stride = (lw + 2 * PAD + 1) * 4;
   low.fill(0, 0, lw * lh * 4);
   for (let y = 0; y < lh; y++) {
@@ -210,10 +234,10 @@ function disc(s: LensScratch): void {
     for (let i = 0; i <= 2 * rows; i++) {
       const yy = y + i - rows;
       if (yy < 0 || yy >= lh) continue;
-      const a = whole[i], t = part[i], u = 1 - t;
+      const a = whole[i], u = near[i], t = far[i];
       const q = yy * stride;
-      // Run [x − a + 1 − t … x + a + t] in prefix entries: hi lerps entries x+a, x+a+1;
-      // lo lerps x−a+1 and x−a (weights u and t) — the run's two fractional ends.
+      // The run's two fractional ends: entries x+a (near) and x+a+1 (far) on the right,
+      // x−a+1 (near) and x−a (far) on the left.
       let hi = q + (PAD + a) * 4, lo = q + (PAD - a) * 4;
       for (let x = 0, c = o; x < lw; x++, c += 4, hi += 4, lo += 4) {
         for (let k = 0; k < 4; k++) {

@@ -1989,7 +1989,7 @@ const LENS_PAD: i32 = 2 * 6 + 2;
 
 /**
  * lens_blur.ts lensBlurBackground after its checks; f, lw, lh, the disc rows (`rows`,
- * `whole` i32 and `part` f32, 2·rows + 1 each) and minWeight come from lens_blur.ts.
+ * `whole` i32, `near` and `far` f32, 2·rows + 1 each) and minWeight come from lens_blur.ts.
  * Scratch: low lw·lh·16 bytes, prefix lh·(lw + 2·PAD + 1)·16, upper and lower width·16,
  * col0, col1 and colw width·4.
  */
@@ -2006,7 +2006,8 @@ export function lensBlurBackground(
   lh: i32,
   rows: i32,
   whole: usize,
-  part: usize,
+  near: usize,
+  far: usize,
   minWeight: f32,
   low: usize,
   prefix: usize,
@@ -2024,7 +2025,7 @@ export function lensBlurBackground(
   }
   lensDownsample(src, sc, alpha, width, height, f, lw, lh, low, upper);
   lensPrefixRows(low, prefix, lw, lh);
-  lensDisc(low, prefix, lw, lh, rows, whole, part);
+  lensDisc(low, prefix, lw, lh, rows, whole, near, far);
   lensNormalise(low, lw * lh, minWeight);
   upsampleComposite(
     src,
@@ -2179,7 +2180,8 @@ function lensDisc(
   lh: i32,
   rows: i32,
   whole: usize,
-  part: usize,
+  near: usize,
+  far: usize,
 ): void {
   const stride = <usize>(lw + 2 * LENS_PAD + 1) << 4;
   const n = <usize>lw << 4;
@@ -2190,8 +2192,8 @@ function lensDisc(
       const yy = y + i - rows;
       if (yy < 0 || yy >= lh) continue;
       const a = load<i32>(whole + (<usize>i << 2));
-      const ts = load<f32>(part + (<usize>i << 2));
-      const t = f32x4.splat(ts), u = f32x4.splat(<f32>1 - ts);
+      const u = v128.load32_splat(near + (<usize>i << 2));
+      const t = v128.load32_splat(far + (<usize>i << 2));
       const q = prefix + <usize>yy * stride;
       const hi = q + (<usize>(LENS_PAD + a) << 4), lo = q + (<usize>(LENS_PAD - a) << 4);
       for (let k: usize = 0; k < n; k += 16) {

@@ -21,6 +21,7 @@ import {
   discRows,
   lensBlurBackground,
   lensFactor,
+  lensLowRadius,
   lensMinWeight,
   LOW_RADIUS,
   PAD,
@@ -766,7 +767,8 @@ class WasmKernelSet implements WasmKernels {
   // ---- lens_blur.ts (appended) ----
 
   readonly #whole = new Int32Array(4 * LOW_RADIUS + 3);
-  readonly #part = new Float32Array(4 * LOW_RADIUS + 3);
+  readonly #near = new Float32Array(4 * LOW_RADIUS + 3);
+  readonly #far = new Float32Array(4 * LOW_RADIUS + 3);
 
   lensBlurBackground = (
     frame: Frame,
@@ -781,10 +783,14 @@ class WasmKernelSet implements WasmKernels {
     }
     const { width, height } = frame;
     const f = lensFactor(radius), lw = Math.ceil(width / f), lh = Math.ceil(height / f);
-    const rows = discRows(radius / f, this.#whole, this.#part);
-    const table = this.#slot("lens.rows", (2 * rows + 1) * 8);
-    this.#i32.set(this.#whole.subarray(0, 2 * rows + 1), table >> 2);
-    this.#f32.set(this.#part.subarray(0, 2 * rows + 1), (table >> 2) + 2 * rows + 1);
+    const lowRadius = lensLowRadius(radius, f);
+    const rows = discRows(lowRadius, this.#whole, this.#near, this.#far);
+    const n = 2 * rows + 1, table = this.#slot("lens.rows", n * 12);
+    for (let i = 0, at = table >> 2; i < n; i++, at++) {
+      this.#i32[at] = this.#whole[i];
+      this.#f32[at + n] = this.#near[i];
+      this.#f32[at + 2 * n] = this.#far[i];
+    }
     // Shares blurBackground's staging slots: the two never run at once.
     const low = this.#slot("blur.low", lw * lh * 16);
     const prefix = this.#slot("lens.prefix", lh * (lw + 2 * PAD + 1) * 16);
@@ -806,8 +812,9 @@ class WasmKernelSet implements WasmKernels {
       lh,
       rows,
       table,
-      table + (2 * rows + 1) * 4,
-      lensMinWeight(radius / f),
+      table + n * 4,
+      table + n * 8,
+      lensMinWeight(lowRadius),
       low,
       prefix,
       upper,
