@@ -354,3 +354,47 @@ Deno.test("adjustStrength(): +/- scale the blur and step the saturation, within 
     "colour #00ff10",
   );
 });
+
+Deno.test("lens blur changes the background, keeps the person, and leaves no halo", () => {
+  const out = run("blur", { blurShape: "lens" });
+  for (const i of person) assert.deepEqual(rgb(out, i), rgb(photo, i), `person pixel ${i}`);
+  let diff = 0;
+  for (const i of background) diff += Math.abs(out.data[i * 3] - photo.data[i * 3]);
+  assert.ok(diff / background.length > 5, `mean change ${diff / background.length}`);
+  assert.ok(laplacian(out, background) < laplacian(photo, background) / 4);
+  // It is not the Gaussian: the same setting gives another picture.
+  assert.notDeepEqual(out.data, run("blur").data);
+  // A red person on blue: the blurred background stays blue next to the person.
+  const w = 160, h = 120, alpha = ellipseMask(w, h);
+  const frame = createFrame(w, h, 3);
+  for (let i = 0; i < w * h; i++) {
+    frame.data.set(alpha[i] === 255 ? [255, 0, 0] : [0, 0, 255], i * 3);
+  }
+  const lens = run("blur", { blur: 0.1, blurShape: "lens" }, {
+    frame,
+    alpha,
+    background: backdrop,
+  });
+  for (let i = 0; i < w * h; i++) {
+    if (alpha[i] === 0) assert.deepEqual(rgb(lens, i), [0, 0, 255], `pixel ${i}`);
+  }
+});
+
+Deno.test("lens blur allocates nothing per frame once warmed up, on either kernel set", () => {
+  for (const kernels of [referenceKernels(), defaultKernels()]) {
+    const frame = kernels.frame(width, height, 3);
+    frame.data.set(photo.data);
+    const alpha = kernels.plane(mask.length);
+    alpha.set(mask);
+    const effect = createEffect("blur", kernels);
+    const out = kernels.frame(width, height, 3);
+    const settings = createEffectSettings({ blurShape: "lens" });
+    effect.apply({ frame, alpha }, settings, out);
+    const count = countTypedArrayAllocations(() => effect.apply({ frame, alpha }, settings, out));
+    assert.equal(count, 0, `lens (${kernels.name}) allocated ${count} typed arrays`);
+  }
+  assert.equal(
+    describeStrength("blur", createEffectSettings({ blurShape: "lens" })),
+    "lens blur 3.0% of height",
+  );
+});
