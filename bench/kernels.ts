@@ -9,6 +9,7 @@
 import { defaultEffectSettings } from "../src/effects/effect.ts";
 import { createFrame, type Frame } from "../src/frame.ts";
 import { BlurScratch } from "../src/kernels/blur.ts";
+import { LensScratch } from "../src/kernels/lens_blur.ts";
 import { createGuidedScratch } from "../src/kernels/guided_filter.ts";
 import { defaultMaskOptions, STILL_IMAGE_FEATHER } from "../src/kernels/mask.ts";
 import { bilinearTable } from "../src/kernels/resize.ts";
@@ -116,7 +117,7 @@ function workingMaps(alloc: Alloc, width: number, height: number) {
 
 /** The calls to time, each a closure over one set of buffers. */
 function cases(k: Kernels, b: Buffers, width: number, height: number): [string, () => void][] {
-  const scratch = new BlurScratch();
+  const scratch = new BlurScratch(), lens = new LensScratch();
   const sigma = defaultEffectSettings.blur * height;
   const toModel = [bilinearTable(width, MODEL.width), bilinearTable(height, MODEL.height)] as const;
   const toFrame = [bilinearTable(MODEL.width, width), bilinearTable(MODEL.height, height)] as const;
@@ -137,6 +138,10 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
   const model = [b.map, MODEL.width, MODEL.height] as const;
   return [
     ["blurBackground", () => k.blurBackground(b.frame, b.alpha, sigma, b.out, scratch)],
+    // The lens blur at the same setting (radius = 3 % of the height), and at the radius
+    // whose disc has the Gaussian's spread (variance R²/4 = sigma²: R = 2·sigma).
+    ["lensBlurBackground", () => k.lensBlurBackground(b.frame, b.alpha, sigma, b.out, lens)],
+    ["lensBlurBackground 2x", () => k.lensBlurBackground(b.frame, b.alpha, 2 * sigma, b.out, lens)],
     ["compositeOverGray", () => k.compositeOverGray(b.frame, b.alpha, 0, b.out)],
     ["compositeOverColor", () => k.compositeOverColor(b.frame, b.alpha, [255, 255, 255], b.out)],
     ["compositeOverFrame", () => k.compositeOverFrame(b.frame, b.alpha, b.background, b.out)],

@@ -29,7 +29,7 @@ import { checkComposite } from "./composite.ts";
  * 1.5 cells; at 6 cells the core is flat over 75 % of the radius, and the cost per cell
  * (2R rows) stays a few ms at 720p.
  */
-export const LOW_RADIUS = 6;
+export const LOW_RADIUS = 5;
 /** Highlights: gain 1 + HIGHLIGHT_GAIN·s², s rising from 0 at HIGHLIGHT_START to 1 at 255. */
 export const HIGHLIGHT_START = 200;
 export const HIGHLIGHT_GAIN = 15;

@@ -1985,7 +1985,7 @@ function lerpRow(r: usize, columns: usize, n: i32, out: usize): void {
 const LENS_HIGHLIGHT_START: f32 = 200;
 const LENS_HIGHLIGHT_GAIN: f32 = 15;
 /** lens_blur.ts PAD: prefix rows are padded by this many cells on each side. */
-const LENS_PAD: i32 = 2 * 6 + 2;
+const LENS_PAD: i32 = 2 * 5 + 2;
 
 /**
  * lens_blur.ts lensBlurBackground after its checks; f, lw, lh, the disc rows (`rows`,
@@ -2047,17 +2047,21 @@ export function lensBlurBackground(
   );
 }
 
-/** The highlight gain of four pixels by their brightest channel (f32x4 of 0..255). */
+/**
+ * The highlight gain of four pixels by their brightest channel (f32x4 of 0..255). pmin and
+ * pmax, not min and max: wasm's min/max propagate NaN, which x86 has no instruction for,
+ * and that lowering made the gain cost 5 ms a 720p frame (there is no NaN here).
+ */
 // @ts-ignore: decorator
 @inline
 function lensGain(m: v128): v128 {
-  const s = f32x4.min(
+  const s = f32x4.pmin(
     f32x4.splat(1),
-    f32x4.max(
+    f32x4.pmax(
       f32x4.splat(0),
-      f32x4.div(
+      f32x4.mul(
         f32x4.sub(m, f32x4.splat(LENS_HIGHLIGHT_START)),
-        f32x4.splat(<f32>255 - LENS_HIGHLIGHT_START),
+        f32x4.splat(<f32>1 / (<f32>255 - LENS_HIGHLIGHT_START)),
       ),
     ),
   );
@@ -2068,7 +2072,7 @@ function lensGain(m: v128): v128 {
 // @ts-ignore: decorator
 @inline
 function lensLinear(v: v128): v128 {
-  return f32x4.div(f32x4.mul(v, v), f32x4.splat(255));
+  return f32x4.mul(f32x4.mul(v, v), f32x4.splat(<f32>1 / <f32>255));
 }
 
 /** blurBackground's downsample with the weight times the highlight gain, in linear light. */
@@ -2233,13 +2237,13 @@ function lensNormalise(low: usize, cells: i32, minWeight: f32): void {
     2,
     <f32>(f64x2.extract_lane(bw, 0) * mean),
   );
-  const m = f32x4.sqrt(f32x4.mul(f32x4.min(top, f32x4.max(zero, linear)), top));
+  const m = f32x4.sqrt(f32x4.mul(f32x4.pmin(top, f32x4.pmax(zero, linear)), top));
   for (let p = low; p < end; p += 16) {
     const v = v128.load(p);
     const cw = f32x4.extract_lane(v, 3);
     if (cw > minWeight) {
       const c = f32x4.mul(v, f32x4.splat(1 / cw));
-      v128.store(p, f32x4.sqrt(f32x4.mul(f32x4.min(top, f32x4.max(zero, c)), top)));
+      v128.store(p, f32x4.sqrt(f32x4.mul(f32x4.pmin(top, f32x4.pmax(zero, c)), top)));
     } else {
       v128.store(p, m);
     }
