@@ -2176,7 +2176,21 @@ function lensPrefixRows(low: usize, prefix: usize, lw: i32, lh: i32): void {
   }
 }
 
-/** lens_blur.ts disc: low = the disc sums, row by row of the disc. */
+/** One row's run at cell offset k: the lerped prefix at its right end minus its left. */
+// @ts-ignore: decorator
+@inline
+function lensRun(hi: usize, lo: usize, k: usize, u: v128, t: v128): v128 {
+  return f32x4.sub(
+    f32x4.add(f32x4.mul(u, v128.load(hi + k)), f32x4.mul(t, v128.load(hi + k + 16))),
+    f32x4.add(f32x4.mul(t, v128.load(lo + k)), f32x4.mul(u, v128.load(lo + k + 16))),
+  );
+}
+
+/**
+ * lens_blur.ts disc: low = the disc sums. Four cells at a time with the disc's rows
+ * inside, so the four sums stay in registers: a third fewer memory operations than
+ * adding row by row into `low`, which was most of the lens blur's cost at 720p.
+ */
 function lensDisc(
   low: usize,
   prefix: usize,
@@ -2189,24 +2203,39 @@ function lensDisc(
 ): void {
   const stride = <usize>(lw + 2 * LENS_PAD + 1) << 4;
   const n = <usize>lw << 4;
-  memory.fill(low, 0, n * <usize>lh);
   for (let y = 0; y < lh; y++) {
     const o = low + <usize>y * n;
-    for (let i = 0; i <= 2 * rows; i++) {
-      const yy = y + i - rows;
-      if (yy < 0 || yy >= lh) continue;
-      const a = load<i32>(whole + (<usize>i << 2));
-      const u = v128.load32_splat(near + (<usize>i << 2));
-      const t = v128.load32_splat(far + (<usize>i << 2));
-      const q = prefix + <usize>yy * stride;
-      const hi = q + (<usize>(LENS_PAD + a) << 4), lo = q + (<usize>(LENS_PAD - a) << 4);
-      for (let k: usize = 0; k < n; k += 16) {
-        const run = f32x4.sub(
-          f32x4.add(f32x4.mul(u, v128.load(hi + k)), f32x4.mul(t, v128.load(hi + k + 16))),
-          f32x4.add(f32x4.mul(t, v128.load(lo + k)), f32x4.mul(u, v128.load(lo + k + 16))),
-        );
-        v128.store(o + k, f32x4.add(v128.load(o + k), run));
+    const first = max(0, rows - y), last = min(2 * rows, lh - 1 - y + rows);
+    let k: usize = 0;
+    for (; k + 64 <= n; k += 64) {
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+      for (let i = first; i <= last; i++) {
+        const a = load<i32>(whole + (<usize>i << 2));
+        const u = v128.load32_splat(near + (<usize>i << 2));
+        const t = v128.load32_splat(far + (<usize>i << 2));
+        const q = prefix + <usize>(y + i - rows) * stride;
+        const hi = q + (<usize>(LENS_PAD + a) << 4), lo = q + (<usize>(LENS_PAD - a) << 4);
+        s0 = f32x4.add(s0, lensRun(hi, lo, k, u, t));
+        s1 = f32x4.add(s1, lensRun(hi, lo, k + 16, u, t));
+        s2 = f32x4.add(s2, lensRun(hi, lo, k + 32, u, t));
+        s3 = f32x4.add(s3, lensRun(hi, lo, k + 48, u, t));
       }
+      v128.store(o + k, s0);
+      v128.store(o + k + 16, s1);
+      v128.store(o + k + 32, s2);
+      v128.store(o + k + 48, s3);
+    }
+    for (; k < n; k += 16) {
+      let sum = f32x4.splat(0);
+      for (let i = first; i <= last; i++) {
+        const a = load<i32>(whole + (<usize>i << 2));
+        const u = v128.load32_splat(near + (<usize>i << 2));
+        const t = v128.load32_splat(far + (<usize>i << 2));
+        const q = prefix + <usize>(y + i - rows) * stride;
+        const hi = q + (<usize>(LENS_PAD + a) << 4), lo = q + (<usize>(LENS_PAD - a) << 4);
+        sum = f32x4.add(sum, lensRun(hi, lo, k, u, t));
+      }
+      v128.store(o + k, sum);
     }
   }
 }
