@@ -24,10 +24,13 @@ import { BlurScratch, upsampleComposite } from "./blur.ts";
 import { checkComposite } from "./composite.ts";
 
 /**
- * Disc radius in low-resolution cells that the factor aims for: the flat core must
- * survive the cell averaging and the bilinear upsampling, which soften the edge by about
- * 1.5 cells; at 6 cells the core is flat over 75 % of the radius, and the cost per cell
- * (2R rows) stays a few ms at 720p.
+ * Disc radius in low-resolution cells that the factor aims for (5 to 10 cells). The flat
+ * core must survive the cell averaging and the bilinear upsampling, which soften the edge
+ * by about 1.5 cells: at 5 the core still varies by at most 3 % over 70 % of the radius
+ * (tests/kernels/lens_blur.test.ts). The cost per cell is 2R rows: 6 cells cost about
+ * 0.8 ms more a 720p frame in wasm at the default strength (measured before the disc loop
+ * was blocked by four cells), past the 2 ms budget over the Gaussian.
+ * kernels.as spells PAD's 5 again (LENS_PAD).
  */
 export const LOW_RADIUS = 5;
 /** Highlights: gain 1 + HIGHLIGHT_GAIN·s², s rising from 0 at HIGHLIGHT_START to 1 at 255. */

@@ -1984,7 +1984,7 @@ function lerpRow(r: usize, columns: usize, n: i32, out: usize): void {
 
 const LENS_HIGHLIGHT_START: f32 = 200;
 const LENS_HIGHLIGHT_GAIN: f32 = 15;
-/** lens_blur.ts PAD: prefix rows are padded by this many cells on each side. */
+/** lens_blur.ts PAD (2·LOW_RADIUS + 2): prefix rows are padded by this many cells a side. */
 const LENS_PAD: i32 = 2 * 5 + 2;
 
 /**
