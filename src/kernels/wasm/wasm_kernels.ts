@@ -174,7 +174,12 @@ class WasmKernelSet implements WasmKernels {
   readonly #ramp = Uint8Array.from({ length: 256 }, (_, v) => v);
   readonly #lut = new Uint8Array(256);
   /** The options the table was made for (NaN: none yet); refilled only when they change. */
-  readonly #lutOptions = { threshold: NaN as number | undefined, invert: false, feather: 0 };
+  readonly #lutOptions = {
+    threshold: NaN as number | undefined,
+    invert: false,
+    feather: 0,
+    ramp: "still" as "still" | "stream" | undefined,
+  };
 
   constructor(exports: Exports, memory: WebAssembly.Memory) {
     this.#x = exports;
@@ -497,9 +502,13 @@ class WasmKernelSet implements WasmKernels {
     // The reference on the 256 possible inputs is the table (and checks the threshold):
     // ramp and threshold are defined in one place, mask.ts.
     const made = this.#lutOptions;
-    if (!Object.is(made.threshold, options.threshold) || made.invert !== options.invert) {
+    if (
+      !Object.is(made.threshold, options.threshold) || made.invert !== options.invert ||
+      made.ramp !== options.ramp
+    ) {
       made.threshold = options.threshold;
       made.invert = options.invert;
+      made.ramp = options.ramp;
       try {
         refineMask(this.#ramp, 256, 1, this.#lut, made);
       } catch (error) {
