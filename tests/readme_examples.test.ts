@@ -154,6 +154,8 @@ for (const example of new Set(examples)) {
             // `deno install -g` goes to a folder of the test, not the user's ~/.deno/bin.
             DENO_INSTALL_ROOT: `${dir}/.deno`,
             XDG_CONFIG_HOME: `${dir}/.config`,
+            // --model FILE.tflite caches its conversion in the example's folder.
+            XDG_CACHE_HOME: `${dir}/.cache`,
           },
           stdin: "null",
         }).output();

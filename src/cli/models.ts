@@ -48,12 +48,17 @@ export async function modelsListing(options: ModelsCommandOptions = {}): Promise
     // "Could not look" is not "there are none" (STYLE.md).
     throw new InputError(
       `${
-        describeFsError(error, dir, "list the model cache")
+        describeFsError(error, dir!, "list the model cache")
       }; fix its permissions or set XDG_CACHE_HOME`,
       { cause: error },
     );
   }
-  lines.push("", `Converted TFLite models (--model FILE.tflite), cached in ${dir}:`);
+  lines.push(
+    "",
+    `Converted TFLite models (--model FILE.tflite), cached in ${
+      dir ?? "no folder (set XDG_CACHE_HOME or HOME)"
+    }:`,
+  );
   if (cached.length === 0) {
     lines.push("  none yet: a .tflite given to --model is converted on first use and cached here");
   }

@@ -13,13 +13,17 @@ import denoJson from "../../deno.json" with { type: "json" };
 
 export type Env = (name: string) => string | undefined;
 
-/** The folder of cached conversions; the XDG base directory spec's cache home. */
-export function modelCacheDir(env: Env = (name) => Deno.env.get(name)): string {
+/**
+ * The folder of cached conversions, in the XDG base directory spec's cache home;
+ * undefined when neither XDG_CACHE_HOME nor HOME says where that is (conversions are
+ * then made in memory on every run, rather than in a shared folder others could fill).
+ */
+export function modelCacheDir(env: Env = (name) => Deno.env.get(name)): string | undefined {
   const xdg = env("XDG_CACHE_HOME");
   // The spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
   if (xdg && xdg.startsWith("/")) return `${xdg}/segcam/models`;
   const home = env("HOME");
-  return home ? `${home}/.cache/segcam/models` : "/tmp/segcam-cache/models";
+  return home ? `${home}/.cache/segcam/models` : undefined;
 }
 
 /** What `<sha256>.json` holds. */
@@ -41,7 +45,8 @@ export interface CacheEntry {
 
 export interface CachedConversion {
   onnx: Uint8Array;
-  onnxPath: string;
+  /** Undefined when there is no cache folder. */
+  onnxPath?: string;
   entry: CacheEntry;
   /** False: converted by this call. */
   hit: boolean;
@@ -61,12 +66,12 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 export async function cachedConversion(
   tflite: Uint8Array,
   source: string,
-  dir = modelCacheDir(),
+  dir: string | undefined = modelCacheDir(),
 ): Promise<CachedConversion> {
   const sha256 = await sha256Hex(tflite);
   const onnxPath = `${dir}/${sha256}.onnx`;
   const metaPath = `${dir}/${sha256}.json`;
-  const cached = await readEntry(metaPath);
+  const cached = dir === undefined ? undefined : await readEntry(metaPath);
   if (cached && cached.segcam === denoJson.version) {
     try {
       const onnx = await Deno.readFile(onnxPath);
@@ -87,6 +92,15 @@ export async function cachedConversion(
     segcam: denoJson.version,
     converted: new Date().toISOString(),
   };
+  if (dir === undefined) {
+    return {
+      onnx: conversion.onnx,
+      entry,
+      hit: false,
+      warning:
+        "neither XDG_CACHE_HOME nor HOME is set, so its conversion is not cached and is made again on every run",
+    };
+  }
   try {
     await makeFolderFor(onnxPath, "set XDG_CACHE_HOME to a writable folder");
     // The model first, its description last: a description always has its model.
@@ -126,9 +140,10 @@ async function readEntry(path: string): Promise<CacheEntry | undefined> {
  * not an empty list.
  */
 export async function listCachedConversions(
-  dir = modelCacheDir(),
+  dir: string | undefined = modelCacheDir(),
 ): Promise<{ entry: CacheEntry; onnxPath: string; bytes: number | undefined }[]> {
   const found: { entry: CacheEntry; onnxPath: string; bytes: number | undefined }[] = [];
+  if (dir === undefined) return found;
   let names: string[];
   try {
     names = [];

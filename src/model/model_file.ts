@@ -39,7 +39,11 @@ export async function openModelFile(
   if (isTflite(source)) {
     let cached;
     try {
-      cached = await cachedConversion(source, absolute, options.cacheDir ?? modelCacheDir());
+      cached = await cachedConversion(
+        source,
+        absolute,
+        options.cacheDir ?? modelCacheDir(),
+      );
     } catch (error) {
       if (error instanceof UnsupportedOperatorError) {
         throw new InputError(
@@ -54,13 +58,15 @@ export async function openModelFile(
       );
     }
     if (cached.warning) options.log?.(`segcam: model ${path}: ${cached.warning}`);
-    options.log?.(
-      cached.hit
-        ? `segcam: model ${path}: using its conversion cached in ${cached.onnxPath}`
-        : `segcam: model ${path}: converted to ONNX, cached in ${cached.onnxPath}`,
-    );
+    else {
+      options.log?.(
+        cached.hit
+          ? `segcam: model ${path}: using its conversion cached in ${cached.onnxPath}`
+          : `segcam: model ${path}: converted to ONNX, cached in ${cached.onnxPath}`,
+      );
+    }
     onnx = cached.onnx;
-    onnxPath = cached.onnxPath;
+    onnxPath = cached.onnxPath ?? path;
     origin = { source: absolute, sha256: cached.entry.sha256, cached: cached.onnxPath };
   } else if (/\.tflite$/i.test(path)) {
     throw new InputError(
