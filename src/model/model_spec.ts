@@ -285,7 +285,11 @@ export function specFromShapes(
     notes.push("input range [0, 1] (default)");
   }
 
-  const output: OutputKind | undefined = sidecar.output ?? known?.kind;
+  // Several channels default to logits (Meet, DeepLab). Were they probabilities already,
+  // the softmax keeps their order and their 0.5 crossing, only softer. One channel is
+  // told from the model's answer (decideOutputKind).
+  const output: OutputKind | undefined = sidecar.output ?? known?.kind ??
+    (channels > 1 ? "softmax" : undefined);
   let personIndex = sidecar.person_index;
   if (personIndex === undefined) {
     if (channels === 1) personIndex = 0;
@@ -321,6 +325,7 @@ export function specFromShapes(
   }
   if (sidecar.output) notes.push(`output ${output} (${names.sidecar})`);
   else if (known?.kind) notes.push(`output ${output} (${known.family} default)`);
+  else if (output) notes.push(`output ${output} (default for ${channels} channels)`);
 
   return {
     layout,
@@ -338,9 +343,9 @@ export function specFromShapes(
 }
 
 /**
- * The output kind of a model that did not say, from its answer on a mid-gray picture:
- * values outside [0, 1] are logits (sigmoid for one channel, softmax for several);
- * values all inside are probabilities already. A logit map that stays inside [0, 1] on
+ * The output kind of a one-channel model that did not say, from its answer on a
+ * mid-gray picture: values outside [0, 1] are logits (sigmoid); values all inside are
+ * probabilities already. A logit map that stays inside [0, 1] on
  * a featureless picture would need the model to be unsure of every pixel, which the
  * models measured are not. The sidecar's "output"
  * overrides it.
