@@ -66,13 +66,18 @@ export async function loadTfliteRuntime(bigModels = false): Promise<TfliteModule
 
 /**
  * Runs `model` (the .tflite bytes) on an NHWC float32 input and returns a copy of the
- * output (height·width·channels floats).
+ * output (height·width·channels floats). `relocate` runs it from the relocated model
+ * array even when it would fit the original one.
  */
-export async function runTflite(model: Uint8Array, inputNHWC: Float32Array): Promise<Float32Array> {
+export async function runTflite(
+  model: Uint8Array,
+  inputNHWC: Float32Array,
+  relocate = model.length > MODEL_BUFFER_BYTES,
+): Promise<Float32Array> {
   if (model.length > BIG_MODEL_BYTES) {
     throw new RangeError(`TFLite reference: ${model.length} bytes is over ${BIG_MODEL_BYTES}`);
   }
-  const tflite = await loadTfliteRuntime(model.length > MODEL_BUFFER_BYTES);
+  const tflite = await loadTfliteRuntime(relocate);
   const modelOffset = tflite._getModelBufferMemoryOffset();
   tflite.HEAPU8.set(model, modelOffset);
   const status = tflite._loadModel(model.length);

@@ -25,3 +25,24 @@ export function patchOperatorCode(bytes: Uint8Array, from: number, to: number): 
   }
   return bytes;
 }
+
+/**
+ * Makes tensor `tensor` the model's (first) output, in place: the subgraph's outputs
+ * vector is rewritten, so a runtime returns that intermediate activation instead. The
+ * operators after it still run; their results are simply not looked at.
+ */
+export function patchGraphOutput(bytes: Uint8Array, tensor: number): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const field = (table: number, index: number) => {
+    const vt = table - view.getInt32(table, true);
+    return 4 + 2 * index < view.getUint16(vt, true) ? view.getUint16(vt + 4 + 2 * index, true) : 0;
+  };
+  const deref = (at: number) => at + view.getUint32(at, true);
+  const root = deref(0);
+  const subgraphs = deref(root + field(root, 2)); // Model: 2 subgraphs
+  const graph = deref(subgraphs + 4);
+  const outputs = deref(graph + field(graph, 2)); // SubGraph: 2 outputs
+  if (view.getUint32(outputs, true) < 1) throw new Error("the model has no output to replace");
+  view.setInt32(outputs + 4, tensor, true);
+  return bytes;
+}
