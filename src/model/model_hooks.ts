@@ -120,8 +120,11 @@ export function personProbability(
     if (kind === "probability") out[i] = x < 0 ? 0 : x > 1 ? 1 : x;
     else if (kind === "sigmoid") out[i] = 1 / (1 + Math.exp(-x));
     else {
-      let sum = 0;
-      for (let c = 0; c < channels; c++) sum += Math.exp(raw[base + c * cs] - x);
+      // The person's own term is exp(0) = 1: one exp for a pair, 20 for DeepLab's 21.
+      let sum = 1;
+      for (let c = 0; c < channels; c++) {
+        if (c !== personIndex) sum += Math.exp(raw[base + c * cs] - x);
+      }
       out[i] = 1 / sum;
     }
   }
