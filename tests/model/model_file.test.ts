@@ -266,3 +266,34 @@ Deno.test("the settings file's model key takes a file, relative to the file's fo
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /model = "gone\.onnx".*gone\.onnx does not exist/);
   }));
+
+Deno.test("live and video take --model FILE too (the settings table's global option)", () =>
+  withTempDir(async (dir) => {
+    const env = { XDG_CACHE_HOME: `${dir}/cache` };
+    const live = await segcam(
+      [
+        "live",
+        "-i",
+        "demo",
+        "--frames",
+        "5",
+        "--no-tui",
+        "-o",
+        `${dir}/live.mp4`,
+        "--model",
+        SELFIE_TFLITE,
+      ],
+      env,
+    );
+    assert.equal(live.code, 0, live.stderr);
+    assert.match(live.stderr, /converted to ONNX/);
+    assert.match(live.stderr, /model \S+selfie_segmentation\.tflite 256x256/);
+    const talk = new URL("../../samples/talk.mp4", import.meta.url).pathname;
+    const video = await segcam(
+      ["video", talk, "-o", `${dir}/v.mp4`, "--model", SELFIE_TFLITE],
+      env,
+    );
+    assert.equal(video.code, 0, video.stderr);
+    assert.match(video.stderr, /using its conversion cached/);
+    assert.ok((await Deno.stat(`${dir}/v.mp4`)).size > 0);
+  }));
