@@ -19,8 +19,8 @@ export const BACKEND_CHOICES = ["auto", "wasm", "native"] as const;
 export type BackendChoice = typeof BACKEND_CHOICES[number];
 
 export const MODEL_CHOICES = ["auto", "general", "landscape"] as const;
-/** One of MODEL_CHOICES, or the path of a model file. */
-export type ModelChoice = typeof MODEL_CHOICES[number] | (string & {});
+/** One of MODEL_CHOICES, or the path of a model file (so: any text; see parseSettingText). */
+export type ModelChoice = string;
 
 export const defaultGlobalOptions = {
   debug: false,

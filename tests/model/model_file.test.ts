@@ -19,6 +19,8 @@ const hasShared = (() => {
   }
 })();
 const NO_SHARED = "../shared/data (models of other tools, portraits with hand masks) is absent";
+/** A test's name, saying why it is skipped where ../shared is absent. */
+const needsShared = (name: string) => hasShared ? name : `${name} (skipped: ${NO_SHARED})`;
 const MLKIT = `${SHARED}models/selfiesegmentation_mlkit-256x256-2021_01_19-v1215.f16.tflite`;
 const BODYPIX = `${SHARED}models/body-pix-float-050-8.tflite`;
 const PORTRAITS = ["0006", "0011", "0016"];
@@ -40,8 +42,9 @@ async function iou(result: string, truth: string, channel: number): Promise<numb
 }
 
 Deno.test({
-  name:
+  name: needsShared(
     "image --model ML Kit's .tflite: converted once, its masks match the portraits' (IoU > 0.85)",
+  ),
   ignore: !hasShared,
   fn: () =>
     withTempDir(async (dir) => {
@@ -85,7 +88,9 @@ const PEERS: [string, number][] = [
 ];
 
 Deno.test({
-  name: "image --model Meet's softmax pair and DeepLab's 21-class map find the portraits' people",
+  name: needsShared(
+    "image --model Meet's softmax pair and DeepLab's 21-class map find the portraits' people",
+  ),
   ignore: !hasShared,
   fn: () =>
     withTempDir(async (dir) => {
@@ -120,7 +125,9 @@ Deno.test({
 });
 
 Deno.test({
-  name: "mask --model BodyPix's .tflite: a 33x33 logit map, [-1, 1] input, upscaled (IoU > 0.8)",
+  name: needsShared(
+    "mask --model BodyPix's .tflite: a 33x33 logit map, [-1, 1] input, upscaled (IoU > 0.8)",
+  ),
   ignore: !hasShared,
   fn: () =>
     withTempDir(async (dir) => {
