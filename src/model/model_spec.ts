@@ -345,10 +345,10 @@ export function specFromShapes(
 /**
  * The output kind of a one-channel model that did not say, from its answer on a
  * mid-gray picture: values outside [0, 1] are logits (sigmoid); values all inside are
- * probabilities already. A logit map that stays inside [0, 1] on
- * a featureless picture would need the model to be unsure of every pixel, which the
- * models measured are not. The sidecar's "output"
- * overrides it.
+ * probabilities already. A logit map that stays inside [0, 1] on a featureless picture
+ * would need the model to be unsure of every pixel: measured, BodyPix's logits on gray
+ * are -13 to -5 (sure it is background), ML Kit's probabilities 0. The sidecar's
+ * "output" overrides it.
  */
 export function decideOutputKind(raw: Float32Array, channels: number): OutputKind {
   let outside = false;
