@@ -86,6 +86,13 @@ export async function openModelFile(
       { cause: error },
     );
   }
+  for (const [role, tensor] of [["input", shapes.input], ["output", shapes.output]] as const) {
+    if (tensor.type !== "float32") {
+      throw new InputError(
+        `Cannot use the model ${path}: its ${role} is ${tensor.type}, and segcam feeds and reads float32; export it with a float32 ${role}`,
+      );
+    }
+  }
   const found = await readSidecar(path);
   const spec: ModelSpec = specFromShapes(
     shapes.input.shape,

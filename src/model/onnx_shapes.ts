@@ -9,8 +9,9 @@ import type { Dim } from "./model_spec.ts";
 const { onnx } = onnxProto;
 
 export interface OnnxShapes {
-  input: { name: string; shape: Dim[] };
-  output: { name: string; shape: Dim[] };
+  /** `float32` is what segcam feeds and reads; anything else is named as ONNX names it. */
+  input: { name: string; shape: Dim[]; type: string };
+  output: { name: string; shape: Dim[]; type: string };
   inputs: number;
   outputs: number;
 }
@@ -34,8 +35,12 @@ export function onnxShapes(bytes: Uint8Array): OnnxShapes {
   if (inputs.length === 0 || outputs.length === 0) {
     throw new OnnxFormatError("its graph declares no input or no output");
   }
+  const types = onnx.TensorProto.DataType as unknown as Record<number, string>;
   const shapeOf = (v: (typeof outputs)[number]) => ({
     name: v.name ?? "",
+    type: v.type?.tensorType?.elemType === onnx.TensorProto.DataType.FLOAT
+      ? "float32"
+      : (types[v.type?.tensorType?.elemType ?? 0] ?? "unknown").toLowerCase(),
     shape: (v.type?.tensorType?.shape?.dim ?? []).map((d): Dim => {
       const n = Number(d.dimValue ?? 0);
       return n > 0 ? n : undefined;

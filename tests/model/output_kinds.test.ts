@@ -234,3 +234,16 @@ Deno.test("specFromShapes() recognises DeepLab and BodyPix by shape, and the sid
   }, names);
   assert.deepEqual([sized.inputHeight, sized.inputWidth, sized.outputHeight], [96, 160, 96]);
 });
+
+Deno.test("a model that takes bytes, not float32, is refused saying which tensor and what it is", async () => {
+  const { onnx } = (await import("onnx-proto")).default;
+  const model = onnx.ModelProto.decode(convModel(PAIR, [0, -1]));
+  model.graph!.input![0].type!.tensorType!.elemType = onnx.TensorProto.DataType.UINT8;
+  await assert.rejects(
+    segmentWith(onnx.ModelProto.encode(model).finish()),
+    (e: Error) =>
+      e instanceof InputError &&
+      /its input is uint8, and segcam feeds and reads float32; export it with a float32 input/
+        .test(e.message),
+  );
+});
