@@ -98,6 +98,10 @@ export async function createSegmenter(options: SegmenterOptions): Promise<Segmen
     `${model.inputHeight}x${model.inputWidth}` +
     (model.origin ? `, input [${model.spec.inputRange.join(", ")}]${how}` : "");
   options.log?.(`segcam: inference on ${description}`);
+  // What was assumed and from where, so that a wrong guess shows which sidecar key fixes it.
+  if (model.origin && model.spec.notes.length > 0) {
+    options.log?.(`segcam: model ${model.name}: ${model.spec.notes.join("; ")}`);
+  }
   return new PipelineSegmenter(backend, model, buffers, options.threads, description);
 }
 
