@@ -166,6 +166,15 @@ export function buildProgram() {
       await runDevices();
     });
 
+  program.command("models")
+    .description(
+      "List the built-in models and the .tflite models converted for --model FILE, with sizes, shapes and sources",
+    )
+    .action(async () => {
+      const { runModels } = await import("./src/cli/models.ts");
+      await runModels();
+    });
+
   program.command("ctl")
     .description(
       "Control a running segcam live: ctl blur, ctl background next, ctl set blur 5%, ctl pause, ctl status",

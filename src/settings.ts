@@ -33,7 +33,9 @@ export type SettingKind =
   /** WIDTHxHEIGHT */
   | "size"
   /** a file that must exist (in the settings file: checked by `segcam config`) */
-  | "file";
+  | "file"
+  /** one of `choices`, or a model file (.tflite, .onnx; src/model/model_file.ts) */
+  | "model";
 
 export interface Setting {
   /** The long option without `--`, and the key in the settings file. */
@@ -117,9 +119,10 @@ export const SETTINGS = [
   }),
   valued({
     name: "model",
-    kind: "choice",
-    arg: "<name>",
-    help: "segmentation model: general (256x256), landscape (144x256), or auto by aspect ratio",
+    kind: "model",
+    arg: "<name|file>",
+    help:
+      "segmentation model: general (256x256), landscape (144x256), auto by aspect ratio, or a .tflite or .onnx file (see segcam models)",
     choices: MODEL_CHOICES,
     default: defaultGlobalOptions.model,
     global: true,
@@ -436,6 +439,12 @@ export function parseSettingText(s: Setting, text: string): unknown {
         throw new SettingValueError(`one of ${s.choices!.join(", ")}`);
       }
       return text;
+    case "model":
+      // A file is told from a misspelt name by its extension or a folder in its path.
+      if (s.choices!.includes(text) || /\.(tflite|onnx)$/i.test(text) || text.includes("/")) {
+        return text;
+      }
+      throw new SettingValueError(`one of ${s.choices!.join(", ")}, or a .tflite or .onnx file`);
     case "colour":
       try {
         return parseColor(text);
