@@ -119,9 +119,16 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   interrupt.signal.addEventListener("abort", () => stop.abort());
 
   // Backgrounds before the model: a bad file is reported before any setup is spent.
+  // A video that stops playing later is told on stderr, or in the panel once it is up.
+  let note = (line: string) => console.error(line);
   const open = async (path: string): Promise<Background> => {
     if (!isImageBackground(path)) await probeMedia(path, { role: "background" });
-    return await openBackground(path, { ...format, pace: "real-time", signal: interrupt.signal });
+    return await openBackground(path, {
+      ...format,
+      pace: "real-time",
+      signal: interrupt.signal,
+      onStopped: (line) => note(`segcam: ${line}`),
+    });
   };
   const playlist = new BackgroundPlaylist(options.background, open);
   try {
@@ -149,6 +156,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   });
   const terminal = useTui ? new Terminal(processTerminalIo()) : undefined;
   terminal?.whenGone(() => interrupt.raise("SIGHUP"));
+  if (terminal) note = (line) => view.message = line.replace(/^segcam: /, "");
   const processor = new WatchedProcessor(segmenter, kernels, "stream");
   const baseName = instanceName(outputTarget(output));
   /** This run's name for `segcam ctl --instance`: its socket's (set when it starts). */
