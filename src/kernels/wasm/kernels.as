@@ -1977,3 +1977,66 @@ function lerpRow(r: usize, columns: usize, n: i32, out: usize): void {
     store<f64>(out + (<usize>i << 3), a + (<f64>load<f32>(r + <usize>load<i32>(c + 4)) - a) * load<f64>(c + 8));
   }
 }
+
+// ==== sink helper (issue 16): RGB → yuyv422 for the virtual camera and `-o - --pix-fmt` ====
+
+/**
+ * yuv.ts rgbToYuyv422: four pixels (two pairs) per step; luma as rgbToYuv420p, each pair's
+ * chroma from the mean of its two pixels. Constants from yuv.ts. The width is even.
+ */
+export function rgbToYuyv422(
+  src: usize,
+  width: i32,
+  height: i32,
+  sc: i32,
+  dst: usize,
+  yOf: f32,
+  kr: f32,
+  kg: f32,
+  kb: f32,
+  cb: f32,
+  cr: f32,
+): void {
+  const n = width * height;
+  const wr = f32x4.splat(yOf * kr), wg = f32x4.splat(yOf * kg), wb = f32x4.splat(yOf * kb);
+  const base = f32x4.splat(16.5), half = f32x4.splat(0.5), c128 = f32x4.splat(128);
+  const zero = f32x4.splat(0), top = f32x4.splat(255), halfUp = f32x4.splat(0.5);
+  const vkr = f32x4.splat(kr), vkg = f32x4.splat(kg), vkb = f32x4.splat(kb);
+  const vcb = f32x4.splat(cb), vcr = f32x4.splat(cr);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(src + <usize>(i * sc));
+    const ri = lanesOf(v, sc, 0), gi = lanesOf(v, sc, 1), bi = lanesOf(v, sc, 2);
+    const luma = f32x4.add(
+      f32x4.add(
+        f32x4.add(base, f32x4.mul(wr, f32x4.convert_i32x4_u(ri))),
+        f32x4.mul(wg, f32x4.convert_i32x4_u(gi)),
+      ),
+      f32x4.mul(wb, f32x4.convert_i32x4_u(bi)),
+    );
+    const y = i32x4.trunc_sat_f32x4_s(luma);
+    // Lanes 0 and 1: the two pairs' means.
+    const fr = f32x4.mul(f32x4.convert_i32x4_u(pairSums(ri)), half);
+    const fg = f32x4.mul(f32x4.convert_i32x4_u(pairSums(gi)), half);
+    const fb = f32x4.mul(f32x4.convert_i32x4_u(pairSums(bi)), half);
+    const pl = f32x4.add(f32x4.add(f32x4.mul(vkr, fr), f32x4.mul(vkg, fg)), f32x4.mul(vkb, fb));
+    const u = roundBytes(f32x4.add(c128, f32x4.mul(vcb, f32x4.sub(fb, pl))), zero, top, halfUp);
+    const w = roundBytes(f32x4.add(c128, f32x4.mul(vcr, f32x4.sub(fr, pl))), zero, top, halfUp);
+    // U0 V0 U1 V1 in bytes 0..3, then Y0 U0 Y1 V0 Y2 U1 Y3 V1.
+    const uv = i8x16.shuffle(u, w, 0, 16, 4, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    const packed = i8x16.shuffle(y, uv, 0, 16, 4, 17, 8, 18, 12, 19, 0, 0, 0, 0, 0, 0, 0, 0);
+    v128.store64_lane(dst + <usize>(i << 1), packed, 0);
+  }
+  for (; i < n; i += 2) {
+    const p = src + <usize>(i * sc), q = p + <usize>sc;
+    const r0 = <f32>load<u8>(p), g0 = <f32>load<u8>(p + 1), b0 = <f32>load<u8>(p + 2);
+    const r1 = <f32>load<u8>(q), g1 = <f32>load<u8>(q + 1), b1 = <f32>load<u8>(q + 2);
+    const o = dst + <usize>(i << 1);
+    store<u8>(o, <u8>(<i32>(<f32>16.5 + yOf * (kr * r0 + kg * g0 + kb * b0))));
+    store<u8>(o + 2, <u8>(<i32>(<f32>16.5 + yOf * (kr * r1 + kg * g1 + kb * b1))));
+    const r = (r0 + r1) * 0.5, g = (g0 + g1) * 0.5, b = (b0 + b1) * 0.5;
+    const luma = kr * r + kg * g + kb * b;
+    store<u8>(o + 1, clampRound(128 + cb * (b - luma)));
+    store<u8>(o + 3, clampRound(128 + cr * (r - luma)));
+  }
+}
