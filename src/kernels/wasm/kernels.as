@@ -1980,9 +1980,29 @@ function lerpRow(r: usize, columns: usize, n: i32, out: usize): void {
 
 // ==== sink helper (issue 16): RGB → yuyv422 for the virtual camera and `-o - --pix-fmt` ====
 
+/** Q15 of a coefficient (q15mulr_sat_s's scale). */
+// @ts-ignore: decorator
+@inline
+function q15(v: f32): i16 {
+  return <i16>(<i32>Math.round(<f64>v * 32768));
+}
+
 /**
- * yuv.ts rgbToYuyv422: four pixels (two pairs) per step; luma as rgbToYuv420p, each pair's
- * chroma from the mean of its two pixels. Constants from yuv.ts. The width is even.
+ * The channel `c` of eight pixels as i16x8 lanes, times 64 (six fraction bits for the
+ * fixed point below): pixels 0..3 from `a`, 4..7 from `b`.
+ */
+// @ts-ignore: decorator
+@inline
+function channel8(a: v128, b: v128, lo: v128, hi: v128): v128 {
+  return i16x8.shl(v128.or(i8x16.swizzle(a, lo), i8x16.swizzle(b, hi)), 6);
+}
+
+/**
+ * yuv.ts rgbToYuyv422, eight pixels (four pairs) per step in 16-bit fixed point: each
+ * term is a Q15 product of the channel times 64, so luma keeps six fraction bits and
+ * rounds as the reference does except at exact halves (one level). Chroma is linear in
+ * the pixels, so a pair's chroma is the sum of its two pixels' terms. Constants from
+ * yuv.ts. The width is even.
  */
 export function rgbToYuyv422(
   src: usize,
@@ -1998,34 +2018,58 @@ export function rgbToYuyv422(
   cr: f32,
 ): void {
   const n = width * height;
-  const wr = f32x4.splat(yOf * kr), wg = f32x4.splat(yOf * kg), wb = f32x4.splat(yOf * kb);
-  const base = f32x4.splat(16.5), half = f32x4.splat(0.5), c128 = f32x4.splat(128);
-  const zero = f32x4.splat(0), top = f32x4.splat(255), halfUp = f32x4.splat(0.5);
-  const vkr = f32x4.splat(kr), vkg = f32x4.splat(kg), vkb = f32x4.splat(kb);
-  const vcb = f32x4.splat(cb), vcr = f32x4.splat(cr);
+  const yr = i16x8.splat(q15(yOf * kr)), yg = i16x8.splat(q15(yOf * kg));
+  const yb = i16x8.splat(q15(yOf * kb));
+  // U = cb·(B − luma), V = cr·(R − luma), each channel's weight written out.
+  const ur = i16x8.splat(q15(-cb * kr)), ug = i16x8.splat(q15(-cb * kg));
+  const ub = i16x8.splat(q15(cb * (1 - kb)));
+  const vr = i16x8.splat(q15(cr * (1 - kr))), vg = i16x8.splat(q15(-cr * kg));
+  const vb = i16x8.splat(q15(-cr * kb));
+  const yBias = i16x8.splat(<i16>(16.5 * 64));
+  // A pair's sum is twice the mean, times 64: 128 + sum / 128, rounded.
+  const cBias = i32x4.splat(128 * 128 + 64);
+  const three = sc == 3;
+  const rLo = three
+    ? i8x16(0, X, 3, X, 6, X, 9, X, X, X, X, X, X, X, X, X)
+    : i8x16(0, X, 4, X, 8, X, 12, X, X, X, X, X, X, X, X, X);
+  const rHi = three
+    ? i8x16(X, X, X, X, X, X, X, X, 0, X, 3, X, 6, X, 9, X)
+    : i8x16(X, X, X, X, X, X, X, X, 0, X, 4, X, 8, X, 12, X);
+  const one = i8x16.splat(1), two = i8x16.splat(2);
+  // Adding 1 to an index of X (0x80) leaves it >= 16: still zero.
+  const gLo = i8x16.add(rLo, one), gHi = i8x16.add(rHi, one);
+  const bLo = i8x16.add(rLo, two), bHi = i8x16.add(rHi, two);
+  const step = <usize>(4 * sc);
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const v = v128.load(src + <usize>(i * sc));
-    const ri = lanesOf(v, sc, 0), gi = lanesOf(v, sc, 1), bi = lanesOf(v, sc, 2);
-    const luma = f32x4.add(
-      f32x4.add(
-        f32x4.add(base, f32x4.mul(wr, f32x4.convert_i32x4_u(ri))),
-        f32x4.mul(wg, f32x4.convert_i32x4_u(gi)),
+  for (; i + 8 <= n; i += 8) {
+    const p = src + <usize>(i * sc);
+    const a = v128.load(p), b = v128.load(p + step);
+    const r = channel8(a, b, rLo, rHi), g = channel8(a, b, gLo, gHi);
+    const bl = channel8(a, b, bLo, bHi);
+    const y = i16x8.shr_u(
+      i16x8.add(
+        i16x8.add(i16x8.q15mulr_sat_s(r, yr), i16x8.q15mulr_sat_s(g, yg)),
+        i16x8.add(i16x8.q15mulr_sat_s(bl, yb), yBias),
       ),
-      f32x4.mul(wb, f32x4.convert_i32x4_u(bi)),
+      6,
     );
-    const y = i32x4.trunc_sat_f32x4_s(luma);
-    // Lanes 0 and 1: the two pairs' means.
-    const fr = f32x4.mul(f32x4.convert_i32x4_u(pairSums(ri)), half);
-    const fg = f32x4.mul(f32x4.convert_i32x4_u(pairSums(gi)), half);
-    const fb = f32x4.mul(f32x4.convert_i32x4_u(pairSums(bi)), half);
-    const pl = f32x4.add(f32x4.add(f32x4.mul(vkr, fr), f32x4.mul(vkg, fg)), f32x4.mul(vkb, fb));
-    const u = roundBytes(f32x4.add(c128, f32x4.mul(vcb, f32x4.sub(fb, pl))), zero, top, halfUp);
-    const w = roundBytes(f32x4.add(c128, f32x4.mul(vcr, f32x4.sub(fr, pl))), zero, top, halfUp);
-    // U0 V0 U1 V1 in bytes 0..3, then Y0 U0 Y1 V0 Y2 U1 Y3 V1.
-    const uv = i8x16.shuffle(u, w, 0, 16, 4, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    const packed = i8x16.shuffle(y, uv, 0, 16, 4, 17, 8, 18, 12, 19, 0, 0, 0, 0, 0, 0, 0, 0);
-    v128.store64_lane(dst + <usize>(i << 1), packed, 0);
+    const u = i16x8.add(
+      i16x8.add(i16x8.q15mulr_sat_s(r, ur), i16x8.q15mulr_sat_s(g, ug)),
+      i16x8.q15mulr_sat_s(bl, ub),
+    );
+    const v = i16x8.add(
+      i16x8.add(i16x8.q15mulr_sat_s(r, vr), i16x8.q15mulr_sat_s(g, vg)),
+      i16x8.q15mulr_sat_s(bl, vb),
+    );
+    const u4 = i32x4.shr_s(i32x4.add(i32x4.extadd_pairwise_i16x8_s(u), cBias), 7);
+    const v4 = i32x4.shr_s(i32x4.add(i32x4.extadd_pairwise_i16x8_s(v), cBias), 7);
+    const ybytes = i8x16.narrow_i16x8_u(y, y);
+    const uv = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(u4, v4), y);
+    // Y0 U0 Y1 V0 Y2 U1 Y3 V1 … : U in uv bytes 0..3, V in 4..7.
+    v128.store(
+      dst + <usize>(i << 1),
+      i8x16.shuffle(ybytes, uv, 0, 16, 1, 20, 2, 17, 3, 21, 4, 18, 5, 22, 6, 19, 7, 23),
+    );
   }
   for (; i < n; i += 2) {
     const p = src + <usize>(i * sc), q = p + <usize>sc;
