@@ -31,7 +31,7 @@ import { watchDeviceConsumers } from "../io/consumer_watch.ts";
 import { probeMedia } from "../io/probe.ts";
 import { alphaCapable, NULL_OUTPUT } from "../io/ffmpeg_args.ts";
 import { childPids, stopAllChildren } from "../io/ffmpeg_process.ts";
-import { FfmpegSink, StdoutSink } from "../io/frame_sink.ts";
+import { FfmpegSink, RawFrameConverter, StdoutSink } from "../io/frame_sink.ts";
 import { describeLiveInput, LiveSource } from "../io/frame_source.ts";
 import { type LiveFormat, type LiveOutput, liveOutputArgs } from "../io/live_args.ts";
 import { describeLiveOutput, resolveLiveInput, resolveLiveOutput } from "../io/live_endpoints.ts";
@@ -64,7 +64,8 @@ export interface LiveCommandOptions extends GlobalOptions, Omit<EffectCliOptions
   size?: string;
   fps?: number;
   output?: string;
-  pixFmt: string;
+  /** Unset: yuyv422 to a virtual camera, rgb24 to `-o -` (live_args.ts). */
+  pixFmt?: string;
   /** replace: the backgrounds (files or folders of them) key r cycles through (repeatable). */
   background: string[];
   mirror?: boolean;
@@ -430,7 +431,7 @@ async function withSink(
 ): Promise<Recording> {
   const channels = alpha ? 4 : 3;
   if (output.kind === "stdout") {
-    const sink = new StdoutSink(channels);
+    const sink = new StdoutSink(channels, undefined, new RawFrameConverter(output.pixFmt));
     const recording: Recording = { frames: 0 };
     await run({
       channels,
