@@ -33,7 +33,18 @@ import { alphaCapable, NULL_OUTPUT } from "../io/ffmpeg_args.ts";
 import { childPids, stopAllChildren } from "../io/ffmpeg_process.ts";
 import { FfmpegSink, RawFrameConverter, StdoutSink } from "../io/frame_sink.ts";
 import { describeLiveInput, LiveSource } from "../io/frame_source.ts";
-import { type LiveFormat, type LiveOutput, liveOutputArgs } from "../io/live_args.ts";
+import {
+  isRawOutputFormat,
+  type LiveFormat,
+  type LiveOutput,
+  liveOutputArgs,
+} from "../io/live_args.ts";
+import {
+  DIRECT_FORMATS,
+  directWanted,
+  V4l2DirectError,
+  V4l2DirectSink,
+} from "../io/v4l2_direct.ts";
 import { describeLiveOutput, resolveLiveInput, resolveLiveOutput } from "../io/live_endpoints.ts";
 import { chooseModel, createSegmenter } from "../model/segmenter.ts";
 import type { GlobalOptions } from "../options.ts";
@@ -444,6 +455,19 @@ async function withSink(
     return recording;
   }
   const recording: Recording = { frames: 0 };
+  if (output.kind === "v4l2" && !alpha) {
+    const direct = openDirect(output, format);
+    if (direct !== undefined) {
+      try {
+        await run(direct);
+        await direct.finish();
+      } finally {
+        direct.close();
+        recording.frames = direct.frames;
+      }
+      return recording;
+    }
+  }
   const open = async (target: Exclude<LiveOutput, { kind: "stdout" }>) => {
     const args = liveOutputArgs(target, format, alpha ? "rgba" : "rgb24", {
       audioFrom: target.kind === "file" ? audioFrom : undefined,
@@ -490,6 +514,32 @@ async function withSink(
     await open(output);
   }
   return recording;
+}
+
+/**
+ * The virtual camera written by segcam itself (v4l2_direct.ts), or undefined: the
+ * ffmpeg sink then writes it, as it does when SEGCAM_V4L2=ffmpeg says so, for formats
+ * other than yuyv422 and yuv420p, and when the device refuses the direct path (said
+ * in one line, since the fallback costs an ffmpeg process and its conversion).
+ */
+function openDirect(
+  output: Extract<LiveOutput, { kind: "v4l2" }>,
+  format: LiveFormat,
+): V4l2DirectSink | undefined {
+  if (!directWanted() || !isRawOutputFormat(output.pixFmt)) return undefined;
+  if (DIRECT_FORMATS[output.pixFmt] === undefined) return undefined;
+  try {
+    return V4l2DirectSink.open({
+      device: output.device,
+      width: format.width,
+      height: format.height,
+      format: output.pixFmt,
+    });
+  } catch (error) {
+    if (!(error instanceof V4l2DirectError)) throw error;
+    console.error(`segcam: writing ${output.device} through ffmpeg: ${error.message}`);
+    return undefined;
+  }
 }
 
 /** What a live run reads from files: never its own output (atomic_file.ts). */
