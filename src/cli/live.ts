@@ -62,6 +62,7 @@ import { processTerminalIo, restoreOnCrash, Terminal } from "../tui/terminal.ts"
 import { InputError, OutputError, UsageError } from "../errors.ts";
 import { decodeWarning } from "../io/frame_reader.ts";
 import { readableFrames } from "../io/partial_recording.ts";
+import { enlargeOwnStdout } from "../io/pipe_size.ts";
 import type { EffectCliOptions } from "./_effect_options.ts";
 import { LiveControl } from "./_live_control.ts";
 import { info as logInfo } from "./_report.ts";
@@ -442,6 +443,7 @@ async function withSink(
 ): Promise<Recording> {
   const channels = alpha ? 4 : 3;
   if (output.kind === "stdout") {
+    enlargeOwnStdout(); // into a pipe: a frame in a few writes (pipe_size.ts)
     const sink = new StdoutSink(channels, undefined, new RawFrameConverter(output.pixFmt));
     const recording: Recording = { frames: 0 };
     await run({
