@@ -347,7 +347,9 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     const audioFrom = input.kind === "file" && !input.loop && resolved.hasAudio
       ? input.path
       : undefined;
-    recording = await withSink(output, format, alpha, audioFrom, options.force, run);
+    recording = await withSink(output, format, alpha, audioFrom, options.force, run, (line) =>
+      // Under the panel a line on stderr would tear it: the panel's message says it.
+      terminal ? view.message = line : console.error(`segcam: ${line}`));
   } finally {
     reloads?.();
     watcher?.close();
@@ -440,6 +442,7 @@ async function withSink(
   audioFrom: string | undefined,
   force: boolean,
   run: (sink: FrameSink) => Promise<void>,
+  say: (line: string) => void = (line) => console.error(`segcam: ${line}`),
 ): Promise<Recording> {
   const channels = alpha ? 4 : 3;
   if (output.kind === "stdout") {
@@ -458,7 +461,7 @@ async function withSink(
   }
   const recording: Recording = { frames: 0 };
   if (output.kind === "v4l2" && !alpha) {
-    const direct = openDirect(output, format);
+    const direct = openDirect(output, format, say);
     if (direct !== undefined) {
       try {
         await run(direct);
@@ -527,6 +530,7 @@ async function withSink(
 function openDirect(
   output: Extract<LiveOutput, { kind: "v4l2" }>,
   format: LiveFormat,
+  say: (line: string) => void,
 ): V4l2DirectSink | undefined {
   if (!directWanted() || !isRawOutputFormat(output.pixFmt)) return undefined;
   if (DIRECT_FORMATS[output.pixFmt] === undefined) return undefined;
@@ -539,7 +543,7 @@ function openDirect(
     });
   } catch (error) {
     if (!(error instanceof V4l2DirectError)) throw error;
-    console.error(`segcam: writing ${output.device} through ffmpeg: ${error.message}`);
+    say(`writing ${output.device} through ffmpeg: ${error.message}`);
     return undefined;
   }
 }
