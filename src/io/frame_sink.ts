@@ -188,10 +188,14 @@ export async function verifyWritten(file: string, frames: number, label: string)
  */
 export class RawFrameConverter {
   readonly format: RawOutputFormat;
-  readonly #kernels: Pick<KernelSet, "rgbToYuyv422" | "rgbToYuv420p" | "plane">;
+  /** Default: the process's kernels, taken at the first conversion (rgb24 needs none). */
+  #kernels?: Pick<KernelSet, "rgbToYuyv422" | "rgbToYuv420p" | "plane">;
   #buffer?: Uint8Array;
 
-  constructor(format: RawOutputFormat, kernels = defaultKernels()) {
+  constructor(
+    format: RawOutputFormat,
+    kernels?: Pick<KernelSet, "rgbToYuyv422" | "rgbToYuv420p" | "plane">,
+  ) {
     this.format = format;
     this.#kernels = kernels;
   }
@@ -201,14 +205,15 @@ export class RawFrameConverter {
     if (this.format === "rgb24" && frame.channels === 3) return frame.data;
     const bytes = rawFrameBytes(this.format, frame.width, frame.height);
     // In the kernels' own memory (wasm), so the conversion writes in place.
-    if (this.#buffer?.length !== bytes) this.#buffer = this.#kernels.plane(bytes);
+    const kernels = this.#kernels ??= defaultKernels();
+    if (this.#buffer?.length !== bytes) this.#buffer = kernels.plane(bytes);
     const out = this.#buffer;
     switch (this.format) {
       case "yuyv422":
-        this.#kernels.rgbToYuyv422(frame, out);
+        kernels.rgbToYuyv422(frame, out);
         break;
       case "yuv420p":
-        this.#kernels.rgbToYuv420p(frame, out);
+        kernels.rgbToYuv420p(frame, out);
         break;
       case "rgb24":
         for (let i = 0, p = 0; p < out.length; i += 4, p += 3) {
