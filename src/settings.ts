@@ -176,8 +176,9 @@ export const SETTINGS = [
     name: "pix-fmt",
     kind: "text",
     arg: "<fmt>",
-    help: "pixel format for a v4l2 output",
-    default: "yuyv422",
+    help:
+      "pixel format written: yuyv422, yuv420p, or rgb24 (with -o -); default: yuyv422 to a virtual camera, rgb24 to -o -",
+    example: "yuyv422",
   }),
   // The effect and the mask.
   valued({

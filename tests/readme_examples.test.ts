@@ -165,7 +165,8 @@ for (const example of new Set(examples)) {
         assert.equal(r.code, 0, `${example}\n${stderr}`);
         // Where the example names an output, it is there and not empty.
         const output = / -o ([^\s']+)/.exec(example)?.[1];
-        if (output && !output.startsWith("/dev/") && !output.includes("://")) {
+        // `-o -` is stdout, piped into the next command: no file of that name.
+        if (output && output !== "-" && !output.startsWith("/dev/") && !output.includes("://")) {
           const info = await Deno.stat(`${dir}/${output}`);
           const size = info.isDirectory
             ? [...Deno.readDirSync(`${dir}/${output}`)].length

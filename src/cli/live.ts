@@ -31,9 +31,20 @@ import { watchDeviceConsumers } from "../io/consumer_watch.ts";
 import { probeMedia } from "../io/probe.ts";
 import { alphaCapable, NULL_OUTPUT } from "../io/ffmpeg_args.ts";
 import { childPids, stopAllChildren } from "../io/ffmpeg_process.ts";
-import { FfmpegSink, StdoutSink } from "../io/frame_sink.ts";
+import { FfmpegSink, RawFrameConverter, StdoutSink } from "../io/frame_sink.ts";
 import { describeLiveInput, LiveSource } from "../io/frame_source.ts";
-import { type LiveFormat, type LiveOutput, liveOutputArgs } from "../io/live_args.ts";
+import {
+  isRawOutputFormat,
+  type LiveFormat,
+  type LiveOutput,
+  liveOutputArgs,
+} from "../io/live_args.ts";
+import {
+  DIRECT_FORMATS,
+  directWanted,
+  V4l2DirectError,
+  V4l2DirectSink,
+} from "../io/v4l2_direct.ts";
 import { describeLiveOutput, resolveLiveInput, resolveLiveOutput } from "../io/live_endpoints.ts";
 import { chooseModel, createSegmenter } from "../model/segmenter.ts";
 import type { GlobalOptions } from "../options.ts";
@@ -51,6 +62,7 @@ import { processTerminalIo, restoreOnCrash, Terminal } from "../tui/terminal.ts"
 import { InputError, OutputError, UsageError } from "../errors.ts";
 import { decodeWarning } from "../io/frame_reader.ts";
 import { readableFrames } from "../io/partial_recording.ts";
+import { enlargeOwnStdout } from "../io/pipe_size.ts";
 import type { EffectCliOptions } from "./_effect_options.ts";
 import { LiveControl } from "./_live_control.ts";
 import { info as logInfo } from "./_report.ts";
@@ -64,7 +76,8 @@ export interface LiveCommandOptions extends GlobalOptions, Omit<EffectCliOptions
   size?: string;
   fps?: number;
   output?: string;
-  pixFmt: string;
+  /** Unset: yuyv422 to a virtual camera, rgb24 to `-o -` (live_args.ts). */
+  pixFmt?: string;
   /** replace: the backgrounds (files or folders of them) key r cycles through (repeatable). */
   background: string[];
   mirror?: boolean;
@@ -342,7 +355,9 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     const audioFrom = input.kind === "file" && !input.loop && resolved.hasAudio
       ? input.path
       : undefined;
-    recording = await withSink(output, format, alpha, audioFrom, options.force, run);
+    recording = await withSink(output, format, alpha, audioFrom, options.force, run, (line) =>
+      // Under the panel a line on stderr would tear it: the panel's message says it.
+      terminal ? view.message = line : console.error(`segcam: ${line}`));
   } finally {
     reloads?.();
     watcher?.close();
@@ -435,10 +450,12 @@ async function withSink(
   audioFrom: string | undefined,
   force: boolean,
   run: (sink: FrameSink) => Promise<void>,
+  say: (line: string) => void = (line) => console.error(`segcam: ${line}`),
 ): Promise<Recording> {
   const channels = alpha ? 4 : 3;
   if (output.kind === "stdout") {
-    const sink = new StdoutSink(channels);
+    enlargeOwnStdout(); // into a pipe: a frame in a few writes (pipe_size.ts)
+    const sink = new StdoutSink(channels, undefined, new RawFrameConverter(output.pixFmt));
     const recording: Recording = { frames: 0 };
     await run({
       channels,
@@ -451,6 +468,19 @@ async function withSink(
     return recording;
   }
   const recording: Recording = { frames: 0 };
+  if (output.kind === "v4l2" && !alpha) {
+    const direct = openDirect(output, format, say);
+    if (direct !== undefined) {
+      try {
+        await run(direct);
+        await direct.finish();
+      } finally {
+        direct.close();
+        recording.frames = direct.frames;
+      }
+      return recording;
+    }
+  }
   const open = async (target: Exclude<LiveOutput, { kind: "stdout" }>) => {
     const args = liveOutputArgs(target, format, alpha ? "rgba" : "rgb24", {
       audioFrom: target.kind === "file" ? audioFrom : undefined,
@@ -497,6 +527,33 @@ async function withSink(
     await open(output);
   }
   return recording;
+}
+
+/**
+ * The virtual camera written by segcam itself (v4l2_direct.ts), or undefined: the
+ * ffmpeg sink then writes it, as it does when SEGCAM_V4L2=ffmpeg says so, for formats
+ * other than yuyv422 and yuv420p, and when the device refuses the direct path (said
+ * in one line, since the fallback costs an ffmpeg process and its conversion).
+ */
+function openDirect(
+  output: Extract<LiveOutput, { kind: "v4l2" }>,
+  format: LiveFormat,
+  say: (line: string) => void,
+): V4l2DirectSink | undefined {
+  if (!directWanted() || !isRawOutputFormat(output.pixFmt)) return undefined;
+  if (DIRECT_FORMATS[output.pixFmt] === undefined) return undefined;
+  try {
+    return V4l2DirectSink.open({
+      device: output.device,
+      width: format.width,
+      height: format.height,
+      format: output.pixFmt,
+    });
+  } catch (error) {
+    if (!(error instanceof V4l2DirectError)) throw error;
+    say(`writing ${output.device} through ffmpeg: ${error.message}`);
+    return undefined;
+  }
 }
 
 /** What a live run reads from files: never its own output (atomic_file.ts). */

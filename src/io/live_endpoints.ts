@@ -20,6 +20,7 @@ import {
   type LiveOutput,
   parseLiveOutput,
   type Platform,
+  V4L2_DEFAULT_PIX_FMT,
 } from "./live_args.ts";
 import { probeMedia } from "./probe.ts";
 import { realSystemPath } from "./system_files.ts";
@@ -174,7 +175,7 @@ async function findCamera(wanted: string | undefined): Promise<string> {
 /** --output as given, or the first virtual camera. */
 export async function resolveLiveOutput(
   output: string | undefined,
-  pixFmt: string,
+  pixFmt: string | undefined,
   sysfs?: string,
 ): Promise<LiveOutput> {
   if (output !== undefined) {
@@ -182,7 +183,7 @@ export async function resolveLiveOutput(
     const linked = output.startsWith("/dev/v4l/") &&
       /^\/dev\/video\d+$/.test(realSystemPath(output) ?? "");
     const parsed: LiveOutput = linked
-      ? { kind: "v4l2", device: output, pixFmt }
+      ? { kind: "v4l2", device: output, pixFmt: pixFmt ?? V4L2_DEFAULT_PIX_FMT }
       : parseLiveOutput(output, pixFmt);
     if (parsed.kind === "v4l2" && Deno.build.os === "linux") {
       await checkLoopback(parsed.device, sysfs);
@@ -195,7 +196,7 @@ export async function resolveLiveOutput(
       `No virtual camera found: load v4l2loopback (${LOOPBACK_SETUP}), or give --output FILE|URL|-`,
     );
   }
-  return { kind: "v4l2", device: loopback.path, pixFmt };
+  return { kind: "v4l2", device: loopback.path, pixFmt: pixFmt ?? V4L2_DEFAULT_PIX_FMT };
 }
 
 /** `-o /dev/videoN` (or a /dev/v4l/by-* link to it) must be a v4l2loopback device. */
@@ -230,6 +231,6 @@ export function describeLiveOutput(output: LiveOutput): string {
     case "stream":
       return output.url;
     case "stdout":
-      return "stdout (raw frames)";
+      return `stdout (raw ${output.pixFmt})`;
   }
 }

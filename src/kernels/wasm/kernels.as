@@ -1977,3 +1977,110 @@ function lerpRow(r: usize, columns: usize, n: i32, out: usize): void {
     store<f64>(out + (<usize>i << 3), a + (<f64>load<f32>(r + <usize>load<i32>(c + 4)) - a) * load<f64>(c + 8));
   }
 }
+
+// ==== sink helper (issue 16): RGB → yuyv422 for the virtual camera and `-o - --pix-fmt` ====
+
+/** Q15 of a coefficient (q15mulr_sat_s's scale). */
+// @ts-ignore: decorator
+@inline
+function q15(v: f32): i16 {
+  return <i16>(<i32>Math.round(<f64>v * 32768));
+}
+
+/**
+ * The channel `c` of eight pixels as i16x8 lanes, times 64 (six fraction bits for the
+ * fixed point below): pixels 0..3 from `a`, 4..7 from `b`.
+ */
+// @ts-ignore: decorator
+@inline
+function channel8(a: v128, b: v128, lo: v128, hi: v128): v128 {
+  return i16x8.shl(v128.or(i8x16.swizzle(a, lo), i8x16.swizzle(b, hi)), 6);
+}
+
+/**
+ * yuv.ts rgbToYuyv422, eight pixels (four pairs) per step in 16-bit fixed point: each
+ * term is a Q15 product of the channel times 64, so luma keeps six fraction bits and
+ * rounds as the reference does except at exact halves (one level). Chroma is linear in
+ * the pixels, so a pair's chroma is the sum of its two pixels' terms. Constants from
+ * yuv.ts. The width is even.
+ */
+export function rgbToYuyv422(
+  src: usize,
+  width: i32,
+  height: i32,
+  sc: i32,
+  dst: usize,
+  yOf: f32,
+  kr: f32,
+  kg: f32,
+  kb: f32,
+  cb: f32,
+  cr: f32,
+): void {
+  const n = width * height;
+  const yr = i16x8.splat(q15(yOf * kr)), yg = i16x8.splat(q15(yOf * kg));
+  const yb = i16x8.splat(q15(yOf * kb));
+  // U = cb·(B − luma), V = cr·(R − luma), each channel's weight written out.
+  const ur = i16x8.splat(q15(-cb * kr)), ug = i16x8.splat(q15(-cb * kg));
+  const ub = i16x8.splat(q15(cb * (1 - kb)));
+  const vr = i16x8.splat(q15(cr * (1 - kr))), vg = i16x8.splat(q15(-cr * kg));
+  const vb = i16x8.splat(q15(-cr * kb));
+  const yBias = i16x8.splat(<i16>(16.5 * 64));
+  // A pair's sum is twice the mean, times 64: 128 + sum / 128, rounded.
+  const cBias = i32x4.splat(128 * 128 + 64);
+  const three = sc == 3;
+  const rLo = three
+    ? i8x16(0, X, 3, X, 6, X, 9, X, X, X, X, X, X, X, X, X)
+    : i8x16(0, X, 4, X, 8, X, 12, X, X, X, X, X, X, X, X, X);
+  const rHi = three
+    ? i8x16(X, X, X, X, X, X, X, X, 0, X, 3, X, 6, X, 9, X)
+    : i8x16(X, X, X, X, X, X, X, X, 0, X, 4, X, 8, X, 12, X);
+  const one = i8x16.splat(1), two = i8x16.splat(2);
+  // Adding 1 to an index of X (0x80) leaves it >= 16: still zero.
+  const gLo = i8x16.add(rLo, one), gHi = i8x16.add(rHi, one);
+  const bLo = i8x16.add(rLo, two), bHi = i8x16.add(rHi, two);
+  const step = <usize>(4 * sc);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const p = src + <usize>(i * sc);
+    const a = v128.load(p), b = v128.load(p + step);
+    const r = channel8(a, b, rLo, rHi), g = channel8(a, b, gLo, gHi);
+    const bl = channel8(a, b, bLo, bHi);
+    const y = i16x8.shr_u(
+      i16x8.add(
+        i16x8.add(i16x8.q15mulr_sat_s(r, yr), i16x8.q15mulr_sat_s(g, yg)),
+        i16x8.add(i16x8.q15mulr_sat_s(bl, yb), yBias),
+      ),
+      6,
+    );
+    const u = i16x8.add(
+      i16x8.add(i16x8.q15mulr_sat_s(r, ur), i16x8.q15mulr_sat_s(g, ug)),
+      i16x8.q15mulr_sat_s(bl, ub),
+    );
+    const v = i16x8.add(
+      i16x8.add(i16x8.q15mulr_sat_s(r, vr), i16x8.q15mulr_sat_s(g, vg)),
+      i16x8.q15mulr_sat_s(bl, vb),
+    );
+    const u4 = i32x4.shr_s(i32x4.add(i32x4.extadd_pairwise_i16x8_s(u), cBias), 7);
+    const v4 = i32x4.shr_s(i32x4.add(i32x4.extadd_pairwise_i16x8_s(v), cBias), 7);
+    const ybytes = i8x16.narrow_i16x8_u(y, y);
+    const uv = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(u4, v4), y);
+    // Y0 U0 Y1 V0 Y2 U1 Y3 V1 … : U in uv bytes 0..3, V in 4..7.
+    v128.store(
+      dst + <usize>(i << 1),
+      i8x16.shuffle(ybytes, uv, 0, 16, 1, 20, 2, 17, 3, 21, 4, 18, 5, 22, 6, 19, 7, 23),
+    );
+  }
+  for (; i < n; i += 2) {
+    const p = src + <usize>(i * sc), q = p + <usize>sc;
+    const r0 = <f32>load<u8>(p), g0 = <f32>load<u8>(p + 1), b0 = <f32>load<u8>(p + 2);
+    const r1 = <f32>load<u8>(q), g1 = <f32>load<u8>(q + 1), b1 = <f32>load<u8>(q + 2);
+    const o = dst + <usize>(i << 1);
+    store<u8>(o, <u8>(<i32>(<f32>16.5 + yOf * (kr * r0 + kg * g0 + kb * b0))));
+    store<u8>(o + 2, <u8>(<i32>(<f32>16.5 + yOf * (kr * r1 + kg * g1 + kb * b1))));
+    const r = (r0 + r1) * 0.5, g = (g0 + g1) * 0.5, b = (b0 + b1) * 0.5;
+    const luma = kr * r + kg * g + kb * b;
+    store<u8>(o + 1, clampRound(128 + cb * (b - luma)));
+    store<u8>(o + 3, clampRound(128 + cr * (r - luma)));
+  }
+}

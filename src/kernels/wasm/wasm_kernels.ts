@@ -46,7 +46,15 @@ import {
   type MotionGate,
   smoothTemporal,
 } from "../temporal_smoothing.ts";
-import { assertYuv420p, RGB_TO_YUV, rgbToYuv420p, yuv420pToRgb, YUV_TO_RGB } from "../yuv.ts";
+import {
+  assertYuv420p,
+  assertYuyv422,
+  RGB_TO_YUV,
+  rgbToYuv420p,
+  rgbToYuyv422,
+  yuv420pToRgb,
+  YUV_TO_RGB,
+} from "../yuv.ts";
 
 /** Every kernel that has a wasm twin, by its TypeScript signature. */
 export interface Kernels {
@@ -67,6 +75,7 @@ export interface Kernels {
   dilate3: typeof dilate3;
   pasteRegion: typeof pasteRegion;
   smoothTemporal: typeof smoothTemporal;
+  rgbToYuyv422: typeof rgbToYuyv422;
 }
 
 /** The TypeScript kernels: the reference, and the fallback where wasm is not wanted. */
@@ -88,6 +97,7 @@ export const tsKernels: Kernels = {
   dilate3,
   pasteRegion,
   smoothTemporal,
+  rgbToYuyv422,
 };
 
 export interface WasmKernels extends Kernels {
@@ -132,6 +142,7 @@ interface Exports {
   dilate3(...args: number[]): number;
   smoothTemporal(...args: number[]): void;
   pasteRegion(...args: number[]): void;
+  rgbToYuyv422(...args: number[]): void;
 }
 
 const PAGE = 65536;
@@ -546,6 +557,27 @@ class WasmKernelSet implements WasmKernels {
       k.uToB,
     );
     this.#out(out.data, dst);
+  };
+
+  rgbToYuyv422 = (frame: Frame, out: Uint8Array) => {
+    assertFrame(frame, "frame");
+    assertYuyv422(out, frame.width, frame.height, "yuyv422 output");
+    const src = this.#in(frame.data, "src"), dst = this.#in(out, "yuyv", false);
+    const k = RGB_TO_YUV;
+    this.#x.rgbToYuyv422(
+      src,
+      frame.width,
+      frame.height,
+      frame.channels,
+      dst,
+      k.yOf,
+      k.kr,
+      k.kg,
+      k.kb,
+      k.cb,
+      k.cr,
+    );
+    this.#out(out, dst);
   };
 
   rgbToYuv420p = (frame: Frame, out: Uint8Array) => {
