@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { createFrame } from "../../src/frame.ts";
+import { createCropScratch, cropResize, cropResizePlane, maskBox } from "../../src/kernels/crop.ts";
+
+Deno.test("cropResize() of the whole frame at its own size copies it exactly", () => {
+  const src = createFrame(7, 5, 3);
+  for (let i = 0; i < src.data.length; i++) src.data[i] = (i * 37) % 256;
+  const out = createFrame(7, 5, 3);
+  cropResize(src, { x: 0, y: 0, width: 7, height: 5 }, out, createCropScratch(7));
+  assert.deepEqual(out.data, src.data);
+});
+
+Deno.test("cropResize() zooms 2x into a crop: each source pixel becomes a 2x2 blend", () => {
+  // A 4x2 plane 0, 100, 200, 250 per column; the crop is columns 1..3, row 0..1 → 4x2.
+  const src = new Uint8Array([0, 100, 200, 250, 0, 100, 200, 250]);
+  const out = new Uint8Array(4 * 2);
+  cropResizePlane(src, 4, 2, { x: 1, y: 0, width: 2, height: 1 }, out, 4, 2, createCropScratch(4));
+  // Output centres at source x 0.75, 1.25, 1.75, 2.25 → 75, 125, 175, 212.5.
+  assert.deepEqual([...out.subarray(0, 4)], [75, 125, 175, 213]);
+  assert.deepEqual([...out.subarray(4)], [75, 125, 175, 213]);
+});
+
+Deno.test("cropResize() refuses a crop outside the frame, naming both", () => {
+  const src = createFrame(8, 8, 3), out = createFrame(8, 8, 3);
+  assert.throws(
+    () => cropResize(src, { x: 4, y: 0, width: 8, height: 8 }, out, createCropScratch(8)),
+    /expected inside 8x8, got 8x8 at 4,0/,
+  );
+});
+
+Deno.test("maskBox() finds the box of the mask's samples and ignores a lone speck", () => {
+  const w = 32, h = 16, mask = new Uint8Array(w * h);
+  for (let y = 4; y < 16; y++) mask.fill(255, y * w + 8, y * w + 20);
+  mask[1 * w + 31] = 255; // speck, on a sample (odd x and y)
+  const box = new Float64Array(4);
+  const count = maskBox(mask, w, h, 2, 127, 2, new Int32Array(16), new Int32Array(8), box);
+  assert.equal(count, 37); // 6 columns x 6 rows of samples + the speck
+  assert.deepEqual([...box], [8, 4, 20, 16]);
+  assert.equal(
+    maskBox(new Uint8Array(w * h), w, h, 2, 127, 2, new Int32Array(16), new Int32Array(8), box),
+    0,
+  );
+});
