@@ -57,7 +57,7 @@ Deno.test("frameTarget() frames two people together and never zooms past the fra
 
 Deno.test("autoframe: a box that jumps is followed without overshoot and settles within 1.5 s", () => {
   const stage = createAutoframe();
-  const left = boxMask(100, 60, 240, 360), right = boxMask(420, 60, 560, 360);
+  const left = boxMask(100, 60, 240, 360), right = boxMask(380, 60, 520, 360);
   // From the whole frame at rest onto the person on the left.
   const first = run(stage, 0, 90, () => left);
   const startGoal = first.at(-1)!.cx;
