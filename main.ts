@@ -114,6 +114,7 @@ export function buildProgram() {
     .description("Change the background of a video file, keeping its frame rate and audio")
     .argument("<input>", "a video file ffmpeg can read");
   addEffectOptions(video, { effect: "blur", feather: 0, smoothing: DEFAULT_SMOOTHING });
+  addSettingOptions(video, ["autoframe", "autoframe-zoom"]);
   addSettingOptions(video, ["force"], { force: { help: "replace the output file if it exists" } });
   video
     .option(

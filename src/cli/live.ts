@@ -52,6 +52,7 @@ import { InputError, OutputError, UsageError } from "../errors.ts";
 import { decodeWarning } from "../io/frame_reader.ts";
 import { readableFrames } from "../io/partial_recording.ts";
 import type { EffectCliOptions } from "./_effect_options.ts";
+import { defaultAutoframeSettings } from "../pipeline/autoframe.ts";
 import { LiveControl } from "./_live_control.ts";
 import { info as logInfo } from "./_report.ts";
 import { interruptSignal } from "./_signals.ts";
@@ -68,6 +69,10 @@ export interface LiveCommandOptions extends GlobalOptions, Omit<EffectCliOptions
   /** replace: the backgrounds (files or folders of them) key r cycles through (repeatable). */
   background: string[];
   mirror?: boolean;
+  /** Auto-framing: the output follows the people (key a; src/pipeline/autoframe.ts). */
+  autoframe?: boolean;
+  /** Auto-framing's most zoom (default 2). */
+  autoframeZoom?: number;
   /** Virtual camera only: read the camera only while an application watches (default on). */
   onDemand?: boolean;
   keyColor: [number, number, number];
@@ -107,6 +112,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     feather: options.feather,
     invert: options.invert,
     secondLook: options.secondLook,
+    autoframeZoom: options.autoframeZoom,
   };
   const useTui = options.tui && Deno.stdout.isTerminal() && Deno.stdin.isTerminal() &&
     output.kind !== "stdout";
@@ -181,7 +187,9 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
           `segcam live ${name} (pid ${Deno.pid}): ${
             describeView(controls, describe.transparentAs)
           }`,
-          `  settings    ${[...describeSettings(controls), secondLook()].join(", ")}`,
+          `  settings    ${
+            [...describeSettings(controls), secondLook(), autoframe() ?? "autoframe off"].join(", ")
+          }`,
           ...(playlist.path ? [`  background  ${playlist.path}`] : []),
           `  input       ${describe.input} ${describe.size}`,
           `  output      ${describe.output}`,
@@ -202,6 +210,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
           frames: state.frames,
           dropped: state.dropped,
           secondLook: secondLook(),
+          autoframe: autoframe() ?? "off",
           message: state.message,
         },
       };
@@ -212,6 +221,12 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     return `second look ${
       options.secondLook ?? "auto"
     } (crops on ${stats.cropped} of ${stats.frames} frames)`;
+  };
+  /** The panel's auto-framing entry while it is on: the zoom now, its limit. */
+  const autoframe = () => {
+    if (!control.controls.autoframe) return undefined;
+    const limit = options.autoframeZoom ?? defaultAutoframeSettings.zoom;
+    return `autoframe ${processor.autoframeZoom.toFixed(1)}x (≤${limit}x)`;
   };
   const view: LiveView = new LiveView({
     terminal,
@@ -234,6 +249,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     timings,
     controls: () => control.controls,
     secondLook,
+    autoframe,
     onKey: (line) => control.key(line),
     // The mask view is the user's, in the preview: the output keeps the effect.
     lastFrame: () =>

@@ -197,6 +197,8 @@ export interface AutoframeStage {
   apply(frame: Frame, alpha: Uint8Array, at: number, settings: AutoframeSettings): Framed;
   /** The current crop. */
   readonly crop: Readonly<CropRect>;
+  /** The frame's width over the crop's (1: the whole frame). */
+  readonly zoom: number;
   /** The crop is smaller than the frame (auto-framing is doing something). */
   readonly cropping: boolean;
   /** Forgets the motion: the next frame starts from the whole frame, at rest. */
@@ -320,6 +322,9 @@ export function createAutoframe(
     },
     get cropping() {
       return cropping();
+    },
+    get zoom() {
+      return crop.width > 0 ? width / crop.width : 1;
     },
     reset,
   };

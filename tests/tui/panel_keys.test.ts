@@ -95,7 +95,7 @@ Deno.test("renderPanel() at 80x24 shows everything, with the whole key legend wr
     "cpu       40% segcam alone  85% with its ffmpeg",
     "keys      b blur  d desaturate  r replace  t transparent  x remove  n none",
     "          m mask view  +/- strength  [ ] threshold  s soft edge  o smoothing",
-    "          f mirror  p preview  space pause  q quit",
+    "          f mirror  a autoframe  p preview  space pause  q quit",
   ]);
   const text = plain(state, 80, 24).join("\n");
   for (const entry of KEY_LEGEND) assert.ok(text.includes(entry), `"${entry}" is shown`);
@@ -117,7 +117,7 @@ Deno.test("renderPanel() at 60x15 wraps long lines and still shows every key", (
     "keys      b blur  d desaturate  r replace  t transparent",
     "          x remove  n none  m mask view  +/- strength",
     "          [ ] threshold  s soft edge  o smoothing  f mirror",
-    "          p preview  space pause  q quit",
+    "          a autoframe  p preview  space pause  q quit",
   ]);
   assertFits(state, 60, 15);
 });
@@ -136,7 +136,7 @@ Deno.test("renderPanel() drops the least important lines first: ms, model, cpu, 
     "keys      b blur  d desaturate  r replace  t transparent",
     "          x remove  n none  m mask view  +/- strength",
     "          [ ] threshold  s soft edge  o smoothing  f mirror",
-    "          p preview  space pause  q quit",
+    "          a autoframe  p preview  space pause  q quit",
     "none has no strength to change; strength works with blur and",
     "desaturate",
   ]);
@@ -148,7 +148,7 @@ Deno.test("renderPanel() drops the least important lines first: ms, model, cpu, 
     "keys      b blur  d desaturate  r replace  t transparent",
     "          x remove  n none  m mask view  +/- strength",
     "          [ ] threshold  s soft edge  o smoothing  f mirror",
-    "          p preview  space pause  q quit",
+    "          a autoframe  p preview  space pause  q quit",
   ]);
   for (const [columns, rows] of [[100, 30], [80, 24], [60, 15], [45, 10], [40, 8]]) {
     assertFits({ ...state, controls: message }, columns, rows);
@@ -197,7 +197,7 @@ Deno.test("renderPanel() keeps the preview's 16:9 shape and fits it in the rows 
     "keys      b blur  d desaturate  r replace  t transparent",
     "          x remove  n none  m mask view  +/- strength",
     "          [ ] threshold  s soft edge  o smoothing  f mirror",
-    "          p preview  space pause  q quit",
+    "          a autoframe  p preview  space pause  q quit",
     ...Array(7).fill("[25 cells]"),
   ]);
 });
