@@ -318,3 +318,21 @@ Deno.test("restoreOnCrash() restores the terminal on an uncaught error and remov
 function applyKeyShim(controls: ReturnType<typeof createLiveControls>, line: string, now = 0) {
   return apply(controls, parseCommand(line), now).controls;
 }
+
+Deno.test("renderPanel() shows auto-framing's zoom on the settings line while it is on, at 80x24 and 60x15", () => {
+  const on = {
+    ...state,
+    controls: applyKeyShim(state.controls, "cycle autoframe"),
+    secondLook: "second look auto (crops on 12 of 300 frames)",
+    autoframe: "autoframe 1.6x (≤2x)",
+  };
+  assert.deepEqual(plain(on, 80, 24).slice(1, 3), [
+    "settings  soft edge  smoothing off  mirror off",
+    "          second look auto (crops on 12 of 300 frames)  autoframe 1.6x (≤2x)",
+  ]);
+  const small = plain(on, 60, 15);
+  assert.ok(small.length <= 15);
+  assert.ok(small.some((line) => line.includes("autoframe 1.6x (≤2x)")), small.join("\n"));
+  assert.ok(small.some((line) => line.includes("a autoframe")), "the key in the legend");
+  for (const line of small) assert.ok(line.length <= 60, line);
+});
