@@ -86,6 +86,14 @@ const MASK_CUT = 127;
 const STEP = 4;
 /** Rows or columns with fewer samples above the cut are specks, not people. */
 const MIN_SAMPLES = 2;
+/**
+ * A target that moves more than this fraction of the crop's width in one frame jumped
+ * (a second person came in, an arm went up): no speed is read from it. A person crossing
+ * ../shared/data/motion `stride` moves at most 2 % a frame.
+ */
+const JUMP = 0.04;
+/** Following ends within this fraction of the crop's width of the goal. */
+const NEAR = 0.01;
 /** A crop within this of the whole frame (px) is the whole frame: nothing to resample. */
 const SNAP = 0.02;
 
@@ -140,29 +148,89 @@ export function frameTarget(
 const clamp = (v: number, lo: number, hi: number) => v < lo ? lo : v > hi ? hi : v;
 
 /** One axis of the camera's motion: where it is, how fast it moves, where it goes. */
-interface Axis {
+export interface Axis {
   x: number;
   v: number;
   goal: number;
+  /** How fast the goal moves (per s), while following a moving person; else 0. */
+  gv: number;
+  /** Left the dead zone: the goal is the target, every frame, until caught up. */
+  following: boolean;
+}
+
+/** The goal's speed is averaged over about this long (s): the box jitters by a few pixels. */
+const GOAL_SPEED_TAU = 0.2;
+
+export function createAxis(at: number): Axis {
+  return { x: at, v: 0, goal: at, gv: 0, following: false };
 }
 
 /**
- * One step of a critically damped spring towards `axis.goal`, exact for any `dt`
- * (seconds): e(t) = (e₀ + (v₀ + ωe₀)t)·e^(−ωt). From rest it never passes the goal;
- * moving (the goal changed on the way) it may, and then stops at the goal instead.
+ * Moves the axis' goal for this frame's target. Holding, the goal stays put while the
+ * target is within `dead` of it; beyond, the axis follows: the goal is the target every
+ * frame and its speed is tracked (a step of more than `jump` in one frame is a jump, not
+ * a speed), so the crop keeps up with a person walking instead of trailing by 2v/ω.
+ * Caught up (within `near`, the goal nearly still), it holds again. `exact` (the whole
+ * frame) sets the goal at once.
+ */
+export function retarget(
+  a: Axis,
+  target: number,
+  dt: number,
+  zone: { dead: number; jump: number; near: number; exact?: boolean },
+): void {
+  if (zone.exact) {
+    a.goal = target;
+    a.gv = 0;
+    a.following = false;
+    return;
+  }
+  if (!a.following) {
+    if (Math.abs(target - a.goal) <= zone.dead) return;
+    a.following = true;
+    a.gv = 0;
+    a.goal = target;
+    return;
+  }
+  const step = target - a.goal;
+  if (dt > 0) {
+    const speed = Math.abs(step) > zone.jump ? a.gv : step / dt;
+    a.gv += (speed - a.gv) * (1 - Math.exp(-dt / GOAL_SPEED_TAU));
+  }
+  a.goal = target;
+  if (
+    Math.abs(a.x - a.goal) < zone.near && Math.abs(a.gv) < 3 * zone.near &&
+    Math.abs(a.v) < 3 * zone.near
+  ) {
+    a.following = false;
+    a.gv = 0;
+  }
+}
+
+/**
+ * One step of a critically damped spring towards the goal, exact for any `dt` (s):
+ * e(t) = (e₀ + (ė₀ + ωe₀)t)·e^(−ωt), with e the distance to the goal in a frame that
+ * moves with the goal's speed. From rest it never passes the goal; moving (the goal
+ * changed on the way) it may, and then stops at the goal instead.
  */
 export function springStep(axis: Axis, omega: number, dt: number): void {
-  const e = axis.x - axis.goal;
-  if (e === 0 && axis.v === 0) return;
+  // The goal moved by gv·dt during the step: the error is measured from where it was.
+  const e = axis.x - axis.goal + axis.gv * dt;
+  const ev = axis.v - axis.gv;
+  if (e === 0 && ev === 0) {
+    axis.x = axis.goal;
+    axis.v = axis.gv;
+    return;
+  }
   const decay = Math.exp(-omega * dt);
-  const tmp = (axis.v + omega * e) * dt;
+  const tmp = (ev + omega * e) * dt;
   let next = (e + tmp) * decay;
-  let v = (axis.v - omega * tmp) * decay;
+  let v = (ev - omega * tmp) * decay;
   if (e !== 0 && Math.sign(next) !== Math.sign(e)) next = v = 0;
   // Within a thousandth of a pixel and nearly still: there.
   if (Math.abs(next) < 1e-3 && Math.abs(v) < 1e-2) next = v = 0;
   axis.x = axis.goal + next;
-  axis.v = v;
+  axis.v = axis.gv + v;
 }
 
 /** What {@link AutoframeStage.apply} returns: the picture and mask the effect gets. */
@@ -213,9 +281,7 @@ export function createAutoframe(
   },
 ): AutoframeStage {
   const options: AutoframeOptions = { ...defaultAutoframeOptions, ...tuning };
-  const cx: Axis = { x: 0, v: 0, goal: 0 };
-  const cy: Axis = { x: 0, v: 0, goal: 0 };
-  const cw: Axis = { x: 0, v: 0, goal: 0 };
+  const cx = createAxis(0), cy = createAxis(0), cw = createAxis(0);
   const target: CropGoal = { cx: 0, cy: 0, width: 0 };
   const crop: CropRect = { x: 0, y: 0, width: 0, height: 0 };
   const box = new Float64Array(4);
@@ -227,10 +293,7 @@ export function createAutoframe(
   let last: number | undefined;
   let lastSeen = -Infinity;
 
-  const atRest = (axis: Axis, value: number) => {
-    axis.x = axis.goal = value;
-    axis.v = 0;
-  };
+  const atRest = (axis: Axis, value: number) => Object.assign(axis, createAxis(value));
   const reset = () => {
     atRest(cx, width / 2);
     atRest(cy, height / 2);
@@ -267,27 +330,28 @@ export function createAutoframe(
     const dt = last === undefined ? 0 : Math.max(0, at - last) / 1000;
     last = at;
     const aspect = w / h;
-    if (!settings.on) {
-      frameTarget(undefined, w, h, 1, options, target);
-      cx.goal = target.cx, cy.goal = target.cy, cw.goal = target.width;
-    } else {
-      const seen = maskBox(alpha, w, h, STEP, MASK_CUT, MIN_SAMPLES, cols, rows, box) > 0;
+    let seen = false;
+    if (settings.on) {
+      seen = maskBox(alpha, w, h, STEP, MASK_CUT, MIN_SAMPLES, cols, rows, box) > 0;
       if (seen) lastSeen = at;
-      if (seen || at - lastSeen >= options.lostMs) {
-        frameTarget(seen ? box : undefined, w, h, settings.zoom, options, target);
-        // The whole frame is reached exactly; a person is followed outside the dead zone.
-        const exact = !seen;
-        const goalWidth = cw.goal;
-        if (exact || Math.abs(target.cx - cx.goal) > options.deadZone * goalWidth) {
-          cx.goal = target.cx;
-        }
-        if (exact || Math.abs(target.cy - cy.goal) > options.deadZone * goalWidth / aspect) {
-          cy.goal = target.cy;
-        }
-        if (exact || Math.abs(target.width - goalWidth) > options.zoomDeadZone * goalWidth) {
-          cw.goal = target.width;
-        }
-      }
+    }
+    // Nobody for a while, or off: the whole frame, exactly. Nobody for a moment (the
+    // mask missed the person for a frame): hold.
+    if (seen || !settings.on || at - lastSeen >= options.lostMs) {
+      frameTarget(seen ? box : undefined, w, h, settings.zoom, options, target);
+      const exact = !seen;
+      const size = cw.goal;
+      const zone = (dead: number) => ({
+        dead: dead * size,
+        jump: JUMP * size,
+        near: NEAR * size,
+        exact,
+      });
+      retarget(cx, target.cx, dt, zone(options.deadZone));
+      retarget(cy, target.cy, dt, zone(options.deadZone / aspect));
+      retarget(cw, target.width, dt, zone(options.zoomDeadZone));
+    } else {
+      cx.gv = cy.gv = cw.gv = 0;
     }
     springStep(cx, options.omega, dt);
     springStep(cy, options.omega, dt);
