@@ -36,7 +36,12 @@ import { decodeArgs } from "../src/io/ffmpeg_args.ts";
 import { FrameReader } from "../src/io/frame_reader.ts";
 import { readImage } from "../src/io/image_file.ts";
 import { chooseModel, createSegmenter, type Segmenter } from "../src/model/segmenter.ts";
-import { createAutoframe, defaultAutoframeSettings } from "../src/pipeline/autoframe.ts";
+import {
+  createAutoframe,
+  defaultAutoframeOptions,
+  defaultAutoframeSettings,
+  frameTarget,
+} from "../src/pipeline/autoframe.ts";
 import { defaultMaskStageSettings, MaskStage } from "../src/pipeline/mask_stage.ts";
 import { printTable } from "../bench/_stats.ts";
 
@@ -162,21 +167,25 @@ async function truthAt(
   clip: Clip,
   index: number,
   into: Uint8Array,
-): Promise<{ cx: number } | undefined> {
+): Promise<{ cx: number; box: number[] } | undefined> {
   const image = await readImage(`${clip.masks}/${String(index).padStart(4, "0")}.png`);
   const [ox, oy] = clip.offset(index);
   into.fill(0);
-  let x0 = Infinity, x1 = -Infinity;
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
   for (let y = 0; y < image.height; y++) {
     for (let x = 0; x < image.width; x++) {
       if (image.data[(y * image.width + x) * image.channels] > 127) {
         into[(y + oy) * clip.width + x + ox] = 255;
         if (x < x0) x0 = x;
         if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        y1 = y;
       }
     }
   }
-  return x1 < 0 ? undefined : { cx: ox + (x0 + x1 + 1) / 2 };
+  return x1 < 0
+    ? undefined
+    : { cx: ox + (x0 + x1 + 1) / 2, box: [ox + x0, oy + y0, ox + x1 + 1, oy + y1 + 1] };
 }
 
 interface Score {
@@ -203,6 +212,7 @@ async function evaluate(clip: Clip, segmenter: Segmenter | undefined): Promise<S
   const framing = createAutoframe();
   const on = { on: true, zoom: defaultAutoframeSettings.zoom };
   const errors: number[] = [];
+  const goal = { cx: 0, cy: 0, width: 0 };
   const moves: number[] = [];
   let last: [number, number, number, number] | undefined;
   let settledAt: number | null = null;
@@ -234,8 +244,10 @@ async function evaluate(clip: Clip, segmenter: Segmenter | undefined): Promise<S
     }
     last = edges;
     if (person === undefined) continue;
-    // Where a crop could put its centre: a person at the frame's edge cannot be centred.
-    const reachable = Math.min(width - crop.width / 2, Math.max(crop.width / 2, person.cx));
+    // Where a crop could put its centre: a person at the frame's edge cannot be centred
+    // (the width is the one the truth calls for, not the crop's on its way there).
+    const ideal = frameTarget(person.box, width, height, on.zoom, defaultAutoframeOptions, goal);
+    const reachable = Math.min(width - ideal.width / 2, Math.max(ideal.width / 2, person.cx));
     const error = Math.abs(reachable - (crop.x + crop.width / 2)) / crop.width;
     // Framed: 1.5 s after the start, and after the step.
     const framed = t >= FRAMED_AFTER &&
