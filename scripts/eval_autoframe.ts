@@ -2,7 +2,7 @@
  * `deno task eval:autoframe`: how well auto-framing (src/pipeline/autoframe.ts) frames
  * and how calmly it moves, on clips with the exact person mask of every frame
  * (../shared/data/motion, see its README) and on clips made from them with ffmpeg's pad
- * filter, in a temporary folder:
+ * filter (on gray: on black the model misses a person that small), in a temporary folder:
  *
  *   <clip>         the clip as it is, 640x360;
  *   <clip>-wide    padded to 960x360 with the clip at the left: the person off centre;
@@ -111,7 +111,7 @@ async function makeClips(data: string, temp: string): Promise<Clip[]> {
       from: 0,
     });
     const wide = `${temp}/${name}-wide.mp4`;
-    await ffmpeg(["-i", video(name), "-vf", "pad=960:360:0:0", ...ENCODE, wide]);
+    await ffmpeg(["-i", video(name), "-vf", "pad=960:360:0:0:color=gray", ...ENCODE, wide]);
     clips.push({
       name: `${name}-wide`,
       video: wide,
@@ -124,7 +124,7 @@ async function makeClips(data: string, temp: string): Promise<Clip[]> {
   }
   if (names.includes("still")) {
     const corner = `${temp}/still-corner.mp4`;
-    await ffmpeg(["-i", video("still"), "-vf", "pad=1280:720:0:360", ...ENCODE, corner]);
+    await ffmpeg(["-i", video("still"), "-vf", "pad=1280:720:0:360:color=gray", ...ENCODE, corner]);
     clips.push({
       name: "still-corner",
       video: corner,
@@ -140,8 +140,8 @@ async function makeClips(data: string, temp: string): Promise<Clip[]> {
       "-i",
       video("still"),
       "-filter_complex",
-      `[0:v]split[a][b];[a]trim=end_frame=${at},pad=1280:720:0:360[p];` +
-      `[b]trim=start_frame=${at},setpts=PTS-STARTPTS,pad=1280:720:640:360[q];` +
+      `[0:v]split[a][b];[a]trim=end_frame=${at},pad=1280:720:0:360:color=gray[p];` +
+      `[b]trim=start_frame=${at},setpts=PTS-STARTPTS,pad=1280:720:640:360:color=gray[q];` +
       `[p][q]concat=n=2:v=1[out]`,
       "-map",
       "[out]",

@@ -141,16 +141,38 @@ function resample(
     let v = crop.y + (j + 0.5) * scale - 0.5;
     v = v < 0 ? 0 : v > last ? last : v;
     const v0 = Math.floor(v);
-    const wy = Math.round((v - v0) * 256);
+    // Weights in 0..256: top and bottom blends stay within 16 bits (0..65280), and the
+    // vertical blend of the two within 24, so everything is exact small-integer math.
+    const wy = Math.round((v - v0) * 256), iy = 256 - wy;
     const r0 = v0 * rowBytes, r1 = (v0 < last ? v0 + 1 : last) * rowBytes;
-    for (let i = 0; i < outWidth; i++) {
-      const a = r0 + x0[i], b = r0 + x1[i], c = r1 + x0[i], d = r1 + x1[i];
-      const w = wx[i], iw = 256 - w;
-      for (let k = 0; k < channels; k++) {
-        // top and bottom in 0..65280, then the vertical blend rounded back to 8 bits.
-        const top = src[a + k] * iw + src[b + k] * w;
-        const bottom = src[c + k] * iw + src[d + k] * w;
-        out[o++] = (top * (256 - wy) + bottom * wy + 32768) >> 16;
+    // One loop per channel count: the inner loop over channels cost 3x in V8.
+    if (channels === 1) {
+      for (let i = 0; i < outWidth; i++, o++) {
+        const a = x0[i], b = x1[i], w = wx[i], iw = 256 - w;
+        const top = src[r0 + a] * iw + src[r0 + b] * w;
+        const bottom = src[r1 + a] * iw + src[r1 + b] * w;
+        out[o] = (top * iy + bottom * wy + 32768) >> 16;
+      }
+    } else if (channels === 3) {
+      for (let i = 0; i < outWidth; i++, o += 3) {
+        const a0 = r0 + x0[i], b0 = r0 + x1[i], a1 = r1 + x0[i], b1 = r1 + x1[i];
+        const w = wx[i], iw = 256 - w;
+        out[o] = ((src[a0] * iw + src[b0] * w) * iy + (src[a1] * iw + src[b1] * w) * wy +
+          32768) >> 16;
+        out[o + 1] = ((src[a0 + 1] * iw + src[b0 + 1] * w) * iy +
+          (src[a1 + 1] * iw + src[b1 + 1] * w) * wy + 32768) >> 16;
+        out[o + 2] = ((src[a0 + 2] * iw + src[b0 + 2] * w) * iy +
+          (src[a1 + 2] * iw + src[b1 + 2] * w) * wy + 32768) >> 16;
+      }
+    } else {
+      for (let i = 0; i < outWidth; i++) {
+        const a = r0 + x0[i], b = r0 + x1[i], c = r1 + x0[i], d = r1 + x1[i];
+        const w = wx[i], iw = 256 - w;
+        for (let k = 0; k < channels; k++, o++) {
+          const top = src[a + k] * iw + src[b + k] * w;
+          const bottom = src[c + k] * iw + src[d + k] * w;
+          out[o] = (top * iy + bottom * wy + 32768) >> 16;
+        }
       }
     }
   }
