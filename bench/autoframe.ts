@@ -53,7 +53,7 @@ export function benchAutoframe(): AutoframeRow[] {
     const stage = createAutoframe();
     const out = createFrame(width, height, 3);
     const outMask = new Uint8Array(width * height);
-    const scratch = createCropScratch(width);
+    const scratch = createCropScratch(width, height);
     for (let i = 0; i < WARMUP + RUNS; i++) {
       const at = i * 1000 / 30;
       let t = performance.now();

@@ -21,20 +21,33 @@ export interface CropRect {
   height: number;
 }
 
-/** Per output column: the first source column (times channels) and the second's weight (0..256). */
+/**
+ * Where each output pixel samples the source, rewritten for every crop: per output
+ * column the byte offsets of the two source pixels in a row and the second's weight
+ * (0..256), per output row the byte offsets of the two source rows and the second's
+ * weight.
+ */
 export interface CropScratch {
   readonly width: number;
+  readonly height: number;
   readonly x0: Int32Array;
   readonly x1: Int32Array;
   readonly wx: Int32Array;
+  readonly y0: Int32Array;
+  readonly y1: Int32Array;
+  readonly wy: Int32Array;
 }
 
-export function createCropScratch(outWidth: number): CropScratch {
+export function createCropScratch(outWidth: number, outHeight: number): CropScratch {
   return {
     width: outWidth,
+    height: outHeight,
     x0: new Int32Array(outWidth),
     x1: new Int32Array(outWidth),
     wx: new Int32Array(outWidth),
+    y0: new Int32Array(outHeight),
+    y1: new Int32Array(outHeight),
+    wy: new Int32Array(outHeight),
   };
 }
 
@@ -44,6 +57,7 @@ export function checkCrop(
   srcWidth: number,
   srcHeight: number,
   outWidth: number,
+  outHeight: number,
   scratch: CropScratch,
 ): void {
   const { x, y, width, height } = crop;
@@ -56,25 +70,47 @@ export function checkCrop(
       `crop: expected inside ${srcWidth}x${srcHeight}, got ${width}x${height} at ${x},${y}`,
     );
   }
-  if (scratch.width !== outWidth) {
+  if (scratch.width !== outWidth || scratch.height !== outHeight) {
     throw new RangeError(
-      `crop scratch: expected one for width ${outWidth}, got one for ${scratch.width}`,
+      `crop scratch: expected one for ${outWidth}x${outHeight}, got one for ${scratch.width}x${scratch.height}`,
     );
   }
 }
 
-/** Fills the column table of `scratch` for `crop` (stride: bytes per pixel). */
-function columns(crop: CropRect, srcWidth: number, stride: number, scratch: CropScratch): void {
-  const { x0, x1, wx, width: outWidth } = scratch;
-  const scale = crop.width / outWidth, last = srcWidth - 1;
-  for (let i = 0; i < outWidth; i++) {
-    let u = crop.x + (i + 0.5) * scale - 0.5;
-    u = u < 0 ? 0 : u > last ? last : u;
-    const u0 = Math.floor(u);
-    x0[i] = u0 * stride;
-    x1[i] = (u0 < last ? u0 + 1 : last) * stride;
-    wx[i] = Math.round((u - u0) * 256);
-  }
+/**
+ * Fills `scratch` with where each output pixel samples `crop` (pixel centres at +0.5,
+ * clamped to the frame): shared by the TypeScript and wasm kernels.
+ */
+export function cropTables(
+  crop: CropRect,
+  srcWidth: number,
+  srcHeight: number,
+  channels: number,
+  scratch: CropScratch,
+): void {
+  const axis = (
+    start: number,
+    length: number,
+    from: number,
+    size: number,
+    stride: number,
+    i0: Int32Array,
+    i1: Int32Array,
+    w1: Int32Array,
+  ) => {
+    const scale = length / size, last = from - 1;
+    for (let i = 0; i < size; i++) {
+      let u = start + (i + 0.5) * scale - 0.5;
+      u = u < 0 ? 0 : u > last ? last : u;
+      const u0 = Math.floor(u);
+      i0[i] = u0 * stride;
+      i1[i] = (u0 < last ? u0 + 1 : last) * stride;
+      w1[i] = Math.round((u - u0) * 256);
+    }
+  };
+  const { x0, x1, wx, y0, y1, wy } = scratch;
+  axis(crop.x, crop.width, srcWidth, scratch.width, channels, x0, x1, wx);
+  axis(crop.y, crop.height, srcHeight, scratch.height, srcWidth * channels, y0, y1, wy);
 }
 
 /**
@@ -90,7 +126,7 @@ export function cropResize(src: Frame, crop: CropRect, out: Frame, scratch: Crop
       `cropResize output: expected ${src.channels} channels like the source, got ${out.channels}`,
     );
   }
-  checkCrop(crop, src.width, src.height, out.width, scratch);
+  checkCrop(crop, src.width, src.height, out.width, out.height, scratch);
   resample(
     src.data,
     src.width,
@@ -117,7 +153,7 @@ export function cropResizePlane(
 ): void {
   assertMap(src, srcWidth, srcHeight, "cropResizePlane source");
   assertMap(out, outWidth, outHeight, "cropResizePlane output");
-  checkCrop(crop, srcWidth, srcHeight, outWidth, scratch);
+  checkCrop(crop, srcWidth, srcHeight, outWidth, outHeight, scratch);
   resample(src, srcWidth, srcHeight, 1, crop, out, outWidth, outHeight, scratch);
 }
 
@@ -132,19 +168,14 @@ function resample(
   outHeight: number,
   scratch: CropScratch,
 ): void {
-  columns(crop, srcWidth, channels, scratch);
+  cropTables(crop, srcWidth, srcHeight, channels, scratch);
   const { x0, x1, wx } = scratch;
-  const scale = crop.height / outHeight, last = srcHeight - 1;
-  const rowBytes = srcWidth * channels;
   let o = 0;
   for (let j = 0; j < outHeight; j++) {
-    let v = crop.y + (j + 0.5) * scale - 0.5;
-    v = v < 0 ? 0 : v > last ? last : v;
-    const v0 = Math.floor(v);
     // Weights in 0..256: top and bottom blends stay within 16 bits (0..65280), and the
     // vertical blend of the two within 24, so everything is exact small-integer math.
-    const wy = Math.round((v - v0) * 256), iy = 256 - wy;
-    const r0 = v0 * rowBytes, r1 = (v0 < last ? v0 + 1 : last) * rowBytes;
+    const wy = scratch.wy[j], iy = 256 - wy;
+    const r0 = scratch.y0[j], r1 = scratch.y1[j];
     // One loop per channel count: the inner loop over channels cost 3x in V8.
     if (channels === 1) {
       for (let i = 0; i < outWidth; i++, o++) {

@@ -287,7 +287,7 @@ export function createAutoframe(
   const box = new Float64Array(4);
   let width = 0, height = 0;
   let cols = new Int32Array(0), rows = new Int32Array(0);
-  let scratch: CropScratch = createCropScratch(0);
+  let scratch: CropScratch = createCropScratch(0, 0);
   let outFrame: Frame | undefined;
   let outAlpha: Uint8Array = new Uint8Array(0);
   let last: number | undefined;
@@ -307,7 +307,7 @@ export function createAutoframe(
     height = h;
     cols = new Int32Array(Math.ceil(w / STEP));
     rows = new Int32Array(Math.ceil(h / STEP));
-    scratch = createCropScratch(w);
+    scratch = createCropScratch(w, h);
     outFrame = undefined;
     outAlpha = alloc.plane(w * h);
     reset();

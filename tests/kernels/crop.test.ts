@@ -6,7 +6,7 @@ Deno.test("cropResize() of the whole frame at its own size copies it exactly", (
   const src = createFrame(7, 5, 3);
   for (let i = 0; i < src.data.length; i++) src.data[i] = (i * 37) % 256;
   const out = createFrame(7, 5, 3);
-  cropResize(src, { x: 0, y: 0, width: 7, height: 5 }, out, createCropScratch(7));
+  cropResize(src, { x: 0, y: 0, width: 7, height: 5 }, out, createCropScratch(7, 5));
   assert.deepEqual(out.data, src.data);
 });
 
@@ -14,7 +14,16 @@ Deno.test("cropResize() zooms 2x into a crop: each source pixel becomes a 2x2 bl
   // A 4x2 plane 0, 100, 200, 250 per column; the crop is columns 1..3, row 0..1 → 4x2.
   const src = new Uint8Array([0, 100, 200, 250, 0, 100, 200, 250]);
   const out = new Uint8Array(4 * 2);
-  cropResizePlane(src, 4, 2, { x: 1, y: 0, width: 2, height: 1 }, out, 4, 2, createCropScratch(4));
+  cropResizePlane(
+    src,
+    4,
+    2,
+    { x: 1, y: 0, width: 2, height: 1 },
+    out,
+    4,
+    2,
+    createCropScratch(4, 2),
+  );
   // Output centres at source x 0.75, 1.25, 1.75, 2.25 → 75, 125, 175, 212.5.
   assert.deepEqual([...out.subarray(0, 4)], [75, 125, 175, 213]);
   assert.deepEqual([...out.subarray(4)], [75, 125, 175, 213]);
@@ -23,7 +32,7 @@ Deno.test("cropResize() zooms 2x into a crop: each source pixel becomes a 2x2 bl
 Deno.test("cropResize() refuses a crop outside the frame, naming both", () => {
   const src = createFrame(8, 8, 3), out = createFrame(8, 8, 3);
   assert.throws(
-    () => cropResize(src, { x: 4, y: 0, width: 8, height: 8 }, out, createCropScratch(8)),
+    () => cropResize(src, { x: 4, y: 0, width: 8, height: 8 }, out, createCropScratch(8, 8)),
     /expected inside 8x8, got 8x8 at 4,0/,
   );
 });
