@@ -20,14 +20,9 @@
  *      buffers owned here, allocated once per size.
  */
 import type { Frame } from "../frame.ts";
-import {
-  createCropScratch,
-  type CropRect,
-  cropResize,
-  cropResizePlane,
-  type CropScratch,
-  maskBox,
-} from "../kernels/crop.ts";
+import { createCropScratch, type CropRect, type CropScratch, maskBox } from "../kernels/crop.ts";
+import { referenceKernels } from "../kernels/kernel_set.ts";
+import type { Kernels } from "../kernels/wasm/wasm_kernels.ts";
 
 export interface AutoframeSettings {
   /** Follow the people; off: ease back to the whole frame, then step out of the way. */
@@ -239,8 +234,11 @@ export interface Framed {
   alpha: Uint8Array;
 }
 
-/** Where the stage allocates its output buffers (the kernels' arena in production). */
-export interface AutoframeAlloc {
+/**
+ * The kernels that resample the crop and where the stage allocates its output buffers:
+ * the process's kernel set in production (wasm SIMD, buffers in its arena).
+ */
+export interface AutoframeKernels extends Pick<Kernels, "cropResize" | "cropResizePlane"> {
   frame(width: number, height: number, channels: 3 | 4): Frame;
   plane(length: number): Uint8Array;
 }
@@ -275,10 +273,7 @@ export interface AutoframeStage {
 
 export function createAutoframe(
   tuning: Partial<AutoframeOptions> = {},
-  alloc: AutoframeAlloc = {
-    frame: (w, h, c) => ({ data: new Uint8Array(w * h * c), width: w, height: h, channels: c }),
-    plane: (n) => new Uint8Array(n),
-  },
+  kernels: AutoframeKernels = referenceKernels(),
 ): AutoframeStage {
   const options: AutoframeOptions = { ...defaultAutoframeOptions, ...tuning };
   const cx = createAxis(0), cy = createAxis(0), cw = createAxis(0);
@@ -309,7 +304,7 @@ export function createAutoframe(
     rows = new Int32Array(Math.ceil(h / STEP));
     scratch = createCropScratch(w, h);
     outFrame = undefined;
-    outAlpha = alloc.plane(w * h);
+    outAlpha = kernels.plane(w * h);
     reset();
   };
   const cropping = () =>
@@ -375,10 +370,10 @@ export function createAutoframe(
       update(alpha, frame.width, frame.height, at, settings);
       if (!cropping()) return { frame, alpha };
       if (outFrame === undefined || outFrame.channels !== frame.channels) {
-        outFrame = alloc.frame(frame.width, frame.height, frame.channels);
+        outFrame = kernels.frame(frame.width, frame.height, frame.channels);
       }
-      cropResize(frame, crop, outFrame, scratch);
-      cropResizePlane(alpha, width, height, crop, outAlpha, width, height, scratch);
+      kernels.cropResize(frame, crop, outFrame, scratch);
+      kernels.cropResizePlane(alpha, width, height, crop, outAlpha, width, height, scratch);
       return { frame: outFrame, alpha: outAlpha };
     },
     get crop() {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createFrame } from "../../src/frame.ts";
 import { createCropScratch, cropResize, cropResizePlane, maskBox } from "../../src/kernels/crop.ts";
+import { createWasmKernels } from "../../src/kernels/wasm/wasm_kernels.ts";
 
 Deno.test("cropResize() of the whole frame at its own size copies it exactly", () => {
   const src = createFrame(7, 5, 3);
@@ -49,4 +50,45 @@ Deno.test("maskBox() finds the box of the mask's samples and ignores a lone spec
     maskBox(new Uint8Array(w * h), w, h, 2, 127, 2, new Int32Array(16), new Int32Array(8), box),
     0,
   );
+});
+
+Deno.test("wasm cropResize() and cropResizePlane() give the reference's bytes exactly, in the arena and copied", () => {
+  const wasm = createWasmKernels({ arenaBytes: 32 << 20 });
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  for (const channels of [1, 3, 4] as const) {
+    for (const [w, h, ow, oh] of [[97, 61, 97, 61], [64, 36, 128, 72], [33, 17, 13, 9]]) {
+      const crop = {
+        x: random() * w * 0.4,
+        y: random() * h * 0.4,
+        width: w * (0.3 + 0.3 * random()),
+        height: h * (0.3 + 0.3 * random()),
+      };
+      const src = createFrame(w, h, channels === 1 ? 3 : channels);
+      for (let i = 0; i < src.data.length; i++) src.data[i] = (random() * 256) | 0;
+      for (const arena of [false, true]) {
+        wasm.reset();
+        const where = `${channels} channels, ${w}x${h} → ${ow}x${oh}, ${
+          arena ? "arena" : "copied"
+        }`;
+        if (channels === 1) {
+          const plane = arena ? wasm.plane(w * h) : new Uint8Array(w * h);
+          plane.set(src.data.subarray(0, w * h));
+          const expected = new Uint8Array(ow * oh);
+          const got = arena ? wasm.plane(ow * oh) : new Uint8Array(ow * oh);
+          cropResizePlane(plane, w, h, crop, expected, ow, oh, createCropScratch(ow, oh));
+          wasm.cropResizePlane(plane, w, h, crop, got, ow, oh, createCropScratch(ow, oh));
+          assert.deepEqual([...got], [...expected], where);
+        } else {
+          const frame = arena ? wasm.frame(w, h, channels) : createFrame(w, h, channels);
+          frame.data.set(src.data);
+          const expected = createFrame(ow, oh, channels);
+          const got = arena ? wasm.frame(ow, oh, channels) : createFrame(ow, oh, channels);
+          cropResize(frame, crop, expected, createCropScratch(ow, oh));
+          wasm.cropResize(frame, crop, got, createCropScratch(ow, oh));
+          assert.deepEqual([...got.data], [...expected.data], where);
+        }
+      }
+    }
+  }
 });

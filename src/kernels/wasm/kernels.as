@@ -1977,3 +1977,115 @@ function lerpRow(r: usize, columns: usize, n: i32, out: usize): void {
     store<f64>(out + (<usize>i << 3), a + (<f64>load<f32>(r + <usize>load<i32>(c + 4)) - a) * load<f64>(c + 8));
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// Auto-framing: a crop resampled bilinearly to the output (src/kernels/crop.ts, its
+// reference). The tables (cropTables) come from the TypeScript side, shared by both
+// twins; here each source row the output needs is blended across once into a row of
+// u16 (a·(256−w) + b·w), kept while the next output row uses it too (a 2x zoom reads
+// each source row twice), and two such rows are blended down in SIMD, 8 values a step.
+// ---------------------------------------------------------------------------------------
+
+/** Source row `r` (byte offset) blended at the columns into `n` u16 values at `out`. */
+function cropRow(
+  src: usize,
+  r: i32,
+  x0: usize,
+  x1: usize,
+  wx: usize,
+  width: i32,
+  channels: i32,
+  out: usize,
+): void {
+  const row = src + <usize>r;
+  if (channels == 3) {
+    for (let i = 0; i < width; i++) {
+      const k = <usize>i << 2;
+      const a = row + <usize>load<i32>(x0 + k), b = row + <usize>load<i32>(x1 + k);
+      const w = load<i32>(wx + k), iw = 256 - w;
+      const o = out + <usize>(i * 6);
+      store<u16>(o, <i32>load<u8>(a) * iw + <i32>load<u8>(b) * w);
+      store<u16>(o + 2, <i32>load<u8>(a + 1) * iw + <i32>load<u8>(b + 1) * w);
+      store<u16>(o + 4, <i32>load<u8>(a + 2) * iw + <i32>load<u8>(b + 2) * w);
+    }
+    return;
+  }
+  for (let i = 0; i < width; i++) {
+    const k = <usize>i << 2;
+    const a = row + <usize>load<i32>(x0 + k), b = row + <usize>load<i32>(x1 + k);
+    const w = load<i32>(wx + k), iw = 256 - w;
+    const o = out + (<usize>(i * channels) << 1);
+    for (let c = 0; c < channels; c++) {
+      store<u16>(o + (<usize>c << 1), <i32>load<u8>(a + c) * iw + <i32>load<u8>(b + c) * w);
+    }
+  }
+}
+
+export function cropResize(
+  src: usize,
+  channels: i32,
+  x0: usize,
+  x1: usize,
+  wx: usize,
+  y0: usize,
+  y1: usize,
+  wy: usize,
+  out: usize,
+  width: i32,
+  height: i32,
+  work: usize,
+): void {
+  const n = width * channels;
+  // Two rows of u16, each 16-byte aligned.
+  let upper = work, lower = work + ((<usize>(n << 1) + 15) & ~15);
+  let hasUpper = -1, hasLower = -1;
+  const round = i32x4.splat(32768);
+  for (let j = 0; j < height; j++) {
+    const k = <usize>j << 2;
+    const r0 = load<i32>(y0 + k), r1 = load<i32>(y1 + k), w = load<i32>(wy + k);
+    if (hasUpper != r0) {
+      if (hasLower == r0) {
+        const t = upper;
+        upper = lower;
+        lower = t;
+        hasLower = hasUpper;
+      } else {
+        cropRow(src, r0, x0, x1, wx, width, channels, upper);
+      }
+      hasUpper = r0;
+    }
+    if (hasLower != r1) {
+      cropRow(src, r1, x0, x1, wx, width, channels, lower);
+      hasLower = r1;
+    }
+    const o = out + <usize>(j * n);
+    const vw = i16x8.splat(<i16>w), viw = i16x8.splat(<i16>(256 - w));
+    let i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const top = v128.load(upper + (<usize>i << 1));
+      const bottom = v128.load(lower + (<usize>i << 1));
+      // u16 x u16 → u32: top·(256 − w) + bottom·w ≤ 65280·256, then + 2^15 and >> 16.
+      const lo = i32x4.shr_u(
+        i32x4.add(
+          i32x4.add(i32x4.extmul_low_i16x8_u(top, viw), i32x4.extmul_low_i16x8_u(bottom, vw)),
+          round,
+        ),
+        16,
+      );
+      const hi = i32x4.shr_u(
+        i32x4.add(
+          i32x4.add(i32x4.extmul_high_i16x8_u(top, viw), i32x4.extmul_high_i16x8_u(bottom, vw)),
+          round,
+        ),
+        16,
+      );
+      const words = i16x8.narrow_i32x4_u(lo, hi);
+      v128.store64_lane(o + <usize>i, i8x16.narrow_i16x8_u(words, words), 0);
+    }
+    for (; i < n; i++) {
+      const top = <i32>load<u16>(upper + (<usize>i << 1));
+      const bottom = <i32>load<u16>(lower + (<usize>i << 1));
+      store<u8>(o + <usize>i, (top * (256 - w) + bottom * w + 32768) >>> 16);
+    }
+  }
+}

@@ -36,6 +36,14 @@ import type { Region } from "../../model/segmenter.ts";
 import { type BilinearTable, resizeMapToBytes, resizeToPlanar } from "../resize.ts";
 import { checkPasteRegion, pasteRegion } from "../region.ts";
 import {
+  checkCrop,
+  type CropRect,
+  cropResize,
+  cropResizePlane,
+  type CropScratch,
+  cropTables,
+} from "../crop.ts";
+import {
   blurredChange,
   checkBlurredChange,
   checkDilate3,
@@ -67,6 +75,8 @@ export interface Kernels {
   dilate3: typeof dilate3;
   pasteRegion: typeof pasteRegion;
   smoothTemporal: typeof smoothTemporal;
+  cropResize: typeof cropResize;
+  cropResizePlane: typeof cropResizePlane;
 }
 
 /** The TypeScript kernels: the reference, and the fallback where wasm is not wanted. */
@@ -88,6 +98,8 @@ export const tsKernels: Kernels = {
   dilate3,
   pasteRegion,
   smoothTemporal,
+  cropResize,
+  cropResizePlane,
 };
 
 export interface WasmKernels extends Kernels {
@@ -132,6 +144,20 @@ interface Exports {
   dilate3(...args: number[]): number;
   smoothTemporal(...args: number[]): void;
   pasteRegion(...args: number[]): void;
+  cropResize(
+    src: number,
+    channels: number,
+    x0: number,
+    x1: number,
+    wx: number,
+    y0: number,
+    y1: number,
+    wy: number,
+    out: number,
+    width: number,
+    height: number,
+    work: number,
+  ): void;
 }
 
 const PAGE = 65536;
@@ -751,6 +777,64 @@ class WasmKernelSet implements WasmKernels {
     );
     this.#out(dst, d);
   };
+
+  cropResize = (src: Frame, crop: CropRect, out: Frame, scratch: CropScratch): void => {
+    assertFrame(src, "cropResize source");
+    assertFrame(out, "cropResize output");
+    if (src.channels !== out.channels) {
+      throw new RangeError(
+        `cropResize output: expected ${src.channels} channels like the source, got ${out.channels}`,
+      );
+    }
+    checkCrop(crop, src.width, src.height, out.width, out.height, scratch);
+    this.#crop(src.data, src.width, src.height, src.channels, crop, out.data, scratch);
+  };
+
+  cropResizePlane = (
+    src: Uint8Array,
+    srcWidth: number,
+    srcHeight: number,
+    crop: CropRect,
+    out: Uint8Array,
+    outWidth: number,
+    outHeight: number,
+    scratch: CropScratch,
+  ): void => {
+    assertPlane(src, srcWidth, srcHeight, "cropResizePlane source");
+    assertPlane(out, outWidth, outHeight, "cropResizePlane output");
+    checkCrop(crop, srcWidth, srcHeight, outWidth, outHeight, scratch);
+    this.#crop(src, srcWidth, srcHeight, 1, crop, out, scratch);
+  };
+
+  #crop(
+    src: Uint8Array,
+    srcWidth: number,
+    srcHeight: number,
+    channels: number,
+    crop: CropRect,
+    out: Uint8Array,
+    scratch: CropScratch,
+  ): void {
+    cropTables(crop, srcWidth, srcHeight, channels, scratch);
+    const s = this.#in(src, "crop.src"), d = this.#in(out, "crop.out", false);
+    const { x0, x1, wx, y0, y1, wy, width, height } = scratch;
+    const row = Math.ceil((width * channels * 2) / 16) * 16;
+    this.#x.cropResize(
+      s,
+      channels,
+      this.#in(x0, "crop.x0"),
+      this.#in(x1, "crop.x1"),
+      this.#in(wx, "crop.wx"),
+      this.#in(y0, "crop.y0"),
+      this.#in(y1, "crop.y1"),
+      this.#in(wy, "crop.wy"),
+      d,
+      width,
+      height,
+      this.#slot("crop.rows", 2 * row),
+    );
+    this.#out(out, d);
+  }
 }
 
 function align(bytes: number): number {
