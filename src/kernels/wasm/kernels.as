@@ -1986,13 +1986,21 @@ function lerpRow(r: usize, columns: usize, n: i32, out: usize): void {
 // each source row twice), and two such rows are blended down in SIMD, 8 values a step.
 // ---------------------------------------------------------------------------------------
 
-/** Source row `r` (byte offset) blended at the columns into `n` u16 values at `out`. */
+/**
+ * Source row `r` (byte offset) blended at the columns into u16 values at `out`. RGB: a
+ * pixel and the next are one 8-byte load (6 bytes used), weighed by the column's
+ * [iw iw iw w w w 0 0] (`weights`, 16 bytes a column) and summed across in SIMD; the
+ * 8-byte store runs 2 bytes into the next pixel's place, written next (the rows have
+ * 16 bytes of slack).
+ */
 function cropRow(
   src: usize,
   r: i32,
+  rowBytes: i32,
   x0: usize,
   x1: usize,
   wx: usize,
+  weights: usize,
   width: i32,
   channels: i32,
   out: usize,
@@ -2001,12 +2009,24 @@ function cropRow(
   if (channels == 3) {
     for (let i = 0; i < width; i++) {
       const k = <usize>i << 2;
-      const a = row + <usize>load<i32>(x0 + k), b = row + <usize>load<i32>(x1 + k);
-      const w = load<i32>(wx + k), iw = 256 - w;
+      const ca = load<i32>(x0 + k), cb = load<i32>(x1 + k);
       const o = out + <usize>(i * 6);
-      store<u16>(o, <i32>load<u8>(a) * iw + <i32>load<u8>(b) * w);
-      store<u16>(o + 2, <i32>load<u8>(a + 1) * iw + <i32>load<u8>(b + 1) * w);
-      store<u16>(o + 4, <i32>load<u8>(a + 2) * iw + <i32>load<u8>(b + 2) * w);
+      if (cb == ca + 3 && ca + 8 <= rowBytes) {
+        const pixels = v128.load64_zero(row + <usize>ca);
+        const products = i16x8.mul(
+          i16x8.extend_low_i8x16_u(pixels),
+          v128.load(weights + (<usize>i << 4)),
+        );
+        // lanes 0-2 + lanes 3-5 (u16 arithmetic: each product ≤ 65280, the sum too).
+        const moved = v128.shuffle<u16>(products, products, 3, 4, 5, 7, 7, 7, 7, 7);
+        v128.store64_lane(o, i16x8.add(products, moved), 0);
+      } else {
+        const a = row + <usize>ca, b = row + <usize>cb;
+        const w = load<i32>(wx + k), iw = 256 - w;
+        store<u16>(o, <i32>load<u8>(a) * iw + <i32>load<u8>(b) * w);
+        store<u16>(o + 2, <i32>load<u8>(a + 1) * iw + <i32>load<u8>(b + 1) * w);
+        store<u16>(o + 4, <i32>load<u8>(a + 2) * iw + <i32>load<u8>(b + 2) * w);
+      }
     }
     return;
   }
@@ -2023,6 +2043,7 @@ function cropRow(
 
 export function cropResize(
   src: usize,
+  rowBytes: i32,
   channels: i32,
   x0: usize,
   x1: usize,
@@ -2036,8 +2057,21 @@ export function cropResize(
   work: usize,
 ): void {
   const n = width * channels;
-  // Two rows of u16, each 16-byte aligned.
-  let upper = work, lower = work + ((<usize>(n << 1) + 15) & ~15);
+  // Two rows of u16, each 16-byte aligned with 16 bytes of slack, then the RGB weights.
+  const rowSize = ((<usize>(n << 1) + 15) & ~15) + 16;
+  let upper = work, lower = work + rowSize;
+  const weights = work + 2 * rowSize;
+  if (channels == 3) {
+    for (let i = 0; i < width; i++) {
+      const w = <i16>load<i32>(wx + (<usize>i << 2)), iw = <i16>(256 - w);
+      const lanes = i16x8.replace_lane(
+        i16x8.replace_lane(i16x8.replace_lane(i16x8.splat(iw), 3, w), 4, w),
+        5,
+        w,
+      );
+      v128.store(weights + (<usize>i << 4), i16x8.replace_lane(i16x8.replace_lane(lanes, 6, 0), 7, 0));
+    }
+  }
   let hasUpper = -1, hasLower = -1;
   const round = i32x4.splat(32768);
   for (let j = 0; j < height; j++) {
@@ -2050,12 +2084,12 @@ export function cropResize(
         lower = t;
         hasLower = hasUpper;
       } else {
-        cropRow(src, r0, x0, x1, wx, width, channels, upper);
+        cropRow(src, r0, rowBytes, x0, x1, wx, weights, width, channels, upper);
       }
       hasUpper = r0;
     }
     if (hasLower != r1) {
-      cropRow(src, r1, x0, x1, wx, width, channels, lower);
+      cropRow(src, r1, rowBytes, x0, x1, wx, weights, width, channels, lower);
       hasLower = r1;
     }
     const o = out + <usize>(j * n);

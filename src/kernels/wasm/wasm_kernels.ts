@@ -146,6 +146,7 @@ interface Exports {
   pasteRegion(...args: number[]): void;
   cropResize(
     src: number,
+    rowBytes: number,
     channels: number,
     x0: number,
     x1: number,
@@ -818,9 +819,11 @@ class WasmKernelSet implements WasmKernels {
     cropTables(crop, srcWidth, srcHeight, channels, scratch);
     const s = this.#in(src, "crop.src"), d = this.#in(out, "crop.out", false);
     const { x0, x1, wx, y0, y1, wy, width, height } = scratch;
-    const row = Math.ceil((width * channels * 2) / 16) * 16;
+    // Two rows of u16 with 16 bytes of slack each, and 16 bytes of weights per column.
+    const row = Math.ceil((width * channels * 2) / 16) * 16 + 16;
     this.#x.cropResize(
       s,
+      srcWidth * channels,
       channels,
       this.#in(x0, "crop.x0"),
       this.#in(x1, "crop.x1"),
@@ -831,7 +834,7 @@ class WasmKernelSet implements WasmKernels {
       d,
       width,
       height,
-      this.#slot("crop.rows", 2 * row),
+      this.#slot("crop.rows", 2 * row + 16 * width),
     );
     this.#out(out, d);
   }
