@@ -101,8 +101,9 @@ export interface CropGoal {
 
 /**
  * The crop that frames `box` ([x0, y0, x1, y1) in pixels, the union of the people) in a
- * `frameWidth` x `frameHeight` frame, zoomed at most `maxZoom`, written to `out`.
- * Without a box: the whole frame.
+ * `frameWidth` x `frameHeight` frame, in the output's `aspect` (width / height), zoomed
+ * at most `maxZoom`, written to `out`. Without a box: the whole frame (the largest crop
+ * of that aspect, centred).
  */
 export function frameTarget(
   box: ArrayLike<number> | undefined,
@@ -111,12 +112,13 @@ export function frameTarget(
   maxZoom: number,
   options: AutoframeOptions,
   out: CropGoal,
+  aspect = frameWidth / frameHeight,
 ): CropGoal {
-  const aspect = frameWidth / frameHeight;
+  const full = Math.min(frameWidth, frameHeight * aspect);
   if (box === undefined || maxZoom <= 1) {
     out.cx = frameWidth / 2;
     out.cy = frameHeight / 2;
-    out.width = frameWidth;
+    out.width = full;
     return out;
   }
   const [x0, y0, x1, y1] = [box[0], box[1], box[2], box[3]];
@@ -129,7 +131,7 @@ export function frameTarget(
   // Heights: the shown part plus the margin below (a whole body), over 1 - headRoom.
   const needH = (shown + (cutBelow ? 0 : margin * bh)) / (1 - headRoom);
   let width = Math.max(bw * (1 + 2 * margin), needH * aspect);
-  width = Math.min(frameWidth, Math.max(frameWidth / maxZoom, width));
+  width = Math.min(full, Math.max(full / maxZoom, width));
   const height = width / aspect;
   const top = y0 - headRoom * height;
   // Cut below: the head room sets the top. Whole: the box and its room centred.
@@ -254,13 +256,22 @@ export interface AutoframeStage {
     height: number,
     at: number,
     settings: AutoframeSettings,
+    outAspect?: number,
   ): CropRect;
   /**
-   * {@link update}, then the crop of `frame` and `alpha` at the frame's size, in buffers
+   * {@link update}, then the crop of `frame` and `alpha` at the output's size (default:
+   * the frame's; a camera asked for more pixels than the output is larger), in buffers
    * owned by the stage (valid until the next call); the inputs themselves while the crop
-   * is the whole frame.
+   * is the whole frame at the output's size.
    */
-  apply(frame: Frame, alpha: Uint8Array, at: number, settings: AutoframeSettings): Framed;
+  apply(
+    frame: Frame,
+    alpha: Uint8Array,
+    at: number,
+    settings: AutoframeSettings,
+    outWidth?: number,
+    outHeight?: number,
+  ): Framed;
   /** The current crop. */
   readonly crop: Readonly<CropRect>;
   /** The frame's width over the crop's (1: the whole frame). */
@@ -280,7 +291,8 @@ export function createAutoframe(
   const target: CropGoal = { cx: 0, cy: 0, width: 0 };
   const crop: CropRect = { x: 0, y: 0, width: 0, height: 0 };
   const box = new Float64Array(4);
-  let width = 0, height = 0;
+  let width = 0, height = 0, aspect = 1, full = 0;
+  let outWidth = 0, outHeight = 0;
   let cols = new Int32Array(0), rows = new Int32Array(0);
   let scratch: CropScratch = createCropScratch(0, 0);
   let outFrame: Frame | undefined;
@@ -289,22 +301,28 @@ export function createAutoframe(
   let lastSeen = -Infinity;
 
   const atRest = (axis: Axis, value: number) => Object.assign(axis, createAxis(value));
+  /** The whole frame, as a crop of the output's aspect (the frame itself when they agree). */
+  const whole = () => {
+    crop.width = full;
+    crop.height = full === width ? height : full / aspect;
+    crop.x = (width - crop.width) / 2;
+    crop.y = (height - crop.height) / 2;
+  };
   const reset = () => {
     atRest(cx, width / 2);
     atRest(cy, height / 2);
-    atRest(cw, width);
+    atRest(cw, full);
     last = undefined;
     lastSeen = -Infinity;
-    Object.assign(crop, { x: 0, y: 0, width, height });
+    whole();
   };
-  const resize = (w: number, h: number) => {
+  const resize = (w: number, h: number, a: number) => {
     width = w;
     height = h;
+    aspect = a;
+    full = Math.min(w, h * a);
     cols = new Int32Array(Math.ceil(w / STEP));
     rows = new Int32Array(Math.ceil(h / STEP));
-    scratch = createCropScratch(w, h);
-    outFrame = undefined;
-    outAlpha = kernels.plane(w * h);
     reset();
   };
   const cropping = () =>
@@ -316,15 +334,15 @@ export function createAutoframe(
     h: number,
     at: number,
     settings: AutoframeSettings,
+    outAspect = w / h,
   ): CropRect => {
-    if (w !== width || h !== height) resize(w, h);
+    if (w !== width || h !== height || outAspect !== aspect) resize(w, h, outAspect);
     if (!(settings.zoom >= 1)) {
       throw new RangeError(`autoframe zoom: expected a number of at least 1, got ${settings.zoom}`);
     }
     // A clock that stepped back (a looped file) counts as no time passed.
     const dt = last === undefined ? 0 : Math.max(0, at - last) / 1000;
     last = at;
-    const aspect = w / h;
     let seen = false;
     if (settings.on) {
       seen = maskBox(alpha, w, h, STEP, MASK_CUT, MIN_SAMPLES, cols, rows, box) > 0;
@@ -333,7 +351,7 @@ export function createAutoframe(
     // Nobody for a while, or off: the whole frame, exactly. Nobody for a moment (the
     // mask missed the person for a frame): hold.
     if (seen || !settings.on || at - lastSeen >= options.lostMs) {
-      frameTarget(seen ? box : undefined, w, h, settings.zoom, options, target);
+      frameTarget(seen ? box : undefined, w, h, settings.zoom, options, target, aspect);
       const exact = !seen;
       const size = cw.goal;
       const zone = (dead: number) => ({
@@ -351,29 +369,38 @@ export function createAutoframe(
     springStep(cx, options.omega, dt);
     springStep(cy, options.omega, dt);
     springStep(cw, options.omega, dt);
-    const cropW = clamp(cw.x, 1, w), cropH = cropW / aspect;
+    const cropW = clamp(cw.x, 1, full), cropH = Math.min(h, cropW / aspect);
     crop.width = cropW;
     crop.height = cropH;
     crop.x = clamp(cx.x - cropW / 2, 0, w - cropW);
     crop.y = clamp(cy.x - cropH / 2, 0, h - cropH);
     if (
-      Math.abs(w - cropW) < SNAP && Math.abs(crop.x) < SNAP && Math.abs(crop.y) < SNAP
+      Math.abs(full - cropW) < SNAP && Math.abs(crop.x - (w - cropW) / 2) < SNAP &&
+      Math.abs(crop.y - (h - cropH) / 2) < SNAP
     ) {
-      Object.assign(crop, { x: 0, y: 0, width: w, height: h });
+      whole();
     }
     return crop;
   };
 
   return {
     update,
-    apply(frame, alpha, at, settings) {
-      update(alpha, frame.width, frame.height, at, settings);
-      if (!cropping()) return { frame, alpha };
+    apply(frame, alpha, at, settings, ow = frame.width, oh = frame.height) {
+      update(alpha, frame.width, frame.height, at, settings, ow / oh);
+      const sameSize = ow === frame.width && oh === frame.height;
+      if (!cropping() && sameSize) return { frame, alpha };
+      if (ow !== outWidth || oh !== outHeight) {
+        outWidth = ow;
+        outHeight = oh;
+        scratch = createCropScratch(ow, oh);
+        outFrame = undefined;
+        outAlpha = kernels.plane(ow * oh);
+      }
       if (outFrame === undefined || outFrame.channels !== frame.channels) {
-        outFrame = kernels.frame(frame.width, frame.height, frame.channels);
+        outFrame = kernels.frame(ow, oh, frame.channels);
       }
       kernels.cropResize(frame, crop, outFrame, scratch);
-      kernels.cropResizePlane(alpha, width, height, crop, outAlpha, width, height, scratch);
+      kernels.cropResizePlane(alpha, width, height, crop, outAlpha, ow, oh, scratch);
       return { frame: outFrame, alpha: outAlpha };
     },
     get crop() {
@@ -383,7 +410,7 @@ export function createAutoframe(
       return cropping();
     },
     get zoom() {
-      return crop.width > 0 ? width / crop.width : 1;
+      return crop.width > 0 ? full / crop.width : 1;
     },
     reset,
   };

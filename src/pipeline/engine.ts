@@ -84,6 +84,11 @@ export interface EngineOptions {
   timings: StageTimings;
   /** Milliseconds from a fixed origin (performance.now in production). */
   now: () => number;
+  /**
+   * The output's size, when it is not the source's: a camera asked for more pixels than
+   * the output for auto-framing to crop from (the whole frame is resampled when it is off).
+   */
+  outputSize?: { width: number; height: number };
   /** Stop after this many frames in the output. */
   maxFrames?: number;
   /** Stop after this long (ms) since the first frame was captured. */
@@ -107,7 +112,9 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
     ? options.settings
     : () => options.settings as FrameSettings;
   // In the kernels' arena (wasm memory), so the effect writes it in place.
-  const out = processor.kernels.frame(source.width, source.height, sink.channels);
+  const outWidth = options.outputSize?.width ?? source.width;
+  const outHeight = options.outputSize?.height ?? source.height;
+  const out = processor.kernels.frame(outWidth, outHeight, sink.channels);
   let written = 0;
   let started: number | undefined;
 
@@ -133,6 +140,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
       alpha,
       item.timestamp ?? item.capturedAt,
       settings.autoframe,
+      outWidth,
+      outHeight,
     );
     const background = await options.background?.();
     processor.render(framed.frame, framed.alpha, settings, out, background);

@@ -81,13 +81,31 @@ export class FrameProcessor {
 
   /**
    * After the mask, before the effect: the picture and mask auto-framing shows at time
-   * `at` (ms, the frame's timestamp), or the inputs themselves when it never was on or
-   * is back at the whole frame. Reused by the next call.
+   * `at` (ms, the frame's timestamp) at the output's size, or the inputs themselves when
+   * it never was on or is back at the whole frame of the output's size. Reused by the
+   * next call.
    */
-  autoframe(frame: Frame, alpha: Uint8Array, at: number, settings?: AutoframeSettings): Framed {
-    if (settings === undefined && this.#autoframe === undefined) return { frame, alpha };
+  autoframe(
+    frame: Frame,
+    alpha: Uint8Array,
+    at: number,
+    settings?: AutoframeSettings,
+    outWidth = frame.width,
+    outHeight = frame.height,
+  ): Framed {
+    const resize = outWidth !== frame.width || outHeight !== frame.height;
+    if (settings === undefined && this.#autoframe === undefined && !resize) {
+      return { frame, alpha };
+    }
     this.#autoframe ??= createAutoframe({}, this.#kernels);
-    return this.#autoframe.apply(frame, alpha, at, settings ?? { on: false, zoom: 1 });
+    return this.#autoframe.apply(
+      frame,
+      alpha,
+      at,
+      settings ?? { on: false, zoom: 1 },
+      outWidth,
+      outHeight,
+    );
   }
 
   /** The zoom auto-framing shows now (1: the whole frame). */

@@ -141,3 +141,35 @@ Deno.test("autoframe: zoom 1 never crops", () => {
   const crops = run(stage, 0, 60, () => boxMask(100, 60, 240, 360), { on: true, zoom: 1 });
   assert.deepEqual(crops.at(-1), { cx: 320, x: 0, width: 640 });
 });
+
+Deno.test("autoframe apply() from a larger camera frame: the output's size, whole frame while off, zoom counted from it", () => {
+  const stage = createAutoframe();
+  // A 1280x720 camera frame for a 640x360 output: left half 40, right half 220.
+  const big = {
+    data: new Uint8Array(1280 * 720 * 3),
+    width: 1280,
+    height: 720,
+    channels: 3 as const,
+  };
+  for (let i = 0; i < 1280 * 720; i++) big.data.fill(i % 1280 < 640 ? 40 : 220, i * 3, i * 3 + 3);
+  const mask = new Uint8Array(1280 * 720);
+  for (let y = 120; y < 720; y++) mask.fill(255, y * 1280 + 200, y * 1280 + 480);
+  const off = stage.apply(big, mask, 0, { on: false, zoom: 2 }, 640, 360);
+  assert.equal(off.frame.width, 640);
+  assert.equal(off.frame.height, 360);
+  assert.equal(off.alpha.length, 640 * 360);
+  assert.equal(stage.zoom, 1);
+  // The whole frame, halved: the left and right halves keep their values.
+  assert.equal(off.frame.data[(180 * 640 + 100) * 3], 40);
+  assert.equal(off.frame.data[(180 * 640 + 540) * 3], 220);
+  let on = off;
+  for (let i = 1; i <= 120; i++) {
+    on = stage.apply(big, mask, (i * 1000) / FPS, { on: true, zoom: 2 }, 640, 360);
+  }
+  assert.equal(stage.zoom, 2);
+  assert.equal(on.frame.width, 640);
+  // The person (x 200..480 of 1280) is centred: the crop is x 20..660, so the output's
+  // column 320 is the frame's 340, inside the person.
+  assert.equal(on.alpha[300 * 640 + 320], 255);
+  assert.equal(on.alpha[300 * 640 + 20], 0);
+});
