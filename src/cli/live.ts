@@ -94,9 +94,16 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
       "--effect replace needs a background: add --background <image or video file>",
     );
   }
-  const resolved = await resolveLiveInput(options);
+  const resolved = await resolveLiveInput({
+    ...options,
+    autoframeZoom: options.autoframe
+      ? options.autoframeZoom ?? defaultAutoframeSettings.zoom
+      : undefined,
+  });
   if (resolved.warning) console.error(`segcam: warning: ${resolved.warning}`);
   const { input, format } = resolved;
+  /** The frames' size: the output's, or a larger camera mode for auto-framing to crop. */
+  const capture = resolved.capture ?? format;
   const output = await resolveLiveOutput(options.output, options.pixFmt);
   if (output.kind === "file") requireVideoExtension(output.path);
   if (output.kind === "stdout") refuseTerminalStdout();
@@ -148,7 +155,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   let lastOut: Frame | undefined;
   let written = 0;
   const kernels = defaultKernels();
-  const source = new LiveSource(input, format, {
+  const source = new LiveSource(input, capture, {
     allocate: kernels.frame,
     signal: stop.signal,
     onMessage: (message) => view.message = message,
@@ -162,7 +169,9 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const describe = {
     input: describeLiveInput(input),
     output: describeLiveOutput(output),
-    size: `${format.width}x${format.height}@${format.fps}`,
+    size: `${format.width}x${format.height}@${format.fps}` +
+      // Auto-framing crops from a larger camera picture: say which.
+      (capture === format ? "" : ` (camera ${capture.width}x${capture.height} for autoframe)`),
     inference: segmenter.description,
     transparentAs: alpha ? undefined : `key colour ${hex(options.keyColor)}`,
   };
@@ -226,7 +235,8 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const autoframe = () => {
     if (!control.controls.autoframe) return undefined;
     const limit = options.autoframeZoom ?? defaultAutoframeSettings.zoom;
-    return `autoframe ${processor.autoframeZoom.toFixed(1)}x (≤${limit}x)`;
+    const camera = capture === format ? "" : `, camera ${capture.width}x${capture.height}`;
+    return `autoframe ${processor.autoframeZoom.toFixed(1)}x (≤${limit}x${camera})`;
   };
   const view: LiveView = new LiveView({
     terminal,
@@ -334,6 +344,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
           now: () => performance.now(),
           maxFrames: options.frames,
           maxDurationMs: options.duration === undefined ? undefined : options.duration * 1000,
+          outputSize: capture === format ? undefined : format,
           signal: stop.signal,
           onFrame: (out, count) => {
             lastOut = out;
