@@ -173,3 +173,20 @@ Deno.test("autoframe apply() from a larger camera frame: the output's size, whol
   assert.equal(on.alpha[300 * 640 + 320], 255);
   assert.equal(on.alpha[300 * 640 + 20], 0);
 });
+
+Deno.test("autoframe: a person walking at a steady 120 px/s is kept centred, not trailed by 2v/ω", () => {
+  const stage = createAutoframe();
+  run(stage, 0, 60, () => boxMask(150, 60, 290, 360));
+  // Walks right for 2 s at 4 px a frame (120 px/s), from centre 220 to 460.
+  const walk = run(stage, 60, 60, (i) => {
+    const dx = 4 * (i - 59);
+    return boxMask(150 + dx, 60, 290 + dx, 360);
+  });
+  // After a second of walking, the crop's centre is within 3 % of the crop's width of
+  // the person's (a spring without the goal's speed would trail by 2·120/6 = 40 px, 12 %).
+  for (let k = 30; k < walk.length; k++) {
+    const person = 220 + 4 * (k + 1);
+    const error = Math.abs(walk[k].cx - Math.min(person, 640 - walk[k].width / 2));
+    assert.ok(error < 0.03 * walk[k].width, `frame ${k}: ${error.toFixed(1)} px behind`);
+  }
+});
