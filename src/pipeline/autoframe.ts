@@ -14,10 +14,12 @@
  *      most `zoom` times; nobody for {@link AutoframeOptions.lostMs}: the whole frame.
  *   3. the motion: each of centre x, centre y and width holds its goal while the
  *      target stays within a dead zone of it (a person swaying does not move the
- *      camera), and follows a critically damped spring towards it otherwise: smooth,
- *      never past the goal, never a jump. Time comes from the frames' timestamps.
- *   4. the crop resampled bilinearly to the output size (src/kernels/crop.ts), into
- *      buffers owned here, allocated once per size.
+ *      camera); beyond, it follows the target and its speed ({@link retarget}) on a
+ *      critically damped spring ({@link springStep}): smooth, never past the goal, never
+ *      a jump, keeping pace with a walker. Time comes from the frames' timestamps.
+ *   4. the crop resampled bilinearly to the output size (src/kernels/crop.ts, wasm SIMD
+ *      in production), into buffers owned here, allocated once per size. The output may
+ *      be smaller than the frame (a camera asked for more pixels to crop from).
  */
 import type { Frame } from "../frame.ts";
 import { createCropScratch, type CropRect, type CropScratch, maskBox } from "../kernels/crop.ts";
