@@ -1987,56 +1987,80 @@ function lerpRow(r: usize, columns: usize, n: i32, out: usize): void {
 // ---------------------------------------------------------------------------------------
 
 /**
- * Source row `r` (byte offset) blended at the columns into u16 values at `out`. RGB: a
- * pixel and the next are one 8-byte load (6 bytes used), weighed by the column's
- * [iw iw iw w w w 0 0] (`weights`, 16 bytes a column) and summed across in SIMD; the
- * 8-byte store runs 2 bytes into the next pixel's place, written next (the rows have
- * 16 bytes of slack).
+ * The row pass works on groups of 8 output values (any channel count). A group's values
+ * read source bytes within 16 of its first pixel's when the crop is no wider than the
+ * output (8 values span at most 2·channels + 8 bytes), so one 16-byte load and two
+ * swizzles fetch all 16 bytes it blends. Per group (128 bytes, built once per call):
+ *   [0, 16)   swizzle indices of the first pixels   [16, 32)  of the second pixels
+ *   [32, 48)  the second's weights (u16)            [48] base byte, [52] SIMD ok, [56] count
+ *   [64, 96)  first bytes (i32 each)                [96, 128) second bytes, for the
+ *             groups that cannot (a shrinking crop, a row's last bytes, the tail).
  */
-function cropRow(
-  src: usize,
-  r: i32,
+const GROUP = 128;
+
+function cropGroups(
   rowBytes: i32,
+  channels: i32,
   x0: usize,
   x1: usize,
   wx: usize,
-  weights: usize,
-  width: i32,
-  channels: i32,
-  out: usize,
+  n: i32,
+  groups: usize,
 ): void {
-  const row = src + <usize>r;
-  if (channels == 3) {
-    for (let i = 0; i < width; i++) {
-      const k = <usize>i << 2;
-      const ca = load<i32>(x0 + k), cb = load<i32>(x1 + k);
-      const o = out + <usize>(i * 6);
-      if (cb == ca + 3 && ca + 8 <= rowBytes) {
-        const pixels = v128.load64_zero(row + <usize>ca);
-        const products = i16x8.mul(
-          i16x8.extend_low_i8x16_u(pixels),
-          v128.load(weights + (<usize>i << 4)),
-        );
-        // lanes 0-2 + lanes 3-5 (u16 arithmetic: each product ≤ 65280, the sum too).
-        const moved = v128.shuffle<u16>(products, products, 3, 4, 5, 7, 7, 7, 7, 7);
-        v128.store64_lane(o, i16x8.add(products, moved), 0);
-      } else {
-        const a = row + <usize>ca, b = row + <usize>cb;
-        const w = load<i32>(wx + k), iw = 256 - w;
-        store<u16>(o, <i32>load<u8>(a) * iw + <i32>load<u8>(b) * w);
-        store<u16>(o + 2, <i32>load<u8>(a + 1) * iw + <i32>load<u8>(b + 1) * w);
-        store<u16>(o + 4, <i32>load<u8>(a + 2) * iw + <i32>load<u8>(b + 2) * w);
-      }
+  for (let g = 0; g * 8 < n; g++) {
+    const record = groups + <usize>(g * GROUP);
+    const first = (g * 8) / channels;
+    const base = load<i32>(x0 + (<usize>first << 2));
+    let ok = 1, count = 0;
+    for (let l = 0; l < 8; l++) {
+      const v = g * 8 + l;
+      let a = 0, b = 0, w = 0;
+      if (v < n) {
+        const i = v / channels, c = v - i * channels, k = <usize>i << 2;
+        a = load<i32>(x0 + k) + c;
+        b = load<i32>(x1 + k) + c;
+        w = load<i32>(wx + k);
+        count++;
+      } else ok = 0;
+      const da = a - base, db = b - base;
+      if (da < 0 || da > 15 || db < 0 || db > 15) ok = 0;
+      store<u8>(record + <usize>l, <u8>(da & 15));
+      store<u8>(record + 16 + <usize>l, <u8>(db & 15));
+      store<u8>(record + 8 + <usize>l, 0);
+      store<u8>(record + 24 + <usize>l, 0);
+      store<u16>(record + 32 + (<usize>l << 1), <u16>w);
+      store<i32>(record + 64 + (<usize>l << 2), a);
+      store<i32>(record + 96 + (<usize>l << 2), b);
     }
-    return;
+    if (base + 16 > rowBytes) ok = 0;
+    store<i32>(record + 48, base);
+    store<i32>(record + 52, ok);
+    store<i32>(record + 56, count);
   }
-  for (let i = 0; i < width; i++) {
-    const k = <usize>i << 2;
-    const a = row + <usize>load<i32>(x0 + k), b = row + <usize>load<i32>(x1 + k);
-    const w = load<i32>(wx + k), iw = 256 - w;
-    const o = out + (<usize>(i * channels) << 1);
-    for (let c = 0; c < channels; c++) {
-      store<u16>(o + (<usize>c << 1), <i32>load<u8>(a + c) * iw + <i32>load<u8>(b + c) * w);
+}
+
+/** Source row `r` (byte offset) blended across at the groups into u16 values at `out`. */
+function cropRow(src: usize, r: i32, n: i32, groups: usize, out: usize): void {
+  const row = src + <usize>r;
+  const full = i16x8.splat(256);
+  for (let g = 0; g * 8 < n; g++) {
+    const record = groups + <usize>(g * GROUP);
+    const o = out + (<usize>g << 4);
+    const w = v128.load(record + 32);
+    if (load<i32>(record + 52) != 0) {
+      const bytes = v128.load(row + <usize>load<i32>(record + 48));
+      const a = i16x8.extend_low_i8x16_u(i8x16.swizzle(bytes, v128.load(record)));
+      const b = i16x8.extend_low_i8x16_u(i8x16.swizzle(bytes, v128.load(record + 16)));
+      // a·(256 − w) + b·w ≤ 255·256: exact in u16 lanes.
+      v128.store(o, i16x8.add(i16x8.mul(a, i16x8.sub(full, w)), i16x8.mul(b, w)));
+    } else {
+      const count = load<i32>(record + 56);
+      for (let l = 0; l < count; l++) {
+        const wl = <i32>load<u16>(record + 32 + (<usize>l << 1));
+        const a = <i32>load<u8>(row + <usize>load<i32>(record + 64 + (<usize>l << 2)));
+        const b = <i32>load<u8>(row + <usize>load<i32>(record + 96 + (<usize>l << 2)));
+        store<u16>(o + (<usize>l << 1), a * (256 - wl) + b * wl);
+      }
     }
   }
 }
@@ -2057,21 +2081,11 @@ export function cropResize(
   work: usize,
 ): void {
   const n = width * channels;
-  // Two rows of u16, each 16-byte aligned with 16 bytes of slack, then the RGB weights.
-  const rowSize = ((<usize>(n << 1) + 15) & ~15) + 16;
+  // Two rows of u16 (whole groups of 8, 16-byte aligned), then the groups.
+  const rowSize = <usize>(((n + 7) >> 3) << 4);
   let upper = work, lower = work + rowSize;
-  const weights = work + 2 * rowSize;
-  if (channels == 3) {
-    for (let i = 0; i < width; i++) {
-      const w = <i16>load<i32>(wx + (<usize>i << 2)), iw = <i16>(256 - w);
-      const lanes = i16x8.replace_lane(
-        i16x8.replace_lane(i16x8.replace_lane(i16x8.splat(iw), 3, w), 4, w),
-        5,
-        w,
-      );
-      v128.store(weights + (<usize>i << 4), i16x8.replace_lane(i16x8.replace_lane(lanes, 6, 0), 7, 0));
-    }
-  }
+  const groups = work + 2 * rowSize;
+  cropGroups(rowBytes, channels, x0, x1, wx, n, groups);
   let hasUpper = -1, hasLower = -1;
   const round = i32x4.splat(32768);
   for (let j = 0; j < height; j++) {
@@ -2084,12 +2098,12 @@ export function cropResize(
         lower = t;
         hasLower = hasUpper;
       } else {
-        cropRow(src, r0, rowBytes, x0, x1, wx, weights, width, channels, upper);
+        cropRow(src, r0, n, groups, upper);
       }
       hasUpper = r0;
     }
     if (hasLower != r1) {
-      cropRow(src, r1, rowBytes, x0, x1, wx, weights, width, channels, lower);
+      cropRow(src, r1, n, groups, lower);
       hasLower = r1;
     }
     const o = out + <usize>(j * n);

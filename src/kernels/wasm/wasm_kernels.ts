@@ -819,8 +819,9 @@ class WasmKernelSet implements WasmKernels {
     cropTables(crop, srcWidth, srcHeight, channels, scratch);
     const s = this.#in(src, "crop.src"), d = this.#in(out, "crop.out", false);
     const { x0, x1, wx, y0, y1, wy, width, height } = scratch;
-    // Two rows of u16 with 16 bytes of slack each, and 16 bytes of weights per column.
-    const row = Math.ceil((width * channels * 2) / 16) * 16 + 16;
+    // Two rows of u16 in whole groups of 8 values, and 128 bytes per group (kernels.as).
+    const groups = Math.ceil((width * channels) / 8);
+    const row = groups * 16;
     this.#x.cropResize(
       s,
       srcWidth * channels,
@@ -834,7 +835,7 @@ class WasmKernelSet implements WasmKernels {
       d,
       width,
       height,
-      this.#slot("crop.rows", 2 * row + 16 * width),
+      this.#slot("crop.rows", 2 * row + 128 * groups),
     );
     this.#out(out, d);
   }
