@@ -14,6 +14,7 @@ import { benchMaskStage } from "./mask_stage.ts";
 import { benchOrtThreads } from "./ort_threads.ts";
 import { benchStages } from "./stages.ts";
 import { benchVideo } from "./video.ts";
+import { benchAutoframe, printAutoframe } from "./autoframe.ts";
 import { printTable } from "./_stats.ts";
 
 const json = Deno.args.includes("--json");
@@ -36,6 +37,8 @@ say("bench: stages of a frame…");
 const stages = await benchStages();
 say("bench: kernels, TypeScript and wasm…");
 const kernels = await benchKernels();
+say("bench: auto-framing…");
+const autoframe = benchAutoframe();
 say("bench: the mask path's parts…");
 const maskStage = await benchMaskStage();
 say("bench: effects…");
@@ -68,6 +71,7 @@ if (json) {
       stages,
       kernels,
       maskStage,
+      autoframe,
       effects,
       segmentationMs,
       video,
@@ -123,6 +127,10 @@ if (json) {
     wasm: fixed(r.wasmMs),
     speedup: `${fixed(r.tsMs / r.wasmMs)}x`,
   })));
+  console.log(
+    "\nAuto-framing per frame, ms: follow (box + motion), crop (resample picture + mask), total\n",
+  );
+  printAutoframe(autoframe);
   console.log("\nThe mask path per 1280x720 frame (real clip, native), each part off in turn\n");
   printTable(maskStage.map((r) => ({
     variant: r.variant,

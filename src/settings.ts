@@ -14,6 +14,7 @@ import type { EffectName } from "./effects/effect.ts";
 import { parseColor } from "./effects/parse_color.ts";
 import { EFFECT_NAMES } from "./effects/registry.ts";
 import { defaultMaskStageSettings } from "./pipeline/mask_stage.ts";
+import { defaultAutoframeSettings } from "./pipeline/autoframe.ts";
 import { DEFAULT_JPEG_QUALITY } from "./io/jpeg.ts";
 import { BACKEND_CHOICES, defaultGlobalOptions, MODEL_CHOICES } from "./options.ts";
 
@@ -274,6 +275,21 @@ export const SETTINGS = [
     help: "flip the picture left to right, as in a mirror (key f)",
     default: false,
   }),
+  flag({
+    name: "autoframe",
+    help: "auto-framing: the output follows the people with a calm, smooth crop (key a)",
+    default: defaultAutoframeSettings.on,
+  }),
+  valued({
+    name: "autoframe-zoom",
+    kind: "number",
+    arg: "<x>",
+    help:
+      "auto-framing: the most it zooms in, 1 to 4 (a live camera is asked for up to x times the size)",
+    min: 1,
+    max: 4,
+    default: defaultAutoframeSettings.zoom,
+  }),
   valued({
     name: "key-color",
     kind: "colour",
@@ -390,6 +406,8 @@ export const LIVE_SETTINGS = [
   ...EFFECT_SETTINGS,
   "smoothing",
   "mirror",
+  "autoframe",
+  "autoframe-zoom",
   "key-color",
   "tui",
   "on-demand",

@@ -38,6 +38,7 @@ const SKIPPED: Record<string, string> = {
   "deno task models":
     "rewrites models/ in the working tree; tests/convert checks the same conversion byte for byte",
   "segcam live --effect blur": "needs a webcam and a v4l2loopback device",
+  "deno task live --autoframe": "needs a webcam and a v4l2loopback device",
   "deno task live -e replace -b ~/Pictures/backgrounds/":
     "needs a webcam and a v4l2loopback device (tests/control/ctl_live.test.ts walks a folder)",
   "segcam service install":

@@ -25,7 +25,15 @@ import type { LiveCommandOptions } from "./live.ts";
 /** The live options a reload can change without stopping the camera. */
 type Changeable = Pick<
   LiveCommandOptions,
-  "effect" | "color" | "blur" | "saturation" | "threshold" | "smoothing" | "mirror" | "background"
+  | "effect"
+  | "color"
+  | "blur"
+  | "saturation"
+  | "threshold"
+  | "smoothing"
+  | "mirror"
+  | "background"
+  | "autoframe"
 >;
 /** The options that need a restart: a reload that finds them changed says so. */
 const NEEDS_RESTART = [
@@ -39,6 +47,7 @@ const NEEDS_RESTART = [
   "invert",
   "feather",
   "secondLook",
+  "autoframeZoom",
   "keyColor",
   "backend",
   "model",
@@ -252,7 +261,10 @@ export class LiveControl {
 
 function controlsFrom(
   options: Changeable,
-): Pick<LiveControls, "effect" | "effectSettings" | "threshold" | "smoothing" | "mirror"> {
+): Pick<
+  LiveControls,
+  "effect" | "effectSettings" | "threshold" | "smoothing" | "mirror" | "autoframe"
+> {
   return {
     effect: options.effect,
     effectSettings: createEffectSettings({
@@ -263,6 +275,7 @@ function controlsFrom(
     threshold: options.threshold,
     smoothing: options.smoothing ?? 0,
     mirror: options.mirror ?? false,
+    autoframe: options.autoframe ?? false,
   };
 }
 

@@ -64,6 +64,7 @@ import { decodeWarning } from "../io/frame_reader.ts";
 import { readableFrames } from "../io/partial_recording.ts";
 import { enlargeOwnStdout } from "../io/pipe_size.ts";
 import type { EffectCliOptions } from "./_effect_options.ts";
+import { defaultAutoframeSettings } from "../pipeline/autoframe.ts";
 import { LiveControl } from "./_live_control.ts";
 import { info as logInfo } from "./_report.ts";
 import { interruptSignal } from "./_signals.ts";
@@ -81,6 +82,10 @@ export interface LiveCommandOptions extends GlobalOptions, Omit<EffectCliOptions
   /** replace: the backgrounds (files or folders of them) key r cycles through (repeatable). */
   background: string[];
   mirror?: boolean;
+  /** Auto-framing: the output follows the people (key a; src/pipeline/autoframe.ts). */
+  autoframe?: boolean;
+  /** Auto-framing's most zoom (default 2). */
+  autoframeZoom?: number;
   /** Virtual camera only: read the camera only while an application watches (default on). */
   onDemand?: boolean;
   keyColor: [number, number, number];
@@ -102,9 +107,16 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
       "--effect replace needs a background: add --background <image or video file>",
     );
   }
-  const resolved = await resolveLiveInput(options);
+  const resolved = await resolveLiveInput({
+    ...options,
+    autoframeZoom: options.autoframe
+      ? options.autoframeZoom ?? defaultAutoframeSettings.zoom
+      : undefined,
+  });
   if (resolved.warning) console.error(`segcam: warning: ${resolved.warning}`);
   const { input, format } = resolved;
+  /** The frames' size: the output's, or a larger camera mode for auto-framing to crop. */
+  const capture = resolved.capture ?? format;
   const output = await resolveLiveOutput(options.output, options.pixFmt);
   if (output.kind === "file") requireVideoExtension(output.path);
   if (output.kind === "stdout") refuseTerminalStdout();
@@ -120,6 +132,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     feather: options.feather,
     invert: options.invert,
     secondLook: options.secondLook,
+    autoframeZoom: options.autoframeZoom,
   };
   const useTui = options.tui && Deno.stdout.isTerminal() && Deno.stdin.isTerminal() &&
     output.kind !== "stdout";
@@ -162,7 +175,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   let lastOut: Frame | undefined;
   let written = 0;
   const kernels = defaultKernels();
-  const source = new LiveSource(input, format, {
+  const source = new LiveSource(input, capture, {
     allocate: kernels.frame,
     signal: stop.signal,
     onMessage: (message) => view.message = message,
@@ -177,7 +190,9 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const describe = {
     input: describeLiveInput(input),
     output: describeLiveOutput(output),
-    size: `${format.width}x${format.height}@${format.fps}`,
+    size: `${format.width}x${format.height}@${format.fps}` +
+      // Auto-framing crops from a larger camera picture: say which.
+      (capture === format ? "" : ` (camera ${capture.width}x${capture.height} for autoframe)`),
     inference: segmenter.description,
     transparentAs: alpha ? undefined : `key colour ${hex(options.keyColor)}`,
   };
@@ -202,7 +217,9 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
           `segcam live ${name} (pid ${Deno.pid}): ${
             describeView(controls, describe.transparentAs)
           }`,
-          `  settings    ${[...describeSettings(controls), secondLook()].join(", ")}`,
+          `  settings    ${
+            [...describeSettings(controls), secondLook(), autoframe() ?? "autoframe off"].join(", ")
+          }`,
           ...(playlist.path ? [`  background  ${playlist.path}`] : []),
           `  input       ${describe.input} ${describe.size}`,
           `  output      ${describe.output}`,
@@ -223,6 +240,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
           frames: state.frames,
           dropped: state.dropped,
           secondLook: secondLook(),
+          autoframe: autoframe() ?? "off",
           message: state.message,
         },
       };
@@ -233,6 +251,13 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     return `second look ${
       options.secondLook ?? "auto"
     } (crops on ${stats.cropped} of ${stats.frames} frames)`;
+  };
+  /** The panel's auto-framing entry while it is on: the zoom now, its limit. */
+  const autoframe = () => {
+    if (!control.controls.autoframe) return undefined;
+    const limit = options.autoframeZoom ?? defaultAutoframeSettings.zoom;
+    const camera = capture === format ? "" : `, camera ${capture.width}x${capture.height}`;
+    return `autoframe ${processor.autoframeZoom.toFixed(1)}x (≤${limit}x${camera})`;
   };
   const view: LiveView = new LiveView({
     terminal,
@@ -255,6 +280,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     timings,
     controls: () => control.controls,
     secondLook,
+    autoframe,
     onKey: (line) => control.key(line),
     // The mask view is the user's, in the preview: the output keeps the effect.
     lastFrame: () =>
@@ -339,6 +365,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
           now: () => performance.now(),
           maxFrames: options.frames,
           maxDurationMs: options.duration === undefined ? undefined : options.duration * 1000,
+          outputSize: capture === format ? undefined : format,
           signal: stop.signal,
           onFrame: (out, count) => {
             lastOut = out;

@@ -7,6 +7,8 @@
 import { fileURLToPath } from "node:url";
 import { describeFsError, InputError, OutputError, UsageError } from "../errors.ts";
 import {
+  type CameraFormat,
+  type CameraMode,
   cameras,
   chooseCameraMode,
   listVideoDevices,
@@ -38,6 +40,11 @@ export interface LiveInputRequest {
   size?: string;
   /** undefined: the camera default, or a file's own rate. */
   fps?: number;
+  /**
+   * Auto-framing is on with this most zoom: a camera whose size is not forced (--size)
+   * is asked for up to this many times the output's size, for the crop to use.
+   */
+  autoframeZoom?: number;
 }
 
 export interface ResolvedInput {
@@ -47,6 +54,11 @@ export interface ResolvedInput {
   warning?: string;
   /** The input is a file with an audio track (a recording can keep it). */
   hasAudio: boolean;
+  /**
+   * The frames' size when it is larger than the output's (`format`): a camera asked for
+   * more pixels for auto-framing. Undefined: frames come at the output's size.
+   */
+  capture?: LiveFormat;
 }
 
 export async function resolveLiveInput(request: LiveInputRequest): Promise<ResolvedInput> {
@@ -115,13 +127,50 @@ export async function resolveLiveInput(request: LiveInputRequest): Promise<Resol
     };
   }
   const device = await findCamera(request.camera);
-  const mode = chooseCameraMode(await probeCameraFormats(device), format);
+  const formats = await probeCameraFormats(device);
+  const larger = request.autoframeZoom === undefined || asked !== undefined
+    ? undefined
+    : autoframeCameraMode(formats, format, request.autoframeZoom);
+  if (larger !== undefined) {
+    return {
+      input: { kind: "camera", platform, device, mode: larger },
+      format,
+      capture: { ...format, width: larger.width, height: larger.height },
+      hasAudio: false,
+    };
+  }
+  const mode = chooseCameraMode(formats, format);
   return {
     input: { kind: "camera", platform, device, mode },
     format,
     warning: mode?.warning,
     hasAudio: false,
   };
+}
+
+/**
+ * The camera's largest mode of the output's shape that is larger than the output and at
+ * most `zoom` times it (1920x1080 for a 1280x720 output at zoom 2), so that auto-framing
+ * crops real pixels instead of enlarging them; MJPEG preferred (raw frames that size
+ * exceed USB 2's bandwidth). Undefined when the camera has none.
+ */
+export function autoframeCameraMode(
+  formats: CameraFormat[],
+  want: { width: number; height: number },
+  zoom: number,
+): CameraMode | undefined {
+  const aspect = want.width / want.height;
+  let best: CameraMode | undefined;
+  const usable = formats.filter((f) => f.sizes.length > 0 && f.name !== "h264");
+  const preferred = usable.find((f) => f.name === "mjpeg") ?? usable[0];
+  for (const size of preferred?.sizes ?? []) {
+    const fits = size.width > want.width && size.width <= zoom * want.width &&
+      Math.abs(size.width / size.height / aspect - 1) < 0.01;
+    if (fits && (best === undefined || size.width > best.width)) {
+      best = { inputFormat: preferred.name, width: size.width, height: size.height };
+    }
+  }
+  return best;
 }
 
 /** 29.97 stays 29.97; 30.000001 from a container's rounding becomes 30. */

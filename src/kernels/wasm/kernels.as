@@ -2084,3 +2084,163 @@ export function rgbToYuyv422(
     store<u8>(o + 3, clampRound(128 + cr * (r - luma)));
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// Auto-framing: a crop resampled bilinearly to the output (src/kernels/crop.ts, its
+// reference). The tables (cropTables) come from the TypeScript side, shared by both
+// twins; here each source row the output needs is blended across once into a row of
+// u16 (a·(256−w) + b·w), kept while the next output row uses it too (a 2x zoom reads
+// each source row twice), and two such rows are blended down in SIMD, 8 values a step.
+// ---------------------------------------------------------------------------------------
+
+/**
+ * The row pass works on groups of 8 output values (any channel count). A group's values
+ * read source bytes within 16 of its first pixel's when the crop is no wider than the
+ * output (8 values span at most 2·channels + 8 bytes), so one 16-byte load and two
+ * swizzles fetch all 16 bytes it blends. Per group (128 bytes, built once per call):
+ *   [0, 16)   swizzle indices of the first pixels   [16, 32)  of the second pixels
+ *   [32, 48)  the second's weights (u16)            [48] base byte, [52] SIMD ok, [56] count
+ *   [64, 96)  first bytes (i32 each)                [96, 128) second bytes, for the
+ *             groups that cannot (a shrinking crop, a row's last bytes, the tail).
+ */
+const GROUP = 128;
+
+function cropGroups(
+  rowBytes: i32,
+  channels: i32,
+  x0: usize,
+  x1: usize,
+  wx: usize,
+  n: i32,
+  groups: usize,
+): void {
+  for (let g = 0; g * 8 < n; g++) {
+    const record = groups + <usize>(g * GROUP);
+    const first = (g * 8) / channels;
+    const base = load<i32>(x0 + (<usize>first << 2));
+    let ok = 1, count = 0;
+    for (let l = 0; l < 8; l++) {
+      const v = g * 8 + l;
+      let a = 0, b = 0, w = 0;
+      if (v < n) {
+        const i = v / channels, c = v - i * channels, k = <usize>i << 2;
+        a = load<i32>(x0 + k) + c;
+        b = load<i32>(x1 + k) + c;
+        w = load<i32>(wx + k);
+        count++;
+      } else ok = 0;
+      const da = a - base, db = b - base;
+      if (da < 0 || da > 15 || db < 0 || db > 15) ok = 0;
+      store<u8>(record + <usize>l, <u8>(da & 15));
+      store<u8>(record + 16 + <usize>l, <u8>(db & 15));
+      store<u8>(record + 8 + <usize>l, 0);
+      store<u8>(record + 24 + <usize>l, 0);
+      store<u16>(record + 32 + (<usize>l << 1), <u16>w);
+      store<i32>(record + 64 + (<usize>l << 2), a);
+      store<i32>(record + 96 + (<usize>l << 2), b);
+    }
+    if (base + 16 > rowBytes) ok = 0;
+    store<i32>(record + 48, base);
+    store<i32>(record + 52, ok);
+    store<i32>(record + 56, count);
+  }
+}
+
+/** Source row `r` (byte offset) blended across at the groups into u16 values at `out`. */
+function cropRow(src: usize, r: i32, n: i32, groups: usize, out: usize): void {
+  const row = src + <usize>r;
+  const full = i16x8.splat(256);
+  for (let g = 0; g * 8 < n; g++) {
+    const record = groups + <usize>(g * GROUP);
+    const o = out + (<usize>g << 4);
+    const w = v128.load(record + 32);
+    if (load<i32>(record + 52) != 0) {
+      const bytes = v128.load(row + <usize>load<i32>(record + 48));
+      const a = i16x8.extend_low_i8x16_u(i8x16.swizzle(bytes, v128.load(record)));
+      const b = i16x8.extend_low_i8x16_u(i8x16.swizzle(bytes, v128.load(record + 16)));
+      // a·(256 − w) + b·w ≤ 255·256: exact in u16 lanes.
+      v128.store(o, i16x8.add(i16x8.mul(a, i16x8.sub(full, w)), i16x8.mul(b, w)));
+    } else {
+      const count = load<i32>(record + 56);
+      for (let l = 0; l < count; l++) {
+        const wl = <i32>load<u16>(record + 32 + (<usize>l << 1));
+        const a = <i32>load<u8>(row + <usize>load<i32>(record + 64 + (<usize>l << 2)));
+        const b = <i32>load<u8>(row + <usize>load<i32>(record + 96 + (<usize>l << 2)));
+        store<u16>(o + (<usize>l << 1), a * (256 - wl) + b * wl);
+      }
+    }
+  }
+}
+
+export function cropResize(
+  src: usize,
+  rowBytes: i32,
+  channels: i32,
+  x0: usize,
+  x1: usize,
+  wx: usize,
+  y0: usize,
+  y1: usize,
+  wy: usize,
+  out: usize,
+  width: i32,
+  height: i32,
+  work: usize,
+): void {
+  const n = width * channels;
+  // Two rows of u16 (whole groups of 8, 16-byte aligned), then the groups.
+  const rowSize = <usize>(((n + 7) >> 3) << 4);
+  let upper = work, lower = work + rowSize;
+  const groups = work + 2 * rowSize;
+  cropGroups(rowBytes, channels, x0, x1, wx, n, groups);
+  let hasUpper = -1, hasLower = -1;
+  const round = i32x4.splat(32768);
+  for (let j = 0; j < height; j++) {
+    const k = <usize>j << 2;
+    const r0 = load<i32>(y0 + k), r1 = load<i32>(y1 + k), w = load<i32>(wy + k);
+    if (hasUpper != r0) {
+      if (hasLower == r0) {
+        const t = upper;
+        upper = lower;
+        lower = t;
+        hasLower = hasUpper;
+      } else {
+        cropRow(src, r0, n, groups, upper);
+      }
+      hasUpper = r0;
+    }
+    if (hasLower != r1) {
+      cropRow(src, r1, n, groups, lower);
+      hasLower = r1;
+    }
+    const o = out + <usize>(j * n);
+    const vw = i16x8.splat(<i16>w), viw = i16x8.splat(<i16>(256 - w));
+    let i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const top = v128.load(upper + (<usize>i << 1));
+      const bottom = v128.load(lower + (<usize>i << 1));
+      // u16 x u16 → u32: top·(256 − w) + bottom·w ≤ 65280·256, then + 2^15 and >> 16.
+      const lo = i32x4.shr_u(
+        i32x4.add(
+          i32x4.add(i32x4.extmul_low_i16x8_u(top, viw), i32x4.extmul_low_i16x8_u(bottom, vw)),
+          round,
+        ),
+        16,
+      );
+      const hi = i32x4.shr_u(
+        i32x4.add(
+          i32x4.add(i32x4.extmul_high_i16x8_u(top, viw), i32x4.extmul_high_i16x8_u(bottom, vw)),
+          round,
+        ),
+        16,
+      );
+      const words = i16x8.narrow_i32x4_u(lo, hi);
+      v128.store64_lane(o + <usize>i, i8x16.narrow_i16x8_u(words, words), 0);
+    }
+    for (; i < n; i++) {
+      const top = <i32>load<u16>(upper + (<usize>i << 1));
+      const bottom = <i32>load<u16>(lower + (<usize>i << 1));
+      store<u8>(o + <usize>i, (top * (256 - w) + bottom * w + 32768) >>> 16);
+    }
+  }
+}

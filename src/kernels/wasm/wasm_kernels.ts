@@ -36,6 +36,14 @@ import type { Region } from "../../model/segmenter.ts";
 import { type BilinearTable, resizeMapToBytes, resizeToPlanar } from "../resize.ts";
 import { checkPasteRegion, pasteRegion } from "../region.ts";
 import {
+  checkCrop,
+  type CropRect,
+  cropResize,
+  cropResizePlane,
+  type CropScratch,
+  cropTables,
+} from "../crop.ts";
+import {
   blurredChange,
   checkBlurredChange,
   checkDilate3,
@@ -76,6 +84,8 @@ export interface Kernels {
   pasteRegion: typeof pasteRegion;
   smoothTemporal: typeof smoothTemporal;
   rgbToYuyv422: typeof rgbToYuyv422;
+  cropResize: typeof cropResize;
+  cropResizePlane: typeof cropResizePlane;
 }
 
 /** The TypeScript kernels: the reference, and the fallback where wasm is not wanted. */
@@ -98,6 +108,8 @@ export const tsKernels: Kernels = {
   pasteRegion,
   smoothTemporal,
   rgbToYuyv422,
+  cropResize,
+  cropResizePlane,
 };
 
 export interface WasmKernels extends Kernels {
@@ -143,6 +155,21 @@ interface Exports {
   smoothTemporal(...args: number[]): void;
   pasteRegion(...args: number[]): void;
   rgbToYuyv422(...args: number[]): void;
+  cropResize(
+    src: number,
+    rowBytes: number,
+    channels: number,
+    x0: number,
+    x1: number,
+    wx: number,
+    y0: number,
+    y1: number,
+    wy: number,
+    out: number,
+    width: number,
+    height: number,
+    work: number,
+  ): void;
 }
 
 const PAGE = 65536;
@@ -792,6 +819,67 @@ class WasmKernelSet implements WasmKernels {
     );
     this.#out(dst, d);
   };
+
+  cropResize = (src: Frame, crop: CropRect, out: Frame, scratch: CropScratch): void => {
+    assertFrame(src, "cropResize source");
+    assertFrame(out, "cropResize output");
+    if (src.channels !== out.channels) {
+      throw new RangeError(
+        `cropResize output: expected ${src.channels} channels like the source, got ${out.channels}`,
+      );
+    }
+    checkCrop(crop, src.width, src.height, out.width, out.height, scratch);
+    this.#crop(src.data, src.width, src.height, src.channels, crop, out.data, scratch);
+  };
+
+  cropResizePlane = (
+    src: Uint8Array,
+    srcWidth: number,
+    srcHeight: number,
+    crop: CropRect,
+    out: Uint8Array,
+    outWidth: number,
+    outHeight: number,
+    scratch: CropScratch,
+  ): void => {
+    assertPlane(src, srcWidth, srcHeight, "cropResizePlane source");
+    assertPlane(out, outWidth, outHeight, "cropResizePlane output");
+    checkCrop(crop, srcWidth, srcHeight, outWidth, outHeight, scratch);
+    this.#crop(src, srcWidth, srcHeight, 1, crop, out, scratch);
+  };
+
+  #crop(
+    src: Uint8Array,
+    srcWidth: number,
+    srcHeight: number,
+    channels: number,
+    crop: CropRect,
+    out: Uint8Array,
+    scratch: CropScratch,
+  ): void {
+    cropTables(crop, srcWidth, srcHeight, channels, scratch);
+    const s = this.#in(src, "crop.src"), d = this.#in(out, "crop.out", false);
+    const { x0, x1, wx, y0, y1, wy, width, height } = scratch;
+    // Two rows of u16 in whole groups of 8 values, and 128 bytes per group (kernels.as).
+    const groups = Math.ceil((width * channels) / 8);
+    const row = groups * 16;
+    this.#x.cropResize(
+      s,
+      srcWidth * channels,
+      channels,
+      this.#in(x0, "crop.x0"),
+      this.#in(x1, "crop.x1"),
+      this.#in(wx, "crop.wx"),
+      this.#in(y0, "crop.y0"),
+      this.#in(y1, "crop.y1"),
+      this.#in(wy, "crop.wy"),
+      d,
+      width,
+      height,
+      this.#slot("crop.rows", 2 * row + 128 * groups),
+    );
+    this.#out(out, d);
+  }
 }
 
 function align(bytes: number): number {
