@@ -318,6 +318,9 @@ export class MaskStage {
     const map = await this.#segmenter.segment(frame, region);
     this.stats.inferences++;
     if (touchesSides(map, mw, mh, 0.5, sides(region)) !== 0) return await full(); // cut by the crop
+    // Nobody left in the crop: the person stepped out of it; look for them at once
+    // rather than at the next whole-frame look, up to half a second away.
+    if (boxAbove(map, mw, mh, 0.5, this.#box) === 0) return await full();
     this.stats.cropped++;
     if (refresh) {
       // The crop's map is overwritten by the whole frame's run: keep it first.
@@ -325,7 +328,11 @@ export class MaskStage {
       await full();
       this.#kernels.pasteRegion(this.#keep, mw, mh, region, fw, fh, this.#prob, w, h);
     } else {
-      this.#prob.fill(0);
+      // Outside the crop the model did not look: the memory stays as the last whole-frame
+      // look left it. (Zeros there used to fade out what that look found, and fade in
+      // over a second a person it found beside the crop; things beside the crop blinked
+      // at every whole-frame look.)
+      this.#prob.set(this.#state);
       this.#kernels.pasteRegion(map, mw, mh, region, fw, fh, this.#prob, w, h);
     }
   }
