@@ -114,6 +114,7 @@ export function buildProgram() {
     .description("Change the background of a video file, keeping its frame rate and audio")
     .argument("<input>", "a video file ffmpeg can read");
   addEffectOptions(video, { effect: "blur", feather: 0, smoothing: DEFAULT_SMOOTHING });
+  addSettingOptions(video, ["autoframe", "autoframe-zoom"]);
   addSettingOptions(video, ["force"], { force: { help: "replace the output file if it exists" } });
   video
     .option(
@@ -166,6 +167,15 @@ export function buildProgram() {
       await runDevices();
     });
 
+  program.command("models")
+    .description(
+      "List the built-in models and the .tflite models converted for --model FILE, with sizes, shapes and sources",
+    )
+    .action(async () => {
+      const { runModels } = await import("./src/cli/models.ts");
+      await runModels();
+    });
+
   program.command("ctl")
     .description(
       "Control a running segcam live: ctl blur, ctl background next, ctl set blur 5%, ctl pause, ctl status",
@@ -180,7 +190,7 @@ export function buildProgram() {
       "after",
       "\nCommands: set NAME VALUE, add NAME DELTA, cycle NAME, get NAME, effect NAME (or blur,\n" +
         "desaturate, …), background next|prev|N, pause, resume, mask-view, status, reload, quit.\n" +
-        "Settings: effect, blur, saturation, color, threshold, smoothing, mirror, background,\n" +
+        "Settings: effect, blur, saturation, color, threshold, smoothing, mirror, autoframe, background,\n" +
         "view, mask-out, paused, preview, strength. Exit codes: 0 done, 1 no instance or refused,\n" +
         "2 a bad command.",
     )

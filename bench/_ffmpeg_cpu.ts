@@ -12,11 +12,22 @@ export interface CpuRun {
 
 const quote = (a: string) => `'${a.replaceAll("'", `'\\''`)}'`;
 
-export async function measureTree(command: string[], stdoutTo = "/dev/null"): Promise<CpuRun> {
+/**
+ * Runs `command` (its stdout to `stdoutTo`, or through `pipeTo` first: a second
+ * command of the tree, e.g. the ffmpeg a sink would run) and measures the tree.
+ */
+export async function measureTree(
+  command: string[],
+  stdoutTo = "/dev/null",
+  pipeTo?: string[],
+): Promise<CpuRun> {
   const dir = await Deno.makeTempDir({ prefix: "segcam-bench-cpu-" });
   try {
-    const script = `start=$(date +%s.%N); ${command.map(quote).join(" ")} >${stdoutTo} ` +
-      `2>${dir}/err; status=$?; end=$(date +%s.%N); read -a s < /proc/$$/stat; ` +
+    const through = pipeTo ? ` | ${pipeTo.map(quote).join(" ")}` : "";
+    // pipefail: the first command's failure is the run's.
+    const script = `set -o pipefail; start=$(date +%s.%N); ` +
+      `${command.map(quote).join(" ")} 2>${dir}/err${through} >${stdoutTo}; ` +
+      `status=$?; end=$(date +%s.%N); read -a s < /proc/$$/stat; ` +
       `echo "$status $start $end \${s[15]} \${s[16]}"`;
     const { stdout } = await new Deno.Command("bash", { args: ["-c", script] }).output();
     const [status, start, end, cutime, cstime] = new TextDecoder().decode(stdout).trim()

@@ -9,11 +9,12 @@ import { benchFirstMask, benchInference, benchSegmentation } from "./inference.t
 import { benchImages } from "./images.ts";
 import { benchInMemory } from "./in_memory.ts";
 import { benchKernels } from "./kernels.ts";
-import { benchLive, type LiveRow } from "./live.ts";
+import { benchLive, type LiveRow, MAIN_JOB, MAIN_JOB_VIA_FFMPEG } from "./live.ts";
 import { benchMaskStage } from "./mask_stage.ts";
 import { benchOrtThreads } from "./ort_threads.ts";
 import { benchStages } from "./stages.ts";
 import { benchVideo } from "./video.ts";
+import { benchAutoframe, printAutoframe } from "./autoframe.ts";
 import { printTable } from "./_stats.ts";
 
 const json = Deno.args.includes("--json");
@@ -36,6 +37,8 @@ say("bench: stages of a frame…");
 const stages = await benchStages();
 say("bench: kernels, TypeScript and wasm…");
 const kernels = await benchKernels();
+say("bench: auto-framing…");
+const autoframe = benchAutoframe();
 say("bench: the mask path's parts…");
 const maskStage = await benchMaskStage();
 say("bench: effects…");
@@ -52,6 +55,9 @@ if (!quick) {
   live.push(await benchLive("native"));
   live.push(await benchLive("wasm"));
   live.push(await benchLive("native", { width: 1920, height: 1080 }));
+  // The main job's shape, and the same through the ffmpeg conversion it replaces.
+  live.push(await benchLive("native", MAIN_JOB));
+  live.push(await benchLive("native", MAIN_JOB_VIA_FFMPEG));
 }
 
 if (json) {
@@ -65,6 +71,7 @@ if (json) {
       stages,
       kernels,
       maskStage,
+      autoframe,
       effects,
       segmentationMs,
       video,
@@ -120,6 +127,10 @@ if (json) {
     wasm: fixed(r.wasmMs),
     speedup: `${fixed(r.tsMs / r.wasmMs)}x`,
   })));
+  console.log(
+    "\nAuto-framing per frame, ms: follow (box + motion), crop (resample picture + mask), total\n",
+  );
+  printAutoframe(autoframe);
   console.log("\nThe mask path per 1280x720 frame (real clip, native), each part off in turn\n");
   printTable(maskStage.map((r) => ({
     variant: r.variant,
@@ -141,8 +152,18 @@ if (json) {
       Object.entries(segmentationMs).map(([size, ms]) => `${size} ${fixed(ms)}`).join(", "),
   );
   console.log(
-    `segcam video, 1280x720 blur with audio: ${video.frames} frames at ${fixed(video.fps)} fps`,
+    `segcam video, 1280x720 blur with audio: ${video.frames} frames at ${fixed(video.fps)} fps ` +
+      `(${fixed(video.processedFps)} processed); ffmpeg alone, same clip and encoder settings: ` +
+      `${fixed(video.ffmpegFps)} fps; ratio ${fixed(video.ratio)} (${
+        fixed(video.processedRatio)
+      } processed)`,
   );
+  for (const a of video.alpha) {
+    console.log(
+      `segcam video -e transparent to ${a.output}, 1280x720 real clip: ${fixed(a.fps)} fps ` +
+        `(${fixed(a.processedFps)} processed), ${fixed(a.bytes / 1e6)} MB for ${a.frames} frames`,
+    );
+  }
   if (images) {
     console.log(`\nsegcam image on ${images.images} portraits (${images.folder})\n`);
     printTable(images.runs.map((r) => ({
@@ -157,6 +178,8 @@ if (json) {
     printTable(live.map((r) => ({
       backend: r.backend,
       size: r.size,
+      input: r.input,
+      output: r.output,
       "output fps": fixed(r.fps),
       dropped: r.dropped,
       "latency median ms": r.latencyMedianMs,

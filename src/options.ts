@@ -8,7 +8,10 @@ export interface GlobalOptions {
   backend: BackendChoice;
   /** Inference threads; 0 lets the backend choose; never more than the machine's cores. */
   threads: number;
-  /** Model: `general` (256x256), `landscape` (144x256) or `auto` (by frame aspect ratio). */
+  /**
+   * Model: `general` (256x256), `landscape` (144x256), `auto` (by frame aspect ratio), or
+   * a .tflite or .onnx file (src/model/model_file.ts).
+   */
   model: ModelChoice;
 }
 
@@ -16,7 +19,8 @@ export const BACKEND_CHOICES = ["auto", "wasm", "native"] as const;
 export type BackendChoice = typeof BACKEND_CHOICES[number];
 
 export const MODEL_CHOICES = ["auto", "general", "landscape"] as const;
-export type ModelChoice = typeof MODEL_CHOICES[number];
+/** One of MODEL_CHOICES, or the path of a model file (so: any text; see parseSettingText). */
+export type ModelChoice = string;
 
 export const defaultGlobalOptions = {
   debug: false,

@@ -14,6 +14,7 @@ import type { EffectName } from "./effects/effect.ts";
 import { parseColor } from "./effects/parse_color.ts";
 import { EFFECT_NAMES } from "./effects/registry.ts";
 import { defaultMaskStageSettings } from "./pipeline/mask_stage.ts";
+import { defaultAutoframeSettings } from "./pipeline/autoframe.ts";
 import { DEFAULT_JPEG_QUALITY } from "./io/jpeg.ts";
 import { BACKEND_CHOICES, defaultGlobalOptions, MODEL_CHOICES } from "./options.ts";
 
@@ -33,7 +34,9 @@ export type SettingKind =
   /** WIDTHxHEIGHT */
   | "size"
   /** a file that must exist (in the settings file: checked by `segcam config`) */
-  | "file";
+  | "file"
+  /** one of `choices`, or a model file (.tflite, .onnx; src/model/model_file.ts) */
+  | "model";
 
 export interface Setting {
   /** The long option without `--`, and the key in the settings file. */
@@ -117,9 +120,10 @@ export const SETTINGS = [
   }),
   valued({
     name: "model",
-    kind: "choice",
-    arg: "<name>",
-    help: "segmentation model: general (256x256), landscape (144x256), or auto by aspect ratio",
+    kind: "model",
+    arg: "<name|file>",
+    help:
+      "segmentation model: general (256x256), landscape (144x256), auto by aspect ratio, or a .tflite or .onnx file (see segcam models)",
     choices: MODEL_CHOICES,
     default: defaultGlobalOptions.model,
     global: true,
@@ -173,8 +177,9 @@ export const SETTINGS = [
     name: "pix-fmt",
     kind: "text",
     arg: "<fmt>",
-    help: "pixel format for a v4l2 output",
-    default: "yuyv422",
+    help:
+      "pixel format written: yuyv422, yuv420p, or rgb24 (with -o -); default: yuyv422 to a virtual camera, rgb24 to -o -",
+    example: "yuyv422",
   }),
   // The effect and the mask.
   valued({
@@ -278,6 +283,21 @@ export const SETTINGS = [
     name: "mirror",
     help: "flip the picture left to right, as in a mirror (key f)",
     default: false,
+  }),
+  flag({
+    name: "autoframe",
+    help: "auto-framing: the output follows the people with a calm, smooth crop (key a)",
+    default: defaultAutoframeSettings.on,
+  }),
+  valued({
+    name: "autoframe-zoom",
+    kind: "number",
+    arg: "<x>",
+    help:
+      "auto-framing: the most it zooms in, 1 to 4 (a live camera is asked for up to x times the size)",
+    min: 1,
+    max: 4,
+    default: defaultAutoframeSettings.zoom,
   }),
   valued({
     name: "key-color",
@@ -396,6 +416,8 @@ export const LIVE_SETTINGS = [
   ...EFFECT_SETTINGS,
   "smoothing",
   "mirror",
+  "autoframe",
+  "autoframe-zoom",
   "key-color",
   "tui",
   "on-demand",
@@ -446,6 +468,12 @@ export function parseSettingText(s: Setting, text: string): unknown {
         throw new SettingValueError(`one of ${s.choices!.join(", ")}`);
       }
       return text;
+    case "model":
+      // A file is told from a misspelt name by its extension or a folder in its path.
+      if (s.choices!.includes(text) || /\.(tflite|onnx)$/i.test(text) || text.includes("/")) {
+        return text;
+      }
+      throw new SettingValueError(`one of ${s.choices!.join(", ")}, or a .tflite or .onnx file`);
     case "colour":
       try {
         return parseColor(text);

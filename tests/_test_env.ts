@@ -19,9 +19,18 @@ const DENO_DIR = Deno.env.get("DENO_DIR") ??
     ? `${Deno.env.get("HOME")}/Library/Caches/deno`
     : `${Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`}/deno`);
 
+/**
+ * Where segcam caches converted models (--model FILE.tflite) in tests: one folder of the
+ * suite's, never the user's ~/.cache/segcam. Shared by runs: its files are keyed by content.
+ */
+export const TEST_CACHE_HOME = `${Deno.env.get("TMPDIR") ?? "/tmp"}/segcam-test-cache-${
+  Deno.uid() ?? "user"
+}`;
+
 export const TEST_ENV: Readonly<Record<string, string>> = Object.freeze({
   NO_COLOR: "1",
   XDG_CONFIG_HOME: EMPTY_CONFIG_HOME,
+  XDG_CACHE_HOME: TEST_CACHE_HOME,
   DENO_DIR,
 });
 

@@ -57,7 +57,7 @@ export function optionsFor(s: Setting, override: OptionOverride = {}): Option[] 
     return [positive, negative];
   }
   const option = new Option(flags(s), help);
-  if (s.choices) option.choices(s.choices);
+  if (s.choices && s.kind === "choice") option.choices(s.choices);
   const label = `--${s.name}`;
   const parse = (text: string) => {
     try {
@@ -69,7 +69,7 @@ export function optionsFor(s: Setting, override: OptionOverride = {}): Option[] 
   };
   if (override.repeatable) {
     option.argParser((text: string, previous: unknown[]) => [...previous, parse(text)]);
-  } else if (!s.choices && s.kind !== "text" && s.kind !== "file") {
+  } else if (s.kind !== "choice" && s.kind !== "text" && s.kind !== "file") {
     option.argParser(parse);
   }
   if (override.repeatable) option.default(value ?? []);

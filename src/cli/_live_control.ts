@@ -34,6 +34,7 @@ type Changeable = Pick<
   | "smoothing"
   | "mirror"
   | "background"
+  | "autoframe"
 >;
 /** The options that need a restart: a reload that finds them changed says so. */
 const NEEDS_RESTART = [
@@ -47,6 +48,7 @@ const NEEDS_RESTART = [
   "invert",
   "feather",
   "secondLook",
+  "autoframeZoom",
   "keyColor",
   "backend",
   "model",
@@ -260,7 +262,10 @@ export class LiveControl {
 
 function controlsFrom(
   options: Changeable,
-): Pick<LiveControls, "effect" | "effectSettings" | "threshold" | "smoothing" | "mirror"> {
+): Pick<
+  LiveControls,
+  "effect" | "effectSettings" | "threshold" | "smoothing" | "mirror" | "autoframe"
+> {
   return {
     effect: options.effect,
     effectSettings: createEffectSettings({
@@ -272,6 +277,7 @@ function controlsFrom(
     threshold: options.threshold,
     smoothing: options.smoothing ?? 0,
     mirror: options.mirror ?? false,
+    autoframe: options.autoframe ?? false,
   };
 }
 

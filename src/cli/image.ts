@@ -31,6 +31,7 @@ import { type EffectCliOptions, processSettingsFrom } from "./_effect_options.ts
 import { printable } from "./_report.ts";
 import { interruptSignal } from "./_signals.ts";
 import { readBackgroundImage } from "../io/background.ts";
+import { isModelName } from "../model/models.ts";
 
 export interface ImageCommandOptions extends GlobalOptions, EffectCliOptions {
   /** A folder (or, for one input, a file); default: beside each input. */
@@ -111,6 +112,14 @@ export async function runImage(inputs: string[], options: ImageCommandOptions): 
   // One image: its output problems (an existing file, a missing folder) are the answer,
   // reported before the model loads.
   if (single) await checkOutputPath(outputs[0], options);
+
+  // A model file is read, described and (TFLite) converted once here, before the
+  // workers: each would otherwise convert it at the same time, and its mistakes are
+  // one line before any image, not one per worker.
+  if (options.model !== "auto" && !isModelName(options.model)) {
+    const { openModelFile } = await import("../model/model_file.ts");
+    await openModelFile(options.model, { log: (line) => options.quiet || console.error(line) });
+  }
 
   const interrupt = interruptSignal();
   const workers = Math.min(jobs, cores, files.length);

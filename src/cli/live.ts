@@ -31,9 +31,20 @@ import { watchDeviceConsumers } from "../io/consumer_watch.ts";
 import { probeMedia } from "../io/probe.ts";
 import { alphaCapable, NULL_OUTPUT } from "../io/ffmpeg_args.ts";
 import { childPids, stopAllChildren } from "../io/ffmpeg_process.ts";
-import { FfmpegSink, StdoutSink } from "../io/frame_sink.ts";
+import { FfmpegSink, RawFrameConverter, StdoutSink } from "../io/frame_sink.ts";
 import { describeLiveInput, LiveSource } from "../io/frame_source.ts";
-import { type LiveFormat, type LiveOutput, liveOutputArgs } from "../io/live_args.ts";
+import {
+  isRawOutputFormat,
+  type LiveFormat,
+  type LiveOutput,
+  liveOutputArgs,
+} from "../io/live_args.ts";
+import {
+  DIRECT_FORMATS,
+  directWanted,
+  V4l2DirectError,
+  V4l2DirectSink,
+} from "../io/v4l2_direct.ts";
 import { describeLiveOutput, resolveLiveInput, resolveLiveOutput } from "../io/live_endpoints.ts";
 import { chooseModel, createSegmenter } from "../model/segmenter.ts";
 import type { GlobalOptions } from "../options.ts";
@@ -51,7 +62,9 @@ import { processTerminalIo, restoreOnCrash, Terminal } from "../tui/terminal.ts"
 import { InputError, OutputError, UsageError } from "../errors.ts";
 import { decodeWarning } from "../io/frame_reader.ts";
 import { readableFrames } from "../io/partial_recording.ts";
+import { enlargeOwnStdout } from "../io/pipe_size.ts";
 import type { EffectCliOptions } from "./_effect_options.ts";
+import { defaultAutoframeSettings } from "../pipeline/autoframe.ts";
 import { LiveControl } from "./_live_control.ts";
 import { info as logInfo } from "./_report.ts";
 import { interruptSignal } from "./_signals.ts";
@@ -64,10 +77,15 @@ export interface LiveCommandOptions extends GlobalOptions, Omit<EffectCliOptions
   size?: string;
   fps?: number;
   output?: string;
-  pixFmt: string;
+  /** Unset: yuyv422 to a virtual camera, rgb24 to `-o -` (live_args.ts). */
+  pixFmt?: string;
   /** replace: the backgrounds (files or folders of them) key r cycles through (repeatable). */
   background: string[];
   mirror?: boolean;
+  /** Auto-framing: the output follows the people (key a; src/pipeline/autoframe.ts). */
+  autoframe?: boolean;
+  /** Auto-framing's most zoom (default 2). */
+  autoframeZoom?: number;
   /** Virtual camera only: read the camera only while an application watches (default on). */
   onDemand?: boolean;
   keyColor: [number, number, number];
@@ -89,9 +107,16 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
       "--effect replace needs a background: add --background <image or video file>",
     );
   }
-  const resolved = await resolveLiveInput(options);
+  const resolved = await resolveLiveInput({
+    ...options,
+    autoframeZoom: options.autoframe
+      ? options.autoframeZoom ?? defaultAutoframeSettings.zoom
+      : undefined,
+  });
   if (resolved.warning) console.error(`segcam: warning: ${resolved.warning}`);
   const { input, format } = resolved;
+  /** The frames' size: the output's, or a larger camera mode for auto-framing to crop. */
+  const capture = resolved.capture ?? format;
   const output = await resolveLiveOutput(options.output, options.pixFmt);
   if (output.kind === "file") requireVideoExtension(output.path);
   if (output.kind === "stdout") refuseTerminalStdout();
@@ -107,6 +132,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     feather: options.feather,
     invert: options.invert,
     secondLook: options.secondLook,
+    autoframeZoom: options.autoframeZoom,
   };
   const useTui = options.tui && Deno.stdout.isTerminal() && Deno.stdin.isTerminal() &&
     output.kind !== "stdout";
@@ -119,9 +145,16 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   interrupt.signal.addEventListener("abort", () => stop.abort());
 
   // Backgrounds before the model: a bad file is reported before any setup is spent.
+  // A video that stops playing later is told on stderr, or in the panel once it is up.
+  let note = (line: string) => console.error(line);
   const open = async (path: string): Promise<Background> => {
     if (!isImageBackground(path)) await probeMedia(path, { role: "background" });
-    return await openBackground(path, { ...format, pace: "real-time", signal: interrupt.signal });
+    return await openBackground(path, {
+      ...format,
+      pace: "real-time",
+      signal: interrupt.signal,
+      onStopped: (line) => note(`segcam: ${line}`),
+    });
   };
   const playlist = new BackgroundPlaylist(options.background, open);
   try {
@@ -142,13 +175,14 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   let lastOut: Frame | undefined;
   let written = 0;
   const kernels = defaultKernels();
-  const source = new LiveSource(input, format, {
+  const source = new LiveSource(input, capture, {
     allocate: kernels.frame,
     signal: stop.signal,
     onMessage: (message) => view.message = message,
   });
   const terminal = useTui ? new Terminal(processTerminalIo()) : undefined;
   terminal?.whenGone(() => interrupt.raise("SIGHUP"));
+  if (terminal) note = (line) => view.message = line.replace(/^segcam: /, "");
   const processor = new WatchedProcessor(segmenter, kernels, "stream");
   const baseName = instanceName(outputTarget(output));
   /** This run's name for `segcam ctl --instance`: its socket's (set when it starts). */
@@ -156,7 +190,9 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const describe = {
     input: describeLiveInput(input),
     output: describeLiveOutput(output),
-    size: `${format.width}x${format.height}@${format.fps}`,
+    size: `${format.width}x${format.height}@${format.fps}` +
+      // Auto-framing crops from a larger camera picture: say which.
+      (capture === format ? "" : ` (camera ${capture.width}x${capture.height} for autoframe)`),
     inference: segmenter.description,
     transparentAs: alpha ? undefined : `key colour ${hex(options.keyColor)}`,
   };
@@ -181,7 +217,9 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
           `segcam live ${name} (pid ${Deno.pid}): ${
             describeView(controls, describe.transparentAs)
           }`,
-          `  settings    ${[...describeSettings(controls), secondLook()].join(", ")}`,
+          `  settings    ${
+            [...describeSettings(controls), secondLook(), autoframe() ?? "autoframe off"].join(", ")
+          }`,
           ...(playlist.path ? [`  background  ${playlist.path}`] : []),
           `  input       ${describe.input} ${describe.size}`,
           `  output      ${describe.output}`,
@@ -202,6 +240,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
           frames: state.frames,
           dropped: state.dropped,
           secondLook: secondLook(),
+          autoframe: autoframe() ?? "off",
           message: state.message,
         },
       };
@@ -212,6 +251,13 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     return `second look ${
       options.secondLook ?? "auto"
     } (crops on ${stats.cropped} of ${stats.frames} frames)`;
+  };
+  /** The panel's auto-framing entry while it is on: the zoom now, its limit. */
+  const autoframe = () => {
+    if (!control.controls.autoframe) return undefined;
+    const limit = options.autoframeZoom ?? defaultAutoframeSettings.zoom;
+    const camera = capture === format ? "" : `, camera ${capture.width}x${capture.height}`;
+    return `autoframe ${processor.autoframeZoom.toFixed(1)}x (≤${limit}x${camera})`;
   };
   const view: LiveView = new LiveView({
     terminal,
@@ -234,6 +280,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     timings,
     controls: () => control.controls,
     secondLook,
+    autoframe,
     onKey: (line) => control.key(line),
     // The mask view is the user's, in the preview: the output keeps the effect.
     lastFrame: () =>
@@ -318,6 +365,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
           now: () => performance.now(),
           maxFrames: options.frames,
           maxDurationMs: options.duration === undefined ? undefined : options.duration * 1000,
+          outputSize: capture === format ? undefined : format,
           signal: stop.signal,
           onFrame: (out, count) => {
             lastOut = out;
@@ -334,7 +382,9 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     const audioFrom = input.kind === "file" && !input.loop && resolved.hasAudio
       ? input.path
       : undefined;
-    recording = await withSink(output, format, alpha, audioFrom, options.force, run);
+    recording = await withSink(output, format, alpha, audioFrom, options.force, run, (line) =>
+      // Under the panel a line on stderr would tear it: the panel's message says it.
+      terminal ? view.message = line : console.error(`segcam: ${line}`));
   } finally {
     reloads?.();
     watcher?.close();
@@ -427,10 +477,12 @@ async function withSink(
   audioFrom: string | undefined,
   force: boolean,
   run: (sink: FrameSink) => Promise<void>,
+  say: (line: string) => void = (line) => console.error(`segcam: ${line}`),
 ): Promise<Recording> {
   const channels = alpha ? 4 : 3;
   if (output.kind === "stdout") {
-    const sink = new StdoutSink(channels);
+    enlargeOwnStdout(); // into a pipe: a frame in a few writes (pipe_size.ts)
+    const sink = new StdoutSink(channels, undefined, new RawFrameConverter(output.pixFmt));
     const recording: Recording = { frames: 0 };
     await run({
       channels,
@@ -443,6 +495,19 @@ async function withSink(
     return recording;
   }
   const recording: Recording = { frames: 0 };
+  if (output.kind === "v4l2" && !alpha) {
+    const direct = openDirect(output, format, say);
+    if (direct !== undefined) {
+      try {
+        await run(direct);
+        await direct.finish();
+      } finally {
+        direct.close();
+        recording.frames = direct.frames;
+      }
+      return recording;
+    }
+  }
   const open = async (target: Exclude<LiveOutput, { kind: "stdout" }>) => {
     const args = liveOutputArgs(target, format, alpha ? "rgba" : "rgb24", {
       audioFrom: target.kind === "file" ? audioFrom : undefined,
@@ -489,6 +554,33 @@ async function withSink(
     await open(output);
   }
   return recording;
+}
+
+/**
+ * The virtual camera written by segcam itself (v4l2_direct.ts), or undefined: the
+ * ffmpeg sink then writes it, as it does when SEGCAM_V4L2=ffmpeg says so, for formats
+ * other than yuyv422 and yuv420p, and when the device refuses the direct path (said
+ * in one line, since the fallback costs an ffmpeg process and its conversion).
+ */
+function openDirect(
+  output: Extract<LiveOutput, { kind: "v4l2" }>,
+  format: LiveFormat,
+  say: (line: string) => void,
+): V4l2DirectSink | undefined {
+  if (!directWanted() || !isRawOutputFormat(output.pixFmt)) return undefined;
+  if (DIRECT_FORMATS[output.pixFmt] === undefined) return undefined;
+  try {
+    return V4l2DirectSink.open({
+      device: output.device,
+      width: format.width,
+      height: format.height,
+      format: output.pixFmt,
+    });
+  } catch (error) {
+    if (!(error instanceof V4l2DirectError)) throw error;
+    say(`writing ${output.device} through ffmpeg: ${error.message}`);
+    return undefined;
+  }
 }
 
 /** What a live run reads from files: never its own output (atomic_file.ts). */

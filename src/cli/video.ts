@@ -33,6 +33,7 @@ import { chooseModel, createSegmenter, type Segmenter } from "../model/segmenter
 import type { GlobalOptions } from "../options.ts";
 import { runEngine } from "../pipeline/engine.ts";
 import { FrameProcessor } from "../pipeline/frame_processor.ts";
+import { defaultAutoframeSettings } from "../pipeline/autoframe.ts";
 import { defaultKernels } from "../kernels/kernel_set.ts";
 import { StageTimings } from "../pipeline/timings.ts";
 import { ProgressBar } from "../tui/progress_bar.ts";
@@ -44,6 +45,9 @@ export interface VideoCommandOptions extends GlobalOptions, EffectCliOptions {
   /** Default: {@link defaultVideoOutput}. */
   output?: string;
   force: boolean;
+  /** Re-frame the video around its people (src/pipeline/autoframe.ts). */
+  autoframe?: boolean;
+  autoframeZoom?: number;
 }
 
 /**
@@ -91,6 +95,12 @@ async function convertVideo(
   options: VideoCommandOptions & { output: string },
 ): Promise<void> {
   const settings = processSettingsFrom(options);
+  if (options.autoframe) {
+    settings.autoframe = {
+      on: true,
+      zoom: options.autoframeZoom ?? defaultAutoframeSettings.zoom,
+    };
+  }
   const { output } = options;
   const ext = extensionOf(output);
   refuseStdout(output, "video");

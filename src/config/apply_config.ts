@@ -39,7 +39,7 @@ const throwIt: Report = (error) => {
 };
 
 /** Keys whose values are paths: `~/` is the home folder, relative paths start at the file's folder. */
-const PATH_KEYS = new Set(["input", "output", "background"]);
+const PATH_KEYS = new Set(["input", "output", "background", "model"]);
 
 export interface ConfigTarget {
   /** The program: holds the global options. */
@@ -161,6 +161,8 @@ function convert(
 
 function resolvePath(key: string, path: string, folder: string, env: Env): string {
   if (!isPathLike(path) || (key === "output" && path.startsWith("/dev/"))) return path;
+  // model: a name (auto, general, landscape) is not a path; a file is.
+  if (key === "model" && findSetting(key)!.choices!.includes(path)) return path;
   const home = env("HOME");
   if (path.startsWith("~/") && home) return `${home}/${path.slice(2)}`;
   return path.startsWith("/") ? path : `${folder}/${path}`;
@@ -194,7 +196,8 @@ export async function checkConfigFiles(
       await check(value.slice(0, value.lastIndexOf("/")) || "/", "folder", where);
       continue;
     }
-    const isFile = s.kind === "file" || (key === "input" && typeof value === "string");
+    const isFile = s.kind === "file" || (key === "input" && typeof value === "string") ||
+      (s.kind === "model" && !s.choices!.includes(value as string));
     if (!isFile) continue;
     for (const path of Array.isArray(value) ? value : [value]) {
       if (typeof path !== "string" || !isPathLike(path)) continue;

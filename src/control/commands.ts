@@ -206,6 +206,13 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
     set: (c, v) => void (c.mirror = v as boolean),
     cycle: (c) => void (c.mirror = !c.mirror),
   },
+  autoframe: {
+    help: "auto-framing, the output following the people: yes or no",
+    get: (c) => c.autoframe,
+    parse: bool("autoframe"),
+    set: (c, v) => void (c.autoframe = v as boolean),
+    cycle: (c) => void (c.autoframe = !c.autoframe),
+  },
   background: {
     help: "replace: which background, 1 to their number (also: background next, prev)",
     get: (c) => c.backgroundCount === 0 ? undefined : c.backgroundIndex + 1,

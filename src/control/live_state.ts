@@ -30,6 +30,8 @@ export interface LiveControls {
   lastSmoothing: number;
   /** Flip the picture left to right, as a mirror does. */
   mirror: boolean;
+  /** Auto-framing: the output follows the people (key a). */
+  autoframe: boolean;
   /** Which of the `backgroundCount` backgrounds replace shows (0-based). */
   backgroundIndex: number;
   backgroundCount: number;
@@ -58,6 +60,7 @@ export function createLiveControls(
     view: "effect",
     maskOut: false,
     mirror: false,
+    autoframe: false,
     backgroundIndex: 0,
     backgroundCount: 0,
     paused: false,

@@ -1,9 +1,13 @@
 /**
- * TFLite → ONNX for the MediaPipe selfie segmentation models: reads the TFLite
- * FlatBuffer, converts operator by operator (ops.ts), and writes ONNX (onnx_writer.ts).
+ * TFLite → ONNX for single-input, single-output image segmentation models: reads the
+ * TFLite FlatBuffer, converts operator by operator (ops.ts), and writes ONNX
+ * (onnx_writer.ts). Taken today: the MediaPipe selfie models, and the models segcam's
+ * peers run (Google Meet full and lite, ML Kit selfie, DeepLab v3, BodyPix).
  *
- * The ONNX model takes "input" [1, 3, H, W] float32 planar RGB in [0, 1] and gives
- * "segmentation" [1, 1, H, W], the person probability.
+ * The ONNX model takes "input" [1, 3, H, W] float32 planar RGB (the model's own
+ * normalisation, which the file does not record) and gives "segmentation" [1, C, H', W'],
+ * the TFLite output moved to NCHW unchanged: the selfie models' person probability,
+ * Meet's background/person logits, DeepLab's 21 class logits, BodyPix's person logits.
  */
 import { OnnxGraph } from "./onnx_writer.ts";
 import {
@@ -83,11 +87,20 @@ export function convertTflite(bytes: Uint8Array): Conversion {
 
   const inputShape = nchw(model, inputIndex);
   const outputShape = nchw(model, outputIndex);
+  // The selfie models keep the description they always had (models/*.onnx are checked
+  // byte for byte against a fresh conversion); any other model says only what is known.
+  const producer = model.operators.find((op) => op.outputs.includes(outputIndex));
+  const selfie = outputShape[1] === 1 && producer !== undefined &&
+    operatorName(producer) === "LOGISTIC";
   const onnx = graph.encode(
     { name: INPUT_NAME, shape: inputShape },
     { name: OUTPUT_NAME, shape: outputShape },
-    "MediaPipe selfie segmentation, converted from TFLite by segcam. Input: planar RGB " +
-      "in [0, 1]. Output: person probability.",
+    selfie
+      ? "MediaPipe selfie segmentation, converted from TFLite by segcam. Input: planar RGB " +
+        "in [0, 1]. Output: person probability."
+      : `Converted from TFLite by segcam. Input: planar RGB [${inputShape}] (TFLite ` +
+        `"${model.tensors[inputIndex].name}", normalisation not recorded). Output: ` +
+        `[${outputShape}], the TFLite output "${model.tensors[outputIndex].name}" in NCHW.`,
   );
   return { onnx, inputShape, outputShape, operators };
 }

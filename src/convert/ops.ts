@@ -1,5 +1,6 @@
 /**
- * One entry per TFLite operator the MediaPipe selfie models use, each emitting the
+ * One entry per TFLite operator that the MediaPipe selfie models and the models segcam's
+ * peers run (Google Meet, ML Kit selfie, DeepLab v3, BodyPix) use, each emitting the
  * equivalent ONNX nodes. TFLite works in NHWC; the ONNX graph works in NCHW throughout
  * (its input is planar RGB), so weights are permuted here and no Transpose nodes are
  * needed at run time.
@@ -33,18 +34,75 @@ type Converter = (op: TfliteOperator, ctx: ConversionContext) => void;
 // schema.fbs Padding and ActivationFunctionType.
 const SAME = 0;
 const ACTIVATION = { NONE: 0, RELU: 1, RELU_N1_TO_1: 2, RELU6: 3, TANH: 4 };
+/** Where an NHWC axis lands in NCHW: N 0 → 0, H 1 → 2, W 2 → 3, C 3 → 1. */
+export const NHWC_TO_NCHW_AXIS = [0, 2, 3, 1];
 
 export const CONVERTERS: Record<string, Converter> = {
   ADD: (op, ctx) => binary("Add", op, ctx, op.options.int8(0)),
   MUL: (op, ctx) => binary("Mul", op, ctx, op.options.int8(0)),
   RELU: (op, ctx) => unary("Relu", op, ctx),
+  // Meet's models apply RELU6 as an op of its own after some convolutions, not fused.
+  RELU6: (op, ctx) => activation(op, ctx, ACTIVATION.RELU6, ctx.name(op.inputs[0])),
   LOGISTIC: (op, ctx) => unary("Sigmoid", op, ctx),
   HARD_SWISH: (op, ctx) => unary("HardSwish", op, ctx),
 
   DEQUANTIZE(op, ctx) {
     // The models store weights as float16 and dequantize them on load; fold that into
-    // float32 initializers so the ONNX graph has no Cast nodes on its weights.
+    // float32 initializers so the ONNX graph has no Cast nodes on its weights. Exact:
+    // every float16 value is a float32 value, and TFLite's DEQUANTIZE of float16
+    // computes the same widening once at load time. Only constant inputs are folded: a
+    // DEQUANTIZE of an activation (an int8 model's input) is a different job.
+    if (!ctx.isConstant(op.inputs[0])) {
+      throw new UnsupportedOperatorError(
+        `DEQUANTIZE at operator #${op.index} takes an activation, not stored weights; ` +
+          `only float16 weights are supported`,
+      );
+    }
     ctx.setConstant(op.outputs[0], ctx.constant(op.inputs[0]));
+  },
+
+  FULLY_CONNECTED(op, ctx) {
+    // FullyConnectedOptions: 0 activation, 1 weights_format, 2 keep_num_dims. Weights
+    // are [out, in]; with keep_num_dims on a rank-4 NHWC input the op maps the last axis
+    // at every position, which is exactly a 1x1 convolution over NCHW (Meet's
+    // squeeze-and-excite blocks apply it to a [1, 1, 1, C] pooled vector).
+    const o = op.options;
+    const input = ctx.tensor(op.inputs[0]).shape;
+    const output = ctx.tensor(op.outputs[0]).shape;
+    const [outC, inC] = ctx.tensor(op.inputs[1]).shape;
+    if (o.int8(1) !== 0 || input.length !== 4 || output.length !== 4 || input[3] !== inC) {
+      throw new UnsupportedOperatorError(
+        `FULLY_CONNECTED at operator #${op.index} maps [${input}] to [${output}]` +
+          `${o.int8(1) !== 0 ? " with shuffled weights" : ""}; only a rank-4 input whose ` +
+          `last axis is the weights' input size, kept rank 4 (keep_num_dims), is supported`,
+      );
+    }
+    const weights = ctx.constant(op.inputs[1]); // [out, in] is already [out, in, 1, 1]
+    const w = ctx.graph.initializer(`${ctx.name(op.outputs[0])}_w`, [outC, inC, 1, 1], weights);
+    const out = convOutput(op, ctx, o.int8(0));
+    ctx.graph.node("Conv", [ctx.name(op.inputs[0]), w, ...bias(op, ctx, 2)], out, {
+      kernel_shape: [1, 1],
+    });
+    activation(op, ctx, o.int8(0), out);
+  },
+
+  CONCATENATION(op, ctx) {
+    // ConcatenationOptions: 0 axis (negative counts from the end), 1 activation. The
+    // axis is an NHWC one: channels (3 or -1) are ONNX's axis 1, height 2, width 3.
+    const o = op.options;
+    const rank = ctx.tensor(op.outputs[0]).shape.length;
+    const axis = o.int32(0) < 0 ? o.int32(0) + rank : o.int32(0);
+    if (rank !== 4 || axis < 0 || axis > 3 || op.inputs.some((i) => ctx.isConstant(i))) {
+      throw new UnsupportedOperatorError(
+        `CONCATENATION at operator #${op.index} joins rank-${rank} tensors on axis ` +
+          `${o.int32(0)}; only activations of rank 4 (NHWC) are supported`,
+      );
+    }
+    const out = convOutput(op, ctx, o.int8(1));
+    ctx.graph.node("Concat", op.inputs.map((i) => ctx.name(i)), out, {
+      axis: NHWC_TO_NCHW_AXIS[axis],
+    });
+    activation(op, ctx, o.int8(1), out);
   },
 
   CONV_2D(op, ctx) {

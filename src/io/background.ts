@@ -72,6 +72,11 @@ export interface OpenBackgroundOptions {
   fps?: number | string;
   /** Aborting gives up waiting for the first frame (Ctrl-C while a bad file hangs). */
   signal?: AbortSignal;
+  /**
+   * Real time only: told once, in one line, when a video's decoder stops after its first
+   * picture (the file damaged further on, ffmpeg killed); its last picture stays on.
+   */
+  onStopped?: (line: string) => void;
 }
 
 /** Opens an image or a looping video as a background of width x height. */
@@ -86,7 +91,7 @@ export async function openBackground(
   }
   return options.pace === "each-frame"
     ? await openEachFrame(path, width, height, options.fps, options.signal)
-    : await openRealTime(path, width, height, Number(options.fps ?? 30), options.signal);
+    : await openRealTime(path, width, height, Number(options.fps ?? 30), options);
 }
 
 async function openEachFrame(
@@ -138,7 +143,7 @@ async function openRealTime(
   width: number,
   height: number,
   fps: number,
-  signal?: AbortSignal,
+  { signal, onStopped }: OpenBackgroundOptions,
 ): Promise<Background> {
   const decoder = new FfmpegProcess(
     "ffmpeg",
@@ -153,9 +158,18 @@ async function openRealTime(
   };
   const first = await firstFrame(next(), decoder, path, signal);
   let last = first;
+  let closing = false;
+  // A looping decoder never ends by itself: an end is a failure, said once, while the
+  // last picture stays behind the person (a frozen background beats a stopped camera).
+  reader.done.then(async () => {
+    if (closing) return;
+    const why = (await explainBackground(decoder, path)).message;
+    if (!closing) onStopped?.(`${why}; the background stays on its last picture`);
+  }, () => {});
   return {
     frame: () => Promise.resolve(last = reader.current() ?? last),
     close: async () => {
+      closing = true;
       await reader.cancel();
       await decoder.stop();
     },

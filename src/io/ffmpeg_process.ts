@@ -7,6 +7,7 @@
  * would hold its port until reboot. Where setpriv is missing, a watchdog shell holding
  * a pipe from segcam kills the registered children when that pipe reaches end of file.
  */
+import { enlargeChildPipes } from "./pipe_size.ts";
 import { DependencyError, InputError, OutputError, type SegcamError } from "../errors.ts";
 
 const INSTALL_HINT = "install it (Debian/Ubuntu: sudo apt install ffmpeg; Fedora: sudo dnf " +
@@ -174,6 +175,12 @@ export class FfmpegProcess {
       throw error;
     }
     this.#stdinPiped = options.stdin === "piped";
+    // Frames cross these pipes: a frame's worth at a time, not 64 KiB (pipe_size.ts).
+    const framePipes = [
+      ...(options.stdin === "piped" ? [0] : []),
+      ...(options.stdout === "piped" ? [1] : []),
+    ];
+    if (tool === "ffmpeg" && framePipes.length > 0) enlargeChildPipes(this.child.pid, framePipes);
     live.add(this);
     watchdog.add(this.child.pid);
     this.#stderrDone = this.#collectStderr();

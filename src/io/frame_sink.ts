@@ -12,7 +12,9 @@ import { OutputError } from "../errors.ts";
 import type { Frame } from "../frame.ts";
 import type { CfrPacer } from "../pipeline/cfr_pacer.ts";
 import type { FrameSink } from "../pipeline/engine.ts";
+import { defaultKernels, type KernelSet } from "../kernels/kernel_set.ts";
 import { NULL_OUTPUT } from "./ffmpeg_args.ts";
+import { rawFrameBytes, type RawOutputFormat } from "./live_args.ts";
 import { explainFfmpegFailure, FfmpegProcess, isUnexplained } from "./ffmpeg_process.ts";
 import { readableFrames } from "./partial_recording.ts";
 
@@ -179,19 +181,72 @@ export async function verifyWritten(file: string, frames: number, label: string)
   }
 }
 
+/**
+ * Converts frames into a raw output format, reusing one buffer: exactly the bytes a
+ * v4l2loopback device set to that format takes (`-o - --pix-fmt yuyv422` is what
+ * `/dev/videoN` would get). rgb24 is the frame itself.
+ */
+export class RawFrameConverter {
+  readonly format: RawOutputFormat;
+  /** Default: the process's kernels, taken at the first conversion (rgb24 needs none). */
+  #kernels?: Pick<KernelSet, "rgbToYuyv422" | "rgbToYuv420p" | "plane">;
+  #buffer?: Uint8Array;
+
+  constructor(
+    format: RawOutputFormat,
+    kernels?: Pick<KernelSet, "rgbToYuyv422" | "rgbToYuv420p" | "plane">,
+  ) {
+    this.format = format;
+    this.#kernels = kernels;
+  }
+
+  /** The frame's bytes in the format; valid until the next call. */
+  convert(frame: Frame): Uint8Array {
+    if (this.format === "rgb24" && frame.channels === 3) return frame.data;
+    const bytes = rawFrameBytes(this.format, frame.width, frame.height);
+    // In the kernels' own memory (wasm), so the conversion writes in place.
+    const kernels = this.#kernels ??= defaultKernels();
+    if (this.#buffer?.length !== bytes) this.#buffer = kernels.plane(bytes);
+    const out = this.#buffer;
+    switch (this.format) {
+      case "yuyv422":
+        kernels.rgbToYuyv422(frame, out);
+        break;
+      case "yuv420p":
+        kernels.rgbToYuv420p(frame, out);
+        break;
+      case "rgb24":
+        for (let i = 0, p = 0; p < out.length; i += 4, p += 3) {
+          out[p] = frame.data[i];
+          out[p + 1] = frame.data[i + 1];
+          out[p + 2] = frame.data[i + 2];
+        }
+    }
+    return out;
+  }
+}
+
 /** Raw frames on our own stdout (`-o -`), for piping into another program. */
 export class StdoutSink implements FrameSink {
   readonly channels: 3 | 4;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #converter: RawFrameConverter;
 
-  constructor(channels: 3 | 4, stdout: WritableStream<Uint8Array> = Deno.stdout.writable) {
+  constructor(
+    channels: 3 | 4,
+    stdout: WritableStream<Uint8Array> = Deno.stdout.writable,
+    converter: RawFrameConverter = new RawFrameConverter("rgb24"),
+  ) {
     this.channels = channels;
     this.#writer = stdout.getWriter();
+    this.#converter = converter;
   }
 
   async write(frame: Frame): Promise<void> {
+    // Awaited before the next frame: the converter's buffer is reused.
+    const bytes = this.#converter.convert(frame);
     try {
-      await this.#writer.write(frame.data);
+      await this.#writer.write(bytes);
     } catch (error) {
       throw new OutputError(
         "The output stdout stopped accepting frames (the program reading it went away); start it again",

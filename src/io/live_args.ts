@@ -3,6 +3,7 @@
  * each platform, a file or stream, the generated demo) and where they go (a
  * v4l2loopback device, a file, a stream). Pure; tests check them as exact arrays.
  */
+import { UsageError } from "../errors.ts";
 import { encodeArgs } from "./ffmpeg_args.ts";
 
 export type Platform = "linux" | "darwin" | "windows";
@@ -111,12 +112,51 @@ export type LiveOutput =
   | { kind: "v4l2"; device: string; pixFmt: string }
   | { kind: "file"; path: string }
   | { kind: "stream"; url: string }
-  | { kind: "stdout" };
+  | { kind: "stdout"; pixFmt: RawOutputFormat };
 
-/** Parses --output: a /dev/videoN device, a URL, "-" or a file. */
-export function parseLiveOutput(text: string, pixFmt = "yuyv422"): LiveOutput {
-  if (text === "-") return { kind: "stdout" };
-  if (/^\/dev\/video\d+$/.test(text)) return { kind: "v4l2", device: text, pixFmt };
+/**
+ * The formats segcam writes raw frames in itself (`-o -`, and a virtual camera written
+ * directly): RGB as the frames are, or what a v4l2loopback device takes.
+ */
+export const RAW_OUTPUT_FORMATS = ["rgb24", "yuyv422", "yuv420p"] as const;
+export type RawOutputFormat = typeof RAW_OUTPUT_FORMATS[number];
+
+/** yuyv422 is what Chrome, Zoom and OBS all accept from v4l2loopback. */
+export const V4L2_DEFAULT_PIX_FMT = "yuyv422";
+
+export function isRawOutputFormat(text: string): text is RawOutputFormat {
+  return (RAW_OUTPUT_FORMATS as readonly string[]).includes(text);
+}
+
+/** Bytes of one frame in a raw output format (yuv420p rounds odd sizes' chroma up). */
+export function rawFrameBytes(format: RawOutputFormat, width: number, height: number): number {
+  switch (format) {
+    case "rgb24":
+      return width * height * 3;
+    case "yuyv422":
+      return width * height * 2;
+    case "yuv420p":
+      return width * height + 2 * ((width + 1) >> 1) * ((height + 1) >> 1);
+  }
+}
+
+/**
+ * Parses --output: a /dev/videoN device, a URL, "-" or a file. `pixFmt` unset:
+ * yuyv422 to a virtual camera, rgb24 to stdout (the frames as they are).
+ */
+export function parseLiveOutput(text: string, pixFmt?: string): LiveOutput {
+  if (text === "-") {
+    const format = pixFmt ?? "rgb24";
+    if (!isRawOutputFormat(format)) {
+      throw new UsageError(
+        `--pix-fmt ${format} cannot be written to -o -; give ${RAW_OUTPUT_FORMATS.join(", ")}`,
+      );
+    }
+    return { kind: "stdout", pixFmt: format };
+  }
+  if (/^\/dev\/video\d+$/.test(text)) {
+    return { kind: "v4l2", device: text, pixFmt: pixFmt ?? V4L2_DEFAULT_PIX_FMT };
+  }
   if (/^(udp|srt|rtmp|rtmps|tcp|rtp):\/\//i.test(text)) return { kind: "stream", url: text };
   return { kind: "file", path: text };
 }

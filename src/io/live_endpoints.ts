@@ -7,6 +7,8 @@
 import { fileURLToPath } from "node:url";
 import { describeFsError, InputError, OutputError, UsageError } from "../errors.ts";
 import {
+  type CameraFormat,
+  type CameraMode,
   cameras,
   chooseCameraMode,
   listVideoDevices,
@@ -20,6 +22,7 @@ import {
   type LiveOutput,
   parseLiveOutput,
   type Platform,
+  V4L2_DEFAULT_PIX_FMT,
 } from "./live_args.ts";
 import { probeMedia } from "./probe.ts";
 import { realSystemPath } from "./system_files.ts";
@@ -37,6 +40,11 @@ export interface LiveInputRequest {
   size?: string;
   /** undefined: the camera default, or a file's own rate. */
   fps?: number;
+  /**
+   * Auto-framing is on with this most zoom: a camera whose size is not forced (--size)
+   * is asked for up to this many times the output's size, for the crop to use.
+   */
+  autoframeZoom?: number;
 }
 
 export interface ResolvedInput {
@@ -46,6 +54,11 @@ export interface ResolvedInput {
   warning?: string;
   /** The input is a file with an audio track (a recording can keep it). */
   hasAudio: boolean;
+  /**
+   * The frames' size when it is larger than the output's (`format`): a camera asked for
+   * more pixels for auto-framing. Undefined: frames come at the output's size.
+   */
+  capture?: LiveFormat;
 }
 
 export async function resolveLiveInput(request: LiveInputRequest): Promise<ResolvedInput> {
@@ -114,13 +127,50 @@ export async function resolveLiveInput(request: LiveInputRequest): Promise<Resol
     };
   }
   const device = await findCamera(request.camera);
-  const mode = chooseCameraMode(await probeCameraFormats(device), format);
+  const formats = await probeCameraFormats(device);
+  const larger = request.autoframeZoom === undefined || asked !== undefined
+    ? undefined
+    : autoframeCameraMode(formats, format, request.autoframeZoom);
+  if (larger !== undefined) {
+    return {
+      input: { kind: "camera", platform, device, mode: larger },
+      format,
+      capture: { ...format, width: larger.width, height: larger.height },
+      hasAudio: false,
+    };
+  }
+  const mode = chooseCameraMode(formats, format);
   return {
     input: { kind: "camera", platform, device, mode },
     format,
     warning: mode?.warning,
     hasAudio: false,
   };
+}
+
+/**
+ * The camera's largest mode of the output's shape that is larger than the output and at
+ * most `zoom` times it (1920x1080 for a 1280x720 output at zoom 2), so that auto-framing
+ * crops real pixels instead of enlarging them; MJPEG preferred (raw frames that size
+ * exceed USB 2's bandwidth). Undefined when the camera has none.
+ */
+export function autoframeCameraMode(
+  formats: CameraFormat[],
+  want: { width: number; height: number },
+  zoom: number,
+): CameraMode | undefined {
+  const aspect = want.width / want.height;
+  let best: CameraMode | undefined;
+  const usable = formats.filter((f) => f.sizes.length > 0 && f.name !== "h264");
+  const preferred = usable.find((f) => f.name === "mjpeg") ?? usable[0];
+  for (const size of preferred?.sizes ?? []) {
+    const fits = size.width > want.width && size.width <= zoom * want.width &&
+      Math.abs(size.width / size.height / aspect - 1) < 0.01;
+    if (fits && (best === undefined || size.width > best.width)) {
+      best = { inputFormat: preferred.name, width: size.width, height: size.height };
+    }
+  }
+  return best;
 }
 
 /** 29.97 stays 29.97; 30.000001 from a container's rounding becomes 30. */
@@ -174,7 +224,7 @@ async function findCamera(wanted: string | undefined): Promise<string> {
 /** --output as given, or the first virtual camera. */
 export async function resolveLiveOutput(
   output: string | undefined,
-  pixFmt: string,
+  pixFmt: string | undefined,
   sysfs?: string,
 ): Promise<LiveOutput> {
   if (output !== undefined) {
@@ -182,7 +232,7 @@ export async function resolveLiveOutput(
     const linked = output.startsWith("/dev/v4l/") &&
       /^\/dev\/video\d+$/.test(realSystemPath(output) ?? "");
     const parsed: LiveOutput = linked
-      ? { kind: "v4l2", device: output, pixFmt }
+      ? { kind: "v4l2", device: output, pixFmt: pixFmt ?? V4L2_DEFAULT_PIX_FMT }
       : parseLiveOutput(output, pixFmt);
     if (parsed.kind === "v4l2" && Deno.build.os === "linux") {
       await checkLoopback(parsed.device, sysfs);
@@ -195,7 +245,7 @@ export async function resolveLiveOutput(
       `No virtual camera found: load v4l2loopback (${LOOPBACK_SETUP}), or give --output FILE|URL|-`,
     );
   }
-  return { kind: "v4l2", device: loopback.path, pixFmt };
+  return { kind: "v4l2", device: loopback.path, pixFmt: pixFmt ?? V4L2_DEFAULT_PIX_FMT };
 }
 
 /** `-o /dev/videoN` (or a /dev/v4l/by-* link to it) must be a v4l2loopback device. */
@@ -230,6 +280,6 @@ export function describeLiveOutput(output: LiveOutput): string {
     case "stream":
       return output.url;
     case "stdout":
-      return "stdout (raw frames)";
+      return `stdout (raw ${output.pixFmt})`;
   }
 }

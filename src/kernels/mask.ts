@@ -20,6 +20,11 @@ export interface MaskOptions {
    * with `threshold`. See {@link refineMask} for when it is worth its cost.
    */
   feather?: number;
+  /**
+   * Which soft ramp (ignored with `threshold`): `still` (the default: photos, each frame
+   * on its own) or `stream` (video and live, wider; see {@link STREAM_RAMP}).
+   */
+  ramp?: "still" | "stream";
 }
 
 export const defaultMaskOptions = {
@@ -31,20 +36,37 @@ export const defaultMaskOptions = {
 export const STILL_IMAGE_FEATHER = 0.002;
 
 /**
- * Probabilities below RAMP_LOW count as background, above RAMP_HIGH as person, with a
- * smoothstep in between. Why not the raw probability: the model leaves a faint haze
- * (p ≈ 0.1–0.3) around people that would show as a ghost of the old background; why
- * not a hard cut at 0.5: it turns the model's smooth edge into a jagged 1-pixel step.
+ * The soft ramp of a photo: probabilities below 0.3 count as background, above 0.7 as
+ * person, with a smoothstep in between. Why not the raw probability: the model leaves a
+ * faint haze (p ≈ 0.1–0.3) around people that would show as a ghost of the old
+ * background; why not a hard cut at 0.5: it turns the model's smooth edge into a jagged
+ * 1-pixel step.
  */
-const RAMP_LOW = 0.3;
-const RAMP_HIGH = 0.7;
+export const STILL_RAMP = { low: 0.3, high: 0.7 } as const;
+/**
+ * The soft ramp of a video, wider: a ramp multiplies every change of the probability at
+ * the edge by its slope (3.75 at the middle of 0.3–0.7), so in a stream it turns the
+ * model's frame-to-frame wobble, and a real edge moving, into flicker. Measured on
+ * ../shared/data/videos/desk_960x540.mp4 (real footage, `deno task eval --video`): the
+ * memory takes the probability's flicker to 0.46 of the raw model's, and the 0.3–0.7
+ * ramp brought it back up to 0.84; with 0.15–0.85 it is 0.69. The wider ramp also
+ * lowers dtSSD against the exact masks on every motion clip, clean and camera-like
+ * (scripts/make_camera_clips.ts: stride 11.17 → 10.71, dash 18.58 → 18.02), and leaves
+ * IoU alone (the ramp is symmetric about 0.5). The haze at p = 0.25 shows at 4 %.
+ */
+export const STREAM_RAMP = { low: 0.15, high: 0.85 } as const;
 
-/** The soft ramp as a lookup table, built once: refinement is then one load per pixel. */
-const SOFT_RAMP = new Uint8Array(256);
-for (let v = 0; v < 256; v++) {
-  const t = Math.min(1, Math.max(0, (v / 255 - RAMP_LOW) / (RAMP_HIGH - RAMP_LOW)));
-  SOFT_RAMP[v] = Math.round(255 * t * t * (3 - 2 * t));
+function smoothstepTable(ramp: { low: number; high: number }): Uint8Array {
+  const table = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) {
+    const t = Math.min(1, Math.max(0, (v / 255 - ramp.low) / (ramp.high - ramp.low)));
+    table[v] = Math.round(255 * t * t * (3 - 2 * t));
+  }
+  return table;
 }
+
+/** The soft ramps as lookup tables, built once: refinement is then one load per pixel. */
+const SOFT_RAMPS = { still: smoothstepTable(STILL_RAMP), stream: smoothstepTable(STREAM_RAMP) };
 
 /** Per-call table (threshold / invert folded in); module-level so calls never allocate. */
 const lut = new Uint8Array(256);
@@ -64,8 +86,8 @@ export function createMaskScratch(width: number, height: number): MaskScratch {
 /**
  * Writes alpha (0..255, 255 = keep) for each pixel of `prob` into `out`.
  *
- * Default (soft): a smoothstep of the probability between 0.3 and 0.7: the model's own
- * soft edge, made tighter. On the live path that is enough: the map is upscaled 5-7.5x
+ * Default (soft): a smoothstep of the probability between 0.3 and 0.7 ({@link STILL_RAMP};
+ * 0.15 and 0.85 for `ramp: "stream"`): the model's own soft edge, made tighter. On the live path that is enough: the map is upscaled 5-7.5x
  * from the landscape model's 144x256 (height x width) to 720p/1080p, so the ramp
  * already spans several pixels and is anti-aliased. With `feather` > 0 a box blur of
  * radius feather*height follows; it matters when the map is barely upscaled (a small
@@ -100,7 +122,11 @@ export function refineMask(
     const cut = threshold * 255;
     for (let v = 0; v < 256; v++) lut[v] = (v > cut) !== invert ? 255 : 0;
   } else {
-    for (let v = 0; v < 256; v++) lut[v] = invert ? 255 - SOFT_RAMP[v] : SOFT_RAMP[v];
+    const ramp = SOFT_RAMPS[options.ramp ?? "still"];
+    if (ramp === undefined) {
+      throw new RangeError(`mask ramp: expected "still" or "stream", got ${options.ramp}`);
+    }
+    for (let v = 0; v < 256; v++) lut[v] = invert ? 255 - ramp[v] : ramp[v];
   }
   applyTable(prob, lut, out);
   const radius = threshold === undefined ? Math.round(feather * height) : 0;

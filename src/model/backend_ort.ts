@@ -20,7 +20,7 @@ export interface InferenceBackend {
   /** e.g. "onnxruntime-node 1.30.0, 2 threads". */
   readonly description: string;
   readonly threads: number;
-  /** Runs the model on the input buffer, writing the probability map into the output buffer. */
+  /** Runs the model on the input buffer, writing its output tensor into the output buffer. */
   run(): Promise<void>;
   dispose(): Promise<void>;
 }
@@ -57,12 +57,8 @@ export async function createOrtBackend(
   });
   const [inputName] = session.inputNames;
   const [outputName] = session.outputNames;
-  const feeds = {
-    [inputName]: new ort.Tensor("float32", input, [1, 3, model.inputHeight, model.inputWidth]),
-  };
-  const fetches = {
-    [outputName]: new ort.Tensor("float32", output, [1, 1, model.inputHeight, model.inputWidth]),
-  };
+  const feeds = { [inputName]: new ort.Tensor("float32", input, model.inputShape) };
+  const fetches = { [outputName]: new ort.Tensor("float32", output, model.outputShape) };
   const preallocated = name === "native";
   const version = ort.env.versions?.[name === "native" ? "node" : "web"] ?? "";
   return {

@@ -1,15 +1,51 @@
-/** The model catalogue: the two MediaPipe selfie models as converted into models/. */
+/**
+ * The model catalogue: the two MediaPipe selfie models as converted into models/, and
+ * what every model (built in or the user's, model_file.ts) is described by.
+ */
 import { fileURLToPath } from "node:url";
 import { InputError } from "../errors.ts";
+import type { ModelSpec } from "./model_spec.ts";
+import type { ModelChoice } from "../options.ts";
 
 export type ModelName = "general" | "landscape";
 
+export const MODEL_NAMES = ["general", "landscape"] as const satisfies ModelName[];
+
 export interface ModelInfo {
-  name: ModelName;
+  /** "general", "landscape", or the user's file as given to --model. */
+  name: string;
   inputWidth: number;
   inputHeight: number;
-  /** Path of the .onnx file. */
+  /** Path of the .onnx file (for a converted TFLite model: its cached conversion). */
   path: string;
+  /** How to feed it and read its answer. */
+  spec: ModelSpec;
+  /** The tensors' shapes, as the backend creates them. */
+  inputShape: number[];
+  outputShape: number[];
+  /** A user's file: where it is, and for a TFLite model its SHA-256 and cached conversion. */
+  origin?: { source: string; sha256?: string; cached?: string };
+}
+
+/** The built-in models' spec: NCHW, pixels in [0, 1], one channel of probability (models/README.md). */
+function builtInSpec(inputWidth: number, inputHeight: number): ModelSpec {
+  return {
+    layout: "NCHW",
+    inputWidth,
+    inputHeight,
+    inputRange: [0, 1],
+    channels: 1,
+    outputWidth: inputWidth,
+    outputHeight: inputHeight,
+    output: "probability",
+    personIndex: 0,
+    family: "MediaPipe selfie segmentation",
+    notes: [],
+  };
+}
+
+export function isModelName(choice: string): choice is ModelName {
+  return (MODEL_NAMES as readonly string[]).includes(choice);
 }
 
 const FILES: Record<ModelName, { file: string; inputWidth: number; inputHeight: number }> = {
@@ -21,7 +57,15 @@ export const DEFAULT_MODEL_DIR = fileURLToPath(new URL("../../models/", import.m
 
 export function modelInfo(name: ModelName, modelDir = DEFAULT_MODEL_DIR): ModelInfo {
   const { file, inputWidth, inputHeight } = FILES[name];
-  return { name, inputWidth, inputHeight, path: `${modelDir.replace(/\/?$/, "/")}${file}` };
+  return {
+    name,
+    inputWidth,
+    inputHeight,
+    path: `${modelDir.replace(/\/?$/, "/")}${file}`,
+    spec: builtInSpec(inputWidth, inputHeight),
+    inputShape: [1, 3, inputHeight, inputWidth],
+    outputShape: [1, 1, inputHeight, inputWidth],
+  };
 }
 
 /**
@@ -83,7 +127,13 @@ export async function verifyModel(model: ModelInfo, bytes: Uint8Array): Promise<
  */
 export const LANDSCAPE_MIN_ASPECT = 1.2;
 
-export function chooseModel(choice: "auto" | ModelName, width: number, height: number): ModelName {
+/**
+ * The model for a frame of width x height: `auto` picks a selfie model by aspect
+ * ratio; a name or a file (--model FILE) is taken as it is.
+ */
+export function chooseModel(choice: "auto" | ModelName, width: number, height: number): ModelName;
+export function chooseModel(choice: ModelChoice, width: number, height: number): string;
+export function chooseModel(choice: ModelChoice, width: number, height: number): string {
   if (choice !== "auto") return choice;
   return width / height >= LANDSCAPE_MIN_ASPECT ? "landscape" : "general";
 }

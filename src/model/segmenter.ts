@@ -1,7 +1,8 @@
 /**
  * The segmenter: one fixed sequence for every model and backend —
- * resize the frame to the model input → run → hand back the probability map — with
- * every buffer allocated once per model (input, output) or once per frame size
+ * resize the frame to the model input → prepare (model_hooks.ts: range, layout) → run
+ * → finish (the person's probability at input size) → hand back the probability map —
+ * with every buffer allocated once per model (input, output) or once per frame size
  * (resampling tables), never per frame.
  */
 import { DependencyError, InputError } from "../errors.ts";
@@ -19,7 +20,17 @@ import {
   type InferenceBackend,
   type Ort,
 } from "./backend_ort.ts";
-import { chooseModel, type ModelInfo, modelInfo, type ModelName, verifyModel } from "./models.ts";
+import {
+  chooseModel,
+  isModelName,
+  type ModelInfo,
+  modelInfo,
+  type ModelName,
+  verifyModel,
+} from "./models.ts";
+import { type ModelBuffers, modelBuffers } from "./model_hooks.ts";
+import { openModelFile } from "./model_file.ts";
+import { decideOutputKind } from "./model_spec.ts";
 
 export { chooseModel, type ModelInfo, type ModelName };
 
@@ -57,23 +68,41 @@ export interface Segmenter {
 export interface SegmenterOptions {
   backend: BackendChoice;
   threads: number;
-  model: ModelName;
+  /** A built-in model's name, or a .tflite or .onnx file (model_file.ts). */
+  model: ModelName | string;
   modelDir?: string;
+  /** Where TFLite conversions are cached (default: model_cache.ts's modelCacheDir()). */
+  cacheDir?: string;
   /** Where to say which backend was chosen and why. */
   log?: (line: string) => void;
 }
 
 export async function createSegmenter(options: SegmenterOptions): Promise<Segmenter> {
-  const model = modelInfo(options.model, options.modelDir);
-  const modelBytes = await readModel(model);
-  const input = new Float32Array(3 * model.inputWidth * model.inputHeight);
-  const output = new Float32Array(model.inputWidth * model.inputHeight);
-  const backend = await openBackend(options, model, modelBytes, input, output);
+  const { model, bytes: modelBytes } = isModelName(options.model)
+    ? await readBuiltIn(modelInfo(options.model, options.modelDir))
+    : await openModelFile(options.model, { log: options.log, cacheDir: options.cacheDir });
+  const buffers = modelBuffers(model.spec);
+  const backend = await openBackend(options, model, modelBytes, buffers.feed, buffers.raw);
+  let how = "";
+  if (model.spec.output === undefined) {
+    // Logits or probabilities: the model's own answer on a mid-gray picture says.
+    buffers.planar.fill(0.5);
+    buffers.prepare();
+    await backend.run();
+    buffers.output = decideOutputKind(buffers.raw, model.spec.channels);
+    how =
+      `, output ${buffers.output} (from its answer on a gray picture; "output" in a sidecar overrides it)`;
+  } else if (model.origin) how = `, output ${buffers.output}`;
   // Height x width, as MediaPipe's model card and --model's help name them ("144x256").
   const description = `${backend.name} (${backend.description}), model ${model.name} ` +
-    `${model.inputHeight}x${model.inputWidth}`;
+    `${model.inputHeight}x${model.inputWidth}` +
+    (model.origin ? `, input [${model.spec.inputRange.join(", ")}]${how}` : "");
   options.log?.(`segcam: inference on ${description}`);
-  return new PipelineSegmenter(backend, model, input, output, options.threads, description);
+  // What was assumed and from where, so that a wrong guess shows which sidecar key fixes it.
+  if (model.origin && model.spec.notes.length > 0) {
+    options.log?.(`segcam: model ${model.name}: ${model.spec.notes.join("; ")}`);
+  }
+  return new PipelineSegmenter(backend, model, buffers, options.threads, description);
 }
 
 class PipelineSegmenter implements Segmenter {
@@ -88,8 +117,7 @@ class PipelineSegmenter implements Segmenter {
   constructor(
     readonly inference: InferenceBackend,
     readonly model: ModelInfo,
-    readonly input: Float32Array,
-    readonly output: Float32Array,
+    readonly buffers: ModelBuffers,
     readonly threads: number,
     readonly description: string,
   ) {}
@@ -113,9 +141,12 @@ class PipelineSegmenter implements Segmenter {
       xs = fillRegionTable(this.#regionXs, region.x, region.width, frame.width);
       ys = fillRegionTable(this.#regionYs, region.y, region.height, frame.height);
     }
-    resizeToPlanar(frame.data, frame.width, frame.height, frame.channels, xs, ys, this.input);
+    const buffers = this.buffers;
+    resizeToPlanar(frame.data, frame.width, frame.height, frame.channels, xs, ys, buffers.planar);
+    buffers.prepare();
     await this.inference.run();
-    return this.output;
+    buffers.finish();
+    return buffers.map;
   }
 
   maskInto(out: Uint8Array, width: number, height: number): void {
@@ -123,7 +154,7 @@ class PipelineSegmenter implements Segmenter {
     if (this.#maskYs?.size !== height) {
       this.#maskYs = bilinearTable(this.model.inputHeight, height);
     }
-    resizeMapToBytes(this.output, this.#maskXs, this.#maskYs, out);
+    resizeMapToBytes(this.buffers.map, this.#maskXs, this.#maskYs, out);
   }
 
   dispose(): Promise<void> {
@@ -184,12 +215,12 @@ function checkRegion(region: Region, width: number, height: number): void {
   }
 }
 
-async function readModel(model: ModelInfo): Promise<Uint8Array> {
+async function readBuiltIn(model: ModelInfo): Promise<{ model: ModelInfo; bytes: Uint8Array }> {
   try {
     const bytes = await Deno.readFile(model.path);
     if (bytes.length < 1024) throw new Error(`only ${bytes.length} bytes`);
     await verifyModel(model, bytes);
-    return bytes;
+    return { model, bytes };
   } catch (error) {
     if (error instanceof InputError) throw error;
     const why = error instanceof Deno.errors.NotFound
@@ -232,10 +263,16 @@ async function openBackend(
       return await open(name);
     } catch (error) {
       if (isModelError(error)) {
+        const what = model.origin
+          ? `the model ${model.name}`
+          : `the ${model.name} model ${model.path}`;
+        const fix = model.origin
+          ? model.origin.cached
+            ? `delete ${model.origin.cached} to convert it again`
+            : "check that it is a complete ONNX segmentation model"
+          : "run `deno task models` to rebuild it";
         throw new InputError(
-          `Cannot load the ${model.name} model ${model.path}: it is damaged (${
-            (error as Error).message.split("\n")[0]
-          }); run \`deno task models\` to rebuild it`,
+          `Cannot load ${what}: it is damaged (${(error as Error).message.split("\n")[0]}); ${fix}`,
           { cause: error },
         );
       }

@@ -2,12 +2,13 @@
  * The frame engine: the one per-frame loop that `segcam video` and `segcam live` both
  * run — the hot loop, in one place.
  *
- *   source.next() → [mirror] → mask (segment + refine) → effect → sink.write()
+ *   source.next() → [mirror] → mask (segment + refine) → [autoframe] → effect → sink.write()
  *
  * Buffers the loop reuses, all allocated before the first frame:
  *   - `out`, the output frame (below);
  *   - the source's frames (a ring of three for live, one for files: src/io/frame_source.ts);
  *   - the processor's mask planes and each effect's scratch (frame_processor.ts);
+ *   - auto-framing's cropped picture and mask, when it is on (autoframe.ts);
  *   - the sink's and the background's buffers (src/io/frame_sink.ts, src/io/background.ts).
  * Nothing below allocates a buffer per frame (the two waits make a promise each).
  *
@@ -83,6 +84,11 @@ export interface EngineOptions {
   timings: StageTimings;
   /** Milliseconds from a fixed origin (performance.now in production). */
   now: () => number;
+  /**
+   * The output's size, when it is not the source's: a camera asked for more pixels than
+   * the output for auto-framing to crop from (the whole frame is resampled when it is off).
+   */
+  outputSize?: { width: number; height: number };
   /** Stop after this many frames in the output. */
   maxFrames?: number;
   /** Stop after this long (ms) since the first frame was captured. */
@@ -106,7 +112,9 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
     ? options.settings
     : () => options.settings as FrameSettings;
   // In the kernels' arena (wasm memory), so the effect writes it in place.
-  const out = processor.kernels.frame(source.width, source.height, sink.channels);
+  const outWidth = options.outputSize?.width ?? source.width;
+  const outHeight = options.outputSize?.height ?? source.height;
+  const out = processor.kernels.frame(outWidth, outHeight, sink.channels);
   let written = 0;
   let started: number | undefined;
 
@@ -126,8 +134,17 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
     if (settings.mirror) mirrorInPlace(item.frame);
     const alpha = await processor.mask(item.frame, settings.mask);
     const t2 = now();
+    // After the mask, before the effect: the effect sees the framing the viewer does.
+    const framed = processor.autoframe(
+      item.frame,
+      alpha,
+      item.timestamp ?? item.capturedAt,
+      settings.autoframe,
+      outWidth,
+      outHeight,
+    );
     const background = await options.background?.();
-    processor.render(item.frame, alpha, settings, out, background);
+    processor.render(framed.frame, framed.alpha, settings, out, background);
     const t3 = now();
     const room = options.maxFrames === undefined ? undefined : options.maxFrames - written;
     const put = await unlessAborted(

@@ -17,6 +17,12 @@ import {
   type MaskStageStats,
   type SecondLook,
 } from "./mask_stage.ts";
+import {
+  type AutoframeSettings,
+  type AutoframeStage,
+  createAutoframe,
+  type Framed,
+} from "./autoframe.ts";
 
 /** The mask's settings: refinement (threshold, invert, feather) and its memory across frames. */
 export interface MaskSettings extends MaskOptions {
@@ -32,6 +38,8 @@ export interface ProcessSettings {
   mask: MaskSettings;
   /** Show the refined mask as a gray picture instead of the effect (live key m). */
   showMask?: boolean;
+  /** Auto-framing (autoframe.ts): a crop that follows the people; absent: never. */
+  autoframe?: AutoframeSettings;
 }
 
 export class FrameProcessor {
@@ -40,6 +48,8 @@ export class FrameProcessor {
   readonly #stage: MaskStage;
   /** Reused: written from the caller's settings before each frame. */
   readonly #stageSettings: MaskStageSettings;
+  /** Auto-framing, created the first time it is asked for (it owns a frame's buffers). */
+  #autoframe?: AutoframeStage;
   /** One instance per effect name, created on first use: each owns its scratch. */
   readonly #effects = new Map<EffectName, Effect>();
 
@@ -66,6 +76,41 @@ export class FrameProcessor {
   /** Forgets the stream's memory: the next frame starts afresh (a new input). */
   reset(): void {
     this.#stage.reset();
+    this.#autoframe?.reset();
+  }
+
+  /**
+   * After the mask, before the effect: the picture and mask auto-framing shows at time
+   * `at` (ms, the frame's timestamp) at the output's size, or the inputs themselves when
+   * it never was on or is back at the whole frame of the output's size. Reused by the
+   * next call.
+   */
+  autoframe(
+    frame: Frame,
+    alpha: Uint8Array,
+    at: number,
+    settings?: AutoframeSettings,
+    outWidth = frame.width,
+    outHeight = frame.height,
+  ): Framed {
+    const resize = outWidth !== frame.width || outHeight !== frame.height;
+    if (settings === undefined && this.#autoframe === undefined && !resize) {
+      return { frame, alpha };
+    }
+    this.#autoframe ??= createAutoframe({}, this.#kernels);
+    return this.#autoframe.apply(
+      frame,
+      alpha,
+      at,
+      settings ?? { on: false, zoom: 1 },
+      outWidth,
+      outHeight,
+    );
+  }
+
+  /** The zoom auto-framing shows now (1: the whole frame). */
+  get autoframeZoom(): number {
+    return this.#autoframe?.zoom ?? 1;
   }
 
   get segmenter(): Segmenter {

@@ -5,6 +5,7 @@
  */
 import type { LiveControls } from "../control/live_state.ts";
 import type { FrameSettings } from "./engine.ts";
+import { defaultAutoframeSettings } from "./autoframe.ts";
 
 export interface OutputTraits {
   /** The output keeps an alpha channel (webm/mov files): transparent stays transparent. */
@@ -16,6 +17,8 @@ export interface OutputTraits {
   invert: boolean;
   /** The second look at a small person (not a key). */
   secondLook?: "auto" | "on" | "off";
+  /** Auto-framing's most zoom (--autoframe-zoom; not a key). */
+  autoframeZoom?: number;
 }
 
 /** Writes the settings that `controls` describe into `into` (reused: keys are rare, frames are not). */
@@ -41,5 +44,9 @@ export function applyControls(
   // reaches the output only when asked for (`set mask-out yes`, for debugging in OBS).
   into.showMask = controls.view === "mask" && controls.maskOut;
   into.mirror = controls.mirror;
+  into.autoframe = {
+    on: controls.autoframe,
+    zoom: traits.autoframeZoom ?? defaultAutoframeSettings.zoom,
+  };
   return into;
 }

@@ -19,7 +19,7 @@ import { createFrame, type Frame } from "../frame.ts";
 import { encodeImage, type ImageFormat, readImage } from "../io/image_file.ts";
 import { div255 } from "../kernels/composite.ts";
 import { ScaledImage } from "../io/background.ts";
-import { chooseModel, createSegmenter, type ModelName } from "../model/segmenter.ts";
+import { chooseModel, createSegmenter } from "../model/segmenter.ts";
 import type { BackendChoice, ModelChoice } from "../options.ts";
 import { FrameProcessor, type ProcessSettings } from "./frame_processor.ts";
 
@@ -54,7 +54,7 @@ export class ImageJobRunner {
   readonly #config: ImageJobConfig;
   readonly #log: (line: string) => void;
   /** One processor per model: with --model auto, portrait and landscape photos differ. */
-  readonly #processors = new Map<ModelName, FrameProcessor>();
+  readonly #processors = new Map<string, FrameProcessor>();
   #background: ScaledImage | undefined;
   #keep = new Uint8Array(0);
 

@@ -31,6 +31,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   // o: the letter of "smooth" that no other control took.
   { keys: ["o"], command: "cycle smoothing", help: "o smoothing" },
   { keys: ["f"], command: "cycle mirror", help: "f mirror" },
+  { keys: ["a"], command: "cycle autoframe", help: "a autoframe" },
   { keys: ["p"], command: "cycle preview", help: "p preview" },
   { keys: [" "], command: "cycle paused", help: "space pause" },
   { keys: ["q", "\x04"], command: "quit", help: "q quit" },

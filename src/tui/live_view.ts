@@ -48,6 +48,8 @@ export interface LiveViewOptions {
   onKey: (command: string) => void;
   /** The second look's state for the settings line, e.g. "second look auto (…)". */
   secondLook?: () => string;
+  /** Auto-framing's line for the settings, while it is on. */
+  autoframe?: () => string | undefined;
   /** The last frame delivered, for the preview. */
   lastFrame: () => Frame | undefined;
   /**
@@ -152,6 +154,7 @@ export class LiveView {
     state.dropped = o.counters.dropped;
     state.preview = state.controls.preview ? o.lastFrame() : undefined;
     state.secondLook = o.secondLook?.();
+    state.autoframe = o.autoframe?.();
     if (!draw) return state;
     if (o.terminal) {
       o.terminal.draw(renderPanel(state, o.terminal.size(), o.color));

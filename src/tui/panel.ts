@@ -53,6 +53,8 @@ export interface PanelState {
   cpuSelfPercent?: number;
   /** The second look's state, e.g. "second look auto (crops on 12 of 300 frames)". */
   secondLook?: string;
+  /** Auto-framing while it is on, e.g. "autoframe 1.4x (≤2x, camera 1920x1080)"; else undefined. */
+  autoframe?: string;
   /** A message from the run itself, not from a key (e.g. "camera lost…; reconnecting…"). */
   message: string;
   /** The last delivered frame: drawn under the panel while `controls.preview` is on. */
@@ -186,6 +188,7 @@ export function renderPanel(
     labelled(PRIORITY.settings, "settings", [
       ...describeSettings(controls),
       ...(state.secondLook ? [state.secondLook] : []),
+      ...(state.autoframe ? [state.autoframe] : []),
     ]),
     labelled(PRIORITY.input, "input", [state.input, state.size]),
     labelled(PRIORITY.output, "output", [state.output]),

@@ -101,14 +101,30 @@ Deno.test("--version prints the version from deno.json and exits 0", async () =>
 
 Deno.test("--help exits 0; every subcommand's --help lists the global options", async () => {
   for (
-    const command of ["convert", "mask", "image", "video", "live", "devices", "config", "service"]
+    const command of [
+      "convert",
+      "mask",
+      "image",
+      "video",
+      "live",
+      "devices",
+      "config",
+      "service",
+      "models",
+    ]
   ) {
     const r = await segcam([command, "--help"]);
     assert.equal(r.code, 0, command);
     const globals = r.stdout.slice(r.stdout.indexOf("Global Options:"));
     assert.ok(r.stdout.includes("Global Options:"), `${command} --help has Global Options`);
     for (
-      const flag of ["--backend <name>", "--model <name>", "--threads <n>", "--debug", "--quiet"]
+      const flag of [
+        "--backend <name>",
+        "--model <name|file>",
+        "--threads <n>",
+        "--debug",
+        "--quiet",
+      ]
     ) {
       assert.ok(globals.includes(flag), `${command} --help lists ${flag}`);
     }

@@ -320,7 +320,7 @@ Deno.test("segcam live panel in a real terminal: shows FPS, switches effects on 
       await waitFor(/cpu\s+\d+%/, "the CPU of segcam and its ffmpeg children");
       await waitFor(/segcam live {2}blur 3\.0% of height\n/, "blur at start, named once");
       const full = await waitFor(
-        / {10}o smoothing {2}f mirror {2}p preview {2}space pause {2}q quit/,
+        / {10}o smoothing {2}f mirror {2}a autoframe {2}p preview {2}space pause {2}q quit/,
         "the whole legend",
       );
       const fits = (text: string, columns: number, rows: number) => {
@@ -352,6 +352,8 @@ Deno.test("segcam live panel in a real terminal: shows FPS, switches effects on 
           ["s", /settings {2}soft edge/],
           ["o", smoothing === "off" ? /smoothing \d\.\d\d/ : /smoothing off/],
           ["f", /mirror on/],
+          // Auto-framing's zoom joins the settings while it is on.
+          ["a", /autoframe \d\.\dx \(≤2x\)/],
         ] as const
       ) {
         await tmux("send-keys", "-t", "t", key);
@@ -360,7 +362,7 @@ Deno.test("segcam live panel in a real terminal: shows FPS, switches effects on 
       await tmux("send-keys", "-t", "t", "p"); // the preview off
       await tmux("resize-window", "-t", "t", "-x", "60", "-y", "15");
       const small = await waitFor(
-        / {10}o smoothing {2}f mirror {2}p preview {2}space pause *\n {10}q quit/,
+        / {10}o smoothing {2}f mirror {2}a autoframe {2}p preview *\n {10}space pause {2}q quit/,
         "the legend at 60x15",
       );
       fits(small, 60, 15);

@@ -72,7 +72,8 @@ Deno.test("precedence: defaults < config < command line", async () => {
     // defaults
     assert.deepStrictEqual(o.blur, 0.03);
     assert.deepStrictEqual(o.secondLook, "auto");
-    assert.deepStrictEqual(o.pixFmt, "yuyv422");
+    // Unset: yuyv422 to a virtual camera, rgb24 to -o - (live_args.ts).
+    assert.deepStrictEqual(o.pixFmt, undefined);
   });
 });
 

@@ -79,6 +79,7 @@ const VALUES: Record<string, [unknown, unknown, string, unknown]> = {
   backend: ['"wasm"', "wasm", "native", "native"],
   model: ['"general"', "general", "landscape", "landscape"],
   threads: ["1", 1, "2", 2],
+  "autoframe-zoom": ["1.5", 1.5, "3", 3],
 };
 
 Deno.test("every option of segcam live is a key of [live], and every flag has a --no- form", () => {

@@ -17,7 +17,7 @@ import {
   type LiveControls,
   MESSAGE_MS,
 } from "../../src/control/live_state.ts";
-import { KEY_BINDINGS } from "../../src/tui/keys.ts";
+import { KEY_BINDINGS, parseKeys } from "../../src/tui/keys.ts";
 import { applyControls } from "../../src/pipeline/frame_settings.ts";
 import type { FrameSettings } from "../../src/pipeline/engine.ts";
 
@@ -38,6 +38,7 @@ Deno.test("createLiveControls() starts in the effect view with everything else o
     smoothing: 0,
     lastSmoothing: DEFAULT_SMOOTHING,
     mirror: false,
+    autoframe: false,
     backgroundIndex: 0,
     backgroundCount: 0,
     paused: false,
@@ -324,6 +325,7 @@ Deno.test("settingsOf() reports every named setting, as get does", () => {
     threshold: 0.6,
     smoothing: 0,
     mirror: false,
+    autoframe: false,
     background: 2,
     view: "effect",
     "mask-out": false,
@@ -347,4 +349,21 @@ Deno.test("key k (cycle blur-shape) swaps the blur between gaussian and lens, an
   assert.throws(() => parseCommand("set blur-shape disc"), /blur-shape takes gaussian or lens/);
   // + and - change the lens's radius as they change the blur's sigma.
   assert.ok(press(lens, ["stronger"]).effectSettings.blur > 0.03);
+});
+
+Deno.test("key a and `cycle autoframe` turn auto-framing on and off; set takes yes or no", () => {
+  const on = press(start(), ["a"].flatMap((k) => parseKeys(new TextEncoder().encode(k))));
+  assert.equal(on.autoframe, true);
+  assert.equal(run(on, "cycle autoframe").autoframe, false);
+  assert.equal(run(start(), "set autoframe yes").autoframe, true);
+  assert.throws(() => parseCommand("set autoframe maybe"), /autoframe takes yes or no/);
+  // The engine gets it with the zoom limit of --autoframe-zoom.
+  const traits = {
+    alpha: false,
+    keyColor: [0, 255, 0] as [number, number, number],
+    feather: 0,
+    invert: false,
+    autoframeZoom: 3,
+  };
+  assert.deepEqual(applyControls(on, traits, {} as FrameSettings).autoframe, { on: true, zoom: 3 });
 });

@@ -8,6 +8,7 @@ import {
 import { permute, samePads } from "../../src/convert/ops.ts";
 import { operatorName, readTflite } from "../../src/convert/tflite_reader.ts";
 import { buildModel, mediapipePackageFolder, MODEL_SOURCES } from "../../scripts/build_models.ts";
+import { patchOperatorCode } from "./_patch_tflite.ts";
 
 const tflitePath = (name: string) => `${mediapipePackageFolder()}/${name}`;
 
@@ -77,32 +78,6 @@ Deno.test("convertTflite() names an unsupported operator and its index", async (
       e.message === "unsupported TFLite operator SOFTMAX at operator #3",
   );
 });
-
-/** Replaces every int8/int32 field equal to `from` inside OperatorCode tables. */
-function patchOperatorCode(bytes: Uint8Array, from: number, to: number): Uint8Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const root = view.getUint32(0, true);
-  const vtable = root - view.getInt32(root, true);
-  const codesField = view.getUint16(vtable + 4 + 2 * 1, true);
-  const codesVector = root + codesField + view.getUint32(root + codesField, true);
-  const count = view.getUint32(codesVector, true);
-  for (let i = 0; i < count; i++) {
-    const entry = codesVector + 4 + 4 * i;
-    const table = entry + view.getUint32(entry, true);
-    const vt = table - view.getInt32(table, true);
-    const slot = (field: number) =>
-      4 + 2 * field < view.getUint16(vt, true) ? view.getUint16(vt + 4 + 2 * field, true) : 0;
-    const deprecated = slot(0);
-    const builtin = slot(3);
-    if (deprecated && view.getInt8(table + deprecated) === from) {
-      view.setInt8(table + deprecated, to);
-    }
-    if (builtin && view.getInt32(table + builtin, true) === from) {
-      view.setInt32(table + builtin, to, true);
-    }
-  }
-  return bytes;
-}
 
 Deno.test("samePads() puts TFLite's odd padding pixel at the end", () => {
   // 256 input, 3x3 kernel, stride 2: output 128, total padding 1 → [0 before, 1 after].

@@ -189,3 +189,16 @@ Deno.test("planEncode sends /dev/null to ffmpeg's null muxer (nothing written, n
     [...QUIET, ...RAW_IN("160x120", "25"), "-map", "0:v", "-f", "null", "-"],
   );
 });
+
+Deno.test("alpha encoders use camera-speed settings: VP9 realtime with tiles, ProRes 4444 at a fixed quantiser", () => {
+  const options = { width: 1280, height: 720, fps: "30", pixFmtIn: "rgba" as const };
+  const vp9 = encodeArgs("out.webm", options).join(" ");
+  assert.ok(vp9.includes("-c:v libvpx-vp9 -crf 32 -b:v 0"), vp9);
+  assert.ok(vp9.includes("-row-mt 1 -tile-columns 2 -deadline realtime -cpu-used 8"), vp9);
+  assert.ok(vp9.includes("-pix_fmt yuva420p"), vp9);
+  const prores = encodeArgs("out.mov", options).join(" ");
+  assert.ok(
+    prores.includes("-c:v prores_ks -profile:v 4444 -qscale:v 4 -pix_fmt yuva444p10le"),
+    prores,
+  );
+});

@@ -93,7 +93,7 @@ Deno.test("parseLiveOutput() tells devices, streams, stdout and files apart", ()
     kind: "stream",
     url: "udp://127.0.0.1:1234",
   });
-  assert.deepEqual(parseLiveOutput("-"), { kind: "stdout" });
+  assert.deepEqual(parseLiveOutput("-"), { kind: "stdout", pixFmt: "rgb24" });
   assert.deepEqual(parseLiveOutput("out.mp4"), { kind: "file", path: "out.mp4" });
 });
 

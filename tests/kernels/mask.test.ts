@@ -19,6 +19,32 @@ function softRamp(v: number): number {
   return Math.round(255 * t * t * (3 - 2 * t));
 }
 
+/** A smoothstep over low..high, computed here independently of mask.ts's tables. */
+function ramp(v: number, low: number, high: number): number {
+  const t = Math.min(1, Math.max(0, (v / 255 - low) / (high - low)));
+  return Math.round(255 * t * t * (3 - 2 * t));
+}
+
+Deno.test("refineMask() in a stream ramps over 0.15-0.85, wider than a photo's 0.3-0.7", () => {
+  const prob = Array.from({ length: 256 }, (_, v) => v);
+  const still = refine(prob, 16, 16, { ramp: "still" });
+  const stream = refine(prob, 16, 16, { ramp: "stream" });
+  assert.deepEqual(still, prob.map((v) => ramp(v, 0.3, 0.7)));
+  assert.deepEqual(stream, prob.map((v) => ramp(v, 0.15, 0.85)));
+  assert.deepEqual(refine(prob, 16, 16), still, "a photo's ramp is the default");
+  // Both cut the model's faint haze and keep its 0.5 crossing (IoU does not move)...
+  assert.equal(stream[25], 0); // p ≈ 0.1
+  assert.ok(stream[127] <= 127 && stream[128] >= 128);
+  // ...but the stream's slope, which multiplies the model's frame-to-frame wobble, is
+  // about half the photo's at the middle.
+  const slope = (a: number[]) => (a[140] - a[115]) / 25;
+  assert.ok(slope(stream) < 0.6 * slope(still), `${slope(stream)} vs ${slope(still)}`);
+  assert.throws(
+    () => refine(prob, 16, 16, { ramp: "video" }),
+    /mask ramp: expected "still" or "stream", got video/,
+  );
+});
+
 Deno.test("refineMask() with a threshold gives the hard mask prob > threshold*255", () => {
   const prob = [0, 127, 128, 200, 255, 1];
   assert.deepEqual(refine(prob, 3, 2, { threshold: 0.5 }), [0, 0, 255, 255, 255, 0]);

@@ -270,10 +270,13 @@ Deno.test("wasm compositeOverColor(), compositeOverFrame() and attachAlpha() equ
   }
 });
 
-Deno.test("wasm refineMask() matches the reference: soft, threshold, invert, feather", () => {
-  const options = [
+Deno.test("wasm refineMask() matches the reference: soft, stream ramp, threshold, invert, feather", () => {
+  const options: Parameters<typeof refineMask>[4][] = [
     { invert: false },
     { invert: true },
+    { invert: false, ramp: "stream" },
+    { invert: true, ramp: "stream", feather: 0.01 },
+    { invert: false, ramp: "still" },
     { invert: false, threshold: 0.5 },
     { invert: true, threshold: 0.2 },
     { invert: false, feather: 0.002 },

@@ -233,3 +233,25 @@ Deno.test("runEngine() counts the frames the sink put in the output, and gives i
   assert.deepEqual(result, { written: 7, reason: "frames" });
   assert.deepEqual(rooms, [7, 4, 1]);
 });
+
+Deno.test("runEngine() with an output size apart from the source's writes frames of the output's size", async () => {
+  const clock = fakeClock();
+  const sink = memorySink();
+  // A 16x8 source for an 8x4 output (a camera asked for more pixels for auto-framing).
+  await runEngine({
+    source: listSource(16, 8, [10, 20], clock),
+    sink,
+    processor: new FrameProcessor(leftHalfSegmenter()),
+    settings: { ...removeSettings([0, 255, 0]), autoframe: { on: false, zoom: 2 } },
+    timings: new StageTimings(),
+    now: clock.now,
+    outputSize: { width: W, height: H },
+  });
+  assert.equal(sink.frames.length, 2);
+  for (const [i, value] of [10, 20].entries()) {
+    assert.equal(sink.frames[i].length, W * H * 3);
+    // The whole frame, halved: the person (left half) kept, the background removed.
+    assert.deepEqual(pixel(sink.frames[i], 0, 0), [value, value, value]);
+    assert.deepEqual(pixel(sink.frames[i], W - 1, H - 1), [0, 255, 0]);
+  }
+});

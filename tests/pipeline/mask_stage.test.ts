@@ -150,6 +150,26 @@ Deno.test("MaskStage takes a second look at a small person and pastes it at the 
   });
 });
 
+Deno.test("MaskStage finds a small person who steps out of its crop on the very next frame", async () => {
+  await withSegmenter(async (segmenter) => {
+    // The 512x512 photo small in a wide gray frame: tracked through a crop around it.
+    const image = await photo();
+    const left = onCanvas(image, 1536, 576, 32, 64);
+    const right = onCanvas(image, 1536, 576, 992, 64);
+    const suitAt = (x: number) => (64 + 300) * 1536 + x + 256;
+    const stage = new MaskStage(segmenter, { maxSkips: 0 });
+    for (let i = 0; i < 4; i++) await stage.mask(left, stream);
+    assert.equal(stage.stats.cropped, 4, "tracked through the crop");
+    // The person steps aside: the crop at the old place is empty. The whole frame is
+    // looked at at once, and what it finds outside the old crop is not held back by a
+    // memory of zeros the model never saw there (it used to fade in over a second).
+    const alpha = await stage.mask(right, stream);
+    assert.equal(alpha[suitAt(992)], 255, "the suit at its new place, on the first frame");
+    assert.equal(alpha[suitAt(32)], 0, "nothing left at the old place");
+    assert.ok(iou(alpha, await stage.mask(right, stream)) > 0.97, "and it stays");
+  });
+});
+
 Deno.test("MaskStage starts over when the frame size changes, and rejects a bad smoothing", async () => {
   await withSegmenter(async (segmenter) => {
     const image = await photo();

@@ -95,7 +95,7 @@ Deno.test("renderPanel() at 80x24 shows everything, with the whole key legend wr
     "cpu       40% segcam alone  85% with its ffmpeg",
     "keys      b blur  k lens  d desaturate  r replace  t transparent  x remove",
     "          n none  m mask view  +/- strength  [ ] threshold  s soft edge",
-    "          o smoothing  f mirror  p preview  space pause  q quit",
+    "          o smoothing  f mirror  a autoframe  p preview  space pause  q quit",
   ]);
   const text = plain(state, 80, 24).join("\n");
   for (const entry of KEY_LEGEND) assert.ok(text.includes(entry), `"${entry}" is shown`);
@@ -117,8 +117,8 @@ Deno.test("renderPanel() at 60x15 wraps long lines and still shows every key", (
     "keys      b blur  k lens  d desaturate  r replace",
     "          t transparent  x remove  n none  m mask view",
     "          +/- strength  [ ] threshold  s soft edge",
-    "          o smoothing  f mirror  p preview  space pause",
-    "          q quit",
+    "          o smoothing  f mirror  a autoframe  p preview",
+    "          space pause  q quit",
   ]);
   assertFits(state, 60, 15);
 });
@@ -137,8 +137,8 @@ Deno.test("renderPanel() drops the least important lines first: ms, model, cpu, 
     "keys      b blur  k lens  d desaturate  r replace",
     "          t transparent  x remove  n none  m mask view",
     "          +/- strength  [ ] threshold  s soft edge",
-    "          o smoothing  f mirror  p preview  space pause",
-    "          q quit",
+    "          o smoothing  f mirror  a autoframe  p preview",
+    "          space pause  q quit",
     "none has no strength to change; strength works with blur and",
     "desaturate",
   ]);
@@ -149,8 +149,8 @@ Deno.test("renderPanel() drops the least important lines first: ms, model, cpu, 
     "keys      b blur  k lens  d desaturate  r replace",
     "          t transparent  x remove  n none  m mask view",
     "          +/- strength  [ ] threshold  s soft edge",
-    "          o smoothing  f mirror  p preview  space pause",
-    "          q quit",
+    "          o smoothing  f mirror  a autoframe  p preview",
+    "          space pause  q quit",
   ]);
   for (const [columns, rows] of [[100, 30], [80, 24], [60, 15], [45, 10], [40, 8]]) {
     assertFits({ ...state, controls: message }, columns, rows);
@@ -198,8 +198,8 @@ Deno.test("renderPanel() keeps the preview's 16:9 shape and fits it in the rows 
     "keys      b blur  k lens  d desaturate  r replace",
     "          t transparent  x remove  n none  m mask view",
     "          +/- strength  [ ] threshold  s soft edge",
-    "          o smoothing  f mirror  p preview  space pause",
-    "          q quit",
+    "          o smoothing  f mirror  a autoframe  p preview",
+    "          space pause  q quit",
     ...Array(7).fill("[25 cells]"),
   ]);
 });
@@ -320,3 +320,21 @@ Deno.test("restoreOnCrash() restores the terminal on an uncaught error and remov
 function applyKeyShim(controls: ReturnType<typeof createLiveControls>, line: string, now = 0) {
   return apply(controls, parseCommand(line), now).controls;
 }
+
+Deno.test("renderPanel() shows auto-framing's zoom on the settings line while it is on, at 80x24 and 60x15", () => {
+  const on = {
+    ...state,
+    controls: applyKeyShim(state.controls, "cycle autoframe"),
+    secondLook: "second look auto (crops on 12 of 300 frames)",
+    autoframe: "autoframe 1.6x (≤2x)",
+  };
+  assert.deepEqual(plain(on, 80, 24).slice(1, 3), [
+    "settings  soft edge  smoothing off  mirror off",
+    "          second look auto (crops on 12 of 300 frames)  autoframe 1.6x (≤2x)",
+  ]);
+  const small = plain(on, 60, 15);
+  assert.ok(small.length <= 15);
+  assert.ok(small.some((line) => line.includes("autoframe 1.6x (≤2x)")), small.join("\n"));
+  assert.ok(small.some((line) => line.includes("a autoframe")), "the key in the legend");
+  for (const line of small) assert.ok(line.length <= 60, line);
+});

@@ -1978,6 +1978,273 @@ function lerpRow(r: usize, columns: usize, n: i32, out: usize): void {
   }
 }
 
+// ==== sink helper (issue 16): RGB → yuyv422 for the virtual camera and `-o - --pix-fmt` ====
+
+/** Q15 of a coefficient (q15mulr_sat_s's scale). */
+// @ts-ignore: decorator
+@inline
+function q15(v: f32): i16 {
+  return <i16>(<i32>Math.round(<f64>v * 32768));
+}
+
+/**
+ * The channel `c` of eight pixels as i16x8 lanes, times 64 (six fraction bits for the
+ * fixed point below): pixels 0..3 from `a`, 4..7 from `b`.
+ */
+// @ts-ignore: decorator
+@inline
+function channel8(a: v128, b: v128, lo: v128, hi: v128): v128 {
+  return i16x8.shl(v128.or(i8x16.swizzle(a, lo), i8x16.swizzle(b, hi)), 6);
+}
+
+/**
+ * yuv.ts rgbToYuyv422, eight pixels (four pairs) per step in 16-bit fixed point: each
+ * term is a Q15 product of the channel times 64, so luma keeps six fraction bits and
+ * rounds as the reference does except at exact halves (one level). Chroma is linear in
+ * the pixels, so a pair's chroma is the sum of its two pixels' terms. Constants from
+ * yuv.ts. The width is even.
+ */
+export function rgbToYuyv422(
+  src: usize,
+  width: i32,
+  height: i32,
+  sc: i32,
+  dst: usize,
+  yOf: f32,
+  kr: f32,
+  kg: f32,
+  kb: f32,
+  cb: f32,
+  cr: f32,
+): void {
+  const n = width * height;
+  const yr = i16x8.splat(q15(yOf * kr)), yg = i16x8.splat(q15(yOf * kg));
+  const yb = i16x8.splat(q15(yOf * kb));
+  // U = cb·(B − luma), V = cr·(R − luma), each channel's weight written out.
+  const ur = i16x8.splat(q15(-cb * kr)), ug = i16x8.splat(q15(-cb * kg));
+  const ub = i16x8.splat(q15(cb * (1 - kb)));
+  const vr = i16x8.splat(q15(cr * (1 - kr))), vg = i16x8.splat(q15(-cr * kg));
+  const vb = i16x8.splat(q15(-cr * kb));
+  const yBias = i16x8.splat(<i16>(16.5 * 64));
+  // A pair's sum is twice the mean, times 64: 128 + sum / 128, rounded.
+  const cBias = i32x4.splat(128 * 128 + 64);
+  const three = sc == 3;
+  const rLo = three
+    ? i8x16(0, X, 3, X, 6, X, 9, X, X, X, X, X, X, X, X, X)
+    : i8x16(0, X, 4, X, 8, X, 12, X, X, X, X, X, X, X, X, X);
+  const rHi = three
+    ? i8x16(X, X, X, X, X, X, X, X, 0, X, 3, X, 6, X, 9, X)
+    : i8x16(X, X, X, X, X, X, X, X, 0, X, 4, X, 8, X, 12, X);
+  const one = i8x16.splat(1), two = i8x16.splat(2);
+  // Adding 1 to an index of X (0x80) leaves it >= 16: still zero.
+  const gLo = i8x16.add(rLo, one), gHi = i8x16.add(rHi, one);
+  const bLo = i8x16.add(rLo, two), bHi = i8x16.add(rHi, two);
+  const step = <usize>(4 * sc);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const p = src + <usize>(i * sc);
+    const a = v128.load(p), b = v128.load(p + step);
+    const r = channel8(a, b, rLo, rHi), g = channel8(a, b, gLo, gHi);
+    const bl = channel8(a, b, bLo, bHi);
+    const y = i16x8.shr_u(
+      i16x8.add(
+        i16x8.add(i16x8.q15mulr_sat_s(r, yr), i16x8.q15mulr_sat_s(g, yg)),
+        i16x8.add(i16x8.q15mulr_sat_s(bl, yb), yBias),
+      ),
+      6,
+    );
+    const u = i16x8.add(
+      i16x8.add(i16x8.q15mulr_sat_s(r, ur), i16x8.q15mulr_sat_s(g, ug)),
+      i16x8.q15mulr_sat_s(bl, ub),
+    );
+    const v = i16x8.add(
+      i16x8.add(i16x8.q15mulr_sat_s(r, vr), i16x8.q15mulr_sat_s(g, vg)),
+      i16x8.q15mulr_sat_s(bl, vb),
+    );
+    const u4 = i32x4.shr_s(i32x4.add(i32x4.extadd_pairwise_i16x8_s(u), cBias), 7);
+    const v4 = i32x4.shr_s(i32x4.add(i32x4.extadd_pairwise_i16x8_s(v), cBias), 7);
+    const ybytes = i8x16.narrow_i16x8_u(y, y);
+    const uv = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(u4, v4), y);
+    // Y0 U0 Y1 V0 Y2 U1 Y3 V1 … : U in uv bytes 0..3, V in 4..7.
+    v128.store(
+      dst + <usize>(i << 1),
+      i8x16.shuffle(ybytes, uv, 0, 16, 1, 20, 2, 17, 3, 21, 4, 18, 5, 22, 6, 19, 7, 23),
+    );
+  }
+  for (; i < n; i += 2) {
+    const p = src + <usize>(i * sc), q = p + <usize>sc;
+    const r0 = <f32>load<u8>(p), g0 = <f32>load<u8>(p + 1), b0 = <f32>load<u8>(p + 2);
+    const r1 = <f32>load<u8>(q), g1 = <f32>load<u8>(q + 1), b1 = <f32>load<u8>(q + 2);
+    const o = dst + <usize>(i << 1);
+    store<u8>(o, <u8>(<i32>(<f32>16.5 + yOf * (kr * r0 + kg * g0 + kb * b0))));
+    store<u8>(o + 2, <u8>(<i32>(<f32>16.5 + yOf * (kr * r1 + kg * g1 + kb * b1))));
+    const r = (r0 + r1) * 0.5, g = (g0 + g1) * 0.5, b = (b0 + b1) * 0.5;
+    const luma = kr * r + kg * g + kb * b;
+    store<u8>(o + 1, clampRound(128 + cb * (b - luma)));
+    store<u8>(o + 3, clampRound(128 + cr * (r - luma)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Auto-framing: a crop resampled bilinearly to the output (src/kernels/crop.ts, its
+// reference). The tables (cropTables) come from the TypeScript side, shared by both
+// twins; here each source row the output needs is blended across once into a row of
+// u16 (a·(256−w) + b·w), kept while the next output row uses it too (a 2x zoom reads
+// each source row twice), and two such rows are blended down in SIMD, 8 values a step.
+// ---------------------------------------------------------------------------------------
+
+/**
+ * The row pass works on groups of 8 output values (any channel count). A group's values
+ * read source bytes within 16 of its first pixel's when the crop is no wider than the
+ * output (8 values span at most 2·channels + 8 bytes), so one 16-byte load and two
+ * swizzles fetch all 16 bytes it blends. Per group (128 bytes, built once per call):
+ *   [0, 16)   swizzle indices of the first pixels   [16, 32)  of the second pixels
+ *   [32, 48)  the second's weights (u16)            [48] base byte, [52] SIMD ok, [56] count
+ *   [64, 96)  first bytes (i32 each)                [96, 128) second bytes, for the
+ *             groups that cannot (a shrinking crop, a row's last bytes, the tail).
+ */
+const GROUP = 128;
+
+function cropGroups(
+  rowBytes: i32,
+  channels: i32,
+  x0: usize,
+  x1: usize,
+  wx: usize,
+  n: i32,
+  groups: usize,
+): void {
+  for (let g = 0; g * 8 < n; g++) {
+    const record = groups + <usize>(g * GROUP);
+    const first = (g * 8) / channels;
+    const base = load<i32>(x0 + (<usize>first << 2));
+    let ok = 1, count = 0;
+    for (let l = 0; l < 8; l++) {
+      const v = g * 8 + l;
+      let a = 0, b = 0, w = 0;
+      if (v < n) {
+        const i = v / channels, c = v - i * channels, k = <usize>i << 2;
+        a = load<i32>(x0 + k) + c;
+        b = load<i32>(x1 + k) + c;
+        w = load<i32>(wx + k);
+        count++;
+      } else ok = 0;
+      const da = a - base, db = b - base;
+      if (da < 0 || da > 15 || db < 0 || db > 15) ok = 0;
+      store<u8>(record + <usize>l, <u8>(da & 15));
+      store<u8>(record + 16 + <usize>l, <u8>(db & 15));
+      store<u8>(record + 8 + <usize>l, 0);
+      store<u8>(record + 24 + <usize>l, 0);
+      store<u16>(record + 32 + (<usize>l << 1), <u16>w);
+      store<i32>(record + 64 + (<usize>l << 2), a);
+      store<i32>(record + 96 + (<usize>l << 2), b);
+    }
+    if (base + 16 > rowBytes) ok = 0;
+    store<i32>(record + 48, base);
+    store<i32>(record + 52, ok);
+    store<i32>(record + 56, count);
+  }
+}
+
+/** Source row `r` (byte offset) blended across at the groups into u16 values at `out`. */
+function cropRow(src: usize, r: i32, n: i32, groups: usize, out: usize): void {
+  const row = src + <usize>r;
+  const full = i16x8.splat(256);
+  for (let g = 0; g * 8 < n; g++) {
+    const record = groups + <usize>(g * GROUP);
+    const o = out + (<usize>g << 4);
+    const w = v128.load(record + 32);
+    if (load<i32>(record + 52) != 0) {
+      const bytes = v128.load(row + <usize>load<i32>(record + 48));
+      const a = i16x8.extend_low_i8x16_u(i8x16.swizzle(bytes, v128.load(record)));
+      const b = i16x8.extend_low_i8x16_u(i8x16.swizzle(bytes, v128.load(record + 16)));
+      // a·(256 − w) + b·w ≤ 255·256: exact in u16 lanes.
+      v128.store(o, i16x8.add(i16x8.mul(a, i16x8.sub(full, w)), i16x8.mul(b, w)));
+    } else {
+      const count = load<i32>(record + 56);
+      for (let l = 0; l < count; l++) {
+        const wl = <i32>load<u16>(record + 32 + (<usize>l << 1));
+        const a = <i32>load<u8>(row + <usize>load<i32>(record + 64 + (<usize>l << 2)));
+        const b = <i32>load<u8>(row + <usize>load<i32>(record + 96 + (<usize>l << 2)));
+        store<u16>(o + (<usize>l << 1), a * (256 - wl) + b * wl);
+      }
+    }
+  }
+}
+
+export function cropResize(
+  src: usize,
+  rowBytes: i32,
+  channels: i32,
+  x0: usize,
+  x1: usize,
+  wx: usize,
+  y0: usize,
+  y1: usize,
+  wy: usize,
+  out: usize,
+  width: i32,
+  height: i32,
+  work: usize,
+): void {
+  const n = width * channels;
+  // Two rows of u16 (whole groups of 8, 16-byte aligned), then the groups.
+  const rowSize = <usize>(((n + 7) >> 3) << 4);
+  let upper = work, lower = work + rowSize;
+  const groups = work + 2 * rowSize;
+  cropGroups(rowBytes, channels, x0, x1, wx, n, groups);
+  let hasUpper = -1, hasLower = -1;
+  const round = i32x4.splat(32768);
+  for (let j = 0; j < height; j++) {
+    const k = <usize>j << 2;
+    const r0 = load<i32>(y0 + k), r1 = load<i32>(y1 + k), w = load<i32>(wy + k);
+    if (hasUpper != r0) {
+      if (hasLower == r0) {
+        const t = upper;
+        upper = lower;
+        lower = t;
+        hasLower = hasUpper;
+      } else {
+        cropRow(src, r0, n, groups, upper);
+      }
+      hasUpper = r0;
+    }
+    if (hasLower != r1) {
+      cropRow(src, r1, n, groups, lower);
+      hasLower = r1;
+    }
+    const o = out + <usize>(j * n);
+    const vw = i16x8.splat(<i16>w), viw = i16x8.splat(<i16>(256 - w));
+    let i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const top = v128.load(upper + (<usize>i << 1));
+      const bottom = v128.load(lower + (<usize>i << 1));
+      // u16 x u16 → u32: top·(256 − w) + bottom·w ≤ 65280·256, then + 2^15 and >> 16.
+      const lo = i32x4.shr_u(
+        i32x4.add(
+          i32x4.add(i32x4.extmul_low_i16x8_u(top, viw), i32x4.extmul_low_i16x8_u(bottom, vw)),
+          round,
+        ),
+        16,
+      );
+      const hi = i32x4.shr_u(
+        i32x4.add(
+          i32x4.add(i32x4.extmul_high_i16x8_u(top, viw), i32x4.extmul_high_i16x8_u(bottom, vw)),
+          round,
+        ),
+        16,
+      );
+      const words = i16x8.narrow_i32x4_u(lo, hi);
+      v128.store64_lane(o + <usize>i, i8x16.narrow_i16x8_u(words, words), 0);
+    }
+    for (; i < n; i++) {
+      const top = <i32>load<u16>(upper + (<usize>i << 1));
+      const bottom = <i32>load<u16>(lower + (<usize>i << 1));
+      store<u8>(o + <usize>i, (top * (256 - w) + bottom * w + 32768) >>> 16);
+    }
+  }
+}
+
 // ==== lens_blur.ts: the lens (bokeh) blur ============================================================
 // Appended as one section: lensBlurBackground and its helpers. It shares blurBackground's
 // column tables and upsampleComposite; the constants are lens_blur.ts's.

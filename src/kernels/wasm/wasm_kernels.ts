@@ -45,6 +45,14 @@ import type { Region } from "../../model/segmenter.ts";
 import { type BilinearTable, resizeMapToBytes, resizeToPlanar } from "../resize.ts";
 import { checkPasteRegion, pasteRegion } from "../region.ts";
 import {
+  checkCrop,
+  type CropRect,
+  cropResize,
+  cropResizePlane,
+  type CropScratch,
+  cropTables,
+} from "../crop.ts";
+import {
   blurredChange,
   checkBlurredChange,
   checkDilate3,
@@ -55,7 +63,15 @@ import {
   type MotionGate,
   smoothTemporal,
 } from "../temporal_smoothing.ts";
-import { assertYuv420p, RGB_TO_YUV, rgbToYuv420p, yuv420pToRgb, YUV_TO_RGB } from "../yuv.ts";
+import {
+  assertYuv420p,
+  assertYuyv422,
+  RGB_TO_YUV,
+  rgbToYuv420p,
+  rgbToYuyv422,
+  yuv420pToRgb,
+  YUV_TO_RGB,
+} from "../yuv.ts";
 
 /** Every kernel that has a wasm twin, by its TypeScript signature. */
 export interface Kernels {
@@ -77,6 +93,9 @@ export interface Kernels {
   pasteRegion: typeof pasteRegion;
   smoothTemporal: typeof smoothTemporal;
   lensBlurBackground: typeof lensBlurBackground;
+  rgbToYuyv422: typeof rgbToYuyv422;
+  cropResize: typeof cropResize;
+  cropResizePlane: typeof cropResizePlane;
 }
 
 /** The TypeScript kernels: the reference, and the fallback where wasm is not wanted. */
@@ -99,6 +118,9 @@ export const tsKernels: Kernels = {
   pasteRegion,
   smoothTemporal,
   lensBlurBackground,
+  rgbToYuyv422,
+  cropResize,
+  cropResizePlane,
 };
 
 export interface WasmKernels extends Kernels {
@@ -144,6 +166,22 @@ interface Exports {
   smoothTemporal(...args: number[]): void;
   pasteRegion(...args: number[]): void;
   lensBlurBackground(...args: number[]): void;
+  rgbToYuyv422(...args: number[]): void;
+  cropResize(
+    src: number,
+    rowBytes: number,
+    channels: number,
+    x0: number,
+    x1: number,
+    wx: number,
+    y0: number,
+    y1: number,
+    wy: number,
+    out: number,
+    width: number,
+    height: number,
+    work: number,
+  ): void;
 }
 
 const PAGE = 65536;
@@ -186,7 +224,12 @@ class WasmKernelSet implements WasmKernels {
   readonly #ramp = Uint8Array.from({ length: 256 }, (_, v) => v);
   readonly #lut = new Uint8Array(256);
   /** The options the table was made for (NaN: none yet); refilled only when they change. */
-  readonly #lutOptions = { threshold: NaN as number | undefined, invert: false, feather: 0 };
+  readonly #lutOptions = {
+    threshold: NaN as number | undefined,
+    invert: false,
+    feather: 0,
+    ramp: "still" as "still" | "stream" | undefined,
+  };
 
   constructor(exports: Exports, memory: WebAssembly.Memory) {
     this.#x = exports;
@@ -509,9 +552,13 @@ class WasmKernelSet implements WasmKernels {
     // The reference on the 256 possible inputs is the table (and checks the threshold):
     // ramp and threshold are defined in one place, mask.ts.
     const made = this.#lutOptions;
-    if (!Object.is(made.threshold, options.threshold) || made.invert !== options.invert) {
+    if (
+      !Object.is(made.threshold, options.threshold) || made.invert !== options.invert ||
+      made.ramp !== options.ramp
+    ) {
       made.threshold = options.threshold;
       made.invert = options.invert;
+      made.ramp = options.ramp;
       try {
         refineMask(this.#ramp, 256, 1, this.#lut, made);
       } catch (error) {
@@ -549,6 +596,27 @@ class WasmKernelSet implements WasmKernels {
       k.uToB,
     );
     this.#out(out.data, dst);
+  };
+
+  rgbToYuyv422 = (frame: Frame, out: Uint8Array) => {
+    assertFrame(frame, "frame");
+    assertYuyv422(out, frame.width, frame.height, "yuyv422 output");
+    const src = this.#in(frame.data, "src"), dst = this.#in(out, "yuyv", false);
+    const k = RGB_TO_YUV;
+    this.#x.rgbToYuyv422(
+      src,
+      frame.width,
+      frame.height,
+      frame.channels,
+      dst,
+      k.yOf,
+      k.kr,
+      k.kg,
+      k.kb,
+      k.cb,
+      k.cr,
+    );
+    this.#out(out, dst);
   };
 
   rgbToYuv420p = (frame: Frame, out: Uint8Array) => {
@@ -825,6 +893,66 @@ class WasmKernelSet implements WasmKernels {
     );
     this.#out(out.data, dst);
   };
+  cropResize = (src: Frame, crop: CropRect, out: Frame, scratch: CropScratch): void => {
+    assertFrame(src, "cropResize source");
+    assertFrame(out, "cropResize output");
+    if (src.channels !== out.channels) {
+      throw new RangeError(
+        `cropResize output: expected ${src.channels} channels like the source, got ${out.channels}`,
+      );
+    }
+    checkCrop(crop, src.width, src.height, out.width, out.height, scratch);
+    this.#crop(src.data, src.width, src.height, src.channels, crop, out.data, scratch);
+  };
+
+  cropResizePlane = (
+    src: Uint8Array,
+    srcWidth: number,
+    srcHeight: number,
+    crop: CropRect,
+    out: Uint8Array,
+    outWidth: number,
+    outHeight: number,
+    scratch: CropScratch,
+  ): void => {
+    assertPlane(src, srcWidth, srcHeight, "cropResizePlane source");
+    assertPlane(out, outWidth, outHeight, "cropResizePlane output");
+    checkCrop(crop, srcWidth, srcHeight, outWidth, outHeight, scratch);
+    this.#crop(src, srcWidth, srcHeight, 1, crop, out, scratch);
+  };
+
+  #crop(
+    src: Uint8Array,
+    srcWidth: number,
+    srcHeight: number,
+    channels: number,
+    crop: CropRect,
+    out: Uint8Array,
+    scratch: CropScratch,
+  ): void {
+    cropTables(crop, srcWidth, srcHeight, channels, scratch);
+    const s = this.#in(src, "crop.src"), d = this.#in(out, "crop.out", false);
+    const { x0, x1, wx, y0, y1, wy, width, height } = scratch;
+    // Two rows of u16 in whole groups of 8 values, and 128 bytes per group (kernels.as).
+    const groups = Math.ceil((width * channels) / 8);
+    const row = groups * 16;
+    this.#x.cropResize(
+      s,
+      srcWidth * channels,
+      channels,
+      this.#in(x0, "crop.x0"),
+      this.#in(x1, "crop.x1"),
+      this.#in(wx, "crop.wx"),
+      this.#in(y0, "crop.y0"),
+      this.#in(y1, "crop.y1"),
+      this.#in(wy, "crop.wy"),
+      d,
+      width,
+      height,
+      this.#slot("crop.rows", 2 * row + 128 * groups),
+    );
+    this.#out(out, d);
+  }
 }
 
 function align(bytes: number): number {

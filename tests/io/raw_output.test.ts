@@ -1,0 +1,142 @@
+/**
+ * `-o - --pix-fmt`: raw frames on stdout in the virtual camera's formats, exactly the
+ * bytes a v4l2loopback device set to that format would get.
+ */
+import assert from "node:assert/strict";
+import type { Frame } from "../../src/frame.ts";
+import { referenceKernels } from "../../src/kernels/kernel_set.ts";
+import { rgbToYuv420p, rgbToYuyv422 } from "../../src/kernels/yuv.ts";
+import { RawFrameConverter, StdoutSink } from "../../src/io/frame_sink.ts";
+import { describeLiveOutput } from "../../src/io/live_endpoints.ts";
+import { parseLiveOutput, rawFrameBytes } from "../../src/io/live_args.ts";
+import { UsageError } from "../../src/errors.ts";
+import { segcam } from "../cli/_run.ts";
+
+const TALK = new URL("../../samples/talk.mp4", import.meta.url).pathname;
+
+/** A frame with detail: a gradient with a diagonal stripe pattern. */
+function testFrame(width: number, height: number, channels: 3 | 4): Frame {
+  const data = new Uint8Array(width * height * channels);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = (y * width + x) * channels;
+      data[p] = (x * 255 / width) | 0;
+      data[p + 1] = (y * 255 / height) | 0;
+      data[p + 2] = ((x + y) % 16) * 16;
+      if (channels === 4) data[p + 3] = 200;
+    }
+  }
+  return { data, width, height, channels };
+}
+
+/** A WritableStream that keeps copies of what it is given. */
+function collector(): { stream: WritableStream<Uint8Array>; bytes: () => Uint8Array } {
+  const chunks: Uint8Array[] = [];
+  return {
+    stream: new WritableStream({ write: (chunk) => void chunks.push(chunk.slice()) }),
+    bytes: () => {
+      const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+      let at = 0;
+      for (const c of chunks) out.set(c, (at += c.length) - c.length);
+      return out;
+    },
+  };
+}
+
+Deno.test("-o - writes rgb24 unless --pix-fmt says yuyv422 or yuv420p; a virtual camera defaults to yuyv422", () => {
+  assert.deepEqual(parseLiveOutput("-"), { kind: "stdout", pixFmt: "rgb24" });
+  assert.deepEqual(parseLiveOutput("-", "yuyv422"), { kind: "stdout", pixFmt: "yuyv422" });
+  assert.deepEqual(parseLiveOutput("-", "yuv420p"), { kind: "stdout", pixFmt: "yuv420p" });
+  assert.deepEqual(parseLiveOutput("/dev/video3"), {
+    kind: "v4l2",
+    device: "/dev/video3",
+    pixFmt: "yuyv422",
+  });
+  assert.throws(
+    () => parseLiveOutput("-", "nv12"),
+    (e) =>
+      e instanceof UsageError &&
+      e.message === "--pix-fmt nv12 cannot be written to -o -; give rgb24, yuyv422, yuv420p",
+  );
+  assert.equal(describeLiveOutput(parseLiveOutput("-", "yuyv422")), "stdout (raw yuyv422)");
+});
+
+Deno.test("rawFrameBytes: 3, 2 and 1.5 bytes a pixel, yuv420p's chroma rounded up at odd sizes", () => {
+  assert.equal(rawFrameBytes("rgb24", 1280, 720), 2764800);
+  assert.equal(rawFrameBytes("yuyv422", 1280, 720), 1843200);
+  assert.equal(rawFrameBytes("yuv420p", 1280, 720), 1382400);
+  assert.equal(rawFrameBytes("yuv420p", 3, 3), 9 + 2 * 4);
+});
+
+for (const kernels of ["default (wasm)", "reference"] as const) {
+  Deno.test(`StdoutSink writes each frame converted, frame after frame, with the ${kernels} kernels`, async () => {
+    for (const format of ["rgb24", "yuyv422", "yuv420p"] as const) {
+      for (const channels of [3, 4] as const) {
+        const out = collector();
+        const converter = kernels === "reference"
+          ? new RawFrameConverter(format, referenceKernels())
+          : new RawFrameConverter(format);
+        const sink = new StdoutSink(3, out.stream, converter);
+        const a = testFrame(64, 36, channels), b = testFrame(64, 36, channels);
+        b.data.reverse(); // a different second frame: the buffer is reused, not stale
+        await sink.write(a);
+        await sink.write(b);
+        await sink.finish();
+        const size = rawFrameBytes(format, 64, 36);
+        const expected = new Uint8Array(2 * size);
+        for (const [k, f] of [a, b].entries()) {
+          const target = expected.subarray(k * size, (k + 1) * size);
+          if (format === "yuyv422") rgbToYuyv422(f, target);
+          else if (format === "yuv420p") rgbToYuv420p(f, target);
+          else {for (let i = 0; i < 64 * 36; i++) {
+              target.set(f.data.subarray(i * channels, i * channels + 3), i * 3);
+            }}
+        }
+        const got = out.bytes();
+        assert.equal(got.length, expected.length, `${format} ${channels}ch`);
+        let max = 0;
+        for (let i = 0; i < got.length; i++) max = Math.max(max, Math.abs(got[i] - expected[i]));
+        assert.ok(max <= 1, `${format} ${channels}ch: max difference ${max}`);
+      }
+    }
+  });
+}
+
+Deno.test("segcam live -o - --pix-fmt yuyv422 writes whole yuyv422 frames on stdout", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../../main.ts", import.meta.url).pathname,
+      "live",
+      "--input",
+      TALK,
+      "--no-tui",
+      "--frames",
+      "3",
+      "-o",
+      "-",
+      "--pix-fmt",
+      "yuyv422",
+    ],
+    env: { XDG_CONFIG_HOME: new URL("../fixtures/config_home", import.meta.url).pathname },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const { code, stdout, stderr } = await child.output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  assert.equal(stdout.length, 3 * 640 * 360 * 2);
+  // Packed Y U Y V: luma bytes within 16..235, and not a constant picture.
+  const lumas = new Set<number>();
+  for (let i = 0; i < stdout.length; i += 2) lumas.add(stdout[i]);
+  assert.ok(Math.min(...lumas) >= 16 && Math.max(...lumas) <= 235);
+  assert.ok(lumas.size > 50);
+  assert.match(new TextDecoder().decode(stderr), /to stdout \(raw yuyv422\)/);
+});
+
+Deno.test("segcam live -o - refuses a --pix-fmt it cannot write, in one line", async () => {
+  const r = await segcam(["live", "--input", TALK, "-o", "-", "--pix-fmt", "nv12"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--pix-fmt nv12 cannot be written to -o -; give rgb24, yuyv422, yuv420p/);
+});
