@@ -1,12 +1,13 @@
 /**
  * Inference cost per backend × model: session load, first run, then median and p10 of
  * RUNS runs after WARMUP on the sample photo (preprocessing included: it is part of
- * every frame's cost).
+ * every frame's cost). benchPeerInference: the same for the peer tools' models
+ * (../shared/data/models) run as --model FILE.
  */
 import { readImage } from "../src/io/image_file.ts";
 import { PERMISSIONS } from "../tests/cli/_run.ts";
 import { chooseModel, createSegmenter } from "../src/model/segmenter.ts";
-import { createFrame } from "../src/frame.ts";
+import { createFrame, type Frame } from "../src/frame.ts";
 import { scaleCover } from "../src/kernels/scale_cover.ts";
 import { median, quantile } from "./_stats.ts";
 
@@ -29,30 +30,86 @@ export async function benchInference(threads = 0): Promise<InferenceRow[]> {
   const rows: InferenceRow[] = [];
   for (const backend of ["native", "wasm"] as const) {
     for (const model of ["general", "landscape"] as const) {
-      const t0 = performance.now();
-      const segmenter = await createSegmenter({ backend, threads, model });
-      const t1 = performance.now();
-      await segmenter.segment(frame);
-      const t2 = performance.now();
-      for (let i = 0; i < WARMUP; i++) await segmenter.segment(frame);
-      const samples: number[] = [];
-      for (let i = 0; i < RUNS; i++) {
-        const start = performance.now();
-        await segmenter.segment(frame);
-        samples.push(performance.now() - start);
-      }
-      await segmenter.dispose();
-      rows.push({
-        backend,
-        model,
-        loadMs: t1 - t0,
-        firstRunMs: t2 - t1,
-        medianMs: median(samples),
-        p10Ms: quantile(samples, 0.1),
-      });
+      rows.push(await measure(frame, backend, threads, model, model));
     }
   }
   return rows;
+}
+
+/** One backend x model: load, first run, median and p10 of RUNS runs after WARMUP. */
+async function measure(
+  frame: Frame,
+  backend: "native" | "wasm",
+  threads: number,
+  model: string,
+  label: string,
+): Promise<InferenceRow & { input: string }> {
+  const t0 = performance.now();
+  const segmenter = await createSegmenter({ backend, threads, model });
+  const t1 = performance.now();
+  await segmenter.segment(frame);
+  const t2 = performance.now();
+  for (let i = 0; i < WARMUP; i++) await segmenter.segment(frame);
+  const samples: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const start = performance.now();
+    await segmenter.segment(frame);
+    samples.push(performance.now() - start);
+  }
+  await segmenter.dispose();
+  return {
+    backend,
+    model: label,
+    // Height x width, as the model cards and --model's help name them.
+    input: `${segmenter.model.inputHeight}x${segmenter.model.inputWidth}`,
+    loadMs: t1 - t0,
+    firstRunMs: t2 - t1,
+    medianMs: median(samples),
+    p10Ms: quantile(samples, 0.1),
+  };
+}
+
+/** The peer tools' TFLite models (issue 18), when ../shared is beside the checkout. */
+export const PEER_MODEL_DIR = new URL("../../shared/data/models", import.meta.url).pathname;
+
+export interface PeerInference {
+  rows: (InferenceRow & { input: string })[];
+  /** Why there are no rows (the folder is absent). */
+  skipped?: string;
+}
+
+/**
+ * The same measurement for each peer model run as `--model FILE`, native and wasm. The
+ * TFLite files are converted on first use into the user's model cache, as the CLI does,
+ * so a first-ever run's "load" includes the conversion; later runs read the cache.
+ */
+export async function benchPeerInference(
+  threads = 0,
+  dir = PEER_MODEL_DIR,
+): Promise<PeerInference> {
+  let files: string[];
+  try {
+    files = [...Deno.readDirSync(dir)]
+      .filter((e) => e.isFile && /\.(tflite|onnx)$/i.test(e.name))
+      .map((e) => e.name)
+      .sort();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      return { rows: [], skipped: `no peer models: ${dir} is absent` };
+    }
+    throw error;
+  }
+  const frame = await readImage(
+    new URL("../tests/fixtures/astronaut.png", import.meta.url).pathname,
+  );
+  const rows: PeerInference["rows"] = [];
+  for (const backend of ["native", "wasm"] as const) {
+    for (const name of files) {
+      const label = name.replace(/\.(tflite|onnx)$/i, "");
+      rows.push(await measure(frame, backend, threads, `${dir}/${name}`, label));
+    }
+  }
+  return { rows };
 }
 
 /** Process start to first mask: `segcam mask` on the sample photo, wall clock. */

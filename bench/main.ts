@@ -5,7 +5,12 @@
  * ratios measured in the same run. `--quick` skips the long live runs.
  */
 import { benchEffects } from "./effects.ts";
-import { benchFirstMask, benchInference, benchSegmentation } from "./inference.ts";
+import {
+  benchFirstMask,
+  benchInference,
+  benchPeerInference,
+  benchSegmentation,
+} from "./inference.ts";
 import { benchImages } from "./images.ts";
 import { benchInMemory } from "./in_memory.ts";
 import { benchKernels } from "./kernels.ts";
@@ -32,6 +37,8 @@ say("bench: inference threads and spinning…");
 const ortThreads = await benchOrtThreads();
 say("bench: inference per backend and model…");
 const inference = await benchInference();
+say("bench: inference of the peer tools' models (--model FILE)…");
+const peerInference = await benchPeerInference();
 const firstMaskMs = await benchFirstMask();
 say("bench: stages of a frame…");
 const stages = await benchStages();
@@ -67,6 +74,7 @@ if (json) {
       inMemory,
       ortThreads,
       inference,
+      peerInference,
       firstMaskMs,
       stages,
       kernels,
@@ -110,6 +118,24 @@ if (json) {
     "median": fixed(r.medianMs),
     "p10": fixed(r.p10Ms),
   })));
+  if (peerInference.skipped) console.log(`\nPeer models: skipped, ${peerInference.skipped}`);
+  else {
+    // Against the landscape model on the same backend, in this run: the ratio holds on a
+    // loaded machine where the milliseconds do not.
+    const landscape = (backend: string) =>
+      inference.find((r) => r.backend === backend && r.model === "landscape")!.medianMs;
+    console.log(`\nInference of the peer tools' models (--model FILE), ms\n`);
+    printTable(peerInference.rows.map((r) => ({
+      backend: r.backend,
+      model: r.model,
+      input: r.input,
+      "load": fixed(r.loadMs),
+      "first run": fixed(r.firstRunMs),
+      "median": fixed(r.medianMs),
+      "p10": fixed(r.p10Ms),
+      "x landscape": `${fixed(r.medianMs / landscape(r.backend))}x`,
+    })));
+  }
   console.log(`\nProcess start to first mask (segcam mask, median of 5): ${fixed(firstMaskMs)} ms`);
   console.log(
     "\nWhere a frame's time goes, ms per frame (ffmpeg: CPU of a process doing only that)\n",

@@ -22,6 +22,15 @@
  * scripts/make_camera_clips.ts (eval them with --video on its output folder).
  * --frames N reads only the first N frames of each clip (for quick runs while tuning).
  *
+ * --models LIST (comma-separated built-in names or .tflite/.onnx files, as --model takes
+ * them, e.g. general,landscape,../shared/data/models/segm_full_v679.tflite) measures each
+ * of those models instead of general, landscape and auto: portraits raw and through the
+ * still mask stage per model; video through the stream mask stage per model, against the
+ * raw landscape model as always (a "model" column is added). A TFLite file is converted
+ * on first use into the user's model cache (XDG_CACHE_HOME/segcam/models), as
+ * `segcam --model FILE` does, so later runs and the CLI reuse it. --min-iou checks
+ * --model auto and so needs the default list.
+ *
  * --json prints the figures as one JSON object instead of tables. --smoothing,
  * --second-look, --edges on|off and --max-skips override segcam's defaults, to measure
  * what each part buys.
@@ -32,12 +41,8 @@ import { readImage } from "../src/io/image_file.ts";
 import { decodeArgs } from "../src/io/ffmpeg_args.ts";
 import { FrameReader } from "../src/io/frame_reader.ts";
 import { STILL_IMAGE_FEATHER } from "../src/kernels/mask.ts";
-import {
-  chooseModel,
-  createSegmenter,
-  type ModelName,
-  type Segmenter,
-} from "../src/model/segmenter.ts";
+import { chooseModel, createSegmenter, type Segmenter } from "../src/model/segmenter.ts";
+import { isModelName } from "../src/model/models.ts";
 import {
   defaultMaskStageSettings,
   MaskStage,
@@ -65,6 +70,7 @@ const { values } = parseArgs({
     clips: { type: "string" },
     real: { type: "string" },
     frames: { type: "string" },
+    models: { type: "string" },
   },
 });
 
@@ -75,6 +81,28 @@ if (values.edges !== undefined) tuned.edges = values.edges !== "off";
 const maxSkips = values["max-skips"] === undefined ? undefined : Number(values["max-skips"]);
 const frameLimit = values.frames === undefined ? Infinity : Number(values.frames);
 const DESK = "../shared/data/videos/desk_960x540.mp4";
+/** --models: what to measure instead of the default general, landscape (and auto). */
+const modelList = values.models?.split(",").map((m) => m.trim()).filter((m) => m !== "");
+if (modelList !== undefined && modelList.length === 0) {
+  fail(`--models "${values.models}" names no model; give names or files separated by commas`);
+}
+if (modelList !== undefined && values["min-iou"] !== undefined) {
+  fail("--min-iou checks --model auto; run it without --models");
+}
+
+/** A row's name for a model: the built-in name, or a file's name without its folder and extension. */
+function modelLabel(model: string): string {
+  return isModelName(model) ? model : model.replace(/^.*\//, "").replace(/\.(tflite|onnx)$/i, "");
+}
+
+/** A segmenter for a built-in name or a file, with a user-actionable line when it cannot open. */
+async function openSegmenter(model: string): Promise<Segmenter> {
+  try {
+    return await createSegmenter({ backend: "auto", threads: 0, model });
+  } catch (error) {
+    fail(`--models: cannot open ${model}: ${error instanceof Error ? error.message : error}`);
+  }
+}
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const log = (line: string) => {
@@ -158,16 +186,21 @@ async function evaluatePortraits(data: string): Promise<void> {
   type Row = { iou: number[]; boundary: number[]; inferences: number };
   const empty = (): Row => ({ iou: [], boundary: [], inferences: 0 });
   const scores: Record<string, Row> = {};
-  const segmenters = new Map<ModelName, Segmenter>();
-  const stages = new Map<ModelName, MaskStage>();
-  for (const model of ["general", "landscape"] as const) {
-    const segmenter = await createSegmenter({ backend: "auto", threads: 0, model });
-    segmenters.set(model, segmenter);
-    stages.set(model, new MaskStage(segmenter));
-    for (const who of ["raw", "segcam"]) scores[`${who} ${model}`] = empty();
+  // Keyed by the row label: a built-in name, or a file's name (--models).
+  const segmenters = new Map<string, Segmenter>();
+  const stages = new Map<string, MaskStage>();
+  for (const model of modelList ?? ["general", "landscape"]) {
+    const label = modelLabel(model);
+    if (segmenters.has(label)) fail(`--models: ${label} is named twice`);
+    const segmenter = await openSegmenter(model);
+    segmenters.set(label, segmenter);
+    stages.set(label, new MaskStage(segmenter));
+    for (const who of ["raw", "segcam"]) scores[`${who} ${label}`] = empty();
   }
-  scores["raw auto"] = empty();
-  scores["segcam auto"] = empty();
+  if (modelList === undefined) {
+    scores["raw auto"] = empty();
+    scores["segcam auto"] = empty();
+  }
 
   const bar = values.json
     ? undefined
@@ -177,7 +210,8 @@ async function evaluatePortraits(data: string): Promise<void> {
     const truth = plane(await readImage(`${data}/masks/${name.replace(/\.[^.]+$/, ".png")}`));
     const { width, height } = frame;
     if (truth.length !== width * height) fail(`${name}: mask and image differ in size`);
-    const auto = chooseModel("auto", width, height);
+    // --models measures each model as it is: no auto rows.
+    const auto = modelList === undefined ? chooseModel("auto", width, height) : undefined;
     const raw = new Uint8Array(width * height);
     for (const [model, segmenter] of segmenters) {
       await segmenter.segment(frame);
@@ -210,8 +244,9 @@ async function evaluatePortraits(data: string): Promise<void> {
   else printTable(rows);
 
   const minimum = values["min-iou"] === undefined ? undefined : Number(values["min-iou"]);
+  if (minimum === undefined) return;
   const auto = mean(scores["segcam auto"].iou);
-  if (minimum !== undefined && auto < minimum) {
+  if (auto < minimum) {
     fail(`mean IoU ${auto.toFixed(4)} is below ${minimum}`);
   }
 }
@@ -333,27 +368,33 @@ function videoClips(dir: string): Clip[] {
 async function evaluateVideo(dir: string): Promise<void> {
   const clips = videoClips(dir);
   const settings: MaskStageSettings = { ...defaultMaskStageSettings, ...tuned, mode: "stream" };
-  const segmenters = new Map<ModelName, Segmenter>();
-  const results: { segcam: ClipScore & { inferencesPerFrame: number }; raw: ClipScore }[] = [];
+  // Keyed by what createSegmenter was given: a built-in name or a file (--models).
+  const segmenters = new Map<string, Segmenter>();
+  const open = async (model: string) => {
+    if (!segmenters.has(model)) segmenters.set(model, await openSegmenter(model));
+    return segmenters.get(model)!;
+  };
+  type SegcamScore = ClipScore & { inferencesPerFrame: number; model?: string };
+  const results: { segcam: SegcamScore; raw: ClipScore }[] = [];
 
   for (const clip of clips) {
     const { width, height } = await probeSize(clip.path);
     // The raw model is the landscape model (the data README's reference); segcam takes
-    // what --model auto picks for the frame, which is landscape for these 16:9 clips.
-    const model = chooseModel("auto", width, height);
-    for (const name of new Set<ModelName>(["landscape", model])) {
-      if (!segmenters.has(name)) {
-        segmenters.set(name, await createSegmenter({ backend: "auto", threads: 0, model: name }));
-      }
+    // what --model auto picks for the frame, which is landscape for these 16:9 clips,
+    // or each of --models in turn on the same decoded frames.
+    const models = modelList ?? [chooseModel("auto", width, height)];
+    const rawSegmenter = await open("landscape");
+    const runs: { model: string; stage: MaskStage; score: MotionScore }[] = [];
+    for (const model of models) {
+      runs.push({
+        model,
+        stage: new MaskStage(await open(model), { maxSkips }),
+        score: new MotionScore(width * height),
+      });
     }
-    const stage = new MaskStage(segmenters.get(model)!, { maxSkips });
-    const rawSegmenter = segmenters.get("landscape")!;
     const frame: Frame = { data: new Uint8Array(width * height * 3), width, height, channels: 3 };
     const raw = new Uint8Array(width * height);
-    const scores = {
-      segcam: new MotionScore(width * height),
-      raw: new MotionScore(width * height),
-    };
+    const rawScore = new MotionScore(width * height);
     const ffmpeg = new Deno.Command("ffmpeg", {
       args: decodeArgs(clip.path, { pixFmt: "rgb24" }),
       stdout: "piped",
@@ -366,17 +407,21 @@ async function evaluateVideo(dir: string): Promise<void> {
         : plane(await readImage(`${clip.masks}/${String(index).padStart(4, "0")}.png`));
       await rawSegmenter.segment(frame);
       rawSegmenter.maskInto(raw, width, height);
-      scores.raw.add(raw, truth);
-      scores.segcam.add(await stage.mask(frame, settings), truth);
+      rawScore.add(raw, truth);
+      for (const { stage, score } of runs) score.add(await stage.mask(frame, settings), truth);
     }
     // Stopped early by --frames: ffmpeg would wait on a full pipe forever.
     await reader.cancel();
     await ffmpeg.status;
-    const segcam = {
-      ...scores.segcam.result(clip.name),
-      inferencesPerFrame: Number((stage.stats.inferences / stage.stats.frames).toFixed(2)),
-    };
-    results.push({ segcam, raw: scores.raw.result(clip.name) });
+    const rawResult = rawScore.result(clip.name);
+    for (const { model, stage, score } of runs) {
+      const segcam: SegcamScore = {
+        ...(modelList === undefined ? {} : { model: modelLabel(model) }),
+        ...score.result(clip.name),
+        inferencesPerFrame: Number((stage.stats.inferences / stage.stats.frames).toFixed(2)),
+      };
+      results.push({ segcam, raw: rawResult });
+    }
     log(`${clip.name}: done`);
   }
   for (const segmenter of segmenters.values()) await segmenter.dispose();
@@ -385,6 +430,7 @@ async function evaluateVideo(dir: string): Promise<void> {
   if (values.json) console.log(JSON.stringify({ motion: results }, null, 2));
   else {
     printTable(results.map(({ segcam, raw }) => ({
+      ...(segcam.model === undefined ? {} : { model: segcam.model }),
       clip: segcam.clip,
       frames: segcam.frames,
       "segcam flicker": segcam.flicker.toFixed(2),
@@ -410,9 +456,10 @@ async function evaluateVideo(dir: string): Promise<void> {
     ? undefined
     : Number(values["max-dtssd-ratio"]);
   for (const { segcam, raw } of results) {
+    const who = segcam.model === undefined ? segcam.clip : `${segcam.clip} (${segcam.model})`;
     if (drop !== undefined && segcam.iou < raw.iou - drop) {
       problems.push(
-        `${segcam.clip}: IoU ${segcam.iou} is more than ${drop} below the raw model's ${raw.iou}`,
+        `${who}: IoU ${segcam.iou} is more than ${drop} below the raw model's ${raw.iou}`,
       );
     }
     // Real footage has no truth (IoU NaN): only its flicker against the raw model's.
@@ -423,12 +470,12 @@ async function evaluateVideo(dir: string): Promise<void> {
       : undefined;
     if (limit !== undefined && segcam.flicker > limit * raw.flicker) {
       problems.push(
-        `${segcam.clip}: flicker ${segcam.flicker} is above ${limit} of the raw model's ${raw.flicker}`,
+        `${who}: flicker ${segcam.flicker} is above ${limit} of the raw model's ${raw.flicker}`,
       );
     }
     if (dtRatio !== undefined && segcam.dtSSD > dtRatio * raw.dtSSD) {
       problems.push(
-        `${segcam.clip}: dtSSD ${segcam.dtSSD} is above ${dtRatio} of the raw model's ${raw.dtSSD}`,
+        `${who}: dtSSD ${segcam.dtSSD} is above ${dtRatio} of the raw model's ${raw.dtSSD}`,
       );
     }
   }
