@@ -87,9 +87,10 @@ export function createMaskScratch(width: number, height: number): MaskScratch {
  * Writes alpha (0..255, 255 = keep) for each pixel of `prob` into `out`.
  *
  * Default (soft): a smoothstep of the probability between 0.3 and 0.7 ({@link STILL_RAMP};
- * 0.15 and 0.85 for `ramp: "stream"`): the model's own soft edge, made tighter. On the live path that is enough: the map is upscaled 5-7.5x
- * from the landscape model's 144x256 (height x width) to 720p/1080p, so the ramp
- * already spans several pixels and is anti-aliased. With `feather` > 0 a box blur of
+ * 0.15 and 0.85 for `ramp: "stream"`): the model's own soft edge, made tighter. On the
+ * live path that is enough: the map is upscaled 5-7.5x from the landscape model's
+ * 144x256 (height x width) to 720p/1080p, so the ramp already spans several pixels and
+ * is anti-aliased. With `feather` > 0 a box blur of
  * radius feather*height follows; it matters when the map is barely upscaled (a small
  * image, or a 256x256 model on a 512-pixel photo), where the ramp shrinks to a 1-pixel
  * aliased step. It is off by default because it costs 1.8 ms per 720p frame and 4.5 ms
