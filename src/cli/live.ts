@@ -33,11 +33,13 @@ import { alphaCapable, NULL_OUTPUT } from "../io/ffmpeg_args.ts";
 import { childPids, stopAllChildren } from "../io/ffmpeg_process.ts";
 import { FfmpegSink, RawFrameConverter, StdoutSink } from "../io/frame_sink.ts";
 import { describeLiveInput, LiveSource } from "../io/frame_source.ts";
+import { yuvPipesWanted } from "../io/frame_reader.ts";
 import {
   isRawOutputFormat,
   type LiveFormat,
   type LiveOutput,
   liveOutputArgs,
+  sinkPipeFormat,
 } from "../io/live_args.ts";
 import {
   DIRECT_FORMATS,
@@ -177,6 +179,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const kernels = defaultKernels();
   const source = new LiveSource(input, capture, {
     allocate: kernels.frame,
+    yuv: yuvPipesWanted(kernels) ? kernels : undefined,
     signal: stop.signal,
     onMessage: (message) => view.message = message,
   });
@@ -509,7 +512,8 @@ async function withSink(
     }
   }
   const open = async (target: Exclude<LiveOutput, { kind: "stdout" }>) => {
-    const args = liveOutputArgs(target, format, alpha ? "rgba" : "rgb24", {
+    const pipeFormat = sinkPipeFormat(target, alpha, yuvPipesWanted(defaultKernels()));
+    const args = liveOutputArgs(target, format, pipeFormat, {
       audioFrom: target.kind === "file" ? audioFrom : undefined,
     });
     const sink = new FfmpegSink(
@@ -522,6 +526,9 @@ async function withSink(
         label: describeLiveOutput(output),
         pacer: target.kind === "v4l2" ? undefined : new CfrPacer(format.fps),
         recording: target.kind === "file",
+        converter: pipeFormat === "rgb24" || pipeFormat === "rgba"
+          ? undefined
+          : new RawFrameConverter(pipeFormat),
       },
     );
     try {

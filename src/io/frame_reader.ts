@@ -1,3 +1,27 @@
+import type { Frame } from "../frame.ts";
+
+/**
+ * Frames that travel through the pipe as yuv420p (half the bytes of rgb24, and the
+ * decoder's own format, so ffmpeg skips its RGB conversion) and are turned into RGB on
+ * segcam's side: the buffers and the conversion of the process's kernels (the wasm one
+ * runs at memory speed, src/kernels/wasm).
+ */
+export interface YuvInput {
+  /** A byte buffer the conversion reads in place (in wasm memory for the wasm set). */
+  plane(length: number): Uint8Array;
+  yuv420pToRgb(yuv: Uint8Array, out: Frame): void;
+}
+
+/**
+ * Whether frames should travel through the pipes as YUV with `kernels` converting: only
+ * with the wasm set (the TypeScript reference converts at ~30 ms a 720p frame, far more
+ * than ffmpeg's RGB conversion it saves). SEGCAM_YUV_PIPES=0 keeps rgb24 pipes (to
+ * compare the two, as bench/live.ts and bench/video.ts do).
+ */
+export function yuvPipesWanted(kernels: { readonly name: string }): boolean {
+  return kernels.name === "wasm" && Deno.env.get("SEGCAM_YUV_PIPES") !== "0";
+}
+
 /**
  * Reads fixed-size raw frames from a byte stream (ffmpeg's stdout) into a buffer the
  * caller owns. With a BYOB reader (Deno's child stdout is a byte stream) the bytes land

@@ -4,7 +4,7 @@
  * v4l2loopback device, a file, a stream). Pure; tests check them as exact arrays.
  */
 import { UsageError } from "../errors.ts";
-import { encodeArgs } from "./ffmpeg_args.ts";
+import { encodeArgs, type RawPixelFormat } from "./ffmpeg_args.ts";
 
 export type Platform = "linux" | "darwin" | "windows";
 
@@ -28,8 +28,16 @@ export interface LiveFormat {
 
 const QUIET = ["-hide_banner", "-nostdin", "-loglevel", "error"];
 
-/** Raw rgb24 frames of exactly width x height on stdout, from any live input. */
-export function liveInputArgs(input: LiveInput, format: LiveFormat): string[] {
+/**
+ * Raw frames of exactly width x height on stdout, from any live input: rgb24, or
+ * yuv420p (limited range: a full-range MJPEG camera's yuvj is converted by the scaler
+ * already in the chain) for segcam to convert itself.
+ */
+export function liveInputArgs(
+  input: LiveInput,
+  format: LiveFormat,
+  pixFmt: "rgb24" | "yuv420p" = "rgb24",
+): string[] {
   const { width, height, fps } = format;
   const size = `${width}x${height}`;
   let source: string[];
@@ -103,7 +111,7 @@ export function liveInputArgs(input: LiveInput, format: LiveFormat): string[] {
     "-f",
     "rawvideo",
     "-pix_fmt",
-    "rgb24",
+    pixFmt,
     "-",
   ];
 }
@@ -120,6 +128,23 @@ export type LiveOutput =
  */
 export const RAW_OUTPUT_FORMATS = ["rgb24", "yuyv422", "yuv420p"] as const;
 export type RawOutputFormat = typeof RAW_OUTPUT_FORMATS[number];
+
+/**
+ * The raw format segcam hands an output's ffmpeg: RGBA for alpha; with YUV pipes
+ * (yuvPipesWanted) the virtual camera's own format, else yuv420p, which every other
+ * output encodes from without alpha (x264 and VP9 in 4:2:0), so swscale has nothing
+ * left to do; rgb24 otherwise.
+ */
+export function sinkPipeFormat(
+  output: Exclude<LiveOutput, { kind: "stdout" }>,
+  alpha: boolean,
+  yuvPipes: boolean,
+): RawPixelFormat | RawOutputFormat {
+  if (alpha) return "rgba";
+  if (!yuvPipes) return "rgb24";
+  if (output.kind === "v4l2") return isRawOutputFormat(output.pixFmt) ? output.pixFmt : "yuv420p";
+  return "yuv420p";
+}
 
 /** yuyv422 is what Chrome, Zoom and OBS all accept from v4l2loopback. */
 export const V4L2_DEFAULT_PIX_FMT = "yuyv422";
@@ -175,7 +200,7 @@ export function srtListenerUrl(url: string): string {
 export function liveOutputArgs(
   output: Exclude<LiveOutput, { kind: "stdout" }>,
   format: LiveFormat,
-  pixFmtIn: "rgb24" | "rgba",
+  pixFmtIn: RawPixelFormat | RawOutputFormat,
   options: { audioFrom?: string } = {},
 ): string[] {
   const input = [
@@ -214,6 +239,8 @@ export function liveOutputArgs(
       ];
     }
     case "file":
+      // A file is encoded from RGB or yuv420p (sinkPipeFormat); yuyv422 is a camera's.
+      if (pixFmtIn === "yuyv422") throw new RangeError("a file is not encoded from yuyv422");
       return encodeArgs(output.path, {
         width: format.width,
         height: format.height,
