@@ -33,12 +33,13 @@ import { alphaCapable, NULL_OUTPUT } from "../io/ffmpeg_args.ts";
 import { childPids, stopAllChildren } from "../io/ffmpeg_process.ts";
 import { FfmpegSink, RawFrameConverter, StdoutSink } from "../io/frame_sink.ts";
 import { describeLiveInput, LiveSource } from "../io/frame_source.ts";
-import { yuvPipesWanted } from "../io/frame_reader.ts";
+import { yuvInput, yuvPipesWanted } from "../io/frame_reader.ts";
 import {
   isRawOutputFormat,
   type LiveFormat,
   type LiveOutput,
   liveOutputArgs,
+  liveYuvFormat,
   sinkPipeFormat,
 } from "../io/live_args.ts";
 import {
@@ -179,7 +180,11 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const kernels = defaultKernels();
   const source = new LiveSource(input, capture, {
     allocate: kernels.frame,
-    yuv: yuvPipesWanted(kernels) ? kernels : undefined,
+    yuv: (() => {
+      // The decoder's own YUV where it pays (liveYuvFormat), converted by the kernels.
+      const yuv = yuvPipesWanted(kernels) ? liveYuvFormat(input, resolved.pixFmt) : undefined;
+      return yuv && yuvInput(kernels, yuv);
+    })(),
     signal: stop.signal,
     onMessage: (message) => view.message = message,
   });

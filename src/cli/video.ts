@@ -28,7 +28,7 @@ import {
 import { explainFfmpegFailure, stopAllChildren } from "../io/ffmpeg_process.ts";
 import { FfmpegSink, RawFrameConverter } from "../io/frame_sink.ts";
 import { FileSource } from "../io/frame_source.ts";
-import { yuvPipesWanted } from "../io/frame_reader.ts";
+import { yuvInput, yuvPipesWanted } from "../io/frame_reader.ts";
 import { decodeWarning } from "../io/frame_reader.ts";
 import { probeMedia } from "../io/probe.ts";
 import { chooseModel, createSegmenter, type Segmenter } from "../model/segmenter.ts";
@@ -192,7 +192,7 @@ async function convertVideo(
         height,
         () => performance.now(),
         processor.kernels.frame,
-        yuvIn ? kernels : undefined,
+        yuvIn ? yuvInput(kernels, "yuv420p") : undefined,
       );
       const sink = new FfmpegSink(planFor(temporary).args, {
         channels: alpha ? 4 : 3,

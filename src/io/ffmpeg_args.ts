@@ -20,7 +20,7 @@ export function decodesLosslesslyAsYuv420p(pixFmt: string | undefined): boolean 
 const QUIET = ["-hide_banner", "-nostdin", "-loglevel", "error"];
 
 export interface DecodeOptions {
-  pixFmt: RawPixelFormat;
+  pixFmt: RawPixelFormat | "yuvj422p";
   /** Loop the input forever (background videos). */
   loop?: boolean;
   /** Scale to cover width x height, then centre-crop (background videos). */

@@ -17,14 +17,13 @@ import { InputError } from "../errors.ts";
 import { createFrame, type Frame } from "../frame.ts";
 import type { FrameSource, SourceFrame } from "../pipeline/engine.ts";
 import { explainFfmpegFailure, FfmpegProcess } from "./ffmpeg_process.ts";
-import { yuv420pSize } from "../kernels/yuv.ts";
-import { FrameReader, type YuvInput } from "./frame_reader.ts";
+import { FrameReader, type YuvInput, yuvPipeBytes } from "./frame_reader.ts";
 import { LatestFrameReader } from "./latest_frame_reader.ts";
 import { type LiveFormat, type LiveInput, liveInputArgs } from "./live_args.ts";
 
 /**
- * Every frame of a decoder's raw output, in order: rgb24, or yuv420p converted here with
- * `yuv` (the decoder must then be asked for yuv420p: decodeArgs' pixFmt).
+ * Every frame of a decoder's raw output, in order: rgb24, or planar YUV converted here
+ * with `yuv` (the decoder must then be asked for its format: decodeArgs' pixFmt).
  */
 export class FileSource implements FrameSource {
   readonly width: number;
@@ -55,7 +54,7 @@ export class FileSource implements FrameSource {
     this.height = height;
     this.#frame = allocate(width, height, 3);
     this.#yuv = yuv;
-    this.#buffer = yuv ? yuv.plane(yuv420pSize(width, height)) : this.#frame.data;
+    this.#buffer = yuv ? yuv.plane(yuvPipeBytes(yuv.format, width, height)) : this.#frame.data;
     this.#item = { frame: this.#frame, capturedAt: 0 };
     this.#process = new FfmpegProcess("ffmpeg", args, { stdout: "piped" });
     this.#reader = new FrameReader(this.#process.child.stdout);
@@ -74,7 +73,7 @@ export class FileSource implements FrameSource {
       this.truncated = true;
       return undefined;
     }
-    this.#yuv?.yuv420pToRgb(this.#buffer, this.#frame);
+    this.#yuv?.toRgb(this.#buffer, this.#frame);
     this.received++;
     this.#item.capturedAt = this.#now();
     return this.#item;
@@ -102,7 +101,7 @@ export interface LiveSourceOptions {
   /** How a decoder is started: tests replace ffmpeg here. */
   spawn?: (args: string[]) => { process: FfmpegProcess; stream: ReadableStream<Uint8Array> };
   /**
-   * Take the input as yuv420p and convert it here (half the pipe bytes, no RGB
+   * Take the input as planar YUV and convert it here (fewer pipe bytes, no RGB
    * conversion in ffmpeg); unset: rgb24 from ffmpeg.
    */
   yuv?: YuvInput;
@@ -146,7 +145,7 @@ export class LiveSource implements FrameSource {
     this.height = format.height;
     this.#msPerFrame = input.kind === "file" ? 1000 / format.fps : undefined;
     this.#input = input;
-    this.#args = liveInputArgs(input, format, options.yuv ? "yuv420p" : "rgb24");
+    this.#args = liveInputArgs(input, format, options.yuv?.format ?? "rgb24");
     this.#options = options;
   }
 

@@ -5,8 +5,7 @@
  * dropped) instead of queueing up — the picture stays current.
  */
 import { createFrame, type Frame } from "../frame.ts";
-import { yuv420pSize } from "../kernels/yuv.ts";
-import { FrameReader, type YuvInput } from "./frame_reader.ts";
+import { FrameReader, type YuvInput, yuvPipeBytes } from "./frame_reader.ts";
 
 export class LatestFrameReader {
   readonly width: number;
@@ -50,7 +49,7 @@ export class LatestFrameReader {
     if (yuv) {
       // Only the frame handed out is converted: dropped frames cost no conversion.
       this.#yuv = yuv;
-      this.#buffers = [0, 1, 2].map(() => yuv.plane(yuv420pSize(width, height)));
+      this.#buffers = [0, 1, 2].map(() => yuv.plane(yuvPipeBytes(yuv.format, width, height)));
       this.#frames = [allocate(width, height, 3)];
     } else {
       this.#frames = [0, 1, 2].map(() => allocate(width, height, 3));
@@ -117,10 +116,10 @@ export class LatestFrameReader {
     return this.#inUse === -1 ? undefined : this.#frameOf(this.#inUse);
   }
 
-  /** The RGB frame of a slot (converted now from yuv420p with `yuv`). */
+  /** The RGB frame of a slot (converted now from YUV with `yuv`). */
   #frameOf(slot: number): Frame {
     if (this.#yuv === undefined) return this.#frames[slot];
-    this.#yuv.yuv420pToRgb(this.#buffers[slot], this.#frames[0]);
+    this.#yuv.toRgb(this.#buffers[slot], this.#frames[0]);
     return this.#frames[0];
   }
 

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { createFrame, type Frame } from "../../src/frame.ts";
-import { rgbToYuv420p, yuv420pSize, yuv420pToRgb } from "../../src/kernels/yuv.ts";
+import {
+  rgbToYuv420p,
+  yuv420pSize,
+  yuv420pToRgb,
+  yuv422pSize,
+  yuvj422pToRgb,
+} from "../../src/kernels/yuv.ts";
 import { createWasmKernels } from "../../src/kernels/wasm/wasm_kernels.ts";
 
 /** Runs ffmpeg on stdin bytes (or a lavfi source) and returns its raw output. */
@@ -219,4 +225,52 @@ Deno.test("wasm yuv conversions agree with the references within one level at si
     assert.ok(max <= 1, `yuv420pToRgb ${width}x${height}x${channels}: max difference ${max}`);
     if (channels === 4) assert.ok(got.data.every((v, i) => i % 4 !== 3 || v === 255), "alpha 255");
   }
+});
+
+for (const [kind, convert] of [["", yuvj422pToRgb], ["wasm ", wasm.yuvj422pToRgb]] as const) {
+  Deno.test(`${kind}yuvj422pToRgb() agrees with ffmpeg within 2 levels on testsrc2 1280x720`, async () => {
+    // Full range 4:2:2, as an MJPEG decoder gives it; chroma is compared where it is flat
+    // across the pair (ffmpeg interpolates, we take the sample), luma everywhere.
+    const [width, height] = [1280, 720];
+    const frame = await lavfiRgb("testsrc2", width, height);
+    const yuv = await ffmpeg([...raw("rgb24", width, height), ...out("yuvj422p")], frame.data);
+    assert.equal(yuv.length, yuv422pSize(width, height));
+    const expected = await ffmpeg([...raw("yuvj422p", width, height), ...out("rgb24")], yuv);
+    const got = createFrame(width, height, 3);
+    convert(yuv, got);
+    const cw = width / 2, uBase = width * height, vBase = uBase + cw * height;
+    let max = 0, compared = 0;
+    for (let y = 0; y < height; y++) {
+      for (let x = 2; x < width - 2; x++) {
+        const c = y * cw + (x >> 1);
+        const flat = [-1, 1].every((d) =>
+          yuv[uBase + c + d] === yuv[uBase + c] && yuv[vBase + c + d] === yuv[vBase + c]
+        );
+        if (!flat) continue;
+        compared++;
+        for (let k = 0; k < 3; k++) {
+          const i = (y * width + x) * 3 + k;
+          max = Math.max(max, Math.abs(got.data[i] - expected[i]));
+        }
+      }
+    }
+    assert.ok(compared > width * height / 2, `only ${compared} pixels compared`);
+    assert.ok(max <= 2, `max difference ${max}`);
+  });
+}
+
+Deno.test("wasm yuvj422pToRgb agrees with the reference within one level at sizes with tails", () => {
+  for (const [width, height, channels] of [[37, 23, 3], [1283, 721, 4], [1, 1, 3]] as const) {
+    const yuv = new Uint8Array(yuv422pSize(width, height));
+    for (let i = 0; i < yuv.length; i++) yuv[i] = (i * 7919 + (i >> 7) * 31) & 255;
+    const ref = createFrame(width, height, channels), got = createFrame(width, height, channels);
+    yuvj422pToRgb(yuv, ref);
+    wasm.yuvj422pToRgb(yuv, got);
+    let max = 0;
+    for (let i = 0; i < ref.data.length; i++) {
+      max = Math.max(max, Math.abs(ref.data[i] - got.data[i]));
+    }
+    assert.ok(max <= 1, `${width}x${height}x${channels}: max difference ${max}`);
+  }
+  assert.throws(() => wasm.yuvj422pToRgb(new Uint8Array(5), createFrame(4, 2, 3)), RangeError);
 });

@@ -1085,11 +1085,11 @@ function storePixels16(d: usize, dc: i32, r: v128, g: v128, b: v128): void {
   }
 }
 
-/** (Y − 16)·yScale times 64 for eight luma bytes widened to i16 (`yw`). */
+/** (Y − yOffset)·yScale times 64 for eight luma bytes widened to i16 (`yw`). */
 // @ts-ignore: decorator
 @inline
-function lumaTimes64(yw: v128, kY: v128): v128 {
-  const t = i16x8.shl(i16x8.sub(yw, i16x8.splat(16)), 6);
+function lumaTimes64(yw: v128, yOff: v128, kY: v128): v128 {
+  const t = i16x8.shl(i16x8.sub(yw, yOff), 6);
   return i16x8.add(t, i16x8.q15mulr_sat_s(t, kY));
 }
 
@@ -1104,31 +1104,37 @@ function channel16(cLo: v128, cHi: v128, term: v128): v128 {
 }
 
 /**
- * yuv.ts yuv420pToRgb: two rows share each chroma row, so the chroma terms of 16 pixels
- * (eight samples) are computed once for both rows.
+ * yuv.ts yuv420pToRgb (`rowShift` 1: each chroma row serves two rows, whose chroma terms
+ * for 16 pixels are then computed once) and yuvj422pToRgb (`rowShift` 0: a chroma row
+ * per row); `yOffset` is 16 for limited range, 0 for full.
  */
-export function yuv420pToRgb(
+export function yuvPlanarToRgb(
   src: usize,
   width: i32,
   height: i32,
   dst: usize,
   dc: i32,
+  rowShift: i32,
+  yOffset: i32,
   yScale: f32,
   vToR: f32,
   uToG: f32,
   vToG: f32,
   uToB: f32,
 ): void {
-  const cw = (width + 1) >> 1;
-  const uBase = src + <usize>(width * height), vBase = uBase + <usize>(cw * ((height + 1) >> 1));
-  // yScale ≈ 1.16, vToR ≈ 1.60, uToB ≈ 2.02: whole parts as adds.
+  const cw = (width + 1) >> 1, ch = rowShift != 0 ? (height + 1) >> 1 : height;
+  const uBase = src + <usize>(width * height), vBase = uBase + <usize>(cw * ch);
+  const yOff = i16x8.splat(<i16>yOffset), yOffF = <f32>yOffset;
+  const step = rowShift != 0 ? 2 : 1;
+  // Limited range: yScale ≈ 1.16, vToR ≈ 1.60, uToB ≈ 2.02; full range 1, 1.40, 1.77:
+  // whole parts as adds (a Q15 factor may be negative).
   const kY = i16x8.splat(q15(yScale - 1)), kVR = i16x8.splat(q15(vToR - 1));
   const kUG = i16x8.splat(q15(uToG)), kVG = i16x8.splat(q15(vToG));
   const kUB = i16x8.splat(q15(uToB - 2));
   const c128 = i16x8.splat(128), half = i16x8.splat(32);
-  for (let y = 0; y < height; y += 2) {
-    const rows = min(2, height - y);
-    const crow = <usize>((y >> 1) * cw);
+  for (let y = 0; y < height; y += step) {
+    const rows = min(step, height - y);
+    const crow = <usize>((y >> rowShift) * cw);
     let x = 0;
     for (; x + 16 <= width; x += 16) {
       const ci = crow + <usize>(x >> 1);
@@ -1144,8 +1150,8 @@ export function yuv420pToRgb(
       for (let r = 0; r < rows; r++) {
         const row = <usize>((y + r) * width + x);
         const yv = v128.load(src + row);
-        const cLo = lumaTimes64(i16x8.extend_low_i8x16_u(yv), kY);
-        const cHi = lumaTimes64(i16x8.extend_high_i8x16_u(yv), kY);
+        const cLo = lumaTimes64(i16x8.extend_low_i8x16_u(yv), yOff, kY);
+        const cHi = lumaTimes64(i16x8.extend_high_i8x16_u(yv), yOff, kY);
         storePixels16(
           dst + row * <usize>dc,
           dc,
@@ -1158,7 +1164,7 @@ export function yuv420pToRgb(
     for (let r = 0; r < rows; r++) {
       const ys = src + <usize>((y + r) * width), pd = dst + <usize>((y + r) * width * dc);
       for (let xx = x; xx < width; xx++) {
-        const c = (<f32>load<u8>(ys + <usize>xx) - 16) * yScale;
+        const c = (<f32>load<u8>(ys + <usize>xx) - yOffF) * yScale;
         const ci = crow + <usize>(xx >> 1);
         const u = <f32>load<u8>(uBase + ci) - 128, v = <f32>load<u8>(vBase + ci) - 128;
         const d = pd + <usize>(xx * dc);
