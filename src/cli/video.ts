@@ -138,7 +138,11 @@ async function convertVideo(
   // 4:2:0, i.e. any without alpha), converted by the wasm kernels: half the pipe bytes
   // of rgb24 each way, and neither ffmpeg converts.
   const kernels = defaultKernels();
-  const yuvPipes = yuvPipesWanted(kernels);
+  // Even sizes only: at an odd size swscale stretches the rounded-up chroma plane across
+  // the picture, where segcam's kernels give each sample its 2x2 block, so colours would
+  // shift against the rgb24 path (measured on testsrc2: V planes 29 dB apart at 321x241,
+  // 47 at 322x242).
+  const yuvPipes = yuvPipesWanted(kernels) && width % 2 === 0 && height % 2 === 0;
   const yuvIn = yuvPipes && decodesLosslesslyAsYuv420p(info.pixFmt);
   const yuvOut = yuvPipes && !alpha;
   const planFor = (target: string) =>
