@@ -13,7 +13,7 @@ import { LensScratch } from "../src/kernels/lens_blur.ts";
 import { createGuidedScratch } from "../src/kernels/guided_filter.ts";
 import { defaultMaskOptions, STILL_IMAGE_FEATHER } from "../src/kernels/mask.ts";
 import { bilinearTable } from "../src/kernels/resize.ts";
-import { yuv420pSize } from "../src/kernels/yuv.ts";
+import { yuv420pSize, yuv422pSize } from "../src/kernels/yuv.ts";
 import { createWasmKernels, type Kernels, tsKernels } from "../src/kernels/wasm/wasm_kernels.ts";
 import { MOTION_GATE } from "../src/pipeline/mask_stage.ts";
 import { median, printTable } from "./_stats.ts";
@@ -54,6 +54,8 @@ interface Buffers {
   alpha: Uint8Array;
   mask: Uint8Array;
   yuv: Uint8Array;
+  /** A yuvj422p picture (an MJPEG decoder's own output). */
+  yuv422: Uint8Array;
   map: Float32Array;
   planar: Float32Array;
   /** MaskStage's working-size maps: luma, smoothed probability, guided coefficients. */
@@ -92,6 +94,7 @@ function buffers(alloc: Alloc, width: number, height: number): Buffers {
     alpha: alloc.plane(width * height),
     mask: alloc.plane(width * height),
     yuv: alloc.plane(yuv420pSize(width, height)),
+    yuv422: alloc.plane(yuv422pSize(width, height)),
     map: alloc.floats(MODEL.width * MODEL.height),
     planar: alloc.floats(3 * MODEL.width * MODEL.height),
     ...workingMaps(alloc, width, height),
@@ -155,6 +158,7 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
     ],
     ["rgbToYuv420p", () => k.rgbToYuv420p(b.frame, b.yuv)],
     ["yuv420pToRgb", () => k.yuv420pToRgb(b.yuv, b.out)],
+    ["yuvj422pToRgb", () => k.yuvj422pToRgb(b.yuv422, b.out)],
     ["lumaDownscale", () => k.lumaDownscale(b.frame.data, width, height, 3, ...down, b.luma)],
     [
       "guidedCoefficients",
@@ -243,6 +247,15 @@ function fillScene(b: Buffers, width: number, height: number): void {
     }
   }
   tsKernels.rgbToYuv420p(b.frame, b.yuv);
+  // Luma, then chroma rows as the 4:2:0 picture's repeated: a picture, for the timing.
+  const n = width * height, c420 = (b.yuv.length - n) / 2, cw = (width + 1) >> 1;
+  b.yuv422.set(b.yuv.subarray(0, n));
+  for (let y = 0; y < height; y++) {
+    for (const plane of [0, 1]) {
+      const from = n + plane * c420 + (y >> 1) * cw;
+      b.yuv422.set(b.yuv.subarray(from, from + cw), n + plane * cw * height + y * cw);
+    }
+  }
   // The working maps as MaskStage has them before the guided filter: the frame's luma,
   // the same person at working size, and the coefficients fitted to them.
   const { w, h, radius } = working(width, height);

@@ -49,11 +49,18 @@ export interface LiveOptions {
    * does (the path the direct one replaces), before the pipe.
    */
   ffmpegConversion?: boolean;
+  /**
+   * Frames through segcam's own pipes as rgb24 (SEGCAM_YUV_PIPES=0), as before issue 16
+   * put yuv420p on them: the before of the same run.
+   */
+  rgbPipes?: boolean;
 }
 
 /** The main job: 720p30 MJPEG paced like a camera, blur, yuyv422 into a pipe. */
 export const MAIN_JOB: LiveOptions = { mjpeg: true, pixFmt: "yuyv422", pipe: true };
 /** The same through ffmpeg's conversion, as the virtual camera was written before. */
+/** The main job with rgb24 from the decoder, as before yuv420p input. */
+export const MAIN_JOB_RGB_PIPES: LiveOptions = { ...MAIN_JOB, rgbPipes: true };
 export const MAIN_JOB_VIA_FFMPEG: LiveOptions = {
   mjpeg: true,
   pixFmt: "rgb24",
@@ -114,6 +121,7 @@ export async function benchLive(
     }
     const run = await measureTree(
       [
+        ...(options.rgbPipes ? ["env", "SEGCAM_YUV_PIPES=0"] : []),
         Deno.execPath(),
         "run",
         ...PERMISSIONS,
@@ -147,7 +155,7 @@ export async function benchLive(
     return {
       backend,
       size: `${width}x${height}`,
-      input: options.mjpeg ? "MJPEG" : "H.264",
+      input: (options.mjpeg ? "MJPEG" : "H.264") + (options.rgbPipes ? " (rgb24 pipes)" : ""),
       output: output === "raw"
         ? `raw ${pixFmt} (-o -)${options.ffmpegConversion ? " → ffmpeg yuyv422" : ""} into ${
           options.pipe ? "a pipe" : "/dev/null"
@@ -178,6 +186,7 @@ if (import.meta.main) {
   const seconds = Number(Deno.args[0] ?? 15);
   console.log(await benchLive("native", { seconds }));
   console.log(await benchLive("native", { ...MAIN_JOB, seconds }));
+  console.log(await benchLive("native", { ...MAIN_JOB_RGB_PIPES, seconds }));
   console.log(await benchLive("native", { ...MAIN_JOB_VIA_FFMPEG, seconds }));
   Deno.exit(0);
 }

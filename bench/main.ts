@@ -14,7 +14,13 @@ import {
 import { benchImages } from "./images.ts";
 import { benchInMemory } from "./in_memory.ts";
 import { benchKernels } from "./kernels.ts";
-import { benchLive, type LiveRow, MAIN_JOB, MAIN_JOB_VIA_FFMPEG } from "./live.ts";
+import {
+  benchLive,
+  type LiveRow,
+  MAIN_JOB,
+  MAIN_JOB_RGB_PIPES,
+  MAIN_JOB_VIA_FFMPEG,
+} from "./live.ts";
 import { benchMaskStage } from "./mask_stage.ts";
 import { benchOrtThreads } from "./ort_threads.ts";
 import { benchStages } from "./stages.ts";
@@ -65,6 +71,8 @@ if (!quick) {
   // The main job's shape, and the same through the ffmpeg conversion it replaces.
   live.push(await benchLive("native", MAIN_JOB));
   live.push(await benchLive("native", MAIN_JOB_VIA_FFMPEG));
+  // Before issue 16's yuv420p input, in the same run.
+  live.push(await benchLive("native", MAIN_JOB_RGB_PIPES));
 }
 
 if (json) {
@@ -182,7 +190,9 @@ if (json) {
       `(${fixed(video.processedFps)} processed); ffmpeg alone, same clip and encoder settings: ` +
       `${fixed(video.ffmpegFps)} fps; ratio ${fixed(video.ratio)} (${
         fixed(video.processedRatio)
-      } processed)`,
+      } processed); with rgb24 pipes ${fixed(video.rgbPipesFps)} fps, ratio ${
+        fixed(video.rgbPipesRatio)
+      }`,
   );
   for (const a of video.alpha) {
     console.log(

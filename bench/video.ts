@@ -30,6 +30,9 @@ export interface VideoBench {
   /** fps / ffmpegFps (the issue's target: ≥ 0.65). */
   ratio: number;
   processedRatio: number;
+  /** segcam video with rgb24 pipes both ways (SEGCAM_YUV_PIPES=0), in the same run. */
+  rgbPipesFps: number;
+  rgbPipesRatio: number;
   alpha: AlphaRow[];
 }
 
@@ -37,9 +40,11 @@ async function segcamVideo(
   input: string,
   output: string,
   effect: string,
+  env: Record<string, string> = {},
 ): Promise<{ seconds: number; processedFps: number }> {
   const start = performance.now();
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    env,
     args: [
       "run",
       ...PERMISSIONS,
@@ -94,6 +99,9 @@ export async function benchVideo(seconds = 4): Promise<VideoBench> {
     const frames = seconds * 30;
     const ffmpegSeconds = await ffmpegTranscode(`${dir}/in.mp4`, `${dir}/ff.mp4`, 1280, 720);
     const run = await segcamVideo(`${dir}/in.mp4`, `${dir}/out.mp4`, "blur");
+    const rgb = await segcamVideo(`${dir}/in.mp4`, `${dir}/rgb.mp4`, "blur", {
+      SEGCAM_YUV_PIPES: "0",
+    });
     const fps = frames / run.seconds, ffmpegFps = frames / ffmpegSeconds;
     const alpha: AlphaRow[] = [];
     // 3 s of the real desk clip at 720p30 (alpha costs depend on the picture).
@@ -116,6 +124,8 @@ export async function benchVideo(seconds = 4): Promise<VideoBench> {
       ffmpegFps,
       ratio: fps / ffmpegFps,
       processedRatio: run.processedFps / ffmpegFps,
+      rgbPipesFps: frames / rgb.seconds,
+      rgbPipesRatio: frames / rgb.seconds / ffmpegFps,
       alpha,
     };
   } finally {

@@ -33,11 +33,14 @@ import { alphaCapable, NULL_OUTPUT } from "../io/ffmpeg_args.ts";
 import { childPids, stopAllChildren } from "../io/ffmpeg_process.ts";
 import { FfmpegSink, RawFrameConverter, StdoutSink } from "../io/frame_sink.ts";
 import { describeLiveInput, LiveSource } from "../io/frame_source.ts";
+import { yuvInput, yuvPipesWanted } from "../io/frame_reader.ts";
 import {
   isRawOutputFormat,
   type LiveFormat,
   type LiveOutput,
   liveOutputArgs,
+  liveYuvFormat,
+  sinkPipeFormat,
 } from "../io/live_args.ts";
 import {
   DIRECT_FORMATS,
@@ -177,6 +180,11 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const kernels = defaultKernels();
   const source = new LiveSource(input, capture, {
     allocate: kernels.frame,
+    yuv: (() => {
+      // The decoder's own YUV where it pays (liveYuvFormat), converted by the kernels.
+      const yuv = yuvPipesWanted(kernels) ? liveYuvFormat(input, resolved.pixFmt) : undefined;
+      return yuv && yuvInput(kernels, yuv);
+    })(),
     signal: stop.signal,
     onMessage: (message) => view.message = message,
   });
@@ -509,7 +517,8 @@ async function withSink(
     }
   }
   const open = async (target: Exclude<LiveOutput, { kind: "stdout" }>) => {
-    const args = liveOutputArgs(target, format, alpha ? "rgba" : "rgb24", {
+    const pipeFormat = sinkPipeFormat(target, alpha, yuvPipesWanted(defaultKernels()));
+    const args = liveOutputArgs(target, format, pipeFormat, {
       audioFrom: target.kind === "file" ? audioFrom : undefined,
     });
     const sink = new FfmpegSink(
@@ -522,6 +531,9 @@ async function withSink(
         label: describeLiveOutput(output),
         pacer: target.kind === "v4l2" ? undefined : new CfrPacer(format.fps),
         recording: target.kind === "file",
+        converter: pipeFormat === "rgb24" || pipeFormat === "rgba"
+          ? undefined
+          : new RawFrameConverter(pipeFormat),
       },
     );
     try {

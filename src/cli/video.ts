@@ -19,14 +19,16 @@ import {
   ALPHA_EXTENSIONS,
   alphaCapable,
   decodeArgs,
+  decodesLosslesslyAsYuv420p,
   extensionOf,
   planEncode,
   requireVideoExtension,
   VIDEO_EXTENSIONS,
 } from "../io/ffmpeg_args.ts";
 import { explainFfmpegFailure, stopAllChildren } from "../io/ffmpeg_process.ts";
-import { FfmpegSink } from "../io/frame_sink.ts";
+import { FfmpegSink, RawFrameConverter } from "../io/frame_sink.ts";
 import { FileSource } from "../io/frame_source.ts";
+import { yuvInput, yuvPipesWanted } from "../io/frame_reader.ts";
 import { decodeWarning } from "../io/frame_reader.ts";
 import { probeMedia } from "../io/probe.ts";
 import { chooseModel, createSegmenter, type Segmenter } from "../model/segmenter.ts";
@@ -132,12 +134,23 @@ async function convertVideo(
   }
   // Audio and subtitles come from the input file itself, in sync with its frames.
   const carry = info.hasAudio || info.subtitles.length > 0;
+  // Frames travel as yuv420p where nothing is lost (a 4:2:0 input; an output encoded in
+  // 4:2:0, i.e. any without alpha), converted by the wasm kernels: half the pipe bytes
+  // of rgb24 each way, and neither ffmpeg converts.
+  const kernels = defaultKernels();
+  // Even sizes only: at an odd size swscale stretches the rounded-up chroma plane across
+  // the picture, where segcam's kernels give each sample its 2x2 block, so colours would
+  // shift against the rgb24 path (measured on testsrc2: V planes 29 dB apart at 321x241,
+  // 47 at 322x242).
+  const yuvPipes = yuvPipesWanted(kernels) && width % 2 === 0 && height % 2 === 0;
+  const yuvIn = yuvPipes && decodesLosslesslyAsYuv420p(info.pixFmt);
+  const yuvOut = yuvPipes && !alpha;
   const planFor = (target: string) =>
     planEncode(target, {
       width,
       height,
       fps: info.fps,
-      pixFmtIn: alpha ? "rgba" : "rgb24",
+      pixFmtIn: alpha ? "rgba" : yuvOut ? "yuv420p" : "rgb24",
       audioFrom: carry ? input : undefined,
       subtitles: info.subtitles,
       durationSeconds: info.frames !== undefined ? info.frames / info.fpsValue : undefined,
@@ -168,22 +181,27 @@ async function convertVideo(
       model: chooseModel(options.model, width, height),
       log: logInfo,
     });
-    const processor = new FrameProcessor(segmenter, defaultKernels(), "stream");
+    const processor = new FrameProcessor(segmenter, kernels, "stream");
     await writeAtomically(output, async (temporary) => {
       // A variable-rate file is resampled to the rate the encoder writes, so it keeps its
       // timing. A constant-rate one is decoded as it is: the fps filter would round a
       // frame away at the end when the first timestamp is off the rate's grid (an mp4
       // starting at 25 ms loses its last frame), and every frame must be kept.
       const source = new FileSource(
-        decodeArgs(input, { pixFmt: "rgb24", fps: info.isVariableRate ? info.fps : undefined }),
+        decodeArgs(input, {
+          pixFmt: yuvIn ? "yuv420p" : "rgb24",
+          fps: info.isVariableRate ? info.fps : undefined,
+        }),
         width,
         height,
         () => performance.now(),
         processor.kernels.frame,
+        yuvIn ? yuvInput(kernels, "yuv420p") : undefined,
       );
       const sink = new FfmpegSink(planFor(temporary).args, {
         channels: alpha ? 4 : 3,
         label: output,
+        converter: yuvOut ? new RawFrameConverter("yuv420p", kernels) : undefined,
       });
       const bar = ProgressBar.forStderr({
         label: `Writing ${output}`,

@@ -4,12 +4,23 @@ import { UsageError } from "../errors.ts";
  * place, testable as exact arrays. No I/O here.
  */
 
-export type RawPixelFormat = "rgb24" | "rgba";
+/** Raw frames on a pipe: RGB as segcam's frames are, or yuv420p converted by its kernels. */
+export type RawPixelFormat = "rgb24" | "rgba" | "yuv420p";
+
+/**
+ * Whether frames decoded in `pixFmt` (ffprobe's) lose nothing as yuv420p: 8-bit 4:2:0
+ * already, in either range (the yuvj full range is rescaled to limited by ffmpeg, less
+ * than half a level of rounding). Anything else (4:2:2, 4:4:4, RGB, 10-bit) keeps rgb24,
+ * so that its chroma and depth are not cut down on the way in.
+ */
+export function decodesLosslesslyAsYuv420p(pixFmt: string | undefined): boolean {
+  return pixFmt === "yuv420p" || pixFmt === "yuvj420p";
+}
 
 const QUIET = ["-hide_banner", "-nostdin", "-loglevel", "error"];
 
 export interface DecodeOptions {
-  pixFmt: RawPixelFormat;
+  pixFmt: RawPixelFormat | "yuvj422p";
   /** Loop the input forever (background videos). */
   loop?: boolean;
   /** Scale to cover width x height, then centre-crop (background videos). */

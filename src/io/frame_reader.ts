@@ -1,3 +1,57 @@
+import type { Frame } from "../frame.ts";
+import { yuv420pSize, yuv422pSize } from "../kernels/yuv.ts";
+
+/**
+ * The planar YUV formats segcam reads from a decoder: yuv420p (what H.264 and most
+ * files decode to; half the bytes of rgb24) and yuvj422p (full-range 4:2:2, what an
+ * MJPEG camera's decoder gives as it is; two thirds of rgb24's bytes).
+ */
+export type YuvPipeFormat = "yuv420p" | "yuvj422p";
+
+/** Bytes of one picture in a planar YUV pipe format (odd sizes' chroma rounded up). */
+export function yuvPipeBytes(format: YuvPipeFormat, width: number, height: number): number {
+  return format === "yuv420p" ? yuv420pSize(width, height) : yuv422pSize(width, height);
+}
+
+/**
+ * Frames that travel through the pipe as planar YUV, in the decoder's own format where
+ * it can be (ffmpeg then skips its RGB conversion), and are turned into RGB on segcam's
+ * side by the process's kernels (the wasm ones run at memory speed, src/kernels/wasm).
+ */
+export interface YuvInput {
+  readonly format: YuvPipeFormat;
+  /** A byte buffer the conversion reads in place (in wasm memory for the wasm set). */
+  plane(length: number): Uint8Array;
+  /** The picture in `format` → RGB in `out`. */
+  toRgb(yuv: Uint8Array, out: Frame): void;
+}
+
+/** A YuvInput converting with `kernels` (the process's set: its buffers, its kernels). */
+export function yuvInput(
+  kernels: {
+    plane(length: number): Uint8Array;
+    yuv420pToRgb(yuv: Uint8Array, out: Frame): void;
+    yuvj422pToRgb(yuv: Uint8Array, out: Frame): void;
+  },
+  format: YuvPipeFormat,
+): YuvInput {
+  return {
+    format,
+    plane: (length) => kernels.plane(length),
+    toRgb: format === "yuv420p" ? kernels.yuv420pToRgb : kernels.yuvj422pToRgb,
+  };
+}
+
+/**
+ * Whether frames should travel through the pipes as YUV with `kernels` converting: only
+ * with the wasm set (the TypeScript reference converts at ~30 ms a 720p frame, far more
+ * than ffmpeg's RGB conversion it saves). SEGCAM_YUV_PIPES=0 keeps rgb24 pipes (to
+ * compare the two, as bench/live.ts and bench/video.ts do).
+ */
+export function yuvPipesWanted(kernels: { readonly name: string }): boolean {
+  return kernels.name === "wasm" && Deno.env.get("SEGCAM_YUV_PIPES") !== "0";
+}
+
 /**
  * Reads fixed-size raw frames from a byte stream (ffmpeg's stdout) into a buffer the
  * caller owns. With a BYOB reader (Deno's child stdout is a byte stream) the bytes land

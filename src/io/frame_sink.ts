@@ -29,6 +29,12 @@ export interface SinkOptions {
    * ended is then a failure (its file is not complete), not just a stream let go.
    */
   recording?: boolean;
+  /**
+   * Hands the encoder the frames in another raw format (yuv420p when that is what it
+   * encodes: half the pipe bytes of rgb24 and no swscale conversion in ffmpeg); its args
+   * must say the same format. Unset: the frame's own bytes (rgb24 or rgba).
+   */
+  converter?: RawFrameConverter;
 }
 
 /** Raw frames into an ffmpeg process's stdin. */
@@ -39,6 +45,7 @@ export class FfmpegSink implements FrameSink {
   readonly #label: string;
   readonly #pacer?: CfrPacer;
   readonly #recording: boolean;
+  readonly #converter?: RawFrameConverter;
   /** Frames handed to ffmpeg (with repeats). */
   frames = 0;
   /** A write is in flight: ffmpeg has not taken the last frame (yet, or ever). */
@@ -51,16 +58,19 @@ export class FfmpegSink implements FrameSink {
     this.#label = options.label;
     this.#pacer = options.pacer;
     this.#recording = options.recording ?? false;
+    this.#converter = options.converter;
     this.process = new FfmpegProcess("ffmpeg", args, { stdin: "piped" });
     this.#writer = this.process.child.stdin.getWriter();
   }
 
   async write(frame: Frame, at: number, room?: number): Promise<number> {
     const times = this.#pacer ? this.#pacer.repeats(at, room) : 1;
+    // Converted once for all repeats; each write is awaited before the buffer is reused.
+    const bytes = times > 0 && this.#converter ? this.#converter.convert(frame) : frame.data;
     for (let i = 0; i < times; i++) {
       this.#writing = true;
       try {
-        await (this.#inFlight = this.#writer.write(frame.data));
+        await (this.#inFlight = this.#writer.write(bytes));
       } catch (error) {
         throw await this.#explain(error);
       } finally {

@@ -5,12 +5,16 @@
  * dropped) instead of queueing up — the picture stays current.
  */
 import { createFrame, type Frame } from "../frame.ts";
-import { FrameReader } from "./frame_reader.ts";
+import { FrameReader, type YuvInput, yuvPipeBytes } from "./frame_reader.ts";
 
 export class LatestFrameReader {
   readonly width: number;
   readonly height: number;
+  /** What the pump fills: the frames' pixels, or yuv420p pictures with `yuv`. */
+  readonly #buffers: Uint8Array[];
+  /** RGB frames: one per buffer, or with `yuv` the one picture converted last. */
   readonly #frames: Frame[];
+  readonly #yuv?: YuvInput;
   readonly #arrivedAt = new Float64Array(3);
   /** Each slot's frame number in the stream (0 for the first frame read). */
   readonly #sequence = new Float64Array(3);
@@ -37,11 +41,20 @@ export class LatestFrameReader {
     height: number,
     now: () => number = () => performance.now(),
     allocate: (width: number, height: number, channels: 3) => Frame = createFrame,
+    yuv?: YuvInput,
   ) {
     this.width = width;
     this.height = height;
     // Allocated by the caller's kernels (wasm memory), so the frame loop works in place.
-    this.#frames = [0, 1, 2].map(() => allocate(width, height, 3));
+    if (yuv) {
+      // Only the frame handed out is converted: dropped frames cost no conversion.
+      this.#yuv = yuv;
+      this.#buffers = [0, 1, 2].map(() => yuv.plane(yuvPipeBytes(yuv.format, width, height)));
+      this.#frames = [allocate(width, height, 3)];
+    } else {
+      this.#frames = [0, 1, 2].map(() => allocate(width, height, 3));
+      this.#buffers = this.#frames.map((frame) => frame.data);
+    }
     this.#reader = new FrameReader(stream);
     this.#now = now;
     this.done = this.#pump();
@@ -53,7 +66,7 @@ export class LatestFrameReader {
         // Write into a buffer that is neither being read by the consumer nor the newest.
         let slot = 0;
         while (slot === this.#inUse || slot === this.#ready) slot++;
-        if (!await this.#reader.read(this.#frames[slot].data)) break;
+        if (!await this.#reader.read(this.#buffers[slot])) break;
         this.#arrivedAt[slot] = this.#now();
         this.#sequence[slot] = this.received;
         this.received++;
@@ -85,7 +98,7 @@ export class LatestFrameReader {
     const slot = this.#ready;
     this.#ready = -1;
     this.#inUse = slot;
-    this.#item.frame = this.#frames[slot];
+    this.#item.frame = this.#frameOf(slot);
     this.#item.arrivedAt = this.#arrivedAt[slot];
     this.#item.sequence = this.#sequence[slot];
     return this.#item;
@@ -100,7 +113,14 @@ export class LatestFrameReader {
       this.#inUse = this.#ready;
       this.#ready = -1;
     }
-    return this.#inUse === -1 ? undefined : this.#frames[this.#inUse];
+    return this.#inUse === -1 ? undefined : this.#frameOf(this.#inUse);
+  }
+
+  /** The RGB frame of a slot (converted now from YUV with `yuv`). */
+  #frameOf(slot: number): Frame {
+    if (this.#yuv === undefined) return this.#frames[slot];
+    this.#yuv.toRgb(this.#buffers[slot], this.#frames[0]);
+    return this.#frames[0];
   }
 
   cancel(): Promise<void> {

@@ -4,7 +4,7 @@
  * v4l2loopback device, a file, a stream). Pure; tests check them as exact arrays.
  */
 import { UsageError } from "../errors.ts";
-import { encodeArgs } from "./ffmpeg_args.ts";
+import { encodeArgs, type RawPixelFormat } from "./ffmpeg_args.ts";
 
 export type Platform = "linux" | "darwin" | "windows";
 
@@ -28,8 +28,15 @@ export interface LiveFormat {
 
 const QUIET = ["-hide_banner", "-nostdin", "-loglevel", "error"];
 
-/** Raw rgb24 frames of exactly width x height on stdout, from any live input. */
-export function liveInputArgs(input: LiveInput, format: LiveFormat): string[] {
+/**
+ * Raw frames of exactly width x height on stdout, from any live input: rgb24, or planar
+ * YUV for segcam to convert itself (liveYuvFormat says which).
+ */
+export function liveInputArgs(
+  input: LiveInput,
+  format: LiveFormat,
+  pixFmt: "rgb24" | "yuv420p" | "yuvj422p" = "rgb24",
+): string[] {
   const { width, height, fps } = format;
   const size = `${width}x${height}`;
   let source: string[];
@@ -103,7 +110,7 @@ export function liveInputArgs(input: LiveInput, format: LiveFormat): string[] {
     "-f",
     "rawvideo",
     "-pix_fmt",
-    "rgb24",
+    pixFmt,
     "-",
   ];
 }
@@ -120,6 +127,45 @@ export type LiveOutput =
  */
 export const RAW_OUTPUT_FORMATS = ["rgb24", "yuyv422", "yuv420p"] as const;
 export type RawOutputFormat = typeof RAW_OUTPUT_FORMATS[number];
+
+/**
+ * The raw format segcam hands an output's ffmpeg: RGBA for alpha; with YUV pipes
+ * (yuvPipesWanted) the virtual camera's own format, else yuv420p, which every other
+ * output encodes from without alpha (x264 and VP9 in 4:2:0), so swscale has nothing
+ * left to do; rgb24 otherwise.
+ */
+export function sinkPipeFormat(
+  output: Exclude<LiveOutput, { kind: "stdout" }>,
+  alpha: boolean,
+  yuvPipes: boolean,
+): RawPixelFormat | RawOutputFormat {
+  if (alpha) return "rgba";
+  if (!yuvPipes) return "rgb24";
+  if (output.kind === "v4l2") return isRawOutputFormat(output.pixFmt) ? output.pixFmt : "yuv420p";
+  return "yuv420p";
+}
+
+/**
+ * The planar YUV a live input is best read in, or undefined for rgb24: measured at 720p
+ * (ffmpeg's CPU per frame, to a pipe), an MJPEG decoder gives yuvj422p for 3.0 ms
+ * against 3.6 for rgb24 and 5.1 for yuv420p (its full → limited range path is slow), so
+ * an MJPEG camera (Linux's default mode) or file is read as yuvj422p; an H.264 file
+ * decodes to yuv420p for 3.1 ms against 4.0 for rgb24. Other cameras and the demo keep
+ * rgb24 (not measured). `pixFmt` is the file's decoded format (ffprobe), when known.
+ */
+export function liveYuvFormat(
+  input: LiveInput,
+  pixFmt?: string,
+): "yuv420p" | "yuvj422p" | undefined {
+  if (input.kind === "camera") {
+    const mjpeg = input.platform === "linux" && (input.mode?.inputFormat ?? "mjpeg") === "mjpeg";
+    return mjpeg ? "yuvj422p" : undefined;
+  }
+  if (input.kind !== "file") return undefined;
+  if (pixFmt === "yuvj422p") return "yuvj422p";
+  if (pixFmt === "yuv420p" || pixFmt === "yuvj420p") return "yuv420p";
+  return undefined;
+}
 
 /** yuyv422 is what Chrome, Zoom and OBS all accept from v4l2loopback. */
 export const V4L2_DEFAULT_PIX_FMT = "yuyv422";
@@ -175,7 +221,7 @@ export function srtListenerUrl(url: string): string {
 export function liveOutputArgs(
   output: Exclude<LiveOutput, { kind: "stdout" }>,
   format: LiveFormat,
-  pixFmtIn: "rgb24" | "rgba",
+  pixFmtIn: RawPixelFormat | RawOutputFormat,
   options: { audioFrom?: string } = {},
 ): string[] {
   const input = [
@@ -214,6 +260,8 @@ export function liveOutputArgs(
       ];
     }
     case "file":
+      // A file is encoded from RGB or yuv420p (sinkPipeFormat); yuyv422 is a camera's.
+      if (pixFmtIn === "yuyv422") throw new RangeError("a file is not encoded from yuyv422");
       return encodeArgs(output.path, {
         width: format.width,
         height: format.height,

@@ -59,6 +59,8 @@ export interface ResolvedInput {
    * more pixels for auto-framing. Undefined: frames come at the output's size.
    */
   capture?: LiveFormat;
+  /** A file's decoded pixel format (ffprobe's), which the pipe format follows. */
+  pixFmt?: string;
 }
 
 export async function resolveLiveInput(request: LiveInputRequest): Promise<ResolvedInput> {
@@ -114,6 +116,7 @@ export async function resolveLiveInput(request: LiveInputRequest): Promise<Resol
         fps: request.fps ?? roundRate(info.fpsValue),
       },
       hasAudio: info.hasAudio,
+      pixFmt: info.pixFmt,
     };
   }
   const format = cameraFormat();

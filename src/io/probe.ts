@@ -24,6 +24,8 @@ export interface MediaInfo {
   durationSeconds?: number;
   hasAudio: boolean;
   codec: string;
+  /** The decoder's pixel format ("yuv420p", "yuvj422p", "rgb24"), when ffprobe says. */
+  pixFmt?: string;
   /** Frames are not evenly spaced (screen recorders, phones): r_frame_rate ≠ avg_frame_rate. */
   isVariableRate: boolean;
   /** The average rate, frames / duration ("215/14" for 43 frames over 2.8 s). */
@@ -202,6 +204,7 @@ export async function probeMedia(path: string, options: ProbeOptions = {}): Prom
     durationSeconds: videoDuration,
     hasAudio: audio !== undefined,
     codec: video.codec_name ?? "unknown",
+    ...(typeof video.pix_fmt === "string" ? { pixFmt: video.pix_fmt } : {}),
     isVariableRate: rate.variable,
     averageFps: rate.average,
     videoDuration,

@@ -27,7 +27,6 @@ export const YUV_TO_RGB = {
   vToG: -1.402 * 0.299 / 0.587 * 255 / 224,
   uToB: 1.772 * 255 / 224,
 } as const;
-const { yScale: Y_SCALE, vToR: V_TO_R, uToG: U_TO_G, vToG: V_TO_G, uToB: U_TO_B } = YUV_TO_RGB;
 
 /** Checks the buffer size of a yuv420p picture against its dimensions. */
 export function assertYuv420p(yuv: Uint8Array, width: number, height: number, name: string) {
@@ -49,18 +48,73 @@ function clampByte(v: number): number {
 /** yuv420p → RGB or RGBA (alpha 255) in `out`, which sets the size. */
 export function yuv420pToRgb(yuv: Uint8Array, out: Frame): void {
   assertFrame(out, "output");
+  assertYuv420p(yuv, out.width, out.height, "yuv420p input");
+  planarToRgb(yuv, out, 1, 16, YUV_TO_RGB);
+}
+
+/**
+ * BT.601 full range (JPEG, ffmpeg's yuvj formats): Y 0..255 and chroma 0..255 around
+ * 128, the matrix unscaled. What an MJPEG camera's decoder gives.
+ */
+export const YUVJ_TO_RGB = {
+  yScale: 1,
+  vToR: 1.402,
+  uToG: -1.772 * 0.114 / 0.587,
+  vToG: -1.402 * 0.299 / 0.587,
+  uToB: 1.772,
+} as const;
+
+/** Bytes of a yuv422p / yuvj422p picture: chroma planes of ceil(width/2)·height. */
+export function yuv422pSize(width: number, height: number): number {
+  return width * height + 2 * ((width + 1) >> 1) * height;
+}
+
+/**
+ * yuvj422p (planar 4:2:2, full range: what ffmpeg's MJPEG decoder outputs, so asking
+ * for it costs the decoder no conversion) → RGB or RGBA (alpha 255) in `out`. Each
+ * chroma sample covers a pixel pair of one row.
+ */
+export function yuvj422pToRgb(yuv: Uint8Array, out: Frame): void {
+  assertFrame(out, "output");
+  const { width, height } = out;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new RangeError(
+      `yuvj422p input: expected a positive integer size, got ${width}x${height}`,
+    );
+  }
+  if (yuv.length !== yuv422pSize(width, height)) {
+    throw new RangeError(
+      `yuvj422p input: expected ${
+        yuv422pSize(width, height)
+      } bytes of yuvj422p for ${width}x${height}, got ${yuv.length}`,
+    );
+  }
+  planarToRgb(yuv, out, 0, 0, YUVJ_TO_RGB);
+}
+
+/**
+ * Planar YUV with chroma halved across (and down when `rowShift` is 1) → RGB:
+ * R = (Y − yOffset)·yScale + vToR·V, and so on, V and U centred on 128.
+ */
+function planarToRgb(
+  yuv: Uint8Array,
+  out: Frame,
+  rowShift: 0 | 1,
+  yOffset: number,
+  k: typeof YUV_TO_RGB | typeof YUVJ_TO_RGB,
+): void {
   const { width, height, channels: dc } = out;
-  assertYuv420p(yuv, width, height, "yuv420p input");
-  const cw = (width + 1) >> 1, uBase = width * height, vBase = uBase + cw * ((height + 1) >> 1);
+  const cw = (width + 1) >> 1, ch = rowShift ? (height + 1) >> 1 : height;
+  const uBase = width * height, vBase = uBase + cw * ch;
   const dst = out.data;
   for (let y = 0; y < height; y++) {
-    const crow = (y >> 1) * cw;
+    const crow = (y >> rowShift) * cw;
     for (let x = 0, i = y * width, d = i * dc; x < width; x++, i++, d += dc) {
-      const c = (yuv[i] - 16) * Y_SCALE;
+      const c = (yuv[i] - yOffset) * k.yScale;
       const u = yuv[uBase + crow + (x >> 1)] - 128, v = yuv[vBase + crow + (x >> 1)] - 128;
-      dst[d] = clampByte(c + V_TO_R * v);
-      dst[d + 1] = clampByte(c + U_TO_G * u + V_TO_G * v);
-      dst[d + 2] = clampByte(c + U_TO_B * u);
+      dst[d] = clampByte(c + k.vToR * v);
+      dst[d + 1] = clampByte(c + k.uToG * u + k.vToG * v);
+      dst[d + 2] = clampByte(c + k.uToB * u);
       if (dc === 4) dst[d + 3] = 255;
     }
   }

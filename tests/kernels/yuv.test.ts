@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { createFrame, type Frame } from "../../src/frame.ts";
-import { rgbToYuv420p, yuv420pSize, yuv420pToRgb } from "../../src/kernels/yuv.ts";
+import {
+  rgbToYuv420p,
+  yuv420pSize,
+  yuv420pToRgb,
+  yuv422pSize,
+  yuvj422pToRgb,
+} from "../../src/kernels/yuv.ts";
+import { createWasmKernels } from "../../src/kernels/wasm/wasm_kernels.ts";
 
 /** Runs ffmpeg on stdin bytes (or a lavfi source) and returns its raw output. */
 async function ffmpeg(args: string[], input?: Uint8Array): Promise<Uint8Array> {
@@ -52,12 +59,24 @@ async function lavfiRgb(source: string, width: number, height: number): Promise<
 // which is what a wrong constant would break. Luma has no filtering and is compared
 // everywhere.
 
-for (const [source, width, height] of [["testsrc", 640, 360], ["testsrc2", 1280, 720]] as const) {
-  Deno.test(`rgbToYuv420p() agrees with ffmpeg within 2 levels on ${source} ${width}x${height}`, async () => {
+// The TypeScript references and their wasm twins (16-bit fixed point) are held to the same
+// bound.
+const wasm = createWasmKernels();
+const twins = [
+  ["", { rgbToYuv420p, yuv420pToRgb }],
+  ["wasm ", wasm],
+] as const;
+
+for (
+  const [[kind, k], [source, width, height]] of twins.flatMap((t) =>
+    ([["testsrc", 640, 360], ["testsrc2", 1280, 720]] as const).map((s) => [t, s] as const)
+  )
+) {
+  Deno.test(`${kind}rgbToYuv420p() agrees with ffmpeg within 2 levels on ${source} ${width}x${height}`, async () => {
     const frame = await lavfiRgb(source, width, height);
     const expected = await ffmpeg([...raw("rgb24", width, height), ...out("yuv420p")], frame.data);
     const got = new Uint8Array(yuv420pSize(width, height));
-    rgbToYuv420p(frame, got);
+    k.rgbToYuv420p(frame, got);
     assert.equal(expected.length, got.length);
     let luma = 0;
     for (let i = 0; i < width * height; i++) luma = Math.max(luma, Math.abs(got[i] - expected[i]));
@@ -79,12 +98,12 @@ for (const [source, width, height] of [["testsrc", 640, 360], ["testsrc2", 1280,
     assert.ok(chroma <= 2, `chroma: max difference ${chroma}`);
   });
 
-  Deno.test(`yuv420pToRgb() agrees with ffmpeg within 2 levels on ${source} ${width}x${height}`, async () => {
+  Deno.test(`${kind}yuv420pToRgb() agrees with ffmpeg within 2 levels on ${source} ${width}x${height}`, async () => {
     const frame = await lavfiRgb(source, width, height);
     const yuv = await ffmpeg([...raw("rgb24", width, height), ...out("yuv420p")], frame.data);
     const expected = await ffmpeg([...raw("yuv420p", width, height), ...out("rgb24")], yuv);
     const got = createFrame(width, height, 3);
-    yuv420pToRgb(yuv, got);
+    k.yuv420pToRgb(yuv, got);
     const cw = width / 2, ch = height / 2;
     let max = 0, compared = 0;
     for (let y = 0; y < height; y++) {
@@ -180,4 +199,78 @@ Deno.test("yuv kernels check sizes up front", () => {
     () => rgbToYuv420p(createFrame(4, 2, 3), new Uint8Array(13)),
     /yuv420p output: expected 12 bytes of yuv420p for 4x2, got 13/,
   );
+});
+
+Deno.test("wasm yuv conversions agree with the references within one level at sizes with tails", () => {
+  // 16 pixels a step in wasm: widths that are not a multiple of 16 and odd heights take
+  // the per-pixel tails, which must meet the vector part without a seam.
+  for (
+    const [width, height, channels] of [[37, 23, 3], [1283, 721, 4], [48, 2, 3], [1, 1, 3]] as const
+  ) {
+    const frame = createFrame(width, height, channels);
+    for (let i = 0; i < frame.data.length; i++) frame.data[i] = (i * 7919 + (i >> 7) * 31) & 255;
+    const yuvRef = new Uint8Array(yuv420pSize(width, height)), yuvWasm = yuvRef.slice();
+    rgbToYuv420p(frame, yuvRef);
+    wasm.rgbToYuv420p(frame, yuvWasm);
+    let max = 0;
+    for (let i = 0; i < yuvRef.length; i++) max = Math.max(max, Math.abs(yuvRef[i] - yuvWasm[i]));
+    assert.ok(max <= 1, `rgbToYuv420p ${width}x${height}x${channels}: max difference ${max}`);
+    const ref = createFrame(width, height, channels), got = createFrame(width, height, channels);
+    yuv420pToRgb(yuvRef, ref);
+    wasm.yuv420pToRgb(yuvRef, got);
+    max = 0;
+    for (let i = 0; i < ref.data.length; i++) {
+      max = Math.max(max, Math.abs(ref.data[i] - got.data[i]));
+    }
+    assert.ok(max <= 1, `yuv420pToRgb ${width}x${height}x${channels}: max difference ${max}`);
+    if (channels === 4) assert.ok(got.data.every((v, i) => i % 4 !== 3 || v === 255), "alpha 255");
+  }
+});
+
+for (const [kind, convert] of [["", yuvj422pToRgb], ["wasm ", wasm.yuvj422pToRgb]] as const) {
+  Deno.test(`${kind}yuvj422pToRgb() agrees with ffmpeg within 2 levels on testsrc2 1280x720`, async () => {
+    // Full range 4:2:2, as an MJPEG decoder gives it; chroma is compared where it is flat
+    // across the pair (ffmpeg interpolates, we take the sample), luma everywhere.
+    const [width, height] = [1280, 720];
+    const frame = await lavfiRgb("testsrc2", width, height);
+    const yuv = await ffmpeg([...raw("rgb24", width, height), ...out("yuvj422p")], frame.data);
+    assert.equal(yuv.length, yuv422pSize(width, height));
+    const expected = await ffmpeg([...raw("yuvj422p", width, height), ...out("rgb24")], yuv);
+    const got = createFrame(width, height, 3);
+    convert(yuv, got);
+    const cw = width / 2, uBase = width * height, vBase = uBase + cw * height;
+    let max = 0, compared = 0;
+    for (let y = 0; y < height; y++) {
+      for (let x = 2; x < width - 2; x++) {
+        const c = y * cw + (x >> 1);
+        const flat = [-1, 1].every((d) =>
+          yuv[uBase + c + d] === yuv[uBase + c] && yuv[vBase + c + d] === yuv[vBase + c]
+        );
+        if (!flat) continue;
+        compared++;
+        for (let k = 0; k < 3; k++) {
+          const i = (y * width + x) * 3 + k;
+          max = Math.max(max, Math.abs(got.data[i] - expected[i]));
+        }
+      }
+    }
+    assert.ok(compared > width * height / 2, `only ${compared} pixels compared`);
+    assert.ok(max <= 2, `max difference ${max}`);
+  });
+}
+
+Deno.test("wasm yuvj422pToRgb agrees with the reference within one level at sizes with tails", () => {
+  for (const [width, height, channels] of [[37, 23, 3], [1283, 721, 4], [1, 1, 3]] as const) {
+    const yuv = new Uint8Array(yuv422pSize(width, height));
+    for (let i = 0; i < yuv.length; i++) yuv[i] = (i * 7919 + (i >> 7) * 31) & 255;
+    const ref = createFrame(width, height, channels), got = createFrame(width, height, channels);
+    yuvj422pToRgb(yuv, ref);
+    wasm.yuvj422pToRgb(yuv, got);
+    let max = 0;
+    for (let i = 0; i < ref.data.length; i++) {
+      max = Math.max(max, Math.abs(ref.data[i] - got.data[i]));
+    }
+    assert.ok(max <= 1, `${width}x${height}x${channels}: max difference ${max}`);
+  }
+  assert.throws(() => wasm.yuvj422pToRgb(new Uint8Array(5), createFrame(4, 2, 3)), RangeError);
 });

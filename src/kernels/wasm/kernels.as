@@ -1038,87 +1038,143 @@ export function featherMask(
 }
 
 // ---- yuv.ts -------------------------------------------------------------------------------------
+//
+// Both conversions run in 16-bit fixed point, 16 pixels a step: values are kept times 64
+// (six fraction bits) in i16x8 lanes, and each product is a Q15 multiply
+// (i16x8.q15mulr_sat_s), as rgbToYuyv422 does. A Q15 factor must lie in (−1, 1), so the
+// factors above 1 are split into a whole part (adds) and a fraction. The results round as
+// the float references do except at near-exact halves: within one level. Constants come
+// from yuv.ts so they are written once.
+
+/** Lanes 0..7 of i16 `t` (one per chroma sample), each repeated for the pixel pair. */
+// @ts-ignore: decorator
+@inline
+function pairsLow(t: v128): v128 {
+  return i8x16.shuffle(t, t, 0, 1, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7);
+}
+
+// @ts-ignore: decorator
+@inline
+function pairsHigh(t: v128): v128 {
+  return i8x16.shuffle(t, t, 8, 9, 8, 9, 10, 11, 10, 11, 12, 13, 12, 13, 14, 15, 14, 15);
+}
+
+/** Sixteen pixels whose channels are u8 lanes of r, g, b, stored as RGB or RGBA (alpha 255). */
+// @ts-ignore: decorator
+@inline
+function storePixels16(d: usize, dc: i32, r: v128, g: v128, b: v128): void {
+  const rgLo = i8x16.shuffle(r, g, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const rgHi = i8x16.shuffle(r, g, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  if (dc == 3) {
+    v128.store(d, i8x16.shuffle(rgLo, b, 0, 1, 16, 2, 3, 17, 4, 5, 18, 6, 7, 19, 8, 9, 20, 10));
+    // g5 r6 g6 … r10 g10, then the blues slotted in.
+    const mid = i8x16.shuffle(rgLo, rgHi, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 0, 0, 0, 0, 0);
+    v128.store(d + 16, i8x16.shuffle(mid, b, 0, 21, 1, 2, 22, 3, 4, 23, 5, 6, 24, 7, 8, 25, 9, 10));
+    v128.store(
+      d + 32,
+      i8x16.shuffle(rgHi, b, 26, 6, 7, 27, 8, 9, 28, 10, 11, 29, 12, 13, 30, 14, 15, 31),
+    );
+  } else {
+    const full = i8x16.splat(-1);
+    const baLo = i8x16.shuffle(b, full, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const baHi = i8x16.shuffle(b, full, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    v128.store(d, i8x16.shuffle(rgLo, baLo, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23));
+    v128.store(d + 16, i8x16.shuffle(rgLo, baLo, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31));
+    v128.store(d + 32, i8x16.shuffle(rgHi, baHi, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23));
+    v128.store(d + 48, i8x16.shuffle(rgHi, baHi, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31));
+  }
+}
+
+/** (Y − yOffset)·yScale times 64 for eight luma bytes widened to i16 (`yw`). */
+// @ts-ignore: decorator
+@inline
+function lumaTimes64(yw: v128, yOff: v128, kY: v128): v128 {
+  const t = i16x8.shl(i16x8.sub(yw, yOff), 6);
+  return i16x8.add(t, i16x8.q15mulr_sat_s(t, kY));
+}
+
+/** One channel of 16 pixels: (luma + chroma term + 32) >> 6, saturated to bytes. */
+// @ts-ignore: decorator
+@inline
+function channel16(cLo: v128, cHi: v128, term: v128): v128 {
+  return i8x16.narrow_i16x8_u(
+    i16x8.shr_s(i16x8.add_sat_s(cLo, pairsLow(term)), 6),
+    i16x8.shr_s(i16x8.add_sat_s(cHi, pairsHigh(term)), 6),
+  );
+}
 
 /**
- * yuv.ts yuv420pToRgb; the BT.601 constants come from yuv.ts so they are written once.
- * Four pixels per step share two chroma samples (x a multiple of 4).
+ * yuv.ts yuv420pToRgb (`rowShift` 1: each chroma row serves two rows, whose chroma terms
+ * for 16 pixels are then computed once) and yuvj422pToRgb (`rowShift` 0: a chroma row
+ * per row); `yOffset` is 16 for limited range, 0 for full.
  */
-export function yuv420pToRgb(
+export function yuvPlanarToRgb(
   src: usize,
   width: i32,
   height: i32,
   dst: usize,
   dc: i32,
+  rowShift: i32,
+  yOffset: i32,
   yScale: f32,
   vToR: f32,
   uToG: f32,
   vToG: f32,
   uToB: f32,
 ): void {
-  const cw = (width + 1) >> 1;
-  const uBase = src + <usize>(width * height), vBase = uBase + <usize>(cw * ((height + 1) >> 1));
-  const ks = f32x4.splat(yScale), kvr = f32x4.splat(vToR), kug = f32x4.splat(uToG);
-  const kvg = f32x4.splat(vToG), kub = f32x4.splat(uToB);
-  const y16 = f32x4.splat(16), c128 = f32x4.splat(128), zero = f32x4.splat(0);
-  const top = f32x4.splat(255), half = f32x4.splat(0.5);
-  const pairs = i8x16(0, X, X, X, 0, X, X, X, 1, X, X, X, 1, X, X, X);
-  for (let y = 0; y < height; y++) {
-    const crow = <usize>((y >> 1) * cw);
-    const ys = src + <usize>(y * width), pd = dst + <usize>(y * width * dc);
+  const cw = (width + 1) >> 1, ch = rowShift != 0 ? (height + 1) >> 1 : height;
+  const uBase = src + <usize>(width * height), vBase = uBase + <usize>(cw * ch);
+  const yOff = i16x8.splat(<i16>yOffset), yOffF = <f32>yOffset;
+  const step = rowShift != 0 ? 2 : 1;
+  // Limited range: yScale ≈ 1.16, vToR ≈ 1.60, uToB ≈ 2.02; full range 1, 1.40, 1.77:
+  // whole parts as adds (a Q15 factor may be negative).
+  const kY = i16x8.splat(q15(yScale - 1)), kVR = i16x8.splat(q15(vToR - 1));
+  const kUG = i16x8.splat(q15(uToG)), kVG = i16x8.splat(q15(vToG));
+  const kUB = i16x8.splat(q15(uToB - 2));
+  const c128 = i16x8.splat(128), half = i16x8.splat(32);
+  for (let y = 0; y < height; y += step) {
+    const rows = min(step, height - y);
+    const crow = <usize>((y >> rowShift) * cw);
     let x = 0;
-    for (; x + 4 <= width; x += 4) {
-      const c = f32x4.mul(
-        f32x4.sub(f32x4.convert_i32x4_u(alphaLanesBytes(ys + <usize>x)), y16),
-        ks,
-      );
+    for (; x + 16 <= width; x += 16) {
       const ci = crow + <usize>(x >> 1);
-      const u = f32x4.sub(
-        f32x4.convert_i32x4_u(i8x16.swizzle(v128.load16_splat(uBase + ci), pairs)),
-        c128,
+      const u = i16x8.shl(i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(uBase + ci)), c128), 6);
+      const v = i16x8.shl(i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(vBase + ci)), c128), 6);
+      // The rounding half rides on the chroma terms.
+      const rT = i16x8.add(i16x8.add(v, i16x8.q15mulr_sat_s(v, kVR)), half);
+      const gT = i16x8.add(
+        i16x8.add(i16x8.q15mulr_sat_s(u, kUG), i16x8.q15mulr_sat_s(v, kVG)),
+        half,
       );
-      const v = f32x4.sub(
-        f32x4.convert_i32x4_u(i8x16.swizzle(v128.load16_splat(vBase + ci), pairs)),
-        c128,
-      );
-      const r = f32x4.add(c, f32x4.mul(kvr, v));
-      const g = f32x4.add(f32x4.add(c, f32x4.mul(kug, u)), f32x4.mul(kvg, v));
-      const b = f32x4.add(c, f32x4.mul(kub, u));
-      storePixels(
-        pd + <usize>(x * dc),
-        dc,
-        i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.min(f32x4.max(r, zero), top), half)),
-        i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.min(f32x4.max(g, zero), top), half)),
-        i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.min(f32x4.max(b, zero), top), half)),
-      );
+      const bT = i16x8.add(i16x8.add(i16x8.add(u, u), i16x8.q15mulr_sat_s(u, kUB)), half);
+      for (let r = 0; r < rows; r++) {
+        const row = <usize>((y + r) * width + x);
+        const yv = v128.load(src + row);
+        const cLo = lumaTimes64(i16x8.extend_low_i8x16_u(yv), yOff, kY);
+        const cHi = lumaTimes64(i16x8.extend_high_i8x16_u(yv), yOff, kY);
+        storePixels16(
+          dst + row * <usize>dc,
+          dc,
+          channel16(cLo, cHi, rT),
+          channel16(cLo, cHi, gT),
+          channel16(cLo, cHi, bT),
+        );
+      }
     }
-    for (; x < width; x++) {
-      const c = (<f32>load<u8>(ys + <usize>x) - 16) * yScale;
-      const ci = crow + <usize>(x >> 1);
-      const u = <f32>load<u8>(uBase + ci) - 128, v = <f32>load<u8>(vBase + ci) - 128;
-      const d = pd + <usize>(x * dc);
-      store<u8>(d, clampRound(c + vToR * v));
-      store<u8>(d + 1, clampRound(c + uToG * u + vToG * v));
-      store<u8>(d + 2, clampRound(c + uToB * u));
-      if (dc == 4) store<u8>(d + 3, 255);
+    for (let r = 0; r < rows; r++) {
+      const ys = src + <usize>((y + r) * width), pd = dst + <usize>((y + r) * width * dc);
+      for (let xx = x; xx < width; xx++) {
+        const c = (<f32>load<u8>(ys + <usize>xx) - yOffF) * yScale;
+        const ci = crow + <usize>(xx >> 1);
+        const u = <f32>load<u8>(uBase + ci) - 128, v = <f32>load<u8>(vBase + ci) - 128;
+        const d = pd + <usize>(xx * dc);
+        store<u8>(d, clampRound(c + vToR * v));
+        store<u8>(d + 1, clampRound(c + uToG * u + vToG * v));
+        store<u8>(d + 2, clampRound(c + uToB * u));
+        if (dc == 4) store<u8>(d + 3, 255);
+      }
     }
   }
-}
-
-/** Lanes 0 and 1: the sums of lanes (0, 1) and (2, 3). */
-// @ts-ignore: decorator
-@inline
-function pairSums(v: v128): v128 {
-  return i32x4.add(
-    i8x16.shuffle(v, v, 0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11),
-    i8x16.shuffle(v, v, 4, 5, 6, 7, 12, 13, 14, 15, 4, 5, 6, 7, 12, 13, 14, 15),
-  );
-}
-
-/** Clamped to 0..255 and rounded half up per lane, as clampRound (i32 lanes). */
-// @ts-ignore: decorator
-@inline
-function roundBytes(v: v128, zero: v128, top: v128, half: v128): v128 {
-  return i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.min(f32x4.max(v, zero), top), half));
 }
 
 // @ts-ignore: decorator
@@ -1127,9 +1183,42 @@ function clampRound(v: f32): u8 {
   return v <= 0 ? 0 : v >= 255 ? 255 : <u8>(<i32>(v + 0.5));
 }
 
+/** The reference's luma of the pixel at `p`, rounded. */
+// @ts-ignore: decorator
+@inline
+function lumaByte(p: usize, yOf: f32, kr: f32, kg: f32, kb: f32): u8 {
+  return <u8>(<i32>(<f32>16.5 +
+    yOf * (kr * <f32>load<u8>(p) + kg * <f32>load<u8>(p + 1) + kb * <f32>load<u8>(p + 2))));
+}
+
+/** Luma bytes of eight pixels from their channels as i16 lanes (0..255). */
+// @ts-ignore: decorator
+@inline
+function luma8(r: v128, g: v128, b: v128, yr: v128, yg: v128, yb: v128, bias: v128): v128 {
+  return i16x8.shr_u(
+    i16x8.add(
+      i16x8.add(i16x8.q15mulr_sat_s(i16x8.shl(r, 6), yr), i16x8.q15mulr_sat_s(i16x8.shl(g, 6), yg)),
+      i16x8.add(i16x8.q15mulr_sat_s(i16x8.shl(b, 6), yb), bias),
+    ),
+    6,
+  );
+}
+
+/** The 2x2 sums of eight blocks: `lo` and `hi` hold column sums of pixels 0..7 and 8..15. */
+// @ts-ignore: decorator
+@inline
+function blockSums(lo: v128, hi: v128): v128 {
+  return i16x8.add(
+    i8x16.shuffle(lo, hi, 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29),
+    i8x16.shuffle(lo, hi, 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31),
+  );
+}
+
 /**
- * yuv.ts rgbToYuv420p: luma four pixels per step, chroma from the mean of each 2x2 block
- * (the pixels that exist at odd edges). Constants from yuv.ts.
+ * yuv.ts rgbToYuv420p: two rows of 16 pixels a step, their luma and the chroma of their
+ * eight 2x2 blocks. Chroma is linear in the pixels, so it is taken from each block's sum
+ * of R, G and B (times 16: the mean times 64); the rest (odd edges, a last odd row) per
+ * pixel as the reference does.
  */
 export function rgbToYuv420p(
   src: usize,
@@ -1145,62 +1234,100 @@ export function rgbToYuv420p(
   cr: f32,
 ): void {
   const n = width * height;
-  const wr = f32x4.splat(yOf * kr), wg = f32x4.splat(yOf * kg), wb = f32x4.splat(yOf * kb);
-  const base = f32x4.splat(16.5);
-  const pack = i8x16(0, 4, 8, 12, X, X, X, X, X, X, X, X, X, X, X, X);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const v = v128.load(src + <usize>(i * sc));
-    const r = f32x4.convert_i32x4_u(lanesOf(v, sc, 0));
-    const g = f32x4.convert_i32x4_u(lanesOf(v, sc, 1));
-    const b = f32x4.convert_i32x4_u(lanesOf(v, sc, 2));
-    const luma = f32x4.add(
-      f32x4.add(f32x4.add(base, f32x4.mul(wr, r)), f32x4.mul(wg, g)),
-      f32x4.mul(wb, b),
-    );
-    v128.store32_lane(dst + <usize>i, i8x16.swizzle(i32x4.trunc_sat_f32x4_s(luma), pack), 0);
-  }
-  for (; i < n; i++) {
-    const p = src + <usize>(i * sc);
-    const luma = <f32>16.5 +
-      yOf * (kr * <f32>load<u8>(p) + kg * <f32>load<u8>(p + 1) + kb * <f32>load<u8>(p + 2));
-    store<u8>(dst + <usize>i, <u8>(<i32>luma));
-  }
   const cw = (width + 1) >> 1, chh = (height + 1) >> 1;
   const uBase = dst + <usize>n, vBase = uBase + <usize>(cw * chh);
-  const quarter = f32x4.splat(0.25), c128 = f32x4.splat(128), zero = f32x4.splat(0);
-  const top = f32x4.splat(255), halfV = f32x4.splat(0.5);
-  const vkr = f32x4.splat(kr), vkg = f32x4.splat(kg), vkb = f32x4.splat(kb);
-  const vcb = f32x4.splat(cb), vcr = f32x4.splat(cr);
-  const pack2 = i8x16(0, 4, X, X, X, X, X, X, X, X, X, X, X, X, X, X);
+  const yr = i16x8.splat(q15(yOf * kr)), yg = i16x8.splat(q15(yOf * kg));
+  const yb = i16x8.splat(q15(yOf * kb));
+  const ur = i16x8.splat(q15(-cb * kr)), ug = i16x8.splat(q15(-cb * kg));
+  const ub = i16x8.splat(q15(cb * (1 - kb)));
+  const vr = i16x8.splat(q15(cr * (1 - kr))), vg = i16x8.splat(q15(-cr * kg));
+  const vb = i16x8.splat(q15(-cr * kb));
+  const yBias = i16x8.splat(<i16>(16.5 * 64));
+  const cBias = i16x8.splat(<i16>(128 * 64 + 32));
+  const three = sc == 3;
+  const rLo = three
+    ? i8x16(0, X, 3, X, 6, X, 9, X, X, X, X, X, X, X, X, X)
+    : i8x16(0, X, 4, X, 8, X, 12, X, X, X, X, X, X, X, X, X);
+  const rHi = three
+    ? i8x16(X, X, X, X, X, X, X, X, 0, X, 3, X, 6, X, 9, X)
+    : i8x16(X, X, X, X, X, X, X, X, 0, X, 4, X, 8, X, 12, X);
+  const one = i8x16.splat(1), two = i8x16.splat(2);
+  const gLo = i8x16.add(rLo, one), gHi = i8x16.add(rHi, one);
+  const bLo = i8x16.add(rLo, two), bHi = i8x16.add(rHi, two);
+  const quad = <usize>(4 * sc), rowBytes = <usize>(width * sc);
   for (let cy = 0; cy < chh; cy++) {
-    const y0 = 2 * cy, y1 = min(y0 + 1, height - 1);
-    let cx = 0;
-    if (y1 == y0 + 1) {
-      // Two whole blocks per step: the 2x2 sums from two rows of four pixels.
-      for (; 2 * cx + 4 <= width; cx += 2) {
-        const p0 = src + <usize>((y0 * width + 2 * cx) * sc), p1 = p0 + <usize>(width * sc);
-        const v0 = v128.load(p0), v1 = v128.load(p1);
-        const r = pairSums(i32x4.add(lanesOf(v0, sc, 0), lanesOf(v1, sc, 0)));
-        const g = pairSums(i32x4.add(lanesOf(v0, sc, 1), lanesOf(v1, sc, 1)));
-        const b = pairSums(i32x4.add(lanesOf(v0, sc, 2), lanesOf(v1, sc, 2)));
-        const fr = f32x4.mul(f32x4.convert_i32x4_u(r), quarter);
-        const fg = f32x4.mul(f32x4.convert_i32x4_u(g), quarter);
-        const fb = f32x4.mul(f32x4.convert_i32x4_u(b), quarter);
-        const luma = f32x4.add(f32x4.add(f32x4.mul(vkr, fr), f32x4.mul(vkg, fg)), f32x4.mul(vkb, fb));
-        const u = f32x4.add(c128, f32x4.mul(vcb, f32x4.sub(fb, luma)));
-        const v = f32x4.add(c128, f32x4.mul(vcr, f32x4.sub(fr, luma)));
-        const o = <usize>(cy * cw + cx);
-        v128.store16_lane(uBase + o, i8x16.swizzle(roundBytes(u, zero, top, halfV), pack2), 0);
-        v128.store16_lane(vBase + o, i8x16.swizzle(roundBytes(v, zero, top, halfV), pack2), 0);
+    const y0 = 2 * cy, rows = min(2, height - y0);
+    let x = 0;
+    if (rows == 2) {
+      for (; x + 16 <= width; x += 16) {
+        const p0 = src + <usize>((y0 * width + x) * sc), p1 = p0 + rowBytes;
+        // Channels of pixels 0..7 and 8..15 of both rows, u8 in i16 lanes.
+        const a0 = v128.load(p0), b0 = v128.load(p0 + quad);
+        const c0 = v128.load(p0 + 2 * quad), d0 = v128.load(p0 + 3 * quad);
+        const a1 = v128.load(p1), b1 = v128.load(p1 + quad);
+        const c1 = v128.load(p1 + 2 * quad), d1 = v128.load(p1 + 3 * quad);
+        const r00 = v128.or(i8x16.swizzle(a0, rLo), i8x16.swizzle(b0, rHi));
+        const g00 = v128.or(i8x16.swizzle(a0, gLo), i8x16.swizzle(b0, gHi));
+        const b00 = v128.or(i8x16.swizzle(a0, bLo), i8x16.swizzle(b0, bHi));
+        const r01 = v128.or(i8x16.swizzle(c0, rLo), i8x16.swizzle(d0, rHi));
+        const g01 = v128.or(i8x16.swizzle(c0, gLo), i8x16.swizzle(d0, gHi));
+        const b01 = v128.or(i8x16.swizzle(c0, bLo), i8x16.swizzle(d0, bHi));
+        const r10 = v128.or(i8x16.swizzle(a1, rLo), i8x16.swizzle(b1, rHi));
+        const g10 = v128.or(i8x16.swizzle(a1, gLo), i8x16.swizzle(b1, gHi));
+        const b10 = v128.or(i8x16.swizzle(a1, bLo), i8x16.swizzle(b1, bHi));
+        const r11 = v128.or(i8x16.swizzle(c1, rLo), i8x16.swizzle(d1, rHi));
+        const g11 = v128.or(i8x16.swizzle(c1, gLo), i8x16.swizzle(d1, gHi));
+        const b11 = v128.or(i8x16.swizzle(c1, bLo), i8x16.swizzle(d1, bHi));
+        const o = dst + <usize>(y0 * width + x);
+        v128.store(
+          o,
+          i8x16.narrow_i16x8_u(
+            luma8(r00, g00, b00, yr, yg, yb, yBias),
+            luma8(r01, g01, b01, yr, yg, yb, yBias),
+          ),
+        );
+        v128.store(
+          o + <usize>width,
+          i8x16.narrow_i16x8_u(
+            luma8(r10, g10, b10, yr, yg, yb, yBias),
+            luma8(r11, g11, b11, yr, yg, yb, yBias),
+          ),
+        );
+        // Block sums ≤ 1020, times 16 ≤ 16320: the means times 64 in i16.
+        const sr = i16x8.shl(blockSums(i16x8.add(r00, r10), i16x8.add(r01, r11)), 4);
+        const sg = i16x8.shl(blockSums(i16x8.add(g00, g10), i16x8.add(g01, g11)), 4);
+        const sb = i16x8.shl(blockSums(i16x8.add(b00, b10), i16x8.add(b01, b11)), 4);
+        const u = i16x8.shr_s(
+          i16x8.add(
+            i16x8.add(i16x8.q15mulr_sat_s(sr, ur), i16x8.q15mulr_sat_s(sg, ug)),
+            i16x8.add(i16x8.q15mulr_sat_s(sb, ub), cBias),
+          ),
+          6,
+        );
+        const v = i16x8.shr_s(
+          i16x8.add(
+            i16x8.add(i16x8.q15mulr_sat_s(sr, vr), i16x8.q15mulr_sat_s(sg, vg)),
+            i16x8.add(i16x8.q15mulr_sat_s(sb, vb), cBias),
+          ),
+          6,
+        );
+        const c = <usize>(cy * cw + (x >> 1));
+        v128.store64_lane(uBase + c, i8x16.narrow_i16x8_u(u, u), 0);
+        v128.store64_lane(vBase + c, i8x16.narrow_i16x8_u(v, v), 0);
       }
     }
-    for (; cx < cw; cx++) {
+    for (let r = 0; r < rows; r++) {
+      const row = (y0 + r) * width;
+      for (let xx = x; xx < width; xx++) {
+        store<u8>(dst + <usize>(row + xx), lumaByte(src + <usize>((row + xx) * sc), yOf, kr, kg, kb));
+      }
+    }
+    for (let cx = x >> 1; cx < cw; cx++) {
       const x0 = 2 * cx, x1 = min(x0 + 1, width - 1);
       let r: i32 = 0, g: i32 = 0, b: i32 = 0, count: i32 = 0;
-      for (let y = y0; y <= y1; y++) {
-        for (let x = x0; x <= x1; x++, count++) {
-          const p = src + <usize>((y * width + x) * sc);
+      for (let y = y0; y < y0 + rows; y++) {
+        for (let xx = x0; xx <= x1; xx++, count++) {
+          const p = src + <usize>((y * width + xx) * sc);
           r += load<u8>(p);
           g += load<u8>(p + 1);
           b += load<u8>(p + 2);

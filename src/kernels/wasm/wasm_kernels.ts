@@ -70,7 +70,10 @@ import {
   rgbToYuv420p,
   rgbToYuyv422,
   yuv420pToRgb,
+  yuv422pSize,
   YUV_TO_RGB,
+  yuvj422pToRgb,
+  YUVJ_TO_RGB,
 } from "../yuv.ts";
 
 /** Every kernel that has a wasm twin, by its TypeScript signature. */
@@ -84,6 +87,7 @@ export interface Kernels {
   resizeToPlanar: typeof resizeToPlanar;
   refineMask: typeof refineMask;
   yuv420pToRgb: typeof yuv420pToRgb;
+  yuvj422pToRgb: typeof yuvj422pToRgb;
   rgbToYuv420p: typeof rgbToYuv420p;
   lumaDownscale: typeof lumaDownscale;
   guidedCoefficients: typeof guidedCoefficients;
@@ -109,6 +113,7 @@ export const tsKernels: Kernels = {
   resizeToPlanar,
   refineMask,
   yuv420pToRgb,
+  yuvj422pToRgb,
   rgbToYuv420p,
   lumaDownscale,
   guidedCoefficients,
@@ -156,7 +161,7 @@ interface Exports {
   resizeToPlanar(...args: number[]): void;
   applyTable(src: number, table: number, out: number, n: number): void;
   featherMask(...args: number[]): void;
-  yuv420pToRgb(...args: number[]): void;
+  yuvPlanarToRgb(...args: number[]): void;
   rgbToYuv420p(...args: number[]): void;
   lumaDownscale(...args: number[]): void;
   guidedCoefficients(...args: number[]): void;
@@ -581,14 +586,33 @@ class WasmKernelSet implements WasmKernels {
   yuv420pToRgb = (yuv: Uint8Array, out: Frame) => {
     assertFrame(out, "output");
     assertYuv420p(yuv, out.width, out.height, "yuv420p input");
+    this.#planarToRgb(yuv, out, 1, 16, YUV_TO_RGB);
+  };
+
+  yuvj422pToRgb = (yuv: Uint8Array, out: Frame) => {
+    assertFrame(out, "output");
+    if (yuv.length !== yuv422pSize(out.width, out.height)) {
+      tsKernels.yuvj422pToRgb(yuv, out); // throws the reference's message
+    }
+    this.#planarToRgb(yuv, out, 0, 0, YUVJ_TO_RGB);
+  };
+
+  #planarToRgb(
+    yuv: Uint8Array,
+    out: Frame,
+    rowShift: 0 | 1,
+    yOffset: number,
+    k: typeof YUV_TO_RGB | typeof YUVJ_TO_RGB,
+  ) {
     const src = this.#in(yuv, "yuv"), dst = this.#in(out.data, "dst", false);
-    const k = YUV_TO_RGB;
-    this.#x.yuv420pToRgb(
+    this.#x.yuvPlanarToRgb(
       src,
       out.width,
       out.height,
       dst,
       out.channels,
+      rowShift,
+      yOffset,
       k.yScale,
       k.vToR,
       k.uToG,
@@ -596,7 +620,7 @@ class WasmKernelSet implements WasmKernels {
       k.uToB,
     );
     this.#out(out.data, dst);
-  };
+  }
 
   rgbToYuyv422 = (frame: Frame, out: Uint8Array) => {
     assertFrame(frame, "frame");
