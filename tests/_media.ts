@@ -82,3 +82,24 @@ export async function frameAt(path: string, index: number): Promise<Uint8Array> 
   }).output();
   return stdout;
 }
+
+/**
+ * Runs ffmpeg with `args` and `-` as its output, feeding it `input` on stdin (or none,
+ * for a lavfi source), and returns what it wrote: raw frames for the kernels' tests.
+ */
+export async function ffmpegBytes(args: string[], input?: Uint8Array): Promise<Uint8Array> {
+  const child = new Deno.Command("ffmpeg", {
+    args: ["-v", "error", ...args, "-"],
+    stdin: input ? "piped" : "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (input) {
+    const writer = child.stdin.getWriter();
+    await writer.write(input);
+    await writer.close();
+  }
+  const { code, stdout, stderr } = await child.output();
+  if (code !== 0) throw new Error(new TextDecoder().decode(stderr));
+  return stdout;
+}

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { ffmpegBytes as ffmpeg } from "../_media.ts";
 import { createFrame, type Frame } from "../../src/frame.ts";
 import {
   rgbToYuv420p,
@@ -8,24 +9,6 @@ import {
   yuvj422pToRgb,
 } from "../../src/kernels/yuv.ts";
 import { createWasmKernels } from "../../src/kernels/wasm/wasm_kernels.ts";
-
-/** Runs ffmpeg on stdin bytes (or a lavfi source) and returns its raw output. */
-async function ffmpeg(args: string[], input?: Uint8Array): Promise<Uint8Array> {
-  const child = new Deno.Command("ffmpeg", {
-    args: ["-v", "error", ...args, "-"],
-    stdin: input ? "piped" : "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (input) {
-    const writer = child.stdin.getWriter();
-    await writer.write(input);
-    await writer.close();
-  }
-  const { code, stdout, stderr } = await child.output();
-  if (code !== 0) throw new Error(new TextDecoder().decode(stderr));
-  return stdout;
-}
 
 const raw = (format: string, width: number, height: number) => [
   "-f",

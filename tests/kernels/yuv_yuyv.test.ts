@@ -4,28 +4,12 @@
  * against the reference.
  */
 import assert from "node:assert/strict";
+import { ffmpegBytes as ffmpeg } from "../_media.ts";
 import type { Frame } from "../../src/frame.ts";
 import { createWasmKernels } from "../../src/kernels/wasm/wasm_kernels.ts";
 import { rgbToYuyv422, yuyv422Size } from "../../src/kernels/yuv.ts";
 
 const TALK = new URL("../../samples/talk.mp4", import.meta.url).pathname;
-
-async function ffmpeg(args: string[], input?: Uint8Array): Promise<Uint8Array> {
-  const child = new Deno.Command("ffmpeg", {
-    args: ["-v", "error", ...args, "-"],
-    stdin: input ? "piped" : "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (input) {
-    const writer = child.stdin.getWriter();
-    await writer.write(input);
-    await writer.close();
-  }
-  const { code, stdout, stderr } = await child.output();
-  if (code !== 0) throw new Error(new TextDecoder().decode(stderr));
-  return stdout;
-}
 
 /** One rgb24 frame of a file or lavfi source at width x height. */
 async function rgbFrame(input: string[], width: number, height: number): Promise<Frame> {

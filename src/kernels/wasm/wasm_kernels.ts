@@ -625,30 +625,25 @@ class WasmKernelSet implements WasmKernels {
   rgbToYuyv422 = (frame: Frame, out: Uint8Array) => {
     assertFrame(frame, "frame");
     assertYuyv422(out, frame.width, frame.height, "yuyv422 output");
-    const src = this.#in(frame.data, "src"), dst = this.#in(out, "yuyv", false);
-    const k = RGB_TO_YUV;
-    this.#x.rgbToYuyv422(
-      src,
-      frame.width,
-      frame.height,
-      frame.channels,
-      dst,
-      k.yOf,
-      k.kr,
-      k.kg,
-      k.kb,
-      k.cb,
-      k.cr,
-    );
-    this.#out(out, dst);
+    this.#fromRgb(this.#x.rgbToYuyv422, frame, out, "yuyv");
   };
 
   rgbToYuv420p = (frame: Frame, out: Uint8Array) => {
     assertFrame(frame, "frame");
     assertYuv420p(out, frame.width, frame.height, "yuv420p output");
-    const src = this.#in(frame.data, "src"), dst = this.#in(out, "yuv", false);
+    this.#fromRgb(this.#x.rgbToYuv420p, frame, out, "yuv");
+  };
+
+  /** RGB(A) → one of the YUV layouts, with the BT.601 limited-range coefficients. */
+  #fromRgb(
+    convert: Exports["rgbToYuv420p"],
+    frame: Frame,
+    out: Uint8Array,
+    slot: string,
+  ): void {
+    const src = this.#in(frame.data, "src"), dst = this.#in(out, slot, false);
     const k = RGB_TO_YUV;
-    this.#x.rgbToYuv420p(
+    convert(
       src,
       frame.width,
       frame.height,
@@ -662,7 +657,7 @@ class WasmKernelSet implements WasmKernels {
       k.cr,
     );
     this.#out(out, dst);
-  };
+  }
 
   lumaDownscale = (
     data: Uint8Array,
