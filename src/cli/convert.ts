@@ -4,7 +4,10 @@ import { describeFsError, InputError } from "../errors.ts";
 import { refuseStdin } from "../io/input_files.ts";
 import { checkOutputPath, refuseStdout, writeFileAtomically } from "../io/atomic_file.ts";
 
-/** Far above the selfie models (250 and 460 KiB): anything larger is not one of them. */
+/**
+ * Far above every model segcam converts (0.25 to 2.8 MB: the selfie models and the
+ * peers' in ../shared/data/models): a file this large is not a segmentation model.
+ */
 const MAX_MODEL_BYTES = 256 * 2 ** 20;
 
 export interface ConvertCommandOptions {
@@ -31,7 +34,7 @@ export async function runConvert(input: string, options: ConvertCommandOptions):
     if (info.size > MAX_MODEL_BYTES) {
       throw new InputError(
         `Cannot convert ${input}: it is ${(info.size / 2 ** 20).toFixed(0)} MiB, and the ` +
-          `MediaPipe selfie models segcam converts are under 1 MiB; pass a .tflite file`,
+          `segmentation models segcam converts are a few MB; pass a .tflite segmentation model`,
       );
     }
     bytes = await Deno.readFile(input);
@@ -51,7 +54,8 @@ export async function runConvert(input: string, options: ConvertCommandOptions):
     }
     if (error instanceof UnsupportedOperatorError) {
       throw new InputError(
-        `Cannot convert ${input}: ${error.message}; segcam converts the MediaPipe selfie segmentation models`,
+        `Cannot convert ${input}: ${error.message}; segcam converts the MediaPipe selfie ` +
+          `models and those of Google Meet, ML Kit, DeepLab v3 and BodyPix (README: segcam convert)`,
         { cause: error },
       );
     }
