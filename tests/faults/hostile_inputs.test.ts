@@ -104,7 +104,10 @@ Deno.test("segcam convert /dev/zero, a FIFO or a 1 GB sparse file is refused at 
     const cases: [string, RegExp][] = [
       ["/dev/zero", /\/dev\/zero: it is not a regular file/],
       [`${dir}/m.tflite`, /m\.tflite: it is not a regular file/],
-      [`${dir}/big.tflite`, /big\.tflite: it is 1024 MiB, and the segmentation models segcam converts are a few MB/],
+      [
+        `${dir}/big.tflite`,
+        /big\.tflite: it is 1024 MiB, and the segmentation models segcam converts are a few MB/,
+      ],
     ];
     for (const [input, expected] of cases) {
       const r = await timed(["convert", input, "-o", `${dir}/m.onnx`]);
