@@ -590,6 +590,13 @@ function openDirect(
     });
   } catch (error) {
     if (!(error instanceof V4l2DirectError)) throw error;
+    if (error.final) {
+      throw new OutputError(
+        `Cannot write to the virtual camera ${output.device} (${error.message}); pick one ` +
+          `that \`segcam devices\` lists with -o, or load v4l2loopback (README: Virtual camera setup)`,
+        { cause: error },
+      );
+    }
     say(`writing ${output.device} through ffmpeg: ${error.message}`);
     return undefined;
   }

@@ -210,9 +210,26 @@ export function libcSyscalls(): V4l2Syscalls | undefined {
 
 // ---- the sink ---------------------------------------------------------------------------------
 
+/**
+ * errno values after which ffmpeg's v4l2 sink would fail the same way (no such device,
+ * permission denied, not a video device): no fallback, the run stops with the reason.
+ */
+const NO_FALLBACK = new Set([2, 6, 13, 19, 25]);
+
 /** The direct path could not be set up; the message says at which step and why. */
 export class V4l2DirectError extends Error {
   override name = "V4l2DirectError";
+  /**
+   * @param errno what the device answered, when it answered: decides {@link final}
+   */
+  constructor(message: string, readonly errno?: number) {
+    super(message);
+  }
+
+  /** Whether the device cannot be a virtual camera at all (ffmpeg would fail too). */
+  get final(): boolean {
+    return this.errno !== undefined && NO_FALLBACK.has(this.errno);
+  }
 }
 
 /** Whether the environment asks for the ffmpeg sink (`SEGCAM_V4L2=ffmpeg`). */
@@ -272,16 +289,20 @@ export class V4l2DirectSink implements FrameSink {
     const sys = options.syscalls ?? libcSyscalls();
     if (sys === undefined) throw new V4l2DirectError("libc cannot be loaded through FFI");
     const fd = sys.open(device);
-    if (fd < 0) throw new V4l2DirectError(`open ${device}: ${describeErrno(-fd)}`);
+    if (fd < 0) throw new V4l2DirectError(`open ${device}: ${describeErrno(-fd)}`, -fd);
     try {
       const struct = new Uint8Array(V4L2_FORMAT_SIZE);
       new DataView(struct.buffer).setUint32(0, V4L2_BUF_TYPE_VIDEO_OUTPUT, true);
       const got = sys.ioctl(fd, VIDIOC_G_FMT, struct);
-      if (got < 0) throw new V4l2DirectError(`VIDIOC_G_FMT on ${device}: ${describeErrno(-got)}`);
+      if (got < 0) {
+        throw new V4l2DirectError(`VIDIOC_G_FMT on ${device}: ${describeErrno(-got)}`, -got);
+      }
       const wanted = pixFormatFor(format, width, height);
       encodeFormat(struct, wanted);
       const set = sys.ioctl(fd, VIDIOC_S_FMT, struct);
-      if (set < 0) throw new V4l2DirectError(`VIDIOC_S_FMT on ${device}: ${describeErrno(-set)}`);
+      if (set < 0) {
+        throw new V4l2DirectError(`VIDIOC_S_FMT on ${device}: ${describeErrno(-set)}`, -set);
+      }
       // The driver may adjust what it was asked; a frame of another size would tear.
       const taken = decodeFormat(struct);
       if (

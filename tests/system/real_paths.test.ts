@@ -75,7 +75,9 @@ interface Run {
 interface System {
   /**
    * A fresh /dev: the usual nodes (null, zero, urandom, tty, pts, …) bound from the real
-   * one, plus these names as stand-in files and links (`v4l/by-id/x -> ../../video4`).
+   * one, plus these names as stand-in files, links (`v4l/by-id/x -> ../../video4`) and
+   * character devices (`char:1:3`: the kernel's null device under another name, a real
+   * device node that is no video device).
    */
   dev?: Record<string, string | null>;
   /** A tmpfs on /home with HOME=/home/ada and no XDG_CONFIG_HOME, as a desktop login has. */
@@ -132,7 +134,11 @@ async function withDevices(
         devScript,
         Object.entries(system.dev).map(([name, target]) =>
           `mkdir -p "$(dirname '${name}')" && ` +
-          (target === null ? `touch '${name}'` : `ln -s '${target}' '${name}'`)
+          (target === null
+            ? `touch '${name}'`
+            : target.startsWith("char:")
+            ? `mknod '${name}' c ${target.slice(5).replace(":", " ")}`
+            : `ln -s '${target}' '${name}'`)
         ).join("\n") + "\n",
       );
     }
@@ -295,6 +301,36 @@ Deno.test({
     } finally {
       Deno.removeSync(dir, { recursive: true });
     }
+  },
+});
+
+Deno.test({
+  name:
+    `deno task live opens a virtual camera itself, past Deno's /dev wall, and says in one line when the node is no video device${
+      unshareSkip ? ` (skipped: ${unshareSkip})` : ""
+    }`,
+  ignore: unshareSkip !== undefined,
+  async fn() {
+    // /dev/video10 is a real character device (the null device's numbers), listed as a
+    // loopback: the direct writer opens it through libc with the task's own flags (Deno
+    // itself refuses /dev nodes without --allow-all) and asks for its format. The answer,
+    // "not a video device", would fail ffmpeg's sink too: the run stops and says so.
+    const run = await withDevices(
+      [{ number: 10, kind: "loopback", name: "VirtualCam" }],
+      [Deno.execPath(), "task", "live", "--input", "demo", "-o", "/dev/video10", "--no-tui"],
+      {},
+      { dev: { "video10": "char:1:3" } },
+    );
+    assert.equal(run.code, 1, run.stderr);
+    const lines = run.stderr.split("\n").filter((line) =>
+      line.startsWith("segcam: ") && !/inference on/.test(line)
+    );
+    assert.deepEqual(lines, [
+      "segcam: Cannot write to the virtual camera /dev/video10 (VIDIOC_G_FMT on /dev/video10: " +
+      "not a video device); pick one that `segcam devices` lists with -o, or load v4l2loopback " +
+      "(README: Virtual camera setup)",
+    ]);
+    assert.doesNotMatch(run.stderr, /NotCapable|Requires all access|internal error| {4}at /);
   },
 });
 
