@@ -77,6 +77,23 @@ export function checkCrop(
   }
 }
 
+/** The argument checks of {@link cropResize}, shared with its wasm twin. */
+export function checkCropResize(
+  src: Frame,
+  crop: CropRect,
+  out: Frame,
+  scratch: CropScratch,
+): void {
+  assertFrame(src, "cropResize source");
+  assertFrame(out, "cropResize output");
+  if (src.channels !== out.channels) {
+    throw new RangeError(
+      `cropResize output: expected ${src.channels} channels like the source, got ${out.channels}`,
+    );
+  }
+  checkCrop(crop, src.width, src.height, out.width, out.height, scratch);
+}
+
 /**
  * Fills `scratch` with where each output pixel samples `crop` (pixel centres at +0.5,
  * clamped to the frame): shared by the TypeScript and wasm kernels.
@@ -119,14 +136,7 @@ export function cropTables(
  * value, and exact where the crop is the frame at the frame's size.
  */
 export function cropResize(src: Frame, crop: CropRect, out: Frame, scratch: CropScratch): void {
-  assertFrame(src, "cropResize source");
-  assertFrame(out, "cropResize output");
-  if (src.channels !== out.channels) {
-    throw new RangeError(
-      `cropResize output: expected ${src.channels} channels like the source, got ${out.channels}`,
-    );
-  }
-  checkCrop(crop, src.width, src.height, out.width, out.height, scratch);
+  checkCropResize(src, crop, out, scratch);
   resample(
     src.data,
     src.width,

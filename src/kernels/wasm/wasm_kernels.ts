@@ -46,6 +46,7 @@ import { type BilinearTable, resizeMapToBytes, resizeToPlanar } from "../resize.
 import { checkPasteRegion, pasteRegion } from "../region.ts";
 import {
   checkCrop,
+  checkCropResize,
   type CropRect,
   cropResize,
   cropResizePlane,
@@ -913,14 +914,7 @@ class WasmKernelSet implements WasmKernels {
     this.#out(out.data, dst);
   };
   cropResize = (src: Frame, crop: CropRect, out: Frame, scratch: CropScratch): void => {
-    assertFrame(src, "cropResize source");
-    assertFrame(out, "cropResize output");
-    if (src.channels !== out.channels) {
-      throw new RangeError(
-        `cropResize output: expected ${src.channels} channels like the source, got ${out.channels}`,
-      );
-    }
-    checkCrop(crop, src.width, src.height, out.width, out.height, scratch);
+    checkCropResize(src, crop, out, scratch);
     this.#crop(src.data, src.width, src.height, src.channels, crop, out.data, scratch);
   };
 
