@@ -267,8 +267,11 @@ Deno.test("segcam live -o srt://…: listens by default, and a receiver that con
   });
 });
 
-Deno.test("segcam live panel in a real terminal: shows FPS, switches effects on keys, restores the terminal", async () => {
-  const socket = `segcam-test-${Deno.pid}`;
+/**
+ * A tmux server of its own (socket name `socket`): its commands, the screen of window
+ * "t", and a wait of up to 30 s for a pattern on that screen.
+ */
+function tmuxServer(socket: string) {
   const tmux = (...args: string[]) =>
     new Deno.Command("tmux", { args: ["-L", socket, ...args], stdout: "piped", stderr: "null" })
       .output();
@@ -284,6 +287,11 @@ Deno.test("segcam live panel in a real terminal: shows FPS, switches effects on 
     }
     throw new Error(`${what}: ${pattern} not on screen:\n${text}`);
   };
+  return { tmux, waitFor };
+}
+
+Deno.test("segcam live panel in a real terminal: shows FPS, switches effects on keys, restores the terminal", async () => {
+  const { tmux, waitFor } = tmuxServer(`segcam-test-${Deno.pid}`);
   await withTempDir(async (dir) => {
     const background = new URL("../fixtures/exif_orientation_6.jpg", import.meta.url).pathname;
     const command = [
@@ -383,22 +391,9 @@ Deno.test("segcam live panel in a real terminal: shows FPS, switches effects on 
 
 Deno.test("segcam live panel: Ctrl-C exits 130 as without the panel, SIGHUP (terminal closed) 129; both keep the recording", async () => {
   for (const [how, code] of [["C-c", 130], ["SIGHUP", 129]] as const) {
-    const socket = `segcam-test-${Deno.pid}-${code}`;
-    const tmux = (...args: string[]) =>
-      new Deno.Command("tmux", { args: ["-L", socket, ...args], stdout: "piped", stderr: "null" })
-        .output();
-    const screen = async () =>
-      new TextDecoder().decode((await tmux("capture-pane", "-p", "-t", "t")).stdout);
-    const waitFor = async (pattern: RegExp) => {
-      const deadline = Date.now() + 30_000;
-      let text = "";
-      while (Date.now() < deadline) {
-        text = await screen();
-        if (pattern.test(text)) return text;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      throw new Error(`${how}: ${pattern} not on screen:\n${text}`);
-    };
+    const server = tmuxServer(`segcam-test-${Deno.pid}-${code}`);
+    const { tmux } = server;
+    const waitFor = (pattern: RegExp) => server.waitFor(pattern, how);
     await withTempDir(async (dir) => {
       const args = ["live", "-i", "demo", "--size", "160x120", "-o", `${dir}/o.mkv`];
       const command = [Deno.execPath(), "run", ...PERMISSIONS, MAIN, ...args].join(" ");
