@@ -35,6 +35,14 @@ function assertClean(stderr: string): void {
   assert.doesNotMatch(stderr, /NaN/, "no NaN in the summary");
 }
 
+/** The run ended with `code` within BOUND_MS, its last line `last`, and a clean stderr. */
+function assertEnded(r: Ended, code: number, last: RegExp): void {
+  assert.equal(r.code, code, r.stderr);
+  assert.ok(r.ms < BOUND_MS, `${r.ms} ms to stop`);
+  assert.match(r.last, last);
+  assertClean(r.stderr);
+}
+
 Deno.test("live --frames N writes N frames to the file, however many the machine dropped", async () => {
   await withTempDir(async (dir) => {
     await clip(`${dir}/in.mp4`, 4);
@@ -93,10 +101,7 @@ for (
     // the write blocks.
     await new Promise((r) => setTimeout(r, 2500));
     const r = await run.stop(signal);
-    assert.equal(r.code, code, r.stderr);
-    assert.ok(r.ms < BOUND_MS, `${r.ms} ms to stop`);
-    assert.match(r.last, new RegExp(`^segcam: Stopped by ${said}\\.$`));
-    assertClean(r.stderr);
+    assertEnded(r, code, new RegExp(`^segcam: Stopped by ${said}\\.$`));
     assert.deepEqual(await run.survivors(), []);
   });
 }
@@ -109,10 +114,7 @@ Deno.test("live -o - into a reader that stopped reading: SIGTERM ends it at once
   await new Promise((r) => setTimeout(r, 2500));
   const r = await run.stop("SIGTERM");
   await run.child.stdout.cancel();
-  assert.equal(r.code, 143, r.stderr);
-  assert.ok(r.ms < BOUND_MS, `${r.ms} ms to stop`);
-  assert.equal(r.last, "segcam: Stopped by SIGTERM.");
-  assertClean(r.stderr);
+  assertEnded(r, 143, /^segcam: Stopped by SIGTERM\.$/);
   assert.deepEqual(await run.survivors(), []);
 });
 
@@ -135,10 +137,7 @@ Deno.test("live -o srt:// with no receiver yet and no terminal: SIGHUP reloads w
   run.child.kill("SIGHUP");
   await run.waitFor(/reloaded the settings \(SIGHUP\)/);
   const r = await run.stop("SIGTERM");
-  assert.equal(r.code, 143, r.stderr);
-  assert.ok(r.ms < BOUND_MS, `${r.ms} ms to stop`);
-  assert.match(r.last, /^segcam: Stopped by SIGTERM\.$/);
-  assertClean(r.stderr);
+  assertEnded(r, 143, /^segcam: Stopped by SIGTERM\.$/);
   assert.deepEqual(await run.survivors(), []);
 });
 
@@ -384,10 +383,7 @@ Deno.test({
         dir,
         (tmux) => tmux("kill-session", "-t", "t"),
       );
-      assert.equal(r.code, 129, r.stderr);
-      assert.ok(r.ms < BOUND_MS, `${r.ms} ms`);
-      assert.match(r.last, /^segcam: Stopped by SIGHUP; .*o\.mkv is complete\.$/);
-      assertClean(r.stderr);
+      assertEnded(r, 129, /^segcam: Stopped by SIGHUP; .*o\.mkv is complete\.$/);
       assert.deepEqual(listDir(dir).filter((n) => n.endsWith(".mkv")), ["o.mkv"]);
       assert.ok((await measure(`${dir}/o.mkv`)).frames > 0);
       assert.deepEqual(await ffmpegsWriting(dir), []);
@@ -406,10 +402,7 @@ Deno.test({
         dir,
         (tmux) => tmux("send-keys", "-t", "t", "q"),
       );
-      assert.equal(r.code, 0, r.stderr);
-      assert.ok(r.ms < BOUND_MS, `${r.ms} ms`);
-      assert.match(r.last, new RegExp(`to srt://127\\.0\\.0\\.1:${port}$`));
-      assertClean(r.stderr);
+      assertEnded(r, 0, new RegExp(`to srt://127\\.0\\.0\\.1:${port}$`));
       const { stdout } = await new Deno.Command("ps", { args: ["-eo", "args="] }).output();
       assert.doesNotMatch(new TextDecoder().decode(stdout), new RegExp(`ffmpeg.*:${port}`));
     });
@@ -426,10 +419,7 @@ Deno.test("live: Ctrl-C while the decoder is frozen (SIGSTOP, a camera that hang
     Deno.kill(decoder.pid, "SIGSTOP");
     await new Promise((r) => setTimeout(r, 1000));
     const r = await run.stop("SIGINT");
-    assert.equal(r.code, 130, r.stderr);
-    assert.ok(r.ms < BOUND_MS, `${r.ms} ms to stop`);
-    assert.match(r.last, /^segcam: Stopped by Ctrl-C \(SIGINT\); .*out\.mkv is complete\.$/);
-    assertClean(r.stderr);
+    assertEnded(r, 130, /^segcam: Stopped by Ctrl-C \(SIGINT\); .*out\.mkv is complete\.$/);
     assert.deepEqual(listDir(dir), ["in.mp4", "out.mkv"]);
     assert.ok((await measure(`${dir}/out.mkv`)).frames > 0);
     assert.deepEqual(await run.survivors(), [], "the frozen decoder was killed");
