@@ -271,15 +271,17 @@ export class FfmpegProcess {
 
 /**
  * Turns ffmpeg's last words into one sentence: what failed, the path, and the fix.
- * `role` says whose failure it is ("input" or "output") for the generic case.
+ * `role` says whose failure it is ("input" or "output") for the generic case; `tool` is
+ * what ran (ffprobe for a probe).
  */
 export function explainFfmpegFailure(
   lines: string[],
   role: "input" | "output" | "background",
   path: string,
+  tool: "ffmpeg" | "ffprobe" = "ffmpeg",
 ): SegcamError {
   const text = lines.join("\n");
-  const last = lines.at(-1) ?? "no message";
+  const last = lines.at(-1) ?? "";
   const Err = role === "output" ? OutputError : InputError;
   if (/No space left on device/i.test(text)) {
     return new OutputError(`Cannot write ${path}: the disk is full; free some space and run again`);
@@ -304,6 +306,16 @@ export function explainFfmpegFailure(
   if (/Unknown encoder|Encoder not found/i.test(text)) {
     return new DependencyError(
       `This ffmpeg cannot encode ${path} (${last}); install a full ffmpeg build`,
+    );
+  }
+  if (lines.length === 0) {
+    // Not one line on stderr: not ffmpeg failing on the file, but the program itself
+    // (a wrapper script, a broken build, SEGCAM_FFMPEG pointing at something else).
+    const program = ffmpegPath(tool);
+    const variable = tool === "ffmpeg" ? "SEGCAM_FFMPEG" : "SEGCAM_FFPROBE";
+    return new DependencyError(
+      `${program} ended without a word while working on the ${role} ${path}; check that ` +
+        `\`${program} -version\` runs, or point ${variable} at a working ${tool}`,
     );
   }
   const generic = new Err(`ffmpeg failed on the ${role} ${path}: ${last}`);

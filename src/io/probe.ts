@@ -6,7 +6,7 @@
  */
 import { InputError } from "../errors.ts";
 import type { SubtitleStream } from "./ffmpeg_args.ts";
-import { explainFfmpegFailure, FfmpegProcess } from "./ffmpeg_process.ts";
+import { explainFfmpegFailure, ffmpegPath, FfmpegProcess } from "./ffmpeg_process.ts";
 
 export interface MediaInfo {
   /** Size of the decoded frames (after the rotation phones store as metadata). */
@@ -320,7 +320,9 @@ async function ffprobeJson(
         `Cannot read ${path}: ffprobe gave no answer within ${timeoutMs / 1000} s`,
       );
     }
-    if (!status.success) throw explainFfmpegFailure(await process.stderrTail(), role, path);
+    if (!status.success) {
+      throw explainFfmpegFailure(await process.stderrTail(), role, path, "ffprobe");
+    }
     try {
       return JSON.parse(text);
     } catch {

@@ -177,3 +177,26 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]
     });
   });
 }
+
+Deno.test("segcam video: an ffmpeg that fails without a word is named with the fix, and no file is left", async () => {
+  await withTempDir(async (dir) => {
+    await makeClip(`${dir}/in.mp4`, { width: 160, height: 120, fps: 10, seconds: 1 });
+    // A program that exits 1 and prints nothing, as a broken build or a wrong wrapper does.
+    for (const [variable, tool] of [["SEGCAM_FFMPEG", "ffmpeg"], ["SEGCAM_FFPROBE", "ffprobe"]]) {
+      const r = await segcam(["video", `${dir}/in.mp4`, "-o", `${dir}/out.mp4`], {
+        [variable]: "/bin/false",
+      });
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `/bin/false ended without a word while working on the input .*in\\.mp4; check that ` +
+            `\`/bin/false -version\` runs, or point ${variable} at a working ${tool}`,
+        ),
+      );
+      assert.doesNotMatch(r.stderr, /no message/);
+      assert.ok(isOneLineError(r.stderr.replace(/^\d+ frames in.*\n/m, "")), r.stderr);
+      assert.deepEqual(listDir(dir), ["in.mp4"]);
+    }
+  });
+});
