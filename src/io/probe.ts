@@ -6,7 +6,7 @@
  */
 import { InputError } from "../errors.ts";
 import type { SubtitleStream } from "./ffmpeg_args.ts";
-import { explainFfmpegFailure, ffmpegPath, FfmpegProcess } from "./ffmpeg_process.ts";
+import { explainFfmpegFailure, FfmpegProcess } from "./ffmpeg_process.ts";
 
 export interface MediaInfo {
   /** Size of the decoded frames (after the rotation phones store as metadata). */
