@@ -32,10 +32,12 @@ import { probeMedia } from "../io/probe.ts";
 import { alphaCapable, NULL_OUTPUT } from "../io/ffmpeg_args.ts";
 import { childPids, stopAllChildren } from "../io/ffmpeg_process.ts";
 import { FfmpegSink, RawFrameConverter, StdoutSink } from "../io/frame_sink.ts";
+import { RelistenSink } from "../io/relisten_sink.ts";
 import { describeLiveInput, LiveSource } from "../io/frame_source.ts";
 import { yuvInput, yuvPipesWanted } from "../io/frame_reader.ts";
 import {
   isRawOutputFormat,
+  isSrtListener,
   type LiveFormat,
   type LiveOutput,
   liveOutputArgs,
@@ -521,28 +523,35 @@ async function withSink(
     const args = liveOutputArgs(target, format, pipeFormat, {
       audioFrom: target.kind === "file" ? audioFrom : undefined,
     });
-    const sink = new FfmpegSink(
-      // A recording reaches the disk as it is made (each packet, so every closed
-      // Matroska cluster, about 5 s): when the encoder dies, what came before plays.
-      // Without it ffmpeg held the first 256 KB, 16 s of a 640x360 recording, in memory.
-      target.kind === "file" ? [...args.slice(0, -1), "-flush_packets", "1", args.at(-1)!] : args,
-      {
-        channels,
-        label: describeLiveOutput(output),
-        pacer: target.kind === "v4l2" ? undefined : new CfrPacer(format.fps),
-        recording: target.kind === "file",
-        converter: pipeFormat === "rgb24" || pipeFormat === "rgba"
-          ? undefined
-          : new RawFrameConverter(pipeFormat),
-      },
-    );
+    const label = describeLiveOutput(output);
+    const start = () =>
+      new FfmpegSink(
+        // A recording reaches the disk as it is made (each packet, so every closed
+        // Matroska cluster, about 5 s): when the encoder dies, what came before plays.
+        // Without it ffmpeg held the first 256 KB, 16 s of a 640x360 recording, in memory.
+        target.kind === "file" ? [...args.slice(0, -1), "-flush_packets", "1", args.at(-1)!] : args,
+        {
+          channels,
+          label,
+          pacer: target.kind === "v4l2" ? undefined : new CfrPacer(format.fps),
+          recording: target.kind === "file",
+          converter: pipeFormat === "rgb24" || pipeFormat === "rgba"
+            ? undefined
+            : new RawFrameConverter(pipeFormat),
+        },
+      );
+    // An SRT listener serves whoever connects: a receiver leaving is not the end.
+    const sink = target.kind === "stream" && isSrtListener(target.url)
+      ? new RelistenSink(start, { label, say })
+      : start();
     try {
       await run(sink);
       // A recording of no frames is no file (below), not a file to check.
       await sink.finish(target.kind === "file" && sink.frames > 0 ? target.path : undefined);
       recording.frames = sink.frames;
     } catch (error) {
-      const encoderDied = sink.process.exited && !(await sink.process.status).success;
+      const process = sink instanceof RelistenSink ? sink.current.process : sink.process;
+      const encoderDied = process.exited && !(await process.status).success;
       if (!encoderDied || target.kind !== "file") throw error;
       // The encoder died: what it wrote before is the user's recording, if it plays.
       recording.frames = await readableFrames(target.path);

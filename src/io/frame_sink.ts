@@ -105,6 +105,13 @@ export class FfmpegSink implements FrameSink {
       return;
     }
     await this.#writer.close().catch(() => {});
+    if (!this.#recording && !await this.#exits(STREAM_EXIT_MS)) {
+      // An SRT listener nobody connected to (yet, or again) took the frames into its
+      // pipe but waits for a receiver before reading them: it has nothing to finish and
+      // would wait forever. Ended, which is no failure for a stream.
+      await this.process.stop({ urgent: true });
+      return;
+    }
     const status = await this.process.status;
     const tail = await this.process.stderrTail();
     if (!status.success) throw await this.#failure();
@@ -112,6 +119,17 @@ export class FfmpegSink implements FrameSink {
       throw explainFfmpegFailure(tail, "output", this.#label);
     }
     if (file !== undefined) await verifyWritten(file, this.frames, this.#label);
+  }
+
+  /** Whether ffmpeg exits within `ms`. */
+  async #exits(ms: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const exited = await Promise.race([
+      this.process.status.then(() => true),
+      new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), ms)),
+    ]);
+    clearTimeout(timer);
+    return exited;
   }
 
   /**
@@ -160,6 +178,12 @@ export class FfmpegSink implements FrameSink {
     );
   }
 }
+
+/**
+ * How long a stream's ffmpeg gets to end after its input closes: a UDP or RTMP output
+ * ends at once; one that has not ended by then is waiting for a receiver.
+ */
+const STREAM_EXIT_MS = 2000;
 
 /** What ffmpeg says when it could not finish a file although it exits 0. */
 const FINISH_FAILED = /Error writing trailer|Error closing file|No space left on device/i;

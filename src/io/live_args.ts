@@ -217,6 +217,11 @@ export function srtListenerUrl(url: string): string {
   return `${url}${url.includes("?") ? "&" : "?"}mode=listener`;
 }
 
+/** Whether segcam listens at `url` (an SRT URL without a mode, or with mode=listener). */
+export function isSrtListener(url: string): boolean {
+  return /^srt:\/\//i.test(url) && /[?&]mode=listener\b/i.test(srtListenerUrl(url));
+}
+
 /** ffmpeg reading raw frames from stdin and writing them to a live output. */
 export function liveOutputArgs(
   output: Exclude<LiveOutput, { kind: "stdout" }>,

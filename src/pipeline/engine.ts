@@ -91,7 +91,8 @@ export interface EngineOptions {
   outputSize?: { width: number; height: number };
   /** Stop after this many frames in the output. */
   maxFrames?: number;
-  /** Stop after this long (ms) since the first frame was captured. */
+  /** Stop after this long (ms) since the first frame was captured; a wait for the source
+   * or the sink still going a second past it is given up. */
   maxDurationMs?: number;
   /** Aborting stops the loop at once, even while it waits for the source or the sink. */
   signal?: AbortSignal;
@@ -117,56 +118,83 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
   const out = processor.kernels.frame(outWidth, outHeight, sink.channels);
   let written = 0;
   let started: number | undefined;
+  // The duration is a deadline for the waits too: a sink waiting for a receiver (an SRT
+  // listener nobody connected to again) or a source with nothing to give would hold
+  // the loop past it, where the check after each frame never comes.
+  const deadline = new AbortController();
+  let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  const waits = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+  const stopped = (): EngineResult => ({
+    written,
+    reason: signal?.aborted ? "aborted" : "duration",
+  });
+  try {
+    return await loop();
+  } finally {
+    clearTimeout(deadlineTimer);
+  }
 
-  while (true) {
-    if (signal?.aborted) return { written, reason: "aborted" };
-    if (options.maxFrames !== undefined && written >= options.maxFrames) {
-      return { written, reason: "frames" };
-    }
-    const t0 = now();
-    const item = await unlessAborted(source.next(), signal);
-    if (item === ABORTED) return { written, reason: "aborted" };
-    if (item === undefined) return { written, reason: "end-of-input" };
-    const t1 = now();
-    started ??= item.capturedAt;
+  async function loop(): Promise<EngineResult> {
+    while (true) {
+      if (signal?.aborted) return { written, reason: "aborted" };
+      if (options.maxFrames !== undefined && written >= options.maxFrames) {
+        return { written, reason: "frames" };
+      }
+      const t0 = now();
+      const item = await unlessAborted(source.next(), waits);
+      if (item === ABORTED) return stopped();
+      if (item === undefined) return { written, reason: "end-of-input" };
+      const t1 = now();
+      if (started === undefined) {
+        started = item.capturedAt;
+        if (options.maxDurationMs !== undefined) {
+          // A second past the duration: the check after each frame is the usual end.
+          const left = options.maxDurationMs - (now() - started) + DEADLINE_SLACK_MS;
+          deadlineTimer = setTimeout(() => deadline.abort(), Math.max(0, left));
+        }
+      }
 
-    const settings = settingsOf();
-    if (settings.mirror) mirrorInPlace(item.frame);
-    const alpha = await processor.mask(item.frame, settings.mask);
-    const t2 = now();
-    // After the mask, before the effect: the effect sees the framing the viewer does.
-    const framed = processor.autoframe(
-      item.frame,
-      alpha,
-      item.timestamp ?? item.capturedAt,
-      settings.autoframe,
-      outWidth,
-      outHeight,
-    );
-    const background = await options.background?.();
-    processor.render(framed.frame, framed.alpha, settings, out, background);
-    const t3 = now();
-    const room = options.maxFrames === undefined ? undefined : options.maxFrames - written;
-    const put = await unlessAborted(
-      sink.write(out, item.timestamp ?? item.capturedAt, room),
-      signal,
-    );
-    if (put === ABORTED) return { written, reason: "aborted" };
-    const t4 = now();
-    written += put ?? 1;
+      const settings = settingsOf();
+      if (settings.mirror) mirrorInPlace(item.frame);
+      const alpha = await processor.mask(item.frame, settings.mask);
+      const t2 = now();
+      // After the mask, before the effect: the effect sees the framing the viewer does.
+      const framed = processor.autoframe(
+        item.frame,
+        alpha,
+        item.timestamp ?? item.capturedAt,
+        settings.autoframe,
+        outWidth,
+        outHeight,
+      );
+      const background = await options.background?.();
+      processor.render(framed.frame, framed.alpha, settings, out, background);
+      const t3 = now();
+      const room = options.maxFrames === undefined ? undefined : options.maxFrames - written;
+      const put = await unlessAborted(
+        sink.write(out, item.timestamp ?? item.capturedAt, room),
+        waits,
+      );
+      if (put === ABORTED) return stopped();
+      const t4 = now();
+      written += put ?? 1;
 
-    timings.record("wait", t1 - t0);
-    timings.record("segment", t2 - t1);
-    timings.record("effect", t3 - t2);
-    timings.record("write", t4 - t3);
-    timings.record("latency", t4 - item.capturedAt);
-    options.onFrame?.(out, written);
+      timings.record("wait", t1 - t0);
+      timings.record("segment", t2 - t1);
+      timings.record("effect", t3 - t2);
+      timings.record("write", t4 - t3);
+      timings.record("latency", t4 - item.capturedAt);
+      options.onFrame?.(out, written);
 
-    if (options.maxDurationMs !== undefined && t4 - started >= options.maxDurationMs) {
-      return { written, reason: "duration" };
+      if (options.maxDurationMs !== undefined && t4 - started >= options.maxDurationMs) {
+        return { written, reason: "duration" };
+      }
     }
   }
 }
+
+/** How far past the duration a stuck wait is given up (the usual end is sooner). */
+const DEADLINE_SLACK_MS = 1000;
 
 const ABORTED = Symbol("aborted");
 

@@ -218,7 +218,7 @@ Deno.test("segcam live: a recording lasts as long as the run, and keeps a file i
   });
 });
 
-Deno.test("segcam live -o srt://…: listens by default, and a receiver that connects gets frames", async () => {
+Deno.test("segcam live -o srt://…: listens by default; a receiver gets frames, and after it leaves the next one does", async () => {
   await withTempDir(async (dir) => {
     const port = 20000 + (Deno.pid % 20000);
     const child = spawnSegcam([
@@ -230,40 +230,49 @@ Deno.test("segcam live -o srt://…: listens by default, and a receiver that con
       "-o",
       `srt://127.0.0.1:${port}`,
       "--duration",
-      "20",
+      "60",
       "--no-tui",
     ]);
-    try {
-      // A caller, as OBS's Media Source is: retried until segcam's listener is up.
+    let exited = false;
+    const status = child.status.finally(() => exited = true);
+    const stderr = new Response(child.stderr).text();
+    // A caller, as OBS's Media Source is: retried until segcam's listener is up. It
+    // leaves after 10 frames, as a closed OBS does.
+    const receive = async (name: string) => {
       let frames = 0;
       const deadline = Date.now() + 30_000;
-      while (frames === 0 && Date.now() < deadline) {
+      while (frames === 0 && Date.now() < deadline && !exited) {
         const received = await new Deno.Command("ffmpeg", {
           args: [
-            "-v",
-            "error",
-            "-i",
-            `srt://127.0.0.1:${port}?mode=caller`,
-            "-frames:v",
-            "10",
-            "-f",
-            "framemd5",
-            `${dir}/received.txt`,
+            ...["-v", "error", "-y", "-i", `srt://127.0.0.1:${port}?mode=caller`],
+            ...["-frames:v", "10", "-f", "framemd5", `${dir}/${name}.txt`],
           ],
           stdin: "null",
           stderr: "null",
         }).output();
         if (received.success) {
-          frames = (await Deno.readTextFile(`${dir}/received.txt`)).split("\n")
+          frames = (await Deno.readTextFile(`${dir}/${name}.txt`)).split("\n")
             .filter((l) => /^0,/.test(l)).length;
         } else await new Promise((r) => setTimeout(r, 500));
       }
-      assert.equal(frames, 10, "the receiver decoded 10 frames");
+      return frames;
+    };
+    try {
+      assert.equal(await receive("first"), 10, "the first receiver decoded 10 frames");
+      assert.equal(await receive("second"), 10, "after it left, the next receiver did too");
+      assert.ok(!exited, "segcam still runs");
     } finally {
       child.kill("SIGTERM");
-      await child.status;
-      await child.stderr.cancel();
     }
+    const text = await stderr;
+    assert.equal((await status).code, 143, text);
+    // Once when the first receiver left; the second's leaving may be seen before the
+    // signal or not.
+    const left = text.match(
+      /the receiver of srt:\/\/127\.0\.0\.1:\d+ went away; waiting for the next one/g,
+    );
+    assert.ok(left?.length === 1 || left?.length === 2, text);
+    assert.doesNotMatch(text, /failed|error/i);
   });
 });
 

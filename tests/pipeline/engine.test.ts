@@ -211,6 +211,54 @@ Deno.test("runEngine() stops at once when aborted while the source never deliver
   await new Promise((r) => setTimeout(r, 10));
 });
 
+Deno.test("runEngine() ends at --duration even while the sink never accepts or the source never delivers", async () => {
+  const never = new Promise<never>(() => {});
+  const base = {
+    processor: new FrameProcessor(leftHalfSegmenter()),
+    settings: removeSettings([0, 0, 0]),
+    timings: new StageTimings(),
+    now: () => performance.now(),
+    maxDurationMs: 50,
+  };
+  // Fails the test instead of hanging it when the deadline does not work.
+  const within = <T>(run: Promise<T>) =>
+    Promise.race([
+      run,
+      new Promise<never>((_, reject) => {
+        const guard = setTimeout(() => reject(new Error("still waiting 20 s later")), 20_000);
+        run.finally(() => clearTimeout(guard));
+      }),
+    ]);
+  // An SRT listener whose receiver left: the new listener's first write waits for the
+  // next receiver, and --duration must still end the run (no signal comes).
+  let rejectWrite: (error: Error) => void = () => {};
+  const frame = { data: new Uint8Array(W * H * 3), width: W, height: H, channels: 3 as const };
+  const next = () => Promise.resolve({ frame, capturedAt: performance.now() });
+  const source = { width: W, height: H, received: 0, dropped: 0, next };
+  const stalledSink = await within(runEngine({
+    ...base,
+    source,
+    sink: { channels: 3, write: () => new Promise((_, reject) => rejectWrite = reject) },
+  }));
+  assert.deepEqual(stalledSink, { written: 0, reason: "duration" });
+  rejectWrite(new Error("broken pipe")); // the abandoned write failing later is no error
+  // A source that delivered once, then nothing (a UDP sender gone).
+  let calls = 0;
+  const stalledSource = await within(runEngine({
+    ...base,
+    source: {
+      width: W,
+      height: H,
+      received: 0,
+      dropped: 0,
+      next: () => calls++ === 0 ? next() : never,
+    },
+    sink: memorySink(),
+  }));
+  assert.deepEqual(stalledSource, { written: 1, reason: "duration" });
+  await new Promise((r) => setTimeout(r, 10));
+});
+
 Deno.test("runEngine() counts the frames the sink put in the output, and gives it the room left", async () => {
   const clock = fakeClock();
   const rooms: (number | undefined)[] = [];
