@@ -2237,6 +2237,8 @@ export function rgbToYuyv422(
  *   kind + 4g   1: a 16-byte window, 2: a 32-byte one, 0: neither (a crop shrunk more):
  *               lane by lane from lanes + 64g (first bytes, then second bytes, i32 each).
  * 152 bytes per group with the two rows (the wrapper's slot in wasm_kernels.ts).
+ * `window`: the smallest tried, 16 or 32 (32: every group two loads, rather than a
+ * branch per group on a mix). Returns the kind every group has, or -1 for a mix.
  */
 const HOT = 48;
 
@@ -2251,9 +2253,10 @@ function cropGroups(
   base: usize,
   kind: usize,
   lanes: usize,
+  window: i32,
 ): i32 {
   // The pixel and channel of the group's first value: no division per value.
-  let pixel = 0, channel = 0, ones = 0;
+  let pixel = 0, channel = 0, shared = -2;
   for (let g = 0; g * 8 < n; g++) {
     const count = min(8, n - g * 8);
     const h = hot + <usize>(g * HOT), lane = lanes + (<usize>g << 6);
@@ -2279,16 +2282,16 @@ function cropGroups(
     }
     // The window ends at the row's end at the latest: the loads stay in the row.
     let start = lo, k = 0;
-    if (hi - lo < 16 && rowBytes >= 16) {
+    if (window == 16 && hi - lo < 16 && rowBytes >= 16) {
       start = min(lo, rowBytes - 16);
       k = 1;
-      ones++;
     } else if (hi - lo < 32 && rowBytes >= 32) {
       start = min(lo, rowBytes - 32);
       k = 2;
     }
     store<i32>(base + (<usize>g << 2), start);
     store<i32>(kind + (<usize>g << 2), k);
+    shared = shared == -2 || shared == k ? k : -1;
     for (let l = 0; l < 8; l++) {
       let ia = 0x80, ib = 0x80;
       if (l < count && k != 0) {
@@ -2299,7 +2302,7 @@ function cropGroups(
       store<u8>(h + 1 + (<usize>l << 1), <u8>ib);
     }
   }
-  return ones;
+  return shared;
 }
 
 /** One group's 16 pairs of bytes blended across: a·(128 − w) + b·w + 64 ≤ 32704 (i16). */
@@ -2313,7 +2316,7 @@ function cropBlendPairs(pairs: v128, h: usize): v128 {
 
 /**
  * Source row `r` (byte offset) blended across at the groups into i16 values at `out`;
- * `ones`: how many groups have a 16-byte window (all of them: no per-group branch).
+ * `shared`: the kind every group has (1 or 2: a loop without a branch per group).
  */
 function cropRow(
   src: usize,
@@ -2323,21 +2326,32 @@ function cropRow(
   base: usize,
   kind: usize,
   lanes: usize,
-  ones: i32,
+  shared: i32,
   out: usize,
 ): void {
   const row = src + <usize>r;
   const groups = (n + 7) >> 3;
-  if (ones == groups) {
-    // Pointers bumped rather than indexed: the loop is a dozen instructions a group.
-    const end = out + (<usize>groups << 4);
+  const sixteen = i8x16.splat(16);
+  // Pointers bumped rather than indexed: the loop is a dozen instructions a group.
+  const end = out + (<usize>groups << 4);
+  if (shared == 1) {
     for (let h = hot, b = base, o = out; o < end; h += HOT, b += 4, o += 16) {
       const bytes = v128.load(row + <usize>load<i32>(b));
       v128.store(o, cropBlendPairs(i8x16.swizzle(bytes, v128.load(h)), h));
     }
     return;
   }
-  const sixteen = i8x16.splat(16);
+  if (shared == 2) {
+    for (let h = hot, b = base, o = out; o < end; h += HOT, b += 4, o += 16) {
+      const at = row + <usize>load<i32>(b), index = v128.load(h);
+      const pairs = v128.or(
+        i8x16.swizzle(v128.load(at), index),
+        i8x16.swizzle(v128.load(at, 16), i8x16.sub(index, sixteen)),
+      );
+      v128.store(o, cropBlendPairs(pairs, h));
+    }
+    return;
+  }
   for (let g = 0; g < groups; g++) {
     const h = hot + <usize>(g * HOT), o = out + (<usize>g << 4);
     const k = load<i32>(kind + (<usize>g << 2));
@@ -2422,7 +2436,8 @@ export function cropResize(
   const base = hot + groups * HOT;
   const kind = base + (groups << 2);
   const lanes = kind + (groups << 2);
-  const ones = cropGroups(rowBytes, channels, x0, x1, wx, n, hot, base, kind, lanes);
+  let shared = cropGroups(rowBytes, channels, x0, x1, wx, n, hot, base, kind, lanes, 16);
+  if (shared < 0) shared = cropGroups(rowBytes, channels, x0, x1, wx, n, hot, base, kind, lanes, 32);
   let hasUpper = -1, hasLower = -1;
   for (let j = 0; j < height; j++) {
     const k = <usize>j << 2;
@@ -2434,7 +2449,7 @@ export function cropResize(
         lower = t;
         hasLower = hasUpper;
       } else {
-        cropRow(src, r0, n, hot, base, kind, lanes, ones, upper);
+        cropRow(src, r0, n, hot, base, kind, lanes, shared, upper);
       }
       hasUpper = r0;
     }
@@ -2445,7 +2460,7 @@ export function cropResize(
       continue;
     }
     if (hasLower != r1) {
-      cropRow(src, r1, n, hot, base, kind, lanes, ones, lower);
+      cropRow(src, r1, n, hot, base, kind, lanes, shared, lower);
       hasLower = r1;
     }
     cropBlendRow(upper, lower, w, o, n);
