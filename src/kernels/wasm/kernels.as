@@ -2315,6 +2315,20 @@ function cropBlendPairs(pairs: v128, h: usize): v128 {
 }
 
 /**
+ * A group's pairs from a 32-byte window: an index picks from the low half or, 16 less,
+ * from the high one; a swizzle gives 0 for an index of 16 or more, so the other half adds
+ * nothing (0x80 stays >= 16 too).
+ */
+// @ts-ignore: decorator
+@inline
+function cropPairs32(at: usize, index: v128): v128 {
+  return v128.or(
+    i8x16.swizzle(v128.load(at), index),
+    i8x16.swizzle(v128.load(at, 16), i8x16.sub(index, i8x16.splat(16))),
+  );
+}
+
+/**
  * Source row `r` (byte offset) blended across at the groups into i16 values at `out`;
  * `shared`: the kind every group has (1 or 2: a loop without a branch per group).
  */
@@ -2331,7 +2345,6 @@ function cropRow(
 ): void {
   const row = src + <usize>r;
   const groups = (n + 7) >> 3;
-  const sixteen = i8x16.splat(16);
   // Pointers bumped rather than indexed: the loop is a dozen instructions a group.
   const end = out + (<usize>groups << 4);
   if (shared == 1) {
@@ -2343,12 +2356,7 @@ function cropRow(
   }
   if (shared == 2) {
     for (let h = hot, b = base, o = out; o < end; h += HOT, b += 4, o += 16) {
-      const at = row + <usize>load<i32>(b), index = v128.load(h);
-      const pairs = v128.or(
-        i8x16.swizzle(v128.load(at), index),
-        i8x16.swizzle(v128.load(at, 16), i8x16.sub(index, sixteen)),
-      );
-      v128.store(o, cropBlendPairs(pairs, h));
+      v128.store(o, cropBlendPairs(cropPairs32(row + <usize>load<i32>(b), v128.load(h)), h));
     }
     return;
   }
@@ -2356,17 +2364,9 @@ function cropRow(
     const h = hot + <usize>(g * HOT), o = out + (<usize>g << 4);
     const k = load<i32>(kind + (<usize>g << 2));
     const at = row + <usize>load<i32>(base + (<usize>g << 2));
-    if (k == 1) {
-      v128.store(o, cropBlendPairs(i8x16.swizzle(v128.load(at), v128.load(h)), h));
-    } else if (k == 2) {
-      // An index picks from the low half or, 16 less, from the high one; a swizzle gives 0
-      // for an index of 16 or more, so the other half adds nothing (0x80 stays >= 16).
-      const index = v128.load(h);
-      const pairs = v128.or(
-        i8x16.swizzle(v128.load(at), index),
-        i8x16.swizzle(v128.load(at, 16), i8x16.sub(index, sixteen)),
-      );
-      v128.store(o, cropBlendPairs(pairs, h));
+    // A mix is of 32-byte windows and lane by lane (cropResize asks for 32 then).
+    if (k == 2) {
+      v128.store(o, cropBlendPairs(cropPairs32(at, v128.load(h)), h));
     } else {
       const lane = lanes + (<usize>g << 6), count = min(8, n - g * 8);
       for (let l = 0; l < count; l++) {
