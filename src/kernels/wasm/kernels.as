@@ -2231,16 +2231,16 @@ export function rgbToYuyv422(
  * i32x4.dot_i16x8_s blends each pair with its weights (128 − w, w): fewer swizzles than
  * picking the firsts and the seconds apart, each costing V8 a saturating add besides the
  * pshufb. Per group g, built once per call:
- *   hot + 48g   the swizzle indices [0, 16) of the pairs (a past the row's end: 0x80,
- *               both weights 0), then (128 − w, w) per value [16, 48), i16 each;
- *   base + 4g   where the window starts in a row (bytes);
+ *   hot + 64g   the swizzle indices [0, 16) of the pairs (a past the row's end: 0x80,
+ *               both weights 0), then (128 − w, w) per value [16, 48), i16 each, and
+ *               where the window starts in a row [48] (bytes, i32): one stream to read;
  *   kind + 4g   1: a 16-byte window, 2: a 32-byte one, 0: neither (a crop shrunk more):
  *               lane by lane from lanes + 64g (first bytes, then second bytes, i32 each).
- * 152 bytes per group with the two rows (the wrapper's slot in wasm_kernels.ts).
+ * 164 bytes per group with the two rows (the wrapper's slot in wasm_kernels.ts).
  * `window`: the smallest tried, 16 or 32 (32: every group two loads, rather than a
  * branch per group on a mix). Returns the kind every group has, or -1 for a mix.
  */
-const HOT = 48;
+const HOT = 64;
 
 function cropGroups(
   rowBytes: i32,
@@ -2250,7 +2250,6 @@ function cropGroups(
   wx: usize,
   n: i32,
   hot: usize,
-  base: usize,
   kind: usize,
   lanes: usize,
   window: i32,
@@ -2289,7 +2288,7 @@ function cropGroups(
       start = min(lo, rowBytes - 32);
       k = 2;
     }
-    store<i32>(base + (<usize>g << 2), start);
+    store<i32>(h + 48, start);
     store<i32>(kind + (<usize>g << 2), k);
     shared = shared == -2 || shared == k ? k : -1;
     for (let l = 0; l < 8; l++) {
@@ -2337,7 +2336,6 @@ function cropRow(
   r: i32,
   n: i32,
   hot: usize,
-  base: usize,
   kind: usize,
   lanes: usize,
   shared: i32,
@@ -2348,22 +2346,22 @@ function cropRow(
   // Pointers bumped rather than indexed: the loop is a dozen instructions a group.
   const end = out + (<usize>groups << 4);
   if (shared == 1) {
-    for (let h = hot, b = base, o = out; o < end; h += HOT, b += 4, o += 16) {
-      const bytes = v128.load(row + <usize>load<i32>(b));
+    for (let h = hot, o = out; o < end; h += HOT, o += 16) {
+      const bytes = v128.load(row + <usize>load<i32>(h, 48));
       v128.store(o, cropBlendPairs(i8x16.swizzle(bytes, v128.load(h)), h));
     }
     return;
   }
   if (shared == 2) {
-    for (let h = hot, b = base, o = out; o < end; h += HOT, b += 4, o += 16) {
-      v128.store(o, cropBlendPairs(cropPairs32(row + <usize>load<i32>(b), v128.load(h)), h));
+    for (let h = hot, o = out; o < end; h += HOT, o += 16) {
+      v128.store(o, cropBlendPairs(cropPairs32(row + <usize>load<i32>(h, 48), v128.load(h)), h));
     }
     return;
   }
   for (let g = 0; g < groups; g++) {
     const h = hot + <usize>(g * HOT), o = out + (<usize>g << 4);
     const k = load<i32>(kind + (<usize>g << 2));
-    const at = row + <usize>load<i32>(base + (<usize>g << 2));
+    const at = row + <usize>load<i32>(h, 48);
     // A mix is of 32-byte windows and lane by lane (cropResize asks for 32 then).
     if (k == 2) {
       v128.store(o, cropBlendPairs(cropPairs32(at, v128.load(h)), h));
@@ -2433,11 +2431,10 @@ export function cropResize(
   const rowSize = groups << 4;
   let upper = work, lower = work + rowSize;
   const hot = work + 2 * rowSize;
-  const base = hot + groups * HOT;
-  const kind = base + (groups << 2);
+  const kind = hot + groups * HOT;
   const lanes = kind + (groups << 2);
-  let shared = cropGroups(rowBytes, channels, x0, x1, wx, n, hot, base, kind, lanes, 16);
-  if (shared < 0) shared = cropGroups(rowBytes, channels, x0, x1, wx, n, hot, base, kind, lanes, 32);
+  let shared = cropGroups(rowBytes, channels, x0, x1, wx, n, hot, kind, lanes, 16);
+  if (shared < 0) shared = cropGroups(rowBytes, channels, x0, x1, wx, n, hot, kind, lanes, 32);
   let hasUpper = -1, hasLower = -1;
   for (let j = 0; j < height; j++) {
     const k = <usize>j << 2;
@@ -2449,7 +2446,7 @@ export function cropResize(
         lower = t;
         hasLower = hasUpper;
       } else {
-        cropRow(src, r0, n, hot, base, kind, lanes, shared, upper);
+        cropRow(src, r0, n, hot, kind, lanes, shared, upper);
       }
       hasUpper = r0;
     }
@@ -2460,7 +2457,7 @@ export function cropResize(
       continue;
     }
     if (hasLower != r1) {
-      cropRow(src, r1, n, hot, base, kind, lanes, shared, lower);
+      cropRow(src, r1, n, hot, kind, lanes, shared, lower);
       hasLower = r1;
     }
     cropBlendRow(upper, lower, w, o, n);

@@ -947,7 +947,7 @@ class WasmKernelSet implements WasmKernels {
     const s = this.#in(src, "crop.src"), d = this.#in(out, "crop.out", false);
     const { x0, x1, wx, y0, y1, wy, width, height } = scratch;
     // Two rows of i16 in whole groups of 8 values (16 bytes each) and the groups' tables:
-    // 152 bytes per group in all (kernels.as, cropGroups).
+    // 164 bytes per group in all (kernels.as, cropGroups).
     const groups = Math.ceil((width * channels) / 8);
     this.#x.cropResize(
       s,
@@ -962,7 +962,7 @@ class WasmKernelSet implements WasmKernels {
       d,
       width,
       height,
-      this.#slot("crop.rows", 152 * groups),
+      this.#slot("crop.rows", 164 * groups),
     );
     this.#out(out, d);
   }
