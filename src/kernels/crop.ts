@@ -3,8 +3,8 @@
  * box), and a crop of a frame or mask resampled bilinearly to the output size.
  *
  * The crop is a rectangle in frame pixels with fractional position and size: a crop
- * that moves by a tenth of a pixel moves the picture by a tenth of a pixel, so a slow
- * pan glides instead of stepping a whole pixel at a time. Pixel centres at +0.5, as in
+ * that moves by a tenth of a pixel moves the picture by a tenth of a pixel (to 1/128 px),
+ * so a slow pan glides instead of stepping a whole pixel at a time. Pixel centres at +0.5, as in
  * resize.ts, so a crop covering the whole frame at the frame's size copies it exactly.
  *
  * Pure and allocation-free: the per-column positions and weights live in a
@@ -147,9 +147,10 @@ export function cropTables(
 
 /**
  * Resamples `crop` of `src` bilinearly into all of `out` (any size; same channel count).
- * Fixed point, the arithmetic of the wasm twin ({@link blendDown}): within one and a half
- * levels of the exact bilinear value (weights in 1/128 across, the last rounding), and
- * exact where the crop is the frame at the frame's size.
+ * Fixed point, the arithmetic of the wasm twin ({@link blendDown}): about one and a half
+ * levels at most from the exact bilinear value (a weight rounded to 1/256 px across a
+ * 255-level step, plus the last rounding), and exact where the crop is the frame at the
+ * frame's size.
  */
 export function cropResize(src: Frame, crop: CropRect, out: Frame, scratch: CropScratch): void {
   checkCropResize(src, crop, out, scratch);

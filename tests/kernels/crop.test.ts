@@ -178,7 +178,7 @@ Deno.test("wasm cropResize() gives the reference's bytes on every path: zoomed, 
   }
 });
 
-Deno.test("cropResize() stays within 1.5 levels of the exact bilinear value", () => {
+Deno.test("cropResize() of noise stays within 1.5 levels of the exact bilinear value", () => {
   const w = 40, h = 30, ow = 64, oh = 48;
   const src = new Uint8Array(w * h);
   let seed = 3;
