@@ -148,7 +148,7 @@ export function cropTables(
 /**
  * Resamples `crop` of `src` bilinearly into all of `out` (any size; same channel count).
  * Fixed point, the arithmetic of the wasm twin ({@link blendDown}): about one and a half
- * levels at most from the exact bilinear value (a weight rounded to 1/256 px across a
+ * levels at most from the exact bilinear value (a weight off by up to 1/256 px across a
  * 255-level step, plus the last rounding), and exact where the crop is the frame at the
  * frame's size.
  */
