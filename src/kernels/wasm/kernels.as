@@ -2308,10 +2308,10 @@ function cropGroups(
 /** One group's 16 pairs of bytes blended across: a·(128 − w) + b·w + 64 ≤ 32704 (i16). */
 // @ts-ignore: decorator
 @inline
-function cropBlendPairs(pairs: v128, h: usize): v128 {
+function cropBlendPairs(pairs: v128, h: usize, half: v128): v128 {
   const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(pairs), v128.load(h, 16));
   const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(pairs), v128.load(h, 32));
-  return i16x8.add(i16x8.narrow_i32x4_s(lo, hi), i16x8.splat(64));
+  return i16x8.add(i16x8.narrow_i32x4_s(lo, hi), half);
 }
 
 /**
@@ -2321,10 +2321,10 @@ function cropBlendPairs(pairs: v128, h: usize): v128 {
  */
 // @ts-ignore: decorator
 @inline
-function cropPairs32(at: usize, index: v128): v128 {
+function cropPairs32(at: usize, index: v128, sixteen: v128): v128 {
   return v128.or(
     i8x16.swizzle(v128.load(at), index),
-    i8x16.swizzle(v128.load(at, 16), i8x16.sub(index, i8x16.splat(16))),
+    i8x16.swizzle(v128.load(at, 16), i8x16.sub(index, sixteen)),
   );
 }
 
@@ -2344,18 +2344,22 @@ function cropRow(
 ): void {
   const row = src + <usize>r;
   const groups = (n + 7) >> 3;
+  // 64 and 16 from a value binaryen cannot fold (r >= 0): V8 keeps a v128.const in no
+  // register and rebuilds it at every use, 3 instructions a group (perf annotate).
+  const half = i16x8.splat(<i16>(64 | (r >>> 31)));
+  const sixteen = i8x16.splat(<i8>(16 | (r >>> 31)));
   // Pointers bumped rather than indexed: the loop is a dozen instructions a group.
   const end = out + (<usize>groups << 4);
   if (shared == 1) {
     for (let h = hot, o = out; o < end; h += HOT, o += 16) {
       const bytes = v128.load(row + <usize>load<i32>(h, 48));
-      v128.store(o, cropBlendPairs(i8x16.swizzle(bytes, v128.load(h)), h));
+      v128.store(o, cropBlendPairs(i8x16.swizzle(bytes, v128.load(h)), h, half));
     }
     return;
   }
   if (shared == 2) {
     for (let h = hot, o = out; o < end; h += HOT, o += 16) {
-      v128.store(o, cropBlendPairs(cropPairs32(row + <usize>load<i32>(h, 48), v128.load(h)), h));
+      v128.store(o, cropBlendPairs(cropPairs32(row + <usize>load<i32>(h, 48), v128.load(h), sixteen), h, half));
     }
     return;
   }
@@ -2365,7 +2369,7 @@ function cropRow(
     const at = row + <usize>load<i32>(h, 48);
     // A mix is of 32-byte windows and lane by lane (cropResize asks for 32 then).
     if (k == 2) {
-      v128.store(o, cropBlendPairs(cropPairs32(at, v128.load(h)), h));
+      v128.store(o, cropBlendPairs(cropPairs32(at, v128.load(h), sixteen), h, half));
     } else {
       const lane = lanes + (<usize>g << 6), count = min(8, n - g * 8);
       for (let l = 0; l < count; l++) {
