@@ -2359,7 +2359,8 @@ function cropRow(
   }
   if (shared == 2) {
     for (let h = hot, o = out; o < end; h += HOT, o += 16) {
-      v128.store(o, cropBlendPairs(cropPairs32(row + <usize>load<i32>(h, 48), v128.load(h), sixteen), h, half));
+      const pairs = cropPairs32(row + <usize>load<i32>(h, 48), v128.load(h), sixteen);
+      v128.store(o, cropBlendPairs(pairs, h, half));
     }
     return;
   }
@@ -2399,7 +2400,8 @@ function cropCopyRow(row: usize, o: usize, n: i32): void {
 function cropBlendRow(upper: usize, lower: usize, w: i32, o: usize, n: i32): void {
   const vw = i16x8.splat(<i16>w);
   const whole = n & ~15;
-  for (let t = upper, b = lower, p = o, end = o + <usize>whole; p < end; t += 32, b += 32, p += 16) {
+  const end = o + <usize>whole;
+  for (let t = upper, b = lower, p = o; p < end; t += 32, b += 32, p += 16) {
     const top0 = v128.load(t), top1 = v128.load(t, 16);
     // (bottom − top)·w is within ±32640·32767/2^15: no saturation, rounded like the
     // reference's (d·w + 2^14) >> 15.
