@@ -1,7 +1,8 @@
 /**
- * Auto-framing's cost per frame (src/pipeline/autoframe.ts), at 720p and 1080p: what it
- * adds to a frame's path. Three rows per size and kernel set (the TypeScript reference,
- * wasm SIMD with its buffers in the arena), the median of RUNS frames after warm-up:
+ * Auto-framing's cost per frame (src/pipeline/autoframe.ts), at 720p, at 1080p and from a
+ * 1080p camera to a 720p output: what it adds to a frame's path. Three rows per size and
+ * kernel set (the TypeScript reference, wasm SIMD with its buffers in the arena), the
+ * median of RUNS frames after warm-up:
  *
  *   follow   the mask's box and the crop's motion only (update(); a crop at rest at the
  *            whole frame also costs just this: the picture is passed on untouched);
@@ -22,10 +23,14 @@ export interface AutoframeRow {
   kernels: "ts" | "wasm";
   width: number;
   height: number;
+  /** The output's size: the frame's, or smaller (a camera asked for more pixels). */
+  outWidth: number;
+  outHeight: number;
   medianMs: number;
 }
 
-const SIZES = [[1280, 720], [1920, 1080]] as const;
+/** Frame and output sizes. */
+const SIZES = [[1280, 720, 1280, 720], [1920, 1080, 1920, 1080], [1920, 1080, 1280, 720]] as const;
 const WARMUP = 20;
 const RUNS = 120;
 
@@ -59,7 +64,7 @@ export function benchAutoframe(): AutoframeRow[] {
     }],
     ["wasm", wasm],
   ];
-  for (const [width, height] of SIZES) {
+  for (const [width, height, outWidth, outHeight] of SIZES) {
     for (const [name, kernels] of sets) {
       wasm.reset();
       const plain = scene(width, height);
@@ -71,18 +76,19 @@ export function benchAutoframe(): AutoframeRow[] {
       const on = { on: true, zoom: 2 };
       const follow: number[] = [], crop: number[] = [], total: number[] = [];
       const stage = createAutoframe({}, kernels);
-      const out = kernels.frame(width, height, 3);
-      const outMask = kernels.plane(width * height);
-      const scratch = createCropScratch(width, height);
+      const out = kernels.frame(outWidth, outHeight, 3);
+      const outMask = kernels.plane(outWidth * outHeight);
+      const scratch = createCropScratch(outWidth, outHeight);
+      const aspect = outWidth / outHeight;
       for (let i = 0; i < WARMUP + RUNS; i++) {
         let t = performance.now();
-        stage.update(mask, width, height, i * 1000 / 30, on);
+        stage.update(mask, width, height, i * 1000 / 30, on, aspect);
         const f = performance.now() - t;
         // A crop of 1/1.6 of the frame that slides a little every frame.
         const rect = { x: (i % 50) * 0.37, y: 10, width: width / 1.6, height: height / 1.6 };
         t = performance.now();
         kernels.cropResize(frame, rect, out, scratch);
-        kernels.cropResizePlane(mask, width, height, rect, outMask, width, height, scratch);
+        kernels.cropResizePlane(mask, width, height, rect, outMask, outWidth, outHeight, scratch);
         const c = performance.now() - t;
         if (i >= WARMUP) {
           follow.push(f);
@@ -92,13 +98,21 @@ export function benchAutoframe(): AutoframeRow[] {
       const framing = createAutoframe({}, kernels);
       for (let i = 0; i < WARMUP + RUNS; i++) {
         const t = performance.now();
-        framing.apply(frame, mask, i * 1000 / 30, on);
+        framing.apply(frame, mask, i * 1000 / 30, on, outWidth, outHeight);
         if (i >= WARMUP) total.push(performance.now() - t);
       }
       for (
         const [part, samples] of [["follow", follow], ["crop", crop], ["total", total]] as const
       ) {
-        rows.push({ part, kernels: name, width, height, medianMs: median(samples) });
+        rows.push({
+          part,
+          kernels: name,
+          width,
+          height,
+          outWidth,
+          outHeight,
+          medianMs: median(samples),
+        });
       }
     }
   }
@@ -109,7 +123,8 @@ export function printAutoframe(rows: AutoframeRow[]): void {
   printTable(rows.map((r) => ({
     part: r.part,
     kernels: r.kernels,
-    size: `${r.width}x${r.height}`,
+    size: `${r.width}x${r.height}` +
+      (r.outWidth === r.width && r.outHeight === r.height ? "" : `→${r.outWidth}x${r.outHeight}`),
     "median ms": Number(r.medianMs.toFixed(3)),
   })));
 }

@@ -3,8 +3,8 @@
  * box), and a crop of a frame or mask resampled bilinearly to the output size.
  *
  * The crop is a rectangle in frame pixels with fractional position and size: a crop
- * that moves by a tenth of a pixel moves the picture by a tenth of a pixel, so a slow
- * pan glides instead of stepping a whole pixel at a time. Pixel centres at +0.5, as in
+ * that moves by a tenth of a pixel moves the picture by a tenth of a pixel (to 1/128 px),
+ * so a slow pan glides instead of stepping a whole pixel at a time. Pixel centres at +0.5, as in
  * resize.ts, so a crop covering the whole frame at the frame's size copies it exactly.
  *
  * Pure and allocation-free: the per-column positions and weights live in a
@@ -24,8 +24,8 @@ export interface CropRect {
 /**
  * Where each output pixel samples the source, rewritten for every crop: per output
  * column the byte offsets of the two source pixels in a row and the second's weight
- * (0..256), per output row the byte offsets of the two source rows and the second's
- * weight.
+ * (0..127 of {@link X_ONE}), per output row the byte offsets of the two source rows and
+ * the second's weight (0..32767 of {@link Y_ONE}).
  */
 export interface CropScratch {
   readonly width: number;
@@ -37,6 +37,15 @@ export interface CropScratch {
   readonly y1: Int32Array;
   readonly wy: Int32Array;
 }
+
+/**
+ * The weights' unit across: 7 bits, so a row blended across times 128 (plus 64, the final
+ * rounding's half) fits an i16 lane for the wasm twin (255·128 + 64 = 32704), and a pan
+ * still moves the picture in 1/128 px steps.
+ */
+export const X_ONE = 128;
+/** The weights' unit down: 15 bits, what i16x8.q15mulr_sat_s multiplies by. */
+export const Y_ONE = 32768;
 
 export function createCropScratch(outWidth: number, outHeight: number): CropScratch {
   return {
@@ -114,26 +123,34 @@ export function cropTables(
     i0: Int32Array,
     i1: Int32Array,
     w1: Int32Array,
+    one: number,
   ) => {
     const scale = length / size, last = from - 1;
     for (let i = 0; i < size; i++) {
       let u = start + (i + 0.5) * scale - 0.5;
       u = u < 0 ? 0 : u > last ? last : u;
-      const u0 = Math.floor(u);
+      let u0 = Math.floor(u), w = Math.round((u - u0) * one);
+      // A weight that rounds to a whole one is the next pixel (u0 < last: u is below it).
+      if (w === one) {
+        u0++;
+        w = 0;
+      }
       i0[i] = u0 * stride;
       i1[i] = (u0 < last ? u0 + 1 : last) * stride;
-      w1[i] = Math.round((u - u0) * 256);
+      w1[i] = w;
     }
   };
   const { x0, x1, wx, y0, y1, wy } = scratch;
-  axis(crop.x, crop.width, srcWidth, scratch.width, channels, x0, x1, wx);
-  axis(crop.y, crop.height, srcHeight, scratch.height, srcWidth * channels, y0, y1, wy);
+  axis(crop.x, crop.width, srcWidth, scratch.width, channels, x0, x1, wx, X_ONE);
+  axis(crop.y, crop.height, srcHeight, scratch.height, srcWidth * channels, y0, y1, wy, Y_ONE);
 }
 
 /**
  * Resamples `crop` of `src` bilinearly into all of `out` (any size; same channel count).
- * Fixed point with 8-bit weights: the result is within one level of the exact bilinear
- * value, and exact where the crop is the frame at the frame's size.
+ * Fixed point, the arithmetic of the wasm twin ({@link blendDown}): about one and a half
+ * levels at most from the exact bilinear value (a weight off by up to 1/256 px across a
+ * 255-level step, plus the last rounding), and exact where the crop is the frame at the
+ * frame's size.
  */
 export function cropResize(src: Frame, crop: CropRect, out: Frame, scratch: CropScratch): void {
   checkCropResize(src, crop, out, scratch);
@@ -167,6 +184,13 @@ export function cropResizePlane(
   resample(src, srcWidth, srcHeight, 1, crop, out, outWidth, outHeight, scratch);
 }
 
+/**
+ * The vertical blend of two values blended across (each a·(128 − w) + b·w + 64) with a
+ * 15-bit weight, as i16x8.q15mulr_sat_s rounds it, then over 128: the output byte.
+ */
+const blendDown = (top: number, bottom: number, w: number) =>
+  (top + (((bottom - top) * w + 16384) >> 15)) >> 7;
+
 function resample(
   src: Uint8Array,
   srcWidth: number,
@@ -182,37 +206,39 @@ function resample(
   const { x0, x1, wx } = scratch;
   let o = 0;
   for (let j = 0; j < outHeight; j++) {
-    // Weights in 0..256: top and bottom blends stay within 16 bits (0..65280), and the
-    // vertical blend of the two within 24, so everything is exact small-integer math.
-    const wy = scratch.wy[j], iy = 256 - wy;
-    const r0 = scratch.y0[j], r1 = scratch.y1[j];
+    const wy = scratch.wy[j], r0 = scratch.y0[j], r1 = scratch.y1[j];
     // One loop per channel count: the inner loop over channels cost 3x in V8.
     if (channels === 1) {
       for (let i = 0; i < outWidth; i++, o++) {
-        const a = x0[i], b = x1[i], w = wx[i], iw = 256 - w;
-        const top = src[r0 + a] * iw + src[r0 + b] * w;
-        const bottom = src[r1 + a] * iw + src[r1 + b] * w;
-        out[o] = (top * iy + bottom * wy + 32768) >> 16;
+        const a = x0[i], b = x1[i], w = wx[i], iw = X_ONE - w;
+        const top = src[r0 + a] * iw + src[r0 + b] * w + 64;
+        const bottom = src[r1 + a] * iw + src[r1 + b] * w + 64;
+        out[o] = blendDown(top, bottom, wy);
       }
     } else if (channels === 3) {
       for (let i = 0; i < outWidth; i++, o += 3) {
         const a0 = r0 + x0[i], b0 = r0 + x1[i], a1 = r1 + x0[i], b1 = r1 + x1[i];
-        const w = wx[i], iw = 256 - w;
-        out[o] = ((src[a0] * iw + src[b0] * w) * iy + (src[a1] * iw + src[b1] * w) * wy +
-          32768) >> 16;
-        out[o + 1] = ((src[a0 + 1] * iw + src[b0 + 1] * w) * iy +
-          (src[a1 + 1] * iw + src[b1 + 1] * w) * wy + 32768) >> 16;
-        out[o + 2] = ((src[a0 + 2] * iw + src[b0 + 2] * w) * iy +
-          (src[a1 + 2] * iw + src[b1 + 2] * w) * wy + 32768) >> 16;
+        const w = wx[i], iw = X_ONE - w;
+        out[o] = blendDown(src[a0] * iw + src[b0] * w + 64, src[a1] * iw + src[b1] * w + 64, wy);
+        out[o + 1] = blendDown(
+          src[a0 + 1] * iw + src[b0 + 1] * w + 64,
+          src[a1 + 1] * iw + src[b1 + 1] * w + 64,
+          wy,
+        );
+        out[o + 2] = blendDown(
+          src[a0 + 2] * iw + src[b0 + 2] * w + 64,
+          src[a1 + 2] * iw + src[b1 + 2] * w + 64,
+          wy,
+        );
       }
     } else {
       for (let i = 0; i < outWidth; i++) {
         const a = r0 + x0[i], b = r0 + x1[i], c = r1 + x0[i], d = r1 + x1[i];
-        const w = wx[i], iw = 256 - w;
+        const w = wx[i], iw = X_ONE - w;
         for (let k = 0; k < channels; k++, o++) {
-          const top = src[a + k] * iw + src[b + k] * w;
-          const bottom = src[c + k] * iw + src[d + k] * w;
-          out[o] = (top * iy + bottom * wy + 32768) >> 16;
+          const top = src[a + k] * iw + src[b + k] * w + 64;
+          const bottom = src[c + k] * iw + src[d + k] * w + 64;
+          out[o] = blendDown(top, bottom, wy);
         }
       }
     }
@@ -251,15 +277,25 @@ export function maskBox(
   let total = 0;
   // Sampled at the middle of each step x step cell.
   const off = step >> 1;
+  // The cells whose middle is inside the frame: all, or all but the last.
+  const inside = Math.min(nx, Math.floor((width - 1 - off) / step) + 1);
   for (let j = 0; j < ny; j++) {
     const y = Math.min(height - 1, j * step + off);
     const row = y * width;
     let count = 0;
-    for (let i = 0; i < nx; i++) {
-      if (alpha[row + Math.min(width - 1, i * step + off)] > cut) {
-        count++;
-        cols[i]++;
-      }
+    // A sample per cell, walked by pointer; a last cell cut by the edge samples its last
+    // column (below). Counted branch-free: `cut` splits the mask roughly in half of its
+    // samples near a person, where a branch mispredicts (this loop is most of update()).
+    let at = row + off, i = 0;
+    for (; i < inside; i++, at += step) {
+      const above = (cut - alpha[at]) >>> 31;
+      count += above;
+      cols[i] += above;
+    }
+    if (i < nx) {
+      const above = (cut - alpha[row + width - 1]) >>> 31;
+      count += above;
+      cols[i] += above;
     }
     rows[j] = count;
     total += count;

@@ -2215,22 +2215,33 @@ export function rgbToYuyv422(
 // ---------------------------------------------------------------------------------------
 // Auto-framing: a crop resampled bilinearly to the output (src/kernels/crop.ts, its
 // reference). The tables (cropTables) come from the TypeScript side, shared by both
-// twins; here each source row the output needs is blended across once into a row of
-// u16 (a·(256−w) + b·w), kept while the next output row uses it too (a 2x zoom reads
-// each source row twice), and two such rows are blended down in SIMD, 8 values a step.
+// twins. Each source row the output needs is blended across once into a row of i16,
+// a·(128 − w) + b·w + 64 (the value times 128 plus the final rounding's half: at most
+// 32704), kept while the next output row uses it too (at a 1.6x zoom 720 output rows
+// need 451 source rows). Two such rows are blended down 16 values a step with
+// i16x8.q15mulr_sat_s on their difference and a 15-bit weight, without widening to i32
+// (the u16 × u16 → u32 blend this replaced made the whole crop 1.5x slower); an output
+// row on a source row is a shift and a narrow.
 // ---------------------------------------------------------------------------------------
 
 /**
- * The row pass works on groups of 8 output values (any channel count). A group's values
- * read source bytes within 16 of its first pixel's when the crop is no wider than the
- * output (8 values span at most 2·channels + 8 bytes), so one 16-byte load and two
- * swizzles fetch all 16 bytes it blends. Per group (128 bytes, built once per call):
- *   [0, 16)   swizzle indices of the first pixels   [16, 32)  of the second pixels
- *   [32, 48)  the second's weights (u16)            [48] base byte, [52] SIMD ok, [56] count
- *   [64, 96)  first bytes (i32 each)                [96, 128) second bytes, for the
- *             groups that cannot (a shrinking crop, a row's last bytes, the tail).
+ * The row pass works on groups of 8 output values (any channel count); a group's values
+ * lie in a window of the source row that one 16-byte load fetches when the crop is no
+ * wider than the output, two loads when it is up to about 2.5x wider (a 1080p camera at
+ * a 720p output). One swizzle picks each value's two bytes side by side (a, b), and
+ * i32x4.dot_i16x8_s blends each pair with its weights (128 − w, w): fewer swizzles than
+ * picking the firsts and the seconds apart, each costing V8 a saturating add besides the
+ * pshufb. Per group g, built once per call:
+ *   hot + 64g   the swizzle indices [0, 16) of the pairs (a past the row's end: 0x80,
+ *               both weights 0), then (128 − w, w) per value [16, 48), i16 each, and
+ *               where the window starts in a row [48] (bytes, i32): one stream to read;
+ *   kind + 4g   1: a 16-byte window, 2: a 32-byte one, 0: neither (a crop shrunk more):
+ *               lane by lane from lanes + 64g (first bytes, then second bytes, i32 each).
+ * 164 bytes per group with the two rows (the wrapper's slot in wasm_kernels.ts).
+ * `window`: the smallest tried, 16 or 32 (32: every group two loads, rather than a
+ * branch per group on a mix). Returns the kind every group has, or -1 for a mix.
  */
-const GROUP = 128;
+const HOT = 64;
 
 function cropGroups(
   rowBytes: i32,
@@ -2239,63 +2250,170 @@ function cropGroups(
   x1: usize,
   wx: usize,
   n: i32,
-  groups: usize,
-): void {
+  hot: usize,
+  kind: usize,
+  lanes: usize,
+  window: i32,
+): i32 {
+  // The pixel and channel of the group's first value: no division per value.
+  let pixel = 0, channel = 0, shared = -2;
   for (let g = 0; g * 8 < n; g++) {
-    const record = groups + <usize>(g * GROUP);
-    const first = (g * 8) / channels;
-    const base = load<i32>(x0 + (<usize>first << 2));
-    let ok = 1, count = 0;
+    const count = min(8, n - g * 8);
+    const h = hot + <usize>(g * HOT), lane = lanes + (<usize>g << 6);
+    let lo = i32.MAX_VALUE, hi = 0;
     for (let l = 0; l < 8; l++) {
-      const v = g * 8 + l;
-      let a = 0, b = 0, w = 0;
-      if (v < n) {
-        const i = v / channels, c = v - i * channels, k = <usize>i << 2;
-        a = load<i32>(x0 + k) + c;
-        b = load<i32>(x1 + k) + c;
+      let w = 0, iw = 0;
+      if (l < count) {
+        const k = <usize>pixel << 2;
+        const a = load<i32>(x0 + k) + channel, b = load<i32>(x1 + k) + channel;
         w = load<i32>(wx + k);
-        count++;
-      } else ok = 0;
-      const da = a - base, db = b - base;
-      if (da < 0 || da > 15 || db < 0 || db > 15) ok = 0;
-      store<u8>(record + <usize>l, <u8>(da & 15));
-      store<u8>(record + 16 + <usize>l, <u8>(db & 15));
-      store<u8>(record + 8 + <usize>l, 0);
-      store<u8>(record + 24 + <usize>l, 0);
-      store<u16>(record + 32 + (<usize>l << 1), <u16>w);
-      store<i32>(record + 64 + (<usize>l << 2), a);
-      store<i32>(record + 96 + (<usize>l << 2), b);
+        iw = 128 - w;
+        store<i32>(lane + (<usize>l << 2), a);
+        store<i32>(lane + 32 + (<usize>l << 2), b);
+        lo = min(lo, a);
+        hi = max(hi, b);
+        if (++channel == channels) {
+          channel = 0;
+          pixel++;
+        }
+      }
+      store<u16>(h + 16 + (<usize>l << 2), <u16>iw);
+      store<u16>(h + 18 + (<usize>l << 2), <u16>w);
     }
-    if (base + 16 > rowBytes) ok = 0;
-    store<i32>(record + 48, base);
-    store<i32>(record + 52, ok);
-    store<i32>(record + 56, count);
+    // The window ends at the row's end at the latest: the loads stay in the row.
+    let start = lo, k = 0;
+    if (window == 16 && hi - lo < 16 && rowBytes >= 16) {
+      start = min(lo, rowBytes - 16);
+      k = 1;
+    } else if (hi - lo < 32 && rowBytes >= 32) {
+      start = min(lo, rowBytes - 32);
+      k = 2;
+    }
+    store<i32>(h + 48, start);
+    store<i32>(kind + (<usize>g << 2), k);
+    shared = shared == -2 || shared == k ? k : -1;
+    for (let l = 0; l < 8; l++) {
+      let ia = 0x80, ib = 0x80;
+      if (l < count && k != 0) {
+        ia = load<i32>(lane + (<usize>l << 2)) - start;
+        ib = load<i32>(lane + 32 + (<usize>l << 2)) - start;
+      }
+      store<u8>(h + (<usize>l << 1), <u8>ia);
+      store<u8>(h + 1 + (<usize>l << 1), <u8>ib);
+    }
+  }
+  return shared;
+}
+
+/** One group's 16 pairs of bytes blended across: a·(128 − w) + b·w + 64 ≤ 32704 (i16). */
+// @ts-ignore: decorator
+@inline
+function cropBlendPairs(pairs: v128, h: usize, half: v128): v128 {
+  const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(pairs), v128.load(h, 16));
+  const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(pairs), v128.load(h, 32));
+  return i16x8.add(i16x8.narrow_i32x4_s(lo, hi), half);
+}
+
+/**
+ * A group's pairs from a 32-byte window: an index picks from the low half or, 16 less,
+ * from the high one; a swizzle gives 0 for an index of 16 or more, so the other half adds
+ * nothing (0x80 stays >= 16 too).
+ */
+// @ts-ignore: decorator
+@inline
+function cropPairs32(at: usize, index: v128, sixteen: v128): v128 {
+  return v128.or(
+    i8x16.swizzle(v128.load(at), index),
+    i8x16.swizzle(v128.load(at, 16), i8x16.sub(index, sixteen)),
+  );
+}
+
+/**
+ * Source row `r` (byte offset) blended across at the groups into i16 values at `out`;
+ * `shared`: the kind every group has (1 or 2: a loop without a branch per group).
+ */
+function cropRow(
+  src: usize,
+  r: i32,
+  n: i32,
+  hot: usize,
+  kind: usize,
+  lanes: usize,
+  shared: i32,
+  out: usize,
+): void {
+  const row = src + <usize>r;
+  const groups = (n + 7) >> 3;
+  // 64 and 16 from a value binaryen cannot fold (r >= 0): V8 keeps a v128.const in no
+  // register and rebuilds it at every use, 3 instructions a group (perf annotate).
+  const half = i16x8.splat(<i16>(64 | (r >>> 31)));
+  const sixteen = i8x16.splat(<i8>(16 | (r >>> 31)));
+  // Pointers bumped rather than indexed: the loop is a dozen instructions a group.
+  const end = out + (<usize>groups << 4);
+  if (shared == 1) {
+    for (let h = hot, o = out; o < end; h += HOT, o += 16) {
+      const bytes = v128.load(row + <usize>load<i32>(h, 48));
+      v128.store(o, cropBlendPairs(i8x16.swizzle(bytes, v128.load(h)), h, half));
+    }
+    return;
+  }
+  if (shared == 2) {
+    for (let h = hot, o = out; o < end; h += HOT, o += 16) {
+      const pairs = cropPairs32(row + <usize>load<i32>(h, 48), v128.load(h), sixteen);
+      v128.store(o, cropBlendPairs(pairs, h, half));
+    }
+    return;
+  }
+  for (let g = 0; g < groups; g++) {
+    const h = hot + <usize>(g * HOT), o = out + (<usize>g << 4);
+    const k = load<i32>(kind + (<usize>g << 2));
+    const at = row + <usize>load<i32>(h, 48);
+    // A mix is of 32-byte windows and lane by lane (cropResize asks for 32 then).
+    if (k == 2) {
+      v128.store(o, cropBlendPairs(cropPairs32(at, v128.load(h), sixteen), h, half));
+    } else {
+      const lane = lanes + (<usize>g << 6), count = min(8, n - g * 8);
+      for (let l = 0; l < count; l++) {
+        const w = <i32>load<u16>(h + 18 + (<usize>l << 2));
+        const a = <i32>load<u8>(row + <usize>load<i32>(lane + (<usize>l << 2)));
+        const b = <i32>load<u8>(row + <usize>load<i32>(lane + 32 + (<usize>l << 2)));
+        store<u16>(o + (<usize>l << 1), a * (128 - w) + b * w + 64);
+      }
+    }
   }
 }
 
-/** Source row `r` (byte offset) blended across at the groups into u16 values at `out`. */
-function cropRow(src: usize, r: i32, n: i32, groups: usize, out: usize): void {
-  const row = src + <usize>r;
-  const full = i16x8.splat(256);
-  for (let g = 0; g * 8 < n; g++) {
-    const record = groups + <usize>(g * GROUP);
-    const o = out + (<usize>g << 4);
-    const w = v128.load(record + 32);
-    if (load<i32>(record + 52) != 0) {
-      const bytes = v128.load(row + <usize>load<i32>(record + 48));
-      const a = i16x8.extend_low_i8x16_u(i8x16.swizzle(bytes, v128.load(record)));
-      const b = i16x8.extend_low_i8x16_u(i8x16.swizzle(bytes, v128.load(record + 16)));
-      // a·(256 − w) + b·w ≤ 255·256: exact in u16 lanes.
-      v128.store(o, i16x8.add(i16x8.mul(a, i16x8.sub(full, w)), i16x8.mul(b, w)));
-    } else {
-      const count = load<i32>(record + 56);
-      for (let l = 0; l < count; l++) {
-        const wl = <i32>load<u16>(record + 32 + (<usize>l << 1));
-        const a = <i32>load<u8>(row + <usize>load<i32>(record + 64 + (<usize>l << 2)));
-        const b = <i32>load<u8>(row + <usize>load<i32>(record + 96 + (<usize>l << 2)));
-        store<u16>(o + (<usize>l << 1), a * (256 - wl) + b * wl);
-      }
-    }
+/** An output row on a source row: the row pass's values over 128. */
+function cropCopyRow(row: usize, o: usize, n: i32): void {
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const at = row + (<usize>i << 1);
+    v128.store(
+      o + <usize>i,
+      i8x16.narrow_i16x8_u(i16x8.shr_u(v128.load(at), 7), i16x8.shr_u(v128.load(at, 16), 7)),
+    );
+  }
+  for (; i < n; i++) store<u8>(o + <usize>i, load<u16>(row + (<usize>i << 1)) >> 7);
+}
+
+/** An output row between two source rows: top + (bottom − top)·w / 2^15, over 128. */
+function cropBlendRow(upper: usize, lower: usize, w: i32, o: usize, n: i32): void {
+  const vw = i16x8.splat(<i16>w);
+  const whole = n & ~15;
+  const end = o + <usize>whole;
+  for (let t = upper, b = lower, p = o; p < end; t += 32, b += 32, p += 16) {
+    const top0 = v128.load(t), top1 = v128.load(t, 16);
+    // (bottom − top)·w is within ±32640·32767/2^15: no saturation, rounded like the
+    // reference's (d·w + 2^14) >> 15.
+    const v0 = i16x8.add(top0, i16x8.q15mulr_sat_s(i16x8.sub(v128.load(b), top0), vw));
+    const v1 = i16x8.add(top1, i16x8.q15mulr_sat_s(i16x8.sub(v128.load(b, 16), top1), vw));
+    v128.store(p, i8x16.narrow_i16x8_u(i16x8.shr_u(v0, 7), i16x8.shr_u(v1, 7)));
+  }
+  let i = whole;
+  for (; i < n; i++) {
+    const top = <i32>load<u16>(upper + (<usize>i << 1));
+    const bottom = <i32>load<u16>(lower + (<usize>i << 1));
+    store<u8>(o + <usize>i, (top + (((bottom - top) * w + 16384) >> 15)) >> 7);
   }
 }
 
@@ -2315,13 +2433,16 @@ export function cropResize(
   work: usize,
 ): void {
   const n = width * channels;
-  // Two rows of u16 (whole groups of 8, 16-byte aligned), then the groups.
-  const rowSize = <usize>(((n + 7) >> 3) << 4);
+  const groups = <usize>((n + 7) >> 3);
+  // Two rows of i16 (whole groups of 8, 16-byte aligned), then the groups' tables.
+  const rowSize = groups << 4;
   let upper = work, lower = work + rowSize;
-  const groups = work + 2 * rowSize;
-  cropGroups(rowBytes, channels, x0, x1, wx, n, groups);
+  const hot = work + 2 * rowSize;
+  const kind = hot + groups * HOT;
+  const lanes = kind + (groups << 2);
+  let shared = cropGroups(rowBytes, channels, x0, x1, wx, n, hot, kind, lanes, 16);
+  if (shared < 0) shared = cropGroups(rowBytes, channels, x0, x1, wx, n, hot, kind, lanes, 32);
   let hasUpper = -1, hasLower = -1;
-  const round = i32x4.splat(32768);
   for (let j = 0; j < height; j++) {
     const k = <usize>j << 2;
     const r0 = load<i32>(y0 + k), r1 = load<i32>(y1 + k), w = load<i32>(wy + k);
@@ -2332,43 +2453,21 @@ export function cropResize(
         lower = t;
         hasLower = hasUpper;
       } else {
-        cropRow(src, r0, n, groups, upper);
+        cropRow(src, r0, n, hot, kind, lanes, shared, upper);
       }
       hasUpper = r0;
     }
+    const o = out + <usize>(j * n);
+    // On a source row the lower row is not needed at all, nor read.
+    if (w == 0 || r1 == r0) {
+      cropCopyRow(upper, o, n);
+      continue;
+    }
     if (hasLower != r1) {
-      cropRow(src, r1, n, groups, lower);
+      cropRow(src, r1, n, hot, kind, lanes, shared, lower);
       hasLower = r1;
     }
-    const o = out + <usize>(j * n);
-    const vw = i16x8.splat(<i16>w), viw = i16x8.splat(<i16>(256 - w));
-    let i = 0;
-    for (; i + 8 <= n; i += 8) {
-      const top = v128.load(upper + (<usize>i << 1));
-      const bottom = v128.load(lower + (<usize>i << 1));
-      // u16 x u16 → u32: top·(256 − w) + bottom·w ≤ 65280·256, then + 2^15 and >> 16.
-      const lo = i32x4.shr_u(
-        i32x4.add(
-          i32x4.add(i32x4.extmul_low_i16x8_u(top, viw), i32x4.extmul_low_i16x8_u(bottom, vw)),
-          round,
-        ),
-        16,
-      );
-      const hi = i32x4.shr_u(
-        i32x4.add(
-          i32x4.add(i32x4.extmul_high_i16x8_u(top, viw), i32x4.extmul_high_i16x8_u(bottom, vw)),
-          round,
-        ),
-        16,
-      );
-      const words = i16x8.narrow_i32x4_u(lo, hi);
-      v128.store64_lane(o + <usize>i, i8x16.narrow_i16x8_u(words, words), 0);
-    }
-    for (; i < n; i++) {
-      const top = <i32>load<u16>(upper + (<usize>i << 1));
-      const bottom = <i32>load<u16>(lower + (<usize>i << 1));
-      store<u8>(o + <usize>i, (top * (256 - w) + bottom * w + 32768) >>> 16);
-    }
+    cropBlendRow(upper, lower, w, o, n);
   }
 }
 

@@ -946,9 +946,9 @@ class WasmKernelSet implements WasmKernels {
     cropTables(crop, srcWidth, srcHeight, channels, scratch);
     const s = this.#in(src, "crop.src"), d = this.#in(out, "crop.out", false);
     const { x0, x1, wx, y0, y1, wy, width, height } = scratch;
-    // Two rows of u16 in whole groups of 8 values, and 128 bytes per group (kernels.as).
+    // Two rows of i16 in whole groups of 8 values (16 bytes each) and the groups' tables:
+    // 164 bytes per group in all (kernels.as, cropGroups).
     const groups = Math.ceil((width * channels) / 8);
-    const row = groups * 16;
     this.#x.cropResize(
       s,
       srcWidth * channels,
@@ -962,7 +962,7 @@ class WasmKernelSet implements WasmKernels {
       d,
       width,
       height,
-      this.#slot("crop.rows", 2 * row + 128 * groups),
+      this.#slot("crop.rows", 164 * groups),
     );
     this.#out(out, d);
   }
