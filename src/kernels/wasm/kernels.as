@@ -1349,11 +1349,22 @@ export function rgbToYuv420p(
 const LR: f32 = <f32>(0.299 / 255), LG: f32 = <f32>(0.587 / 255), LB: f32 = <f32>(0.114 / 255);
 
 /**
- * guided_filter.ts applyGuided: q = A·I + B at full size, 0..255. Horizontal first, as
- * resizeMapToBytes does: every row of a and b widened to the frame width once (`rows`,
- * 2·width·lowHeight f32: all a rows, then all b rows), so that each output row is a vector
- * lerp of two widened rows and the luma of four pixels per step. The reference lerps the
- * other way round and skips flat spans; both round the same values within a level.
+ * guided_filter.ts applyGuided: q = A·I + B at full size, 0..255, through `table` (256
+ * bytes; 0: none) when given. Horizontal first, as resizeMapToBytes does: rows of a and b
+ * widened to the frame width (`rows`, 2·width·lowHeight f32: all a rows, then all b rows),
+ * so that each output row is a vector lerp of two widened rows and the luma of four pixels
+ * per step. The reference lerps the other way round and skips flat spans; both round the
+ * same values within a level.
+ *
+ * Most of a frame needs none of that: A·I + B is a convex mix of the four cells' a·I + b,
+ * so with I in 0..1 it lies between the smallest and the largest b and a + b of the cells
+ * a block of 16 output pixels interpolates from. When that whole interval rounds into the
+ * table's run of table[0] (below `low`) or of table[255] (from `high`), the block is that
+ * byte whatever the picture: one store, and its rows are never widened. The bounds are
+ * found once per low-res row (`bounds`), the decision once per pair of low-res rows
+ * (`kinds`); a block is widened (`state`: 0 not yet, 1 done, 2 done and |A| < FLAT_A
+ * throughout) only when some output row has to compute it. The computed blocks do the
+ * same float operations in the same order as before, so the bytes are the same.
  */
 export function applyGuided(
   a: usize,
@@ -1372,66 +1383,87 @@ export function applyGuided(
   width: i32,
   height: i32,
   rows: usize,
-  flags: usize,
-  spans: usize,
+  state: usize,
+  bounds: usize,
+  cols: usize,
+  kinds: usize,
+  line: usize,
+  table: usize,
+  low: f32,
+  high: f32,
 ): void {
-  // Widened rows are padded by four floats: a span's last vector may run past its end.
-  const rowBytes = (<usize>((width + 3) & ~3) + 4) << 2, bRows = rows + <usize>lh * rowBytes;
-  const blocks = width >> 4, flat = f32x4.splat(FLAT_A);
-  // The runs of output pixels that share the same two samples (4 at a 4x upscale), so
-  // that a row widens one vector of weights at a time instead of one table look-up per
-  // pixel. Each run's last vector spills into the next run, which then overwrites it.
-  let count = 0;
-  for (let x = 0; x < width; x++) {
-    if (x == 0 || load<i32>(xi0 + (<usize>x << 2)) != load<i32>(xi0 + (<usize>(x - 1) << 2))) {
-      store<i32>(spans + (<usize>count << 2), x);
-      count++;
+  const rowBytes = <usize>((width + 3) & ~3) << 2, bRows = rows + <usize>lh * rowBytes;
+  // nb counts a last partial block (width not a multiple of 16), done pixel by pixel.
+  const blocks = width >> 4, nb = (width + 15) >> 4;
+  // The low-res columns each block reads: from the least i0 to the largest i1.
+  for (let k = 0; k < nb; k++) {
+    let c0 = lw, c1 = 0;
+    for (let x = k << 4, end = min(x + 16, width); x < end; x++) {
+      c0 = min(c0, load<i32>(xi0 + (<usize>x << 2)));
+      c1 = max(c1, load<i32>(xi1 + (<usize>x << 2)));
     }
+    store<i32>(cols + (<usize>k << 3), c0);
+    store<i32>(cols + (<usize>k << 3) + 4, c1);
   }
-  store<i32>(spans + (<usize>count << 2), width);
+  // Per low-res row and block: the least and the largest of b and a + b over its columns
+  // (f32.min/max keep a NaN, which then fails both tests below: computed).
+  const lineMax = line + (<usize>lw << 2);
   for (let sy = 0; sy < lh; sy++) {
     const ma = a + (<usize>(sy * lw) << 2), mb = b + (<usize>(sy * lw) << 2);
-    const ra = rows + <usize>sy * rowBytes, rb = bRows + <usize>sy * rowBytes;
-    let x1 = 0;
-    for (let s = 0; s < count; s++) {
-      const x0 = x1;
-      x1 = load<i32>(spans + (<usize>(s + 1) << 2));
-      const k0 = <usize>x0 << 2;
-      const j0 = <usize>load<i32>(xi0 + k0) << 2, j1 = <usize>load<i32>(xi1 + k0) << 2;
-      const a0 = load<f32>(ma + j0), b0 = load<f32>(mb + j0);
-      const va = f32x4.splat(a0), da = f32x4.splat(load<f32>(ma + j1) - a0);
-      const vb = f32x4.splat(b0), db = f32x4.splat(load<f32>(mb + j1) - b0);
-      for (let x = x0; x < x1; x += 4) {
-        const k = <usize>x << 2, w = v128.load(xw + k);
-        v128.store(ra + k, f32x4.add(va, f32x4.mul(da, w)));
-        v128.store(rb + k, f32x4.add(vb, f32x4.mul(db, w)));
-      }
+    let c = 0;
+    for (; c + 4 <= lw; c += 4) {
+      const k = <usize>c << 2, vb = v128.load(mb + k), vt = f32x4.add(v128.load(ma + k), vb);
+      v128.store(line + k, f32x4.min(vb, vt));
+      v128.store(lineMax + k, f32x4.max(vb, vt));
     }
-    // Which blocks of 16 pixels have |A| < FLAT_A throughout (the reference's flat spans).
-    for (let k = 0; k < blocks; k++) {
-      const p = ra + (<usize>k << 6);
-      const m = f32x4.max(
-        f32x4.max(f32x4.abs(v128.load(p)), f32x4.abs(v128.load(p + 16))),
-        f32x4.max(f32x4.abs(v128.load(p + 32)), f32x4.abs(v128.load(p + 48))),
-      );
-      store<u8>(flags + <usize>(sy * blocks + k), i32x4.all_true(f32x4.lt(m, flat)) ? 1 : 0);
+    for (; c < lw; c++) {
+      const k = <usize>c << 2, vb = load<f32>(mb + k), vt = load<f32>(ma + k) + vb;
+      store<f32>(line + k, min(vb, vt));
+      store<f32>(lineMax + k, max(vb, vt));
+    }
+    const bo = bounds + (<usize>(sy * nb) << 3);
+    for (let k = 0; k < nb; k++) {
+      const c1 = load<i32>(cols + (<usize>k << 3) + 4);
+      let j = load<i32>(cols + (<usize>k << 3));
+      let lo = load<f32>(line + (<usize>j << 2)), hi = load<f32>(lineMax + (<usize>j << 2));
+      for (j++; j <= c1; j++) {
+        lo = min(lo, load<f32>(line + (<usize>j << 2)));
+        hi = max(hi, load<f32>(lineMax + (<usize>j << 2)));
+      }
+      store<f32>(bo + (<usize>k << 3), lo);
+      store<f32>(bo + (<usize>k << 3) + 4, hi);
     }
   }
+  memory.fill(state, 0, <usize>(lh * nb));
   // One loop per channel count, so that the byte swizzles are constants.
   if (sc == 3) {
-    guidedRows(rows, bRows, rowBytes, flags, blocks, yi0, yi1, yw, src, 3, out, width, height);
+    guidedRows(a, b, lw, xi0, xi1, xw, rows, bRows, rowBytes, state, bounds, kinds, nb, blocks,
+      yi0, yi1, yw, src, 3, out, width, height, table, low, high);
   } else {
-    guidedRows(rows, bRows, rowBytes, flags, blocks, yi0, yi1, yw, src, 4, out, width, height);
+    guidedRows(a, b, lw, xi0, xi1, xw, rows, bRows, rowBytes, state, bounds, kinds, nb, blocks,
+      yi0, yi1, yw, src, 4, out, width, height, table, low, high);
   }
 }
+
+/** Block kinds of the current pair of low-res rows. */
+const COMPUTE: u8 = 0, LOW: u8 = 1, HIGH: u8 = 2;
 
 // @ts-ignore: decorator
 @inline
 function guidedRows(
+  a: usize,
+  b: usize,
+  lw: i32,
+  xi0: usize,
+  xi1: usize,
+  xw: usize,
   rows: usize,
   bRows: usize,
   rowBytes: usize,
-  flags: usize,
+  state: usize,
+  bounds: usize,
+  kinds: usize,
+  nb: i32,
   blocks: i32,
   yi0: usize,
   yi1: usize,
@@ -1441,25 +1473,58 @@ function guidedRows(
   out: usize,
   width: i32,
   height: i32,
+  table: usize,
+  low: f32,
+  high: f32,
 ): void {
   const scale = f32x4.splat(255), half = f32x4.splat(0.5);
   const kr = f32x4.splat(LR), kg = f32x4.splat(LG), kb = f32x4.splat(LB);
+  const zero: u8 = table ? load<u8>(table) : 0, full: u8 = table ? load<u8>(table + 255) : 255;
+  const vzero = i8x16.splat(zero), vfull = i8x16.splat(full);
+  let py0 = -1, py1 = -1;
   for (let y = 0; y < height; y++) {
     const ky = <usize>y << 2;
     const y0 = load<i32>(yi0 + ky), y1 = load<i32>(yi1 + ky);
-    const f0 = flags + <usize>(y0 * blocks), f1 = flags + <usize>(y1 * blocks);
+    const s0 = state + <usize>(y0 * nb), s1 = state + <usize>(y1 * nb);
+    if (y0 != py0 || y1 != py1) {
+      // A new pair of low-res rows: decide each block once for all the rows it serves.
+      py0 = y0;
+      py1 = y1;
+      const b0 = bounds + (<usize>(y0 * nb) << 3), b1 = bounds + (<usize>(y1 * nb) << 3);
+      for (let k = 0; k < nb; k++) {
+        const o = <usize>k << 3;
+        const lo = min(load<f32>(b0 + o), load<f32>(b1 + o));
+        const hi = max(load<f32>(b0 + o + 4), load<f32>(b1 + o + 4));
+        let kind = COMPUTE;
+        if (hi < low) kind = LOW;
+        else if (lo >= high) kind = HIGH;
+        else {
+          if (!load<u8>(s0 + <usize>k)) widenBlock(a, b, lw, y0, k, xi0, xi1, xw, rows, bRows, rowBytes, s0, width);
+          if (!load<u8>(s1 + <usize>k)) widenBlock(a, b, lw, y1, k, xi0, xi1, xw, rows, bRows, rowBytes, s1, width);
+        }
+        store<u8>(kinds + <usize>k, kind);
+      }
+    }
     const t = <usize>y0 * rowBytes, u = <usize>y1 * rowBytes;
     const ta = rows + t, ua = rows + u, tb = bRows + t, ub = bRows + u;
     const wys = load<f32>(yw + ky), wy = f32x4.splat(wys);
     const dst = out + <usize>(y * width), ps = src + <usize>(y * width * sc);
-    let x = 0;
-    for (; x + 16 <= width; x += 16) {
-      const blk = <usize>(x >> 4);
-      if (load<u8>(f0 + blk) & load<u8>(f1 + blk)) {
+    for (let blk = 0; blk < blocks; blk++) {
+      const x = blk << 4, d = dst + <usize>x;
+      const kind = load<u8>(kinds + <usize>blk);
+      if (kind == LOW) {
+        v128.store(d, vzero);
+        continue;
+      }
+      if (kind == HIGH) {
+        v128.store(d, vfull);
+        continue;
+      }
+      if (load<u8>(s0 + <usize>blk) == 2 && load<u8>(s1 + <usize>blk) == 2) {
         // A ≈ 0 at both rows: B alone, within 1/4 level, without reading the pixels.
         const k = <usize>x << 2;
         v128.store(
-          dst + <usize>x,
+          d,
           i8x16.narrow_i16x8_u(
             i16x8.narrow_i32x4_s(
               levelLanes(tb + k, ub + k, wy, scale, half),
@@ -1471,27 +1536,81 @@ function guidedRows(
             ),
           ),
         );
-        continue;
+      } else {
+        const v0 = guidedLanes(ta, ua, tb, ub, ps, sc, x, wy, kr, kg, kb, scale, half);
+        const v1 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 4, wy, kr, kg, kb, scale, half);
+        const v2 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 8, wy, kr, kg, kb, scale, half);
+        const v3 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 12, wy, kr, kg, kb, scale, half);
+        // Saturating narrows clamp to 0..255 as the reference does.
+        v128.store(
+          d,
+          i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v0, v1), i16x8.narrow_i32x4_s(v2, v3)),
+        );
       }
-      const v0 = guidedLanes(ta, ua, tb, ub, ps, sc, x, wy, kr, kg, kb, scale, half);
-      const v1 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 4, wy, kr, kg, kb, scale, half);
-      const v2 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 8, wy, kr, kg, kb, scale, half);
-      const v3 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 12, wy, kr, kg, kb, scale, half);
-      // Saturating narrows clamp to 0..255 as the reference does.
-      v128.store(
-        dst + <usize>x,
-        i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v0, v1), i16x8.narrow_i32x4_s(v2, v3)),
-      );
+      if (table) {
+        for (let j: usize = 0; j < 16; j++) {
+          store<u8>(d + j, load<u8>(table + <usize>load<u8>(d + j)));
+        }
+      }
     }
-    for (; x < width; x++) {
-      const k = <usize>x << 2, p = ps + <usize>(x * sc);
-      const a0 = load<f32>(ta + k), b0 = load<f32>(tb + k);
-      const va = a0 + (load<f32>(ua + k) - a0) * wys, vb = b0 + (load<f32>(ub + k) - b0) * wys;
-      const luma = <f32>load<u8>(p) * LR + <f32>load<u8>(p + 1) * LG + <f32>load<u8>(p + 2) * LB;
-      const v = (va * luma + vb) * 255 + 0.5;
-      store<u8>(dst + <usize>x, v < 0 ? 0 : v > 255 ? 255 : <u8>v);
+    if (blocks < nb) {
+      const kind = load<u8>(kinds + <usize>blocks);
+      for (let x = blocks << 4; x < width; x++) {
+        if (kind == LOW) {
+          store<u8>(dst + <usize>x, zero);
+          continue;
+        }
+        if (kind == HIGH) {
+          store<u8>(dst + <usize>x, full);
+          continue;
+        }
+        const k = <usize>x << 2, p = ps + <usize>(x * sc);
+        const a0 = load<f32>(ta + k), b0 = load<f32>(tb + k);
+        const va = a0 + (load<f32>(ua + k) - a0) * wys, vb = b0 + (load<f32>(ub + k) - b0) * wys;
+        const luma = <f32>load<u8>(p) * LR + <f32>load<u8>(p + 1) * LG + <f32>load<u8>(p + 2) * LB;
+        const v = (va * luma + vb) * 255 + 0.5;
+        const q: u8 = v < 0 ? 0 : v > 255 ? 255 : <u8>v;
+        store<u8>(dst + <usize>x, table ? load<u8>(table + <usize>q) : q);
+      }
     }
   }
+}
+
+/**
+ * Widens block k (16 output pixels, fewer for the last) of low-res row sy of a and b into
+ * `rows`, and marks it in the row's `state` (2: |A| < FLAT_A over all 16 pixels). Each
+ * value is a0 + (a1 − a0)·w in f32, the operations of the span-wise widening it replaces.
+ */
+function widenBlock(
+  a: usize,
+  b: usize,
+  lw: i32,
+  sy: i32,
+  k: i32,
+  xi0: usize,
+  xi1: usize,
+  xw: usize,
+  rows: usize,
+  bRows: usize,
+  rowBytes: usize,
+  s: usize,
+  width: i32,
+): void {
+  const ma = a + (<usize>(sy * lw) << 2), mb = b + (<usize>(sy * lw) << 2);
+  const ra = rows + <usize>sy * rowBytes, rb = bRows + <usize>sy * rowBytes;
+  const x0 = k << 4, x1 = min(x0 + 16, width);
+  let flat = x1 - x0 == 16;
+  for (let x = x0; x < x1; x++) {
+    const kx = <usize>x << 2;
+    const j0 = <usize>load<i32>(xi0 + kx) << 2, j1 = <usize>load<i32>(xi1 + kx) << 2;
+    const w = load<f32>(xw + kx);
+    const a0 = load<f32>(ma + j0), b0 = load<f32>(mb + j0);
+    const va = a0 + (load<f32>(ma + j1) - a0) * w;
+    store<f32>(ra + kx, va);
+    store<f32>(rb + kx, b0 + (load<f32>(mb + j1) - b0) * w);
+    flat = flat && abs(va) < FLAT_A;
+  }
+  store<u8>(s + <usize>k, flat ? 2 : 1);
 }
 
 /** guided_filter.ts FLAT_A: |A| below this moves the output by under 1/4 level. */
