@@ -735,12 +735,13 @@ class WasmKernelSet implements WasmKernels {
     const pa = this.#in(a, "guided.a"), pb = this.#in(b, "guided.b");
     const src = this.#in(data, "src"), dst = this.#in(out, "mask", false);
     const blocks = (width + 15) >> 4;
-    const rows = this.#slot("guided.rows", 2 * align(width * 4) * lowHeight);
+    const rows = this.#slot("guided.rows", 2 * (align(width * 4) + 16) * lowHeight);
     const state = this.#slot("guided.state", lowHeight * blocks);
     const bounds = this.#slot("guided.bounds", lowHeight * blocks * 8);
-    const cols = this.#slot("guided.cols", blocks * 8);
-    const kinds = this.#slot("guided.kinds", blocks);
-    const line = this.#slot("guided.line", lowWidth * 8);
+    const cols = this.#slot("guided.cols", blocks * 12);
+    const runs = this.#slot("guided.runs", (blocks + 1) * 12);
+    const line = this.#slot("guided.line", (lowWidth + 8) * 16);
+    const spans = this.#slot("guided.spans", (width + 1) * 4);
     const lut = table === undefined ? 0 : this.#in(table, "guided.table");
     const limits = constantRuns(table, this.#limits);
     this.#x.applyGuided(
@@ -763,8 +764,9 @@ class WasmKernelSet implements WasmKernels {
       state,
       bounds,
       cols,
-      kinds,
+      runs,
       line,
+      spans,
       lut,
       limits[0],
       limits[1],
