@@ -1393,6 +1393,7 @@ export function applyGuided(
   runs: usize,
   line: usize,
   spans: usize,
+  groups: usize,
   table: usize,
   low: f32,
   high: f32,
@@ -1411,6 +1412,25 @@ export function applyGuided(
     }
   }
   store<i32>(spans + (<usize>count << 2), width);
+  // Per 4 output pixels: the first of 4 low-res columns that hold both samples of each,
+  // and the byte swizzles that pick them, so that a block widens 4 pixels per vector
+  // without a span's splats. An upscale by 4/3 or more always fits; else spans it is.
+  const ng = (width + 3) >> 2, bases = groups + (<usize>ng << 5);
+  let gather = lw >= 4;
+  for (let g = 0; g < ng && gather; g++) {
+    let base = min(load<i32>(xi0 + (<usize>(g << 2) << 2)), lw - 4);
+    const idx = groups + (<usize>g << 5);
+    for (let l = 0; l < 4; l++) {
+      const kx = <usize>min((g << 2) + l, width - 1) << 2;
+      const c0 = load<i32>(xi0 + kx) - base, c1 = load<i32>(xi1 + kx) - base;
+      if (c0 < 0 || c0 > 3 || c1 < 0 || c1 > 3) gather = false;
+      for (let j = 0; j < 4; j++) {
+        store<u8>(idx + <usize>(l * 4 + j), <u8>(c0 * 4 + j));
+        store<u8>(idx + <usize>(16 + l * 4 + j), <u8>(c1 * 4 + j));
+      }
+    }
+    store<i32>(bases + (<usize>g << 2), base);
+  }
   // Per block: the low-res columns it reads (the least i0, the largest i1) and its first span.
   let span = 0;
   for (let k = 0; k < nb; k++) {
@@ -1502,11 +1522,11 @@ export function applyGuided(
   memory.fill(state, 0, <usize>(lh * nb));
   // One loop per channel count, so that the byte swizzles are constants.
   if (sc == 3) {
-    guidedRows(a, b, lw, xw, xi0, xi1, spans, cols, rows, bRows, rowBytes, state, bounds, runs,
-      nb, yi0, yi1, yw, src, 3, out, width, height, table, low, high);
+    guidedRows(a, b, lw, xw, xi0, xi1, spans, gather ? groups : 0, cols, rows, bRows, rowBytes,
+      state, bounds, runs, nb, yi0, yi1, yw, src, 3, out, width, height, table, low, high);
   } else {
-    guidedRows(a, b, lw, xw, xi0, xi1, spans, cols, rows, bRows, rowBytes, state, bounds, runs,
-      nb, yi0, yi1, yw, src, 4, out, width, height, table, low, high);
+    guidedRows(a, b, lw, xw, xi0, xi1, spans, gather ? groups : 0, cols, rows, bRows, rowBytes,
+      state, bounds, runs, nb, yi0, yi1, yw, src, 4, out, width, height, table, low, high);
   }
 }
 
@@ -1523,6 +1543,7 @@ function guidedRows(
   xi0: usize,
   xi1: usize,
   spans: usize,
+  groups: usize,
   cols: usize,
   rows: usize,
   bRows: usize,
@@ -1575,8 +1596,8 @@ function guidedRows(
         if ((h0 > h1 ? h0 : h1) < low) kind = LOW;
         else if ((l0 < l1 ? l0 : l1) >= high) kind = HIGH;
         else {
-          if (!load<u8>(s0 + <usize>k)) widenBlock(a, b, lw, y0, k, xw, xi0, xi1, spans, cols, rows, bRows, rowBytes, s0, width);
-          if (!load<u8>(s1 + <usize>k)) widenBlock(a, b, lw, y1, k, xw, xi0, xi1, spans, cols, rows, bRows, rowBytes, s1, width);
+          if (!load<u8>(s0 + <usize>k)) widenBlock(a, b, lw, y0, k, xw, xi0, xi1, spans, groups, cols, rows, bRows, rowBytes, s0, width);
+          if (!load<u8>(s1 + <usize>k)) widenBlock(a, b, lw, y1, k, xw, xi0, xi1, spans, groups, cols, rows, bRows, rowBytes, s1, width);
         }
         // The partial last block always starts a run of its own.
         if (kind != last || k == blocks) {
@@ -1668,10 +1689,12 @@ function lookup16(table: usize, v: v128, zeros: i32, fulls: i32): v128 {
 
 /**
  * Widens block k (16 output pixels, fewer for the last) of low-res row sy of a and b into
- * `rows` span by span, as the whole-row widening did: a span's last vector may spill
- * into the next span (which then overwrites it) and past the block, whose three floats
- * there are kept, as they may be another block's. Marks the block in the row's `state`
- * (2: |A| < FLAT_A over all 16 pixels).
+ * `rows`: each value a0 + (a1 − a0)·w in f32, the operations of the whole-row widening
+ * this replaced. With `groups` (see applyGuided) four pixels per vector; else span by
+ * span, as that widening went: a span's last vector may spill into the next span (which
+ * then overwrites it) and past the block, whose three floats there are kept, as they may
+ * be another block's. Marks the block in the row's `state` (2: |A| < FLAT_A over all 16
+ * pixels).
  */
 function widenBlock(
   a: usize,
@@ -1683,6 +1706,7 @@ function widenBlock(
   xi0: usize,
   xi1: usize,
   spans: usize,
+  groups: usize,
   cols: usize,
   rows: usize,
   bRows: usize,
@@ -1693,6 +1717,22 @@ function widenBlock(
   const ma = a + (<usize>(sy * lw) << 2), mb = b + (<usize>(sy * lw) << 2);
   const ra = rows + <usize>sy * rowBytes, rb = bRows + <usize>sy * rowBytes;
   const start = k << 4, end = min(start + 16, width);
+  if (groups) {
+    // Pixels past the width (the last block's) land in the rows' padding.
+    const bases = groups + (<usize>((width + 3) >> 2) << 5);
+    for (let x = start; x < end; x += 4) {
+      const g = <usize>(x >> 2), idx = groups + (g << 5);
+      const c = <usize>load<i32>(bases + (g << 2)) << 2;
+      const i0 = v128.load(idx), i1 = v128.load(idx + 16);
+      const kx = <usize>x << 2, w = v128.load(xw + kx);
+      const va = v128.load(ma + c), vb = v128.load(mb + c);
+      const a0 = i8x16.swizzle(va, i0), b0 = i8x16.swizzle(vb, i0);
+      v128.store(ra + kx, f32x4.add(a0, f32x4.mul(f32x4.sub(i8x16.swizzle(va, i1), a0), w)));
+      v128.store(rb + kx, f32x4.add(b0, f32x4.mul(f32x4.sub(i8x16.swizzle(vb, i1), b0), w)));
+    }
+    markFlat(ra, s, k, start, end);
+    return;
+  }
   const e = <usize>end << 2, keepA = v128.load(ra + e), keepB = v128.load(rb + e);
   let span = load<i32>(cols + <usize>(k * 12) + 8);
   let x = start;
@@ -1713,6 +1753,13 @@ function widenBlock(
   }
   v128.store(ra + e, keepA);
   v128.store(rb + e, keepB);
+  markFlat(ra, s, k, start, end);
+}
+
+/** Marks block k widened in `s`: 2 when |A| < FLAT_A over all its 16 pixels, else 1. */
+// @ts-ignore: decorator
+@inline
+function markFlat(ra: usize, s: usize, k: i32, start: i32, end: i32): void {
   let flat: u8 = 1;
   if (end - start == 16) {
     const p = ra + (<usize>start << 2);

@@ -742,6 +742,7 @@ class WasmKernelSet implements WasmKernels {
     const runs = this.#slot("guided.runs", (blocks + 1) * 12);
     const line = this.#slot("guided.line", (lowWidth + 8) * 16);
     const spans = this.#slot("guided.spans", (width + 1) * 4);
+    const groups = this.#slot("guided.groups", ((width + 3) >> 2) * 36);
     const lut = table === undefined ? 0 : this.#in(table, "guided.table");
     const limits = constantRuns(table, this.#limits);
     this.#x.applyGuided(
@@ -767,6 +768,7 @@ class WasmKernelSet implements WasmKernels {
       runs,
       line,
       spans,
+      groups,
       lut,
       limits[0],
       limits[1],
