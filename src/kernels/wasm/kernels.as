@@ -1367,8 +1367,9 @@ const LR: f32 = <f32>(0.299 / 255), LG: f32 = <f32>(0.587 / 255), LB: f32 = <f32
  * computed block does the float operations of the version that computed every block, in
  * the same order, so the bytes are the same.
  *
- * Scratch: cols 12·blocks bytes, line 16·(lw + 8), spans 4·(width + 1), runs 12·(blocks + 1),
- * state lh·blocks, bounds 8·lh·blocks (blocks counting a last partial one).
+ * Scratch (bytes): cols 12·blocks, line 16·(lw + 8), spans 4·(width + 1), groups
+ * 36·⌈width/4⌉, runs 12·(blocks + 1), state lh·blocks, bounds 8·lh·blocks (blocks counting
+ * a last partial one).
  */
 export function applyGuided(
   a: usize,
