@@ -11,7 +11,7 @@ import { createFrame, type Frame } from "../src/frame.ts";
 import { BlurScratch } from "../src/kernels/blur.ts";
 import { LensScratch } from "../src/kernels/lens_blur.ts";
 import { createGuidedScratch } from "../src/kernels/guided_filter.ts";
-import { defaultMaskOptions, STILL_IMAGE_FEATHER } from "../src/kernels/mask.ts";
+import { defaultMaskOptions, maskTable, STILL_IMAGE_FEATHER } from "../src/kernels/mask.ts";
 import { bilinearTable } from "../src/kernels/resize.ts";
 import { yuv420pSize, yuv422pSize } from "../src/kernels/yuv.ts";
 import { createWasmKernels, type Kernels, tsKernels } from "../src/kernels/wasm/wasm_kernels.ts";
@@ -125,6 +125,10 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
   const toModel = [bilinearTable(width, MODEL.width), bilinearTable(height, MODEL.height)] as const;
   const toFrame = [bilinearTable(MODEL.width, width), bilinearTable(MODEL.height, height)] as const;
   const feathered = { ...defaultMaskOptions, feather: STILL_IMAGE_FEATHER };
+  // MaskStage on a stream: the refiner's table, or applyGuided writing through it.
+  const streamed = { ...defaultMaskOptions, ramp: "stream" as const };
+  const table = new Uint8Array(256);
+  maskTable(streamed, table);
   const { w, h, radius } = working(width, height);
   const down = [bilinearTable(width, w), bilinearTable(height, h)] as const;
   const up = [bilinearTable(w, width), bilinearTable(h, height)] as const;
@@ -152,6 +156,7 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
     ["resizeMapToBytes", () => k.resizeMapToBytes(b.map, toFrame[0], toFrame[1], b.prob)],
     ["refineMask", () => k.refineMask(b.prob, width, height, b.mask, defaultMaskOptions)],
     ["refineMask+feather", () => k.refineMask(b.prob, width, height, b.mask, feathered)],
+    ["refineMask stream", () => k.refineMask(b.prob, width, height, b.mask, streamed)],
     [
       "resizeToPlanar",
       () => k.resizeToPlanar(b.frame.data, width, height, 3, ...toModel, b.planar),
@@ -167,6 +172,11 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
     [
       "applyGuided",
       () => k.applyGuided(b.a, b.b, ...up, b.frame.data, 3, rowA, rowB, b.prob),
+    ],
+    // The two above in one pass, as MaskStage does without feather (same bytes).
+    [
+      "applyGuided+stream ramp",
+      () => k.applyGuided(b.a, b.b, ...up, b.frame.data, 3, rowA, rowB, b.mask, table),
     ],
     ["blurredChange", () => k.blurredChange(b.luma, b.previous, w, h, b.scratch, b.change)],
     // dilate3 works in place: each call starts again from the same change map (the copy,

@@ -116,8 +116,12 @@ export function checkApplyGuided(
   rowA: Float32Array,
   rowB: Float32Array,
   out: Uint8Array,
+  table?: Uint8Array,
 ): void {
   const lowWidth = xs.from, width = xs.size, height = ys.size;
+  if (table !== undefined && table.length !== 256) {
+    throw new RangeError(`applyGuided table: expected 256 bytes, got ${table.length}`);
+  }
   assertMap(a, lowWidth, ys.from, "applyGuided a");
   assertMap(b, lowWidth, ys.from, "applyGuided b");
   assertMap(rowA, lowWidth, 1, "applyGuided rowA");
@@ -133,7 +137,10 @@ export function checkApplyGuided(
 /**
  * q = A·I + B at full size into `out` (0..255): A and B (xs.from x ys.from) bilinearly
  * upsampled to the frame (xs.size x ys.size), I the frame's luma. `rowA`, `rowB` are
- * xs.from floats of scratch.
+ * xs.from floats of scratch. With `table` (256 bytes) each value v is written as table[v]:
+ * the mask's ramp (mask.ts maskTable) applied as the alpha is written, which saves the
+ * refiner a pass over the frame and lets the wasm twin fill whole blocks that the ramp
+ * makes 0 or 255.
  */
 export function applyGuided(
   a: Float32Array,
@@ -145,9 +152,10 @@ export function applyGuided(
   rowA: Float32Array,
   rowB: Float32Array,
   out: Uint8Array,
+  table: Uint8Array = IDENTITY,
 ): void {
   const lowWidth = xs.from, width = xs.size, height = ys.size;
-  checkApplyGuided(a, b, xs, ys, data, channels, rowA, rowB, out);
+  checkApplyGuided(a, b, xs, ys, data, channels, rowA, rowB, out, table);
   const spans = spansOf(xs);
   for (let y = 0; y < height; y++) {
     const r0 = ys.i0[y] * lowWidth, r1 = ys.i1[y] * lowWidth, wy = ys.w1[y];
@@ -169,26 +177,29 @@ export function applyGuided(
         const level = Math.round(b0 * 255);
         if (level === Math.round(b1 * 255)) {
           if (level !== runLevel) {
-            if (runLevel >= 0) out.fill(runLevel, row + runStart, row + x0);
+            if (runLevel >= 0) out.fill(table[runLevel], row + runStart, row + x0);
             runStart = x0;
             runLevel = level < 0 ? 0 : level > 255 ? 255 : level;
           }
           continue;
         }
       }
-      if (runLevel >= 0) out.fill(runLevel, row + runStart, row + x0);
+      if (runLevel >= 0) out.fill(table[runLevel], row + runStart, row + x0);
       runLevel = -1;
       for (let x = x0, p = (row + x0) * channels; x < x1; x++, p += channels) {
         const wx = xs.w1[x];
         const va = a0 + (a1 - a0) * wx, vb = b0 + (b1 - b0) * wx;
         const luma = data[p] * LUMA_R + data[p + 1] * LUMA_G + data[p + 2] * LUMA_B;
-        const v = (va * luma + vb) * 255 + 0.5;
-        out[row + x] = v < 0 ? 0 : v > 255 ? 255 : v; // Uint8Array truncates: +0.5 rounds
+        const v = (va * luma + vb) * 255 + 0.5; // truncated below: +0.5 rounds
+        out[row + x] = table[v < 0 ? 0 : v > 255 ? 255 : v | 0];
       }
     }
-    if (runLevel >= 0) out.fill(runLevel, row + runStart, row + width);
+    if (runLevel >= 0) out.fill(table[runLevel], row + runStart, row + width);
   }
 }
+
+/** applyGuided without a table: v is written as v. */
+const IDENTITY = Uint8Array.from({ length: 256 }, (_, v) => v);
 
 /** |A| below this moves the output by under 1/4 level whatever the luma. */
 const FLAT_A = 1e-3;

@@ -110,27 +110,13 @@ export function refineMask(
 ): void {
   assertPlane(prob, width, height, "probability map");
   assertPlane(out, width, height, "mask output");
-  const { threshold, invert } = options;
+  maskTable(options, lut);
   const feather = options.feather ?? defaultMaskOptions.feather;
-  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) {
-    throw new RangeError(`mask threshold: expected a number from 0 to 1, got ${threshold}`);
-  }
   if (!(feather >= 0)) {
     throw new RangeError(`mask feather: expected a number >= 0, got ${feather}`);
   }
-
-  if (threshold !== undefined) {
-    const cut = threshold * 255;
-    for (let v = 0; v < 256; v++) lut[v] = (v > cut) !== invert ? 255 : 0;
-  } else {
-    const ramp = SOFT_RAMPS[options.ramp ?? "still"];
-    if (ramp === undefined) {
-      throw new RangeError(`mask ramp: expected "still" or "stream", got ${options.ramp}`);
-    }
-    for (let v = 0; v < 256; v++) lut[v] = invert ? 255 - ramp[v] : ramp[v];
-  }
   applyTable(prob, lut, out);
-  const radius = threshold === undefined ? Math.round(feather * height) : 0;
+  const radius = featherRadius(options, height);
   if (radius < 1) return;
 
   let s = scratch;
@@ -149,6 +135,38 @@ export function refineMask(
     boxBlurHorizontal(out, width, height, radius, s.plane);
     boxBlurVertical(s.plane, width, height, radius, s.columns, out);
   }
+}
+
+/**
+ * The table {@link refineMask} maps each probability byte through (threshold, ramp and
+ * invert folded in) into `table` (256 bytes), after checking the threshold and the ramp.
+ * Exported so that a kernel that makes the probability can write the alpha at once
+ * (guided_filter.ts applyGuided); the feather, if any, still has to follow.
+ */
+export function maskTable(options: MaskOptions, table: Uint8Array): void {
+  const { threshold, invert } = options;
+  if (table.length !== 256) {
+    throw new RangeError(`mask table: expected 256 bytes, got ${table.length}`);
+  }
+  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) {
+    throw new RangeError(`mask threshold: expected a number from 0 to 1, got ${threshold}`);
+  }
+  if (threshold !== undefined) {
+    const cut = threshold * 255;
+    for (let v = 0; v < 256; v++) table[v] = (v > cut) !== invert ? 255 : 0;
+  } else {
+    const ramp = SOFT_RAMPS[options.ramp ?? "still"];
+    if (ramp === undefined) {
+      throw new RangeError(`mask ramp: expected "still" or "stream", got ${options.ramp}`);
+    }
+    for (let v = 0; v < 256; v++) table[v] = invert ? 255 - ramp[v] : ramp[v];
+  }
+}
+
+/** The feather blur's radius in pixels for a mask `height` tall (0: none; see {@link refineMask}). */
+export function featherRadius(options: MaskOptions, height: number): number {
+  if (options.threshold !== undefined) return 0;
+  return Math.round((options.feather ?? defaultMaskOptions.feather) * height);
 }
 
 /**
@@ -176,13 +194,22 @@ export class MaskRefiner {
   }
 
   refine(prob: Uint8Array, width: number, height: number, options: MaskOptions): Uint8Array {
+    this.#refine(prob, width, height, this.output(width, height), options, this.#scratch);
+    return this.#out;
+  }
+
+  /**
+   * The plane refine() writes, sized for width x height, for a caller that writes the
+   * alpha itself (the table of {@link maskTable} applied as it makes the probability, no
+   * feather): refine() is then skipped, and this is the mask.
+   */
+  output(width: number, height: number): Uint8Array {
     if (width !== this.#width || height !== this.#height) {
       this.#out = this.#allocate(width * height);
       this.#scratch = createMaskScratch(width, height);
       this.#width = width;
       this.#height = height;
     }
-    this.#refine(prob, width, height, this.#out, options, this.#scratch);
     return this.#out;
   }
 }

@@ -13,10 +13,19 @@
  *             (smoothTemporal, gated by MOTION_GATE)
  *   a, b      guided filter coefficients (guidedCoefficients) → probBytes at frame size
  *   refiner   smoothstep / threshold / invert / feather (MaskRefiner) → the alpha
+ *   table     without feather, the refiner's table (maskTable) applied by applyGuided as it
+ *             writes: the alpha straight into the refiner's output, one full-size pass
+ *             instead of two, and the blocks the ramp makes 0 or 255 filled whole
  */
 import type { Frame } from "../frame.ts";
 import { createGuidedScratch } from "../kernels/guided_filter.ts";
-import { defaultMaskOptions, type MaskOptions, MaskRefiner } from "../kernels/mask.ts";
+import {
+  defaultMaskOptions,
+  featherRadius,
+  type MaskOptions,
+  MaskRefiner,
+  maskTable,
+} from "../kernels/mask.ts";
 import { BOTTOM, boxAbove, LEFT, RIGHT, TOP, touchesSides } from "../kernels/region.ts";
 import { type BilinearTable, bilinearTable } from "../kernels/resize.ts";
 import type { MotionGate } from "../kernels/temporal_smoothing.ts";
@@ -61,6 +70,13 @@ export interface MaskStageOptions {
    * (6 inferences per second at 30 fps when nothing moves); 0 turns reuse off.
    */
   maxSkips?: number;
+  /**
+   * Apply the refiner's table as the guided filter writes the alpha when there is no
+   * feather (default true). false keeps the two passes (probability bytes, then
+   * MaskRefiner): the reference the fused path is held to, byte for byte, in
+   * tests/pipeline/mask_stage.test.ts.
+   */
+  fuseRamp?: boolean;
 }
 
 /** Counters for the bench and the panel, since the last reset(). */
@@ -117,6 +133,7 @@ const GUIDE_EPS = { still: 1e-2, stream: 3e-2 } as const;
 export class MaskStage {
   readonly #segmenter: Segmenter;
   readonly #maxSkips: number;
+  readonly #fuseRamp: boolean;
   readonly #refiner: MaskRefiner;
   readonly #kernels: KernelSet;
   readonly #box = new Int32Array(4);
@@ -141,6 +158,13 @@ export class MaskStage {
   #rowB = new Float32Array(0);
   #guided = createGuidedScratch(0, 0);
   #probBytes: Uint8Array = new Uint8Array(0);
+  #table: Uint8Array = new Uint8Array(256);
+  /**
+   * Whether the last mask was written through #table straight into the refiner's output
+   * (then #probBytes is stale), and the options the table was made from.
+   */
+  #fused = false;
+  readonly #fusedWith: MaskOptions = { invert: false };
   #hasState = false;
   #skipsInRow = 0;
   #sinceFull = 0;
@@ -149,6 +173,7 @@ export class MaskStage {
   constructor(segmenter: Segmenter, options: MaskStageOptions = {}) {
     this.#segmenter = segmenter;
     this.#maxSkips = options.maxSkips ?? 4;
+    this.#fuseRamp = options.fuseRamp ?? true;
     this.#kernels = options.kernels ?? defaultKernels();
     this.#refiner = new MaskRefiner(this.#kernels.refineMask, this.#kernels.plane);
   }
@@ -203,11 +228,11 @@ export class MaskStage {
       );
       if (
         largest < SKIP_CHANGE && this.#skipsInRow < this.#maxSkips &&
-        settings.edges === this.#lastEdges
+        settings.edges === this.#lastEdges && this.#reusable(settings, fh)
       ) {
         this.#skipsInRow++;
         this.stats.skipped++;
-        return this.#refine(fw, fh, settings);
+        return this.#fused ? this.#refiner.output(fw, fh) : this.#refine(fw, fh, settings);
       }
     }
     this.#skipsInRow = 0;
@@ -235,6 +260,7 @@ export class MaskStage {
     this.#hasState = stream;
 
     this.#lastEdges = settings.edges;
+    this.#fused = settings.edges && this.#fusable(settings, fh);
     if (settings.edges) {
       const radius = Math.max(1, Math.round(GUIDE_RADIUS * h));
       this.#kernels.guidedCoefficients(
@@ -248,6 +274,27 @@ export class MaskStage {
         this.#a,
         this.#b,
       );
+      if (this.#fused) {
+        const options = this.#optionsOf(settings), used = this.#fusedWith;
+        maskTable(options, this.#table);
+        used.threshold = options.threshold;
+        used.invert = options.invert;
+        used.ramp = options.ramp;
+        const alpha = this.#refiner.output(fw, fh);
+        this.#kernels.applyGuided(
+          this.#a,
+          this.#b,
+          this.#up.xs,
+          this.#up.ys,
+          frame.data,
+          frame.channels,
+          this.#rowA,
+          this.#rowB,
+          alpha,
+          this.#table,
+        );
+        return alpha;
+      }
       this.#kernels.applyGuided(
         this.#a,
         this.#b,
@@ -270,12 +317,37 @@ export class MaskStage {
 
   /** #probBytes → the alpha, with the ramp of the mode (a stream's is wider: STREAM_RAMP). */
   #refine(fw: number, fh: number, settings: MaskStageSettings): Uint8Array {
+    return this.#refiner.refine(this.#probBytes, fw, fh, this.#optionsOf(settings));
+  }
+
+  #optionsOf(settings: MaskStageSettings): MaskOptions {
     const options = this.#refineOptions;
     options.threshold = settings.threshold;
     options.invert = settings.invert;
     options.feather = settings.feather;
     options.ramp = settings.mode;
-    return this.#refiner.refine(this.#probBytes, fw, fh, options);
+    return options;
+  }
+
+  /**
+   * Whether the refiner's table can be applied by applyGuided: no feather (it blurs the
+   * alpha after the table). A bad feather goes the refiner's way, which rejects it.
+   */
+  #fusable(settings: MaskStageSettings, fh: number): boolean {
+    const feather = settings.feather ?? defaultMaskOptions.feather;
+    return this.#fuseRamp && feather >= 0 && featherRadius(settings, fh) < 1;
+  }
+
+  /**
+   * Whether the last mask can serve this frame. #probBytes can be refined again with any
+   * options; a fused alpha only with the options it was made with (a threshold, invert or
+   * feather turned on since then asks for a new inference, as `edges` does).
+   */
+  #reusable(settings: MaskStageSettings, fh: number): boolean {
+    if (!this.#fused) return true;
+    const used = this.#fusedWith;
+    return this.#fusable(settings, fh) && Object.is(settings.threshold, used.threshold) &&
+      settings.invert === used.invert && settings.mode === used.ramp;
   }
 
   /** Fills #prob (working size) from one or two inferences. */
@@ -395,5 +467,7 @@ export class MaskStage {
     this.#guided = createGuidedScratch(w, h);
     this.#keep = new Float32Array(mw * mh);
     this.#probBytes = this.#kernels.plane(fw * fh);
+    this.#table = this.#kernels.plane(256);
+    this.#fused = false;
   }
 }

@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import {
   createMaskScratch,
   defaultMaskOptions,
+  featherRadius,
+  type MaskOptions,
   MaskRefiner,
+  maskTable,
   refineMask,
 } from "../../src/kernels/mask.ts";
 import { countTypedArrayAllocations } from "../effects/_allocations.ts";
@@ -176,4 +179,48 @@ Deno.test("MaskRefiner reuses its output and allocates nothing once warmed up", 
   // The spy does see allocations: a new frame size reallocates.
   const smaller = prob.subarray(0, 32 * 48);
   assert.ok(countTypedArrayAllocations(() => refiner.refine(smaller, 32, 48, options)) > 0);
+});
+
+Deno.test("maskTable() is refineMask() of each byte, and rejects what refineMask() rejects", () => {
+  const bytes = Uint8Array.from({ length: 256 }, (_, v) => v);
+  const options: MaskOptions[] = [
+    { invert: false },
+    { invert: true, ramp: "stream" },
+    { invert: false, threshold: 0.4 },
+    { invert: true, threshold: 0 },
+  ];
+  for (const o of options) {
+    const table = new Uint8Array(256), refined = new Uint8Array(256);
+    maskTable(o, table);
+    refineMask(bytes, 256, 1, refined, o);
+    assert.deepEqual(table, refined, JSON.stringify(o));
+  }
+  const table = new Uint8Array(256);
+  maskTable({ invert: false, ramp: "stream" }, table);
+  assert.deepEqual([table[38], table[128], table[217]], [0, ramp(128, 0.15, 0.85), 255]);
+  assert.throws(
+    () => maskTable({ invert: false, threshold: 1.5 }, table),
+    /mask threshold: expected a number from 0 to 1, got 1.5/,
+  );
+  assert.throws(
+    () => maskTable({ invert: false }, new Uint8Array(8)),
+    /mask table: expected 256 bytes, got 8/,
+  );
+});
+
+Deno.test("featherRadius() is feather x height in whole pixels, 0 with a threshold", () => {
+  assert.equal(featherRadius({ invert: false }, 720), 0);
+  assert.equal(featherRadius({ invert: false, feather: 0.002 }, 720), 1);
+  assert.equal(featherRadius({ invert: false, feather: 0.002 }, 1080), 2);
+  assert.equal(featherRadius({ invert: false, feather: 0.002, threshold: 0.5 }, 1080), 0);
+});
+
+Deno.test("MaskRefiner.output() is the plane refine() returns, resized with the frame", () => {
+  const refiner = new MaskRefiner();
+  const out = refiner.output(4, 2);
+  assert.equal(out.length, 8);
+  assert.equal(refiner.refine(new Uint8Array(8).fill(255), 4, 2, { invert: false }), out);
+  assert.deepEqual([...out], new Array(8).fill(255));
+  assert.equal(refiner.output(4, 2), out);
+  assert.equal(refiner.output(2, 2).length, 4);
 });

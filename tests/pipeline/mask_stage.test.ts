@@ -185,3 +185,92 @@ Deno.test("MaskStage starts over when the frame size changes, and rejects a bad 
     );
   });
 });
+
+// ---- the ramp applied as the guided filter writes (fuseRamp) --------------------------------
+
+/** Settings the fused path takes (no feather) and ones it leaves to the refiner. */
+const fuseCases: [string, MaskStageSettings][] = [
+  ["stream", stream],
+  ["still", still],
+  ["stream invert", { ...stream, invert: true }],
+  ["stream threshold 0.5", { ...stream, threshold: 0.5 }],
+  ["still invert threshold 0.3", { ...still, invert: true, threshold: 0.3 }],
+  ["stream feather (the refiner's)", { ...stream, feather: 0.004 }],
+];
+
+/**
+ * Runs every frame through a MaskStage with the ramp fused and one without (the reference
+ * path: probability bytes, then MaskRefiner), asserting the same alpha byte for byte.
+ */
+async function assertFusedSame(segmenter: Segmenter, frames: Frame[], label: string) {
+  for (const [name, settings] of fuseCases) {
+    const fused = new MaskStage(segmenter),
+      reference = new MaskStage(segmenter, { fuseRamp: false });
+    for (let i = 0; i < frames.length; i++) {
+      const got = (await fused.mask(frames[i], settings)).slice();
+      const want = await reference.mask(frames[i], settings);
+      let differ = 0;
+      for (let j = 0; j < got.length; j++) if (got[j] !== want[j]) differ++;
+      assert.equal(differ, 0, `${label} ${name} frame ${i}: ${differ} bytes differ`);
+    }
+    assert.deepEqual(fused.stats, reference.stats, `${label} ${name}: same inferences and reuse`);
+  }
+}
+
+Deno.test("MaskStage's fused ramp gives the reference path's alpha byte for byte (synthetic frames)", async () => {
+  await withSegmenter(async (segmenter) => {
+    // The photo moving across a textured frame, with repeats (reused masks) and a step.
+    const image = await photo();
+    const frames: Frame[] = [];
+    for (const x of [40, 40, 40, 48, 60, 60, 300, 300, 301]) {
+      const canvas = onCanvas(image, 1024, 576, x, 64);
+      for (let i = 0; i < canvas.data.length; i += 7) canvas.data[i] ^= (i >> 3) & 31;
+      frames.push(canvas);
+    }
+    await assertFusedSame(segmenter, frames, "photo on canvas");
+  });
+});
+
+const DESK = new URL("../../../shared/data/videos/desk_960x540.mp4", import.meta.url).pathname;
+const hasDesk = await Deno.stat(DESK).then(() => true, () => false);
+
+Deno.test({
+  name:
+    "MaskStage's fused ramp gives the reference path's alpha byte for byte (desk video at 720p)",
+  ignore: !hasDesk, // ../shared/data (the real footage) is not part of the repository
+  fn: async () => {
+    const width = 1280, height = 720, count = 24;
+    const { code, stdout, stderr } = await new Deno.Command("ffmpeg", {
+      args: [
+        ...["-v", "error", "-i", DESK, "-vf", `scale=${width}:${height}`],
+        ...["-frames:v", String(count), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+      ],
+    }).output();
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    const size = width * height * 3;
+    const frames: Frame[] = [];
+    for (let i = 0; i < count; i++) {
+      frames.push({ data: stdout.slice(i * size, (i + 1) * size), width, height, channels: 3 });
+    }
+    await withSegmenter((segmenter) => assertFusedSame(segmenter, frames, "desk"));
+  },
+});
+
+Deno.test("MaskStage runs the model again when the table of a fused mask it would reuse has changed", async () => {
+  await withSegmenter(async (segmenter) => {
+    const image = await photo();
+    const stage = new MaskStage(segmenter);
+    const soft = (await stage.mask(image, stream)).slice();
+    assert.deepEqual(await stage.mask(image, stream), soft, "the same settings reuse the mask");
+    assert.equal(stage.stats.skipped, 1);
+    // The fused alpha cannot be refined again with a threshold: a new inference instead,
+    // whose hard mask equals the reference path's on the same frame.
+    const hard = await stage.mask(image, { ...stream, threshold: 0.5 });
+    assert.deepEqual(stage.stats, { frames: 3, inferences: 2, skipped: 1, cropped: 0 });
+    assert.ok(hard.every((v) => v === 0 || v === 255));
+    const reference = new MaskStage(segmenter, { fuseRamp: false });
+    await reference.mask(image, stream);
+    assert.deepEqual(await reference.mask(image, { ...stream, threshold: 0.5 }), hard);
+    assert.equal(reference.stats.skipped, 1, "the reference refines its kept bytes instead");
+  });
+});

@@ -1349,11 +1349,27 @@ export function rgbToYuv420p(
 const LR: f32 = <f32>(0.299 / 255), LG: f32 = <f32>(0.587 / 255), LB: f32 = <f32>(0.114 / 255);
 
 /**
- * guided_filter.ts applyGuided: q = A·I + B at full size, 0..255. Horizontal first, as
- * resizeMapToBytes does: every row of a and b widened to the frame width once (`rows`,
- * 2·width·lowHeight f32: all a rows, then all b rows), so that each output row is a vector
- * lerp of two widened rows and the luma of four pixels per step. The reference lerps the
- * other way round and skips flat spans; both round the same values within a level.
+ * guided_filter.ts applyGuided: q = A·I + B at full size, 0..255, through `table` (256
+ * bytes; 0: none) when given. Horizontal first, as resizeMapToBytes does: rows of a and b
+ * widened to the frame width (`rows`, 2·lowHeight rows of width + 4 f32: all a rows, then
+ * all b rows), so that each output row is a vector lerp of two widened rows and the luma
+ * of four pixels per step. The reference lerps the other way round and skips flat spans;
+ * both round the same values within a level.
+ *
+ * Most of a frame needs none of that: A·I + B is a convex mix of the four cells' a·I + b,
+ * so with I in 0..1 it lies between the smallest and the largest b and a + b of the cells
+ * a block of 16 output pixels interpolates from. When that whole interval rounds into the
+ * table's run of table[0] (below `low`) or of table[255] (from `high`), the block is that
+ * byte whatever the picture, and its rows are never widened. The bounds are found once
+ * per low-res row (`bounds`), the decision once per pair of low-res rows, kept as runs of
+ * blocks (`runs`) that each output row fills or computes; a block is widened (`state`: 0
+ * not yet, 1 done, 2 done and |A| < FLAT_A throughout) only when some row computes it. A
+ * computed block does the float operations of the version that computed every block, in
+ * the same order, so the bytes are the same.
+ *
+ * Scratch (bytes): cols 12·blocks, line 16·(lw + 8), spans 4·(width + 1), groups
+ * 36·⌈width/4⌉, runs 12·(blocks + 1), state lh·blocks, bounds 8·lh·blocks (blocks counting
+ * a last partial one).
  */
 export function applyGuided(
   a: usize,
@@ -1372,15 +1388,23 @@ export function applyGuided(
   width: i32,
   height: i32,
   rows: usize,
-  flags: usize,
+  state: usize,
+  bounds: usize,
+  cols: usize,
+  runs: usize,
+  line: usize,
   spans: usize,
+  groups: usize,
+  table: usize,
+  low: f32,
+  high: f32,
 ): void {
-  // Widened rows are padded by four floats: a span's last vector may run past its end.
+  // Widened rows are padded by four floats: a block's last vector may run past its end.
   const rowBytes = (<usize>((width + 3) & ~3) + 4) << 2, bRows = rows + <usize>lh * rowBytes;
-  const blocks = width >> 4, flat = f32x4.splat(FLAT_A);
-  // The runs of output pixels that share the same two samples (4 at a 4x upscale), so
-  // that a row widens one vector of weights at a time instead of one table look-up per
-  // pixel. Each run's last vector spills into the next run, which then overwrites it.
+  // nb counts a last partial block (width not a multiple of 16), done pixel by pixel.
+  const nb = (width + 15) >> 4;
+  // The runs of output pixels that share the same two samples (4 at a 4x upscale): a
+  // block widens one vector of weights at a time instead of one look-up per pixel.
   let count = 0;
   for (let x = 0; x < width; x++) {
     if (x == 0 || load<i32>(xi0 + (<usize>x << 2)) != load<i32>(xi0 + (<usize>(x - 1) << 2))) {
@@ -1389,50 +1413,146 @@ export function applyGuided(
     }
   }
   store<i32>(spans + (<usize>count << 2), width);
-  for (let sy = 0; sy < lh; sy++) {
-    const ma = a + (<usize>(sy * lw) << 2), mb = b + (<usize>(sy * lw) << 2);
-    const ra = rows + <usize>sy * rowBytes, rb = bRows + <usize>sy * rowBytes;
-    let x1 = 0;
-    for (let s = 0; s < count; s++) {
-      const x0 = x1;
-      x1 = load<i32>(spans + (<usize>(s + 1) << 2));
-      const k0 = <usize>x0 << 2;
-      const j0 = <usize>load<i32>(xi0 + k0) << 2, j1 = <usize>load<i32>(xi1 + k0) << 2;
-      const a0 = load<f32>(ma + j0), b0 = load<f32>(mb + j0);
-      const va = f32x4.splat(a0), da = f32x4.splat(load<f32>(ma + j1) - a0);
-      const vb = f32x4.splat(b0), db = f32x4.splat(load<f32>(mb + j1) - b0);
-      for (let x = x0; x < x1; x += 4) {
-        const k = <usize>x << 2, w = v128.load(xw + k);
-        v128.store(ra + k, f32x4.add(va, f32x4.mul(da, w)));
-        v128.store(rb + k, f32x4.add(vb, f32x4.mul(db, w)));
+  // Per 4 output pixels: the first of 4 low-res columns that hold both samples of each,
+  // and the byte swizzles that pick them, so that a block widens 4 pixels per vector
+  // without a span's splats. An upscale by 4/3 or more always fits; else spans it is.
+  const ng = (width + 3) >> 2, bases = groups + (<usize>ng << 5);
+  let gather = lw >= 4;
+  for (let g = 0; g < ng && gather; g++) {
+    let base = min(load<i32>(xi0 + (<usize>(g << 2) << 2)), lw - 4);
+    const idx = groups + (<usize>g << 5);
+    for (let l = 0; l < 4; l++) {
+      const kx = <usize>min((g << 2) + l, width - 1) << 2;
+      const c0 = load<i32>(xi0 + kx) - base, c1 = load<i32>(xi1 + kx) - base;
+      if (c0 < 0 || c0 > 3 || c1 < 0 || c1 > 3) gather = false;
+      for (let j = 0; j < 4; j++) {
+        store<u8>(idx + <usize>(l * 4 + j), <u8>(c0 * 4 + j));
+        store<u8>(idx + <usize>(16 + l * 4 + j), <u8>(c1 * 4 + j));
       }
     }
-    // Which blocks of 16 pixels have |A| < FLAT_A throughout (the reference's flat spans).
-    for (let k = 0; k < blocks; k++) {
-      const p = ra + (<usize>k << 6);
-      const m = f32x4.max(
-        f32x4.max(f32x4.abs(v128.load(p)), f32x4.abs(v128.load(p + 16))),
-        f32x4.max(f32x4.abs(v128.load(p + 32)), f32x4.abs(v128.load(p + 48))),
+    store<i32>(bases + (<usize>g << 2), base);
+  }
+  // Per block: the low-res columns it reads (the least i0, the largest i1) and its first span.
+  let span = 0;
+  for (let k = 0; k < nb; k++) {
+    const x0 = k << 4;
+    let c0 = lw, c1 = 0;
+    for (let x = x0, end = min(x0 + 16, width); x < end; x++) {
+      c0 = min(c0, load<i32>(xi0 + (<usize>x << 2)));
+      c1 = max(c1, load<i32>(xi1 + (<usize>x << 2)));
+    }
+    while (load<i32>(spans + (<usize>(span + 1) << 2)) <= x0) span++;
+    const o = cols + <usize>(k * 12);
+    store<i32>(o, c0);
+    store<i32>(o + 4, c1);
+    store<i32>(o + 8, span);
+  }
+  // Per low-res row and block: the least and the largest of b and a + b over its columns.
+  // `line` holds four rows of lw + 8 floats: min and max per column, then per window of
+  // 4 columns, so that a block's 4 to 8 columns (6 at a 4x upscale) are two windows.
+  const stride = <usize>(lw + 8) << 2;
+  const lineMax = line + stride, line4 = lineMax + stride, lineMax4 = line4 + stride;
+  for (let sy = 0; sy < lh; sy++) {
+    const ma = a + (<usize>(sy * lw) << 2), mb = b + (<usize>(sy * lw) << 2);
+    // Comparisons below drop NaN: a row holding one is computed throughout instead.
+    let nan = i32x4.splat(0);
+    let c = 0;
+    for (; c + 4 <= lw; c += 4) {
+      const k = <usize>c << 2, vb = v128.load(mb + k), vt = f32x4.add(v128.load(ma + k), vb);
+      nan = v128.or(nan, f32x4.ne(vt, vt));
+      v128.store(line + k, f32x4.pmin(vb, vt));
+      v128.store(lineMax + k, f32x4.pmax(vb, vt));
+    }
+    let odd = false;
+    for (; c < lw; c++) {
+      const k = <usize>c << 2, vb = load<f32>(mb + k), vt = load<f32>(ma + k) + vb;
+      odd = odd || vt != vt;
+      store<f32>(line + k, vt < vb ? vt : vb);
+      store<f32>(lineMax + k, vt > vb ? vt : vb);
+    }
+    // Windows starting at c <= lw - 4 read valid columns only; the rest are never used.
+    for (c = 0; c + 4 <= lw; c += 4) {
+      const k = <usize>c << 2;
+      v128.store(
+        line4 + k,
+        f32x4.pmin(
+          f32x4.pmin(v128.load(line + k), v128.load(line + k + 4)),
+          f32x4.pmin(v128.load(line + k + 8), v128.load(line + k + 12)),
+        ),
       );
-      store<u8>(flags + <usize>(sy * blocks + k), i32x4.all_true(f32x4.lt(m, flat)) ? 1 : 0);
+      v128.store(
+        lineMax4 + k,
+        f32x4.pmax(
+          f32x4.pmax(v128.load(lineMax + k), v128.load(lineMax + k + 4)),
+          f32x4.pmax(v128.load(lineMax + k + 8), v128.load(lineMax + k + 12)),
+        ),
+      );
+    }
+    const bo = bounds + (<usize>(sy * nb) << 3);
+    if (odd || v128.any_true(nan)) {
+      for (let k = 0; k < nb; k++) {
+        store<f32>(bo + (<usize>k << 3), -Infinity);
+        store<f32>(bo + (<usize>k << 3) + 4, Infinity);
+      }
+      continue;
+    }
+    for (let k = 0; k < nb; k++) {
+      const o = cols + <usize>(k * 12);
+      let j = load<i32>(o);
+      const c1 = load<i32>(o + 4), n = c1 - j + 1;
+      let lo: f32, hi: f32;
+      if (n >= 4 && n <= 8) {
+        const f = <usize>j << 2, l = <usize>(c1 - 3) << 2;
+        const l0 = load<f32>(line4 + f), l1 = load<f32>(line4 + l);
+        const h0 = load<f32>(lineMax4 + f), h1 = load<f32>(lineMax4 + l);
+        lo = l1 < l0 ? l1 : l0;
+        hi = h1 > h0 ? h1 : h0;
+      } else {
+        lo = load<f32>(line + (<usize>j << 2));
+        hi = load<f32>(lineMax + (<usize>j << 2));
+        for (j++; j <= c1; j++) {
+          const l = load<f32>(line + (<usize>j << 2)), h = load<f32>(lineMax + (<usize>j << 2));
+          lo = l < lo ? l : lo;
+          hi = h > hi ? h : hi;
+        }
+      }
+      store<f32>(bo + (<usize>k << 3), lo);
+      store<f32>(bo + (<usize>k << 3) + 4, hi);
     }
   }
+  memory.fill(state, 0, <usize>(lh * nb));
   // One loop per channel count, so that the byte swizzles are constants.
   if (sc == 3) {
-    guidedRows(rows, bRows, rowBytes, flags, blocks, yi0, yi1, yw, src, 3, out, width, height);
+    guidedRows(a, b, lw, xw, xi0, xi1, spans, gather ? groups : 0, cols, rows, bRows, rowBytes,
+      state, bounds, runs, nb, yi0, yi1, yw, src, 3, out, width, height, table, low, high);
   } else {
-    guidedRows(rows, bRows, rowBytes, flags, blocks, yi0, yi1, yw, src, 4, out, width, height);
+    guidedRows(a, b, lw, xw, xi0, xi1, spans, gather ? groups : 0, cols, rows, bRows, rowBytes,
+      state, bounds, runs, nb, yi0, yi1, yw, src, 4, out, width, height, table, low, high);
   }
 }
+
+/** Block kinds of the current pair of low-res rows. */
+const COMPUTE: i32 = 0, LOW: i32 = 1, HIGH: i32 = 2;
 
 // @ts-ignore: decorator
 @inline
 function guidedRows(
+  a: usize,
+  b: usize,
+  lw: i32,
+  xw: usize,
+  xi0: usize,
+  xi1: usize,
+  spans: usize,
+  groups: usize,
+  cols: usize,
   rows: usize,
   bRows: usize,
   rowBytes: usize,
-  flags: usize,
-  blocks: i32,
+  state: usize,
+  bounds: usize,
+  runs: usize,
+  nb: i32,
   yi0: usize,
   yi1: usize,
   yw: usize,
@@ -1441,26 +1561,89 @@ function guidedRows(
   out: usize,
   width: i32,
   height: i32,
+  table: usize,
+  low: f32,
+  high: f32,
 ): void {
   const scale = f32x4.splat(255), half = f32x4.splat(0.5);
   const kr = f32x4.splat(LR), kg = f32x4.splat(LG), kb = f32x4.splat(LB);
+  const zero: u8 = table ? load<u8>(table) : 0, full: u8 = table ? load<u8>(table + 255) : 255;
+  // The table's runs of table[0] (v <= zeros) and of table[255] (v >= fulls): a computed
+  // block with no byte between them takes two compares instead of the look-up.
+  let zeros = 0, fulls = 255;
+  if (table) {
+    while (zeros < 255 && load<u8>(table + <usize>(zeros + 1)) == zero) zeros++;
+    while (fulls > 0 && load<u8>(table + <usize>(fulls - 1)) == full) fulls--;
+  }
+  const blocks = width >> 4;
+  let py0 = -1, py1 = -1, nruns = 0;
   for (let y = 0; y < height; y++) {
     const ky = <usize>y << 2;
     const y0 = load<i32>(yi0 + ky), y1 = load<i32>(yi1 + ky);
-    const f0 = flags + <usize>(y0 * blocks), f1 = flags + <usize>(y1 * blocks);
+    const s0 = state + <usize>(y0 * nb), s1 = state + <usize>(y1 * nb);
+    if (y0 != py0 || y1 != py1) {
+      // A new pair of low-res rows: decide each block once for all the rows it serves,
+      // as runs (first block, end block, kind) of one kind.
+      py0 = y0;
+      py1 = y1;
+      nruns = 0;
+      const b0 = bounds + (<usize>(y0 * nb) << 3), b1 = bounds + (<usize>(y1 * nb) << 3);
+      let last = -1;
+      for (let k = 0; k < nb; k++) {
+        const o = <usize>k << 3;
+        const l0 = load<f32>(b0 + o), l1 = load<f32>(b1 + o);
+        const h0 = load<f32>(b0 + o + 4), h1 = load<f32>(b1 + o + 4);
+        let kind = COMPUTE;
+        if ((h0 > h1 ? h0 : h1) < low) kind = LOW;
+        else if ((l0 < l1 ? l0 : l1) >= high) kind = HIGH;
+        else {
+          if (!load<u8>(s0 + <usize>k)) widenBlock(a, b, lw, y0, k, xw, xi0, xi1, spans, groups, cols, rows, bRows, rowBytes, s0, width);
+          if (!load<u8>(s1 + <usize>k)) widenBlock(a, b, lw, y1, k, xw, xi0, xi1, spans, groups, cols, rows, bRows, rowBytes, s1, width);
+        }
+        // The partial last block always starts a run of its own.
+        if (kind != last || k == blocks) {
+          const r = runs + <usize>(nruns * 12);
+          store<i32>(r, k);
+          store<i32>(r + 8, kind);
+          if (nruns > 0) store<i32>(r - 8, k);
+          nruns++;
+          last = kind;
+        }
+      }
+      store<i32>(runs + <usize>(nruns * 12) - 8, nb);
+    }
     const t = <usize>y0 * rowBytes, u = <usize>y1 * rowBytes;
     const ta = rows + t, ua = rows + u, tb = bRows + t, ub = bRows + u;
     const wys = load<f32>(yw + ky), wy = f32x4.splat(wys);
     const dst = out + <usize>(y * width), ps = src + <usize>(y * width * sc);
-    let x = 0;
-    for (; x + 16 <= width; x += 16) {
-      const blk = <usize>(x >> 4);
-      if (load<u8>(f0 + blk) & load<u8>(f1 + blk)) {
-        // A ≈ 0 at both rows: B alone, within 1/4 level, without reading the pixels.
-        const k = <usize>x << 2;
-        v128.store(
-          dst + <usize>x,
-          i8x16.narrow_i16x8_u(
+    for (let r = 0; r < nruns; r++) {
+      const run = runs + <usize>(r * 12);
+      const k0 = load<i32>(run), k1 = load<i32>(run + 4), kind = load<i32>(run + 8);
+      const x0 = k0 << 4, x1 = min(k1 << 4, width);
+      if (kind != COMPUTE) {
+        memory.fill(dst + <usize>x0, kind == LOW ? zero : full, <usize>(x1 - x0));
+        continue;
+      }
+      if (k0 == blocks) {
+        // The partial last block, pixel by pixel.
+        for (let x = x0; x < x1; x++) {
+          const k = <usize>x << 2, p = ps + <usize>(x * sc);
+          const a0 = load<f32>(ta + k), b0 = load<f32>(tb + k);
+          const va = a0 + (load<f32>(ua + k) - a0) * wys, vb = b0 + (load<f32>(ub + k) - b0) * wys;
+          const luma = <f32>load<u8>(p) * LR + <f32>load<u8>(p + 1) * LG + <f32>load<u8>(p + 2) * LB;
+          const v = (va * luma + vb) * 255 + 0.5;
+          const q: u8 = v < 0 ? 0 : v > 255 ? 255 : <u8>v;
+          store<u8>(dst + <usize>x, table ? load<u8>(table + <usize>q) : q);
+        }
+        continue;
+      }
+      for (let blk = k0; blk < k1; blk++) {
+        const x = blk << 4;
+        let v: v128;
+        if (load<u8>(s0 + <usize>blk) == 2 && load<u8>(s1 + <usize>blk) == 2) {
+          // A ≈ 0 at both rows: B alone, within 1/4 level, without reading the pixels.
+          const k = <usize>x << 2;
+          v = i8x16.narrow_i16x8_u(
             i16x8.narrow_i32x4_s(
               levelLanes(tb + k, ub + k, wy, scale, half),
               levelLanes(tb + k + 16, ub + k + 16, wy, scale, half),
@@ -1469,29 +1652,125 @@ function guidedRows(
               levelLanes(tb + k + 32, ub + k + 32, wy, scale, half),
               levelLanes(tb + k + 48, ub + k + 48, wy, scale, half),
             ),
-          ),
-        );
-        continue;
+          );
+        } else {
+          const v0 = guidedLanes(ta, ua, tb, ub, ps, sc, x, wy, kr, kg, kb, scale, half);
+          const v1 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 4, wy, kr, kg, kb, scale, half);
+          const v2 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 8, wy, kr, kg, kb, scale, half);
+          const v3 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 12, wy, kr, kg, kb, scale, half);
+          // Saturating narrows clamp to 0..255 as the reference does.
+          v = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v0, v1), i16x8.narrow_i32x4_s(v2, v3));
+        }
+        v128.store(dst + <usize>x, table ? lookup16(table, v, zeros, fulls) : v);
       }
-      const v0 = guidedLanes(ta, ua, tb, ub, ps, sc, x, wy, kr, kg, kb, scale, half);
-      const v1 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 4, wy, kr, kg, kb, scale, half);
-      const v2 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 8, wy, kr, kg, kb, scale, half);
-      const v3 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 12, wy, kr, kg, kb, scale, half);
-      // Saturating narrows clamp to 0..255 as the reference does.
-      v128.store(
-        dst + <usize>x,
-        i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v0, v1), i16x8.narrow_i32x4_s(v2, v3)),
-      );
-    }
-    for (; x < width; x++) {
-      const k = <usize>x << 2, p = ps + <usize>(x * sc);
-      const a0 = load<f32>(ta + k), b0 = load<f32>(tb + k);
-      const va = a0 + (load<f32>(ua + k) - a0) * wys, vb = b0 + (load<f32>(ub + k) - b0) * wys;
-      const luma = <f32>load<u8>(p) * LR + <f32>load<u8>(p + 1) * LG + <f32>load<u8>(p + 2) * LB;
-      const v = (va * luma + vb) * 255 + 0.5;
-      store<u8>(dst + <usize>x, v < 0 ? 0 : v > 255 ? 255 : <u8>v);
     }
   }
+}
+
+/**
+ * table[v] for the 16 bytes of v, where table[0..zeros] are all table[0] and
+ * table[fulls..255] all table[255]: those two by compares, the bytes between by one
+ * swizzle per 16-byte slice of the table they may fall in (an index outside the slice,
+ * after the wrapping subtraction, reads 0). Not inlined: the row loop keeps its vectors
+ * in registers.
+ */
+function lookup16(table: usize, v: v128, zeros: i32, fulls: i32): v128 {
+  const under = i8x16.le_u(v, i8x16.splat(<u8>zeros));
+  const over = i8x16.ge_u(v, i8x16.splat(<u8>fulls));
+  let r = v128.or(
+    v128.and(under, i8x16.splat(load<u8>(table))),
+    v128.and(over, i8x16.splat(load<u8>(table + 255))),
+  );
+  if (!v128.any_true(v128.not(v128.or(under, over)))) return r;
+  for (let j = (zeros + 1) & ~15; j < fulls; j += 16) {
+    r = v128.or(r, i8x16.swizzle(v128.load(table + <usize>j), i8x16.sub(v, i8x16.splat(<u8>j))));
+  }
+  return r;
+}
+
+/**
+ * Widens block k (16 output pixels, fewer for the last) of low-res row sy of a and b into
+ * `rows`: each value a0 + (a1 − a0)·w in f32, the operations of the whole-row widening
+ * this replaced. With `groups` (see applyGuided) four pixels per vector; else span by
+ * span, as that widening went: a span's last vector may spill into the next span (which
+ * then overwrites it) and past the block, whose three floats there are kept, as they may
+ * be another block's. Marks the block in the row's `state` (2: |A| < FLAT_A over all 16
+ * pixels).
+ */
+function widenBlock(
+  a: usize,
+  b: usize,
+  lw: i32,
+  sy: i32,
+  k: i32,
+  xw: usize,
+  xi0: usize,
+  xi1: usize,
+  spans: usize,
+  groups: usize,
+  cols: usize,
+  rows: usize,
+  bRows: usize,
+  rowBytes: usize,
+  s: usize,
+  width: i32,
+): void {
+  const ma = a + (<usize>(sy * lw) << 2), mb = b + (<usize>(sy * lw) << 2);
+  const ra = rows + <usize>sy * rowBytes, rb = bRows + <usize>sy * rowBytes;
+  const start = k << 4, end = min(start + 16, width);
+  if (groups) {
+    // Pixels past the width (the last block's) land in the rows' padding.
+    const bases = groups + (<usize>((width + 3) >> 2) << 5);
+    for (let x = start; x < end; x += 4) {
+      const g = <usize>(x >> 2), idx = groups + (g << 5);
+      const c = <usize>load<i32>(bases + (g << 2)) << 2;
+      const i0 = v128.load(idx), i1 = v128.load(idx + 16);
+      const kx = <usize>x << 2, w = v128.load(xw + kx);
+      const va = v128.load(ma + c), vb = v128.load(mb + c);
+      const a0 = i8x16.swizzle(va, i0), b0 = i8x16.swizzle(vb, i0);
+      v128.store(ra + kx, f32x4.add(a0, f32x4.mul(f32x4.sub(i8x16.swizzle(va, i1), a0), w)));
+      v128.store(rb + kx, f32x4.add(b0, f32x4.mul(f32x4.sub(i8x16.swizzle(vb, i1), b0), w)));
+    }
+    markFlat(ra, s, k, start, end);
+    return;
+  }
+  const e = <usize>end << 2, keepA = v128.load(ra + e), keepB = v128.load(rb + e);
+  let span = load<i32>(cols + <usize>(k * 12) + 8);
+  let x = start;
+  while (x < end) {
+    const x0 = load<i32>(spans + (<usize>span << 2)), x1 = load<i32>(spans + (<usize>(span + 1) << 2));
+    const k0 = <usize>x0 << 2;
+    const j0 = <usize>load<i32>(xi0 + k0) << 2, j1 = <usize>load<i32>(xi1 + k0) << 2;
+    const a0 = load<f32>(ma + j0), b0 = load<f32>(mb + j0);
+    const va = f32x4.splat(a0), da = f32x4.splat(load<f32>(ma + j1) - a0);
+    const vb = f32x4.splat(b0), db = f32x4.splat(load<f32>(mb + j1) - b0);
+    for (; x < x1 && x < end; x += 4) {
+      const kx = <usize>x << 2, w = v128.load(xw + kx);
+      v128.store(ra + kx, f32x4.add(va, f32x4.mul(da, w)));
+      v128.store(rb + kx, f32x4.add(vb, f32x4.mul(db, w)));
+    }
+    x = x1;
+    span++;
+  }
+  v128.store(ra + e, keepA);
+  v128.store(rb + e, keepB);
+  markFlat(ra, s, k, start, end);
+}
+
+/** Marks block k widened in `s`: 2 when |A| < FLAT_A over all its 16 pixels, else 1. */
+// @ts-ignore: decorator
+@inline
+function markFlat(ra: usize, s: usize, k: i32, start: i32, end: i32): void {
+  let flat: u8 = 1;
+  if (end - start == 16) {
+    const p = ra + (<usize>start << 2);
+    const m = f32x4.max(
+      f32x4.max(f32x4.abs(v128.load(p)), f32x4.abs(v128.load(p + 16))),
+      f32x4.max(f32x4.abs(v128.load(p + 32)), f32x4.abs(v128.load(p + 48))),
+    );
+    if (i32x4.all_true(f32x4.lt(m, f32x4.splat(FLAT_A)))) flat = 2;
+  }
+  store<u8>(s + <usize>k, flat);
 }
 
 /** guided_filter.ts FLAT_A: |A| below this moves the output by under 1/4 level. */

@@ -713,6 +713,9 @@ class WasmKernelSet implements WasmKernels {
     this.#out(b, pb);
   };
 
+  /** applyGuided's [low, high] (see constantRuns), refilled by each call. */
+  readonly #limits = new Float64Array(2);
+
   applyGuided = (
     a: Float32Array,
     b: Float32Array,
@@ -723,21 +726,30 @@ class WasmKernelSet implements WasmKernels {
     rowA: Float32Array,
     rowB: Float32Array,
     out: Uint8Array,
+    table?: Uint8Array,
   ) => {
-    const lowWidth = xs.from, width = xs.size, height = ys.size;
-    checkApplyGuided(a, b, xs, ys, data, channels, rowA, rowB, out);
-    // rowA and rowB stay unused: the wasm kernel widens every row of a and b instead.
+    const lowWidth = xs.from, lowHeight = ys.from, width = xs.size, height = ys.size;
+    checkApplyGuided(a, b, xs, ys, data, channels, rowA, rowB, out, table);
+    // rowA and rowB stay unused: the wasm kernel widens the rows of a and b it needs.
     const [xi0, xi1, xw] = this.#table(xs, "xs"), [yi0, yi1, yw] = this.#table(ys, "ys");
     const pa = this.#in(a, "guided.a"), pb = this.#in(b, "guided.b");
     const src = this.#in(data, "src"), dst = this.#in(out, "mask", false);
-    const rows = this.#slot("guided.rows", 2 * (align(width * 4) + 16) * ys.from);
-    const flags = this.#slot("guided.flags", ys.from * (width >> 4));
+    const blocks = (width + 15) >> 4;
+    const rows = this.#slot("guided.rows", 2 * (align(width * 4) + 16) * lowHeight);
+    const state = this.#slot("guided.state", lowHeight * blocks);
+    const bounds = this.#slot("guided.bounds", lowHeight * blocks * 8);
+    const cols = this.#slot("guided.cols", blocks * 12);
+    const runs = this.#slot("guided.runs", (blocks + 1) * 12);
+    const line = this.#slot("guided.line", (lowWidth + 8) * 16);
     const spans = this.#slot("guided.spans", (width + 1) * 4);
+    const groups = this.#slot("guided.groups", ((width + 3) >> 2) * 36);
+    const lut = table === undefined ? 0 : this.#in(table, "guided.table");
+    const limits = constantRuns(table, this.#limits);
     this.#x.applyGuided(
       pa,
       pb,
       lowWidth,
-      ys.from,
+      lowHeight,
       xi0,
       xi1,
       xw,
@@ -750,8 +762,16 @@ class WasmKernelSet implements WasmKernels {
       width,
       height,
       rows,
-      flags,
+      state,
+      bounds,
+      cols,
+      runs,
+      line,
       spans,
+      groups,
+      lut,
+      limits[0],
+      limits[1],
     );
     this.#out(out, dst);
   };
@@ -995,3 +1015,23 @@ function adjacent(table: BilinearTable): boolean {
   }
   return known;
 }
+
+/**
+ * How far a guided value q (0..1, before ×255 and rounding) may go and still come out as
+ * table[0] (q < low) or table[255] (q >= high): the ends of the table's runs of those
+ * bytes, less a margin of 1/16 level for the float rounding of A·I + B (|A| stays under
+ * 10 for any eps the stage uses, |a| ≤ σ/(σ² + eps)/2 ≤ 1/(4√eps), and f32 rounding
+ * moves 10·I + B by under 1e-3 level). No table: the runs of 0 and 255 alone.
+ */
+function constantRuns(table: Uint8Array | undefined, limits: Float64Array): Float64Array {
+  let zeros = 0, fulls = 255;
+  if (table !== undefined) {
+    while (zeros < 255 && table[zeros + 1] === table[0]) zeros++;
+    while (fulls > 0 && table[fulls - 1] === table[255]) fulls--;
+  }
+  limits[0] = (zeros + 0.5 - MARGIN) / 255;
+  limits[1] = (fulls - 0.5 + MARGIN) / 255;
+  return limits;
+}
+
+const MARGIN = 1 / 16;
