@@ -274,26 +274,16 @@ export class MaskStage {
         this.#a,
         this.#b,
       );
+      // Fused: the alpha written straight through the refiner's table (no feather).
+      let out = this.#probBytes, table: Uint8Array | undefined;
       if (this.#fused) {
         const options = this.#optionsOf(settings), used = this.#fusedWith;
         maskTable(options, this.#table);
         used.threshold = options.threshold;
         used.invert = options.invert;
         used.ramp = options.ramp;
-        const alpha = this.#refiner.output(fw, fh);
-        this.#kernels.applyGuided(
-          this.#a,
-          this.#b,
-          this.#up.xs,
-          this.#up.ys,
-          frame.data,
-          frame.channels,
-          this.#rowA,
-          this.#rowB,
-          alpha,
-          this.#table,
-        );
-        return alpha;
+        out = this.#refiner.output(fw, fh);
+        table = this.#table;
       }
       this.#kernels.applyGuided(
         this.#a,
@@ -304,8 +294,10 @@ export class MaskStage {
         frame.channels,
         this.#rowA,
         this.#rowB,
-        this.#probBytes,
+        out,
+        table,
       );
+      if (table !== undefined) return out;
     } else {
       this.#kernels.resizeMapToBytes(this.#state, this.#up.xs, this.#up.ys, this.#probBytes);
     }
