@@ -170,14 +170,21 @@ Deno.test("runEngine() allocates no typed array per frame once warmed up (mask p
   assert.equal(count, 1, `${count} typed arrays for 30 frames`);
 });
 
-Deno.test("runEngine() stops at once when aborted while the source never delivers or the sink never accepts", async () => {
-  const never = new Promise<never>(() => {});
-  const base = {
-    processor: new FrameProcessor(leftHalfSegmenter()),
-    settings: removeSettings([0, 0, 0]),
-    timings: new StageTimings(),
-    now: () => 0,
+/** What the stall tests share: a promise that never settles, and the engine's other parts. */
+function stallParts(now: () => number) {
+  return {
+    never: new Promise<never>(() => {}),
+    base: {
+      processor: new FrameProcessor(leftHalfSegmenter()),
+      settings: removeSettings([0, 0, 0]),
+      timings: new StageTimings(),
+      now,
+    },
   };
+}
+
+Deno.test("runEngine() stops at once when aborted while the source never delivers or the sink never accepts", async () => {
+  const { never, base } = stallParts(() => 0);
   // A UDP input with no sender: next() never settles.
   const silent = new AbortController();
   setTimeout(() => silent.abort(), 20);
@@ -212,14 +219,8 @@ Deno.test("runEngine() stops at once when aborted while the source never deliver
 });
 
 Deno.test("runEngine() ends at --duration even while the sink never accepts or the source never delivers", async () => {
-  const never = new Promise<never>(() => {});
-  const base = {
-    processor: new FrameProcessor(leftHalfSegmenter()),
-    settings: removeSettings([0, 0, 0]),
-    timings: new StageTimings(),
-    now: () => performance.now(),
-    maxDurationMs: 50,
-  };
+  const parts = stallParts(() => performance.now());
+  const never = parts.never, base = { ...parts.base, maxDurationMs: 50 };
   // Fails the test instead of hanging it when the deadline does not work.
   const within = <T>(run: Promise<T>) =>
     Promise.race([
