@@ -390,7 +390,7 @@ export function blurBackground(
  * factor: the f rows of a cell row are summed per column into four planes (r·w, g·w, b·w, w;
  * width floats each, in `rows`), then each cell sums f columns of those planes.
  */
-function downsample(
+export function downsample(
   src: usize,
   sc: i32,
   alpha: usize,
@@ -656,7 +656,7 @@ function widenRow(
  * a = 255 (src: the float error is far below the 0.5 of rounding), so there is no per-pixel
  * branch; runs of 16 person pixels are copied, runs of 16 background pixels skip the mix.
  */
-function upsampleComposite(
+export function upsampleComposite(
   src: usize,
   sc: i32,
   alpha: usize,
