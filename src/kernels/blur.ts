@@ -32,16 +32,27 @@ const PASSES = 3;
 const MIN_WEIGHT = 1e-6;
 
 /**
- * Background weight per alpha: (1 − a)². Edge pixels with partial alpha mix person and
- * background colours; squaring halves their say where the mask is unsure, so the
- * blurred background draws mostly on pixels that are surely background.
+ * Background weight per alpha: (255 − a)², in exact integers. Edge pixels with partial
+ * alpha mix person and background colours; squaring halves their say where the mask is
+ * unsure, so the blurred background draws mostly on pixels that are surely background.
+ * The cells hold averages of weight / 255 (a background cell weighs 255).
+ *
+ * The largest downsampling factor: per column, f rows of 255²·255 stay below 2³² (the
+ * wasm twin's u32 sums) and f rows of bytes below 2¹⁶ (its u16 sums). Only a sigma over
+ * 768 px reaches it; the boxes then simply get wider.
  */
-const WEIGHT = new Float32Array(256);
-/** a / 255, the person's share in the composite. */
-const SHARE = new Float32Array(256);
-for (let a = 0; a < 256; a++) {
-  WEIGHT[a] = (255 - a) * (255 - a) / 255;
-  SHARE[a] = a / 255;
+const MAX_FACTOR = 256;
+/**
+ * Step 3 runs in fixed point, as the wasm twin does with 16-bit lanes: colours times 128
+ * (7 fraction bits; 255·128 fits in an i16), the mixes as Q15 rounding multiplies. It
+ * rounds like the float mix except near exact halves: within one level of it.
+ */
+const UP_BITS = 7;
+const UP_HALF = 1 << (UP_BITS - 1);
+
+/** i16x8.q15mulr_sat_s of one lane: round(a·b / 2¹⁵) (no operand here is −2¹⁵). */
+function mulQ15(a: number, b: number): number {
+  return (a * b + 16384) >> 15;
 }
 
 /** Buffers of {@link blurBackground}; they grow to the largest size seen, never shrink. */
@@ -52,11 +63,13 @@ export class BlurScratch {
    * and the division, the background colour r, g, b (and w). */
   low = new Float32Array(0);
   tmp = new Float32Array(0);
-  /** One low-resolution row of sums (downsampling, vertical blur). */
+  /** One low-resolution row of sums (vertical blur). */
   sums = new Float64Array(0);
-  /** Two low-resolution rows widened to the frame width, RGB floats. */
-  upper = new Float32Array(0);
-  lower = new Float32Array(0);
+  /** Per column: the sums over a cell row of w·r, w·g, w·b, w (downsampling). */
+  cols = new Float64Array(0);
+  /** Two low-resolution rows widened to the frame width, RGB in fixed point (·128). */
+  upper = new Int16Array(0);
+  lower = new Int16Array(0);
   /** Per output column: offsets of the two nearest cells and the weight of the second. */
   col0 = new Int32Array(0);
   col1 = new Int32Array(0);
@@ -95,8 +108,9 @@ export class BlurScratch {
       this.col0 = new Int32Array(width);
       this.col1 = new Int32Array(width);
       this.colWeight = new Float32Array(width);
-      this.upper = new Float32Array(width * 3);
-      this.lower = new Float32Array(width * 3);
+      this.cols = new Float64Array(width * 4);
+      this.upper = new Int16Array(width * 3);
+      this.lower = new Int16Array(width * 3);
       this.allocations++;
     }
     if (this.#tableWidth !== width || this.#tableFactor !== f) {
@@ -120,7 +134,7 @@ export class BlurScratch {
  */
 export function blurFactor(sigma: number): number {
   if (sigma >= LOW_SIGMA && sigma < 2 * LOW_SIGMA) return 2;
-  return Math.max(1, Math.floor(sigma / LOW_SIGMA));
+  return Math.min(MAX_FACTOR, Math.max(1, Math.floor(sigma / LOW_SIGMA)));
 }
 
 /**
@@ -174,42 +188,44 @@ function lowCoordinate(x: number, f: number, n: number): number {
   return Math.min(n - 1, Math.max(0, (x - (f - 1) / 2) / f));
 }
 
+/**
+ * Step 1 in exact integers: per column, the sums over the cell row's f rows of w·r, w·g,
+ * w·b and w, w = (255 − a)²; each cell then averages f columns, divided by 255.
+ */
 function downsample(frame: Frame, alpha: Uint8Array, s: BlurScratch): void {
   const { width, height, channels: sc } = frame;
-  const src = frame.data, low = s.low, acc = s.sums;
+  const src = frame.data, low = s.low, cols = s.cols;
   const f = s.factor, lw = s.lowWidth, lh = s.lowHeight;
   for (let ly = 0; ly < lh; ly++) {
-    acc.fill(0, 0, lw * 4);
+    cols.fill(0, 0, width * 4);
     const y0 = ly * f, y1 = Math.min(height, y0 + f);
     for (let y = y0; y < y1; y++) {
-      let i = y * width, p = i * sc;
-      for (let c = 0, x = 0; x < width; c += 4) {
-        // Sums of one cell's row in locals: four stores per cell, not per pixel.
-        let r = 0, g = 0, b = 0, ws = 0;
-        const end = Math.min(width, x + f);
-        for (; x < end; x++, i++, p += sc) {
-          const w = WEIGHT[alpha[i]];
-          if (w !== 0) {
-            r += w * src[p];
-            g += w * src[p + 1];
-            b += w * src[p + 2];
-            ws += w;
-          }
-        }
-        acc[c] += r;
-        acc[c + 1] += g;
-        acc[c + 2] += b;
-        acc[c + 3] += ws;
+      for (let x = 0, i = y * width, p = i * sc, c = 0; x < width; x++, i++, p += sc, c += 4) {
+        const a = alpha[i];
+        if (a === 255) continue;
+        const w = (255 - a) * (255 - a);
+        cols[c] += w * src[p];
+        cols[c + 1] += w * src[p + 1];
+        cols[c + 2] += w * src[p + 2];
+        cols[c + 3] += w;
       }
     }
     // Averages, not sums: the last row and column of cells may be partial.
     const rows = y1 - y0;
-    for (let cx = 0, c = 0, o = ly * lw * 4; cx < lw; cx++, c += 4, o += 4) {
-      const inv = 1 / (rows * (Math.min(width, (cx + 1) * f) - cx * f));
-      low[o] = acc[c] * inv;
-      low[o + 1] = acc[c + 1] * inv;
-      low[o + 2] = acc[c + 2] * inv;
-      low[o + 3] = acc[c + 3] * inv;
+    for (let cx = 0, o = ly * lw * 4; cx < lw; cx++, o += 4) {
+      const x0 = cx * f, x1 = Math.min(width, x0 + f);
+      let r = 0, g = 0, b = 0, w = 0;
+      for (let c = x0 * 4; c < x1 * 4; c += 4) {
+        r += cols[c];
+        g += cols[c + 1];
+        b += cols[c + 2];
+        w += cols[c + 3];
+      }
+      const inv = 1 / (255 * rows * (x1 - x0));
+      low[o] = r * inv;
+      low[o + 1] = g * inv;
+      low[o + 2] = b * inv;
+      low[o + 3] = w * inv;
     }
   }
 }
@@ -315,18 +331,27 @@ function normalise(low: Float32Array, cells: number): void {
   }
 }
 
-/** Widens low-resolution row `ly` to the frame width (RGB floats). */
-function widenRow(s: BlurScratch, ly: number, width: number, dst: Float32Array): void {
+/**
+ * Widens low-resolution row `ly` to the frame width: RGB in fixed point (·128, rounded),
+ * the lerp in float32 (Math.fround) as the wasm twin's f32x4 lanes.
+ */
+function widenRow(s: BlurScratch, ly: number, width: number, dst: Int16Array): void {
   const { low, col0, col1, colWeight } = s;
-  const base = ly * s.lowWidth * 4;
+  const base = ly * s.lowWidth * 4, one = 1 << UP_BITS;
   for (let x = 0, d = 0; x < width; x++, d += 3) {
     const c0 = base + col0[x], c1 = base + col1[x], t = colWeight[x];
-    dst[d] = low[c0] + (low[c1] - low[c0]) * t;
-    dst[d + 1] = low[c0 + 1] + (low[c1 + 1] - low[c0 + 1]) * t;
-    dst[d + 2] = low[c0 + 2] + (low[c1 + 2] - low[c0 + 2]) * t;
+    for (let c = 0; c < 3; c++) {
+      const v = Math.fround(low[c0 + c] + Math.fround(Math.fround(low[c1 + c] - low[c0 + c]) * t));
+      dst[d + c] = Math.trunc(Math.fround(v * one + 0.5));
+    }
   }
 }
 
+/**
+ * Step 3: background = upper + (lower − upper)·ty, out = bg + (src·128 − bg)·a/255 with
+ * a/255 as (a·257) >> 1 in Q15, rounded to a byte. At a = 255 that is the source and at
+ * a = 0 the background, exactly; person pixels are a plain copy.
+ */
 export function upsampleComposite(
   frame: Frame,
   alpha: Uint8Array,
@@ -343,7 +368,8 @@ export function upsampleComposite(
   if (copied) dst.set(src);
   for (let y = 0; y < height; y++) {
     const v = lowCoordinate(y, f, lh);
-    const y0 = Math.floor(v), y1 = Math.min(y0 + 1, lh - 1), ty = v - y0;
+    const y0 = Math.floor(v), y1 = Math.min(y0 + 1, lh - 1);
+    const ty = Math.min(32767, Math.floor((v - y0) * 32768 + 0.5));
     if (y0 !== upperRow) {
       if (y0 === lowerRow) {
         const t = upper;
@@ -363,32 +389,21 @@ export function upsampleComposite(
     let i = y * width, p = i * sc, d = i * dc;
     for (let x = 0, k = 0; x < width; x++, k += 3, i++, p += sc, d += dc) {
       const a = alpha[i];
+      if (dc === 4) dst[d + 3] = 255;
       if (a === 255) {
         if (!copied) {
           dst[d] = src[p];
           dst[d + 1] = src[p + 1];
           dst[d + 2] = src[p + 2];
-          if (dc === 4) dst[d + 3] = 255;
         }
         continue;
       }
-      // Background colour at this pixel (+ 0.5 rounds, as the byte store truncates);
-      // pure background skips the mix, which saves a fifth of the frame's time.
-      if (a === 0) {
-        dst[d] = upper[k] + (lower[k] - upper[k]) * ty + 0.5;
-        dst[d + 1] = upper[k + 1] + (lower[k + 1] - upper[k + 1]) * ty + 0.5;
-        dst[d + 2] = upper[k + 2] + (lower[k + 2] - upper[k + 2]) * ty + 0.5;
-        if (dc === 4) dst[d + 3] = 255;
-        continue;
+      const share = (a * 257) >> 1;
+      for (let c = 0; c < 3; c++) {
+        const bg = upper[k + c] + mulQ15(lower[k + c] - upper[k + c], ty);
+        const o = bg + mulQ15((src[p + c] << UP_BITS) - bg, share);
+        dst[d + c] = (o + UP_HALF) >> UP_BITS;
       }
-      const t = SHARE[a];
-      const br = upper[k] + (lower[k] - upper[k]) * ty;
-      const bg = upper[k + 1] + (lower[k + 1] - upper[k + 1]) * ty;
-      const bb = upper[k + 2] + (lower[k + 2] - upper[k + 2]) * ty;
-      dst[d] = br + (src[p] - br) * t + 0.5;
-      dst[d + 1] = bg + (src[p + 1] - bg) * t + 0.5;
-      dst[d + 2] = bb + (src[p + 2] - bb) * t + 0.5;
-      if (dc === 4) dst[d + 3] = 255;
     }
   }
 }
