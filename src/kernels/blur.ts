@@ -332,8 +332,9 @@ function normalise(low: Float32Array, cells: number): void {
 }
 
 /**
- * Widens low-resolution row `ly` to the frame width: RGB in fixed point (·128, rounded),
- * the lerp in float32 (Math.fround) as the wasm twin's f32x4 lanes.
+ * Widens low-resolution row `ly` to the frame width: RGB in fixed point (·128, rounded).
+ * Each pair of cells is scaled once, as start = c0·128 + 0.5 and step = (c1 − c0)·128, and
+ * a pixel is start + step·t, truncated; in float32 (Math.fround), as the wasm twin's lanes.
  */
 function widenRow(s: BlurScratch, ly: number, width: number, dst: Int16Array): void {
   const { low, col0, col1, colWeight } = s;
@@ -341,8 +342,9 @@ function widenRow(s: BlurScratch, ly: number, width: number, dst: Int16Array): v
   for (let x = 0, d = 0; x < width; x++, d += 3) {
     const c0 = base + col0[x], c1 = base + col1[x], t = colWeight[x];
     for (let c = 0; c < 3; c++) {
-      const v = Math.fround(low[c0 + c] + Math.fround(Math.fround(low[c1 + c] - low[c0 + c]) * t));
-      dst[d + c] = Math.trunc(Math.fround(v * one + 0.5));
+      const start = Math.fround(low[c0 + c] * one + 0.5);
+      const step = Math.fround(low[c1 + c] - low[c0 + c]) * one;
+      dst[d + c] = Math.trunc(Math.fround(start + Math.fround(step * t)));
     }
   }
 }

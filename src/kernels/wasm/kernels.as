@@ -673,6 +673,8 @@ function normalise(low: usize, cells: i32): void {
  * Widens low-resolution row `ly` to the frame width: RGB interleaved as i16 in fixed point
  * (colour·128, rounded), so that step 3 works on 8 channel values per vector in the
  * frame's own byte order. 6 bytes a pixel; `out` needs 2 bytes of slack (8-byte stores).
+ * The ~f pixels between two cells share them: each pair of cells is loaded and scaled
+ * once, as start·128 + 0.5 and step·128, and a pixel is then start + step·t.
  */
 function widenRow(
   low: usize,
@@ -686,12 +688,18 @@ function widenRow(
 ): void {
   const base = low + (<usize>(ly * lw) << 4);
   const scale = f32x4.splat(<f32>UP_ONE), half = f32x4.splat(0.5);
+  let cell = -1, start = half, step = half;
   for (let x = 0; x < width; x++) {
     const k = <usize>x << 2;
-    const c0 = v128.load(base + <usize>load<i32>(col0 + k));
-    const c1 = v128.load(base + <usize>load<i32>(col1 + k));
-    const c = f32x4.add(c0, f32x4.mul(f32x4.sub(c1, c0), f32x4.splat(load<f32>(colw + k))));
-    const q = i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(c, scale), half));
+    const c = load<i32>(col0 + k);
+    if (c != cell) {
+      cell = c;
+      const c0 = v128.load(base + <usize>c);
+      start = f32x4.add(f32x4.mul(c0, scale), half);
+      step = f32x4.mul(f32x4.sub(v128.load(base + <usize>load<i32>(col1 + k)), c0), scale);
+    }
+    const v = f32x4.add(start, f32x4.mul(step, f32x4.splat(load<f32>(colw + k))));
+    const q = i32x4.trunc_sat_f32x4_s(v);
     v128.store64_lane(out + <usize>x * 6, i16x8.narrow_i32x4_s(q, q), 0);
   }
 }
