@@ -37,11 +37,11 @@ const MIN_WEIGHT = 1e-6;
  * unsure, so the blurred background draws mostly on pixels that are surely background.
  * The cells hold averages of weight / 255 (a background cell weighs 255).
  *
- * The largest downsampling factor: per column, f rows of 255²·255 stay below 2³² (the
- * wasm twin's u32 sums) and f rows of bytes below 2¹⁶ (its u16 sums). Only a sigma over
- * 768 px reaches it; the boxes then simply get wider.
+ * The largest downsampling factor: per column, f rows of 255²·255 stay below 2³¹ (the
+ * wasm twin's i32 sums) and f rows of bytes below 2¹⁶ (its u16 sums). Only a sigma over
+ * 384 px reaches it; the boxes then simply get wider.
  */
-const MAX_FACTOR = 256;
+const MAX_FACTOR = 128;
 /**
  * Step 3 runs in fixed point, as the wasm twin does with 16-bit lanes: colours times 128
  * (7 fraction bits; 255·128 fits in an i16), the mixes as Q15 rounding multiplies. It

@@ -65,10 +65,11 @@ Deno.test("blurBackground mixes a half-transparent pixel by its alpha, rounded",
   }
 });
 
-Deno.test("the blur's factor stops at 256, where its integer sums still fit 32 bits", () => {
+Deno.test("the blur's factor stops at 128, where its integer sums still fit 31 bits", () => {
   assert.equal(blurFactor(21.6), 7);
-  assert.equal(blurFactor(768), 256);
-  assert.equal(blurFactor(5000), 256);
+  assert.equal(blurFactor(383.9), 127);
+  assert.equal(blurFactor(384), 128);
+  assert.equal(blurFactor(5000), 128);
   // Bright background, 300 rows: uncapped, one cell row of 300 would overflow the wasm
   // twin's u16 byte sums (300·250) and come out in wrong colours.
   for (const [name, k] of both) {
