@@ -63,10 +63,8 @@ export class BlurScratch {
    * and the division, the background colour r, g, b (and w). */
   low = new Float32Array(0);
   tmp = new Float32Array(0);
-  /** One low-resolution row of sums (vertical blur). */
+  /** One low-resolution row of sums (downsampling, vertical blur). */
   sums = new Float64Array(0);
-  /** Per column: the sums over a cell row of w·r, w·g, w·b, w (downsampling). */
-  cols = new Float64Array(0);
   /** Two low-resolution rows widened to the frame width, RGB in fixed point (·128). */
   upper = new Int16Array(0);
   lower = new Int16Array(0);
@@ -108,7 +106,6 @@ export class BlurScratch {
       this.col0 = new Int32Array(width);
       this.col1 = new Int32Array(width);
       this.colWeight = new Float32Array(width);
-      this.cols = new Float64Array(width * 4);
       this.upper = new Int16Array(width * 3);
       this.lower = new Int16Array(width * 3);
       this.allocations++;
@@ -189,43 +186,46 @@ function lowCoordinate(x: number, f: number, n: number): number {
 }
 
 /**
- * Step 1 in exact integers: per column, the sums over the cell row's f rows of w·r, w·g,
- * w·b and w, w = (255 − a)²; each cell then averages f columns, divided by 255.
+ * Step 1 in exact integers: the sums over each f×f cell of w·r, w·g, w·b and w,
+ * w = (255 − a)² (doubles hold them exactly), then divided by 255·pixels.
  */
 function downsample(frame: Frame, alpha: Uint8Array, s: BlurScratch): void {
   const { width, height, channels: sc } = frame;
-  const src = frame.data, low = s.low, cols = s.cols;
+  const src = frame.data, low = s.low, acc = s.sums;
   const f = s.factor, lw = s.lowWidth, lh = s.lowHeight;
   for (let ly = 0; ly < lh; ly++) {
-    cols.fill(0, 0, width * 4);
+    acc.fill(0, 0, lw * 4);
     const y0 = ly * f, y1 = Math.min(height, y0 + f);
     for (let y = y0; y < y1; y++) {
-      for (let x = 0, i = y * width, p = i * sc, c = 0; x < width; x++, i++, p += sc, c += 4) {
-        const a = alpha[i];
-        if (a === 255) continue;
-        const w = (255 - a) * (255 - a);
-        cols[c] += w * src[p];
-        cols[c + 1] += w * src[p + 1];
-        cols[c + 2] += w * src[p + 2];
-        cols[c + 3] += w;
+      let i = y * width, p = i * sc;
+      for (let c = 0, x = 0; x < width; c += 4) {
+        // Sums of one cell's row in locals: four stores per cell, not per pixel.
+        let r = 0, g = 0, b = 0, ws = 0;
+        const end = Math.min(width, x + f);
+        for (; x < end; x++, i++, p += sc) {
+          const a = alpha[i];
+          if (a !== 255) {
+            const w = (255 - a) * (255 - a);
+            r += w * src[p];
+            g += w * src[p + 1];
+            b += w * src[p + 2];
+            ws += w;
+          }
+        }
+        acc[c] += r;
+        acc[c + 1] += g;
+        acc[c + 2] += b;
+        acc[c + 3] += ws;
       }
     }
     // Averages, not sums: the last row and column of cells may be partial.
     const rows = y1 - y0;
-    for (let cx = 0, o = ly * lw * 4; cx < lw; cx++, o += 4) {
-      const x0 = cx * f, x1 = Math.min(width, x0 + f);
-      let r = 0, g = 0, b = 0, w = 0;
-      for (let c = x0 * 4; c < x1 * 4; c += 4) {
-        r += cols[c];
-        g += cols[c + 1];
-        b += cols[c + 2];
-        w += cols[c + 3];
-      }
-      const inv = 1 / (255 * rows * (x1 - x0));
-      low[o] = r * inv;
-      low[o + 1] = g * inv;
-      low[o + 2] = b * inv;
-      low[o + 3] = w * inv;
+    for (let cx = 0, c = 0, o = ly * lw * 4; cx < lw; cx++, c += 4, o += 4) {
+      const inv = 1 / (255 * rows * (Math.min(width, (cx + 1) * f) - cx * f));
+      low[o] = acc[c] * inv;
+      low[o + 1] = acc[c + 1] * inv;
+      low[o + 2] = acc[c + 2] * inv;
+      low[o + 3] = acc[c + 3] * inv;
     }
   }
 }
@@ -339,13 +339,23 @@ function normalise(low: Float32Array, cells: number): void {
 function widenRow(s: BlurScratch, ly: number, width: number, dst: Int16Array): void {
   const { low, col0, col1, colWeight } = s;
   const base = ly * s.lowWidth * 4, one = 1 << UP_BITS;
+  let cell = -1, r0 = 0, g0 = 0, b0 = 0, dr = 0, dg = 0, db = 0;
   for (let x = 0, d = 0; x < width; x++, d += 3) {
-    const c0 = base + col0[x], c1 = base + col1[x], t = colWeight[x];
-    for (let c = 0; c < 3; c++) {
-      const start = Math.fround(low[c0 + c] * one + 0.5);
-      const step = Math.fround(low[c1 + c] - low[c0 + c]) * one;
-      dst[d + c] = Math.trunc(Math.fround(start + Math.fround(step * t)));
+    if (col0[x] !== cell) {
+      cell = col0[x];
+      const c0 = base + cell, c1 = base + col1[x];
+      r0 = Math.fround(low[c0] * one + 0.5);
+      g0 = Math.fround(low[c0 + 1] * one + 0.5);
+      b0 = Math.fround(low[c0 + 2] * one + 0.5);
+      dr = Math.fround(low[c1] - low[c0]) * one;
+      dg = Math.fround(low[c1 + 1] - low[c0 + 1]) * one;
+      db = Math.fround(low[c1 + 2] - low[c0 + 2]) * one;
     }
+    // Truncation (| 0): the values are far inside the int32 range.
+    const t = colWeight[x];
+    dst[d] = Math.fround(r0 + Math.fround(dr * t)) | 0;
+    dst[d + 1] = Math.fround(g0 + Math.fround(dg * t)) | 0;
+    dst[d + 2] = Math.fround(b0 + Math.fround(db * t)) | 0;
   }
 }
 
@@ -400,12 +410,21 @@ export function upsampleComposite(
         }
         continue;
       }
-      const share = (a * 257) >> 1;
-      for (let c = 0; c < 3; c++) {
-        const bg = upper[k + c] + mulQ15(lower[k + c] - upper[k + c], ty);
-        const o = bg + mulQ15((src[p + c] << UP_BITS) - bg, share);
-        dst[d + c] = (o + UP_HALF) >> UP_BITS;
+      // mulQ15 written out: V8 does not always inline it in this loop.
+      const br = upper[k] + (((lower[k] - upper[k]) * ty + 16384) >> 15);
+      const bg = upper[k + 1] + (((lower[k + 1] - upper[k + 1]) * ty + 16384) >> 15);
+      const bb = upper[k + 2] + (((lower[k + 2] - upper[k + 2]) * ty + 16384) >> 15);
+      if (a === 0) {
+        // Pure background: the mix would give bg exactly (a share of 0).
+        dst[d] = (br + UP_HALF) >> UP_BITS;
+        dst[d + 1] = (bg + UP_HALF) >> UP_BITS;
+        dst[d + 2] = (bb + UP_HALF) >> UP_BITS;
+        continue;
       }
+      const share = (a * 257) >> 1;
+      dst[d] = (br + mulQ15((src[p] << UP_BITS) - br, share) + UP_HALF) >> UP_BITS;
+      dst[d + 1] = (bg + mulQ15((src[p + 1] << UP_BITS) - bg, share) + UP_HALF) >> UP_BITS;
+      dst[d + 2] = (bb + mulQ15((src[p + 2] << UP_BITS) - bb, share) + UP_HALF) >> UP_BITS;
     }
   }
 }
