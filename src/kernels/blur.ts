@@ -332,9 +332,10 @@ function normalise(low: Float32Array, cells: number): void {
 }
 
 /**
- * Widens low-resolution row `ly` to the frame width: RGB in fixed point (·128, rounded).
- * Each pair of cells is scaled once, as start = c0·128 + 0.5 and step = (c1 − c0)·128, and
- * a pixel is start + step·t, truncated; in float32 (Math.fround), as the wasm twin's lanes.
+ * Widens low-resolution row `ly` to the frame width: RGB in fixed point (·128 rounded,
+ * plus UP_HALF: the final rounding's half, added once here instead of per output pixel).
+ * Each pair of cells is scaled once, as start = c0·128 + 64.5 and step = (c1 − c0)·128,
+ * and a pixel is start + step·t, truncated; in float32 (Math.fround), as the wasm lanes.
  */
 function widenRow(s: BlurScratch, ly: number, width: number, dst: Int16Array): void {
   const { low, col0, col1, colWeight } = s;
@@ -344,9 +345,9 @@ function widenRow(s: BlurScratch, ly: number, width: number, dst: Int16Array): v
     if (col0[x] !== cell) {
       cell = col0[x];
       const c0 = base + cell, c1 = base + col1[x];
-      r0 = Math.fround(low[c0] * one + 0.5);
-      g0 = Math.fround(low[c0 + 1] * one + 0.5);
-      b0 = Math.fround(low[c0 + 2] * one + 0.5);
+      r0 = Math.fround(low[c0] * one + UP_HALF + 0.5);
+      g0 = Math.fround(low[c0 + 1] * one + UP_HALF + 0.5);
+      b0 = Math.fround(low[c0 + 2] * one + UP_HALF + 0.5);
       dr = Math.fround(low[c1] - low[c0]) * one;
       dg = Math.fround(low[c1 + 1] - low[c0 + 1]) * one;
       db = Math.fround(low[c1 + 2] - low[c0 + 2]) * one;
@@ -361,8 +362,9 @@ function widenRow(s: BlurScratch, ly: number, width: number, dst: Int16Array): v
 
 /**
  * Step 3: background = upper + (lower − upper)·ty, out = bg + (src·128 − bg)·a/255 with
- * a/255 as (a·257) >> 1 in Q15, rounded to a byte. At a = 255 that is the source and at
- * a = 0 the background, exactly; person pixels are a plain copy.
+ * a/255 as (a·257) >> 1 in Q15, then >> 7 to a byte (rounded: the rows carry the half, so
+ * the source gets it too). At a = 255 that is the source and at a = 0 the background,
+ * exactly; person pixels are a plain copy.
  */
 export function upsampleComposite(
   frame: Frame,
@@ -416,15 +418,15 @@ export function upsampleComposite(
       const bb = upper[k + 2] + (((lower[k + 2] - upper[k + 2]) * ty + 16384) >> 15);
       if (a === 0) {
         // Pure background: the mix would give bg exactly (a share of 0).
-        dst[d] = (br + UP_HALF) >> UP_BITS;
-        dst[d + 1] = (bg + UP_HALF) >> UP_BITS;
-        dst[d + 2] = (bb + UP_HALF) >> UP_BITS;
+        dst[d] = br >> UP_BITS;
+        dst[d + 1] = bg >> UP_BITS;
+        dst[d + 2] = bb >> UP_BITS;
         continue;
       }
       const share = (a * 257) >> 1;
-      dst[d] = (br + mulQ15((src[p] << UP_BITS) - br, share) + UP_HALF) >> UP_BITS;
-      dst[d + 1] = (bg + mulQ15((src[p + 1] << UP_BITS) - bg, share) + UP_HALF) >> UP_BITS;
-      dst[d + 2] = (bb + mulQ15((src[p + 2] << UP_BITS) - bb, share) + UP_HALF) >> UP_BITS;
+      dst[d] = (br + mulQ15((src[p] << UP_BITS) + UP_HALF - br, share)) >> UP_BITS;
+      dst[d + 1] = (bg + mulQ15((src[p + 1] << UP_BITS) + UP_HALF - bg, share)) >> UP_BITS;
+      dst[d + 2] = (bb + mulQ15((src[p + 2] << UP_BITS) + UP_HALF - bb, share)) >> UP_BITS;
     }
   }
 }

@@ -672,10 +672,11 @@ function normalise(low: usize, cells: i32): void {
 
 /**
  * Widens low-resolution row `ly` to the frame width: RGB interleaved as i16 in fixed point
- * (colour·128, rounded), so that step 3 works on 8 channel values per vector in the
- * frame's own byte order. 6 bytes a pixel; `out` needs 2 bytes of slack (8-byte stores).
- * The ~f pixels between two cells share them: each pair of cells is loaded and scaled
- * once, as start·128 + 0.5 and step·128, and a pixel is then start + step·t.
+ * (colour·128 rounded, plus UP_HALF: the final rounding's half, added once here), so
+ * that step 3 works on 8 channel values per vector in the frame's own byte order. 6 bytes
+ * a pixel; `out` needs 2 bytes of slack (8-byte stores). The ~f pixels between two cells
+ * share them: each pair of cells is loaded and scaled once, as start = c0·128 + 64.5 and
+ * step = (c1 − c0)·128, and a pixel is then start + step·t, truncated.
  */
 function widenRow(
   low: usize,
@@ -688,7 +689,7 @@ function widenRow(
   out: usize,
 ): void {
   const base = low + (<usize>(ly * lw) << 4);
-  const scale = f32x4.splat(<f32>UP_ONE), half = f32x4.splat(0.5);
+  const scale = f32x4.splat(<f32>UP_ONE), half = f32x4.splat(64.5);
   let cell = -1, start = half, step = half;
   for (let x = 0; x < width; x++) {
     const k = <usize>x << 2;
@@ -709,6 +710,7 @@ function widenRow(
 const UP_BITS: i32 = 7;
 const UP_ONE: i32 = 1 << UP_BITS;
 const UP_HALF = i16x8.splat(64); // 0.5 at 7 fraction bits
+const UP_HALF_S: i32 = 64;
 
 /** Mask bytes of 16 RGB pixels spread to the 48 channel positions, as u16: positions
  * 8k..8k+7 are pixels (8k + l) / 3. */
@@ -719,7 +721,8 @@ const SPREAD3 = i8x16(8, X, 8, X, 8, X, 9, X, 9, X, 9, X, 10, X, 10, X);
 const SPREAD4 = i8x16(10, X, 11, X, 11, X, 11, X, 12, X, 12, X, 12, X, 13, X);
 const SPREAD5 = i8x16(13, X, 13, X, 14, X, 14, X, 14, X, 15, X, 15, X, 15, X);
 
-/** Background of 8 channel values: upper + (lower − upper)·ty (blur.ts mixQ15). */
+/** Background of 8 channel values: upper + (lower − upper)·ty (blur.ts upsampleComposite;
+ * both rows, and so the result, carry the +UP_HALF of widenRow). */
 // @ts-ignore: decorator
 @inline
 function background8(upper: usize, lower: usize, ty: v128): v128 {
@@ -727,24 +730,22 @@ function background8(upper: usize, lower: usize, ty: v128): v128 {
   return i16x8.add(u, i16x8.q15mulr_sat_s(i16x8.sub(v128.load(lower), u), ty));
 }
 
-/** 8 source bytes (u8 lanes of `v`, widened) mixed over the background by the person's
- * share: bg + (src·128 − bg)·a/255, a/255 as (a·257) >> 1 in Q15 (blur.ts shareQ15). */
+/** 8 source bytes (u8 lanes of `s`, widened) mixed over the background by the person's
+ * share: bg + (src·128 + UP_HALF − bg)·a/255, a/255 as (a·257) >> 1 in Q15 (blur.ts
+ * upsampleComposite). */
 // @ts-ignore: decorator
 @inline
 function mix8(bg: v128, s: v128, a: v128, spread: v128): v128 {
   const share = i16x8.shr_u(i16x8.mul(i8x16.swizzle(a, spread), i16x8.splat(257)), 1);
-  const d = i16x8.sub(i16x8.shl(s, UP_BITS), bg);
+  const d = i16x8.sub(v128.or(i16x8.shl(s, UP_BITS), UP_HALF), bg);
   return i16x8.add(bg, i16x8.q15mulr_sat_s(d, share));
 }
 
-/** Fixed point (·128) to bytes, rounded, 16 values. */
+/** Fixed point (·128, the half already added) to bytes, 16 values. */
 // @ts-ignore: decorator
 @inline
 function bytesOf(a: v128, b: v128): v128 {
-  return i8x16.narrow_i16x8_u(
-    i16x8.shr_s(i16x8.add(a, UP_HALF), UP_BITS),
-    i16x8.shr_s(i16x8.add(b, UP_HALF), UP_BITS),
-  );
+  return i8x16.narrow_i16x8_u(i16x8.shr_s(a, UP_BITS), i16x8.shr_s(b, UP_BITS));
 }
 
 /** Q15 rounding multiply of one value, as i16x8.q15mulr_sat_s (no saturation occurs). */
@@ -857,8 +858,8 @@ export function upsampleComposite(
       for (let c: usize = 0; c < 3; c++) {
         const u = <i32>load<i16>(upper + k + (c << 1));
         const bg = u + mulQ15(<i32>load<i16>(lower + k + (c << 1)) - u, t);
-        const o = bg + mulQ15((<i32>load<u8>(ps + c) << UP_BITS) - bg, share);
-        store<u8>(pd + c, <u8>((o + (1 << (UP_BITS - 1))) >> UP_BITS));
+        const o = bg + mulQ15((<i32>load<u8>(ps + c) << UP_BITS) + UP_HALF_S - bg, share);
+        store<u8>(pd + c, <u8>(o >> UP_BITS));
       }
     }
   }
