@@ -32,14 +32,10 @@ const PASSES = 3;
 const MIN_WEIGHT = 1e-6;
 
 /**
- * Background weight per alpha: (255 − a)², in exact integers. Edge pixels with partial
- * alpha mix person and background colours; squaring halves their say where the mask is
- * unsure, so the blurred background draws mostly on pixels that are surely background.
- * The cells hold averages of weight / 255 (a background cell weighs 255).
- *
- * The largest downsampling factor: per column, f rows of 255²·255 stay below 2³¹ (the
- * wasm twin's i32 sums) and f rows of bytes below 2¹⁶ (its u16 sums). Only a sigma over
- * 384 px reaches it; the boxes then simply get wider.
+ * The largest downsampling factor. Step 1 weighs a pixel by (255 − a)² in exact integers
+ * (see downsample), and the wasm twin sums a column's f rows of them times a byte in i32
+ * and its pure-background bytes in u16: 128 keeps both in range. Only a sigma over 384 px
+ * reaches it; the boxes then simply get wider.
  */
 const MAX_FACTOR = 128;
 /**
@@ -187,7 +183,10 @@ function lowCoordinate(x: number, f: number, n: number): number {
 
 /**
  * Step 1 in exact integers: the sums over each f×f cell of w·r, w·g, w·b and w,
- * w = (255 − a)² (doubles hold them exactly), then divided by 255·pixels.
+ * w = (255 − a)² (doubles hold them exactly), then divided by 255·pixels (a background
+ * cell weighs 255). Edge pixels with partial alpha mix person and background colours;
+ * squaring halves their say where the mask is unsure, so the blurred background draws
+ * mostly on pixels that are surely background.
  */
 function downsample(frame: Frame, alpha: Uint8Array, s: BlurScratch): void {
   const { width, height, channels: sc } = frame;
