@@ -6,7 +6,7 @@
  * from before a change) the two builds are timed alternately in the same run, so that both
  * see the same load on a shared machine; medians of RUNS calls after warm-up.
  *
- *     deno run -A bench/blur_passes.ts [--before /tmp/kernels_before.wasm]
+ *     deno run -A bench/blur_passes.ts [--before /tmp/kernels_before.wasm] [--rgba]
  */
 import { defaultEffectSettings } from "../src/effects/effect.ts";
 import { blurFactor, boxRadii } from "../src/kernels/blur.ts";
@@ -14,7 +14,9 @@ import { defaultMaskOptions } from "../src/kernels/mask.ts";
 import { tsKernels } from "../src/kernels/wasm/wasm_kernels.ts";
 import { median, printTable } from "./_stats.ts";
 
-const WIDTH = 1280, HEIGHT = 720, CHANNELS = 3;
+const WIDTH = 1280, HEIGHT = 720;
+/** Channels of the frame and the output: 3, or 4 with `--rgba` (the pixel-by-pixel paths). */
+const CHANNELS = Deno.args.includes("--rgba") ? 4 : 3;
 const WARMUP = 30;
 const RUNS = 200;
 

@@ -748,6 +748,32 @@ function bytesOf(a: v128, b: v128): v128 {
   return i8x16.narrow_i16x8_u(i16x8.shr_s(a, UP_BITS), i16x8.shr_s(b, UP_BITS));
 }
 
+/**
+ * Channel c of four widened pixels (12 i16 at a row's 6x: `a` its first 16 bytes, `b` the
+ * 16 from byte 8) as i32x4 lanes: values c, c + 3 of `a` and c + 6, c + 9 (c + 2, c + 5 of
+ * `b`).
+ */
+// @ts-ignore: decorator
+@inline
+function rowLanes(a: v128, b: v128, c: i32): v128 {
+  let v: v128;
+  if (c == 0) {
+    v = i8x16.shuffle(a, b, 0, 1, 6, 7, 20, 21, 26, 27, 0, 0, 0, 0, 0, 0, 0, 0);
+  } else if (c == 1) {
+    v = i8x16.shuffle(a, b, 2, 3, 8, 9, 22, 23, 28, 29, 0, 0, 0, 0, 0, 0, 0, 0);
+  } else {
+    v = i8x16.shuffle(a, b, 4, 5, 10, 11, 24, 25, 30, 31, 0, 0, 0, 0, 0, 0, 0, 0);
+  }
+  return i32x4.extend_low_i16x8_s(v);
+}
+
+/** from + (to − from)·q / 2¹⁵ rounded, per i32 lane: i16x8.q15mulr_sat_s's result. */
+// @ts-ignore: decorator
+@inline
+function lerpQ15(from: v128, to: v128, q: v128, round: v128): v128 {
+  return i32x4.add(from, i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.sub(to, from), q), round), 15));
+}
+
 /** Q15 rounding multiply of one value, as i16x8.q15mulr_sat_s (no saturation occurs). */
 // @ts-ignore: decorator
 @inline
@@ -849,6 +875,36 @@ export function upsampleComposite(
           ),
         );
       }
+    }
+    // Other channel counts (and the rest of an RGB row): four pixels as i32x4 lanes, the
+    // same integer steps.
+    const tv = i32x4.splat(t), round = i32x4.splat(16384), half = i32x4.splat(UP_HALF_S);
+    for (; x + 4 <= width; x += 4) {
+      const px = v128.load(rs + <usize>(x * sc)), pd = rd + <usize>(x * dc);
+      const word = load<u32>(ra + <usize>x);
+      if (word == 0xffffffff) {
+        storePixels(pd, dc, lanesOf(px, sc, 0), lanesOf(px, sc, 1), lanesOf(px, sc, 2));
+        continue;
+      }
+      const pu = upper + <usize>(x * 6), pl = lower + <usize>(x * 6);
+      const ua = v128.load(pu), ub = v128.load(pu + 8), la = v128.load(pl), lb = v128.load(pl + 8);
+      let r = rowLanes(ua, ub, 0), g = rowLanes(ua, ub, 1), b = rowLanes(ua, ub, 2);
+      r = lerpQ15(r, rowLanes(la, lb, 0), tv, round);
+      g = lerpQ15(g, rowLanes(la, lb, 1), tv, round);
+      b = lerpQ15(b, rowLanes(la, lb, 2), tv, round);
+      if (word != 0) {
+        const share = i32x4.shr_u(i32x4.mul(alphaLanes(ra + <usize>x), i32x4.splat(257)), 1);
+        r = lerpQ15(r, v128.or(i32x4.shl(lanesOf(px, sc, 0), UP_BITS), half), share, round);
+        g = lerpQ15(g, v128.or(i32x4.shl(lanesOf(px, sc, 1), UP_BITS), half), share, round);
+        b = lerpQ15(b, v128.or(i32x4.shl(lanesOf(px, sc, 2), UP_BITS), half), share, round);
+      }
+      storePixels(
+        pd,
+        dc,
+        i32x4.shr_s(r, UP_BITS),
+        i32x4.shr_s(g, UP_BITS),
+        i32x4.shr_s(b, UP_BITS),
+      );
     }
     for (; x < width; x++) {
       const a = <i32>load<u8>(ra + <usize>x);
