@@ -876,47 +876,66 @@ export function upsampleComposite(
         );
       }
     }
-    // Other channel counts (and the rest of an RGB row): four pixels as i32x4 lanes, the
-    // same integer steps.
-    const tv = i32x4.splat(t), round = i32x4.splat(16384), half = i32x4.splat(UP_HALF_S);
-    for (; x + 4 <= width; x += 4) {
-      const px = v128.load(rs + <usize>(x * sc)), pd = rd + <usize>(x * dc);
-      const word = load<u32>(ra + <usize>x);
-      if (word == 0xffffffff) {
-        storePixels(pd, dc, lanesOf(px, sc, 0), lanesOf(px, sc, 1), lanesOf(px, sc, 2));
-        continue;
-      }
-      const pu = upper + <usize>(x * 6), pl = lower + <usize>(x * 6);
-      const ua = v128.load(pu), ub = v128.load(pu + 8), la = v128.load(pl), lb = v128.load(pl + 8);
-      let r = rowLanes(ua, ub, 0), g = rowLanes(ua, ub, 1), b = rowLanes(ua, ub, 2);
-      r = lerpQ15(r, rowLanes(la, lb, 0), tv, round);
-      g = lerpQ15(g, rowLanes(la, lb, 1), tv, round);
-      b = lerpQ15(b, rowLanes(la, lb, 2), tv, round);
-      if (word != 0) {
-        const share = i32x4.shr_u(i32x4.mul(alphaLanes(ra + <usize>x), i32x4.splat(257)), 1);
-        r = lerpQ15(r, v128.or(i32x4.shl(lanesOf(px, sc, 0), UP_BITS), half), share, round);
-        g = lerpQ15(g, v128.or(i32x4.shl(lanesOf(px, sc, 1), UP_BITS), half), share, round);
-        b = lerpQ15(b, v128.or(i32x4.shl(lanesOf(px, sc, 2), UP_BITS), half), share, round);
-      }
-      storePixels(
-        pd,
-        dc,
-        i32x4.shr_s(r, UP_BITS),
-        i32x4.shr_s(g, UP_BITS),
-        i32x4.shr_s(b, UP_BITS),
-      );
+    // Other channel counts, and the rest of an RGB row.
+    if (x < width) compositeLanes(x, width, ra, rs, sc, rd, dc, upper, lower, t);
+  }
+}
+
+/**
+ * upsampleComposite from pixel x to the end of a row, for any channel counts: four pixels
+ * as i32x4 lanes (the same integer steps as the 16-bit lanes), then one by one.
+ */
+function compositeLanes(
+  from: i32,
+  width: i32,
+  ra: usize,
+  rs: usize,
+  sc: i32,
+  rd: usize,
+  dc: i32,
+  upper: usize,
+  lower: usize,
+  t: i32,
+): void {
+  let x = from;
+  const tv = i32x4.splat(t), round = i32x4.splat(16384), half = i32x4.splat(UP_HALF_S);
+  for (; x + 4 <= width; x += 4) {
+    const px = v128.load(rs + <usize>(x * sc)), pd = rd + <usize>(x * dc);
+    const word = load<u32>(ra + <usize>x);
+    if (word == 0xffffffff) {
+      storePixels(pd, dc, lanesOf(px, sc, 0), lanesOf(px, sc, 1), lanesOf(px, sc, 2));
+      continue;
     }
-    for (; x < width; x++) {
-      const a = <i32>load<u8>(ra + <usize>x);
-      const ps = rs + <usize>(x * sc), pd = rd + <usize>(x * dc);
-      if (dc == 4) store<u8>(pd + 3, 255);
-      const share = (a * 257) >> 1, k = <usize>x * 6;
-      for (let c: usize = 0; c < 3; c++) {
-        const u = <i32>load<i16>(upper + k + (c << 1));
-        const bg = u + mulQ15(<i32>load<i16>(lower + k + (c << 1)) - u, t);
-        const o = bg + mulQ15((<i32>load<u8>(ps + c) << UP_BITS) + UP_HALF_S - bg, share);
-        store<u8>(pd + c, <u8>(o >> UP_BITS));
-      }
+    const pu = upper + <usize>(x * 6), pl = lower + <usize>(x * 6);
+    const ua = v128.load(pu), ub = v128.load(pu + 8), la = v128.load(pl), lb = v128.load(pl + 8);
+    let r = rowLanes(ua, ub, 0), g = rowLanes(ua, ub, 1), b = rowLanes(ua, ub, 2);
+    r = lerpQ15(r, rowLanes(la, lb, 0), tv, round);
+    g = lerpQ15(g, rowLanes(la, lb, 1), tv, round);
+    b = lerpQ15(b, rowLanes(la, lb, 2), tv, round);
+    if (word != 0) {
+      const share = i32x4.shr_u(i32x4.mul(alphaLanes(ra + <usize>x), i32x4.splat(257)), 1);
+      r = lerpQ15(r, v128.or(i32x4.shl(lanesOf(px, sc, 0), UP_BITS), half), share, round);
+      g = lerpQ15(g, v128.or(i32x4.shl(lanesOf(px, sc, 1), UP_BITS), half), share, round);
+      b = lerpQ15(b, v128.or(i32x4.shl(lanesOf(px, sc, 2), UP_BITS), half), share, round);
+    }
+    storePixels(
+      pd,
+      dc,
+      i32x4.shr_s(r, UP_BITS),
+      i32x4.shr_s(g, UP_BITS),
+      i32x4.shr_s(b, UP_BITS),
+    );
+  }
+  for (; x < width; x++) {
+    const a = <i32>load<u8>(ra + <usize>x);
+    const ps = rs + <usize>(x * sc), pd = rd + <usize>(x * dc);
+    if (dc == 4) store<u8>(pd + 3, 255);
+    const share = (a * 257) >> 1, k = <usize>x * 6;
+    for (let c: usize = 0; c < 3; c++) {
+      const u = <i32>load<i16>(upper + k + (c << 1));
+      const bg = u + mulQ15(<i32>load<i16>(lower + k + (c << 1)) - u, t);
+      const o = bg + mulQ15((<i32>load<u8>(ps + c) << UP_BITS) + UP_HALF_S - bg, share);
+      store<u8>(pd + c, <u8>(o >> UP_BITS));
     }
   }
 }
