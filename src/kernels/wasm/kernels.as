@@ -491,7 +491,48 @@ export function downsample(
         cellColumn(out + 240, i8x16.shuffle(p5, p5, 10, 11, 12, 13, 14, 15, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
       }
     }
-    // The rest of the row (and RGBA frames): pixel by pixel, the same integer sums.
+    if (sc == 4) {
+      // RGBA frames: four columns a step, channels as i32x4 lanes; pure-background words
+      // only add their bytes, as above.
+      const full = i32x4.splat(FULL_WEIGHT), opaque = i32x4.splat(255);
+      for (; x + 4 <= width; x += 4) {
+        let pr = zero, pg = zero, pb = zero, n0 = 0;
+        let mr = zero, mg = zero, mb = zero, mw = zero;
+        for (let y = y0; y < y1; y++) {
+          const i = <usize>(y * width + x);
+          const word = load<u32>(alpha + i);
+          if (word == 0xffffffff) continue;
+          const v = v128.load(src + (i << 2));
+          const r = lanesOf(v, 4, 0), g = lanesOf(v, 4, 1), b = lanesOf(v, 4, 2);
+          if (word == 0) {
+            pr = i32x4.add(pr, r);
+            pg = i32x4.add(pg, g);
+            pb = i32x4.add(pb, b);
+            n0++;
+            continue;
+          }
+          const ia = i32x4.sub(opaque, alphaLanes(alpha + i)), w = i32x4.mul(ia, ia);
+          mr = i32x4.add(mr, i32x4.mul(w, r));
+          mg = i32x4.add(mg, i32x4.mul(w, g));
+          mb = i32x4.add(mb, i32x4.mul(w, b));
+          mw = i32x4.add(mw, w);
+        }
+        const r = i32x4.add(i32x4.mul(pr, full), mr), g = i32x4.add(i32x4.mul(pg, full), mg);
+        const b = i32x4.add(i32x4.mul(pb, full), mb);
+        const w = i32x4.add(i32x4.splat(n0 * FULL_WEIGHT), mw);
+        // Transposed to one (r, g, b, w) vector per column.
+        const rg01 = i8x16.shuffle(r, g, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+        const bw01 = i8x16.shuffle(b, w, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+        const rg23 = i8x16.shuffle(r, g, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+        const bw23 = i8x16.shuffle(b, w, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+        const out = cols + (<usize>x << 4);
+        v128.store(out, i8x16.shuffle(rg01, bw01, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
+        v128.store(out + 16, i8x16.shuffle(rg01, bw01, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
+        v128.store(out + 32, i8x16.shuffle(rg23, bw23, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
+        v128.store(out + 48, i8x16.shuffle(rg23, bw23, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
+      }
+    }
+    // The rest of the row: pixel by pixel, the same integer sums.
     for (; x < width; x++) {
       const out = cols + (<usize>x << 4);
       v128.store(out, zero);
