@@ -12,16 +12,13 @@
 
 // ---- tables, filled once by the start function -------------------------------------------
 
-/** blur.ts WEIGHT: background weight (255 − a)² / 255, f32. */
+/** lens_blur.ts WEIGHT: background weight (255 − a)² / 255, f32. */
 const WEIGHT: usize = memory.data(256 * 4, 16);
 /** compositeOverColor's 16-pixel colour pattern. */
 const PATTERN: usize = memory.data(48, 16);
-/** blur.ts SHARE: a / 255, f32. */
-const SHARE: usize = memory.data(256 * 4, 16);
 for (let a = 0; a < 256; a++) {
   const ia: i32 = 255 - a;
   store<f32>(WEIGHT + (<usize>a << 2), <f32>(ia * ia) / <f32>255);
-  store<f32>(SHARE + (<usize>a << 2), <f32>a / <f32>255);
 }
 
 /** Start of the memory the loader may use: after this module's static data. */
@@ -385,12 +382,48 @@ export function blurBackground(
   );
 }
 
+/** (255 − 0)²: the integer weight of a background pixel (blur.ts FULL_WEIGHT). */
+const FULL_WEIGHT: i32 = 65025;
+
+/** Adds a mixed pixel's (w·r, w·g, w·b, w) to the column sums at `out`; w = (255 − a)². */
+// @ts-ignore: decorator
+@inline
+function addWeighted(out: usize, p: usize, a: i32): void {
+  const ia = 255 - a, w = ia * ia;
+  const px = i32x4.replace_lane(
+    i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p))),
+    3,
+    1,
+  );
+  v128.store(out, i32x4.add(v128.load(out), i32x4.mul(px, i32x4.splat(w))));
+}
+
 /**
- * Step 1, in two parts so that the per-pixel work is four pixels per vector whatever the
- * factor: the f rows of a cell row are summed per column into four planes (r·w, g·w, b·w, w;
- * width floats each, in `rows`), then each cell sums f columns of those planes.
+ * One column's sums from the pure-background rows: `rgb` holds their byte sums r, g, b
+ * (u16, lanes 0..2 of the low half), to be scaled by FULL_WEIGHT; lane 3 becomes n0, their
+ * count, which the same scaling turns into the weight. Added to the mixed rows' sums.
  */
-function downsample(
+// @ts-ignore: decorator
+@inline
+function cellColumn(out: usize, rgb: v128, n0: i32, mixed: bool): void {
+  let v = i32x4.mul(
+    i32x4.replace_lane(i32x4.extend_low_i16x8_u(rgb), 3, n0),
+    i32x4.splat(FULL_WEIGHT),
+  );
+  if (mixed) v = i32x4.add(v, v128.load(out));
+  v128.store(out, v);
+}
+
+/**
+ * Step 1 in exact integers (as blur.ts): per column, the sums over a cell row's f rows of
+ * w·r, w·g, w·b and w with w = (255 − a)² (i32: f <= blur.ts MAX_FACTOR keeps them below
+ * 2³¹), into `cols` (width·16 bytes); then each cell sums f columns (f32) and divides by
+ * 255·pixels. RGB frames go 16 pixels a step: rows of 16 person pixels add nothing, rows
+ * of 16 background pixels (most of a frame) only add their bytes as they lie in memory
+ * (u16, no per-pixel weight: it is FULL_WEIGHT for all), which are split into columns
+ * once per cell row; only the mixed rows at the person's edge weigh pixel by pixel.
+ */
+export function downsample(
   src: usize,
   sc: i32,
   alpha: usize,
@@ -400,75 +433,126 @@ function downsample(
   lw: i32,
   lh: i32,
   low: usize,
-  rows: usize,
+  cols: usize,
 ): void {
-  const plane = <usize>width << 2;
-  const pr = rows, pg = rows + plane, pb = rows + 2 * plane, pw = rows + 3 * plane;
-  const full = i32x4.splat(255), inv255 = f32x4.splat(<f32>1 / <f32>255);
+  const zero = i32x4.splat(0);
   for (let ly = 0; ly < lh; ly++) {
     const y0 = ly * f, y1 = min(height, y0 + f);
-    // Column groups outside, the cell's rows inside: the sums stay in registers and each
-    // plane entry is stored once.
     let x = 0;
-    for (; x + 4 <= width; x += 4) {
-      let r = f32x4.splat(0), g = f32x4.splat(0), b = f32x4.splat(0), ws = f32x4.splat(0);
-      for (let y = y0; y < y1; y++) {
-        const i = y * width + x;
-        const word = load<u32>(alpha + <usize>i);
-        if (word == 0xffffffff) continue; // weight 0: nothing to add
-        // WEIGHT = (255 − a)² / 255, the table of blur.ts, computed (no gather in wasm SIMD).
-        let w = f32x4.splat(255);
-        if (word != 0) {
-          const ia = i32x4.sub(full, alphaLanes(alpha + <usize>i));
-          w = f32x4.mul(f32x4.convert_i32x4_s(i32x4.mul(ia, ia)), inv255);
+    if (sc == 3) {
+      for (; x + 16 <= width; x += 16) {
+        const out = cols + (<usize>x << 4);
+        let p0 = zero, p1 = zero, p2 = zero, p3 = zero, p4 = zero, p5 = zero;
+        let n0 = 0, mixed = false;
+        for (let y = y0; y < y1; y++) {
+          const i = <usize>(y * width + x);
+          const a = v128.load(alpha + i);
+          if (i8x16.all_true(i8x16.eq(a, i8x16.splat(-1)))) continue;
+          const s = src + i * 3;
+          if (!v128.any_true(a)) {
+            const v0 = v128.load(s), v1 = v128.load(s + 16), v2 = v128.load(s + 32);
+            p0 = i16x8.add(p0, i16x8.extend_low_i8x16_u(v0));
+            p1 = i16x8.add(p1, i16x8.extend_high_i8x16_u(v0));
+            p2 = i16x8.add(p2, i16x8.extend_low_i8x16_u(v1));
+            p3 = i16x8.add(p3, i16x8.extend_high_i8x16_u(v1));
+            p4 = i16x8.add(p4, i16x8.extend_low_i8x16_u(v2));
+            p5 = i16x8.add(p5, i16x8.extend_high_i8x16_u(v2));
+            n0++;
+            continue;
+          }
+          if (!mixed) {
+            for (let j: usize = 0; j < 256; j += 16) v128.store(out + j, zero);
+            mixed = true;
+          }
+          for (let j: usize = 0; j < 16; j++) {
+            addWeighted(out + (j << 4), s + j * 3, <i32>load<u8>(alpha + i + j));
+          }
         }
-        const v = v128.load(src + <usize>(i * sc));
-        r = f32x4.add(r, f32x4.mul(w, f32x4.convert_i32x4_u(lanesOf(v, sc, 0))));
-        g = f32x4.add(g, f32x4.mul(w, f32x4.convert_i32x4_u(lanesOf(v, sc, 1))));
-        b = f32x4.add(b, f32x4.mul(w, f32x4.convert_i32x4_u(lanesOf(v, sc, 2))));
-        ws = f32x4.add(ws, w);
+        if (n0 == 0) {
+          if (!mixed) for (let j: usize = 0; j < 256; j += 16) v128.store(out + j, zero);
+          continue;
+        }
+        // Column j's r, g, b are u16 lanes 3j..3j+2 of p0..p5 (48 lanes).
+        cellColumn(out + 0, i8x16.shuffle(p0, p1, 0, 1, 2, 3, 4, 5, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+        cellColumn(out + 16, i8x16.shuffle(p0, p1, 6, 7, 8, 9, 10, 11, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+        cellColumn(out + 32, i8x16.shuffle(p0, p1, 12, 13, 14, 15, 16, 17, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+        cellColumn(out + 48, i8x16.shuffle(p1, p2, 2, 3, 4, 5, 6, 7, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+        cellColumn(out + 64, i8x16.shuffle(p1, p2, 8, 9, 10, 11, 12, 13, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+        cellColumn(out + 80, i8x16.shuffle(p1, p2, 14, 15, 16, 17, 18, 19, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+        cellColumn(out + 96, i8x16.shuffle(p2, p3, 4, 5, 6, 7, 8, 9, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+        cellColumn(out + 112, i8x16.shuffle(p2, p3, 10, 11, 12, 13, 14, 15, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+        cellColumn(out + 128, i8x16.shuffle(p3, p4, 0, 1, 2, 3, 4, 5, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+        cellColumn(out + 144, i8x16.shuffle(p3, p4, 6, 7, 8, 9, 10, 11, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+        cellColumn(out + 160, i8x16.shuffle(p3, p4, 12, 13, 14, 15, 16, 17, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+        cellColumn(out + 176, i8x16.shuffle(p4, p5, 2, 3, 4, 5, 6, 7, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+        cellColumn(out + 192, i8x16.shuffle(p4, p5, 8, 9, 10, 11, 12, 13, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+        cellColumn(out + 208, i8x16.shuffle(p4, p5, 14, 15, 16, 17, 18, 19, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+        cellColumn(out + 224, i8x16.shuffle(p5, p5, 4, 5, 6, 7, 8, 9, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+        cellColumn(out + 240, i8x16.shuffle(p5, p5, 10, 11, 12, 13, 14, 15, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
       }
-      const k = <usize>x << 2;
-      v128.store(pr + k, r);
-      v128.store(pg + k, g);
-      v128.store(pb + k, b);
-      v128.store(pw + k, ws);
     }
-    for (; x < width; x++) {
-      let r: f32 = 0, g: f32 = 0, b: f32 = 0, ws: f32 = 0;
-      for (let y = y0; y < y1; y++) {
-        const i = y * width + x;
-        const w = load<f32>(WEIGHT + (<usize>load<u8>(alpha + <usize>i) << 2));
-        const p = src + <usize>(i * sc);
-        r += w * <f32>load<u8>(p);
-        g += w * <f32>load<u8>(p + 1);
-        b += w * <f32>load<u8>(p + 2);
-        ws += w;
+    if (sc == 4) {
+      // RGBA frames: four columns a step, channels as i32x4 lanes; pure-background words
+      // only add their bytes, as above.
+      const full = i32x4.splat(FULL_WEIGHT), opaque = i32x4.splat(255);
+      for (; x + 4 <= width; x += 4) {
+        let pr = zero, pg = zero, pb = zero, n0 = 0;
+        let mr = zero, mg = zero, mb = zero, mw = zero;
+        for (let y = y0; y < y1; y++) {
+          const i = <usize>(y * width + x);
+          const word = load<u32>(alpha + i);
+          if (word == 0xffffffff) continue;
+          const v = v128.load(src + (i << 2));
+          const r = lanesOf(v, 4, 0), g = lanesOf(v, 4, 1), b = lanesOf(v, 4, 2);
+          if (word == 0) {
+            pr = i32x4.add(pr, r);
+            pg = i32x4.add(pg, g);
+            pb = i32x4.add(pb, b);
+            n0++;
+            continue;
+          }
+          const ia = i32x4.sub(opaque, alphaLanes(alpha + i)), w = i32x4.mul(ia, ia);
+          mr = i32x4.add(mr, i32x4.mul(w, r));
+          mg = i32x4.add(mg, i32x4.mul(w, g));
+          mb = i32x4.add(mb, i32x4.mul(w, b));
+          mw = i32x4.add(mw, w);
+        }
+        const r = i32x4.add(i32x4.mul(pr, full), mr), g = i32x4.add(i32x4.mul(pg, full), mg);
+        const b = i32x4.add(i32x4.mul(pb, full), mb);
+        const w = i32x4.add(i32x4.splat(n0 * FULL_WEIGHT), mw);
+        // Transposed to one (r, g, b, w) vector per column.
+        const rg01 = i8x16.shuffle(r, g, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+        const bw01 = i8x16.shuffle(b, w, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+        const rg23 = i8x16.shuffle(r, g, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+        const bw23 = i8x16.shuffle(b, w, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+        const out = cols + (<usize>x << 4);
+        v128.store(out, i8x16.shuffle(rg01, bw01, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
+        v128.store(out + 16, i8x16.shuffle(rg01, bw01, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
+        v128.store(out + 32, i8x16.shuffle(rg23, bw23, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
+        v128.store(out + 48, i8x16.shuffle(rg23, bw23, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
       }
-      const k = <usize>x << 2;
-      store<f32>(pr + k, r);
-      store<f32>(pg + k, g);
-      store<f32>(pb + k, b);
-      store<f32>(pw + k, ws);
+    }
+    // The rest of the row: pixel by pixel, the same integer sums.
+    for (; x < width; x++) {
+      const out = cols + (<usize>x << 4);
+      v128.store(out, zero);
+      for (let y = y0; y < y1; y++) {
+        const i = <usize>(y * width + x);
+        const a = <i32>load<u8>(alpha + i);
+        if (a != 255) addWeighted(out, src + i * <usize>sc, a);
+      }
     }
     // Averages, not sums: the last row and column of cells may be partial.
     const count = y1 - y0;
     for (let cx = 0; cx < lw; cx++) {
       const x0 = cx * f, x1 = min(width, x0 + f);
-      let r: f32 = 0, g: f32 = 0, b: f32 = 0, w: f32 = 0;
+      let s = f32x4.splat(0);
       for (let x = x0; x < x1; x++) {
-        const k = <usize>x << 2;
-        r += load<f32>(pr + k);
-        g += load<f32>(pg + k);
-        b += load<f32>(pb + k);
-        w += load<f32>(pw + k);
+        // Signed: one instruction on x86, where unsigned takes several.
+        s = f32x4.add(s, f32x4.convert_i32x4_s(v128.load(cols + (<usize>x << 4))));
       }
-      const inv = <f32>(1 / <f64>(count * (x1 - x0)));
-      const o = low + ((<usize>(ly * lw + cx)) << 4);
-      store<f32>(o, r * inv);
-      store<f32>(o + 4, g * inv);
-      store<f32>(o + 8, b * inv);
-      store<f32>(o + 12, w * inv);
+      const inv = f32x4.splat(<f32>(1 / (<f64>255 * <f64>(count * (x1 - x0)))));
+      v128.store(low + ((<usize>(ly * lw + cx)) << 4), f32x4.mul(s, inv));
     }
   }
 }
@@ -627,7 +711,14 @@ function normalise(low: usize, cells: i32): void {
   }
 }
 
-/** Widens low-resolution row `ly` to the frame width: three planes r, g, b (width f32 each). */
+/**
+ * Widens low-resolution row `ly` to the frame width: RGB interleaved as i16 in fixed point
+ * (colour·128 rounded, plus UP_HALF: the final rounding's half, added once here), so
+ * that step 3 works on 8 channel values per vector in the frame's own byte order. 6 bytes
+ * a pixel; `out` needs 2 bytes of slack (8-byte stores). The ~f pixels between two cells
+ * share them: each pair of cells is loaded and scaled once, as start = c0·128 + 64.5 and
+ * step = (c1 − c0)·128, and a pixel is then start + step·t, truncated.
+ */
 function widenRow(
   low: usize,
   lw: i32,
@@ -639,24 +730,106 @@ function widenRow(
   out: usize,
 ): void {
   const base = low + (<usize>(ly * lw) << 4);
-  const plane = <usize>width << 2;
+  const scale = f32x4.splat(<f32>UP_ONE), half = f32x4.splat(64.5);
+  let cell = -1, start = half, step = half;
   for (let x = 0; x < width; x++) {
     const k = <usize>x << 2;
-    const c0 = v128.load(base + <usize>load<i32>(col0 + k));
-    const c1 = v128.load(base + <usize>load<i32>(col1 + k));
-    const c = f32x4.add(c0, f32x4.mul(f32x4.sub(c1, c0), f32x4.splat(load<f32>(colw + k))));
-    store<f32>(out + k, f32x4.extract_lane(c, 0));
-    store<f32>(out + plane + k, f32x4.extract_lane(c, 1));
-    store<f32>(out + 2 * plane + k, f32x4.extract_lane(c, 2));
+    const c = load<i32>(col0 + k);
+    if (c != cell) {
+      cell = c;
+      const c0 = v128.load(base + <usize>c);
+      start = f32x4.add(f32x4.mul(c0, scale), half);
+      step = f32x4.mul(f32x4.sub(v128.load(base + <usize>load<i32>(col1 + k)), c0), scale);
+    }
+    const v = f32x4.add(start, f32x4.mul(step, f32x4.splat(load<f32>(colw + k))));
+    const q = i32x4.trunc_sat_f32x4_s(v);
+    v128.store64_lane(out + <usize>x * 6, i16x8.narrow_i32x4_s(q, q), 0);
   }
 }
 
+/** Fixed point of step 3: colours times 128 (7 fraction bits; 255·128 fits in i16). */
+const UP_BITS: i32 = 7;
+const UP_ONE: i32 = 1 << UP_BITS;
+const UP_HALF = i16x8.splat(64); // 0.5 at 7 fraction bits
+const UP_HALF_S: i32 = 64;
+
+/** Mask bytes of 16 RGB pixels spread to the 48 channel positions, as u16: positions
+ * 8k..8k+7 are pixels (8k + l) / 3. */
+const SPREAD0 = i8x16(0, X, 0, X, 0, X, 1, X, 1, X, 1, X, 2, X, 2, X);
+const SPREAD1 = i8x16(2, X, 3, X, 3, X, 3, X, 4, X, 4, X, 4, X, 5, X);
+const SPREAD2 = i8x16(5, X, 5, X, 6, X, 6, X, 6, X, 7, X, 7, X, 7, X);
+const SPREAD3 = i8x16(8, X, 8, X, 8, X, 9, X, 9, X, 9, X, 10, X, 10, X);
+const SPREAD4 = i8x16(10, X, 11, X, 11, X, 11, X, 12, X, 12, X, 12, X, 13, X);
+const SPREAD5 = i8x16(13, X, 13, X, 14, X, 14, X, 14, X, 15, X, 15, X, 15, X);
+
+/** Background of 8 channel values: upper + (lower − upper)·ty (blur.ts upsampleComposite;
+ * both rows, and so the result, carry the +UP_HALF of widenRow). */
+// @ts-ignore: decorator
+@inline
+function background8(upper: usize, lower: usize, ty: v128): v128 {
+  const u = v128.load(upper);
+  return i16x8.add(u, i16x8.q15mulr_sat_s(i16x8.sub(v128.load(lower), u), ty));
+}
+
+/** 8 source bytes (u8 lanes of `s`, widened) mixed over the background by the person's
+ * share: bg + (src·128 + UP_HALF − bg)·a/255, a/255 as (a·257) >> 1 in Q15 (blur.ts
+ * upsampleComposite). */
+// @ts-ignore: decorator
+@inline
+function mix8(bg: v128, s: v128, a: v128, spread: v128): v128 {
+  const share = i16x8.shr_u(i16x8.mul(i8x16.swizzle(a, spread), i16x8.splat(257)), 1);
+  const d = i16x8.sub(v128.or(i16x8.shl(s, UP_BITS), UP_HALF), bg);
+  return i16x8.add(bg, i16x8.q15mulr_sat_s(d, share));
+}
+
+/** Fixed point (·128, the half already added) to bytes, 16 values. */
+// @ts-ignore: decorator
+@inline
+function bytesOf(a: v128, b: v128): v128 {
+  return i8x16.narrow_i16x8_u(i16x8.shr_s(a, UP_BITS), i16x8.shr_s(b, UP_BITS));
+}
+
 /**
- * Step 3: four pixels per vector. The mix bg + (src − bg)·a/255 also covers a = 0 (bg) and
- * a = 255 (src: the float error is far below the 0.5 of rounding), so there is no per-pixel
- * branch; runs of 16 person pixels are copied, runs of 16 background pixels skip the mix.
+ * Channel c of four widened pixels (12 i16 at a row's 6x: `a` its first 16 bytes, `b` the
+ * 16 from byte 8) as i32x4 lanes: values c, c + 3 of `a` and c + 6, c + 9 (c + 2, c + 5 of
+ * `b`).
  */
-function upsampleComposite(
+// @ts-ignore: decorator
+@inline
+function rowLanes(a: v128, b: v128, c: i32): v128 {
+  let v: v128;
+  if (c == 0) {
+    v = i8x16.shuffle(a, b, 0, 1, 6, 7, 20, 21, 26, 27, 0, 0, 0, 0, 0, 0, 0, 0);
+  } else if (c == 1) {
+    v = i8x16.shuffle(a, b, 2, 3, 8, 9, 22, 23, 28, 29, 0, 0, 0, 0, 0, 0, 0, 0);
+  } else {
+    v = i8x16.shuffle(a, b, 4, 5, 10, 11, 24, 25, 30, 31, 0, 0, 0, 0, 0, 0, 0, 0);
+  }
+  return i32x4.extend_low_i16x8_s(v);
+}
+
+/** from + (to − from)·q / 2¹⁵ rounded, per i32 lane: i16x8.q15mulr_sat_s's result. */
+// @ts-ignore: decorator
+@inline
+function lerpQ15(from: v128, to: v128, q: v128, round: v128): v128 {
+  return i32x4.add(from, i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.sub(to, from), q), round), 15));
+}
+
+/** Q15 rounding multiply of one value, as i16x8.q15mulr_sat_s (no saturation occurs). */
+// @ts-ignore: decorator
+@inline
+function mulQ15(a: i32, b: i32): i32 {
+  return (a * b + 16384) >> 15;
+}
+
+/**
+ * Step 3 in 16-bit fixed point (blur.ts upsampleComposite does the same integer steps):
+ * background = upper + (lower − upper)·ty, out = bg + (src·128 − bg)·a/255, then rounded
+ * to a byte. RGB to RGB goes 16 pixels (48 values) a step in the frame's byte order: runs
+ * of 16 person pixels are a copy (none in place), runs of 16 background pixels skip the
+ * mix. Other channel counts go pixel by pixel through the same arithmetic.
+ */
+export function upsampleComposite(
   src: usize,
   sc: i32,
   alpha: usize,
@@ -677,17 +850,15 @@ function upsampleComposite(
   let upper = upperIn, lower = lowerIn;
   let upperRow = -1, lowerRow = -1;
   const rgb = sc == 3 && dc == 3;
-  const plane = <usize>width << 2;
-  const half = f32x4.splat(0.5), inv255 = f32x4.splat(<f32>1 / <f32>255);
   for (let y = 0; y < height; y++) {
     const v = lowCoordinate(y, f, lh);
     const y0 = <i32>Math.floor(v), y1 = min(y0 + 1, lh - 1);
-    const tys = <f32>(v - <f64>y0), ty = f32x4.splat(tys);
+    const t = min(32767, <i32>((v - <f64>y0) * 32768 + 0.5)), ty = i16x8.splat(<i16>t);
     if (y0 != upperRow) {
       if (y0 == lowerRow) {
-        const t = upper;
+        const tmp = upper;
         upper = lower;
-        lower = t;
+        lower = tmp;
         upperRow = y0;
         lowerRow = -1;
       } else {
@@ -702,75 +873,110 @@ function upsampleComposite(
     const ra = alpha + <usize>(y * width);
     const rs = src + <usize>(y * width * sc), rd = dst + <usize>(y * width * dc);
     let x = 0;
-    for (; x + 4 <= width; x += 4) {
-      if ((x & 15) == 0 && x + 16 <= width) {
-        if (rgb && all16(ra + <usize>x, 255)) {
+    if (rgb) {
+      for (; x + 16 <= width; x += 16) {
+        const a = v128.load(ra + <usize>x);
+        const ps = rs + <usize>(x * 3), pd = rd + <usize>(x * 3);
+        if (i8x16.all_true(i8x16.eq(a, i8x16.splat(-1)))) {
           // Person: a plain copy (none at all in place).
-          if (src != dst) copyRgb16(rs + <usize>(x * 3), rd + <usize>(x * 3));
-          x += 12;
+          if (src != dst) copyRgb16(ps, pd);
           continue;
         }
-        if (all16(ra + <usize>x, 0)) {
+        const pu = upper + <usize>(x * 6), pl = lower + <usize>(x * 6);
+        const b0 = background8(pu, pl, ty), b1 = background8(pu + 16, pl + 16, ty);
+        const b2 = background8(pu + 32, pl + 32, ty), b3 = background8(pu + 48, pl + 48, ty);
+        const b4 = background8(pu + 64, pl + 64, ty), b5 = background8(pu + 80, pl + 80, ty);
+        if (!v128.any_true(a)) {
           // Pure background (most of a frame): the blurred colour alone, no mix.
-          for (let j = 0; j < 16; j += 4) {
-            const k = <usize>(x + j) << 2;
-            const ur = v128.load(upper + k), ug = v128.load(upper + plane + k);
-            const ub = v128.load(upper + 2 * plane + k);
-            const br = f32x4.add(ur, f32x4.mul(f32x4.sub(v128.load(lower + k), ur), ty));
-            const bg = f32x4.add(ug, f32x4.mul(f32x4.sub(v128.load(lower + plane + k), ug), ty));
-            const bb = f32x4.add(ub, f32x4.mul(f32x4.sub(v128.load(lower + 2 * plane + k), ub), ty));
-            storePixels(
-              rd + <usize>((x + j) * dc), dc,
-              i32x4.trunc_sat_f32x4_s(f32x4.add(br, half)),
-              i32x4.trunc_sat_f32x4_s(f32x4.add(bg, half)),
-              i32x4.trunc_sat_f32x4_s(f32x4.add(bb, half)),
-            );
-          }
-          x += 12;
+          v128.store(pd, bytesOf(b0, b1));
+          v128.store(pd + 16, bytesOf(b2, b3));
+          v128.store(pd + 32, bytesOf(b4, b5));
           continue;
         }
+        const v0 = v128.load(ps), v1 = v128.load(ps + 16), v2 = v128.load(ps + 32);
+        v128.store(
+          pd,
+          bytesOf(
+            mix8(b0, i16x8.extend_low_i8x16_u(v0), a, SPREAD0),
+            mix8(b1, i16x8.extend_high_i8x16_u(v0), a, SPREAD1),
+          ),
+        );
+        v128.store(
+          pd + 16,
+          bytesOf(
+            mix8(b2, i16x8.extend_low_i8x16_u(v1), a, SPREAD2),
+            mix8(b3, i16x8.extend_high_i8x16_u(v1), a, SPREAD3),
+          ),
+        );
+        v128.store(
+          pd + 32,
+          bytesOf(
+            mix8(b4, i16x8.extend_low_i8x16_u(v2), a, SPREAD4),
+            mix8(b5, i16x8.extend_high_i8x16_u(v2), a, SPREAD5),
+          ),
+        );
       }
-      const k = <usize>x << 2;
-      const share = f32x4.mul(f32x4.convert_i32x4_u(alphaLanes(ra + <usize>x)), inv255);
-      const px = v128.load(rs + <usize>(x * sc));
-      const ur = v128.load(upper + k), ug = v128.load(upper + plane + k);
-      const ub = v128.load(upper + 2 * plane + k);
-      const br = f32x4.add(ur, f32x4.mul(f32x4.sub(v128.load(lower + k), ur), ty));
-      const bg = f32x4.add(ug, f32x4.mul(f32x4.sub(v128.load(lower + plane + k), ug), ty));
-      const bb = f32x4.add(ub, f32x4.mul(f32x4.sub(v128.load(lower + 2 * plane + k), ub), ty));
-      const sr = f32x4.convert_i32x4_u(lanesOf(px, sc, 0));
-      const sg = f32x4.convert_i32x4_u(lanesOf(px, sc, 1));
-      const sb = f32x4.convert_i32x4_u(lanesOf(px, sc, 2));
-      storePixels(
-        rd + <usize>(x * dc),
-        dc,
-        i32x4.trunc_sat_f32x4_s(
-          f32x4.add(f32x4.add(br, f32x4.mul(f32x4.sub(sr, br), share)), half),
-        ),
-        i32x4.trunc_sat_f32x4_s(
-          f32x4.add(f32x4.add(bg, f32x4.mul(f32x4.sub(sg, bg), share)), half),
-        ),
-        i32x4.trunc_sat_f32x4_s(
-          f32x4.add(f32x4.add(bb, f32x4.mul(f32x4.sub(sb, bb), share)), half),
-        ),
-      );
     }
-    for (; x < width; x++) {
-      const a = <usize>load<u8>(ra + <usize>x);
-      const ps = rs + <usize>(x * sc), pd = rd + <usize>(x * dc);
-      if (dc == 4) store<u8>(pd + 3, 255);
-      if (a == 255) {
-        store<u8>(pd, load<u8>(ps));
-        store<u8>(pd + 1, load<u8>(ps + 1));
-        store<u8>(pd + 2, load<u8>(ps + 2));
-        continue;
-      }
-      const t = load<f32>(SHARE + (a << 2)), k = <usize>x << 2;
-      for (let c: usize = 0; c < 3; c++) {
-        const u = load<f32>(upper + c * plane + k);
-        const b = u + (load<f32>(lower + c * plane + k) - u) * tys;
-        store<u8>(pd + c, <u8>(<i32>(b + (<f32>load<u8>(ps + c) - b) * t + <f32>0.5)));
-      }
+    // Other channel counts, and the rest of an RGB row.
+    if (x < width) compositeLanes(x, width, ra, rs, sc, rd, dc, upper, lower, t);
+  }
+}
+
+/**
+ * upsampleComposite from pixel x to the end of a row, for any channel counts: four pixels
+ * as i32x4 lanes (the same integer steps as the 16-bit lanes), then one by one.
+ */
+function compositeLanes(
+  from: i32,
+  width: i32,
+  ra: usize,
+  rs: usize,
+  sc: i32,
+  rd: usize,
+  dc: i32,
+  upper: usize,
+  lower: usize,
+  t: i32,
+): void {
+  let x = from;
+  const tv = i32x4.splat(t), round = i32x4.splat(16384), half = i32x4.splat(UP_HALF_S);
+  for (; x + 4 <= width; x += 4) {
+    const px = v128.load(rs + <usize>(x * sc)), pd = rd + <usize>(x * dc);
+    const word = load<u32>(ra + <usize>x);
+    if (word == 0xffffffff) {
+      storePixels(pd, dc, lanesOf(px, sc, 0), lanesOf(px, sc, 1), lanesOf(px, sc, 2));
+      continue;
+    }
+    const pu = upper + <usize>(x * 6), pl = lower + <usize>(x * 6);
+    const ua = v128.load(pu), ub = v128.load(pu + 8), la = v128.load(pl), lb = v128.load(pl + 8);
+    let r = rowLanes(ua, ub, 0), g = rowLanes(ua, ub, 1), b = rowLanes(ua, ub, 2);
+    r = lerpQ15(r, rowLanes(la, lb, 0), tv, round);
+    g = lerpQ15(g, rowLanes(la, lb, 1), tv, round);
+    b = lerpQ15(b, rowLanes(la, lb, 2), tv, round);
+    if (word != 0) {
+      const share = i32x4.shr_u(i32x4.mul(alphaLanes(ra + <usize>x), i32x4.splat(257)), 1);
+      r = lerpQ15(r, v128.or(i32x4.shl(lanesOf(px, sc, 0), UP_BITS), half), share, round);
+      g = lerpQ15(g, v128.or(i32x4.shl(lanesOf(px, sc, 1), UP_BITS), half), share, round);
+      b = lerpQ15(b, v128.or(i32x4.shl(lanesOf(px, sc, 2), UP_BITS), half), share, round);
+    }
+    storePixels(
+      pd,
+      dc,
+      i32x4.shr_s(r, UP_BITS),
+      i32x4.shr_s(g, UP_BITS),
+      i32x4.shr_s(b, UP_BITS),
+    );
+  }
+  for (; x < width; x++) {
+    const a = <i32>load<u8>(ra + <usize>x);
+    const ps = rs + <usize>(x * sc), pd = rd + <usize>(x * dc);
+    if (dc == 4) store<u8>(pd + 3, 255);
+    const share = (a * 257) >> 1, k = <usize>x * 6;
+    for (let c: usize = 0; c < 3; c++) {
+      const u = <i32>load<i16>(upper + k + (c << 1));
+      const bg = u + mulQ15(<i32>load<i16>(lower + k + (c << 1)) - u, t);
+      const o = bg + mulQ15((<i32>load<u8>(ps + c) << UP_BITS) + UP_HALF_S - bg, share);
+      store<u8>(pd + c, <u8>(o >> UP_BITS));
     }
   }
 }
