@@ -129,12 +129,6 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
     reason: signal?.aborted ? "aborted" : "duration",
   });
   try {
-    return await loop();
-  } finally {
-    clearTimeout(deadlineTimer);
-  }
-
-  async function loop(): Promise<EngineResult> {
     while (true) {
       if (signal?.aborted) return { written, reason: "aborted" };
       if (options.maxFrames !== undefined && written >= options.maxFrames) {
@@ -190,6 +184,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
         return { written, reason: "duration" };
       }
     }
+  } finally {
+    clearTimeout(deadlineTimer);
   }
 }
 
