@@ -105,7 +105,7 @@ export class FfmpegSink implements FrameSink {
       return;
     }
     await this.#writer.close().catch(() => {});
-    if (!this.#recording && !await this.#exits(STREAM_EXIT_MS)) {
+    if (!this.#recording && !await settlesWithin(this.process.status, STREAM_EXIT_MS)) {
       // An SRT listener nobody connected to (yet, or again) took the frames into its
       // pipe but waits for a receiver before reading them: it has nothing to finish and
       // would wait forever. Ended, which is no failure for a stream.
@@ -121,30 +121,13 @@ export class FfmpegSink implements FrameSink {
     if (file !== undefined) await verifyWritten(file, this.frames, this.#label);
   }
 
-  /** Whether ffmpeg exits within `ms`. */
-  async #exits(ms: number): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const exited = await Promise.race([
-      this.process.status.then(() => true),
-      new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), ms)),
-    ]);
-    clearTimeout(timer);
-    return exited;
-  }
-
   /**
    * Whether the write in flight completes within `ms`: an encoder starting up (x264
    * allocating, a 720p frame still in the pipe) takes a frame late; one that waits for
    * a receiver never does. A file's encoder gets longer: ending it loses the recording.
    */
-  async #settles(ms: number): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const settled = await Promise.race([
-      this.#inFlight.then(() => true, () => true),
-      new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), ms)),
-    ]);
-    clearTimeout(timer);
-    return settled;
+  #settles(ms: number): Promise<boolean> {
+    return settlesWithin(this.#inFlight, ms);
   }
 
   /** Ends ffmpeg whatever state it is in (errors, interruptions). */
@@ -177,6 +160,17 @@ export class FfmpegSink implements FrameSink {
       { cause },
     );
   }
+}
+
+/** Whether `promise` settles (resolves or rejects) within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const settled = await Promise.race([
+    promise.then(() => true, () => true),
+    new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), ms)),
+  ]);
+  clearTimeout(timer);
+  return settled;
 }
 
 /**
