@@ -1039,24 +1039,17 @@ export function featherMask(
 
 // ---- yuv.ts -------------------------------------------------------------------------------------
 //
-// Both conversions run in 16-bit fixed point, 16 pixels a step: values are kept times 64
-// (six fraction bits) in i16x8 lanes, and each product is a Q15 multiply
-// (i16x8.q15mulr_sat_s), as rgbToYuyv422 does. A Q15 factor must lie in (−1, 1), so the
-// factors above 1 are split into a whole part (adds) and a fraction. The results round as
-// the float references do except at near-exact halves: within one level. Constants come
-// from yuv.ts so they are written once.
+// The conversions run in fixed point with every product an i32x4.dot_i16x8_s (pmaddwd:
+// one instruction for eight products, where i16x8.q15mulr_sat_s costs several on x86),
+// except rgbToYuv420p's, still Q15 products of values times 64 in i16x8 lanes. The
+// results round as the float references do except within a few hundredths of a half:
+// within one level. Constants come from yuv.ts so they are written once.
 
-/** Lanes 0..7 of i16 `t` (one per chroma sample), each repeated for the pixel pair. */
+/** i16 lanes a, b, a, b, … (the weights of an [x y] lane pair for i32x4.dot_i16x8_s). */
 // @ts-ignore: decorator
 @inline
-function pairsLow(t: v128): v128 {
-  return i8x16.shuffle(t, t, 0, 1, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7);
-}
-
-// @ts-ignore: decorator
-@inline
-function pairsHigh(t: v128): v128 {
-  return i8x16.shuffle(t, t, 8, 9, 8, 9, 10, 11, 10, 11, 12, 13, 12, 13, 14, 15, 14, 15);
+function pairOf(a: i16, b: i16): v128 {
+  return i32x4.splat((<i32>a & 0xffff) | (<i32>b << 16));
 }
 
 /** Sixteen pixels whose channels are u8 lanes of r, g, b, stored as RGB or RGBA (alpha 255). */
@@ -1085,28 +1078,141 @@ function storePixels16(d: usize, dc: i32, r: v128, g: v128, b: v128): void {
   }
 }
 
-/** (Y − yOffset)·yScale times 64 for eight luma bytes widened to i16 (`yw`). */
+/** Bytes [p0 p2 … p14 | p1 p3 … p15] (even pixels, then odd) back in pixel order. */
 // @ts-ignore: decorator
 @inline
-function lumaTimes64(yw: v128, yOff: v128, kY: v128): v128 {
-  const t = i16x8.shl(i16x8.sub(yw, yOff), 6);
-  return i16x8.add(t, i16x8.q15mulr_sat_s(t, kY));
+function evenOddToPixels(v: v128): v128 {
+  return i8x16.shuffle(v, v, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
 }
 
-/** One channel of 16 pixels: (luma + chroma term + 32) >> 6, saturated to bytes. */
+/**
+ * One chroma term of eight samples from their [U V] lane pairs `lo` (samples 0..3) and
+ * `hi` (4..7): (dot + bias) >> shift, as i16 lanes.
+ */
 // @ts-ignore: decorator
 @inline
-function channel16(cLo: v128, cHi: v128, term: v128): v128 {
-  return i8x16.narrow_i16x8_u(
-    i16x8.shr_s(i16x8.add_sat_s(cLo, pairsLow(term)), 6),
-    i16x8.shr_s(i16x8.add_sat_s(cHi, pairsHigh(term)), 6),
+function chromaTerm(lo: v128, hi: v128, k: v128, bias: v128, shift: i32): v128 {
+  return i16x8.narrow_i32x4_s(
+    i32x4.shr_s(i32x4.add(i32x4.dot_i16x8_s(lo, k), bias), shift),
+    i32x4.shr_s(i32x4.add(i32x4.dot_i16x8_s(hi, k), bias), shift),
   );
+}
+
+/** One channel of 16 pixels from the luma of the even and odd ones and the chroma term. */
+// @ts-ignore: decorator
+@inline
+function channelEvenOdd(ye: v128, yo: v128, t: v128, full: bool): v128 {
+  if (full) return i8x16.narrow_i16x8_u(i16x8.add(ye, t), i16x8.add(yo, t));
+  return i8x16.narrow_i16x8_u(
+    i16x8.shr_s(i16x8.add_sat_s(ye, t), 6),
+    i16x8.shr_s(i16x8.add_sat_s(yo, t), 6),
+  );
+}
+
+/**
+ * Sixteen pixels of a row: luma bytes at `yp`, the chroma terms of their eight pairs.
+ * The pixels are split even/odd (a mask and a shift of the luma as i16 lanes), so that
+ * lane k of either half takes chroma sample k as it is, without duplicating it.
+ */
+// @ts-ignore: decorator
+@inline
+function rgb16(
+  yp: usize,
+  d: usize,
+  dc: i32,
+  tR: v128,
+  tG: v128,
+  tB: v128,
+  kY: v128,
+  full: bool,
+): void {
+  const yv = v128.load(yp);
+  let ye = v128.and(yv, i16x8.splat(0xff)), yo = i16x8.shr_u(yv, 8);
+  if (!full) {
+    // Y·kY/2, kY = yScale·128: (Y ≤ 255)·(kY < 257) fits u16; the luma times 64.
+    ye = i16x8.shr_u(i16x8.mul(ye, kY), 1);
+    yo = i16x8.shr_u(i16x8.mul(yo, kY), 1);
+  }
+  const r = evenOddToPixels(channelEvenOdd(ye, yo, tR, full));
+  const g = evenOddToPixels(channelEvenOdd(ye, yo, tG, full));
+  const b = channelEvenOdd(ye, yo, tB, full);
+  if (dc == 3) {
+    // storePixels16's RGB path with the blues read from their even/odd places.
+    const rgLo = i8x16.shuffle(r, g, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const rgHi = i8x16.shuffle(r, g, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    v128.store(d, i8x16.shuffle(rgLo, b, 0, 1, 16, 2, 3, 24, 4, 5, 17, 6, 7, 25, 8, 9, 18, 10));
+    const mid = i8x16.shuffle(rgLo, rgHi, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 0, 0, 0, 0, 0);
+    v128.store(d + 16, i8x16.shuffle(mid, b, 0, 26, 1, 2, 19, 3, 4, 27, 5, 6, 20, 7, 8, 28, 9, 10));
+    v128.store(
+      d + 32,
+      i8x16.shuffle(rgHi, b, 21, 6, 7, 29, 8, 9, 22, 10, 11, 30, 12, 13, 23, 14, 15, 31),
+    );
+  } else {
+    storePixels16(d, dc, r, g, evenOddToPixels(b));
+  }
+}
+
+/**
+ * yuvPlanarToRgb's SIMD part for one kind of input (`full`: full range, where the luma
+ * is the integer Y and the chroma terms are rounded integers, so Y + term rounds as the
+ * reference does) and output (`dc`): 16 pixels of `rows` rows a step, the chroma terms
+ * computed once for them. Returns the first column left to the scalar tail.
+ */
+// @ts-ignore: decorator
+@inline
+function planarRows16(
+  src: usize,
+  width: i32,
+  height: i32,
+  dst: usize,
+  dc: i32,
+  rowShift: i32,
+  uBase: usize,
+  vBase: usize,
+  kR: v128,
+  kG: v128,
+  kB: v128,
+  bR: v128,
+  bG: v128,
+  bB: v128,
+  kY: v128,
+  full: bool,
+): i32 {
+  const cw = (width + 1) >> 1, step = rowShift != 0 ? 2 : 1;
+  const shift = full ? 13 : 7;
+  let x = 0;
+  for (let y = 0; y < height; y += step) {
+    const rows = min(step, height - y);
+    const crow = <usize>((y >> rowShift) * cw);
+    for (x = 0; x + 16 <= width; x += 16) {
+      const ci = crow + <usize>(x >> 1);
+      // [U V] lane pairs of the eight samples.
+      const uv = i8x16.shuffle(
+        v128.load64_zero(uBase + ci),
+        v128.load64_zero(vBase + ci),
+        0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23,
+      );
+      const lo = i16x8.extend_low_i8x16_u(uv), hi = i16x8.extend_high_i8x16_u(uv);
+      const tR = chromaTerm(lo, hi, kR, bR, shift);
+      const tG = chromaTerm(lo, hi, kG, bG, shift);
+      const tB = chromaTerm(lo, hi, kB, bB, shift);
+      for (let r = 0; r < rows; r++) {
+        const row = <usize>((y + r) * width + x);
+        rgb16(src + row, dst + row * <usize>dc, dc, tR, tG, tB, kY, full);
+      }
+    }
+  }
+  return x;
 }
 
 /**
  * yuv.ts yuv420pToRgb (`rowShift` 1: each chroma row serves two rows, whose chroma terms
  * for 16 pixels are then computed once) and yuvj422pToRgb (`rowShift` 0: a chroma row
- * per row); `yOffset` is 16 for limited range, 0 for full.
+ * per row); `yOffset` is 16 for limited range, 0 for full. The chroma terms, k·(C − 128),
+ * come from dots of [U V] with the weights in Q13 (|k| < 4). Full range (yScale 1) adds
+ * them, rounded, to the integer luma; limited range works in 64ths: the luma as
+ * Y·round(128·yScale)/2 (1.1641 for 1.1644: 0.08 level at Y 255), the terms carrying
+ * −yOffset·yScale and the rounding half.
  */
 export function yuvPlanarToRgb(
   src: usize,
@@ -1124,55 +1230,40 @@ export function yuvPlanarToRgb(
 ): void {
   const cw = (width + 1) >> 1, ch = rowShift != 0 ? (height + 1) >> 1 : height;
   const uBase = src + <usize>(width * height), vBase = uBase + <usize>(cw * ch);
-  const yOff = i16x8.splat(<i16>yOffset), yOffF = <f32>yOffset;
-  const step = rowShift != 0 ? 2 : 1;
-  // Limited range: yScale ≈ 1.16, vToR ≈ 1.60, uToB ≈ 2.02; full range 1, 1.40, 1.77:
-  // whole parts as adds (a Q15 factor may be negative).
-  const kY = i16x8.splat(q15(yScale - 1)), kVR = i16x8.splat(q15(vToR - 1));
-  const kUG = i16x8.splat(q15(uToG)), kVG = i16x8.splat(q15(vToG));
-  const kUB = i16x8.splat(q15(uToB - 2));
-  const c128 = i16x8.splat(128), half = i16x8.splat(32);
-  for (let y = 0; y < height; y += step) {
-    const rows = min(step, height - y);
+  const yOffF = <f32>yOffset;
+  const full = yOffset == 0 && yScale == 1;
+  const q13 = (v: f32): i32 => <i32>Math.round(<f64>v * 8192);
+  const qR = q13(vToR), qUG = q13(uToG), qVG = q13(vToG), qB = q13(uToB);
+  const kR = pairOf(0, <i16>qR), kG = pairOf(<i16>qUG, <i16>qVG), kB = pairOf(<i16>qB, 0);
+  const yk = <i32>Math.round(<f64>yScale * 128);
+  // The dot's offset: −128·k for the centred chroma, plus (full) the rounding half, or
+  // (limited, in 64ths) −yOffset times the luma's effective scale and the half.
+  const extra = full ? 4096 : (32 - yOffset * yk / 2) << 7;
+  const kY = i16x8.splat(<i16>yk);
+  const bR = i32x4.splat(extra - 128 * qR), bG = i32x4.splat(extra - 128 * (qUG + qVG));
+  const bB = i32x4.splat(extra - 128 * qB);
+  let x: i32;
+  if (full) {
+    x = dc == 3
+      ? planarRows16(src, width, height, dst, 3, rowShift, uBase, vBase, kR, kG, kB, bR, bG, bB, kY, true)
+      : planarRows16(src, width, height, dst, 4, rowShift, uBase, vBase, kR, kG, kB, bR, bG, bB, kY, true);
+  } else {
+    x = dc == 3
+      ? planarRows16(src, width, height, dst, 3, rowShift, uBase, vBase, kR, kG, kB, bR, bG, bB, kY, false)
+      : planarRows16(src, width, height, dst, 4, rowShift, uBase, vBase, kR, kG, kB, bR, bG, bB, kY, false);
+  }
+  for (let y = 0; y < height; y++) {
     const crow = <usize>((y >> rowShift) * cw);
-    let x = 0;
-    for (; x + 16 <= width; x += 16) {
-      const ci = crow + <usize>(x >> 1);
-      const u = i16x8.shl(i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(uBase + ci)), c128), 6);
-      const v = i16x8.shl(i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(vBase + ci)), c128), 6);
-      // The rounding half rides on the chroma terms.
-      const rT = i16x8.add(i16x8.add(v, i16x8.q15mulr_sat_s(v, kVR)), half);
-      const gT = i16x8.add(
-        i16x8.add(i16x8.q15mulr_sat_s(u, kUG), i16x8.q15mulr_sat_s(v, kVG)),
-        half,
-      );
-      const bT = i16x8.add(i16x8.add(i16x8.add(u, u), i16x8.q15mulr_sat_s(u, kUB)), half);
-      for (let r = 0; r < rows; r++) {
-        const row = <usize>((y + r) * width + x);
-        const yv = v128.load(src + row);
-        const cLo = lumaTimes64(i16x8.extend_low_i8x16_u(yv), yOff, kY);
-        const cHi = lumaTimes64(i16x8.extend_high_i8x16_u(yv), yOff, kY);
-        storePixels16(
-          dst + row * <usize>dc,
-          dc,
-          channel16(cLo, cHi, rT),
-          channel16(cLo, cHi, gT),
-          channel16(cLo, cHi, bT),
-        );
-      }
-    }
-    for (let r = 0; r < rows; r++) {
-      const ys = src + <usize>((y + r) * width), pd = dst + <usize>((y + r) * width * dc);
-      for (let xx = x; xx < width; xx++) {
-        const c = (<f32>load<u8>(ys + <usize>xx) - yOffF) * yScale;
-        const ci = crow + <usize>(xx >> 1);
-        const u = <f32>load<u8>(uBase + ci) - 128, v = <f32>load<u8>(vBase + ci) - 128;
-        const d = pd + <usize>(xx * dc);
-        store<u8>(d, clampRound(c + vToR * v));
-        store<u8>(d + 1, clampRound(c + uToG * u + vToG * v));
-        store<u8>(d + 2, clampRound(c + uToB * u));
-        if (dc == 4) store<u8>(d + 3, 255);
-      }
+    const ys = src + <usize>(y * width), pd = dst + <usize>(y * width * dc);
+    for (let xx = x; xx < width; xx++) {
+      const c = (<f32>load<u8>(ys + <usize>xx) - yOffF) * yScale;
+      const ci = crow + <usize>(xx >> 1);
+      const u = <f32>load<u8>(uBase + ci) - 128, v = <f32>load<u8>(vBase + ci) - 128;
+      const d = pd + <usize>(xx * dc);
+      store<u8>(d, clampRound(c + vToR * v));
+      store<u8>(d + 1, clampRound(c + uToG * u + vToG * v));
+      store<u8>(d + 2, clampRound(c + uToB * u));
+      if (dc == 4) store<u8>(d + 3, 255);
     }
   }
 }
@@ -2453,12 +2544,6 @@ export function rgbToYuyv422(
   }
 }
 
-/** i16 lanes a, b, a, b, … (the weights of an [x y] lane pair for i32x4.dot_i16x8_s). */
-// @ts-ignore: decorator
-@inline
-function pairOf(a: i16, b: i16): v128 {
-  return i32x4.splat((<i32>a & 0xffff) | (<i32>b << 16));
-}
 
 /** One dot pair and the shift: (a·ka + b·kb) >> 15 per i32 lane. */
 // @ts-ignore: decorator
