@@ -1052,37 +1052,46 @@ function pairOf(a: i16, b: i16): v128 {
   return i32x4.splat((<i32>a & 0xffff) | (<i32>b << 16));
 }
 
-/** Sixteen pixels whose channels are u8 lanes of r, g, b, stored as RGB or RGBA (alpha 255). */
+/**
+ * Sixteen pixels whose channels are the u8 lanes of r, g, b, each as [p0 p2 … p14 | p1 p3
+ * … p15] (even pixels, then odd), stored as RGB or RGBA (alpha 255). V8 turns the
+ * unpacks and word blends below into one x86 instruction each, but an arbitrary byte
+ * shuffle into a pshufb whose mask it rebuilds from immediates on every use (four more
+ * instructions): unpacks give each pixel four bytes R G B x in pixel order, one pshufb per
+ * four pixels drops the x bytes (placing the 12 bytes where the output needs them), and
+ * word blends join them into the three 16-byte stores.
+ */
 // @ts-ignore: decorator
 @inline
-function storePixels16(d: usize, dc: i32, r: v128, g: v128, b: v128): void {
-  const rgLo = i8x16.shuffle(r, g, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  const rgHi = i8x16.shuffle(r, g, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-  if (dc == 3) {
-    v128.store(d, i8x16.shuffle(rgLo, b, 0, 1, 16, 2, 3, 17, 4, 5, 18, 6, 7, 19, 8, 9, 20, 10));
-    // g5 r6 g6 … r10 g10, then the blues slotted in.
-    const mid = i8x16.shuffle(rgLo, rgHi, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 0, 0, 0, 0, 0);
-    v128.store(d + 16, i8x16.shuffle(mid, b, 0, 21, 1, 2, 22, 3, 4, 23, 5, 6, 24, 7, 8, 25, 9, 10));
-    v128.store(
-      d + 32,
-      i8x16.shuffle(rgHi, b, 26, 6, 7, 27, 8, 9, 28, 10, 11, 29, 12, 13, 30, 14, 15, 31),
-    );
-  } else {
-    const full = i8x16.splat(-1);
-    const baLo = i8x16.shuffle(b, full, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const baHi = i8x16.shuffle(b, full, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-    v128.store(d, i8x16.shuffle(rgLo, baLo, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23));
-    v128.store(d + 16, i8x16.shuffle(rgLo, baLo, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31));
-    v128.store(d + 32, i8x16.shuffle(rgHi, baHi, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23));
-    v128.store(d + 48, i8x16.shuffle(rgHi, baHi, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31));
+function storeEvenOdd16(d: usize, dc: i32, r: v128, g: v128, b: v128): void {
+  const x = dc == 3 ? b : i8x16.splat(-1);
+  const rgE = i8x16.shuffle(r, g, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const rgO = i8x16.shuffle(r, g, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const bxE = i8x16.shuffle(b, x, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const bxO = i8x16.shuffle(b, x, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  // Pixels 0 2 4 6, 8 … 14, 1 3 5 7 and 9 … 15 as R G B x.
+  const e0 = i16x8.shuffle(rgE, bxE, 0, 8, 1, 9, 2, 10, 3, 11);
+  const e1 = i16x8.shuffle(rgE, bxE, 4, 12, 5, 13, 6, 14, 7, 15);
+  const o0 = i16x8.shuffle(rgO, bxO, 0, 8, 1, 9, 2, 10, 3, 11);
+  const o1 = i16x8.shuffle(rgO, bxO, 4, 12, 5, 13, 6, 14, 7, 15);
+  const p0 = i32x4.shuffle(e0, o0, 0, 4, 1, 5), p1 = i32x4.shuffle(e0, o0, 2, 6, 3, 7);
+  const p2 = i32x4.shuffle(e1, o1, 0, 4, 1, 5), p3 = i32x4.shuffle(e1, o1, 2, 6, 3, 7);
+  if (dc == 4) {
+    v128.store(d, p0);
+    v128.store(d + 16, p1);
+    v128.store(d + 32, p2);
+    v128.store(d + 48, p3);
+    return;
   }
-}
-
-/** Bytes [p0 p2 … p14 | p1 p3 … p15] (even pixels, then odd) back in pixel order. */
-// @ts-ignore: decorator
-@inline
-function evenOddToPixels(v: v128): v128 {
-  return i8x16.shuffle(v, v, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+  // Output bytes 0..11 | 12..15 from pixels 0..3 | 4..5; 16..23 | 24..31 from 5..7 | 8..10;
+  // 32..35 | 36..47 from 10..11 | 12..15.
+  const q0 = i8x16.swizzle(p0, i8x16(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, X, X, X, X));
+  const q1 = i8x16.swizzle(p1, i8x16(5, 6, 8, 9, 10, 12, 13, 14, X, X, X, X, 0, 1, 2, 4));
+  const q2 = i8x16.swizzle(p2, i8x16(10, 12, 13, 14, X, X, X, X, 0, 1, 2, 4, 5, 6, 8, 9));
+  const q3 = i8x16.swizzle(p3, i8x16(X, X, X, X, 0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14));
+  v128.store(d, i16x8.shuffle(q0, q1, 0, 1, 2, 3, 4, 5, 14, 15));
+  v128.store(d + 16, i16x8.shuffle(q1, q2, 0, 1, 2, 3, 12, 13, 14, 15));
+  v128.store(d + 32, i16x8.shuffle(q2, q3, 0, 1, 10, 11, 12, 13, 14, 15));
 }
 
 /**
@@ -1127,45 +1136,34 @@ function rgb16(
   full: bool,
 ): void {
   const yv = v128.load(yp);
-  let ye = v128.and(yv, i16x8.splat(0xff)), yo = i16x8.shr_u(yv, 8);
+  // Two shifts rather than a mask: V8 rebuilds a constant on every use.
+  let ye = i16x8.shr_u(i16x8.shl(yv, 8), 8), yo = i16x8.shr_u(yv, 8);
   if (!full) {
     // Y·kY/2, kY = yScale·128: (Y ≤ 255)·(kY < 257) fits u16; the luma times 64.
     ye = i16x8.shr_u(i16x8.mul(ye, kY), 1);
     yo = i16x8.shr_u(i16x8.mul(yo, kY), 1);
   }
-  const r = evenOddToPixels(channelEvenOdd(ye, yo, tR, full));
-  const g = evenOddToPixels(channelEvenOdd(ye, yo, tG, full));
-  const b = channelEvenOdd(ye, yo, tB, full);
-  if (dc == 3) {
-    // storePixels16's RGB path with the blues read from their even/odd places.
-    const rgLo = i8x16.shuffle(r, g, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const rgHi = i8x16.shuffle(r, g, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-    v128.store(d, i8x16.shuffle(rgLo, b, 0, 1, 16, 2, 3, 24, 4, 5, 17, 6, 7, 25, 8, 9, 18, 10));
-    const mid = i8x16.shuffle(rgLo, rgHi, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 0, 0, 0, 0, 0);
-    v128.store(d + 16, i8x16.shuffle(mid, b, 0, 26, 1, 2, 19, 3, 4, 27, 5, 6, 20, 7, 8, 28, 9, 10));
-    v128.store(
-      d + 32,
-      i8x16.shuffle(rgHi, b, 21, 6, 7, 29, 8, 9, 22, 10, 11, 30, 12, 13, 23, 14, 15, 31),
-    );
-  } else {
-    storePixels16(d, dc, r, g, evenOddToPixels(b));
-  }
+  storeEvenOdd16(
+    d,
+    dc,
+    channelEvenOdd(ye, yo, tR, full),
+    channelEvenOdd(ye, yo, tG, full),
+    channelEvenOdd(ye, yo, tB, full),
+  );
 }
 
 /**
- * yuvPlanarToRgb's SIMD part for one kind of input (`full`: full range, where the luma
- * is the integer Y and the chroma terms are rounded integers, so Y + term rounds as the
- * reference does) and output (`dc`): 16 pixels of `rows` rows a step, the chroma terms
- * computed once for them. Returns the first column left to the scalar tail.
+ * yuvPlanarToRgb's SIMD part for one kind of input (`Range` u8: full range, where the
+ * luma is the integer Y and the chroma terms are rounded integers, so Y + term rounds as
+ * the reference does; u16: limited range, in 64ths) and output (`Pixel` u32: RGBA, u8:
+ * RGB): 16 pixels of `rows` rows a step, the chroma terms computed once for them.
+ * Returns the first column left to the scalar tail.
  */
-// @ts-ignore: decorator
-@inline
-function planarRows16(
+function planarRows16<Range, Pixel>(
   src: usize,
   width: i32,
   height: i32,
   dst: usize,
-  dc: i32,
   rowShift: i32,
   uBase: usize,
   vBase: usize,
@@ -1176,10 +1174,11 @@ function planarRows16(
   bG: v128,
   bB: v128,
   kY: v128,
-  full: bool,
 ): i32 {
+  // Compile-time constants, so that each of the four copies has only its own path.
+  const full = sizeof<Range>() == 1, dc: i32 = sizeof<Pixel>() == 4 ? 4 : 3;
+  const shift = sizeof<Range>() == 1 ? 13 : 7;
   const cw = (width + 1) >> 1, step = rowShift != 0 ? 2 : 1;
-  const shift = full ? 13 : 7;
   let x = 0;
   for (let y = 0; y < height; y += step) {
     const rows = min(step, height - y);
@@ -1245,12 +1244,12 @@ export function yuvPlanarToRgb(
   let x: i32;
   if (full) {
     x = dc == 3
-      ? planarRows16(src, width, height, dst, 3, rowShift, uBase, vBase, kR, kG, kB, bR, bG, bB, kY, true)
-      : planarRows16(src, width, height, dst, 4, rowShift, uBase, vBase, kR, kG, kB, bR, bG, bB, kY, true);
+      ? planarRows16<u8, u8>(src, width, height, dst, rowShift, uBase, vBase, kR, kG, kB, bR, bG, bB, kY)
+      : planarRows16<u8, u32>(src, width, height, dst, rowShift, uBase, vBase, kR, kG, kB, bR, bG, bB, kY);
   } else {
     x = dc == 3
-      ? planarRows16(src, width, height, dst, 3, rowShift, uBase, vBase, kR, kG, kB, bR, bG, bB, kY, false)
-      : planarRows16(src, width, height, dst, 4, rowShift, uBase, vBase, kR, kG, kB, bR, bG, bB, kY, false);
+      ? planarRows16<u16, u8>(src, width, height, dst, rowShift, uBase, vBase, kR, kG, kB, bR, bG, bB, kY)
+      : planarRows16<u16, u32>(src, width, height, dst, rowShift, uBase, vBase, kR, kG, kB, bR, bG, bB, kY);
   }
   for (let y = 0; y < height; y++) {
     const crow = <usize>((y >> rowShift) * cw);
