@@ -1195,9 +1195,13 @@ function planarRows16<Range, Pixel>(
       const tR = chromaTerm(lo, hi, kR, bR, shift);
       const tG = chromaTerm(lo, hi, kG, bG, shift);
       const tB = chromaTerm(lo, hi, kB, bB, shift);
-      for (let r = 0; r < rows; r++) {
-        const row = <usize>((y + r) * width + x);
-        rgb16(src + row, dst + row * <usize>dc, dc, tR, tG, tB, kY, full);
+      // The second row written out rather than looped: a loop costs V8 a counter and an
+      // interrupt check per 16 pixels.
+      const row = <usize>(y * width + x);
+      rgb16(src + row, dst + row * <usize>dc, dc, tR, tG, tB, kY, full);
+      if (rows == 2) {
+        const next = row + <usize>width;
+        rgb16(src + next, dst + next * <usize>dc, dc, tR, tG, tB, kY, full);
       }
     }
   }
@@ -1236,8 +1240,12 @@ export function yuvPlanarToRgb(
   const kR = pairOf(0, <i16>qR), kG = pairOf(<i16>qUG, <i16>qVG), kB = pairOf(<i16>qB, 0);
   const yk = <i32>Math.round(<f64>yScale * 128);
   // The dot's offset: −128·k for the centred chroma, plus (full) the rounding half, or
-  // (limited, in 64ths) −yOffset times the luma's effective scale and the half.
-  const extra = full ? 4096 : (32 - yOffset * yk / 2) << 7;
+  // (limited, in 64ths) the half, −yOffset·yScale, and the luma's error Y·(yScale − yk/128)
+  // at mid-grey, which centres that error (±0.04 level rather than 0 to 0.08).
+  const lumaError = 128 * (<f64>yScale * 64 - <f64>yk / 2);
+  const extra = full
+    ? 4096
+    : <i32>Math.round(32 - <f64>yOffset * <f64>yScale * 64 + lumaError) << 7;
   const kY = i16x8.splat(<i16>yk);
   const bR = i32x4.splat(extra - 128 * qR), bG = i32x4.splat(extra - 128 * (qUG + qVG));
   const bB = i32x4.splat(extra - 128 * qB);
