@@ -1042,8 +1042,9 @@ export function featherMask(
 // The conversions run in fixed point with every product an i32x4.dot_i16x8_s (pmaddwd:
 // one instruction for eight products, where i16x8.q15mulr_sat_s costs several on x86),
 // except rgbToYuv420p's, still Q15 products of values times 64 in i16x8 lanes. The
-// results round as the float references do except within a few hundredths of a half:
-// within one level. Constants come from yuv.ts so they are written once.
+// results round as the float references do except where those lie within about 0.1 of
+// a half (0.01 for full-range yuvj422p): within one level. Constants come from yuv.ts so
+// they are written once.
 
 /** i16 lanes a, b, a, b, … (the weights of an [x y] lane pair for i32x4.dot_i16x8_s). */
 // @ts-ignore: decorator
@@ -1120,8 +1121,8 @@ function channelEvenOdd(ye: v128, yo: v128, t: v128, full: bool): v128 {
 
 /**
  * Sixteen pixels of a row: luma bytes at `yp`, the chroma terms of their eight pairs.
- * The pixels are split even/odd (a mask and a shift of the luma as i16 lanes), so that
- * lane k of either half takes chroma sample k as it is, without duplicating it.
+ * The pixels are split even/odd (shifts of the luma as i16 lanes), so that lane k of
+ * either half takes chroma sample k as it is, without duplicating it.
  */
 // @ts-ignore: decorator
 @inline
@@ -1175,7 +1176,9 @@ function planarRows16<Range, Pixel>(
   bB: v128,
   kY: v128,
 ): i32 {
-  // Compile-time constants, so that each of the four copies has only its own path.
+  // Compile-time constants, so that each of the four copies has only its own path (four
+  // inlined copies told apart by a flag were merged by the optimizer into one loop that
+  // tested the flag, and computed both ranges, at every step).
   const full = sizeof<Range>() == 1, dc: i32 = sizeof<Pixel>() == 4 ? 4 : 3;
   const shift = sizeof<Range>() == 1 ? 13 : 7;
   const cw = (width + 1) >> 1, step = rowShift != 0 ? 2 : 1;
