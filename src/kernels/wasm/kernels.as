@@ -1056,15 +1056,24 @@ function pairOf(a: i16, b: i16): v128 {
 /**
  * Sixteen pixels whose channels are the u8 lanes of r, g, b, each as [p0 p2 … p14 | p1 p3
  * … p15] (even pixels, then odd), stored as RGB or RGBA (alpha 255). V8 turns the
- * unpacks and word blends below into one x86 instruction each, but an arbitrary byte
- * shuffle into a pshufb whose mask it rebuilds from immediates on every use (four more
- * instructions): unpacks give each pixel four bytes R G B x in pixel order, one pshufb per
- * four pixels drops the x bytes (placing the 12 bytes where the output needs them), and
- * word blends join them into the three 16-byte stores.
+ * unpacks and word blends below into one x86 instruction each, and an arbitrary byte
+ * shuffle into a pshufb: unpacks give each pixel four bytes R G B x in pixel order, one
+ * swizzle per four pixels (masks m0..m3, PACK_RGB) drops the x bytes, placing the 12
+ * bytes where the output needs them, and word blends join them into the 16-byte stores.
  */
 // @ts-ignore: decorator
 @inline
-function storeEvenOdd16(d: usize, dc: i32, r: v128, g: v128, b: v128): void {
+function storeEvenOdd16(
+  d: usize,
+  dc: i32,
+  r: v128,
+  g: v128,
+  b: v128,
+  m0: v128,
+  m1: v128,
+  m2: v128,
+  m3: v128,
+): void {
   const x = dc == 3 ? b : i8x16.splat(-1);
   const rgE = i8x16.shuffle(r, g, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
   const rgO = i8x16.shuffle(r, g, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
@@ -1086,14 +1095,24 @@ function storeEvenOdd16(d: usize, dc: i32, r: v128, g: v128, b: v128): void {
   }
   // Output bytes 0..11 | 12..15 from pixels 0..3 | 4..5; 16..23 | 24..31 from 5..7 | 8..10;
   // 32..35 | 36..47 from 10..11 | 12..15.
-  const q0 = i8x16.swizzle(p0, i8x16(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, X, X, X, X));
-  const q1 = i8x16.swizzle(p1, i8x16(5, 6, 8, 9, 10, 12, 13, 14, X, X, X, X, 0, 1, 2, 4));
-  const q2 = i8x16.swizzle(p2, i8x16(10, 12, 13, 14, X, X, X, X, 0, 1, 2, 4, 5, 6, 8, 9));
-  const q3 = i8x16.swizzle(p3, i8x16(X, X, X, X, 0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14));
+  const q0 = i8x16.swizzle(p0, m0), q1 = i8x16.swizzle(p1, m1);
+  const q2 = i8x16.swizzle(p2, m2), q3 = i8x16.swizzle(p3, m3);
   v128.store(d, i16x8.shuffle(q0, q1, 0, 1, 2, 3, 4, 5, 14, 15));
   v128.store(d + 16, i16x8.shuffle(q1, q2, 0, 1, 2, 3, 12, 13, 14, 15));
   v128.store(d + 32, i16x8.shuffle(q2, q3, 0, 1, 10, 11, 12, 13, 14, 15));
 }
+
+/**
+ * storeEvenOdd16's four byte shuffles for RGB, loaded once per call of planarRows16: a
+ * swizzle by a mask in a register costs V8 one saturating add more than a pshufb, where
+ * a constant mask is rebuilt from immediates at every use (four instructions).
+ */
+const PACK_RGB: usize = memory.data<u8>([
+  0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 128, 128, 128, 128,
+  5, 6, 8, 9, 10, 12, 13, 14, 128, 128, 128, 128, 0, 1, 2, 4,
+  10, 12, 13, 14, 128, 128, 128, 128, 0, 1, 2, 4, 5, 6, 8, 9,
+  128, 128, 128, 128, 0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14,
+], 16);
 
 /**
  * One chroma term of eight samples from their [U V] lane pairs `lo` (samples 0..3) and
@@ -1135,6 +1154,10 @@ function rgb16(
   tB: v128,
   kY: v128,
   full: bool,
+  m0: v128,
+  m1: v128,
+  m2: v128,
+  m3: v128,
 ): void {
   const yv = v128.load(yp);
   // Two shifts rather than a mask: V8 rebuilds a constant on every use.
@@ -1150,6 +1173,10 @@ function rgb16(
     channelEvenOdd(ye, yo, tR, full),
     channelEvenOdd(ye, yo, tG, full),
     channelEvenOdd(ye, yo, tB, full),
+    m0,
+    m1,
+    m2,
+    m3,
   );
 }
 
@@ -1182,6 +1209,8 @@ function planarRows16<Range, Pixel>(
   const full = sizeof<Range>() == 1, dc: i32 = sizeof<Pixel>() == 4 ? 4 : 3;
   const shift = sizeof<Range>() == 1 ? 13 : 7;
   const cw = (width + 1) >> 1, step = rowShift != 0 ? 2 : 1;
+  const m0 = v128.load(PACK_RGB), m1 = v128.load(PACK_RGB + 16);
+  const m2 = v128.load(PACK_RGB + 32), m3 = v128.load(PACK_RGB + 48);
   let x = 0;
   for (let y = 0; y < height; y += step) {
     const rows = min(step, height - y);
@@ -1201,10 +1230,10 @@ function planarRows16<Range, Pixel>(
       // The second row written out rather than looped: a loop costs V8 a counter and an
       // interrupt check per 16 pixels.
       const row = <usize>(y * width + x);
-      rgb16(src + row, dst + row * <usize>dc, dc, tR, tG, tB, kY, full);
+      rgb16(src + row, dst + row * <usize>dc, dc, tR, tG, tB, kY, full, m0, m1, m2, m3);
       if (rows == 2) {
         const next = row + <usize>width;
-        rgb16(src + next, dst + next * <usize>dc, dc, tR, tG, tB, kY, full);
+        rgb16(src + next, dst + next * <usize>dc, dc, tR, tG, tB, kY, full, m0, m1, m2, m3);
       }
     }
   }
@@ -2495,6 +2524,15 @@ function q15(v: f32): i16 {
 }
 
 /**
+ * yuyv16's gather masks for RGB and RGBA, loaded once before the loop (see PACK_RGB for
+ * why they are not constants in the code).
+ */
+const YUYV_GATHER: usize = memory.data<u8>([
+  0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11, 128, 128, 128, 128,
+  0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 128, 128, 128, 128,
+], 16);
+
+/**
  * yuv.ts rgbToYuyv422, sixteen pixels (eight pairs) a step in 32-bit fixed point with
  * Q15 coefficients, every product an i32x4.dot_i16x8_s (one instruction for eight
  * products, where each q15mulr_sat_s costs several on x86): luma dots [R G] and
@@ -2530,14 +2568,15 @@ export function rgbToYuyv422(
   const uB = pairOf(q15(cb * (1 - kb) * 0.5), 16448);
   const vRG = pairOf(q15(cr * (1 - kr) * 0.5), q15(-cr * kg * 0.5));
   const vB = pairOf(q15(-cr * kb * 0.5), 16448);
+  const gather = v128.load(YUYV_GATHER + (sc == 3 ? 0 : 16));
   let i = 0;
   if (sc == 3) {
     for (; i + 16 <= n; i += 16) {
-      yuyv16(src + <usize>(i * 3), dst + <usize>(i << 1), true, yRG, yB, uRG, uB, vRG, vB);
+      yuyv16(src + <usize>(i * 3), dst + <usize>(i << 1), true, yRG, yB, uRG, uB, vRG, vB, gather);
     }
   } else {
     for (; i + 16 <= n; i += 16) {
-      yuyv16(src + <usize>(i << 2), dst + <usize>(i << 1), false, yRG, yB, uRG, uB, vRG, vB);
+      yuyv16(src + <usize>(i << 2), dst + <usize>(i << 1), false, yRG, yB, uRG, uB, vRG, vB, gather);
     }
   }
   for (; i < n; i += 2) {
@@ -2580,11 +2619,9 @@ function yuyv16(
   uB: v128,
   vRG: v128,
   vB: v128,
+  gather: v128,
 ): void {
   const stride: usize = three ? 12 : 16;
-  const gather = three
-    ? i8x16(0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11, X, X, X, X)
-    : i8x16(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, X, X, X, X);
   const a0 = i8x16.swizzle(v128.load(p), gather);
   const a1 = i8x16.swizzle(v128.load(p + stride), gather);
   const a2 = i8x16.swizzle(v128.load(p + 2 * stride), gather);
