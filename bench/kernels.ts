@@ -13,7 +13,7 @@ import { LensScratch } from "../src/kernels/lens_blur.ts";
 import { createGuidedScratch } from "../src/kernels/guided_filter.ts";
 import { defaultMaskOptions, maskTable, STILL_IMAGE_FEATHER } from "../src/kernels/mask.ts";
 import { bilinearTable } from "../src/kernels/resize.ts";
-import { yuv420pSize, yuv422pSize } from "../src/kernels/yuv.ts";
+import { yuv420pSize, yuv422pSize, yuyv422Size } from "../src/kernels/yuv.ts";
 import { createWasmKernels, type Kernels, tsKernels } from "../src/kernels/wasm/wasm_kernels.ts";
 import { MOTION_GATE } from "../src/pipeline/mask_stage.ts";
 import { median, printTable } from "./_stats.ts";
@@ -56,6 +56,8 @@ interface Buffers {
   yuv: Uint8Array;
   /** A yuvj422p picture (an MJPEG decoder's own output). */
   yuv422: Uint8Array;
+  /** A yuyv422 picture (the virtual camera's format). */
+  yuyv: Uint8Array;
   map: Float32Array;
   planar: Float32Array;
   /** MaskStage's working-size maps: luma, smoothed probability, guided coefficients. */
@@ -95,6 +97,7 @@ function buffers(alloc: Alloc, width: number, height: number): Buffers {
     mask: alloc.plane(width * height),
     yuv: alloc.plane(yuv420pSize(width, height)),
     yuv422: alloc.plane(yuv422pSize(width, height)),
+    yuyv: alloc.plane(yuyv422Size(width, height)),
     map: alloc.floats(MODEL.width * MODEL.height),
     planar: alloc.floats(3 * MODEL.width * MODEL.height),
     ...workingMaps(alloc, width, height),
@@ -191,6 +194,8 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
     ],
     ["pasteRegion whole", () => k.pasteRegion(...model, whole, width, height, b.scratch, w, h)],
     ["pasteRegion crop", () => k.pasteRegion(...model, crop, width, height, b.scratch, w, h, true)],
+    // The live sink's conversion for a v4l2loopback camera (and `-o - --pix-fmt yuyv422`).
+    ["rgbToYuyv422", () => k.rgbToYuyv422(b.frame, b.yuyv)],
   ];
 }
 

@@ -249,11 +249,15 @@ Deno.test("wasm yuvj422pToRgb agrees with the reference within one level at size
     const ref = createFrame(width, height, channels), got = createFrame(width, height, channels);
     yuvj422pToRgb(yuv, ref);
     wasm.yuvj422pToRgb(yuv, got);
-    let max = 0;
+    let max = 0, differ = 0;
     for (let i = 0; i < ref.data.length; i++) {
       max = Math.max(max, Math.abs(ref.data[i] - got.data[i]));
+      if (ref.data[i] !== got.data[i]) differ++;
     }
     assert.ok(max <= 1, `${width}x${height}x${channels}: max difference ${max}`);
+    // Full range adds chroma terms rounded to integers (Q13 weights, exact to 0.01 level) to
+    // the integer luma, so it rounds as the reference does all but at near-exact halves.
+    assert.ok(differ <= ref.data.length / 1000, `${width}x${height}x${channels}: ${differ} differ`);
   }
   assert.throws(() => wasm.yuvj422pToRgb(new Uint8Array(5), createFrame(4, 2, 3)), RangeError);
 });

@@ -1245,74 +1245,215 @@ export function featherMask(
 
 // ---- yuv.ts -------------------------------------------------------------------------------------
 //
-// Both conversions run in 16-bit fixed point, 16 pixels a step: values are kept times 64
-// (six fraction bits) in i16x8 lanes, and each product is a Q15 multiply
-// (i16x8.q15mulr_sat_s), as rgbToYuyv422 does. A Q15 factor must lie in (−1, 1), so the
-// factors above 1 are split into a whole part (adds) and a fraction. The results round as
-// the float references do except at near-exact halves: within one level. Constants come
-// from yuv.ts so they are written once.
+// The conversions run in fixed point with every product an i32x4.dot_i16x8_s (pmaddwd:
+// one instruction for eight products, where i16x8.q15mulr_sat_s costs several on x86),
+// except rgbToYuv420p's, still Q15 products of values times 64 in i16x8 lanes. The
+// results round as the float references do except where those lie within about 0.1 of
+// a half (0.01 for full-range yuvj422p): within one level. Constants come from yuv.ts so
+// they are written once.
 
-/** Lanes 0..7 of i16 `t` (one per chroma sample), each repeated for the pixel pair. */
+/** i16 lanes a, b, a, b, … (the weights of an [x y] lane pair for i32x4.dot_i16x8_s). */
 // @ts-ignore: decorator
 @inline
-function pairsLow(t: v128): v128 {
-  return i8x16.shuffle(t, t, 0, 1, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7);
+function pairOf(a: i16, b: i16): v128 {
+  return i32x4.splat((<i32>a & 0xffff) | (<i32>b << 16));
 }
 
+/**
+ * Sixteen pixels whose channels are the u8 lanes of r, g, b, each as [p0 p2 … p14 | p1 p3
+ * … p15] (even pixels, then odd), stored as RGB or RGBA (alpha 255). V8 turns the
+ * unpacks and word blends below into one x86 instruction each, and an arbitrary byte
+ * shuffle into a pshufb: unpacks give each pixel four bytes R G B x in pixel order, one
+ * swizzle per four pixels (masks m0..m3, PACK_RGB) drops the x bytes, placing the 12
+ * bytes where the output needs them, and word blends join them into the 16-byte stores.
+ */
 // @ts-ignore: decorator
 @inline
-function pairsHigh(t: v128): v128 {
-  return i8x16.shuffle(t, t, 8, 9, 8, 9, 10, 11, 10, 11, 12, 13, 12, 13, 14, 15, 14, 15);
-}
-
-/** Sixteen pixels whose channels are u8 lanes of r, g, b, stored as RGB or RGBA (alpha 255). */
-// @ts-ignore: decorator
-@inline
-function storePixels16(d: usize, dc: i32, r: v128, g: v128, b: v128): void {
-  const rgLo = i8x16.shuffle(r, g, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  const rgHi = i8x16.shuffle(r, g, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-  if (dc == 3) {
-    v128.store(d, i8x16.shuffle(rgLo, b, 0, 1, 16, 2, 3, 17, 4, 5, 18, 6, 7, 19, 8, 9, 20, 10));
-    // g5 r6 g6 … r10 g10, then the blues slotted in.
-    const mid = i8x16.shuffle(rgLo, rgHi, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 0, 0, 0, 0, 0);
-    v128.store(d + 16, i8x16.shuffle(mid, b, 0, 21, 1, 2, 22, 3, 4, 23, 5, 6, 24, 7, 8, 25, 9, 10));
-    v128.store(
-      d + 32,
-      i8x16.shuffle(rgHi, b, 26, 6, 7, 27, 8, 9, 28, 10, 11, 29, 12, 13, 30, 14, 15, 31),
-    );
-  } else {
-    const full = i8x16.splat(-1);
-    const baLo = i8x16.shuffle(b, full, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const baHi = i8x16.shuffle(b, full, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-    v128.store(d, i8x16.shuffle(rgLo, baLo, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23));
-    v128.store(d + 16, i8x16.shuffle(rgLo, baLo, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31));
-    v128.store(d + 32, i8x16.shuffle(rgHi, baHi, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23));
-    v128.store(d + 48, i8x16.shuffle(rgHi, baHi, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31));
+function storeEvenOdd16(
+  d: usize,
+  dc: i32,
+  r: v128,
+  g: v128,
+  b: v128,
+  m0: v128,
+  m1: v128,
+  m2: v128,
+  m3: v128,
+): void {
+  const x = dc == 3 ? b : i8x16.splat(-1);
+  const rgE = i8x16.shuffle(r, g, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const rgO = i8x16.shuffle(r, g, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const bxE = i8x16.shuffle(b, x, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const bxO = i8x16.shuffle(b, x, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  // Pixels 0 2 4 6, 8 … 14, 1 3 5 7 and 9 … 15 as R G B x.
+  const e0 = i16x8.shuffle(rgE, bxE, 0, 8, 1, 9, 2, 10, 3, 11);
+  const e1 = i16x8.shuffle(rgE, bxE, 4, 12, 5, 13, 6, 14, 7, 15);
+  const o0 = i16x8.shuffle(rgO, bxO, 0, 8, 1, 9, 2, 10, 3, 11);
+  const o1 = i16x8.shuffle(rgO, bxO, 4, 12, 5, 13, 6, 14, 7, 15);
+  const p0 = i32x4.shuffle(e0, o0, 0, 4, 1, 5), p1 = i32x4.shuffle(e0, o0, 2, 6, 3, 7);
+  const p2 = i32x4.shuffle(e1, o1, 0, 4, 1, 5), p3 = i32x4.shuffle(e1, o1, 2, 6, 3, 7);
+  if (dc == 4) {
+    v128.store(d, p0);
+    v128.store(d + 16, p1);
+    v128.store(d + 32, p2);
+    v128.store(d + 48, p3);
+    return;
   }
+  // Output bytes 0..11 | 12..15 from pixels 0..3 | 4..5; 16..23 | 24..31 from 5..7 | 8..10;
+  // 32..35 | 36..47 from 10..11 | 12..15.
+  const q0 = i8x16.swizzle(p0, m0), q1 = i8x16.swizzle(p1, m1);
+  const q2 = i8x16.swizzle(p2, m2), q3 = i8x16.swizzle(p3, m3);
+  v128.store(d, i16x8.shuffle(q0, q1, 0, 1, 2, 3, 4, 5, 14, 15));
+  v128.store(d + 16, i16x8.shuffle(q1, q2, 0, 1, 2, 3, 12, 13, 14, 15));
+  v128.store(d + 32, i16x8.shuffle(q2, q3, 0, 1, 10, 11, 12, 13, 14, 15));
 }
 
-/** (Y − yOffset)·yScale times 64 for eight luma bytes widened to i16 (`yw`). */
-// @ts-ignore: decorator
-@inline
-function lumaTimes64(yw: v128, yOff: v128, kY: v128): v128 {
-  const t = i16x8.shl(i16x8.sub(yw, yOff), 6);
-  return i16x8.add(t, i16x8.q15mulr_sat_s(t, kY));
-}
+/**
+ * storeEvenOdd16's four byte shuffles for RGB, loaded once per call of planarRows16: a
+ * swizzle by a mask in a register costs V8 one saturating add more than a pshufb, where
+ * a constant mask is rebuilt from immediates at every use (four instructions).
+ */
+const PACK_RGB: usize = memory.data<u8>([
+  0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 128, 128, 128, 128,
+  5, 6, 8, 9, 10, 12, 13, 14, 128, 128, 128, 128, 0, 1, 2, 4,
+  10, 12, 13, 14, 128, 128, 128, 128, 0, 1, 2, 4, 5, 6, 8, 9,
+  128, 128, 128, 128, 0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14,
+], 16);
 
-/** One channel of 16 pixels: (luma + chroma term + 32) >> 6, saturated to bytes. */
+/**
+ * One chroma term of eight samples from their [U V] lane pairs `lo` (samples 0..3) and
+ * `hi` (4..7): (dot + bias) >> shift, as i16 lanes.
+ */
 // @ts-ignore: decorator
 @inline
-function channel16(cLo: v128, cHi: v128, term: v128): v128 {
-  return i8x16.narrow_i16x8_u(
-    i16x8.shr_s(i16x8.add_sat_s(cLo, pairsLow(term)), 6),
-    i16x8.shr_s(i16x8.add_sat_s(cHi, pairsHigh(term)), 6),
+function chromaTerm(lo: v128, hi: v128, k: v128, bias: v128, shift: i32): v128 {
+  return i16x8.narrow_i32x4_s(
+    i32x4.shr_s(i32x4.add(i32x4.dot_i16x8_s(lo, k), bias), shift),
+    i32x4.shr_s(i32x4.add(i32x4.dot_i16x8_s(hi, k), bias), shift),
   );
+}
+
+/** One channel of 16 pixels from the luma of the even and odd ones and the chroma term. */
+// @ts-ignore: decorator
+@inline
+function channelEvenOdd(ye: v128, yo: v128, t: v128, full: bool): v128 {
+  if (full) return i8x16.narrow_i16x8_u(i16x8.add(ye, t), i16x8.add(yo, t));
+  return i8x16.narrow_i16x8_u(
+    i16x8.shr_s(i16x8.add_sat_s(ye, t), 6),
+    i16x8.shr_s(i16x8.add_sat_s(yo, t), 6),
+  );
+}
+
+/**
+ * Sixteen pixels of a row: luma bytes at `yp`, the chroma terms of their eight pairs.
+ * The pixels are split even/odd (shifts of the luma as i16 lanes), so that lane k of
+ * either half takes chroma sample k as it is, without duplicating it.
+ */
+// @ts-ignore: decorator
+@inline
+function rgb16(
+  yp: usize,
+  d: usize,
+  dc: i32,
+  tR: v128,
+  tG: v128,
+  tB: v128,
+  kY: v128,
+  full: bool,
+  m0: v128,
+  m1: v128,
+  m2: v128,
+  m3: v128,
+): void {
+  const yv = v128.load(yp);
+  // Two shifts rather than a mask: V8 rebuilds a constant on every use.
+  let ye = i16x8.shr_u(i16x8.shl(yv, 8), 8), yo = i16x8.shr_u(yv, 8);
+  if (!full) {
+    // Y·kY/2, kY = yScale·128: (Y ≤ 255)·(kY < 257) fits u16; the luma times 64.
+    ye = i16x8.shr_u(i16x8.mul(ye, kY), 1);
+    yo = i16x8.shr_u(i16x8.mul(yo, kY), 1);
+  }
+  storeEvenOdd16(
+    d,
+    dc,
+    channelEvenOdd(ye, yo, tR, full),
+    channelEvenOdd(ye, yo, tG, full),
+    channelEvenOdd(ye, yo, tB, full),
+    m0,
+    m1,
+    m2,
+    m3,
+  );
+}
+
+/**
+ * yuvPlanarToRgb's SIMD part for one kind of input (`Range` u8: full range, where the
+ * luma is the integer Y and the chroma terms are rounded integers, so Y + term rounds as
+ * the reference does; u16: limited range, in 64ths) and output (`Pixel` u32: RGBA, u8:
+ * RGB): 16 pixels of `rows` rows a step, the chroma terms computed once for them.
+ * Returns the first column left to the scalar tail.
+ */
+function planarRows16<Range, Pixel>(
+  src: usize,
+  width: i32,
+  height: i32,
+  dst: usize,
+  rowShift: i32,
+  uBase: usize,
+  vBase: usize,
+  kR: v128,
+  kG: v128,
+  kB: v128,
+  bR: v128,
+  bG: v128,
+  bB: v128,
+  kY: v128,
+): i32 {
+  // Compile-time constants, so that each of the four copies has only its own path (four
+  // inlined copies told apart by a flag were merged by the optimizer into one loop that
+  // tested the flag, and computed both ranges, at every step).
+  const full = sizeof<Range>() == 1, dc: i32 = sizeof<Pixel>() == 4 ? 4 : 3;
+  const shift = sizeof<Range>() == 1 ? 13 : 7;
+  const cw = (width + 1) >> 1, step = rowShift != 0 ? 2 : 1;
+  const m0 = v128.load(PACK_RGB), m1 = v128.load(PACK_RGB + 16);
+  const m2 = v128.load(PACK_RGB + 32), m3 = v128.load(PACK_RGB + 48);
+  let x = 0;
+  for (let y = 0; y < height; y += step) {
+    const rows = min(step, height - y);
+    const crow = <usize>((y >> rowShift) * cw);
+    for (x = 0; x + 16 <= width; x += 16) {
+      const ci = crow + <usize>(x >> 1);
+      // [U V] lane pairs of the eight samples.
+      const uv = i8x16.shuffle(
+        v128.load64_zero(uBase + ci),
+        v128.load64_zero(vBase + ci),
+        0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23,
+      );
+      const lo = i16x8.extend_low_i8x16_u(uv), hi = i16x8.extend_high_i8x16_u(uv);
+      const tR = chromaTerm(lo, hi, kR, bR, shift);
+      const tG = chromaTerm(lo, hi, kG, bG, shift);
+      const tB = chromaTerm(lo, hi, kB, bB, shift);
+      // The second row written out rather than looped: a loop costs V8 a counter and an
+      // interrupt check per 16 pixels.
+      const row = <usize>(y * width + x);
+      rgb16(src + row, dst + row * <usize>dc, dc, tR, tG, tB, kY, full, m0, m1, m2, m3);
+      if (rows == 2) {
+        const next = row + <usize>width;
+        rgb16(src + next, dst + next * <usize>dc, dc, tR, tG, tB, kY, full, m0, m1, m2, m3);
+      }
+    }
+  }
+  return x;
 }
 
 /**
  * yuv.ts yuv420pToRgb (`rowShift` 1: each chroma row serves two rows, whose chroma terms
  * for 16 pixels are then computed once) and yuvj422pToRgb (`rowShift` 0: a chroma row
- * per row); `yOffset` is 16 for limited range, 0 for full.
+ * per row); `yOffset` is 16 for limited range, 0 for full. The chroma terms, k·(C − 128),
+ * come from dots of [U V] with the weights in Q13 (|k| < 4). Full range (yScale 1) adds
+ * them, rounded, to the integer luma; limited range works in 64ths: the luma as
+ * Y·round(128·yScale)/2 (1.1641 for 1.1644: 0.08 level at Y 255), the terms carrying
+ * −yOffset·yScale and the rounding half.
  */
 export function yuvPlanarToRgb(
   src: usize,
@@ -1330,55 +1471,44 @@ export function yuvPlanarToRgb(
 ): void {
   const cw = (width + 1) >> 1, ch = rowShift != 0 ? (height + 1) >> 1 : height;
   const uBase = src + <usize>(width * height), vBase = uBase + <usize>(cw * ch);
-  const yOff = i16x8.splat(<i16>yOffset), yOffF = <f32>yOffset;
-  const step = rowShift != 0 ? 2 : 1;
-  // Limited range: yScale ≈ 1.16, vToR ≈ 1.60, uToB ≈ 2.02; full range 1, 1.40, 1.77:
-  // whole parts as adds (a Q15 factor may be negative).
-  const kY = i16x8.splat(q15(yScale - 1)), kVR = i16x8.splat(q15(vToR - 1));
-  const kUG = i16x8.splat(q15(uToG)), kVG = i16x8.splat(q15(vToG));
-  const kUB = i16x8.splat(q15(uToB - 2));
-  const c128 = i16x8.splat(128), half = i16x8.splat(32);
-  for (let y = 0; y < height; y += step) {
-    const rows = min(step, height - y);
+  const yOffF = <f32>yOffset;
+  const full = yOffset == 0 && yScale == 1;
+  const q13 = (v: f32): i32 => <i32>Math.round(<f64>v * 8192);
+  const qR = q13(vToR), qUG = q13(uToG), qVG = q13(vToG), qB = q13(uToB);
+  const kR = pairOf(0, <i16>qR), kG = pairOf(<i16>qUG, <i16>qVG), kB = pairOf(<i16>qB, 0);
+  const yk = <i32>Math.round(<f64>yScale * 128);
+  // The dot's offset: −128·k for the centred chroma, plus (full) the rounding half, or
+  // (limited, in 64ths) the half, −yOffset·yScale, and the luma's error Y·(yScale − yk/128)
+  // at mid-grey, which centres that error (±0.04 level rather than 0 to 0.08).
+  const lumaError = 128 * (<f64>yScale * 64 - <f64>yk / 2);
+  const extra = full
+    ? 4096
+    : <i32>Math.round(32 - <f64>yOffset * <f64>yScale * 64 + lumaError) << 7;
+  const kY = i16x8.splat(<i16>yk);
+  const bR = i32x4.splat(extra - 128 * qR), bG = i32x4.splat(extra - 128 * (qUG + qVG));
+  const bB = i32x4.splat(extra - 128 * qB);
+  let x: i32;
+  if (full) {
+    x = dc == 3
+      ? planarRows16<u8, u8>(src, width, height, dst, rowShift, uBase, vBase, kR, kG, kB, bR, bG, bB, kY)
+      : planarRows16<u8, u32>(src, width, height, dst, rowShift, uBase, vBase, kR, kG, kB, bR, bG, bB, kY);
+  } else {
+    x = dc == 3
+      ? planarRows16<u16, u8>(src, width, height, dst, rowShift, uBase, vBase, kR, kG, kB, bR, bG, bB, kY)
+      : planarRows16<u16, u32>(src, width, height, dst, rowShift, uBase, vBase, kR, kG, kB, bR, bG, bB, kY);
+  }
+  for (let y = 0; y < height; y++) {
     const crow = <usize>((y >> rowShift) * cw);
-    let x = 0;
-    for (; x + 16 <= width; x += 16) {
-      const ci = crow + <usize>(x >> 1);
-      const u = i16x8.shl(i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(uBase + ci)), c128), 6);
-      const v = i16x8.shl(i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(vBase + ci)), c128), 6);
-      // The rounding half rides on the chroma terms.
-      const rT = i16x8.add(i16x8.add(v, i16x8.q15mulr_sat_s(v, kVR)), half);
-      const gT = i16x8.add(
-        i16x8.add(i16x8.q15mulr_sat_s(u, kUG), i16x8.q15mulr_sat_s(v, kVG)),
-        half,
-      );
-      const bT = i16x8.add(i16x8.add(i16x8.add(u, u), i16x8.q15mulr_sat_s(u, kUB)), half);
-      for (let r = 0; r < rows; r++) {
-        const row = <usize>((y + r) * width + x);
-        const yv = v128.load(src + row);
-        const cLo = lumaTimes64(i16x8.extend_low_i8x16_u(yv), yOff, kY);
-        const cHi = lumaTimes64(i16x8.extend_high_i8x16_u(yv), yOff, kY);
-        storePixels16(
-          dst + row * <usize>dc,
-          dc,
-          channel16(cLo, cHi, rT),
-          channel16(cLo, cHi, gT),
-          channel16(cLo, cHi, bT),
-        );
-      }
-    }
-    for (let r = 0; r < rows; r++) {
-      const ys = src + <usize>((y + r) * width), pd = dst + <usize>((y + r) * width * dc);
-      for (let xx = x; xx < width; xx++) {
-        const c = (<f32>load<u8>(ys + <usize>xx) - yOffF) * yScale;
-        const ci = crow + <usize>(xx >> 1);
-        const u = <f32>load<u8>(uBase + ci) - 128, v = <f32>load<u8>(vBase + ci) - 128;
-        const d = pd + <usize>(xx * dc);
-        store<u8>(d, clampRound(c + vToR * v));
-        store<u8>(d + 1, clampRound(c + uToG * u + vToG * v));
-        store<u8>(d + 2, clampRound(c + uToB * u));
-        if (dc == 4) store<u8>(d + 3, 255);
-      }
+    const ys = src + <usize>(y * width), pd = dst + <usize>(y * width * dc);
+    for (let xx = x; xx < width; xx++) {
+      const c = (<f32>load<u8>(ys + <usize>xx) - yOffF) * yScale;
+      const ci = crow + <usize>(xx >> 1);
+      const u = <f32>load<u8>(uBase + ci) - 128, v = <f32>load<u8>(vBase + ci) - 128;
+      const d = pd + <usize>(xx * dc);
+      store<u8>(d, clampRound(c + vToR * v));
+      store<u8>(d + 1, clampRound(c + uToG * u + vToG * v));
+      store<u8>(d + 2, clampRound(c + uToB * u));
+      if (dc == 4) store<u8>(d + 3, 255);
     }
   }
 }
@@ -2600,21 +2730,23 @@ function q15(v: f32): i16 {
 }
 
 /**
- * The channel `c` of eight pixels as i16x8 lanes, times 64 (six fraction bits for the
- * fixed point below): pixels 0..3 from `a`, 4..7 from `b`.
+ * yuyv16's gather masks for RGB and RGBA, loaded once before the loop (see PACK_RGB for
+ * why they are not constants in the code).
  */
-// @ts-ignore: decorator
-@inline
-function channel8(a: v128, b: v128, lo: v128, hi: v128): v128 {
-  return i16x8.shl(v128.or(i8x16.swizzle(a, lo), i8x16.swizzle(b, hi)), 6);
-}
+const YUYV_GATHER: usize = memory.data<u8>([
+  0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11, 128, 128, 128, 128,
+  0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 128, 128, 128, 128,
+], 16);
 
 /**
- * yuv.ts rgbToYuyv422, eight pixels (four pairs) per step in 16-bit fixed point: each
- * term is a Q15 product of the channel times 64, so luma keeps six fraction bits and
- * rounds as the reference does except at exact halves (one level). Chroma is linear in
- * the pixels, so a pair's chroma is the sum of its two pixels' terms. Constants from
- * yuv.ts. The width is even.
+ * yuv.ts rgbToYuyv422, sixteen pixels (eight pairs) a step in 32-bit fixed point with
+ * Q15 coefficients, every product an i32x4.dot_i16x8_s (one instruction for eight
+ * products, where each q15mulr_sat_s costs several on x86): luma dots [R G] and
+ * [B 128] lanes with [kR kG] and [kB, bias/128]; chroma, linear in the pixels, is taken
+ * from each pair's channel sums (i16x8.extadd_pairwise_i8x16_u), dotted as [ΣR ΣG] and
+ * [ΣB 256]. Products and sums are exact, so the results differ from the reference only
+ * when it lies within 0.03 of a half: within one level. Constants from yuv.ts. The width
+ * is even.
  */
 export function rgbToYuyv422(
   src: usize,
@@ -2630,58 +2762,28 @@ export function rgbToYuyv422(
   cr: f32,
 ): void {
   const n = width * height;
-  const yr = i16x8.splat(q15(yOf * kr)), yg = i16x8.splat(q15(yOf * kg));
-  const yb = i16x8.splat(q15(yOf * kb));
-  // U = cb·(B − luma), V = cr·(R − luma), each channel's weight written out.
-  const ur = i16x8.splat(q15(-cb * kr)), ug = i16x8.splat(q15(-cb * kg));
-  const ub = i16x8.splat(q15(cb * (1 - kb)));
-  const vr = i16x8.splat(q15(cr * (1 - kr))), vg = i16x8.splat(q15(-cr * kg));
-  const vb = i16x8.splat(q15(-cr * kb));
-  const yBias = i16x8.splat(<i16>(16.5 * 64));
-  // A pair's sum is twice the mean, times 64: 128 + sum / 128, rounded.
-  const cBias = i32x4.splat(128 * 128 + 64);
-  const three = sc == 3;
-  const rLo = three
-    ? i8x16(0, X, 3, X, 6, X, 9, X, X, X, X, X, X, X, X, X)
-    : i8x16(0, X, 4, X, 8, X, 12, X, X, X, X, X, X, X, X, X);
-  const rHi = three
-    ? i8x16(X, X, X, X, X, X, X, X, 0, X, 3, X, 6, X, 9, X)
-    : i8x16(X, X, X, X, X, X, X, X, 0, X, 4, X, 8, X, 12, X);
-  const one = i8x16.splat(1), two = i8x16.splat(2);
-  // Adding 1 to an index of X (0x80) leaves it >= 16: still zero.
-  const gLo = i8x16.add(rLo, one), gHi = i8x16.add(rHi, one);
-  const bLo = i8x16.add(rLo, two), bHi = i8x16.add(rHi, two);
-  const step = <usize>(4 * sc);
+  // Luma: [R G]·[kR kG] + [B 128]·[kB, 16.5·2¹⁵/128] (16.5: the offset and the rounding half).
+  const yRG = i16x8(
+    q15(yOf * kr), q15(yOf * kg), q15(yOf * kr), q15(yOf * kg),
+    q15(yOf * kr), q15(yOf * kg), q15(yOf * kr), q15(yOf * kg),
+  );
+  const yB = i16x8(q15(yOf * kb), 4224, q15(yOf * kb), 4224, q15(yOf * kb), 4224, q15(yOf * kb), 4224);
+  // Chroma of a pair from its sums (twice the mean, hence the halves): U = cb·(B − luma),
+  // V = cr·(R − luma), each channel's weight written out; [ΣB 256]·[w, 128.5·2¹⁵/256].
+  const uRG = pairOf(q15(-cb * kr * 0.5), q15(-cb * kg * 0.5));
+  const uB = pairOf(q15(cb * (1 - kb) * 0.5), 16448);
+  const vRG = pairOf(q15(cr * (1 - kr) * 0.5), q15(-cr * kg * 0.5));
+  const vB = pairOf(q15(-cr * kb * 0.5), 16448);
+  const gather = v128.load(YUYV_GATHER + (sc == 3 ? 0 : 16));
   let i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const p = src + <usize>(i * sc);
-    const a = v128.load(p), b = v128.load(p + step);
-    const r = channel8(a, b, rLo, rHi), g = channel8(a, b, gLo, gHi);
-    const bl = channel8(a, b, bLo, bHi);
-    const y = i16x8.shr_u(
-      i16x8.add(
-        i16x8.add(i16x8.q15mulr_sat_s(r, yr), i16x8.q15mulr_sat_s(g, yg)),
-        i16x8.add(i16x8.q15mulr_sat_s(bl, yb), yBias),
-      ),
-      6,
-    );
-    const u = i16x8.add(
-      i16x8.add(i16x8.q15mulr_sat_s(r, ur), i16x8.q15mulr_sat_s(g, ug)),
-      i16x8.q15mulr_sat_s(bl, ub),
-    );
-    const v = i16x8.add(
-      i16x8.add(i16x8.q15mulr_sat_s(r, vr), i16x8.q15mulr_sat_s(g, vg)),
-      i16x8.q15mulr_sat_s(bl, vb),
-    );
-    const u4 = i32x4.shr_s(i32x4.add(i32x4.extadd_pairwise_i16x8_s(u), cBias), 7);
-    const v4 = i32x4.shr_s(i32x4.add(i32x4.extadd_pairwise_i16x8_s(v), cBias), 7);
-    const ybytes = i8x16.narrow_i16x8_u(y, y);
-    const uv = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(u4, v4), y);
-    // Y0 U0 Y1 V0 Y2 U1 Y3 V1 … : U in uv bytes 0..3, V in 4..7.
-    v128.store(
-      dst + <usize>(i << 1),
-      i8x16.shuffle(ybytes, uv, 0, 16, 1, 20, 2, 17, 3, 21, 4, 18, 5, 22, 6, 19, 7, 23),
-    );
+  if (sc == 3) {
+    for (; i + 16 <= n; i += 16) {
+      yuyv16(src + <usize>(i * 3), dst + <usize>(i << 1), true, yRG, yB, uRG, uB, vRG, vB, gather);
+    }
+  } else {
+    for (; i + 16 <= n; i += 16) {
+      yuyv16(src + <usize>(i << 2), dst + <usize>(i << 1), false, yRG, yB, uRG, uB, vRG, vB, gather);
+    }
   }
   for (; i < n; i += 2) {
     const p = src + <usize>(i * sc), q = p + <usize>sc;
@@ -2695,6 +2797,73 @@ export function rgbToYuyv422(
     store<u8>(o + 1, clampRound(128 + cb * (b - luma)));
     store<u8>(o + 3, clampRound(128 + cr * (r - luma)));
   }
+}
+
+
+/** One dot pair and the shift: (a·ka + b·kb) >> 15 per i32 lane. */
+// @ts-ignore: decorator
+@inline
+function dot2(a: v128, ka: v128, b: v128, kb: v128): v128 {
+  return i32x4.shr_s(i32x4.add(i32x4.dot_i16x8_s(a, ka), i32x4.dot_i16x8_s(b, kb)), 15);
+}
+
+/**
+ * Sixteen pixels at `p` (RGB when `three`, else RGBA) to 32 bytes of yuyv422 at `o`.
+ * wasm has no de-interleaving load: one swizzle per four pixels gathers them channel by
+ * channel ([R×4 G×4 B×4 ·×4] as i32 lanes) and a 4x4 transpose of those lanes (unpacks,
+ * one instruction each on x86) gives R, G and B as 16 bytes each in pixel order.
+ */
+// @ts-ignore: decorator
+@inline
+function yuyv16(
+  p: usize,
+  o: usize,
+  three: bool,
+  yRG: v128,
+  yB: v128,
+  uRG: v128,
+  uB: v128,
+  vRG: v128,
+  vB: v128,
+  gather: v128,
+): void {
+  const stride: usize = three ? 12 : 16;
+  const a0 = i8x16.swizzle(v128.load(p), gather);
+  const a1 = i8x16.swizzle(v128.load(p + stride), gather);
+  const a2 = i8x16.swizzle(v128.load(p + 2 * stride), gather);
+  const a3 = i8x16.swizzle(v128.load(p + 3 * stride), gather);
+  const rg01 = i32x4.shuffle(a0, a1, 0, 4, 1, 5), rg23 = i32x4.shuffle(a2, a3, 0, 4, 1, 5);
+  const b01 = i32x4.shuffle(a0, a1, 2, 6, 3, 7), b23 = i32x4.shuffle(a2, a3, 2, 6, 3, 7);
+  const r = i64x2.shuffle(rg01, rg23, 0, 2), g = i64x2.shuffle(rg01, rg23, 1, 3);
+  const b = i64x2.shuffle(b01, b23, 0, 2);
+  // Luma: [R G] and [B 128] as i16 lane pairs, four pixels a vector.
+  const rgLo = i8x16.shuffle(r, g, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const rgHi = i8x16.shuffle(r, g, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const c128 = i8x16.splat(-128);
+  const bLo = i8x16.shuffle(b, c128, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const bHi = i8x16.shuffle(b, c128, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const y0 = dot2(i16x8.extend_low_i8x16_u(rgLo), yRG, i16x8.extend_low_i8x16_u(bLo), yB);
+  const y1 = dot2(i16x8.extend_high_i8x16_u(rgLo), yRG, i16x8.extend_high_i8x16_u(bLo), yB);
+  const y2 = dot2(i16x8.extend_low_i8x16_u(rgHi), yRG, i16x8.extend_low_i8x16_u(bHi), yB);
+  const y3 = dot2(i16x8.extend_high_i8x16_u(rgHi), yRG, i16x8.extend_high_i8x16_u(bHi), yB);
+  const luma = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(y0, y1), i16x8.narrow_i32x4_s(y2, y3));
+  // Chroma: the pairs' sums (≤ 510) as [ΣR ΣG] and [ΣB 256] lane pairs.
+  const sr = i16x8.extadd_pairwise_i8x16_u(r), sg = i16x8.extadd_pairwise_i8x16_u(g);
+  const sb = i16x8.extadd_pairwise_i8x16_u(b), c256 = i16x8.splat(256);
+  const sLo = i16x8.shuffle(sr, sg, 0, 8, 1, 9, 2, 10, 3, 11);
+  const sHi = i16x8.shuffle(sr, sg, 4, 12, 5, 13, 6, 14, 7, 15);
+  const tLo = i16x8.shuffle(sb, c256, 0, 8, 1, 9, 2, 10, 3, 11);
+  const tHi = i16x8.shuffle(sb, c256, 4, 12, 5, 13, 6, 14, 7, 15);
+  const u = i16x8.narrow_i32x4_s(dot2(sLo, uRG, tLo, uB), dot2(sHi, uRG, tHi, uB));
+  const v = i16x8.narrow_i32x4_s(dot2(sLo, vRG, tLo, vB), dot2(sHi, vRG, tHi, vB));
+  // U0..7 V0..7 → U0 V0 U1 V1 …, then Y0 U0 Y1 V0 Y2 U1 …
+  const uv = i8x16.narrow_i16x8_u(u, v);
+  const chroma = i8x16.shuffle(uv, uv, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+  v128.store(o, i8x16.shuffle(luma, chroma, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
+  v128.store(
+    o + 16,
+    i8x16.shuffle(luma, chroma, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31),
+  );
 }
 
 // ---------------------------------------------------------------------------------------
