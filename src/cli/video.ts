@@ -209,6 +209,9 @@ async function convertVideo(
         unit: "frames",
         rateUnit: "fps",
       });
+      // The bar's summary line is for a finished file; a failed or stopped one is told in
+      // the error's one line alone.
+      let finished = false;
       try {
         const result = await runEngine({
           source,
@@ -231,6 +234,7 @@ async function convertVideo(
           throw explainFfmpegFailure(await source.process.stderrTail(), "input", input);
         }
         await sink.finish(temporary);
+        finished = true;
         await source.process.stderrTail();
         warning = decodeWarning({
           path: input,
@@ -239,9 +243,11 @@ async function convertVideo(
           errorLines: source.process.stderrLineCount,
         });
       } finally {
-        await bar.finish(
-          `${written} frames in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-        );
+        if (finished) {
+          await bar.finish(
+            `${written} frames in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+          );
+        } else await bar.clear();
         // An interrupted or failed conversion is discarded: kill at once, nothing to save.
         await Promise.all([
           source.close(),

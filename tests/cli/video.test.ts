@@ -145,7 +145,7 @@ Deno.test("segcam video: bad inputs give one line, a non-zero exit, and no outpu
       const r = await segcam(args, env);
       assert.equal(r.code, code, `${args.join(" ")}: ${r.stderr}`);
       assert.match(r.stderr, message, args.join(" "));
-      assert.ok(isOneLineError(r.stderr.replace(/^.*frames in.*$/m, "")), r.stderr);
+      assert.ok(isOneLineError(r.stderr), r.stderr);
     }
     assert.deepEqual(listDir(dir), ["cut.mp4", "exists.mp4", "in.mp4", "junk.mp4"]);
     assert.equal(await Deno.readTextFile(`${dir}/exists.mp4`), "keep");
@@ -195,7 +195,7 @@ Deno.test("segcam video: an ffmpeg that fails without a word is named with the f
         ),
       );
       assert.doesNotMatch(r.stderr, /no message/);
-      assert.ok(isOneLineError(r.stderr.replace(/^\d+ frames in.*\n/m, "")), r.stderr);
+      assert.ok(isOneLineError(r.stderr), r.stderr);
       assert.deepEqual(listDir(dir), ["in.mp4"]);
     }
   });
