@@ -2,12 +2,8 @@ import assert from "node:assert/strict";
 import { createFrame, type Frame } from "../../src/frame.ts";
 import { blurBackground, BlurScratch } from "../../src/kernels/blur.ts";
 import { discRows, lensBlurBackground, LensScratch } from "../../src/kernels/lens_blur.ts";
-import {
-  createWasmKernels,
-  type Kernels,
-  tsKernels,
-  type WasmKernels,
-} from "../../src/kernels/wasm/wasm_kernels.ts";
+import { createWasmKernels, tsKernels } from "../../src/kernels/wasm/wasm_kernels.ts";
+import { agree as agreeWithin, wasm } from "./_agree.ts";
 import { countTypedArrayAllocations } from "../effects/_allocations.ts";
 import { ellipseMask } from "../effects/_scene.ts";
 
@@ -182,24 +178,8 @@ function withChannels(frame: Frame, channels: 3 | 4): Frame {
   return out;
 }
 
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
-
-const wasm = createWasmKernels();
-
 /** Reference vs wasm, arguments copied in and in the arena; within one level, as blur's. */
-function agree(label: string, run: (k: Kernels, arena?: WasmKernels) => ArrayLike<number>) {
-  const expected = run(tsKernels);
-  for (const arena of [undefined, wasm]) {
-    arena?.reset();
-    const diff = maxDiff(run(wasm, arena), expected);
-    assert.ok(diff <= 1, `${label} (${arena ? "arena" : "copied"}): max difference ${diff} > 1`);
-  }
-}
+const agree = (label: string, run: Parameters<typeof agreeWithin>[2]) => agreeWithin(label, 1, run);
 
 const scenes = await Promise.all(
   [[1280, 720], [641, 361], [37, 23], [5, 3]].map(async ([w, h]) => ({

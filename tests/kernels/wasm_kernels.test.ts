@@ -11,6 +11,7 @@ import {
   tsKernels,
   type WasmKernels,
 } from "../../src/kernels/wasm/wasm_kernels.ts";
+import { agree, inArena, maxDiff, planeIn, wasm } from "./_agree.ts";
 import { createSegmenter } from "../../src/model/segmenter.ts";
 import { countTypedArrayAllocations } from "../effects/_allocations.ts";
 import { astronaut, ellipseMask } from "../effects/_scene.ts";
@@ -146,49 +147,7 @@ function withChannels(frame: Frame, channels: 3 | 4): Frame {
   return out;
 }
 
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
-
-/** Copies a frame into the arena. */
-function inArena(k: WasmKernels, frame: Frame): Frame {
-  const out = k.frame(frame.width, frame.height, frame.channels);
-  out.data.set(frame.data);
-  return out;
-}
-
-function planeIn(k: WasmKernels, bytes: Uint8Array): Uint8Array {
-  const out = k.plane(bytes.length);
-  out.set(bytes);
-  return out;
-}
-
-const wasm = createWasmKernels();
 const all = await scenes();
-
-/**
- * Runs `run` with the reference kernels and with wasm, twice: arguments in ordinary
- * memory (copied in and out) and in the arena (in place); outputs within `tolerance`.
- */
-function agree(
-  label: string,
-  tolerance: number,
-  run: (k: Kernels, arena?: WasmKernels) => ArrayLike<number>,
-): void {
-  const expected = run(tsKernels);
-  for (const arena of [undefined, wasm]) {
-    arena?.reset();
-    const got = run(wasm, arena);
-    const diff = maxDiff(got, expected);
-    assert.ok(
-      diff <= tolerance,
-      `${label} (${arena ? "arena" : "copied"}): max difference ${diff} > ${tolerance}`,
-    );
-  }
-}
 
 Deno.test("wasm blurBackground() is within one level of the reference on real frames", () => {
   for (const s of all) {

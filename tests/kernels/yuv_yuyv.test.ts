@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { ffmpegBytes as ffmpeg } from "../_media.ts";
 import type { Frame } from "../../src/frame.ts";
 import { createWasmKernels } from "../../src/kernels/wasm/wasm_kernels.ts";
+import { maxDiff } from "./_agree.ts";
 import { rgbToYuyv422, yuyv422Size } from "../../src/kernels/yuv.ts";
 
 const TALK = new URL("../../samples/talk.mp4", import.meta.url).pathname;
@@ -48,13 +49,6 @@ function ffmpegYuyv(frame: Frame): Promise<Uint8Array> {
   );
 }
 
-function maxDifference(a: Uint8Array, b: Uint8Array): number {
-  assert.equal(a.length, b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
-
 // Unlike yuv420p, whose chroma ffmpeg filters with a bicubic 2:1 (see yuv.test.ts),
 // ffmpeg's yuyv422 chroma is the mean of the pair: every byte, chroma included, agrees.
 for (
@@ -69,7 +63,7 @@ for (
     const got = new Uint8Array(yuyv422Size(1280, 720));
     rgbToYuyv422(frame, got);
     assert.equal(got.length, 1280 * 720 * 2);
-    assert.ok(maxDifference(got, expected) <= 1, `max difference ${maxDifference(got, expected)}`);
+    assert.ok(maxDiff(got, expected) <= 1, `max difference ${maxDiff(got, expected)}`);
   });
 }
 
@@ -107,7 +101,7 @@ Deno.test("wasm rgbToYuyv422 agrees with the reference within one level (3 and 4
     rgbToYuyv422(frame, expected);
     const inArena = wasm.plane(expected.length);
     wasm.rgbToYuyv422(frame, inArena);
-    assert.ok(maxDifference(inArena, expected) <= 1, `${channels}ch in the arena`);
+    assert.ok(maxDiff(inArena, expected) <= 1, `${channels}ch in the arena`);
     const onHeap = new Uint8Array(expected.length);
     wasm.rgbToYuyv422(frame, onHeap);
     assert.deepEqual(onHeap, inArena);
