@@ -12,6 +12,8 @@
  * fails loudly instead of silently changing the reference.
  */
 import { npmPackageFolder } from "../scripts/_npm_package.ts";
+import type { Frame } from "../src/frame.ts";
+import { bilinearTable, resizeToPlanar } from "../src/kernels/resize.ts";
 
 interface TfliteModule {
   HEAPU8: Uint8Array;
@@ -194,4 +196,34 @@ function sleb128(value: number): number[] {
     out.push(done ? byte : byte | 0x80);
     if (done) return out;
   }
+}
+
+/**
+ * `frame` resized to a `width` x `height` model input in [0, 1] (segcam's own resize),
+ * each value then mapped by `range` (e.g. to [-1, 1]): planar as ONNX takes it (NCHW)
+ * and interleaved as TFLite does (NHWC).
+ */
+export function modelInput(
+  frame: Frame,
+  width: number,
+  height: number,
+  range: (v: number) => number = (v) => v,
+): { nchw: Float32Array; nhwc: Float32Array } {
+  const plane = width * height;
+  const nchw = new Float32Array(3 * plane);
+  resizeToPlanar(
+    frame.data,
+    frame.width,
+    frame.height,
+    frame.channels,
+    bilinearTable(frame.width, width),
+    bilinearTable(frame.height, height),
+    nchw,
+  );
+  for (let i = 0; i < nchw.length; i++) nchw[i] = range(nchw[i]);
+  const nhwc = new Float32Array(nchw.length);
+  for (let i = 0; i < plane; i++) {
+    for (let c = 0; c < 3; c++) nhwc[3 * i + c] = nchw[c * plane + i];
+  }
+  return { nchw, nhwc };
 }

@@ -20,8 +20,7 @@ import { convertTflite, UnsupportedOperatorError } from "../../src/convert/conve
 import { NHWC_TO_NCHW_AXIS } from "../../src/convert/ops.ts";
 import { operatorName, readTflite, type TfliteOperator } from "../../src/convert/tflite_reader.ts";
 import { readImage } from "../../src/io/image_file.ts";
-import { bilinearTable, resizeToPlanar } from "../../src/kernels/resize.ts";
-import { MODEL_BUFFER_BYTES, runTflite } from "../_tflite_reference.ts";
+import { MODEL_BUFFER_BYTES, modelInput, runTflite } from "../_tflite_reference.ts";
 import { isOneLineError, segcam, withTempDir } from "../cli/_run.ts";
 import { patchGraphOutput, patchOperatorCode } from "./_patch_tflite.ts";
 
@@ -119,22 +118,7 @@ async function portraitInput(
 ): Promise<{ nchw: Float32Array; nhwc: Float32Array }> {
   const frame = await readImage(`${SHARED}portraits/images/${PORTRAIT}.jpg`);
   const [, , h, w] = model.input;
-  const nchw = new Float32Array(3 * w * h);
-  resizeToPlanar(
-    frame.data,
-    frame.width,
-    frame.height,
-    frame.channels,
-    bilinearTable(frame.width, w),
-    bilinearTable(frame.height, h),
-    nchw,
-  );
-  if (model.range === "-1..1") { for (let i = 0; i < nchw.length; i++) nchw[i] = 2 * nchw[i] - 1; }
-  const nhwc = new Float32Array(nchw.length);
-  for (let i = 0; i < w * h; i++) {
-    for (let c = 0; c < 3; c++) nhwc[3 * i + c] = nchw[c * w * h + i];
-  }
-  return { nchw, nhwc };
+  return modelInput(frame, w, h, model.range === "-1..1" ? (v) => 2 * v - 1 : undefined);
 }
 
 /** The portrait's labelled mask sampled (nearest) at the output size: 1 = person. */

@@ -5,11 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { readImage } from "../../src/io/image_file.ts";
-import { bilinearTable, resizeToPlanar } from "../../src/kernels/resize.ts";
 import { createSegmenter } from "../../src/model/segmenter.ts";
 import { modelInfo, type ModelName } from "../../src/model/models.ts";
 import { mediapipePackageFolder, MODEL_SOURCES } from "../../scripts/build_models.ts";
-import { runTflite } from "../_tflite_reference.ts";
+import { modelInput, runTflite } from "../_tflite_reference.ts";
 
 const TFLITE: Record<ModelName, string> = {
   general: MODEL_SOURCES[0].tflite,
@@ -20,20 +19,7 @@ for (const model of ["general", "landscape"] as const) {
   Deno.test(`${model} model: native and wasm agree with TFLite within 1e-3, no pixel crosses 0.5`, async () => {
     const frame = await readImage(new URL("../fixtures/astronaut.png", import.meta.url).pathname);
     const { inputWidth: w, inputHeight: h } = modelInfo(model);
-    const planar = new Float32Array(3 * w * h);
-    resizeToPlanar(
-      frame.data,
-      frame.width,
-      frame.height,
-      frame.channels,
-      bilinearTable(frame.width, w),
-      bilinearTable(frame.height, h),
-      planar,
-    );
-    const nhwc = new Float32Array(3 * w * h);
-    for (let i = 0; i < w * h; i++) {
-      for (let c = 0; c < 3; c++) nhwc[3 * i + c] = planar[c * w * h + i];
-    }
+    const { nhwc } = modelInput(frame, w, h);
     const tflite = await Deno.readFile(`${mediapipePackageFolder()}/${TFLITE[model]}`);
     const reference = await runTflite(tflite, nhwc);
     const personShare = reference.filter((v) => v > 0.5).length / reference.length;
