@@ -58,6 +58,7 @@ import { type FrameSettings, type FrameSink, runEngine } from "../pipeline/engin
 import type { OutputTraits } from "../pipeline/frame_settings.ts";
 import { FrameProcessor, type MaskSettings } from "../pipeline/frame_processor.ts";
 import { defaultKernels } from "../kernels/kernel_set.ts";
+import { isYuvPicture, type YuvPicture } from "../kernels/yuv_picture.ts";
 import { feedWhileIdle, followConsumers } from "../pipeline/on_demand.ts";
 import { LatencyHistogram, StageTimings } from "../pipeline/timings.ts";
 import { CpuMeter } from "../tui/cpu_meter.ts";
@@ -177,7 +178,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const timings = new StageTimings();
   const latency = new LatencyHistogram();
   const settings = {} as FrameSettings;
-  let lastOut: Frame | undefined;
+  let lastOut: Frame | YuvPicture | undefined;
   let written = 0;
   const kernels = defaultKernels();
   const source = new LiveSource(input, capture, {
@@ -185,7 +186,8 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     yuv: (() => {
       // The decoder's own YUV where it pays (liveYuvFormat), converted by the kernels.
       const yuv = yuvPipesWanted(kernels) ? liveYuvFormat(input, resolved.pixFmt) : undefined;
-      return yuv && yuvInput(kernels, yuv);
+      // Deferred: a frame that stays planar to the output is never converted to RGB.
+      return yuv && yuvInput(kernels, yuv, { deferRgb: true });
     })(),
     signal: stop.signal,
     onMessage: (message) => view.message = message,
@@ -296,7 +298,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
     lastFrame: () =>
       control.controls.view === "mask" && !control.controls.maskOut
         ? processor.maskPicture()
-        : lastOut,
+        : processor.previewOf(lastOut),
     cpu: {
       meter: new CpuMeter(),
       pids: () => [Deno.pid, ...childPids()],
@@ -717,10 +719,33 @@ class WatchedProcessor extends FrameProcessor {
   #size = { width: 0, height: 0 };
   #picture?: Frame;
 
-  override async mask(frame: Frame, settings: MaskSettings): Promise<Uint8Array> {
-    this.#alpha = await super.mask(frame, settings);
-    this.#size = { width: frame.width, height: frame.height };
+  #preview?: Frame;
+
+  override async mask(
+    frame: Frame,
+    settings: MaskSettings,
+    yuv?: YuvPicture,
+  ): Promise<Uint8Array> {
+    this.#alpha = await super.mask(frame, settings, yuv);
+    const picture = yuv ?? frame;
+    this.#size = { width: picture.width, height: picture.height };
     return this.#alpha;
+  }
+
+  /**
+   * The panel's preview of an output: RGB as it is; a planar picture (a frame that
+   * stayed YUV to the output) converted, at most 10 times a second, into a frame of
+   * its own.
+   */
+  previewOf(out: Frame | YuvPicture | undefined): Frame | undefined {
+    if (out === undefined || !isYuvPicture(out)) return out;
+    const { width, height } = out;
+    if (this.#preview?.width !== width || this.#preview.height !== height) {
+      this.#preview = createFrame(width, height, 3);
+    }
+    if (out.layout === "420" && !out.fullRange) this.kernels.yuv420pToRgb(out.data, this.#preview);
+    else this.kernels.yuvj422pToRgb(out.data, this.#preview);
+    return this.#preview;
   }
 
   maskPicture(): Frame | undefined {

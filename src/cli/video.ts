@@ -196,7 +196,8 @@ async function convertVideo(
         height,
         () => performance.now(),
         processor.kernels.frame,
-        yuvIn ? yuvInput(kernels, "yuv420p") : undefined,
+        // Deferred: a frame that stays planar to the encoder is never converted to RGB.
+        yuvIn ? yuvInput(kernels, "yuv420p", { deferRgb: true }) : undefined,
       );
       const sink = new FfmpegSink(planFor(temporary).args, {
         channels: alpha ? 4 : 3,

@@ -34,5 +34,15 @@ export function createBlurEffect(kernels: Kernels = defaultKernels()): BlurEffec
         kernels.blurBackground(input.frame, input.alpha, size, out, scratch);
       }
     },
+    // The Gaussian runs on the planes as well (src/kernels/blur_planes.ts); the lens
+    // shape's highlights are an RGB matter.
+    rendersPlanar: (settings) => settings.blurShape !== "lens",
+    applyPlanar(src, alpha, settings, out) {
+      if (!(settings.blur >= 0 && Number.isFinite(settings.blur))) {
+        throw new RangeError(`blur strength: expected a number >= 0, got ${settings.blur}`);
+      }
+      kernels.blurPlanesBackground(src, alpha, settings.blur * src.height, out, scratch);
+      return out;
+    },
   };
 }

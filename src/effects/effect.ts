@@ -4,6 +4,7 @@
  * (registry.ts) creates them by name.
  */
 import type { Frame } from "../frame.ts";
+import type { YuvPicture } from "../kernels/yuv_picture.ts";
 
 export type EffectName = "none" | "remove" | "replace" | "blur" | "desaturate" | "transparent";
 
@@ -76,4 +77,20 @@ export interface Effect {
    * are sized on the first frame and reused while the size stays the same.
    */
   apply(input: EffectInput, settings: EffectSettings, out: Frame): void;
+  /**
+   * Whether applyPlanar can draw these settings on planar YUV (absent: never). What it
+   * cannot (a lens blur, a replaced background, alpha) goes through RGB instead.
+   */
+  rendersPlanar?(settings: EffectSettings): boolean;
+  /**
+   * The effect on a planar YUV picture (the frame as the decoder gave it) into `out`, of
+   * the same size and layout; returns the picture to show: `out`, or `src` itself when
+   * the effect leaves the frame as it is.
+   */
+  applyPlanar?(
+    src: YuvPicture,
+    alpha: Uint8Array,
+    settings: EffectSettings,
+    out: YuvPicture,
+  ): YuvPicture;
 }

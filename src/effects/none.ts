@@ -8,5 +8,8 @@ export function createNoneEffect(_kernels?: Kernels): Effect {
     name: "none",
     outputChannels: 3,
     apply: (input, _settings, out) => copyPixels(input.frame, out),
+    // Planar frames go out as they came in, without even a copy.
+    rendersPlanar: () => true,
+    applyPlanar: (src) => src,
   };
 }

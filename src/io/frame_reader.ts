@@ -1,5 +1,6 @@
 import type { Frame } from "../frame.ts";
 import { yuv420pSize, yuv422pSize } from "../kernels/yuv.ts";
+import type { YuvPicture } from "../kernels/yuv_picture.ts";
 
 /**
  * The planar YUV formats segcam reads from a decoder: yuv420p (what H.264 and most
@@ -7,6 +8,18 @@ import { yuv420pSize, yuv422pSize } from "../kernels/yuv.ts";
  * MJPEG camera's decoder gives as it is; two thirds of rgb24's bytes).
  */
 export type YuvPipeFormat = "yuv420p" | "yuvj422p";
+
+/** The YuvPicture a buffer of `format` holds (no copy). */
+export function yuvPictureOf(
+  format: YuvPipeFormat,
+  data: Uint8Array,
+  width: number,
+  height: number,
+): YuvPicture {
+  return format === "yuv420p"
+    ? { data, width, height, layout: "420", fullRange: false }
+    : { data, width, height, layout: "422", fullRange: true };
+}
 
 /** Bytes of one picture in a planar YUV pipe format (odd sizes' chroma rounded up). */
 export function yuvPipeBytes(format: YuvPipeFormat, width: number, height: number): number {
@@ -20,6 +33,12 @@ export function yuvPipeBytes(format: YuvPipeFormat, width: number, height: numbe
  */
 export interface YuvInput {
   readonly format: YuvPipeFormat;
+  /**
+   * Hand the picture out as it is (SourceFrame.yuv) and convert it to RGB only when
+   * asked (SourceFrame.toRgb): a frame that stays planar from decoder to output is never
+   * converted. Unset: every frame handed out is converted at once.
+   */
+  readonly deferRgb?: boolean;
   /** A byte buffer the conversion reads in place (in wasm memory for the wasm set). */
   plane(length: number): Uint8Array;
   /** The picture in `format` → RGB in `out`. */
@@ -34,9 +53,11 @@ export function yuvInput(
     yuvj422pToRgb(yuv: Uint8Array, out: Frame): void;
   },
   format: YuvPipeFormat,
+  options: { deferRgb?: boolean } = {},
 ): YuvInput {
   return {
     format,
+    deferRgb: options.deferRgb,
     plane: (length) => kernels.plane(length),
     toRgb: format === "yuv420p" ? kernels.yuv420pToRgb : kernels.yuvj422pToRgb,
   };

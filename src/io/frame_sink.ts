@@ -13,6 +13,7 @@ import type { Frame } from "../frame.ts";
 import type { CfrPacer } from "../pipeline/cfr_pacer.ts";
 import type { FrameSink } from "../pipeline/engine.ts";
 import { defaultKernels, type KernelSet } from "../kernels/kernel_set.ts";
+import { isYuvPicture, type YuvPicture } from "../kernels/yuv_picture.ts";
 import { NULL_OUTPUT } from "./ffmpeg_args.ts";
 import { rawFrameBytes, type RawOutputFormat } from "./live_args.ts";
 import { explainFfmpegFailure, FfmpegProcess, isUnexplained } from "./ffmpeg_process.ts";
@@ -63,7 +64,12 @@ export class FfmpegSink implements FrameSink {
     this.#writer = this.process.child.stdin.getWriter();
   }
 
-  async write(frame: Frame, at: number, room?: number): Promise<number> {
+  /** Planar pictures are taken when the encoder is fed YUV (see FrameSink.planar). */
+  get planar(): boolean {
+    return this.#converter?.planar ?? false;
+  }
+
+  async write(frame: Frame | YuvPicture, at: number, room?: number): Promise<number> {
     const times = this.#pacer ? this.#pacer.repeats(at, room) : 1;
     // Converted once for all repeats; each write is awaited before the buffer is reused.
     const bytes = times > 0 && this.#converter ? this.#converter.convert(frame) : frame.data;
@@ -217,25 +223,25 @@ export async function verifyWritten(file: string, frames: number, label: string)
 export class RawFrameConverter {
   readonly format: RawOutputFormat;
   /** Default: the process's kernels, taken at the first conversion (rgb24 needs none). */
-  #kernels?: Pick<KernelSet, "rgbToYuyv422" | "rgbToYuv420p" | "plane">;
+  #kernels?: ConverterKernels;
   #buffer?: Uint8Array;
 
-  constructor(
-    format: RawOutputFormat,
-    kernels?: Pick<KernelSet, "rgbToYuyv422" | "rgbToYuv420p" | "plane">,
-  ) {
+  constructor(format: RawOutputFormat, kernels?: ConverterKernels) {
     this.format = format;
     this.#kernels = kernels;
   }
 
+  /** Whether convert() takes planar YUV pictures too (a YUV format: packed from the planes). */
+  get planar(): boolean {
+    return this.format !== "rgb24";
+  }
+
   /** The frame's bytes in the format; valid until the next call. */
-  convert(frame: Frame): Uint8Array {
+  convert(frame: Frame | YuvPicture): Uint8Array {
+    if (isYuvPicture(frame)) return this.#fromPlanes(frame);
     if (this.format === "rgb24" && frame.channels === 3) return frame.data;
-    const bytes = rawFrameBytes(this.format, frame.width, frame.height);
-    // In the kernels' own memory (wasm), so the conversion writes in place.
-    const kernels = this.#kernels ??= defaultKernels();
-    if (this.#buffer?.length !== bytes) this.#buffer = kernels.plane(bytes);
-    const out = this.#buffer;
+    const out = this.#out(frame.width, frame.height);
+    const kernels = this.#kernels!;
     switch (this.format) {
       case "yuyv422":
         kernels.rgbToYuyv422(frame, out);
@@ -252,7 +258,39 @@ export class RawFrameConverter {
     }
     return out;
   }
+
+  /**
+   * A planar picture packed into the format: limited-range yuv420p as it is (no copy),
+   * else through yuvToYuv420p or yuvToYuyv422 (range and chroma layout mapped).
+   */
+  #fromPlanes(picture: YuvPicture): Uint8Array {
+    if (this.format === "rgb24") {
+      throw new RangeError("rgb24 output: planar YUV pictures go to YUV outputs only");
+    }
+    if (this.format === "yuv420p" && picture.layout === "420" && !picture.fullRange) {
+      return picture.data;
+    }
+    const out = this.#out(picture.width, picture.height);
+    if (this.format === "yuv420p") this.#kernels!.yuvToYuv420p(picture, out);
+    else this.#kernels!.yuvToYuyv422(picture, out);
+    return out;
+  }
+
+  /** The reused output buffer for a picture of this size. */
+  #out(width: number, height: number): Uint8Array {
+    const bytes = rawFrameBytes(this.format, width, height);
+    // In the kernels' own memory (wasm), so the conversion writes in place.
+    const kernels = this.#kernels ??= defaultKernels();
+    if (this.#buffer?.length !== bytes) this.#buffer = kernels.plane(bytes);
+    return this.#buffer;
+  }
 }
+
+/** What a RawFrameConverter converts with. */
+type ConverterKernels = Pick<
+  KernelSet,
+  "rgbToYuyv422" | "rgbToYuv420p" | "yuvToYuyv422" | "yuvToYuv420p" | "plane"
+>;
 
 /** Raw frames on our own stdout (`-o -`), for piping into another program. */
 export class StdoutSink implements FrameSink {
@@ -270,7 +308,11 @@ export class StdoutSink implements FrameSink {
     this.#converter = converter;
   }
 
-  async write(frame: Frame): Promise<void> {
+  get planar(): boolean {
+    return this.#converter.planar;
+  }
+
+  async write(frame: Frame | YuvPicture): Promise<void> {
     // Awaited before the next frame: the converter's buffer is reused.
     const bytes = this.#converter.convert(frame);
     try {

@@ -17,7 +17,7 @@ import { InputError } from "../errors.ts";
 import { createFrame, type Frame } from "../frame.ts";
 import type { FrameSource, SourceFrame } from "../pipeline/engine.ts";
 import { explainFfmpegFailure, FfmpegProcess } from "./ffmpeg_process.ts";
-import { FrameReader, type YuvInput, yuvPipeBytes } from "./frame_reader.ts";
+import { FrameReader, type YuvInput, yuvPictureOf, yuvPipeBytes } from "./frame_reader.ts";
 import { LatestFrameReader } from "./latest_frame_reader.ts";
 import { type LiveFormat, type LiveInput, liveInputArgs } from "./live_args.ts";
 
@@ -41,6 +41,8 @@ export class FileSource implements FrameSource {
   truncated = false;
   /** Handed out by every next() call (the engine reads it before asking again). */
   readonly #item: SourceFrame;
+  /** With a deferring `yuv`: the frame holds the last picture read. */
+  #converted = false;
 
   constructor(
     args: string[],
@@ -56,6 +58,16 @@ export class FileSource implements FrameSource {
     this.#yuv = yuv;
     this.#buffer = yuv ? yuv.plane(yuvPipeBytes(yuv.format, width, height)) : this.#frame.data;
     this.#item = { frame: this.#frame, capturedAt: 0 };
+    if (yuv?.deferRgb) {
+      // The picture as read; RGB only when the engine asks (a frame that stays planar
+      // to the output is never converted).
+      this.#item.yuv = yuvPictureOf(yuv.format, this.#buffer, width, height);
+      this.#item.toRgb = () => {
+        if (this.#converted) return;
+        yuv.toRgb(this.#buffer, this.#frame);
+        this.#converted = true;
+      };
+    }
     this.#process = new FfmpegProcess("ffmpeg", args, { stdout: "piped" });
     this.#reader = new FrameReader(this.#process.child.stdout);
     this.#now = now;
@@ -73,7 +85,8 @@ export class FileSource implements FrameSource {
       this.truncated = true;
       return undefined;
     }
-    this.#yuv?.toRgb(this.#buffer, this.#frame);
+    if (this.#item.toRgb !== undefined) this.#converted = false;
+    else this.#yuv?.toRgb(this.#buffer, this.#frame);
     this.received++;
     this.#item.capturedAt = this.#now();
     return this.#item;
@@ -193,6 +206,8 @@ export class LiveSource implements FrameSource {
         if (this.#attempt > 0) this.#options.onMessage?.(""); // reconnected: the notice goes
         this.#attempt = 0;
         this.#item.frame = item.frame;
+        this.#item.yuv = item.yuv;
+        this.#item.toRgb = item.toRgb;
         this.#item.capturedAt = item.arrivedAt;
         if (this.#msPerFrame !== undefined) this.#item.timestamp = item.sequence * this.#msPerFrame;
         return this.#item;

@@ -5,7 +5,20 @@
  * dropped) instead of queueing up — the picture stays current.
  */
 import { createFrame, type Frame } from "../frame.ts";
-import { FrameReader, type YuvInput, yuvPipeBytes } from "./frame_reader.ts";
+import type { YuvPicture } from "../kernels/yuv_picture.ts";
+import { FrameReader, type YuvInput, yuvPictureOf, yuvPipeBytes } from "./frame_reader.ts";
+
+/** A frame handed out by {@link LatestFrameReader.next}: valid until the next call. */
+export interface LatestFrame {
+  /** RGB; with a deferring YuvInput, filled only by toRgb(). */
+  frame: Frame;
+  arrivedAt: number;
+  sequence: number;
+  /** The picture as read, with a deferring YuvInput. */
+  yuv: YuvPicture | undefined;
+  /** With a deferring YuvInput: converts `yuv` into `frame` (once). */
+  toRgb: (() => void) | undefined;
+}
 
 export class LatestFrameReader {
   readonly width: number;
@@ -31,8 +44,22 @@ export class LatestFrameReader {
   received = 0;
   /** The stream ended inside a frame: the partial frame was not handed out. */
   truncated = false;
+  /** Each buffer as a YuvPicture (with `yuv`): what a deferred frame hands out. */
+  readonly #pictures: YuvPicture[] = [];
+  /** The slot whose picture frames[0] holds now (-1: none), so toRgb converts once. */
+  #converted = -1;
   /** Handed out by every next() call: valid until the next one. */
-  readonly #item = { frame: undefined as unknown as Frame, arrivedAt: 0, sequence: 0 };
+  readonly #item: LatestFrame = {
+    frame: undefined as unknown as Frame,
+    arrivedAt: 0,
+    sequence: 0,
+    yuv: undefined,
+    toRgb: undefined,
+  };
+  /** With a deferring `yuv`: converts the picture handed out last (item.toRgb). */
+  readonly #toRgb = () => {
+    if (this.#converted !== this.#inUse) this.#frameOf(this.#inUse);
+  };
   readonly done: Promise<void>;
 
   constructor(
@@ -51,6 +78,8 @@ export class LatestFrameReader {
       this.#yuv = yuv;
       this.#buffers = [0, 1, 2].map(() => yuv.plane(yuvPipeBytes(yuv.format, width, height)));
       this.#frames = [allocate(width, height, 3)];
+      this.#pictures = this.#buffers.map((data) => yuvPictureOf(yuv.format, data, width, height));
+      if (yuv.deferRgb) this.#item.toRgb = this.#toRgb;
     } else {
       this.#frames = [0, 1, 2].map(() => allocate(width, height, 3));
       this.#buffers = this.#frames.map((frame) => frame.data);
@@ -86,7 +115,7 @@ export class LatestFrameReader {
   }
 
   /** The newest frame not yet taken (waiting for one), or undefined at the end. */
-  async next(): Promise<{ frame: Frame; arrivedAt: number; sequence: number } | undefined> {
+  async next(): Promise<LatestFrame | undefined> {
     while (this.#ready === -1) {
       if (this.#ended) {
         if (this.#error !== undefined) throw this.#error;
@@ -98,7 +127,13 @@ export class LatestFrameReader {
     const slot = this.#ready;
     this.#ready = -1;
     this.#inUse = slot;
-    this.#item.frame = this.#frameOf(slot);
+    if (this.#item.toRgb !== undefined) {
+      // Deferred: the picture as it came; RGB only if the caller asks (toRgb).
+      this.#item.frame = this.#frames[0];
+      this.#item.yuv = this.#pictures[slot];
+    } else {
+      this.#item.frame = this.#frameOf(slot);
+    }
     this.#item.arrivedAt = this.#arrivedAt[slot];
     this.#item.sequence = this.#sequence[slot];
     return this.#item;
@@ -120,6 +155,7 @@ export class LatestFrameReader {
   #frameOf(slot: number): Frame {
     if (this.#yuv === undefined) return this.#frames[slot];
     this.#yuv.toRgb(this.#buffers[slot], this.#frames[0]);
+    this.#converted = slot;
     return this.#frames[0];
   }
 

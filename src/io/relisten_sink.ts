@@ -14,6 +14,7 @@
  * write a packet, its trailer or close the output ({@link SERVED}).
  */
 import type { Frame } from "../frame.ts";
+import type { YuvPicture } from "../kernels/yuv_picture.ts";
 import type { FrameSink } from "../pipeline/engine.ts";
 import type { FfmpegSink } from "./frame_sink.ts";
 import type { FfmpegProcess } from "./ffmpeg_process.ts";
@@ -35,6 +36,7 @@ export interface RelistenOptions {
 
 /** What a listener is to this class: an ffmpeg sink (tests give fakes). */
 export type Listener = Pick<FfmpegSink, "channels" | "frames" | "write" | "finish" | "abort"> & {
+  readonly planar?: boolean;
   readonly process: Pick<FfmpegProcess, "stderrTail">;
 };
 
@@ -70,7 +72,11 @@ export class RelistenSink<L extends Listener = FfmpegSink> implements FrameSink 
     return this.#framesBefore + this.#sink.frames;
   }
 
-  async write(frame: Frame, at: number, room?: number): Promise<number> {
+  get planar(): boolean {
+    return this.#sink.planar ?? false;
+  }
+
+  async write(frame: Frame | YuvPicture, at: number, room?: number): Promise<number> {
     try {
       return await this.#sink.write(frame, at, room);
     } catch (error) {

@@ -17,6 +17,7 @@
  */
 import { OutputError } from "../errors.ts";
 import type { Frame } from "../frame.ts";
+import type { YuvPicture } from "../kernels/yuv_picture.ts";
 import type { FrameSink } from "../pipeline/engine.ts";
 import { RawFrameConverter } from "./frame_sink.ts";
 import { rawFrameBytes, type RawOutputFormat } from "./live_args.ts";
@@ -331,13 +332,18 @@ export class V4l2DirectSink implements FrameSink {
    * Converts and writes one frame. Writes are serialised (the idle feeder and the engine
    * may both write): the converter's one buffer is reused.
    */
-  write(frame: Frame): Promise<void> {
+  /** Planar pictures are packed straight into the device's format. */
+  get planar(): boolean {
+    return this.#converter.planar;
+  }
+
+  write(frame: Frame | YuvPicture): Promise<void> {
     const next = this.#last.then(() => this.#writeNow(frame));
     this.#last = next.catch(() => {});
     return next;
   }
 
-  async #writeNow(frame: Frame): Promise<void> {
+  async #writeNow(frame: Frame | YuvPicture): Promise<void> {
     if (this.#closed) throw new OutputError(`The virtual camera ${this.device} is closed`);
     const bytes = this.#converter.convert(frame);
     const written = await this.#sys.write(this.#fd, bytes);

@@ -65,3 +65,8 @@ export function assertYuvPicture(picture: YuvPicture, name = "picture"): void {
     );
   }
 }
+
+/** Whether a picture is planar YUV (a YuvPicture) rather than an RGB(A) Frame. */
+export function isYuvPicture(picture: { width: number; height: number }): picture is YuvPicture {
+  return "layout" in picture;
+}

@@ -7,6 +7,7 @@
  */
 import { DependencyError, InputError } from "../errors.ts";
 import type { Frame } from "../frame.ts";
+import { isYuvPicture, type YuvPicture } from "../kernels/yuv_picture.ts";
 import { defaultKernels } from "../kernels/kernel_set.ts";
 import { type BilinearTable, bilinearTable, resizeMapToBytes } from "../kernels/resize.ts";
 import type { BackendChoice } from "../options.ts";
@@ -52,7 +53,9 @@ export interface Segmenter {
    * is stretched to the model input, so the map covers the region, not the frame: a
    * second, closer look at a small person.
    */
-  segment(frame: Frame, region?: Region): Promise<Float32Array>;
+  segment(frame: Frame | YuvPicture, region?: Region): Promise<Float32Array>;
+  /** segment() takes planar YUV pictures too (resampled and converted from the planes). */
+  readonly readsYuv?: boolean;
   /**
    * Bilinearly resizes the last probability map to width x height into `out` (0..255).
    * After a call with a region the map is the region's, stretched over the whole output.
@@ -114,6 +117,9 @@ class PipelineSegmenter implements Segmenter {
    * frame, where the TypeScript reference took 0.5 ms of every frame's CPU).
    */
   readonly #resizeToPlanar = defaultKernels().resizeToPlanar;
+  /** The same from a planar YUV picture: only the taps read are converted. */
+  readonly #resizeYuvToPlanar = defaultKernels().resizeYuvToPlanar;
+  readonly readsYuv = true;
 
   constructor(
     readonly inference: InferenceBackend,
@@ -127,7 +133,7 @@ class PipelineSegmenter implements Segmenter {
     return this.inference.name;
   }
 
-  async segment(frame: Frame, region?: Region): Promise<Float32Array> {
+  async segment(frame: Frame | YuvPicture, region?: Region): Promise<Float32Array> {
     const { inputWidth, inputHeight } = this.model;
     let xs: BilinearTable, ys: BilinearTable;
     if (region === undefined) {
@@ -143,15 +149,18 @@ class PipelineSegmenter implements Segmenter {
       ys = fillRegionTable(this.#regionYs, region.y, region.height, frame.height);
     }
     const buffers = this.buffers;
-    this.#resizeToPlanar(
-      frame.data,
-      frame.width,
-      frame.height,
-      frame.channels,
-      xs,
-      ys,
-      buffers.planar,
-    );
+    if (isYuvPicture(frame)) this.#resizeYuvToPlanar(frame, xs, ys, buffers.planar);
+    else {
+      this.#resizeToPlanar(
+        frame.data,
+        frame.width,
+        frame.height,
+        frame.channels,
+        xs,
+        ys,
+        buffers.planar,
+      );
+    }
     buffers.prepare();
     await this.inference.run();
     buffers.finish();

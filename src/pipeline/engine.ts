@@ -25,12 +25,23 @@
  */
 import type { Frame } from "../frame.ts";
 import { mirrorInPlace } from "../kernels/mirror.ts";
+import type { YuvPicture } from "../kernels/yuv_picture.ts";
 import type { FrameProcessor, ProcessSettings } from "./frame_processor.ts";
 import type { StageTimings } from "./timings.ts";
 
 export interface SourceFrame {
-  /** Owned by the source; valid until the next call of next(). */
+  /**
+   * Owned by the source; valid until the next call of next(). With `toRgb`, it holds
+   * the picture only once toRgb() was called.
+   */
   frame: Frame;
+  /**
+   * The picture as the decoder gave it (planar YUV), when the source reads YUV: the
+   * engine keeps a frame in this form from decoder to output where it can.
+   */
+  yuv?: YuvPicture;
+  /** Fills `frame` from `yuv` (once per frame; later calls do nothing). */
+  toRgb?: () => void;
   /** When the frame was captured (ms on the engine's clock). */
   capturedAt: number;
   /**
@@ -58,11 +69,18 @@ export interface FrameSink {
   /** 3 for RGB, 4 for RGBA (alpha-capable file outputs with the transparent effect). */
   readonly channels: 3 | 4;
   /**
+   * The output takes YUV (a virtual camera, an encoder fed yuv420p, raw yuyv422 on
+   * stdout) and packs it from a planar picture itself: write() then also accepts a
+   * YuvPicture, and a frame that stays planar is never converted to RGB and back.
+   */
+  readonly planar?: boolean;
+  /**
    * Writes one frame; `at` (its timestamp, else its capture time) lets a recording keep
    * real time (see cfr_pacer.ts), so one frame may become several in the output, or
    * none, but never more than `room`. Resolves with the frames the output got (void: 1).
+   * A YuvPicture only where `planar` says so.
    */
-  write(frame: Frame, at: number, room?: number): Promise<number | void>;
+  write(frame: Frame | YuvPicture, at: number, room?: number): Promise<number | void>;
 }
 
 /** The replacement background at the frame's size, for the frame about to be drawn. */
@@ -97,7 +115,7 @@ export interface EngineOptions {
   /** Aborting stops the loop at once, even while it waits for the source or the sink. */
   signal?: AbortSignal;
   /** Called after each written frame with the output (progress bar, thumbnail). */
-  onFrame?: (out: Frame, written: number) => void;
+  onFrame?: (out: Frame | YuvPicture, written: number) => void;
 }
 
 export interface EngineResult {
@@ -149,24 +167,44 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
       }
 
       const settings = settingsOf();
-      if (settings.mirror) mirrorInPlace(item.frame);
-      const alpha = await processor.mask(item.frame, settings.mask);
-      const t2 = now();
-      // After the mask, before the effect: the effect sees the framing the viewer does.
-      const framed = processor.autoframe(
+      // A YUV frame stays planar to the output when the output takes YUV and this
+      // frame's settings need nothing the planes lack (planarOutput says what).
+      const planar = item.yuv !== undefined && sink.planar === true &&
+          outWidth === source.width && outHeight === source.height
+        ? processor.planarOutput(item.yuv, settings)
+        : undefined;
+      if (settings.mirror && planar !== undefined) processor.kernels.mirrorYuvInPlace(item.yuv!);
+      // The mask path reads the planes too where the processor can (then the frame is
+      // never converted to RGB at all).
+      const maskFromYuv = planar !== undefined && processor.masksFromYuv;
+      if (!maskFromYuv) item.toRgb?.();
+      if (settings.mirror && planar === undefined) mirrorInPlace(item.frame);
+      const alpha = await processor.mask(
         item.frame,
-        alpha,
-        item.timestamp ?? item.capturedAt,
-        settings.autoframe,
-        outWidth,
-        outHeight,
+        settings.mask,
+        maskFromYuv ? item.yuv : undefined,
       );
-      const background = await options.background?.();
-      processor.render(framed.frame, framed.alpha, settings, out, background);
+      const t2 = now();
+      let result: Frame | YuvPicture = out;
+      if (planar !== undefined) {
+        result = processor.renderPlanar(item.yuv!, alpha, settings, planar);
+      } else {
+        // After the mask, before the effect: the effect sees the framing the viewer does.
+        const framed = processor.autoframe(
+          item.frame,
+          alpha,
+          item.timestamp ?? item.capturedAt,
+          settings.autoframe,
+          outWidth,
+          outHeight,
+        );
+        const background = await options.background?.();
+        processor.render(framed.frame, framed.alpha, settings, out, background);
+      }
       const t3 = now();
       const room = options.maxFrames === undefined ? undefined : options.maxFrames - written;
       const put = await unlessAborted(
-        sink.write(out, item.timestamp ?? item.capturedAt, room),
+        sink.write(result, item.timestamp ?? item.capturedAt, room),
         waits,
       );
       if (put === ABORTED) return stopped();
@@ -178,7 +216,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
       timings.record("effect", t3 - t2);
       timings.record("write", t4 - t3);
       timings.record("latency", t4 - item.capturedAt);
-      options.onFrame?.(out, written);
+      options.onFrame?.(result, written);
 
       if (options.maxDurationMs !== undefined && t4 - started >= options.maxDurationMs) {
         return { written, reason: "duration" };

@@ -7,6 +7,7 @@
 import { createEffect } from "../effects/registry.ts";
 import type { Effect, EffectName, EffectSettings } from "../effects/effect.ts";
 import type { Frame } from "../frame.ts";
+import { type YuvPicture, yuvPictureBytes } from "../kernels/yuv_picture.ts";
 import { defaultKernels, type KernelSet } from "../kernels/kernel_set.ts";
 import type { MaskOptions } from "../kernels/mask.ts";
 import type { Segmenter } from "../model/segmenter.ts";
@@ -50,6 +51,8 @@ export class FrameProcessor {
   readonly #stageSettings: MaskStageSettings;
   /** Auto-framing, created the first time it is asked for (it owns a frame's buffers). */
   #autoframe?: AutoframeStage;
+  /** renderPlanar's picture (planarOutput), in the kernels' memory. */
+  #planarOut?: YuvPicture;
   /** One instance per effect name, created on first use: each owns its scratch. */
   readonly #effects = new Map<EffectName, Effect>();
 
@@ -121,14 +124,22 @@ export class FrameProcessor {
    * The refined alpha of `frame` (width*height, reused by the next call): segmentation,
    * memory across frames (stream mode), the second look and the edges (mask_stage.ts).
    */
-  mask(frame: Frame, settings: MaskSettings): Promise<Uint8Array> {
+  mask(frame: Frame, settings: MaskSettings, yuv?: YuvPicture): Promise<Uint8Array> {
     const stage = this.#stageSettings;
     stage.threshold = settings.threshold;
     stage.invert = settings.invert;
     stage.feather = settings.feather;
     stage.smoothing = settings.smoothing ?? defaultMaskStageSettings.smoothing;
     stage.secondLook = settings.secondLook ?? defaultMaskStageSettings.secondLook;
-    return this.#stage.mask(frame, stage);
+    return this.#stage.mask(frame, stage, yuv);
+  }
+
+  /**
+   * Whether mask() reads a frame's YUV planes when given them (then `frame` need not
+   * hold the picture): with kernels that read them, for the layouts they read.
+   */
+  get masksFromYuv(): boolean {
+    return this.#stage.readsYuv;
   }
 
   /** Inferences run, masks reused, crops taken (for the bench and the panel). */
@@ -149,6 +160,42 @@ export class FrameProcessor {
       return;
     }
     this.effect(settings.effect).apply({ frame, alpha, background }, settings.effectSettings, out);
+  }
+
+  /**
+   * The picture renderPlanar draws `src` into with these settings (reused, the size and
+   * layout of `src`), or undefined when they need RGB: the mask view, auto-framing (on,
+   * or still easing back to the whole frame), an effect or shape without a planar form.
+   */
+  planarOutput(src: YuvPicture, settings: ProcessSettings): YuvPicture | undefined {
+    if (settings.showMask || settings.autoframe?.on || this.autoframeZoom !== 1) return undefined;
+    if (!this.effect(settings.effect).rendersPlanar?.(settings.effectSettings)) return undefined;
+    const { width, height, layout, fullRange } = src;
+    let out = this.#planarOut;
+    if (out?.width !== width || out.height !== height || out.layout !== layout) {
+      out = this.#planarOut = {
+        data: this.#kernels.plane(yuvPictureBytes(layout, width, height)),
+        width,
+        height,
+        layout,
+        fullRange,
+      };
+    }
+    out.fullRange = fullRange;
+    return out;
+  }
+
+  /**
+   * The effect drawn on the planes of `src` into `out` (from planarOutput); returns the
+   * picture to write (`src` itself for an effect that leaves the frame as it is).
+   */
+  renderPlanar(
+    src: YuvPicture,
+    alpha: Uint8Array,
+    settings: ProcessSettings,
+    out: YuvPicture,
+  ): YuvPicture {
+    return this.effect(settings.effect).applyPlanar!(src, alpha, settings.effectSettings, out);
   }
 
   effect(name: EffectName): Effect {

@@ -18,6 +18,7 @@
  *             instead of two, and the blocks the ramp makes 0 or 255 filled whole
  */
 import type { Frame } from "../frame.ts";
+import type { YuvPicture } from "../kernels/yuv_picture.ts";
 import { createGuidedScratch } from "../kernels/guided_filter.ts";
 import {
   defaultMaskOptions,
@@ -190,9 +191,20 @@ export class MaskStage {
         0;
   }
 
-  /** The refined alpha of `frame` (width*height, 255 = keep), reused by the next call. */
-  async mask(frame: Frame, settings: MaskStageSettings): Promise<Uint8Array> {
-    const { width: fw, height: fh } = frame;
+  /** Whether mask() reads a frame's YUV planes when given them (the segmenter's say). */
+  get readsYuv(): boolean {
+    return this.#segmenter.readsYuv === true;
+  }
+
+  /**
+   * The refined alpha of `frame` (width*height, 255 = keep), reused by the next call.
+   * Given `yuv` (the same picture as the decoder gave it, and readsYuv), the planes are
+   * read instead and `frame` is not: the model's input is resampled from them, the luma
+   * is the Y plane.
+   */
+  async mask(frame: Frame, settings: MaskStageSettings, yuv?: YuvPicture): Promise<Uint8Array> {
+    const picture = yuv ?? frame;
+    const { width: fw, height: fh } = picture;
     const model = this.#segmenter.model;
     if (fw !== this.#frameWidth || fh !== this.#frameHeight || model.name !== this.#model) {
       this.#allocate(fw, fh, model.inputWidth, model.inputHeight);
@@ -207,15 +219,11 @@ export class MaskStage {
     this.stats.frames++;
     const stream = settings.mode === "stream";
     const w = this.#width, h = this.#height;
-    this.#kernels.lumaDownscale(
-      frame.data,
-      fw,
-      fh,
-      frame.channels,
-      this.#down.xs,
-      this.#down.ys,
-      this.#luma,
-    );
+    // The guide: the frame's luma, or the Y plane itself (one byte a pixel).
+    const guide = yuv ? yuv.data.subarray(0, fw * fh) : frame.data;
+    const channels = yuv ? 1 : frame.channels;
+    this.#kernels.lumaDownscale(guide, fw, fh, channels, this.#down.xs, this.#down.ys, this.#luma);
+    if (yuv && !yuv.fullRange) toFullRange(this.#luma);
 
     if (stream && this.#hasState) {
       const largest = this.#kernels.blurredChange(
@@ -239,7 +247,7 @@ export class MaskStage {
     // The dilation, paid only when the frame is segmented again.
     if (stream && this.#hasState) this.#kernels.dilate3(this.#change, w, h, this.#scratch);
 
-    await this.#infer(frame, settings, stream);
+    await this.#infer(picture, settings, stream);
 
     if (stream && this.#hasState && settings.smoothing > 0) {
       this.#kernels.smoothTemporal(
@@ -285,13 +293,16 @@ export class MaskStage {
         out = this.#refiner.output(fw, fh);
         table = this.#table;
       }
+      // A limited-range Y plane: q = a·L + b with L = (Y − 16)·255/219 is a·k·Y +
+      // (b − 16·a·k): the coefficients take the range (they are refitted every frame).
+      if (yuv && !yuv.fullRange) limitedGuide(this.#a, this.#b);
       this.#kernels.applyGuided(
         this.#a,
         this.#b,
         this.#up.xs,
         this.#up.ys,
-        frame.data,
-        frame.channels,
+        guide,
+        channels,
         this.#rowA,
         this.#rowB,
         out,
@@ -343,7 +354,11 @@ export class MaskStage {
   }
 
   /** Fills #prob (working size) from one or two inferences. */
-  async #infer(frame: Frame, settings: MaskStageSettings, stream: boolean): Promise<void> {
+  async #infer(
+    frame: Frame | YuvPicture,
+    settings: MaskStageSettings,
+    stream: boolean,
+  ): Promise<void> {
     const { inputWidth: mw, inputHeight: mh } = this.#segmenter.model;
     const fw = frame.width, fh = frame.height, w = this.#width, h = this.#height;
     const whole: Region = { x: 0, y: 0, width: fw, height: fh };
@@ -461,5 +476,22 @@ export class MaskStage {
     this.#probBytes = this.#kernels.plane(fw * fh);
     this.#table = this.#kernels.plane(256);
     this.#fused = false;
+  }
+}
+
+/** Limited-range luma levels per full-range level: Y 16..235 spans 0..255. */
+const LIMITED_SCALE = 255 / 219;
+
+/** Luma from a limited-range Y plane, in place: (Y − 16)·255/219, as RGB's luma would be. */
+function toFullRange(luma: Float32Array): void {
+  for (let i = 0; i < luma.length; i++) luma[i] = (luma[i] - 16) * LIMITED_SCALE;
+}
+
+/** Guided coefficients a, b fitted on full-range luma, rewritten to apply to limited Y. */
+function limitedGuide(a: Float32Array, b: Float32Array): void {
+  for (let i = 0; i < a.length; i++) {
+    const ak = a[i] * LIMITED_SCALE;
+    a[i] = ak;
+    b[i] -= 16 * ak;
   }
 }

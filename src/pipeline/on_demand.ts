@@ -10,6 +10,7 @@
  * applications can still find and open it.
  */
 import type { Frame } from "../frame.ts";
+import type { YuvPicture } from "../kernels/yuv_picture.ts";
 import type { FrameSink } from "./engine.ts";
 import {
   type ConsumerWatcher,
@@ -81,7 +82,7 @@ export const IDLE_MESSAGE =
  */
 export function feedWhileIdle(
   sink: FrameSink,
-  frame: () => Frame,
+  frame: () => Frame | YuvPicture,
   idle: () => boolean,
   options: {
     everyMs?: number;
