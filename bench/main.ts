@@ -104,6 +104,7 @@ if (json) {
   printTable(inMemory.map((r) => ({
     size: r.size,
     backend: r.backend,
+    frames: r.frames,
     "ms/frame": fixed(r.msPerFrame),
     fps: fixed(r.fps),
     "seed ms/frame": r.seedMsPerFrame ?? "–",

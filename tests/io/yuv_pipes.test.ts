@@ -105,6 +105,44 @@ Deno.test("LatestFrameReader in yuv420p converts only the frame handed out", asy
   assert.equal(conversions, 1);
 });
 
+Deno.test("LatestFrameReader deferring RGB hands out the picture as read and converts it only when asked, once", async () => {
+  const [width, height] = [4, 2];
+  const size = yuv420pSize(width, height);
+  const bytes = new Uint8Array(2 * size);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = 16 + (i * 53) % 220;
+  let conversions = 0;
+  const yuv = {
+    format: "yuv420p",
+    deferRgb: true,
+    plane: (n: number) => new Uint8Array(n),
+    toRgb: (src: Uint8Array, out: Frame) => {
+      conversions++;
+      yuv420pToRgb(src, out);
+    },
+  } as const;
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(bytes.slice());
+      controller.close();
+    },
+  });
+  const reader = new LatestFrameReader(stream, width, height, undefined, undefined, yuv);
+  await reader.done;
+  const item = await reader.next();
+  assert.equal(conversions, 0, "nothing converted before it is asked");
+  assert.deepEqual(item!.yuv!.data, bytes.subarray(size), "the newest picture, as read");
+  assert.deepEqual(
+    [item!.yuv!.width, item!.yuv!.height, item!.yuv!.layout, item!.yuv!.fullRange],
+    [width, height, "420", false],
+  );
+  item!.toRgb!();
+  item!.toRgb!();
+  assert.equal(conversions, 1, "converted once however often asked");
+  const expected = createFrame(width, height, 3);
+  yuv420pToRgb(bytes.subarray(size), expected);
+  assert.deepEqual([...item!.frame.data], [...expected.data]);
+});
+
 for (const format of ["yuv420p", "yuvj422p"] as const) {
   Deno.test(`FileSource in ${format} gives the rgb24 path's frames and blur (PSNR > 40 dB, same count)`, async () => {
     const dir = await Deno.makeTempDir();
