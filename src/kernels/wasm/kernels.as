@@ -3492,6 +3492,47 @@ function addWeightedYuv(out: usize, y: i32, u: i32, v: i32, a: i32): void {
   v128.store(out, i32x4.add(v128.load(out), i32x4.mul(px, i32x4.splat(w))));
 }
 
+/** Adds four pixels' (Y·w, U·w, V·w, w), given as one i32x4 per quantity, to their four
+ * column sums at `out` (transposed as the RGBA downsample does). */
+// @ts-ignore: decorator
+@inline
+function addQuad(out: usize, y: v128, u: v128, v: v128, w: v128): void {
+  const yu01 = i8x16.shuffle(y, u, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+  const vw01 = i8x16.shuffle(v, w, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+  const yu23 = i8x16.shuffle(y, u, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+  const vw23 = i8x16.shuffle(v, w, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+  const c0 = i8x16.shuffle(yu01, vw01, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+  const c1 = i8x16.shuffle(yu01, vw01, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+  const c2 = i8x16.shuffle(yu23, vw23, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+  const c3 = i8x16.shuffle(yu23, vw23, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+  v128.store(out, i32x4.add(v128.load(out), c0));
+  v128.store(out + 16, i32x4.add(v128.load(out + 16), c1));
+  v128.store(out + 32, i32x4.add(v128.load(out + 32), c2));
+  v128.store(out + 48, i32x4.add(v128.load(out + 48), c3));
+}
+
+/** Eight mixed pixels (u16 lanes: Y, their chroma, 255 − alpha) into their column sums:
+ * w = (255 − a)² as i32 (65025 does not fit an i16). */
+// @ts-ignore: decorator
+@inline
+function addMixed8(out: usize, y: v128, u: v128, v: v128, ia: v128): void {
+  const w0 = i32x4.extmul_low_i16x8_u(ia, ia), w1 = i32x4.extmul_high_i16x8_u(ia, ia);
+  addQuad(
+    out,
+    i32x4.mul(i32x4.extend_low_i16x8_u(y), w0),
+    i32x4.mul(i32x4.extend_low_i16x8_u(u), w0),
+    i32x4.mul(i32x4.extend_low_i16x8_u(v), w0),
+    w0,
+  );
+  addQuad(
+    out + 64,
+    i32x4.mul(i32x4.extend_high_i16x8_u(y), w1),
+    i32x4.mul(i32x4.extend_high_i16x8_u(u), w1),
+    i32x4.mul(i32x4.extend_high_i16x8_u(v), w1),
+    w1,
+  );
+}
+
 /**
  * Step 1 in exact integers, as the RGB downsample: per column, the sums over a cell row's
  * f rows of w·Y, w·U, w·V and w (each pixel with the chroma sample it lies on), then each
@@ -3540,16 +3581,26 @@ function downsamplePlanes(
           for (let j: usize = 0; j < 256; j += 16) v128.store(out + j, zero);
           mixed = true;
         }
-        for (let j: usize = 0; j < 16; j++) {
-          const k = c + (j >> 1);
-          addWeightedYuv(
-            out + (j << 4),
-            <i32>load<u8>(sy + i + j),
-            <i32>load<u8>(su + k),
-            <i32>load<u8>(sv + k),
-            <i32>load<u8>(alpha + i + j),
-          );
-        }
+        // 16 pixels as four quads of i32 lanes, each chroma byte doubled to its two pixels;
+        // person pixels weigh (255 − 255)² = 0 (~a is 255 − a for bytes).
+        const vy = v128.load(sy + i), ia = v128.not(a);
+        const cu = v128.load64_zero(su + c), cv = v128.load64_zero(sv + c);
+        const uu = i8x16.shuffle(cu, cu, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        const vv = i8x16.shuffle(cv, cv, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        addMixed8(
+          out,
+          i16x8.extend_low_i8x16_u(vy),
+          i16x8.extend_low_i8x16_u(uu),
+          i16x8.extend_low_i8x16_u(vv),
+          i16x8.extend_low_i8x16_u(ia),
+        );
+        addMixed8(
+          out + 128,
+          i16x8.extend_high_i8x16_u(vy),
+          i16x8.extend_high_i8x16_u(uu),
+          i16x8.extend_high_i8x16_u(vv),
+          i16x8.extend_high_i8x16_u(ia),
+        );
       }
       if (n0 == 0) {
         if (!mixed) for (let j: usize = 0; j < 256; j += 16) v128.store(out + j, zero);
@@ -3713,28 +3764,68 @@ function upsamplePlanes(
     }
     const row = <usize>(y * width);
     const ra = alpha + row, rs = sy + row, rd = dy + row;
+    // Chroma: on every row for 4:2:2, on the first row of each pair for 4:2:0; done in
+    // the same step as the 16 pixels its 8 samples cover, sharing their alpha tests.
+    const chroma = is420 == 0 || (y & 1) == 0;
+    const twoRows = is420 != 0 && y + 1 < height;
+    const crow = <usize>((y >> is420) * cw);
+    const ua = upper + uOff, la = lower + uOff, ub = upper + vOff, lb = lower + vOff;
     let x = 0;
     for (; x + 16 <= width; x += 16) {
       const a = v128.load(ra + <usize>x);
-      if (i8x16.all_true(i8x16.eq(a, i8x16.splat(-1)))) {
+      const opaque = i8x16.all_true(i8x16.eq(a, i8x16.splat(-1)));
+      const clear = !v128.any_true(a);
+      if (opaque) {
         v128.store(rd + <usize>x, v128.load(rs + <usize>x));
+      } else {
+        const pu = upper + (<usize>x << 1), pl = lower + (<usize>x << 1);
+        const b0 = background8(pu, pl, ty), b1 = background8(pu + 16, pl + 16, ty);
+        if (clear) {
+          v128.store(rd + <usize>x, bytesOf(b0, b1));
+        } else {
+          const s = v128.load(rs + <usize>x);
+          v128.store(
+            rd + <usize>x,
+            bytesOf(
+              overShare(b0, i16x8.extend_low_i8x16_u(s), shareOf(i16x8.extend_low_i8x16_u(a))),
+              overShare(b1, i16x8.extend_high_i8x16_u(s), shareOf(i16x8.extend_high_i8x16_u(a))),
+            ),
+          );
+        }
+      }
+      if (!chroma) continue;
+      const a1 = twoRows ? v128.load(ra + <usize>width + <usize>x) : a;
+      const pc = crow + (<usize>x >> 1);
+      // All covered pixels person: mean 255, which the mix would also return exactly.
+      if (opaque && (!twoRows || i8x16.all_true(i8x16.eq(a1, i8x16.splat(-1))))) {
+        v128.store64_lane(du + pc, v128.load64_zero(su + pc), 0);
+        v128.store64_lane(dv + pc, v128.load64_zero(sv + pc), 0);
         continue;
       }
-      const pu = upper + (<usize>x << 1), pl = lower + (<usize>x << 1);
-      const b0 = background8(pu, pl, ty), b1 = background8(pu + 16, pl + 16, ty);
-      if (!v128.any_true(a)) {
-        v128.store(rd + <usize>x, bytesOf(b0, b1));
-        continue;
+      let bu = background8(ua + <usize>x, la + <usize>x, ty);
+      let bv = background8(ub + <usize>x, lb + <usize>x, ty);
+      // All background: mean 0, the background alone.
+      if (!clear || (twoRows && v128.any_true(a1))) {
+        // Pair sums as u16 lanes: the even pixel is the low byte, the odd one the high.
+        const bytes = i16x8.splat(0xff);
+        const sum = i16x8.add(v128.and(a, bytes), i16x8.shr_u(a, 8));
+        const m = twoRows
+          ? i16x8.shr_u(
+            i16x8.add(
+              i16x8.add(sum, v128.and(a1, bytes)),
+              i16x8.add(i16x8.shr_u(a1, 8), i16x8.splat(2)),
+            ),
+            2,
+          )
+          : i16x8.shr_u(i16x8.add(sum, i16x8.splat(1)), 1);
+        const share = shareOf(m);
+        bu = overShare(bu, i16x8.extend_low_i8x16_u(v128.load64_zero(su + pc)), share);
+        bv = overShare(bv, i16x8.extend_low_i8x16_u(v128.load64_zero(sv + pc)), share);
       }
-      const s = v128.load(rs + <usize>x);
-      v128.store(
-        rd + <usize>x,
-        bytesOf(
-          overShare(b0, i16x8.extend_low_i8x16_u(s), shareOf(i16x8.extend_low_i8x16_u(a))),
-          overShare(b1, i16x8.extend_high_i8x16_u(s), shareOf(i16x8.extend_high_i8x16_u(a))),
-        ),
-      );
+      v128.store64_lane(du + pc, bytesOf(bu, bu), 0);
+      v128.store64_lane(dv + pc, bytesOf(bv, bv), 0);
     }
+    let cx = x >> 1;
     for (; x < width; x++) {
       const a = <i32>load<u8>(ra + <usize>x);
       const s = <i32>load<u8>(rs + <usize>x);
@@ -3747,38 +3838,7 @@ function upsamplePlanes(
       const bg = u + mulQ15(<i32>load<i16>(lower + k) - u, t);
       store<u8>(rd + <usize>x, a == 0 ? <u8>(bg >> UP_BITS) : overScalar(s, bg, (a * 257) >> 1));
     }
-    // Chroma: on every row for 4:2:2, on the first row of each pair for 4:2:0.
-    if (is420 != 0 && (y & 1) == 1) continue;
-    const twoRows = is420 != 0 && y + 1 < height;
-    const crow = <usize>((y >> is420) * cw);
-    const ua = upper + uOff, la = lower + uOff, ub = upper + vOff, lb = lower + vOff;
-    let cx = 0;
-    for (; 2 * cx + 16 <= width; cx += 8) {
-      const a0 = v128.load(ra + (<usize>cx << 1));
-      let m: v128;
-      if (twoRows) {
-        const a1 = v128.load(ra + <usize>width + (<usize>cx << 1));
-        const s = i16x8.add(i16x8.extadd_pairwise_i8x16_u(a0), i16x8.extadd_pairwise_i8x16_u(a1));
-        m = i16x8.shr_u(i16x8.add(s, i16x8.splat(2)), 2);
-      } else {
-        m = i16x8.shr_u(i16x8.add(i16x8.extadd_pairwise_i8x16_u(a0), i16x8.splat(1)), 1);
-      }
-      const pc = crow + <usize>cx;
-      if (i16x8.all_true(i16x8.eq(m, i16x8.splat(255)))) {
-        v128.store64_lane(du + pc, v128.load64_zero(su + pc), 0);
-        v128.store64_lane(dv + pc, v128.load64_zero(sv + pc), 0);
-        continue;
-      }
-      const k = <usize>cx << 1;
-      let bu = background8(ua + k, la + k, ty), bv = background8(ub + k, lb + k, ty);
-      if (v128.any_true(m)) {
-        const share = shareOf(m);
-        bu = overShare(bu, i16x8.extend_low_i8x16_u(v128.load64_zero(su + pc)), share);
-        bv = overShare(bv, i16x8.extend_low_i8x16_u(v128.load64_zero(sv + pc)), share);
-      }
-      v128.store64_lane(du + pc, bytesOf(bu, bu), 0);
-      v128.store64_lane(dv + pc, bytesOf(bv, bv), 0);
-    }
+    if (!chroma) continue;
     for (; cx < cw; cx++) {
       const x0 = cx << 1, pair = x0 + 1 < width;
       let sum = <i32>load<u8>(ra + <usize>x0), n = 1;
