@@ -15,6 +15,7 @@ import { defaultMaskOptions, maskTable, STILL_IMAGE_FEATHER } from "../src/kerne
 import { bilinearTable } from "../src/kernels/resize.ts";
 import { yuv420pSize, yuv422pSize, yuyv422Size } from "../src/kernels/yuv.ts";
 import { createWasmKernels, type Kernels, tsKernels } from "../src/kernels/wasm/wasm_kernels.ts";
+import type { YuvPicture } from "../src/kernels/yuv_picture.ts";
 import { MOTION_GATE } from "../src/pipeline/mask_stage.ts";
 import { median, printTable } from "./_stats.ts";
 
@@ -72,6 +73,9 @@ interface Buffers {
   scratch: Float32Array;
   /** The running average smoothTemporal updates (apart from `state`, the guided input). */
   smooth: Float32Array;
+  /** The blur on planes' output (yuvj422p), and yuv422 converted to RGB for the RGB route. */
+  yuv422Out: Uint8Array;
+  rgb422: Frame;
 }
 
 type Alloc = {
@@ -101,6 +105,8 @@ function buffers(alloc: Alloc, width: number, height: number): Buffers {
     map: alloc.floats(MODEL.width * MODEL.height),
     planar: alloc.floats(3 * MODEL.width * MODEL.height),
     ...workingMaps(alloc, width, height),
+    yuv422Out: alloc.plane(yuv422pSize(width, height)),
+    rgb422: alloc.frame(width, height, 3),
   };
   fillScene(b, width, height);
   return b;
@@ -146,6 +152,9 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
     height: Math.round(height * 0.9),
   };
   const model = [b.map, MODEL.width, MODEL.height] as const;
+  const planes: YuvPicture = { data: b.yuv422, width, height, layout: "422", fullRange: true };
+  const planesOut: YuvPicture = { ...planes, data: b.yuv422Out };
+  const planesScratch = new BlurScratch();
   return [
     ["blurBackground", () => k.blurBackground(b.frame, b.alpha, sigma, b.out, scratch)],
     // The lens blur at the same setting (radius = 3 % of the height), and at the radius
@@ -196,6 +205,16 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
     ["pasteRegion crop", () => k.pasteRegion(...model, crop, width, height, b.scratch, w, h, true)],
     // The live sink's conversion for a v4l2loopback camera (and `-o - --pix-fmt yuyv422`).
     ["rgbToYuyv422", () => k.rgbToYuyv422(b.frame, b.yuyv)],
+    // Issue 16: the blur on an MJPEG camera's yuvj422p planes, against the RGB route it
+    // replaces (the conversion, then blurBackground on the RGB frame) in the same run.
+    [
+      "blurPlanesBackground 422",
+      () => k.blurPlanesBackground(planes, b.alpha, sigma, planesOut, planesScratch),
+    ],
+    ["yuvj422pToRgb+blurBackground", () => {
+      k.yuvj422pToRgb(b.yuv422, b.rgb422);
+      k.blurBackground(b.rgb422, b.alpha, sigma, b.out, scratch);
+    }],
   ];
 }
 

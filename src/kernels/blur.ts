@@ -43,8 +43,8 @@ const MAX_FACTOR = 128;
  * (7 fraction bits; 255·128 fits in an i16), the mixes as Q15 rounding multiplies. It
  * rounds like the float mix except near exact halves: within one level of it.
  */
-const UP_BITS = 7;
-const UP_HALF = 1 << (UP_BITS - 1);
+export const UP_BITS = 7;
+export const UP_HALF = 1 << (UP_BITS - 1);
 
 /** i16x8.q15mulr_sat_s of one lane: round(a·b / 2¹⁵) (no operand here is −2¹⁵). */
 function mulQ15(a: number, b: number): number {
@@ -177,7 +177,7 @@ export function blurBackground(
 
 /** Full-resolution pixel `x` in low-resolution cell units (cell i is centred on pixel
  * i·f + (f−1)/2), clamped to the grid of `n` cells. */
-function lowCoordinate(x: number, f: number, n: number): number {
+export function lowCoordinate(x: number, f: number, n: number): number {
   return Math.min(n - 1, Math.max(0, (x - (f - 1) / 2) / f));
 }
 
@@ -336,7 +336,7 @@ function normalise(low: Float32Array, cells: number): void {
  * Each pair of cells is scaled once, as start = c0·128 + 64.5 and step = (c1 − c0)·128,
  * and a pixel is start + step·t, truncated; in float32 (Math.fround), as the wasm lanes.
  */
-function widenRow(s: BlurScratch, ly: number, width: number, dst: Int16Array): void {
+export function widenRow(s: BlurScratch, ly: number, width: number, dst: Int16Array): void {
   const { low, col0, col1, colWeight } = s;
   const base = ly * s.lowWidth * 4, one = 1 << UP_BITS;
   let cell = -1, r0 = 0, g0 = 0, b0 = 0, dr = 0, dg = 0, db = 0;
@@ -428,4 +428,20 @@ export function upsampleComposite(
       dst[d + 2] = (bb + mulQ15((src[p + 2] << UP_BITS) + UP_HALF - bb, share)) >> UP_BITS;
     }
   }
+}
+
+/**
+ * Step 2 on the cells `s` holds after a downsampling step: the box passes, then the
+ * division by the blurred weight. Shared with the blur on YUV planes
+ * (src/kernels/blur_planes.ts), whose cells hold Y, U, V where these hold R, G, B.
+ */
+export function blurCells(s: BlurScratch): void {
+  const { low, tmp, radii, sums, lowWidth: lw, lowHeight: lh } = s;
+  for (let pass = 0; pass < PASSES; pass++) {
+    const r = radii[pass];
+    if (r === 0) continue;
+    boxHorizontal(low, tmp, lw, lh, r);
+    boxVertical(tmp, low, lw, lh, r, sums);
+  }
+  normalise(low, lw * lh);
 }

@@ -3425,3 +3425,445 @@ function lensNormalise(low: usize, cells: i32, minWeight: f32): void {
     }
   }
 }
+
+// ---- blur_planes.ts ------------------------------------------------------------------------------
+
+/**
+ * blur_planes.ts blurPlanesBackground after its checks: the planes of src (sy, su, sv) and
+ * out (dy, du, dv), is420 1 for 4:2:0 and 0 for 4:2:2; f, lw, lh and the radii from
+ * blur.ts. Scratch as blurBackground: low and tmp lw·lh·16 bytes, sums lw·32, upper and
+ * lower width·16 (step 1's column sums, then the widened rows), col0, col1, colw width·4.
+ * Step 2 is the RGB blur's own boxHorizontal, boxVertical and normalise: the cells hold
+ * Y, U, V where those hold R, G, B.
+ */
+export function blurPlanesBackground(
+  sy: usize,
+  su: usize,
+  sv: usize,
+  alpha: usize,
+  dy: usize,
+  du: usize,
+  dv: usize,
+  width: i32,
+  height: i32,
+  is420: i32,
+  f: i32,
+  lw: i32,
+  lh: i32,
+  r0: i32,
+  r1: i32,
+  r2: i32,
+  low: usize,
+  tmp: usize,
+  sums: usize,
+  upper: usize,
+  lower: usize,
+  col0: usize,
+  col1: usize,
+  colw: usize,
+): void {
+  for (let x = 0; x < width; x++) {
+    const u = lowCoordinate(x, f, lw), c = <i32>Math.floor(u);
+    store<i32>(col0 + (<usize>x << 2), c << 4);
+    store<i32>(col1 + (<usize>x << 2), min(c + 1, lw - 1) << 4);
+    store<f32>(colw + (<usize>x << 2), <f32>(u - <f64>c));
+  }
+  downsamplePlanes(sy, su, sv, alpha, width, height, is420, f, lw, lh, low, upper);
+  for (let pass = 0; pass < 3; pass++) {
+    const r = pass == 0 ? r0 : pass == 1 ? r1 : r2;
+    if (r == 0) continue;
+    boxHorizontal(low, tmp, lw, lh, r);
+    boxVertical(tmp, low, lw, lh, r, sums);
+  }
+  normalise(low, lw * lh);
+  upsamplePlanes(sy, su, sv, alpha, dy, du, dv, width, height, is420, f, lh, low, lw, upper, lower, col0, col1, colw);
+}
+
+/** Adds a mixed pixel's (w·Y, w·U, w·V, w) to the column sums at `out`; w = (255 − a)². */
+// @ts-ignore: decorator
+@inline
+function addWeightedYuv(out: usize, y: i32, u: i32, v: i32, a: i32): void {
+  const ia = 255 - a, w = ia * ia;
+  const px = i32x4.replace_lane(
+    i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(1), 0, y), 1, u),
+    2,
+    v,
+  );
+  v128.store(out, i32x4.add(v128.load(out), i32x4.mul(px, i32x4.splat(w))));
+}
+
+/** Adds four pixels' (Y·w, U·w, V·w, w), given as one i32x4 per quantity, to their four
+ * column sums at `out` (transposed as the RGBA downsample does). */
+// @ts-ignore: decorator
+@inline
+function addQuad(out: usize, y: v128, u: v128, v: v128, w: v128): void {
+  const yu01 = i8x16.shuffle(y, u, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+  const vw01 = i8x16.shuffle(v, w, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+  const yu23 = i8x16.shuffle(y, u, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+  const vw23 = i8x16.shuffle(v, w, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+  const c0 = i8x16.shuffle(yu01, vw01, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+  const c1 = i8x16.shuffle(yu01, vw01, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+  const c2 = i8x16.shuffle(yu23, vw23, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+  const c3 = i8x16.shuffle(yu23, vw23, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+  v128.store(out, i32x4.add(v128.load(out), c0));
+  v128.store(out + 16, i32x4.add(v128.load(out + 16), c1));
+  v128.store(out + 32, i32x4.add(v128.load(out + 32), c2));
+  v128.store(out + 48, i32x4.add(v128.load(out + 48), c3));
+}
+
+/** Eight mixed pixels (u16 lanes: Y, their chroma, 255 − alpha) into their column sums:
+ * w = (255 − a)² as i32 (65025 does not fit an i16). */
+// @ts-ignore: decorator
+@inline
+function addMixed8(out: usize, y: v128, u: v128, v: v128, ia: v128): void {
+  const w0 = i32x4.extmul_low_i16x8_u(ia, ia), w1 = i32x4.extmul_high_i16x8_u(ia, ia);
+  addQuad(
+    out,
+    i32x4.mul(i32x4.extend_low_i16x8_u(y), w0),
+    i32x4.mul(i32x4.extend_low_i16x8_u(u), w0),
+    i32x4.mul(i32x4.extend_low_i16x8_u(v), w0),
+    w0,
+  );
+  addQuad(
+    out + 64,
+    i32x4.mul(i32x4.extend_high_i16x8_u(y), w1),
+    i32x4.mul(i32x4.extend_high_i16x8_u(u), w1),
+    i32x4.mul(i32x4.extend_high_i16x8_u(v), w1),
+    w1,
+  );
+}
+
+/**
+ * Step 1 in exact integers, as the RGB downsample: per column, the sums over a cell row's
+ * f rows of w·Y, w·U, w·V and w (each pixel with the chroma sample it lies on), then each
+ * cell sums f columns and divides by 255·pixels. 16 pixels a step: rows of 16 person
+ * pixels add nothing, rows of 16 background pixels only add their 16 Y bytes and 8 U and
+ * V bytes (u16; their weight is FULL_WEIGHT for all), split into columns once per cell
+ * row; only mixed rows weigh pixel by pixel.
+ */
+function downsamplePlanes(
+  sy: usize,
+  su: usize,
+  sv: usize,
+  alpha: usize,
+  width: i32,
+  height: i32,
+  is420: i32,
+  f: i32,
+  lw: i32,
+  lh: i32,
+  low: usize,
+  cols: usize,
+): void {
+  const zero = i32x4.splat(0), cw = (width + 1) >> 1;
+  for (let ly = 0; ly < lh; ly++) {
+    const y0 = ly * f, y1 = min(height, y0 + f);
+    let x = 0;
+    for (; x + 16 <= width; x += 16) {
+      const out = cols + (<usize>x << 4);
+      let yl = zero, yh = zero, pu = zero, pv = zero;
+      let n0 = 0, mixed = false;
+      for (let y = y0; y < y1; y++) {
+        const i = <usize>(y * width + x);
+        const a = v128.load(alpha + i);
+        if (i8x16.all_true(i8x16.eq(a, i8x16.splat(-1)))) continue;
+        const c = <usize>((y >> is420) * cw + (x >> 1));
+        if (!v128.any_true(a)) {
+          const vy = v128.load(sy + i);
+          yl = i16x8.add(yl, i16x8.extend_low_i8x16_u(vy));
+          yh = i16x8.add(yh, i16x8.extend_high_i8x16_u(vy));
+          pu = i16x8.add(pu, i16x8.extend_low_i8x16_u(v128.load64_zero(su + c)));
+          pv = i16x8.add(pv, i16x8.extend_low_i8x16_u(v128.load64_zero(sv + c)));
+          n0++;
+          continue;
+        }
+        if (!mixed) {
+          for (let j: usize = 0; j < 256; j += 16) v128.store(out + j, zero);
+          mixed = true;
+        }
+        // 16 pixels as four quads of i32 lanes, each chroma byte doubled to its two pixels;
+        // person pixels weigh (255 − 255)² = 0 (~a is 255 − a for bytes).
+        const vy = v128.load(sy + i), ia = v128.not(a);
+        const cu = v128.load64_zero(su + c), cv = v128.load64_zero(sv + c);
+        const uu = i8x16.shuffle(cu, cu, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        const vv = i8x16.shuffle(cv, cv, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        addMixed8(
+          out,
+          i16x8.extend_low_i8x16_u(vy),
+          i16x8.extend_low_i8x16_u(uu),
+          i16x8.extend_low_i8x16_u(vv),
+          i16x8.extend_low_i8x16_u(ia),
+        );
+        addMixed8(
+          out + 128,
+          i16x8.extend_high_i8x16_u(vy),
+          i16x8.extend_high_i8x16_u(uu),
+          i16x8.extend_high_i8x16_u(vv),
+          i16x8.extend_high_i8x16_u(ia),
+        );
+      }
+      if (n0 == 0) {
+        if (!mixed) for (let j: usize = 0; j < 256; j += 16) v128.store(out + j, zero);
+        continue;
+      }
+      // u0 v0 u1 v1 … u3 v3 and u4 v4 … u7 v7; column j is Y lane j and pair j >> 1.
+      const ul = i8x16.shuffle(pu, pv, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+      const uh = i8x16.shuffle(pu, pv, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+      cellColumn(out + 0, i8x16.shuffle(yl, ul, 0, 1, 16, 17, 18, 19, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+      cellColumn(out + 16, i8x16.shuffle(yl, ul, 2, 3, 16, 17, 18, 19, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+      cellColumn(out + 32, i8x16.shuffle(yl, ul, 4, 5, 20, 21, 22, 23, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+      cellColumn(out + 48, i8x16.shuffle(yl, ul, 6, 7, 20, 21, 22, 23, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+      cellColumn(out + 64, i8x16.shuffle(yl, ul, 8, 9, 24, 25, 26, 27, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+      cellColumn(out + 80, i8x16.shuffle(yl, ul, 10, 11, 24, 25, 26, 27, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+      cellColumn(out + 96, i8x16.shuffle(yl, ul, 12, 13, 28, 29, 30, 31, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+      cellColumn(out + 112, i8x16.shuffle(yl, ul, 14, 15, 28, 29, 30, 31, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+      cellColumn(out + 128, i8x16.shuffle(yh, uh, 0, 1, 16, 17, 18, 19, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+      cellColumn(out + 144, i8x16.shuffle(yh, uh, 2, 3, 16, 17, 18, 19, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+      cellColumn(out + 160, i8x16.shuffle(yh, uh, 4, 5, 20, 21, 22, 23, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+      cellColumn(out + 176, i8x16.shuffle(yh, uh, 6, 7, 20, 21, 22, 23, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+      cellColumn(out + 192, i8x16.shuffle(yh, uh, 8, 9, 24, 25, 26, 27, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+      cellColumn(out + 208, i8x16.shuffle(yh, uh, 10, 11, 24, 25, 26, 27, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+      cellColumn(out + 224, i8x16.shuffle(yh, uh, 12, 13, 28, 29, 30, 31, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+      cellColumn(out + 240, i8x16.shuffle(yh, uh, 14, 15, 28, 29, 30, 31, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), n0, mixed);
+    }
+    // The rest of the row: pixel by pixel, the same integer sums.
+    for (; x < width; x++) {
+      const out = cols + (<usize>x << 4);
+      v128.store(out, zero);
+      for (let y = y0; y < y1; y++) {
+        const i = <usize>(y * width + x);
+        const a = <i32>load<u8>(alpha + i);
+        if (a == 255) continue;
+        const k = <usize>((y >> is420) * cw + (x >> 1));
+        addWeightedYuv(out, <i32>load<u8>(sy + i), <i32>load<u8>(su + k), <i32>load<u8>(sv + k), a);
+      }
+    }
+    const count = y1 - y0;
+    for (let cx = 0; cx < lw; cx++) {
+      const x0 = cx * f, x1 = min(width, x0 + f);
+      let s = f32x4.splat(0);
+      for (let x = x0; x < x1; x++) {
+        s = f32x4.add(s, f32x4.convert_i32x4_s(v128.load(cols + (<usize>x << 4))));
+      }
+      const inv = f32x4.splat(<f32>(1 / (<f64>255 * <f64>(count * (x1 - x0)))));
+      v128.store(low + ((<usize>(ly * lw + cx)) << 4), f32x4.mul(s, inv));
+    }
+  }
+}
+
+/**
+ * widenRow (the same f32 arithmetic) into planes of i16: Y for every pixel at `out`, U and
+ * V of the even pixels (the chroma samples' first pixels) at out + 2·width and
+ * out + 2·width + 2·cw, so step 3 loads 8 values of one plane per vector.
+ */
+function widenPlanes(
+  low: usize,
+  lw: i32,
+  ly: i32,
+  width: i32,
+  col0: usize,
+  col1: usize,
+  colw: usize,
+  out: usize,
+): void {
+  const base = low + (<usize>(ly * lw) << 4);
+  const scale = f32x4.splat(<f32>UP_ONE), half = f32x4.splat(64.5);
+  const ou = out + (<usize>width << 1), ov = ou + (<usize>((width + 1) >> 1) << 1);
+  let cell = -1, start = half, step = half;
+  for (let x = 0; x < width; x++) {
+    const k = <usize>x << 2;
+    const c = load<i32>(col0 + k);
+    if (c != cell) {
+      cell = c;
+      const c0 = v128.load(base + <usize>c);
+      start = f32x4.add(f32x4.mul(c0, scale), half);
+      step = f32x4.mul(f32x4.sub(v128.load(base + <usize>load<i32>(col1 + k)), c0), scale);
+    }
+    const v = f32x4.add(start, f32x4.mul(step, f32x4.splat(load<f32>(colw + k))));
+    const q = i32x4.trunc_sat_f32x4_s(v);
+    store<i16>(out + (<usize>x << 1), <i16>i32x4.extract_lane(q, 0));
+    if ((x & 1) == 0) {
+      store<i16>(ou + <usize>x, <i16>i32x4.extract_lane(q, 1));
+      store<i16>(ov + <usize>x, <i16>i32x4.extract_lane(q, 2));
+    }
+  }
+}
+
+/** 8 values (u16 lanes of `s`) over their background by a Q15 share: mix8's arithmetic. */
+// @ts-ignore: decorator
+@inline
+function overShare(bg: v128, s: v128, share: v128): v128 {
+  const d = i16x8.sub(v128.or(i16x8.shl(s, UP_BITS), UP_HALF), bg);
+  return i16x8.add(bg, i16x8.q15mulr_sat_s(d, share));
+}
+
+/** Alpha (u16 lanes) as a Q15 share: (a·257) >> 1. */
+// @ts-ignore: decorator
+@inline
+function shareOf(a: v128): v128 {
+  return i16x8.shr_u(i16x8.mul(a, i16x8.splat(257)), 1);
+}
+
+/** One value over its background (blur_planes.ts over). */
+// @ts-ignore: decorator
+@inline
+function overScalar(source: i32, bg: i32, share: i32): u8 {
+  return <u8>((bg + mulQ15((source << UP_BITS) + UP_HALF_S - bg, share)) >> UP_BITS);
+}
+
+/**
+ * Step 3 (blur_planes.ts upsampleCompositePlanes, the same integer steps): Y 16 pixels a
+ * step (runs of person pixels copied, of background pixels the blurred value alone);
+ * U and V 8 samples a step, by the rounded mean alpha of the 16 (4:2:2) or 32 (4:2:0)
+ * pixels they cover, over the background at their first pixel; the rest one by one.
+ */
+function upsamplePlanes(
+  sy: usize,
+  su: usize,
+  sv: usize,
+  alpha: usize,
+  dy: usize,
+  du: usize,
+  dv: usize,
+  width: i32,
+  height: i32,
+  is420: i32,
+  f: i32,
+  lh: i32,
+  low: usize,
+  lw: i32,
+  upperIn: usize,
+  lowerIn: usize,
+  col0: usize,
+  col1: usize,
+  colw: usize,
+): void {
+  let upper = upperIn, lower = lowerIn;
+  let upperRow = -1, lowerRow = -1;
+  const cw = (width + 1) >> 1;
+  const uOff = <usize>width << 1, vOff = uOff + (<usize>cw << 1);
+  for (let y = 0; y < height; y++) {
+    const v = lowCoordinate(y, f, lh);
+    const y0 = <i32>Math.floor(v), y1 = min(y0 + 1, lh - 1);
+    const t = min(32767, <i32>((v - <f64>y0) * 32768 + 0.5)), ty = i16x8.splat(<i16>t);
+    if (y0 != upperRow) {
+      if (y0 == lowerRow) {
+        const tmp = upper;
+        upper = lower;
+        lower = tmp;
+        upperRow = y0;
+        lowerRow = -1;
+      } else {
+        widenPlanes(low, lw, y0, width, col0, col1, colw, upper);
+        upperRow = y0;
+      }
+    }
+    if (y1 != lowerRow) {
+      widenPlanes(low, lw, y1, width, col0, col1, colw, lower);
+      lowerRow = y1;
+    }
+    const row = <usize>(y * width);
+    const ra = alpha + row, rs = sy + row, rd = dy + row;
+    // Chroma: on every row for 4:2:2, on the first row of each pair for 4:2:0; done in
+    // the same step as the 16 pixels its 8 samples cover, sharing their alpha tests.
+    const chroma = is420 == 0 || (y & 1) == 0;
+    const twoRows = is420 != 0 && y + 1 < height;
+    const crow = <usize>((y >> is420) * cw);
+    const ua = upper + uOff, la = lower + uOff, ub = upper + vOff, lb = lower + vOff;
+    let x = 0;
+    for (; x + 16 <= width; x += 16) {
+      const a = v128.load(ra + <usize>x);
+      const opaque = i8x16.all_true(i8x16.eq(a, i8x16.splat(-1)));
+      const clear = !v128.any_true(a);
+      if (opaque) {
+        v128.store(rd + <usize>x, v128.load(rs + <usize>x));
+      } else {
+        const pu = upper + (<usize>x << 1), pl = lower + (<usize>x << 1);
+        const b0 = background8(pu, pl, ty), b1 = background8(pu + 16, pl + 16, ty);
+        if (clear) {
+          v128.store(rd + <usize>x, bytesOf(b0, b1));
+        } else {
+          const s = v128.load(rs + <usize>x);
+          v128.store(
+            rd + <usize>x,
+            bytesOf(
+              overShare(b0, i16x8.extend_low_i8x16_u(s), shareOf(i16x8.extend_low_i8x16_u(a))),
+              overShare(b1, i16x8.extend_high_i8x16_u(s), shareOf(i16x8.extend_high_i8x16_u(a))),
+            ),
+          );
+        }
+      }
+      if (!chroma) continue;
+      const a1 = twoRows ? v128.load(ra + <usize>width + <usize>x) : a;
+      const pc = crow + (<usize>x >> 1);
+      // All covered pixels person: mean 255, which the mix would also return exactly.
+      if (opaque && (!twoRows || i8x16.all_true(i8x16.eq(a1, i8x16.splat(-1))))) {
+        v128.store64_lane(du + pc, v128.load64_zero(su + pc), 0);
+        v128.store64_lane(dv + pc, v128.load64_zero(sv + pc), 0);
+        continue;
+      }
+      let bu = background8(ua + <usize>x, la + <usize>x, ty);
+      let bv = background8(ub + <usize>x, lb + <usize>x, ty);
+      // All background: mean 0, the background alone.
+      if (!clear || (twoRows && v128.any_true(a1))) {
+        // Pair sums as u16 lanes: the even pixel is the low byte, the odd one the high.
+        const bytes = i16x8.splat(0xff);
+        const sum = i16x8.add(v128.and(a, bytes), i16x8.shr_u(a, 8));
+        const m = twoRows
+          ? i16x8.shr_u(
+            i16x8.add(
+              i16x8.add(sum, v128.and(a1, bytes)),
+              i16x8.add(i16x8.shr_u(a1, 8), i16x8.splat(2)),
+            ),
+            2,
+          )
+          : i16x8.shr_u(i16x8.add(sum, i16x8.splat(1)), 1);
+        const share = shareOf(m);
+        bu = overShare(bu, i16x8.extend_low_i8x16_u(v128.load64_zero(su + pc)), share);
+        bv = overShare(bv, i16x8.extend_low_i8x16_u(v128.load64_zero(sv + pc)), share);
+      }
+      v128.store64_lane(du + pc, bytesOf(bu, bu), 0);
+      v128.store64_lane(dv + pc, bytesOf(bv, bv), 0);
+    }
+    let cx = x >> 1;
+    for (; x < width; x++) {
+      const a = <i32>load<u8>(ra + <usize>x);
+      const s = <i32>load<u8>(rs + <usize>x);
+      if (a == 255) {
+        store<u8>(rd + <usize>x, <u8>s);
+        continue;
+      }
+      const k = <usize>x << 1;
+      const u = <i32>load<i16>(upper + k);
+      const bg = u + mulQ15(<i32>load<i16>(lower + k) - u, t);
+      store<u8>(rd + <usize>x, a == 0 ? <u8>(bg >> UP_BITS) : overScalar(s, bg, (a * 257) >> 1));
+    }
+    if (!chroma) continue;
+    for (; cx < cw; cx++) {
+      const x0 = cx << 1, pair = x0 + 1 < width;
+      let sum = <i32>load<u8>(ra + <usize>x0), n = 1;
+      if (pair) {
+        sum += <i32>load<u8>(ra + <usize>x0 + 1);
+        n = 2;
+      }
+      if (twoRows) {
+        const r2 = ra + <usize>width + <usize>x0;
+        sum += <i32>load<u8>(r2) + (pair ? <i32>load<u8>(r2 + 1) : 0);
+        n <<= 1;
+      }
+      const mean = n == 1 ? sum : n == 2 ? (sum + 1) >> 1 : (sum + 2) >> 2;
+      const pc = crow + <usize>cx;
+      if (mean == 255) {
+        store<u8>(du + pc, load<u8>(su + pc));
+        store<u8>(dv + pc, load<u8>(sv + pc));
+        continue;
+      }
+      const k = <usize>cx << 1, share = (mean * 257) >> 1;
+      const u0 = <i32>load<i16>(ua + k), v0 = <i32>load<i16>(ub + k);
+      const bu = u0 + mulQ15(<i32>load<i16>(la + k) - u0, t);
+      const bv = v0 + mulQ15(<i32>load<i16>(lb + k) - v0, t);
+      store<u8>(du + pc, overScalar(<i32>load<u8>(su + pc), bu, share));
+      store<u8>(dv + pc, overScalar(<i32>load<u8>(sv + pc), bv, share));
+    }
+  }
+}

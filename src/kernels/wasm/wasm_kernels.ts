@@ -76,6 +76,8 @@ import {
   yuvj422pToRgb,
   YUVJ_TO_RGB,
 } from "../yuv.ts";
+import { blurPlanesBackground, checkBlurPlanes } from "../blur_planes.ts";
+import { chromaHeight, chromaWidth, type YuvPicture } from "../yuv_picture.ts";
 
 /** Every kernel that has a wasm twin, by its TypeScript signature. */
 export interface Kernels {
@@ -101,6 +103,7 @@ export interface Kernels {
   rgbToYuyv422: typeof rgbToYuyv422;
   cropResize: typeof cropResize;
   cropResizePlane: typeof cropResizePlane;
+  blurPlanesBackground: typeof blurPlanesBackground;
 }
 
 /** The TypeScript kernels: the reference, and the fallback where wasm is not wanted. */
@@ -127,6 +130,7 @@ export const tsKernels: Kernels = {
   rgbToYuyv422,
   cropResize,
   cropResizePlane,
+  blurPlanesBackground,
 };
 
 export interface WasmKernels extends Kernels {
@@ -188,6 +192,7 @@ interface Exports {
     height: number,
     work: number,
   ): void;
+  blurPlanesBackground(...args: number[]): void;
 }
 
 const PAGE = 65536;
@@ -986,6 +991,57 @@ class WasmKernelSet implements WasmKernels {
     );
     this.#out(out, d);
   }
+
+  blurPlanesBackground = (
+    src: YuvPicture,
+    alpha: Uint8Array,
+    sigma: number,
+    out: YuvPicture,
+    _scratch: unknown,
+  ): void => {
+    checkBlurPlanes(src, alpha, sigma, out);
+    out.fullRange = src.fullRange;
+    const { width, height } = src;
+    const f = blurFactor(sigma), lw = Math.ceil(width / f), lh = Math.ceil(height / f);
+    boxRadii(sigma, f, this.#radii);
+    // Shares blurBackground's staging slots: the two never run at once.
+    const cells = lw * lh * 16;
+    const low = this.#slot("blur.low", cells), tmp = this.#slot("blur.tmp", cells);
+    const sums = this.#slot("blur.sums", lw * 32);
+    const upper = this.#slot("blur.upper", width * 16);
+    const lower = this.#slot("blur.lower", width * 16);
+    const cols = this.#slot("blur.cols", width * 12);
+    const s = this.#in(src.data, "src"), a = this.#in(alpha, "alpha");
+    const d = this.#in(out.data, "dst", false);
+    const luma = width * height, chroma = chromaWidth(width) * chromaHeight(src.layout, height);
+    this.#x.blurPlanesBackground(
+      s,
+      s + luma,
+      s + luma + chroma,
+      a,
+      d,
+      d + luma,
+      d + luma + chroma,
+      width,
+      height,
+      src.layout === "420" ? 1 : 0,
+      f,
+      lw,
+      lh,
+      this.#radii[0],
+      this.#radii[1],
+      this.#radii[2],
+      low,
+      tmp,
+      sums,
+      upper,
+      lower,
+      cols,
+      cols + width * 4,
+      cols + width * 8,
+    );
+    this.#out(out.data, d);
+  };
 }
 
 function align(bytes: number): number {
