@@ -76,6 +76,15 @@ import {
   yuvj422pToRgb,
   YUVJ_TO_RGB,
 } from "../yuv.ts";
+import {
+  checkMirrorYuv,
+  checkYuvToYuv420p,
+  checkYuvToYuyv422,
+  mirrorYuvInPlace,
+  yuvToYuv420p,
+  yuvToYuyv422,
+} from "../yuv_pack.ts";
+import { chromaHeight, type YuvPicture } from "../yuv_picture.ts";
 
 /** Every kernel that has a wasm twin, by its TypeScript signature. */
 export interface Kernels {
@@ -101,6 +110,9 @@ export interface Kernels {
   rgbToYuyv422: typeof rgbToYuyv422;
   cropResize: typeof cropResize;
   cropResizePlane: typeof cropResizePlane;
+  yuvToYuyv422: typeof yuvToYuyv422;
+  yuvToYuv420p: typeof yuvToYuv420p;
+  mirrorYuvInPlace: typeof mirrorYuvInPlace;
 }
 
 /** The TypeScript kernels: the reference, and the fallback where wasm is not wanted. */
@@ -127,6 +139,9 @@ export const tsKernels: Kernels = {
   rgbToYuyv422,
   cropResize,
   cropResizePlane,
+  yuvToYuyv422,
+  yuvToYuv420p,
+  mirrorYuvInPlace,
 };
 
 export interface WasmKernels extends Kernels {
@@ -188,6 +203,23 @@ interface Exports {
     height: number,
     work: number,
   ): void;
+  yuvToYuyv422(
+    src: number,
+    width: number,
+    height: number,
+    rowShift: number,
+    full: number,
+    dst: number,
+  ): void;
+  yuvToYuv420p(
+    src: number,
+    width: number,
+    height: number,
+    rowShift: number,
+    full: number,
+    dst: number,
+  ): void;
+  mirrorYuvInPlace(data: number, width: number, height: number, chromaHeight: number): void;
 }
 
 const PAGE = 65536;
@@ -986,6 +1018,30 @@ class WasmKernelSet implements WasmKernels {
     );
     this.#out(out, d);
   }
+
+  yuvToYuyv422 = (src: YuvPicture, out: Uint8Array) => {
+    checkYuvToYuyv422(src, out);
+    const s = this.#in(src.data, "yuv"), dst = this.#in(out, "yuyv", false);
+    const { width, height, layout, fullRange } = src;
+    this.#x.yuvToYuyv422(s, width, height, layout === "420" ? 1 : 0, fullRange ? 1 : 0, dst);
+    this.#out(out, dst);
+  };
+
+  yuvToYuv420p = (src: YuvPicture, out: Uint8Array) => {
+    checkYuvToYuv420p(src, out);
+    const s = this.#in(src.data, "yuv"), dst = this.#in(out, "yuv420p", false);
+    const { width, height, layout, fullRange } = src;
+    this.#x.yuvToYuv420p(s, width, height, layout === "420" ? 1 : 0, fullRange ? 1 : 0, dst);
+    this.#out(out, dst);
+  };
+
+  mirrorYuvInPlace = (picture: YuvPicture) => {
+    checkMirrorYuv(picture);
+    const { data, width, height, layout } = picture;
+    const p = this.#in(data, "yuv");
+    this.#x.mirrorYuvInPlace(p, width, height, chromaHeight(layout, height));
+    this.#out(data, p);
+  };
 }
 
 function align(bytes: number): number {
