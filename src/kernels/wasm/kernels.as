@@ -3864,6 +3864,195 @@ function upsamplePlanes(
       const bv = v0 + mulQ15(<i32>load<i16>(lb + k) - v0, t);
       store<u8>(du + pc, overScalar(<i32>load<u8>(su + pc), bu, share));
       store<u8>(dv + pc, overScalar(<i32>load<u8>(sv + pc), bv, share));
+// ---------------------------------------------------------------------------------------
+// Planar YUV to the outputs without RGB (src/kernels/yuv_pack.ts, the reference, byte
+// for byte): yuyv422 and yuv420p, always limited range, and the mirror on the planes.
+// A full-range source is mapped with the reference's exact quotients
+// ⌊(219·Y + 4207) / 255⌋ and ⌊(224·C + 4095) / 255⌋ in u16 lanes (x ≤ 61215 fits), the
+// division by 255 as (x + (x >> 8) + 1) >> 8, exact for every such x (checked for all
+// 256 inputs of both).
+// ---------------------------------------------------------------------------------------
+
+/** mirrorYuvInPlace's byte reversal, loaded once per call (see PACK_RGB for why). */
+const YUV_REVERSE16: usize = memory.data<u8>([
+  15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
+], 16);
+
+/** ⌊(m·v + b) / 255⌋ of 16 bytes, m and b splat in i16 lanes. */
+// @ts-ignore: decorator
+@inline
+function yuvRangeMap16(v: v128, m: v128, b: v128): v128 {
+  const lo = i16x8.add(i16x8.mul(i16x8.extend_low_i8x16_u(v), m), b);
+  const hi = i16x8.add(i16x8.mul(i16x8.extend_high_i8x16_u(v), m), b);
+  const one = i16x8.splat(1);
+  const ql = i16x8.shr_u(i16x8.add(i16x8.add(lo, i16x8.shr_u(lo, 8)), one), 8);
+  const qh = i16x8.shr_u(i16x8.add(i16x8.add(hi, i16x8.shr_u(hi, 8)), one), 8);
+  return i8x16.narrow_i16x8_u(ql, qh);
+}
+
+// @ts-ignore: decorator
+@inline
+function yuvRangeMap1(v: u8, m: u32, b: u32): u8 {
+  return <u8>((m * <u32>v + b) / 255);
+}
+
+/** n bytes from s to d (which may be s): mapped with (m, b) when `full`, else copied. */
+function yuvMapBytes(s: usize, d: usize, n: i32, full: bool, m: u32, b: u32): void {
+  if (!full) {
+    if (s != d) memory.copy(d, s, <usize>n);
+    return;
+  }
+  const mv = i16x8.splat(<i16>m), bv = i16x8.splat(<i16>b);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    v128.store(d + <usize>i, yuvRangeMap16(v128.load(s + <usize>i), mv, bv));
+  }
+  for (; i < n; i++) store<u8>(d + <usize>i, yuvRangeMap1(load<u8>(s + <usize>i), m, b));
+}
+
+/**
+ * yuv_pack.ts yuvToYuyv422: 32 pixels a step, Y and the interleaved U V zipped by two
+ * byte shuffles per 16 output bytes. `rowShift` 1: layout 420 (chroma row y >> 1).
+ */
+export function yuvToYuyv422(
+  src: usize,
+  width: i32,
+  height: i32,
+  rowShift: i32,
+  full: bool,
+  dst: usize,
+): void {
+  const cw = width >> 1, ch = rowShift ? (height + 1) >> 1 : height;
+  const uBase = src + <usize>(width * height), vBase = uBase + <usize>(cw * ch);
+  const mY = i16x8.splat(219), bY = i16x8.splat(4207);
+  const mC = i16x8.splat(224), bC = i16x8.splat(4095);
+  for (let y = 0; y < height; y++) {
+    const yr = src + <usize>(y * width), o = dst + <usize>(y * width * 2);
+    const crow = <usize>((y >> rowShift) * cw);
+    const ur = uBase + crow, vr = vBase + crow;
+    let x = 0;
+    for (; x + 16 <= cw; x += 16) {
+      let y0 = v128.load(yr + <usize>(2 * x)), y1 = v128.load(yr + <usize>(2 * x + 16));
+      let u = v128.load(ur + <usize>x), v = v128.load(vr + <usize>x);
+      if (full) {
+        y0 = yuvRangeMap16(y0, mY, bY);
+        y1 = yuvRangeMap16(y1, mY, bY);
+        u = yuvRangeMap16(u, mC, bC);
+        v = yuvRangeMap16(v, mC, bC);
+      }
+      const uvLo = i8x16.shuffle(u, v, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+      const uvHi = i8x16.shuffle(u, v, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+      const d = o + <usize>(4 * x);
+      v128.store(d, i8x16.shuffle(y0, uvLo, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
+      v128.store(d + 16, i8x16.shuffle(y0, uvLo, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
+      v128.store(d + 32, i8x16.shuffle(y1, uvHi, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
+      v128.store(d + 48, i8x16.shuffle(y1, uvHi, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
+    }
+    for (; x < cw; x++) {
+      let y0 = load<u8>(yr + <usize>(2 * x)), y1 = load<u8>(yr + <usize>(2 * x + 1));
+      let u = load<u8>(ur + <usize>x), v = load<u8>(vr + <usize>x);
+      if (full) {
+        y0 = yuvRangeMap1(y0, 219, 4207);
+        y1 = yuvRangeMap1(y1, 219, 4207);
+        u = yuvRangeMap1(u, 224, 4095);
+        v = yuvRangeMap1(v, 224, 4095);
+      }
+      const d = o + <usize>(4 * x);
+      store<u8>(d, y0);
+      store<u8>(d + 1, u);
+      store<u8>(d + 2, y1);
+      store<u8>(d + 3, v);
+    }
+  }
+}
+
+/**
+ * yuv_pack.ts yuvToYuv420p: luma mapped or copied; chroma of layout 420 likewise, of
+ * layout 422 the rounded mean of two rows (i8x16.avgr_u is exactly (a + b + 1) >> 1).
+ */
+export function yuvToYuv420p(
+  src: usize,
+  width: i32,
+  height: i32,
+  rowShift: i32,
+  full: bool,
+  dst: usize,
+): void {
+  const n = width * height;
+  yuvMapBytes(src, dst, n, full, 219, 4207);
+  const cw = (width + 1) >> 1, ch = (height + 1) >> 1, srcCh = rowShift ? ch : height;
+  const mC = i16x8.splat(224), bC = i16x8.splat(4095);
+  for (let plane = 0; plane < 2; plane++) {
+    const from = src + <usize>(n + plane * cw * srcCh), to = dst + <usize>(n + plane * cw * ch);
+    if (rowShift) {
+      yuvMapBytes(from, to, cw * ch, full, 224, 4095);
+      continue;
+    }
+    for (let cy = 0; cy < ch; cy++) {
+      const a = from + <usize>(2 * cy * cw);
+      const b = from + <usize>(min(2 * cy + 1, height - 1) * cw);
+      const d = to + <usize>(cy * cw);
+      let x = 0;
+      for (; x + 16 <= cw; x += 16) {
+        let m = i8x16.avgr_u(v128.load(a + <usize>x), v128.load(b + <usize>x));
+        if (full) m = yuvRangeMap16(m, mC, bC);
+        v128.store(d + <usize>x, m);
+      }
+      for (; x < cw; x++) {
+        let m = <u8>((<u32>load<u8>(a + <usize>x) + <u32>load<u8>(b + <usize>x) + 1) >> 1);
+        if (full) m = yuvRangeMap1(m, 224, 4095);
+        store<u8>(d + <usize>x, m);
+      }
+    }
+  }
+}
+
+/** Reverses `height` rows of `width` bytes from `base`, 16 bytes from each end a step. */
+function yuvReverseRows(base: usize, width: i32, height: i32, rev: v128): void {
+  for (let y = 0; y < height; y++) {
+    let left = base + <usize>(y * width), right = left + <usize>width;
+    while (right - left >= 32) {
+      const a = v128.load(left), b = v128.load(right - 16);
+      v128.store(left, i8x16.swizzle(b, rev));
+      v128.store(right - 16, i8x16.swizzle(a, rev));
+      left += 16;
+      right -= 16;
+    }
+    right--;
+    while (left < right) {
+      const v = load<u8>(left);
+      store<u8>(left, load<u8>(right));
+      store<u8>(right, v);
+      left++;
+      right--;
+    }
+  }
+}
+
+/**
+ * yuv_pack.ts mirrorYuvInPlace: every plane reversed; at an odd width each chroma
+ * sample then becomes the rounded mean of itself and its right neighbour (the last
+ * kept), forward in place: a step reads 17 bytes and rewrites the first 16 only.
+ */
+export function mirrorYuvInPlace(data: usize, width: i32, height: i32, ch: i32): void {
+  const rev = v128.load(YUV_REVERSE16);
+  yuvReverseRows(data, width, height, rev);
+  const cw = (width + 1) >> 1, n = width * height;
+  for (let plane = 0; plane < 2; plane++) {
+    const base = data + <usize>(n + plane * cw * ch);
+    yuvReverseRows(base, cw, ch, rev);
+    if ((width & 1) == 0) continue;
+    for (let y = 0; y < ch; y++) {
+      const row = base + <usize>(y * cw);
+      let x = 0;
+      for (; x + 17 <= cw; x += 16) {
+        const p = row + <usize>x;
+        v128.store(p, i8x16.avgr_u(v128.load(p), v128.load(p + 1)));
+      }
+      for (; x < cw - 1; x++) {
+        const p = row + <usize>x;
+        store<u8>(p, <u8>((<u32>load<u8>(p) + <u32>load<u8>(p + 1) + 1) >> 1));
+      }
     }
   }
 }

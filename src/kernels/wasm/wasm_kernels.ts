@@ -78,6 +78,14 @@ import {
 } from "../yuv.ts";
 import { blurPlanesBackground, checkBlurPlanes } from "../blur_planes.ts";
 import { chromaHeight, chromaWidth, type YuvPicture } from "../yuv_picture.ts";
+import {
+  checkMirrorYuv,
+  checkYuvToYuv420p,
+  checkYuvToYuyv422,
+  mirrorYuvInPlace,
+  yuvToYuv420p,
+  yuvToYuyv422,
+} from "../yuv_pack.ts";
 
 /** Every kernel that has a wasm twin, by its TypeScript signature. */
 export interface Kernels {
@@ -104,6 +112,9 @@ export interface Kernels {
   cropResize: typeof cropResize;
   cropResizePlane: typeof cropResizePlane;
   blurPlanesBackground: typeof blurPlanesBackground;
+  yuvToYuyv422: typeof yuvToYuyv422;
+  yuvToYuv420p: typeof yuvToYuv420p;
+  mirrorYuvInPlace: typeof mirrorYuvInPlace;
 }
 
 /** The TypeScript kernels: the reference, and the fallback where wasm is not wanted. */
@@ -131,6 +142,9 @@ export const tsKernels: Kernels = {
   cropResize,
   cropResizePlane,
   blurPlanesBackground,
+  yuvToYuyv422,
+  yuvToYuv420p,
+  mirrorYuvInPlace,
 };
 
 export interface WasmKernels extends Kernels {
@@ -193,6 +207,23 @@ interface Exports {
     work: number,
   ): void;
   blurPlanesBackground(...args: number[]): void;
+  yuvToYuyv422(
+    src: number,
+    width: number,
+    height: number,
+    rowShift: number,
+    full: number,
+    dst: number,
+  ): void;
+  yuvToYuv420p(
+    src: number,
+    width: number,
+    height: number,
+    rowShift: number,
+    full: number,
+    dst: number,
+  ): void;
+  mirrorYuvInPlace(data: number, width: number, height: number, chromaHeight: number): void;
 }
 
 const PAGE = 65536;
@@ -1041,6 +1072,28 @@ class WasmKernelSet implements WasmKernels {
       cols + width * 8,
     );
     this.#out(out.data, d);
+  yuvToYuyv422 = (src: YuvPicture, out: Uint8Array) => {
+    checkYuvToYuyv422(src, out);
+    const s = this.#in(src.data, "yuv"), dst = this.#in(out, "yuyv", false);
+    const { width, height, layout, fullRange } = src;
+    this.#x.yuvToYuyv422(s, width, height, layout === "420" ? 1 : 0, fullRange ? 1 : 0, dst);
+    this.#out(out, dst);
+  };
+
+  yuvToYuv420p = (src: YuvPicture, out: Uint8Array) => {
+    checkYuvToYuv420p(src, out);
+    const s = this.#in(src.data, "yuv"), dst = this.#in(out, "yuv420p", false);
+    const { width, height, layout, fullRange } = src;
+    this.#x.yuvToYuv420p(s, width, height, layout === "420" ? 1 : 0, fullRange ? 1 : 0, dst);
+    this.#out(out, dst);
+  };
+
+  mirrorYuvInPlace = (picture: YuvPicture) => {
+    checkMirrorYuv(picture);
+    const { data, width, height, layout } = picture;
+    const p = this.#in(data, "yuv");
+    this.#x.mirrorYuvInPlace(p, width, height, chromaHeight(layout, height));
+    this.#out(data, p);
   };
 }
 
