@@ -3864,6 +3864,10 @@ function upsamplePlanes(
       const bv = v0 + mulQ15(<i32>load<i16>(lb + k) - v0, t);
       store<u8>(du + pc, overScalar(<i32>load<u8>(su + pc), bu, share));
       store<u8>(dv + pc, overScalar(<i32>load<u8>(sv + pc), bv, share));
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Planar YUV to the outputs without RGB (src/kernels/yuv_pack.ts, the reference, byte
 // for byte): yuyv422 and yuv420p, always limited range, and the mirror on the planes.

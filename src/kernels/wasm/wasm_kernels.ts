@@ -1072,6 +1072,8 @@ class WasmKernelSet implements WasmKernels {
       cols + width * 8,
     );
     this.#out(out.data, d);
+  };
+
   yuvToYuyv422 = (src: YuvPicture, out: Uint8Array) => {
     checkYuvToYuyv422(src, out);
     const s = this.#in(src.data, "yuv"), dst = this.#in(out, "yuyv", false);
