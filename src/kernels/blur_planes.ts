@@ -26,25 +26,25 @@ export { BlurScratch };
 
 /**
  * Throws a RangeError, naming the argument and the value seen, unless `src` and `out` are
- * distinct pictures of one size and layout and `alpha` and `sigma` fit them.
+ * distinct pictures of one size and layout and `alpha` has a byte per pixel; `kernel`
+ * names the caller in the message.
  */
-export function checkBlurPlanes(
+export function checkPlanes(
+  kernel: string,
   src: YuvPicture,
   alpha: Uint8Array,
-  sigma: number,
   out: YuvPicture,
 ): void {
-  for (const [name, p] of [["src", src], ["out", out]] as const) {
+  for (const p of [src, out]) {
+    const name = `${kernel} ${p === src ? "src" : "out"}`;
     if (p.layout !== "420" && p.layout !== "422") {
-      throw new RangeError(
-        `blur on planes ${name}: expected layout "420" or "422", got ${p.layout}`,
-      );
+      throw new RangeError(`${name}: expected layout "420" or "422", got ${p.layout}`);
     }
-    assertYuvPicture(p, `blur on planes ${name}`);
+    assertYuvPicture(p, name);
   }
   if (out.width !== src.width || out.height !== src.height || out.layout !== src.layout) {
     throw new RangeError(
-      `blur on planes out: expected a ${src.width}x${src.height} ${src.layout} picture like src, ` +
+      `${kernel} out: expected a ${src.width}x${src.height} ${src.layout} picture like src, ` +
         `got ${out.width}x${out.height} ${out.layout}`,
     );
   }
@@ -54,19 +54,27 @@ export function checkBlurPlanes(
     b.byteOffset < a.byteOffset + a.byteLength
   ) {
     throw new RangeError(
-      `blur on planes out: shares memory with src (bytes ${b.byteOffset}..${
+      `${kernel} out: shares memory with src (bytes ${b.byteOffset}..${
         b.byteOffset + b.byteLength
       }); pass a separate picture`,
     );
   }
   if (alpha.length !== src.width * src.height) {
     throw new RangeError(
-      `blur on planes alpha: expected ${
-        src.width * src.height
-      } bytes for ${src.width}x${src.height}, ` +
+      `${kernel} alpha: expected ${src.width * src.height} bytes for ${src.width}x${src.height}, ` +
         `got ${alpha.length}`,
     );
   }
+}
+
+/** {@link checkPlanes} for the blur, and a finite sigma >= 0. */
+export function checkBlurPlanes(
+  src: YuvPicture,
+  alpha: Uint8Array,
+  sigma: number,
+  out: YuvPicture,
+): void {
+  checkPlanes("blur on planes", src, alpha, out);
   if (!(sigma >= 0 && Number.isFinite(sigma))) {
     throw new RangeError(`blur sigma: expected a finite number >= 0, got ${sigma}`);
   }
@@ -140,7 +148,7 @@ function downsamplePlanes(picture: YuvPicture, alpha: Uint8Array, s: BlurScratch
  * with the rounding half, `share` the alpha in Q15 ((a·257) >> 1). Share 0 gives bg and
  * share 32767 (alpha 255) the source byte, exactly.
  */
-function over(source: number, bg: number, share: number): number {
+export function over(source: number, bg: number, share: number): number {
   return (bg + (((source << UP_BITS) + UP_HALF - bg) * share + 16384 >> 15)) >> UP_BITS;
 }
 
@@ -193,17 +201,7 @@ function upsampleCompositePlanes(
     const twoRows = is420 && y + 1 < height;
     const crow = (is420 ? y >> 1 : y) * cw;
     for (let cx = 0; cx < cw; cx++) {
-      const x = 2 * cx, pair = x + 1 < width;
-      let sum = alpha[row + x], n = 1;
-      if (pair) {
-        sum += alpha[row + x + 1];
-        n = 2;
-      }
-      if (twoRows) {
-        sum += alpha[row + width + x] + (pair ? alpha[row + width + x + 1] : 0);
-        n *= 2;
-      }
-      const mean = n === 1 ? sum : n === 2 ? (sum + 1) >> 1 : (sum + 2) >> 2;
+      const x = 2 * cx, mean = coveredMean(alpha, row, x, width, twoRows);
       const cu = uPlane + crow + cx, cv = vPlane + crow + cx;
       if (mean === 255) {
         dst[cu] = src[cu];
@@ -217,4 +215,27 @@ function upsampleCompositePlanes(
       dst[cv] = over(src[cv], bv, share);
     }
   }
+}
+
+/** Rounded mean alpha of the luma pixels a chroma sample covers: its first at `x` of the
+ * row starting at `row`, the next one if inside the picture, and the same two on the next
+ * row when `twoRows` (4:2:0). */
+export function coveredMean(
+  alpha: Uint8Array,
+  row: number,
+  x: number,
+  width: number,
+  twoRows: boolean,
+): number {
+  const pair = x + 1 < width;
+  let sum = alpha[row + x], n = 1;
+  if (pair) {
+    sum += alpha[row + x + 1];
+    n = 2;
+  }
+  if (twoRows) {
+    sum += alpha[row + width + x] + (pair ? alpha[row + width + x + 1] : 0);
+    n *= 2;
+  }
+  return n === 1 ? sum : n === 2 ? (sum + 1) >> 1 : (sum + 2) >> 2;
 }
