@@ -3867,3 +3867,89 @@ function upsamplePlanes(
     }
   }
 }
+
+// ---- desaturate_planes.ts --------------------------------------------------------------------------
+
+/**
+ * desaturate_planes.ts desaturatePlanes after its checks: Y copied; each chroma sample
+ * c → g + (c − g)·a/255 with g = 128 + (c − 128)·sat/256 (sat = round(saturation·256))
+ * and a the rounded mean alpha of the pixels it covers, in the blur's fixed point; 8
+ * samples (16 pixels) a step, runs of person pixels copied, the rest one by one.
+ */
+export function desaturatePlanes(
+  sy: usize,
+  su: usize,
+  sv: usize,
+  alpha: usize,
+  dy: usize,
+  du: usize,
+  dv: usize,
+  width: i32,
+  height: i32,
+  is420: i32,
+  sat: i32,
+): void {
+  memory.copy(dy, sy, <usize>(width * height));
+  const cw = (width + 1) >> 1, ch = is420 != 0 ? (height + 1) >> 1 : height;
+  const g: i32 = (128 << UP_BITS) + UP_HALF_S;
+  const s8 = i16x8.splat(<i16>sat), grey = i16x8.splat(<i16>g);
+  const c128 = i16x8.splat(128), bytes = i16x8.splat(0xff);
+  for (let cy = 0; cy < ch; cy++) {
+    const y = cy << is420, twoRows = is420 != 0 && y + 1 < height;
+    const ra = alpha + <usize>(y * width), crow = <usize>(cy * cw);
+    let cx = 0;
+    for (; 2 * cx + 16 <= width; cx += 8) {
+      const a0 = v128.load(ra + (<usize>cx << 1));
+      const a1 = twoRows ? v128.load(ra + <usize>width + (<usize>cx << 1)) : a0;
+      const pc = crow + <usize>cx;
+      const u = v128.load64_zero(su + pc), v = v128.load64_zero(sv + pc);
+      if (i8x16.all_true(i8x16.eq(v128.and(a0, a1), i8x16.splat(-1)))) {
+        v128.store64_lane(du + pc, u, 0);
+        v128.store64_lane(dv + pc, v, 0);
+        continue;
+      }
+      const sum = i16x8.add(v128.and(a0, bytes), i16x8.shr_u(a0, 8));
+      const m = twoRows
+        ? i16x8.shr_u(
+          i16x8.add(
+            i16x8.add(sum, v128.and(a1, bytes)),
+            i16x8.add(i16x8.shr_u(a1, 8), i16x8.splat(2)),
+          ),
+          2,
+        )
+        : i16x8.shr_u(i16x8.add(sum, i16x8.splat(1)), 1);
+      const share = shareOf(m);
+      const u16 = i16x8.extend_low_i8x16_u(u), v16 = i16x8.extend_low_i8x16_u(v);
+      // g·128 + half: (c − 128)·sat fits an i16 (−128·256 = −2¹⁵ exactly), then >> 1.
+      const gu = i16x8.add(grey, i16x8.shr_s(i16x8.mul(i16x8.sub(u16, c128), s8), 1));
+      const gv = i16x8.add(grey, i16x8.shr_s(i16x8.mul(i16x8.sub(v16, c128), s8), 1));
+      const o = bytesOf(overShare(gu, u16, share), overShare(gv, v16, share));
+      v128.store64_lane(du + pc, o, 0);
+      v128.store64_lane(dv + pc, o, 1);
+    }
+    for (; cx < cw; cx++) {
+      const x0 = cx << 1, pair = x0 + 1 < width;
+      let sum = <i32>load<u8>(ra + <usize>x0), n = 1;
+      if (pair) {
+        sum += <i32>load<u8>(ra + <usize>x0 + 1);
+        n = 2;
+      }
+      if (twoRows) {
+        const r2 = ra + <usize>width + <usize>x0;
+        sum += <i32>load<u8>(r2) + (pair ? <i32>load<u8>(r2 + 1) : 0);
+        n <<= 1;
+      }
+      const mean = n == 1 ? sum : n == 2 ? (sum + 1) >> 1 : (sum + 2) >> 2;
+      const pc = crow + <usize>cx;
+      const u = <i32>load<u8>(su + pc), v = <i32>load<u8>(sv + pc);
+      if (mean == 255) {
+        store<u8>(du + pc, <u8>u);
+        store<u8>(dv + pc, <u8>v);
+        continue;
+      }
+      const share = (mean * 257) >> 1;
+      store<u8>(du + pc, overScalar(u, g + (((u - 128) * sat) >> 1), share));
+      store<u8>(dv + pc, overScalar(v, g + (((v - 128) * sat) >> 1), share));
+    }
+  }
+}

@@ -77,6 +77,7 @@ import {
   YUVJ_TO_RGB,
 } from "../yuv.ts";
 import { blurPlanesBackground, checkBlurPlanes } from "../blur_planes.ts";
+import { checkDesaturatePlanes, desaturatePlanes } from "../desaturate_planes.ts";
 import { chromaHeight, chromaWidth, type YuvPicture } from "../yuv_picture.ts";
 
 /** Every kernel that has a wasm twin, by its TypeScript signature. */
@@ -104,6 +105,7 @@ export interface Kernels {
   cropResize: typeof cropResize;
   cropResizePlane: typeof cropResizePlane;
   blurPlanesBackground: typeof blurPlanesBackground;
+  desaturatePlanes: typeof desaturatePlanes;
 }
 
 /** The TypeScript kernels: the reference, and the fallback where wasm is not wanted. */
@@ -131,6 +133,7 @@ export const tsKernels: Kernels = {
   cropResize,
   cropResizePlane,
   blurPlanesBackground,
+  desaturatePlanes,
 };
 
 export interface WasmKernels extends Kernels {
@@ -193,6 +196,7 @@ interface Exports {
     work: number,
   ): void;
   blurPlanesBackground(...args: number[]): void;
+  desaturatePlanes(...args: number[]): void;
 }
 
 const PAGE = 65536;
@@ -1039,6 +1043,34 @@ class WasmKernelSet implements WasmKernels {
       cols,
       cols + width * 4,
       cols + width * 8,
+    );
+    this.#out(out.data, d);
+  };
+
+  desaturatePlanes = (
+    src: YuvPicture,
+    alpha: Uint8Array,
+    saturation: number,
+    out: YuvPicture,
+  ): void => {
+    checkDesaturatePlanes(src, alpha, saturation, out);
+    out.fullRange = src.fullRange;
+    const { width, height } = src;
+    const s = this.#in(src.data, "src"), a = this.#in(alpha, "alpha");
+    const d = this.#in(out.data, "dst", false);
+    const luma = width * height, chroma = chromaWidth(width) * chromaHeight(src.layout, height);
+    this.#x.desaturatePlanes(
+      s,
+      s + luma,
+      s + luma + chroma,
+      a,
+      d,
+      d + luma,
+      d + luma + chroma,
+      width,
+      height,
+      src.layout === "420" ? 1 : 0,
+      Math.round(saturation * 256),
     );
     this.#out(out.data, d);
   };
