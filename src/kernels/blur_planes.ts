@@ -24,27 +24,35 @@ import { assertYuvPicture, chromaHeight, chromaWidth, type YuvPicture } from "./
 
 export { BlurScratch };
 
+/** How a kernel's messages name its arguments (constants: the checks run every frame and
+ * build no string unless they throw). */
+export interface PlanesNames {
+  src: string;
+  out: string;
+  alpha: string;
+}
+
+const BLUR_NAMES: PlanesNames = {
+  src: "blur on planes src",
+  out: "blur on planes out",
+  alpha: "blur on planes alpha",
+};
+
 /**
  * Throws a RangeError, naming the argument and the value seen, unless `src` and `out` are
- * distinct pictures of one size and layout and `alpha` has a byte per pixel; `kernel`
- * names the caller in the message.
+ * distinct pictures of one size and layout and `alpha` has a byte per pixel.
  */
 export function checkPlanes(
-  kernel: string,
+  names: PlanesNames,
   src: YuvPicture,
   alpha: Uint8Array,
   out: YuvPicture,
 ): void {
-  for (const p of [src, out]) {
-    const name = `${kernel} ${p === src ? "src" : "out"}`;
-    if (p.layout !== "420" && p.layout !== "422") {
-      throw new RangeError(`${name}: expected layout "420" or "422", got ${p.layout}`);
-    }
-    assertYuvPicture(p, name);
-  }
+  checkLayout(src, names.src);
+  checkLayout(out, names.out);
   if (out.width !== src.width || out.height !== src.height || out.layout !== src.layout) {
     throw new RangeError(
-      `${kernel} out: expected a ${src.width}x${src.height} ${src.layout} picture like src, ` +
+      `${names.out}: expected a ${src.width}x${src.height} ${src.layout} picture like src, ` +
         `got ${out.width}x${out.height} ${out.layout}`,
     );
   }
@@ -54,17 +62,24 @@ export function checkPlanes(
     b.byteOffset < a.byteOffset + a.byteLength
   ) {
     throw new RangeError(
-      `${kernel} out: shares memory with src (bytes ${b.byteOffset}..${
+      `${names.out}: shares memory with src (bytes ${b.byteOffset}..${
         b.byteOffset + b.byteLength
       }); pass a separate picture`,
     );
   }
   if (alpha.length !== src.width * src.height) {
     throw new RangeError(
-      `${kernel} alpha: expected ${src.width * src.height} bytes for ${src.width}x${src.height}, ` +
+      `${names.alpha}: expected ${src.width * src.height} bytes for ${src.width}x${src.height}, ` +
         `got ${alpha.length}`,
     );
   }
+}
+
+function checkLayout(p: YuvPicture, name: string): void {
+  if (p.layout !== "420" && p.layout !== "422") {
+    throw new RangeError(`${name}: expected layout "420" or "422", got ${p.layout}`);
+  }
+  assertYuvPicture(p, name);
 }
 
 /** {@link checkPlanes} for the blur, and a finite sigma >= 0. */
@@ -74,7 +89,7 @@ export function checkBlurPlanes(
   sigma: number,
   out: YuvPicture,
 ): void {
-  checkPlanes("blur on planes", src, alpha, out);
+  checkPlanes(BLUR_NAMES, src, alpha, out);
   if (!(sigma >= 0 && Number.isFinite(sigma))) {
     throw new RangeError(`blur sigma: expected a finite number >= 0, got ${sigma}`);
   }

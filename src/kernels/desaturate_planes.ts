@@ -4,9 +4,15 @@
  * samples mix by the mean alpha of the luma pixels they cover, as in the blur on planes
  * (src/kernels/blur_planes.ts), whose fixed point this shares.
  */
-import { checkPlanes, coveredMean, over } from "./blur_planes.ts";
+import { checkPlanes, coveredMean, over, type PlanesNames } from "./blur_planes.ts";
 import { UP_BITS, UP_HALF } from "./blur.ts";
 import { chromaHeight, chromaWidth, type YuvPicture } from "./yuv_picture.ts";
+
+const NAMES: PlanesNames = {
+  src: "desaturate on planes src",
+  out: "desaturate on planes out",
+  alpha: "desaturate on planes alpha",
+};
 
 /** {@link checkPlanes} for desaturatePlanes, and a saturation from 0 to 1. */
 export function checkDesaturatePlanes(
@@ -15,7 +21,7 @@ export function checkDesaturatePlanes(
   saturation: number,
   out: YuvPicture,
 ): void {
-  checkPlanes("desaturate on planes", src, alpha, out);
+  checkPlanes(NAMES, src, alpha, out);
   if (!(saturation >= 0 && saturation <= 1)) {
     throw new RangeError(`saturation: expected a number from 0 to 1, got ${saturation}`);
   }
