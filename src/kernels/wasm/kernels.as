@@ -3822,8 +3822,9 @@ function upsamplePlanes(
         bu = overShare(bu, i16x8.extend_low_i8x16_u(v128.load64_zero(su + pc)), share);
         bv = overShare(bv, i16x8.extend_low_i8x16_u(v128.load64_zero(sv + pc)), share);
       }
-      v128.store64_lane(du + pc, bytesOf(bu, bu), 0);
-      v128.store64_lane(dv + pc, bytesOf(bv, bv), 0);
+      const o = bytesOf(bu, bv);
+      v128.store64_lane(du + pc, o, 0);
+      v128.store64_lane(dv + pc, o, 1);
     }
     let cx = x >> 1;
     for (; x < width; x++) {
