@@ -211,6 +211,8 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
       "blurPlanesBackground 422",
       () => k.blurPlanesBackground(planes, b.alpha, sigma, planesOut, planesScratch),
     ],
+    // The desaturate effect on the same planes, against compositeOverGray's row above.
+    ["desaturatePlanes 422", () => k.desaturatePlanes(planes, b.alpha, 0, planesOut)],
     ["yuvj422pToRgb+blurBackground", () => {
       k.yuvj422pToRgb(b.yuv422, b.rgb422);
       k.blurBackground(b.rgb422, b.alpha, sigma, b.out, scratch);

@@ -3822,8 +3822,9 @@ function upsamplePlanes(
         bu = overShare(bu, i16x8.extend_low_i8x16_u(v128.load64_zero(su + pc)), share);
         bv = overShare(bv, i16x8.extend_low_i8x16_u(v128.load64_zero(sv + pc)), share);
       }
-      v128.store64_lane(du + pc, bytesOf(bu, bu), 0);
-      v128.store64_lane(dv + pc, bytesOf(bv, bv), 0);
+      const o = bytesOf(bu, bv);
+      v128.store64_lane(du + pc, o, 0);
+      v128.store64_lane(dv + pc, o, 1);
     }
     let cx = x >> 1;
     for (; x < width; x++) {
@@ -3868,6 +3869,92 @@ function upsamplePlanes(
   }
 }
 
+// ---- desaturate_planes.ts --------------------------------------------------------------------------
+
+/**
+ * desaturate_planes.ts desaturatePlanes after its checks: Y copied; each chroma sample
+ * c → g + (c − g)·a/255 with g = 128 + (c − 128)·sat/256 (sat = round(saturation·256))
+ * and a the rounded mean alpha of the pixels it covers, in the blur's fixed point; 8
+ * samples (16 pixels) a step, runs of person pixels copied, the rest one by one.
+ */
+export function desaturatePlanes(
+  sy: usize,
+  su: usize,
+  sv: usize,
+  alpha: usize,
+  dy: usize,
+  du: usize,
+  dv: usize,
+  width: i32,
+  height: i32,
+  is420: i32,
+  sat: i32,
+): void {
+  memory.copy(dy, sy, <usize>(width * height));
+  const cw = (width + 1) >> 1, ch = is420 != 0 ? (height + 1) >> 1 : height;
+  const g: i32 = (128 << UP_BITS) + UP_HALF_S;
+  const s8 = i16x8.splat(<i16>sat), grey = i16x8.splat(<i16>g);
+  const c128 = i16x8.splat(128), bytes = i16x8.splat(0xff);
+  for (let cy = 0; cy < ch; cy++) {
+    const y = cy << is420, twoRows = is420 != 0 && y + 1 < height;
+    const ra = alpha + <usize>(y * width), crow = <usize>(cy * cw);
+    let cx = 0;
+    for (; 2 * cx + 16 <= width; cx += 8) {
+      const a0 = v128.load(ra + (<usize>cx << 1));
+      const a1 = twoRows ? v128.load(ra + <usize>width + (<usize>cx << 1)) : a0;
+      const pc = crow + <usize>cx;
+      const u = v128.load64_zero(su + pc), v = v128.load64_zero(sv + pc);
+      if (i8x16.all_true(i8x16.eq(v128.and(a0, a1), i8x16.splat(-1)))) {
+        v128.store64_lane(du + pc, u, 0);
+        v128.store64_lane(dv + pc, v, 0);
+        continue;
+      }
+      const sum = i16x8.add(v128.and(a0, bytes), i16x8.shr_u(a0, 8));
+      const m = twoRows
+        ? i16x8.shr_u(
+          i16x8.add(
+            i16x8.add(sum, v128.and(a1, bytes)),
+            i16x8.add(i16x8.shr_u(a1, 8), i16x8.splat(2)),
+          ),
+          2,
+        )
+        : i16x8.shr_u(i16x8.add(sum, i16x8.splat(1)), 1);
+      const share = shareOf(m);
+      const u16 = i16x8.extend_low_i8x16_u(u), v16 = i16x8.extend_low_i8x16_u(v);
+      // g·128 + half: (c − 128)·sat fits an i16 (−128·256 = −2¹⁵ exactly), then >> 1.
+      const gu = i16x8.add(grey, i16x8.shr_s(i16x8.mul(i16x8.sub(u16, c128), s8), 1));
+      const gv = i16x8.add(grey, i16x8.shr_s(i16x8.mul(i16x8.sub(v16, c128), s8), 1));
+      const o = bytesOf(overShare(gu, u16, share), overShare(gv, v16, share));
+      v128.store64_lane(du + pc, o, 0);
+      v128.store64_lane(dv + pc, o, 1);
+    }
+    for (; cx < cw; cx++) {
+      const x0 = cx << 1, pair = x0 + 1 < width;
+      let sum = <i32>load<u8>(ra + <usize>x0), n = 1;
+      if (pair) {
+        sum += <i32>load<u8>(ra + <usize>x0 + 1);
+        n = 2;
+      }
+      if (twoRows) {
+        const r2 = ra + <usize>width + <usize>x0;
+        sum += <i32>load<u8>(r2) + (pair ? <i32>load<u8>(r2 + 1) : 0);
+        n <<= 1;
+      }
+      const mean = n == 1 ? sum : n == 2 ? (sum + 1) >> 1 : (sum + 2) >> 2;
+      const pc = crow + <usize>cx;
+      const u = <i32>load<u8>(su + pc), v = <i32>load<u8>(sv + pc);
+      if (mean == 255) {
+        store<u8>(du + pc, <u8>u);
+        store<u8>(dv + pc, <u8>v);
+        continue;
+      }
+      const share = (mean * 257) >> 1;
+      store<u8>(du + pc, overScalar(u, g + (((u - 128) * sat) >> 1), share));
+      store<u8>(dv + pc, overScalar(v, g + (((v - 128) * sat) >> 1), share));
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Planar YUV to the outputs without RGB (src/kernels/yuv_pack.ts, the reference, byte
 // for byte): yuyv422 and yuv420p, always limited range, and the mirror on the planes.
@@ -3886,8 +3973,15 @@ const YUV_REVERSE16: usize = memory.data<u8>([
 // @ts-ignore: decorator
 @inline
 function yuvRangeMap16(v: v128, m: v128, b: v128): v128 {
-  const lo = i16x8.add(i16x8.mul(i16x8.extend_low_i8x16_u(v), m), b);
-  const hi = i16x8.add(i16x8.mul(i16x8.extend_high_i8x16_u(v), m), b);
+  return yuvRangeMapWide(i16x8.extend_low_i8x16_u(v), i16x8.extend_high_i8x16_u(v), m, b);
+}
+
+/** ⌊(m·v + b) / 255⌋ of 16 u16 values (lo, hi) to bytes; m·v + b < 65535. */
+// @ts-ignore: decorator
+@inline
+function yuvRangeMapWide(vlo: v128, vhi: v128, m: v128, b: v128): v128 {
+  const lo = i16x8.add(i16x8.mul(vlo, m), b);
+  const hi = i16x8.add(i16x8.mul(vhi, m), b);
   const one = i16x8.splat(1);
   const ql = i16x8.shr_u(i16x8.add(i16x8.add(lo, i16x8.shr_u(lo, 8)), one), 8);
   const qh = i16x8.shr_u(i16x8.add(i16x8.add(hi, i16x8.shr_u(hi, 8)), one), 8);
@@ -3972,7 +4066,8 @@ export function yuvToYuyv422(
 
 /**
  * yuv_pack.ts yuvToYuv420p: luma mapped or copied; chroma of layout 420 likewise, of
- * layout 422 the rounded mean of two rows (i8x16.avgr_u is exactly (a + b + 1) >> 1).
+ * layout 422 from the sum of two rows: ⌊(112·s + 4095) / 255⌋ (≤ 61215) from full range,
+ * else the rounded mean (i8x16.avgr_u is exactly (a + b + 1) >> 1).
  */
 export function yuvToYuv420p(
   src: usize,
@@ -3985,7 +4080,7 @@ export function yuvToYuv420p(
   const n = width * height;
   yuvMapBytes(src, dst, n, full, 219, 4207);
   const cw = (width + 1) >> 1, ch = (height + 1) >> 1, srcCh = rowShift ? ch : height;
-  const mC = i16x8.splat(224), bC = i16x8.splat(4095);
+  const m2 = i16x8.splat(112), bC = i16x8.splat(4095);
   for (let plane = 0; plane < 2; plane++) {
     const from = src + <usize>(n + plane * cw * srcCh), to = dst + <usize>(n + plane * cw * ch);
     if (rowShift) {
@@ -3997,15 +4092,25 @@ export function yuvToYuv420p(
       const b = from + <usize>(min(2 * cy + 1, height - 1) * cw);
       const d = to + <usize>(cy * cw);
       let x = 0;
-      for (; x + 16 <= cw; x += 16) {
-        let m = i8x16.avgr_u(v128.load(a + <usize>x), v128.load(b + <usize>x));
-        if (full) m = yuvRangeMap16(m, mC, bC);
-        v128.store(d + <usize>x, m);
-      }
-      for (; x < cw; x++) {
-        let m = <u8>((<u32>load<u8>(a + <usize>x) + <u32>load<u8>(b + <usize>x) + 1) >> 1);
-        if (full) m = yuvRangeMap1(m, 224, 4095);
-        store<u8>(d + <usize>x, m);
+      if (full) {
+        for (; x + 16 <= cw; x += 16) {
+          const va = v128.load(a + <usize>x), vb = v128.load(b + <usize>x);
+          const lo = i16x8.add(i16x8.extend_low_i8x16_u(va), i16x8.extend_low_i8x16_u(vb));
+          const hi = i16x8.add(i16x8.extend_high_i8x16_u(va), i16x8.extend_high_i8x16_u(vb));
+          v128.store(d + <usize>x, yuvRangeMapWide(lo, hi, m2, bC));
+        }
+        for (; x < cw; x++) {
+          const s = <u32>load<u8>(a + <usize>x) + <u32>load<u8>(b + <usize>x);
+          store<u8>(d + <usize>x, <u8>((112 * s + 4095) / 255));
+        }
+      } else {
+        for (; x + 16 <= cw; x += 16) {
+          v128.store(d + <usize>x, i8x16.avgr_u(v128.load(a + <usize>x), v128.load(b + <usize>x)));
+        }
+        for (; x < cw; x++) {
+          const s = <u32>load<u8>(a + <usize>x) + <u32>load<u8>(b + <usize>x);
+          store<u8>(d + <usize>x, <u8>((s + 1) >> 1));
+        }
       }
     }
   }

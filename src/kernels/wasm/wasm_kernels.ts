@@ -77,6 +77,7 @@ import {
   YUVJ_TO_RGB,
 } from "../yuv.ts";
 import { blurPlanesBackground, checkBlurPlanes } from "../blur_planes.ts";
+import { checkDesaturatePlanes, desaturatePlanes } from "../desaturate_planes.ts";
 import { chromaHeight, chromaWidth, type YuvPicture } from "../yuv_picture.ts";
 import {
   checkMirrorYuv,
@@ -115,6 +116,7 @@ export interface Kernels {
   yuvToYuyv422: typeof yuvToYuyv422;
   yuvToYuv420p: typeof yuvToYuv420p;
   mirrorYuvInPlace: typeof mirrorYuvInPlace;
+  desaturatePlanes: typeof desaturatePlanes;
 }
 
 /** The TypeScript kernels: the reference, and the fallback where wasm is not wanted. */
@@ -145,6 +147,7 @@ export const tsKernels: Kernels = {
   yuvToYuyv422,
   yuvToYuv420p,
   mirrorYuvInPlace,
+  desaturatePlanes,
 };
 
 export interface WasmKernels extends Kernels {
@@ -224,6 +227,7 @@ interface Exports {
     dst: number,
   ): void;
   mirrorYuvInPlace(data: number, width: number, height: number, chromaHeight: number): void;
+  desaturatePlanes(...args: number[]): void;
 }
 
 const PAGE = 65536;
@@ -1096,6 +1100,34 @@ class WasmKernelSet implements WasmKernels {
     const p = this.#in(data, "yuv");
     this.#x.mirrorYuvInPlace(p, width, height, chromaHeight(layout, height));
     this.#out(data, p);
+  };
+
+  desaturatePlanes = (
+    src: YuvPicture,
+    alpha: Uint8Array,
+    saturation: number,
+    out: YuvPicture,
+  ): void => {
+    checkDesaturatePlanes(src, alpha, saturation, out);
+    out.fullRange = src.fullRange;
+    const { width, height } = src;
+    const s = this.#in(src.data, "src"), a = this.#in(alpha, "alpha");
+    const d = this.#in(out.data, "dst", false);
+    const luma = width * height, chroma = chromaWidth(width) * chromaHeight(src.layout, height);
+    this.#x.desaturatePlanes(
+      s,
+      s + luma,
+      s + luma + chroma,
+      a,
+      d,
+      d + luma,
+      d + luma + chroma,
+      width,
+      height,
+      src.layout === "420" ? 1 : 0,
+      Math.round(saturation * 256),
+    );
+    this.#out(out.data, d);
   };
 }
 
