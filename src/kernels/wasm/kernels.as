@@ -3444,8 +3444,15 @@ const YUV_REVERSE16: usize = memory.data<u8>([
 // @ts-ignore: decorator
 @inline
 function yuvRangeMap16(v: v128, m: v128, b: v128): v128 {
-  const lo = i16x8.add(i16x8.mul(i16x8.extend_low_i8x16_u(v), m), b);
-  const hi = i16x8.add(i16x8.mul(i16x8.extend_high_i8x16_u(v), m), b);
+  return yuvRangeMapWide(i16x8.extend_low_i8x16_u(v), i16x8.extend_high_i8x16_u(v), m, b);
+}
+
+/** ⌊(m·v + b) / 255⌋ of 16 u16 values (lo, hi) to bytes; m·v + b < 65535. */
+// @ts-ignore: decorator
+@inline
+function yuvRangeMapWide(vlo: v128, vhi: v128, m: v128, b: v128): v128 {
+  const lo = i16x8.add(i16x8.mul(vlo, m), b);
+  const hi = i16x8.add(i16x8.mul(vhi, m), b);
   const one = i16x8.splat(1);
   const ql = i16x8.shr_u(i16x8.add(i16x8.add(lo, i16x8.shr_u(lo, 8)), one), 8);
   const qh = i16x8.shr_u(i16x8.add(i16x8.add(hi, i16x8.shr_u(hi, 8)), one), 8);
@@ -3530,7 +3537,8 @@ export function yuvToYuyv422(
 
 /**
  * yuv_pack.ts yuvToYuv420p: luma mapped or copied; chroma of layout 420 likewise, of
- * layout 422 the rounded mean of two rows (i8x16.avgr_u is exactly (a + b + 1) >> 1).
+ * layout 422 from the sum of two rows: ⌊(112·s + 4095) / 255⌋ (≤ 61215) from full range,
+ * else the rounded mean (i8x16.avgr_u is exactly (a + b + 1) >> 1).
  */
 export function yuvToYuv420p(
   src: usize,
@@ -3543,7 +3551,7 @@ export function yuvToYuv420p(
   const n = width * height;
   yuvMapBytes(src, dst, n, full, 219, 4207);
   const cw = (width + 1) >> 1, ch = (height + 1) >> 1, srcCh = rowShift ? ch : height;
-  const mC = i16x8.splat(224), bC = i16x8.splat(4095);
+  const m2 = i16x8.splat(112), bC = i16x8.splat(4095);
   for (let plane = 0; plane < 2; plane++) {
     const from = src + <usize>(n + plane * cw * srcCh), to = dst + <usize>(n + plane * cw * ch);
     if (rowShift) {
@@ -3555,15 +3563,25 @@ export function yuvToYuv420p(
       const b = from + <usize>(min(2 * cy + 1, height - 1) * cw);
       const d = to + <usize>(cy * cw);
       let x = 0;
-      for (; x + 16 <= cw; x += 16) {
-        let m = i8x16.avgr_u(v128.load(a + <usize>x), v128.load(b + <usize>x));
-        if (full) m = yuvRangeMap16(m, mC, bC);
-        v128.store(d + <usize>x, m);
-      }
-      for (; x < cw; x++) {
-        let m = <u8>((<u32>load<u8>(a + <usize>x) + <u32>load<u8>(b + <usize>x) + 1) >> 1);
-        if (full) m = yuvRangeMap1(m, 224, 4095);
-        store<u8>(d + <usize>x, m);
+      if (full) {
+        for (; x + 16 <= cw; x += 16) {
+          const va = v128.load(a + <usize>x), vb = v128.load(b + <usize>x);
+          const lo = i16x8.add(i16x8.extend_low_i8x16_u(va), i16x8.extend_low_i8x16_u(vb));
+          const hi = i16x8.add(i16x8.extend_high_i8x16_u(va), i16x8.extend_high_i8x16_u(vb));
+          v128.store(d + <usize>x, yuvRangeMapWide(lo, hi, m2, bC));
+        }
+        for (; x < cw; x++) {
+          const s = <u32>load<u8>(a + <usize>x) + <u32>load<u8>(b + <usize>x);
+          store<u8>(d + <usize>x, <u8>((112 * s + 4095) / 255));
+        }
+      } else {
+        for (; x + 16 <= cw; x += 16) {
+          v128.store(d + <usize>x, i8x16.avgr_u(v128.load(a + <usize>x), v128.load(b + <usize>x)));
+        }
+        for (; x < cw; x++) {
+          const s = <u32>load<u8>(a + <usize>x) + <u32>load<u8>(b + <usize>x);
+          store<u8>(d + <usize>x, <u8>((s + 1) >> 1));
+        }
       }
     }
   }
