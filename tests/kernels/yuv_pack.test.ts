@@ -136,8 +136,8 @@ for (
     // apart on this frame (luma exact), a choice of upsampling, not an error.
     ["yuv420p", "yuyv422", "fast_bilinear", 0],
     // yuvj422p → yuv420p: ffmpeg's area scaler takes the mean of the two rows: luma exact,
-    // chroma within 1 on 747 of 259200 chroma bytes. Its default bicubic filters over
-    // more rows than two: max 2.
+    // chroma off by 1 on 1333 of 777600 bytes (desk; 740 on talk). Its default bicubic
+    // filters over more rows than two: max 2 (12898 bytes; talk max 1).
     ["yuvj422p", "yuv420p", "area", 1],
     ["yuvj422p", "yuv420p", undefined, 2],
     ["yuv420p", "yuv420p", undefined, 0],
@@ -162,7 +162,7 @@ for (
 
 Deno.test("mirrorYuvInPlace gives ffmpeg's hflip byte for byte at an even width (4:2:2 and 4:2:0, odd height)", async () => {
   for (const format of ["yuvj422p", "yuv420p"] as const) {
-    const pic = await picture(format, 646, 361);
+    const pic = await picture(format, 638, 359);
     const expected = await ffmpegConvert(pic, format, format, "hflip");
     const got = copy(pic);
     mirrorYuvInPlace(got);
@@ -230,17 +230,17 @@ Deno.test("yuvToYuv420p from 4:2:2 averages rows 2y and 2y+1, rounding up, the l
 
 Deno.test("mirrorYuvInPlace twice gives the picture back at even widths, and the luma at odd ones", async () => {
   for (
-    const [format, w, h] of [["yuvj422p", 960, 540], ["yuv420p", 646, 11], [
+    const [format, w, h] of [["yuvj422p", 0, 0], ["yuv420p", 630, 11], [
       "yuv420p",
-      645,
+      635,
       13,
     ]] as const
   ) {
-    const pic = await picture(format, w === 960 ? 0 : w, w === 960 ? 0 : h);
+    const pic = await picture(format, w, h);
     const twice = copy(pic);
     mirrorYuvInPlace(twice);
     mirrorYuvInPlace(twice);
-    if (w % 2 === 0) assert.deepEqual(twice.data, pic.data);
+    if (pic.width % 2 === 0) assert.deepEqual(twice.data, pic.data);
     else assert.deepEqual(planesOf(twice).y, planesOf(pic).y);
   }
 });
@@ -360,7 +360,7 @@ Deno.test("yuv_pack refuses sizes that do not fit, naming the argument and the v
 Deno.test("wasm yuvToYuyv422, yuvToYuv420p and mirrorYuvInPlace agree with the reference byte for byte (real frames, both layouts and ranges, SIMD tails)", async () => {
   for (const format of ["yuvj422p", "yuv420p", "yuv422p", "yuvj420p"] as const) {
     // Whole frame; widths that leave SIMD tails (even for yuyv422); odd sizes for the rest.
-    for (const [w, h] of [[0, 0], [646, 11], [70, 3], [2, 1]] as const) {
+    for (const [w, h] of [[0, 0], [630, 11], [70, 3], [2, 1]] as const) {
       const pic = await picture(format, w, h);
       const label = `${format} ${pic.width}x${pic.height}`;
       agree(`yuvToYuyv422 ${label}`, 0, (k, arena) => {
@@ -373,7 +373,7 @@ Deno.test("wasm yuvToYuyv422, yuvToYuv420p and mirrorYuvInPlace agree with the r
         return out.slice();
       });
     }
-    for (const [w, h] of [[0, 0], [645, 13], [37, 5], [1, 1], [33, 2]] as const) {
+    for (const [w, h] of [[0, 0], [635, 13], [37, 5], [1, 1], [33, 2]] as const) {
       const pic = await picture(format, w, h);
       const label = `${format} ${pic.width}x${pic.height}`;
       agree(`yuvToYuv420p ${label}`, 0, (k, arena) => {
