@@ -146,6 +146,7 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
     height: Math.round(height * 0.9),
   };
   const model = [b.map, MODEL.width, MODEL.height] as const;
+  const yuvj = { data: b.yuv422, width, height, layout: "422", fullRange: true } as const;
   return [
     ["blurBackground", () => k.blurBackground(b.frame, b.alpha, sigma, b.out, scratch)],
     // The lens blur at the same setting (radius = 3 % of the height), and at the radius
@@ -196,6 +197,11 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
     ["pasteRegion crop", () => k.pasteRegion(...model, crop, width, height, b.scratch, w, h, true)],
     // The live sink's conversion for a v4l2loopback camera (and `-o - --pix-fmt yuyv422`).
     ["rgbToYuyv422", () => k.rgbToYuyv422(b.frame, b.yuyv)],
+    // The YUV path's outputs (issue 16), from the camera's yuvj422p picture without RGB:
+    // against yuvj422pToRgb + rgbToYuyv422 above, the route they replace.
+    ["yuvToYuyv422 yuvj422p", () => k.yuvToYuyv422(yuvj, b.yuyv)],
+    ["yuvToYuv420p yuvj422p", () => k.yuvToYuv420p(yuvj, b.yuv)],
+    ["mirrorYuvInPlace yuvj422p", () => k.mirrorYuvInPlace(yuvj)],
   ];
 }
 
