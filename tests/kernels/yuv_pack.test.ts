@@ -127,8 +127,9 @@ const copy = (pic: YuvPicture): YuvPicture => ({ ...pic, data: pic.data.slice() 
 // what these kernels compute.
 for (
   const [from, to, flags, bound] of [
-    // yuvj422p → yuyv422: ffmpeg's range map is fixed point: max 1 (on about half the
-    // bytes; luma alone is exact in the yuv420p case below).
+    // yuvj422p → yuyv422: ffmpeg's range map to a packed format truncates where this one
+    // rounds: max 1, on about half the bytes, ours always the higher (its yuv420p output
+    // below rounds: luma exact there).
     ["yuvj422p", "yuyv422", undefined, 1],
     // yuv420p → yuyv422: ffmpeg's unscaled converter (fast_bilinear) repeats each chroma
     // row for two rows, as these kernels and segcam's yuv420pToRgb do: byte-exact. Its
