@@ -155,6 +155,7 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
   const planes: YuvPicture = { data: b.yuv422, width, height, layout: "422", fullRange: true };
   const planesOut: YuvPicture = { ...planes, data: b.yuv422Out };
   const planesScratch = new BlurScratch();
+  const yuvj = { data: b.yuv422, width, height, layout: "422", fullRange: true } as const;
   return [
     ["blurBackground", () => k.blurBackground(b.frame, b.alpha, sigma, b.out, scratch)],
     // The lens blur at the same setting (radius = 3 % of the height), and at the radius
@@ -217,6 +218,11 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
       k.yuvj422pToRgb(b.yuv422, b.rgb422);
       k.blurBackground(b.rgb422, b.alpha, sigma, b.out, scratch);
     }],
+    // The YUV path's outputs (issue 16), from the camera's yuvj422p picture without RGB:
+    // against yuvj422pToRgb + rgbToYuyv422 above, the route they replace.
+    ["yuvToYuyv422 yuvj422p", () => k.yuvToYuyv422(yuvj, b.yuyv)],
+    ["yuvToYuv420p yuvj422p", () => k.yuvToYuv420p(yuvj, b.yuv)],
+    ["mirrorYuvInPlace yuvj422p", () => k.mirrorYuvInPlace(yuvj)],
   ];
 }
 

@@ -27,6 +27,15 @@ export function limitedChroma(c: number): number {
 
 const LUMA = Uint8Array.from({ length: 256 }, (_, v) => limitedLuma(v));
 const CHROMA = Uint8Array.from({ length: 256 }, (_, v) => limitedChroma(v));
+/**
+ * 4:2:2 → 4:2:0 chroma from the sum s of two rows' samples: full range, the mapped
+ * mean rounded once, ⌊(112·s + 4095) / 255⌋; limited, the rounded mean (s + 1) >> 1.
+ */
+const CHROMA_OF_SUM = Uint8Array.from(
+  { length: 511 },
+  (_, s) => Math.floor((112 * s + 4095) / 255),
+);
+const MEAN_OF_SUM = Uint8Array.from({ length: 511 }, (_, s) => (s + 1) >> 1);
 /** The identity: a limited source's bytes go through unchanged. */
 const SAME = Uint8Array.from({ length: 256 }, (_, v) => v);
 
@@ -83,14 +92,18 @@ export function yuvToYuyv422(src: YuvPicture, out: Uint8Array): void {
 
 /**
  * `src` → yuv420p in `out` (see yuv420pSize). Layout 420: the planes, range-mapped if
- * full range. Layout 422: each output chroma sample is the rounded mean of the source's
- * rows 2y and 2y + 1 (row 2y alone for the last of an odd height), then range-mapped:
- * 4:2:0 chroma sits between the two rows it covers.
+ * full range. Layout 422: each output chroma sample is the mean of the source's rows
+ * 2y and 2y + 1 (row 2y alone for the last of an odd height), as 4:2:0 chroma sits
+ * between the two rows it covers: rounded, (a + b + 1) >> 1, from a limited source; from
+ * a full-range one range-mapped before the one rounding, ⌊(112·(a + b) + 4095) / 255⌋
+ * (rounding the mean and then mapping it would round twice and be off by one more often
+ * against ffmpeg).
  */
 export function yuvToYuv420p(src: YuvPicture, out: Uint8Array): void {
   checkYuvToYuv420p(src, out);
   const { data, width, height, layout, fullRange } = src;
   const ly = fullRange ? LUMA : SAME, lc = fullRange ? CHROMA : SAME;
+  const ofSum = fullRange ? CHROMA_OF_SUM : MEAN_OF_SUM;
   const n = width * height;
   for (let i = 0; i < n; i++) out[i] = ly[data[i]];
   const cw = chromaWidth(width), ch = (height + 1) >> 1;
@@ -104,7 +117,7 @@ export function yuvToYuv420p(src: YuvPicture, out: Uint8Array): void {
     for (let cy = 0; cy < ch; cy++) {
       const a = from + 2 * cy * cw, b = from + Math.min(2 * cy + 1, height - 1) * cw;
       const d = to + cy * cw;
-      for (let x = 0; x < cw; x++) out[d + x] = lc[(data[a + x] + data[b + x] + 1) >> 1];
+      for (let x = 0; x < cw; x++) out[d + x] = ofSum[data[a + x] + data[b + x]];
     }
   }
 }
