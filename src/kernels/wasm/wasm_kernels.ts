@@ -42,7 +42,14 @@ import {
 } from "../guided_filter.ts";
 import { defaultMaskOptions, refineMask } from "../mask.ts";
 import type { Region } from "../../model/segmenter.ts";
-import { type BilinearTable, resizeMapToBytes, resizeToPlanar } from "../resize.ts";
+import {
+  type BilinearTable,
+  checkResizeYuvToPlanar,
+  resizeMapToBytes,
+  resizeToPlanar,
+  resizeYuvToPlanar,
+} from "../resize.ts";
+import { chromaHeight, chromaWidth, type YuvPicture } from "../yuv_picture.ts";
 import { checkPasteRegion, pasteRegion } from "../region.ts";
 import {
   checkCrop,
@@ -101,6 +108,7 @@ export interface Kernels {
   rgbToYuyv422: typeof rgbToYuyv422;
   cropResize: typeof cropResize;
   cropResizePlane: typeof cropResizePlane;
+  resizeYuvToPlanar: typeof resizeYuvToPlanar;
 }
 
 /** The TypeScript kernels: the reference, and the fallback where wasm is not wanted. */
@@ -127,6 +135,7 @@ export const tsKernels: Kernels = {
   rgbToYuyv422,
   cropResize,
   cropResizePlane,
+  resizeYuvToPlanar,
 };
 
 export interface WasmKernels extends Kernels {
@@ -188,6 +197,7 @@ interface Exports {
     height: number,
     work: number,
   ): void;
+  resizeYuvToPlanar(...args: number[]): void;
 }
 
 const PAGE = 65536;
@@ -664,7 +674,7 @@ class WasmKernelSet implements WasmKernels {
     data: Uint8Array,
     width: number,
     height: number,
-    channels: 3 | 4,
+    channels: 1 | 3 | 4,
     xs: BilinearTable,
     ys: BilinearTable,
     out: Float32Array,
@@ -722,7 +732,7 @@ class WasmKernelSet implements WasmKernels {
     xs: BilinearTable,
     ys: BilinearTable,
     data: Uint8Array,
-    channels: 3 | 4,
+    channels: 1 | 3 | 4,
     rowA: Float32Array,
     rowB: Float32Array,
     out: Uint8Array,
@@ -986,6 +996,46 @@ class WasmKernelSet implements WasmKernels {
     );
     this.#out(out, d);
   }
+
+  resizeYuvToPlanar = (
+    src: YuvPicture,
+    xs: BilinearTable,
+    ys: BilinearTable,
+    out: Float32Array,
+  ) => {
+    checkResizeYuvToPlanar(src, xs, ys, out);
+    const [xi0, xi1, xw] = this.#table(xs, "xs"), [yi0, yi1, yw] = this.#table(ys, "ys");
+    const { width, height, layout, fullRange } = src;
+    const s = this.#in(src.data, "yuv"), dst = this.#in(out, "planar", false);
+    const cw = chromaWidth(width),
+      u = s + width * height,
+      v = u + cw * chromaHeight(layout, height);
+    const k = fullRange ? YUVJ_TO_RGB : YUV_TO_RGB;
+    this.#x.resizeYuvToPlanar(
+      s,
+      width,
+      u,
+      v,
+      cw,
+      layout === "420" ? 1 : 0,
+      fullRange ? 0 : 16,
+      k.yScale,
+      k.vToR,
+      k.uToG,
+      k.vToG,
+      k.uToB,
+      xi0,
+      xi1,
+      xw,
+      yi0,
+      yi1,
+      yw,
+      dst,
+      xs.size,
+      ys.size,
+    );
+    this.#out(out, dst);
+  };
 }
 
 function align(bytes: number): number {
