@@ -3484,6 +3484,19 @@ function gather4(p0: usize, p1: usize, p2: usize, p3: usize): v128 {
   return i32x4.replace_lane(v, 3, <i32>load<u8>(p3));
 }
 
+/**
+ * The two bytes at each of four addresses as i32x4 lanes, the first in bits 0..7 and
+ * the second in bits 8..15.
+ */
+// @ts-ignore: decorator
+@inline
+function pairs4(p0: usize, p1: usize, p2: usize, p3: usize): v128 {
+  let v = v128.load16_lane(p0, i32x4.splat(0), 0);
+  v = v128.load16_lane(p1, v, 2);
+  v = v128.load16_lane(p2, v, 4);
+  return v128.load16_lane(p3, v, 6);
+}
+
 /** A converted channel of four taps: round half up, clamped to 0..255 (yuv.ts clampByte). */
 // @ts-ignore: decorator
 @inline
@@ -3529,7 +3542,8 @@ function blueOf(c: v128, u: v128, uToB: v128, half: v128, top: v128): v128 {
  * yuv.ts), rounded to bytes and blended with resizeToPlanar's weights. Within one level
  * per tap of the f64 reference where a converted value lies within f32 rounding of a
  * half. `rowShift` 1 for 4:2:0 chroma rows, 0 for 4:2:2; `cw` the chroma width; u and v
- * the planes' starts.
+ * the planes' starts. `adjacent` as for lumaDownscale: each sample's second column is the
+ * next one or weighs 0 (every bilinearTable and region table), which halves the loads.
  */
 export function resizeYuvToPlanar(
   src: usize,
@@ -3553,6 +3567,7 @@ export function resizeYuvToPlanar(
   out: usize,
   width: i32,
   height: i32,
+  adjacent: bool,
 ): void {
   const plane = <usize>(width * height) << 2;
   const half = f32x4.splat(0.5), top = f32x4.splat(255), one = f32x4.splat(1);
@@ -3570,50 +3585,96 @@ export function resizeYuvToPlanar(
     const wy = f32x4.splat(load<f32>(yw + ky)), wy0 = f32x4.sub(one, wy);
     const row = out + (<usize>(y * width) << 2);
     for (let x = 0; x < width; x += 4) {
-      // Lanes past the width repeat the last pixel and are not stored.
-      const ka = <usize>x << 2, kb = <usize>min(x + 1, last) << 2;
-      const kc = <usize>min(x + 2, last) << 2, kd = <usize>min(x + 3, last) << 2;
-      const a0 = <usize>load<i32>(xi0 + ka), b0 = <usize>load<i32>(xi0 + kb);
-      const c0x = <usize>load<i32>(xi0 + kc), d0 = <usize>load<i32>(xi0 + kd);
-      const a1 = <usize>load<i32>(xi1 + ka), b1 = <usize>load<i32>(xi1 + kb);
-      const c1x = <usize>load<i32>(xi1 + kc), d1 = <usize>load<i32>(xi1 + kd);
-      const ha0 = a0 >> 1, hb0 = b0 >> 1, hc0 = c0x >> 1, hd0 = d0 >> 1;
-      const ha1 = a1 >> 1, hb1 = b1 >> 1, hc1 = c1x >> 1, hd1 = d1 >> 1;
-      const wx = f32x4.replace_lane(
-        f32x4.replace_lane(
-          f32x4.replace_lane(f32x4.splat(load<f32>(xw + ka)), 1, load<f32>(xw + kb)),
-          2,
-          load<f32>(xw + kc),
-        ),
-        3,
-        load<f32>(xw + kd),
-      );
+      const ka = <usize>x << 2;
+      // Y, U, V of the four taps of four samples: A (row 0, first column), B (row 0,
+      // second), C and D (row 1).
+      let ya: v128, yb: v128, yc: v128, yd: v128, ua: v128, ub: v128, uc: v128, ud: v128;
+      let va: v128, vb: v128, vc: v128, vd: v128, wx: v128;
+      if (adjacent && x + 4 <= width) {
+        // Each sample's two columns are neighbours (or the second weighs 0): one 2-byte
+        // load per row and plane gets both taps. Their chroma is one sample when the
+        // first column is even, the next one when it is odd.
+        const xv = v128.load(xi0 + ka);
+        const pa = <usize>i32x4.extract_lane(xv, 0), pb = <usize>i32x4.extract_lane(xv, 1);
+        const pc = <usize>i32x4.extract_lane(xv, 2), pd = <usize>i32x4.extract_lane(xv, 3);
+        const qa = pa >> 1, qb = pb >> 1, qc = pc >> 1, qd = pd >> 1;
+        const odd = i32x4.ne(v128.and(xv, i32x4.splat(1)), i32x4.splat(0));
+        const low = i32x4.splat(0xff);
+        const y0 = pairs4(l0 + pa, l0 + pb, l0 + pc, l0 + pd);
+        const y1 = pairs4(l1 + pa, l1 + pb, l1 + pc, l1 + pd);
+        const u0p = pairs4(u0 + qa, u0 + qb, u0 + qc, u0 + qd);
+        const u1p = pairs4(u1 + qa, u1 + qb, u1 + qc, u1 + qd);
+        const v0p = pairs4(v0 + qa, v0 + qb, v0 + qc, v0 + qd);
+        const v1p = pairs4(v1 + qa, v1 + qb, v1 + qc, v1 + qd);
+        ya = v128.and(y0, low);
+        yb = i32x4.shr_u(y0, 8);
+        yc = v128.and(y1, low);
+        yd = i32x4.shr_u(y1, 8);
+        ua = v128.and(u0p, low);
+        ub = v128.bitselect(i32x4.shr_u(u0p, 8), ua, odd);
+        uc = v128.and(u1p, low);
+        ud = v128.bitselect(i32x4.shr_u(u1p, 8), uc, odd);
+        va = v128.and(v0p, low);
+        vb = v128.bitselect(i32x4.shr_u(v0p, 8), va, odd);
+        vc = v128.and(v1p, low);
+        vd = v128.bitselect(i32x4.shr_u(v1p, 8), vc, odd);
+        wx = v128.load(xw + ka);
+      } else {
+        // Lanes past the width repeat the last pixel and are not stored.
+        const kb = <usize>min(x + 1, last) << 2;
+        const kc = <usize>min(x + 2, last) << 2, kd = <usize>min(x + 3, last) << 2;
+        const a0 = <usize>load<i32>(xi0 + ka), b0 = <usize>load<i32>(xi0 + kb);
+        const c0x = <usize>load<i32>(xi0 + kc), d0 = <usize>load<i32>(xi0 + kd);
+        const a1 = <usize>load<i32>(xi1 + ka), b1 = <usize>load<i32>(xi1 + kb);
+        const c1x = <usize>load<i32>(xi1 + kc), d1 = <usize>load<i32>(xi1 + kd);
+        const ha0 = a0 >> 1, hb0 = b0 >> 1, hc0 = c0x >> 1, hd0 = d0 >> 1;
+        const ha1 = a1 >> 1, hb1 = b1 >> 1, hc1 = c1x >> 1, hd1 = d1 >> 1;
+        ya = gather4(l0 + a0, l0 + b0, l0 + c0x, l0 + d0);
+        yb = gather4(l0 + a1, l0 + b1, l0 + c1x, l0 + d1);
+        yc = gather4(l1 + a0, l1 + b0, l1 + c0x, l1 + d0);
+        yd = gather4(l1 + a1, l1 + b1, l1 + c1x, l1 + d1);
+        ua = gather4(u0 + ha0, u0 + hb0, u0 + hc0, u0 + hd0);
+        ub = gather4(u0 + ha1, u0 + hb1, u0 + hc1, u0 + hd1);
+        uc = gather4(u1 + ha0, u1 + hb0, u1 + hc0, u1 + hd0);
+        ud = gather4(u1 + ha1, u1 + hb1, u1 + hc1, u1 + hd1);
+        va = gather4(v0 + ha0, v0 + hb0, v0 + hc0, v0 + hd0);
+        vb = gather4(v0 + ha1, v0 + hb1, v0 + hc1, v0 + hd1);
+        vc = gather4(v1 + ha0, v1 + hb0, v1 + hc0, v1 + hd0);
+        vd = gather4(v1 + ha1, v1 + hb1, v1 + hc1, v1 + hd1);
+        wx = f32x4.replace_lane(
+          f32x4.replace_lane(
+            f32x4.replace_lane(f32x4.splat(load<f32>(xw + ka)), 1, load<f32>(xw + kb)),
+            2,
+            load<f32>(xw + kc),
+          ),
+          3,
+          load<f32>(xw + kd),
+        );
+      }
       const wx0 = f32x4.sub(one, wx);
       // resizeToPlanar's four weights, in its order of the sum.
       const wa = f32x4.mul(wy0, wx0), wb = f32x4.mul(wy0, wx);
       const wc = f32x4.mul(wy, wx0), wd = f32x4.mul(wy, wx);
       // The four taps in resizeToPlanar's order of the sum (0 + x is x: the first sets).
-      let c = yLanes(gather4(l0 + a0, l0 + b0, l0 + c0x, l0 + d0), off, ys);
-      let cu = cLanes(gather4(u0 + ha0, u0 + hb0, u0 + hc0, u0 + hd0), bias);
-      let cv = cLanes(gather4(v0 + ha0, v0 + hb0, v0 + hc0, v0 + hd0), bias);
+      let c = yLanes(ya, off, ys), cu = cLanes(ua, bias), cv = cLanes(va, bias);
       let r = f32x4.mul(redOf(c, cv, kvr, half, top), wa);
       let g = f32x4.mul(greenOf(c, cu, cv, kug, kvg, half, top), wa);
       let b = f32x4.mul(blueOf(c, cu, kub, half, top), wa);
-      c = yLanes(gather4(l0 + a1, l0 + b1, l0 + c1x, l0 + d1), off, ys);
-      cu = cLanes(gather4(u0 + ha1, u0 + hb1, u0 + hc1, u0 + hd1), bias);
-      cv = cLanes(gather4(v0 + ha1, v0 + hb1, v0 + hc1, v0 + hd1), bias);
+      c = yLanes(yb, off, ys);
+      cu = cLanes(ub, bias);
+      cv = cLanes(vb, bias);
       r = f32x4.add(r, f32x4.mul(redOf(c, cv, kvr, half, top), wb));
       g = f32x4.add(g, f32x4.mul(greenOf(c, cu, cv, kug, kvg, half, top), wb));
       b = f32x4.add(b, f32x4.mul(blueOf(c, cu, kub, half, top), wb));
-      c = yLanes(gather4(l1 + a0, l1 + b0, l1 + c0x, l1 + d0), off, ys);
-      cu = cLanes(gather4(u1 + ha0, u1 + hb0, u1 + hc0, u1 + hd0), bias);
-      cv = cLanes(gather4(v1 + ha0, v1 + hb0, v1 + hc0, v1 + hd0), bias);
+      c = yLanes(yc, off, ys);
+      cu = cLanes(uc, bias);
+      cv = cLanes(vc, bias);
       r = f32x4.add(r, f32x4.mul(redOf(c, cv, kvr, half, top), wc));
       g = f32x4.add(g, f32x4.mul(greenOf(c, cu, cv, kug, kvg, half, top), wc));
       b = f32x4.add(b, f32x4.mul(blueOf(c, cu, kub, half, top), wc));
-      c = yLanes(gather4(l1 + a1, l1 + b1, l1 + c1x, l1 + d1), off, ys);
-      cu = cLanes(gather4(u1 + ha1, u1 + hb1, u1 + hc1, u1 + hd1), bias);
-      cv = cLanes(gather4(v1 + ha1, v1 + hb1, v1 + hc1, v1 + hd1), bias);
+      c = yLanes(yd, off, ys);
+      cu = cLanes(ud, bias);
+      cv = cLanes(vd, bias);
       r = f32x4.add(r, f32x4.mul(redOf(c, cv, kvr, half, top), wd));
       g = f32x4.add(g, f32x4.mul(greenOf(c, cu, cv, kug, kvg, half, top), wd));
       b = f32x4.add(b, f32x4.mul(blueOf(c, cu, kub, half, top), wd));

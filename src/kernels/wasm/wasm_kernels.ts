@@ -1033,6 +1033,7 @@ class WasmKernelSet implements WasmKernels {
       dst,
       xs.size,
       ys.size,
+      adjacent(xs) ? 1 : 0,
     );
     this.#out(out, dst);
   };
