@@ -24,6 +24,7 @@ import {
   type YuvPicture,
 } from "../../src/kernels/yuv_picture.ts";
 import { tsKernels } from "../../src/kernels/wasm/wasm_kernels.ts";
+import { countTypedArrayAllocations } from "../effects/_allocations.ts";
 import { agree, maxDiff, planeIn, wasm } from "./_agree.ts";
 
 const DESK = new URL("../../../shared/data/videos/desk_960x540.mp4", import.meta.url).pathname;
@@ -420,4 +421,29 @@ Deno.test("lumaDownscale() and applyGuided() take 1, 3 or 4 channels and name an
       /applyGuided: expected 8 frame bytes, got 24/,
     );
   }
+});
+
+Deno.test("with 1 channel the luma is the byte itself: A = 1, B = 0 gives the plane back; the kernels allocate nothing after the first call", () => {
+  const W = 9, H = 3, gray = Uint8Array.from({ length: W * H }, (_, i) => (i * 29) % 256);
+  const xs = bilinearTable(W, W), ys = bilinearTable(H, H);
+  const ones = new Float32Array(W * H).fill(1), zeros = new Float32Array(W * H);
+  const rowA = new Float32Array(W), rowB = new Float32Array(W);
+  for (const k of [tsKernels, wasm]) {
+    const out = new Uint8Array(W * H), luma = new Float32Array(W * H);
+    k.applyGuided(ones, zeros, xs, ys, gray, 1, rowA, rowB, out);
+    assert.deepEqual([...out], [...gray]);
+    k.lumaDownscale(gray, W, H, 1, xs, ys, luma);
+    assert.ok(maxDiff(luma, Array.from(gray, (v) => v / 255)) < 1e-6);
+  }
+  const p: YuvPicture = { ...camera };
+  const xsm = bilinearTable(1280, 256), ysm = bilinearTable(720, 144);
+  const planar = new Float32Array(3 * 256 * 144), luma = new Float32Array(W * H);
+  const out = new Uint8Array(W * H);
+  resizeYuvToPlanar(p, xsm, ysm, planar);
+  const allocations = countTypedArrayAllocations(() => {
+    resizeYuvToPlanar(p, xsm, ysm, planar);
+    tsKernels.lumaDownscale(gray, W, H, 1, xs, ys, luma);
+    tsKernels.applyGuided(ones, zeros, xs, ys, gray, 1, rowA, rowB, out);
+  });
+  assert.equal(allocations, 0);
 });
