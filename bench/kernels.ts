@@ -4,7 +4,7 @@
  * (the no-copy path the frame loop uses), the two timed alternately. The scene is a noise-textured frame with a
  * soft-edged elliptical person over about a third of it, as in bench/effects.ts.
  *
- *     deno run -A bench/kernels.ts
+ *     deno run -A bench/kernels.ts [--only=REGEX]
  */
 import { defaultEffectSettings } from "../src/effects/effect.ts";
 import { createFrame, type Frame } from "../src/frame.ts";
@@ -156,6 +156,9 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
   const planesOut: YuvPicture = { ...planes, data: b.yuv422Out };
   const planesScratch = new BlurScratch();
   const yuvj = { data: b.yuv422, width, height, layout: "422", fullRange: true } as const;
+  const camera = { data: b.yuv422, width, height, layout: "422" as const, fullRange: true };
+  const file = { data: b.yuv, width, height, layout: "420" as const, fullRange: false };
+  const lumaPlane = b.yuv422.subarray(0, width * height);
   return [
     ["blurBackground", () => k.blurBackground(b.frame, b.alpha, sigma, b.out, scratch)],
     // The lens blur at the same setting (radius = 3 % of the height), and at the radius
@@ -223,6 +226,25 @@ function cases(k: Kernels, b: Buffers, width: number, height: number): [string, 
     ["yuvToYuyv422 yuvj422p", () => k.yuvToYuyv422(yuvj, b.yuyv)],
     ["yuvToYuv420p yuvj422p", () => k.yuvToYuv420p(yuvj, b.yuv)],
     ["mirrorYuvInPlace yuvj422p", () => k.mirrorYuvInPlace(yuvj)],
+    // The mask path from a frame kept in planar YUV (issue 16): the model's input from a
+    // camera's yuvj422p and a file's yuv420p against the RGB route it replaces (convert
+    // the whole frame, then resize), and the luma kernels on the Y plane (1 channel)
+    // against the RGB rows above.
+    ["resizeYuvToPlanar yuvj422p", () => k.resizeYuvToPlanar(camera, ...toModel, b.planar)],
+    ["resizeYuvToPlanar yuv420p", () => k.resizeYuvToPlanar(file, ...toModel, b.planar)],
+    ["yuvj422pToRgb+resizeToPlanar", () => {
+      k.yuvj422pToRgb(b.yuv422, b.out);
+      k.resizeToPlanar(b.out.data, width, height, 3, ...toModel, b.planar);
+    }],
+    ["lumaDownscale 1ch (Y)", () => k.lumaDownscale(lumaPlane, width, height, 1, ...down, b.luma)],
+    [
+      "applyGuided 1ch (Y)",
+      () => k.applyGuided(b.a, b.b, ...up, lumaPlane, 1, rowA, rowB, b.prob),
+    ],
+    [
+      "applyGuided 1ch+stream ramp",
+      () => k.applyGuided(b.a, b.b, ...up, lumaPlane, 1, rowA, rowB, b.mask, table),
+    ],
   ];
 }
 
@@ -248,7 +270,8 @@ async function timePair(a: () => void, b: () => void): Promise<[number, number]>
   return [median(as), median(bs)];
 }
 
-export async function benchKernels(): Promise<KernelRow[]> {
+/** `only`: the rows whose kernel name it matches (all by default). */
+export async function benchKernels(only?: RegExp): Promise<KernelRow[]> {
   const rows: KernelRow[] = [];
   const wasm = createWasmKernels();
   for (const [width, height] of SIZES) {
@@ -256,6 +279,7 @@ export async function benchKernels(): Promise<KernelRow[]> {
     const ts = cases(tsKernels, buffers(plainAlloc, width, height), width, height);
     const wa = cases(wasm, buffers(wasm, width, height), width, height);
     for (let i = 0; i < ts.length; i++) {
+      if (only !== undefined && !only.test(ts[i][0])) continue;
       const [tsMs, wasmMs] = await timePair(ts[i][1], wa[i][1]);
       rows.push({ kernel: ts[i][0], width, height, tsMs, wasmMs });
     }
@@ -336,7 +360,9 @@ function fillScene(b: Buffers, width: number, height: number): void {
 }
 
 if (import.meta.main) {
-  const rows = await benchKernels();
+  // `--only=REGEX`: time only the matching rows (e.g. --only='Guided|luma').
+  const only = Deno.args.find((a) => a.startsWith("--only="))?.slice("--only=".length);
+  const rows = await benchKernels(only === undefined ? undefined : new RegExp(only));
   printTable(rows.map((r) => ({
     kernel: r.kernel,
     size: `${r.width}x${r.height}`,

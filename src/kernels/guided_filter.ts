@@ -10,7 +10,7 @@
  * gave the same boundary IoU (0.695 → 0.714) for ~1/100 of the cost.
  */
 import { assertMap } from "./_check.ts";
-import { LUMA_B, LUMA_G, LUMA_R } from "./temporal_smoothing.ts";
+import { assertLumaChannels, LUMA_1, LUMA_B, LUMA_G, LUMA_R } from "./temporal_smoothing.ts";
 import type { BilinearTable } from "./resize.ts";
 
 /** Planes the coefficient fit needs, one set per working size. */
@@ -112,13 +112,14 @@ export function checkApplyGuided(
   xs: BilinearTable,
   ys: BilinearTable,
   data: Uint8Array,
-  channels: 3 | 4,
+  channels: 1 | 3 | 4,
   rowA: Float32Array,
   rowB: Float32Array,
   out: Uint8Array,
   table?: Uint8Array,
 ): void {
   const lowWidth = xs.from, width = xs.size, height = ys.size;
+  assertLumaChannels(channels, "applyGuided");
   if (table !== undefined && table.length !== 256) {
     throw new RangeError(`applyGuided table: expected 256 bytes, got ${table.length}`);
   }
@@ -140,7 +141,8 @@ export function checkApplyGuided(
  * xs.from floats of scratch. With `table` (256 bytes) each value v is written as table[v]:
  * the mask's ramp (mask.ts maskTable) applied as the alpha is written, which saves the
  * refiner a pass over the frame and lets the wasm twin fill whole blocks that the ramp
- * makes 0 or 255.
+ * makes 0 or 255. `channels` 1: `data` is a gray plane (a full-range Y plane) whose
+ * bytes are the luma, as in lumaDownscale.
  */
 export function applyGuided(
   a: Float32Array,
@@ -148,7 +150,7 @@ export function applyGuided(
   xs: BilinearTable,
   ys: BilinearTable,
   data: Uint8Array,
-  channels: 3 | 4,
+  channels: 1 | 3 | 4,
   rowA: Float32Array,
   rowB: Float32Array,
   out: Uint8Array,
@@ -189,7 +191,9 @@ export function applyGuided(
       for (let x = x0, p = (row + x0) * channels; x < x1; x++, p += channels) {
         const wx = xs.w1[x];
         const va = a0 + (a1 - a0) * wx, vb = b0 + (b1 - b0) * wx;
-        const luma = data[p] * LUMA_R + data[p + 1] * LUMA_G + data[p + 2] * LUMA_B;
+        const luma = channels === 1
+          ? data[p] * LUMA_1
+          : data[p] * LUMA_R + data[p + 1] * LUMA_G + data[p + 2] * LUMA_B;
         const v = (va * luma + vb) * 255 + 0.5; // truncated below: +0.5 rounds
         out[row + x] = table[v < 0 ? 0 : v > 255 ? 255 : v | 0];
       }

@@ -18,17 +18,33 @@ import type { BilinearTable } from "./resize.ts";
 export const LUMA_R = 0.299 / 255;
 export const LUMA_G = 0.587 / 255;
 export const LUMA_B = 0.114 / 255;
+/**
+ * A gray plane's luma per level (`channels` 1: a Y plane): the byte itself, unweighted.
+ * Full-range Y is the Rec. 601 luma of its pixel already; limited-range Y (16..235) the
+ * caller maps itself.
+ */
+export const LUMA_1 = 1 / 255;
+
+/** Throws unless `channels` is a pixel layout the luma kernels read (1 gray, 3 RGB, 4 RGBA). */
+export function assertLumaChannels(channels: number, name: string): void {
+  if (channels !== 1 && channels !== 3 && channels !== 4) {
+    throw new RangeError(
+      `${name}: expected channels 1 (a gray or Y plane), 3 (RGB) or 4 (RGBA), got ${channels}`,
+    );
+  }
+}
 
 /** The argument checks of {@link lumaDownscale}, shared with its wasm twin. */
 export function checkLumaDownscale(
   data: Uint8Array,
   width: number,
   height: number,
-  channels: 3 | 4,
+  channels: 1 | 3 | 4,
   xs: BilinearTable,
   ys: BilinearTable,
   out: Float32Array,
 ): void {
+  assertLumaChannels(channels, "lumaDownscale");
   if (xs.from !== width || ys.from !== height) {
     throw new RangeError(
       `lumaDownscale: expected tables from ${width}x${height}, got ${xs.from}x${ys.from}`,
@@ -45,18 +61,33 @@ export function checkLumaDownscale(
 /**
  * Luma (0..1) of a frame (`channels` 3 or 4), bilinearly sampled at the positions of the
  * tables (xs.from = frame width, ys.from = frame height) into `out` (xs.size·ys.size).
+ * `channels` 1: `data` is a gray plane (a full-range Y plane, width·height bytes) whose
+ * bytes are the luma, so a YUV frame needs no conversion to RGB for it.
  */
 export function lumaDownscale(
   data: Uint8Array,
   width: number,
   height: number,
-  channels: 3 | 4,
+  channels: 1 | 3 | 4,
   xs: BilinearTable,
   ys: BilinearTable,
   out: Float32Array,
 ): void {
   checkLumaDownscale(data, width, height, channels, xs, ys, out);
   const stride = width * channels, outWidth = xs.size;
+  if (channels === 1) {
+    for (let y = 0; y < ys.size; y++) {
+      const r0 = ys.i0[y] * stride, r1 = ys.i1[y] * stride, wy = ys.w1[y];
+      for (let x = 0, o = y * outWidth; x < outWidth; x++, o++) {
+        const c0 = xs.i0[x], c1 = xs.i1[x], wx = xs.w1[x];
+        const la = data[r0 + c0] * LUMA_1, lb = data[r0 + c1] * LUMA_1;
+        const lc = data[r1 + c0] * LUMA_1, ld = data[r1 + c1] * LUMA_1;
+        const top = la + (lb - la) * wx, bottom = lc + (ld - lc) * wx;
+        out[o] = top + (bottom - top) * wy;
+      }
+    }
+    return;
+  }
   for (let y = 0; y < ys.size; y++) {
     const r0 = ys.i0[y] * stride, r1 = ys.i1[y] * stride, wy = ys.w1[y];
     for (let x = 0, o = y * outWidth; x < outWidth; x++, o++) {

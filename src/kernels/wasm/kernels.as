@@ -1683,6 +1683,8 @@ export function rgbToYuv420p(
 
 /** temporal_smoothing.ts LUMA_R, LUMA_G, LUMA_B (Rec. 601 weights over 255). */
 const LR: f32 = <f32>(0.299 / 255), LG: f32 = <f32>(0.587 / 255), LB: f32 = <f32>(0.114 / 255);
+/** temporal_smoothing.ts LUMA_1: a gray (Y) plane's luma per level. */
+const L1: f32 = <f32>(1.0 / 255);
 
 /**
  * guided_filter.ts applyGuided: q = A·I + B at full size, 0..255, through `table` (256
@@ -1861,9 +1863,13 @@ export function applyGuided(
   if (sc == 3) {
     guidedRows(a, b, lw, xw, xi0, xi1, spans, gather ? groups : 0, cols, rows, bRows, rowBytes,
       state, bounds, runs, nb, yi0, yi1, yw, src, 3, out, width, height, table, low, high);
-  } else {
+  } else if (sc == 4) {
     guidedRows(a, b, lw, xw, xi0, xi1, spans, gather ? groups : 0, cols, rows, bRows, rowBytes,
       state, bounds, runs, nb, yi0, yi1, yw, src, 4, out, width, height, table, low, high);
+  } else {
+    // A gray (Y) plane: the luma is the byte; the runs and blocks as for RGB.
+    guidedRows(a, b, lw, xw, xi0, xi1, spans, gather ? groups : 0, cols, rows, bRows, rowBytes,
+      state, bounds, runs, nb, yi0, yi1, yw, src, 1, out, width, height, table, low, high);
   }
 }
 
@@ -1966,7 +1972,9 @@ function guidedRows(
           const k = <usize>x << 2, p = ps + <usize>(x * sc);
           const a0 = load<f32>(ta + k), b0 = load<f32>(tb + k);
           const va = a0 + (load<f32>(ua + k) - a0) * wys, vb = b0 + (load<f32>(ub + k) - b0) * wys;
-          const luma = <f32>load<u8>(p) * LR + <f32>load<u8>(p + 1) * LG + <f32>load<u8>(p + 2) * LB;
+          const luma = sc == 1
+            ? <f32>load<u8>(p) * L1
+            : <f32>load<u8>(p) * LR + <f32>load<u8>(p + 1) * LG + <f32>load<u8>(p + 2) * LB;
           const v = (va * luma + vb) * 255 + 0.5;
           const q: u8 = v < 0 ? 0 : v > 255 ? 255 : <u8>v;
           store<u8>(dst + <usize>x, table ? load<u8>(table + <usize>q) : q);
@@ -2143,8 +2151,14 @@ function guidedLanes(
   const a0 = v128.load(ta + k), b0 = v128.load(tb + k);
   const va = f32x4.add(a0, f32x4.mul(f32x4.sub(v128.load(ua + k), a0), wy));
   const vb = f32x4.add(b0, f32x4.mul(f32x4.sub(v128.load(ub + k), b0), wy));
-  const v = v128.load(ps + <usize>(x * sc));
   // Signed converts: the bytes are never negative, and the unsigned one is emulated on x86.
+  if (sc == 1) {
+    const luma = f32x4.mul(f32x4.convert_i32x4_s(alphaLanes(ps + <usize>x)), f32x4.splat(L1));
+    return i32x4.trunc_sat_f32x4_s(
+      f32x4.add(f32x4.mul(f32x4.add(f32x4.mul(va, luma), vb), scale), half),
+    );
+  }
+  const v = v128.load(ps + <usize>(x * sc));
   const luma = f32x4.add(
     f32x4.add(
       f32x4.mul(f32x4.convert_i32x4_s(lanesOf(v, sc, 0)), kr),
@@ -2353,10 +2367,14 @@ export function lumaDownscale(
         const c2 = <usize>i32x4.extract_lane(c, 2), c3 = <usize>i32x4.extract_lane(c, 3);
         const top = channels == 3
           ? lumaPairs(r0, c0, c1, c2, c3, 3, wx, kr, kg, kb)
-          : lumaPairs(r0, c0, c1, c2, c3, 4, wx, kr, kg, kb);
+          : channels == 4
+          ? lumaPairs(r0, c0, c1, c2, c3, 4, wx, kr, kg, kb)
+          : grayPairs(r0, c0, c1, c2, c3, wx);
         const bottom = channels == 3
           ? lumaPairs(r1, c0, c1, c2, c3, 3, wx, kr, kg, kb)
-          : lumaPairs(r1, c0, c1, c2, c3, 4, wx, kr, kg, kb);
+          : channels == 4
+          ? lumaPairs(r1, c0, c1, c2, c3, 4, wx, kr, kg, kb)
+          : grayPairs(r1, c0, c1, c2, c3, wx);
         v128.store(o + k, f32x4.add(top, f32x4.mul(f32x4.sub(bottom, top), vwy)));
       }
     }
@@ -2365,7 +2383,18 @@ export function lumaDownscale(
       const c0 = <usize>(load<i32>(xi0 + k) * channels);
       const c1 = <usize>(load<i32>(xi1 + k) * channels);
       const wx = load<f32>(xw + k);
-      const la = lumaAt(r0 + c0), lb = lumaAt(r0 + c1), lc = lumaAt(r1 + c0), ld = lumaAt(r1 + c1);
+      let la: f32, lb: f32, lc: f32, ld: f32;
+      if (channels == 1) {
+        la = <f32>load<u8>(r0 + c0) * L1;
+        lb = <f32>load<u8>(r0 + c1) * L1;
+        lc = <f32>load<u8>(r1 + c0) * L1;
+        ld = <f32>load<u8>(r1 + c1) * L1;
+      } else {
+        la = lumaAt(r0 + c0);
+        lb = lumaAt(r0 + c1);
+        lc = lumaAt(r1 + c0);
+        ld = lumaAt(r1 + c1);
+      }
       const top = la + (lb - la) * wx, bottom = lc + (ld - lc) * wx;
       store<f32>(o + k, top + (bottom - top) * wy);
     }
@@ -2417,6 +2446,23 @@ function halvesOf(v01: v128, v23: v128, at: u8): v128 {
     i8x16.swizzle(v01, i8x16(at, X, X, X, at + 8, X, X, X, X, X, X, X, X, X, X, X)),
     i8x16.swizzle(v23, i8x16(X, X, X, X, X, X, X, X, at, X, X, X, at + 8, X, X, X)),
   );
+}
+
+/**
+ * lumaPairs for a gray plane: the two bytes of each sample are one 2-byte load per lane
+ * (a sample at the last column reads the byte after it, at weight 0).
+ */
+// @ts-ignore: decorator
+@inline
+function grayPairs(r: usize, c0: usize, c1: usize, c2: usize, c3: usize, wx: v128): v128 {
+  let v = v128.load16_lane(r + c0, i32x4.splat(0), 0);
+  v = v128.load16_lane(r + c1, v, 2);
+  v = v128.load16_lane(r + c2, v, 4);
+  v = v128.load16_lane(r + c3, v, 6);
+  const scale = f32x4.splat(L1);
+  const first = f32x4.mul(f32x4.convert_i32x4_s(v128.and(v, i32x4.splat(0xff))), scale);
+  const second = f32x4.mul(f32x4.convert_i32x4_s(i32x4.shr_u(v, 8)), scale);
+  return f32x4.add(first, f32x4.mul(f32x4.sub(second, first), wx));
 }
 
 // @ts-ignore: decorator
@@ -3422,6 +3468,240 @@ function lensNormalise(low: usize, cells: i32, minWeight: f32): void {
       v128.store(p, f32x4.sqrt(f32x4.mul(f32x4.pmin(top, f32x4.pmax(zero, c)), top)));
     } else {
       v128.store(p, m);
+    }
+  }
+}
+
+// ---- resize.ts resizeYuvToPlanar: the model's input from planar YUV ----------------------------
+
+/** The bytes at four addresses as i32x4 lanes (wasm SIMD has no gather). */
+// @ts-ignore: decorator
+@inline
+function gather4(p0: usize, p1: usize, p2: usize, p3: usize): v128 {
+  let v = i32x4.splat(<i32>load<u8>(p0));
+  v = i32x4.replace_lane(v, 1, <i32>load<u8>(p1));
+  v = i32x4.replace_lane(v, 2, <i32>load<u8>(p2));
+  return i32x4.replace_lane(v, 3, <i32>load<u8>(p3));
+}
+
+/**
+ * The two bytes at each of four addresses as i32x4 lanes, the first in bits 0..7 and
+ * the second in bits 8..15.
+ */
+// @ts-ignore: decorator
+@inline
+function pairs4(p0: usize, p1: usize, p2: usize, p3: usize): v128 {
+  let v = v128.load16_lane(p0, i32x4.splat(0), 0);
+  v = v128.load16_lane(p1, v, 2);
+  v = v128.load16_lane(p2, v, 4);
+  return v128.load16_lane(p3, v, 6);
+}
+
+/** A converted channel of four taps: round half up, clamped to 0..255 (yuv.ts clampByte). */
+// @ts-ignore: decorator
+@inline
+function byteLanes(v: v128, half: v128, top: v128): v128 {
+  return f32x4.pmin(top, f32x4.pmax(f32x4.splat(0), f32x4.floor(f32x4.add(v, half))));
+}
+
+/** (Y − yOffset)·yScale of four taps. */
+// @ts-ignore: decorator
+@inline
+function yLanes(y: v128, off: v128, scale: v128): v128 {
+  return f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(y), off), scale);
+}
+
+/** A chroma sample of four taps, centred on 128. */
+// @ts-ignore: decorator
+@inline
+function cLanes(c: v128, bias: v128): v128 {
+  return f32x4.sub(f32x4.convert_i32x4_s(c), bias);
+}
+
+// @ts-ignore: decorator
+@inline
+function redOf(c: v128, v: v128, vToR: v128, half: v128, top: v128): v128 {
+  return byteLanes(f32x4.add(c, f32x4.mul(vToR, v)), half, top);
+}
+
+// @ts-ignore: decorator
+@inline
+function greenOf(c: v128, u: v128, v: v128, uToG: v128, vToG: v128, half: v128, top: v128): v128 {
+  return byteLanes(f32x4.add(f32x4.add(c, f32x4.mul(uToG, u)), f32x4.mul(vToG, v)), half, top);
+}
+
+// @ts-ignore: decorator
+@inline
+function blueOf(c: v128, u: v128, uToB: v128, half: v128, top: v128): v128 {
+  return byteLanes(f32x4.add(c, f32x4.mul(uToB, u)), half, top);
+}
+
+/**
+ * resize.ts resizeYuvToPlanar after its checks: four output pixels per step, each tap's
+ * Y, U, V gathered per lane, converted in f32 (BT.601, `yOffset` 16 or 0 and the scales of
+ * yuv.ts), rounded to bytes and blended with resizeToPlanar's weights. Within one level
+ * per tap of the f64 reference where a converted value lies within f32 rounding of a
+ * half. `rowShift` 1 for 4:2:0 chroma rows, 0 for 4:2:2; `cw` the chroma width; u and v
+ * the planes' starts. `adjacent` as for lumaDownscale: each sample's second column is the
+ * next one or weighs 0 (every bilinearTable and region table), which halves the loads.
+ */
+export function resizeYuvToPlanar(
+  src: usize,
+  sw: i32,
+  u: usize,
+  v: usize,
+  cw: i32,
+  rowShift: i32,
+  yOffset: f32,
+  yScale: f32,
+  vToR: f32,
+  uToG: f32,
+  vToG: f32,
+  uToB: f32,
+  xi0: usize,
+  xi1: usize,
+  xw: usize,
+  yi0: usize,
+  yi1: usize,
+  yw: usize,
+  out: usize,
+  width: i32,
+  height: i32,
+  adjacent: bool,
+): void {
+  const plane = <usize>(width * height) << 2;
+  const half = f32x4.splat(0.5), top = f32x4.splat(255), one = f32x4.splat(1);
+  const k = f32x4.splat(<f32>(1.0 / 255.0)), bias = f32x4.splat(128);
+  const off = f32x4.splat(yOffset), ys = f32x4.splat(yScale);
+  const kvr = f32x4.splat(vToR), kug = f32x4.splat(uToG), kvg = f32x4.splat(vToG);
+  const kub = f32x4.splat(uToB);
+  const last = width - 1;
+  for (let y = 0; y < height; y++) {
+    const ky = <usize>y << 2;
+    const sy0 = load<i32>(yi0 + ky), sy1 = load<i32>(yi1 + ky);
+    const l0 = src + <usize>(sy0 * sw), l1 = src + <usize>(sy1 * sw);
+    const c0 = <usize>((sy0 >> rowShift) * cw), c1 = <usize>((sy1 >> rowShift) * cw);
+    const u0 = u + c0, u1 = u + c1, v0 = v + c0, v1 = v + c1;
+    const wy = f32x4.splat(load<f32>(yw + ky)), wy0 = f32x4.sub(one, wy);
+    const row = out + (<usize>(y * width) << 2);
+    for (let x = 0; x < width; x += 4) {
+      const ka = <usize>x << 2;
+      // Y, U, V of the four taps of four samples: A (row 0, first column), B (row 0,
+      // second), C and D (row 1).
+      let ya: v128, yb: v128, yc: v128, yd: v128, ua: v128, ub: v128, uc: v128, ud: v128;
+      let va: v128, vb: v128, vc: v128, vd: v128, wx: v128;
+      if (adjacent && x + 4 <= width) {
+        // Each sample's two columns are neighbours (or the second weighs 0): one 2-byte
+        // load per row and plane gets both taps. Their chroma is one sample when the
+        // first column is even, the next one when it is odd.
+        const xv = v128.load(xi0 + ka);
+        const pa = <usize>i32x4.extract_lane(xv, 0), pb = <usize>i32x4.extract_lane(xv, 1);
+        const pc = <usize>i32x4.extract_lane(xv, 2), pd = <usize>i32x4.extract_lane(xv, 3);
+        const qa = pa >> 1, qb = pb >> 1, qc = pc >> 1, qd = pd >> 1;
+        const odd = i32x4.ne(v128.and(xv, i32x4.splat(1)), i32x4.splat(0));
+        const low = i32x4.splat(0xff);
+        const y0 = pairs4(l0 + pa, l0 + pb, l0 + pc, l0 + pd);
+        const y1 = pairs4(l1 + pa, l1 + pb, l1 + pc, l1 + pd);
+        const u0p = pairs4(u0 + qa, u0 + qb, u0 + qc, u0 + qd);
+        const u1p = pairs4(u1 + qa, u1 + qb, u1 + qc, u1 + qd);
+        const v0p = pairs4(v0 + qa, v0 + qb, v0 + qc, v0 + qd);
+        const v1p = pairs4(v1 + qa, v1 + qb, v1 + qc, v1 + qd);
+        ya = v128.and(y0, low);
+        yb = i32x4.shr_u(y0, 8);
+        yc = v128.and(y1, low);
+        yd = i32x4.shr_u(y1, 8);
+        ua = v128.and(u0p, low);
+        ub = v128.bitselect(i32x4.shr_u(u0p, 8), ua, odd);
+        uc = v128.and(u1p, low);
+        ud = v128.bitselect(i32x4.shr_u(u1p, 8), uc, odd);
+        va = v128.and(v0p, low);
+        vb = v128.bitselect(i32x4.shr_u(v0p, 8), va, odd);
+        vc = v128.and(v1p, low);
+        vd = v128.bitselect(i32x4.shr_u(v1p, 8), vc, odd);
+        wx = v128.load(xw + ka);
+      } else {
+        // Lanes past the width repeat the last pixel and are not stored.
+        const kb = <usize>min(x + 1, last) << 2;
+        const kc = <usize>min(x + 2, last) << 2, kd = <usize>min(x + 3, last) << 2;
+        const a0 = <usize>load<i32>(xi0 + ka), b0 = <usize>load<i32>(xi0 + kb);
+        const c0x = <usize>load<i32>(xi0 + kc), d0 = <usize>load<i32>(xi0 + kd);
+        const a1 = <usize>load<i32>(xi1 + ka), b1 = <usize>load<i32>(xi1 + kb);
+        const c1x = <usize>load<i32>(xi1 + kc), d1 = <usize>load<i32>(xi1 + kd);
+        const ha0 = a0 >> 1, hb0 = b0 >> 1, hc0 = c0x >> 1, hd0 = d0 >> 1;
+        const ha1 = a1 >> 1, hb1 = b1 >> 1, hc1 = c1x >> 1, hd1 = d1 >> 1;
+        ya = gather4(l0 + a0, l0 + b0, l0 + c0x, l0 + d0);
+        yb = gather4(l0 + a1, l0 + b1, l0 + c1x, l0 + d1);
+        yc = gather4(l1 + a0, l1 + b0, l1 + c0x, l1 + d0);
+        yd = gather4(l1 + a1, l1 + b1, l1 + c1x, l1 + d1);
+        ua = gather4(u0 + ha0, u0 + hb0, u0 + hc0, u0 + hd0);
+        ub = gather4(u0 + ha1, u0 + hb1, u0 + hc1, u0 + hd1);
+        uc = gather4(u1 + ha0, u1 + hb0, u1 + hc0, u1 + hd0);
+        ud = gather4(u1 + ha1, u1 + hb1, u1 + hc1, u1 + hd1);
+        va = gather4(v0 + ha0, v0 + hb0, v0 + hc0, v0 + hd0);
+        vb = gather4(v0 + ha1, v0 + hb1, v0 + hc1, v0 + hd1);
+        vc = gather4(v1 + ha0, v1 + hb0, v1 + hc0, v1 + hd0);
+        vd = gather4(v1 + ha1, v1 + hb1, v1 + hc1, v1 + hd1);
+        wx = f32x4.replace_lane(
+          f32x4.replace_lane(
+            f32x4.replace_lane(f32x4.splat(load<f32>(xw + ka)), 1, load<f32>(xw + kb)),
+            2,
+            load<f32>(xw + kc),
+          ),
+          3,
+          load<f32>(xw + kd),
+        );
+      }
+      const wx0 = f32x4.sub(one, wx);
+      // resizeToPlanar's four weights, in its order of the sum.
+      const wa = f32x4.mul(wy0, wx0), wb = f32x4.mul(wy0, wx);
+      const wc = f32x4.mul(wy, wx0), wd = f32x4.mul(wy, wx);
+      // The four taps in resizeToPlanar's order of the sum (0 + x is x: the first sets).
+      let c = yLanes(ya, off, ys), cu = cLanes(ua, bias), cv = cLanes(va, bias);
+      let r = f32x4.mul(redOf(c, cv, kvr, half, top), wa);
+      let g = f32x4.mul(greenOf(c, cu, cv, kug, kvg, half, top), wa);
+      let b = f32x4.mul(blueOf(c, cu, kub, half, top), wa);
+      c = yLanes(yb, off, ys);
+      cu = cLanes(ub, bias);
+      cv = cLanes(vb, bias);
+      r = f32x4.add(r, f32x4.mul(redOf(c, cv, kvr, half, top), wb));
+      g = f32x4.add(g, f32x4.mul(greenOf(c, cu, cv, kug, kvg, half, top), wb));
+      b = f32x4.add(b, f32x4.mul(blueOf(c, cu, kub, half, top), wb));
+      c = yLanes(yc, off, ys);
+      cu = cLanes(uc, bias);
+      cv = cLanes(vc, bias);
+      r = f32x4.add(r, f32x4.mul(redOf(c, cv, kvr, half, top), wc));
+      g = f32x4.add(g, f32x4.mul(greenOf(c, cu, cv, kug, kvg, half, top), wc));
+      b = f32x4.add(b, f32x4.mul(blueOf(c, cu, kub, half, top), wc));
+      c = yLanes(yd, off, ys);
+      cu = cLanes(ud, bias);
+      cv = cLanes(vd, bias);
+      r = f32x4.add(r, f32x4.mul(redOf(c, cv, kvr, half, top), wd));
+      g = f32x4.add(g, f32x4.mul(greenOf(c, cu, cv, kug, kvg, half, top), wd));
+      b = f32x4.add(b, f32x4.mul(blueOf(c, cu, kub, half, top), wd));
+      r = f32x4.mul(r, k);
+      g = f32x4.mul(g, k);
+      b = f32x4.mul(b, k);
+      const o = row + ka;
+      if (x + 4 <= width) {
+        v128.store(o, r);
+        v128.store(o + plane, g);
+        v128.store(o + 2 * plane, b);
+      } else {
+        const n = width - x;
+        v128.store32_lane(o, r, 0);
+        v128.store32_lane(o + plane, g, 0);
+        v128.store32_lane(o + 2 * plane, b, 0);
+        if (n > 1) {
+          v128.store32_lane(o + 4, r, 1);
+          v128.store32_lane(o + 4 + plane, g, 1);
+          v128.store32_lane(o + 4 + 2 * plane, b, 1);
+        }
+        if (n > 2) {
+          v128.store32_lane(o + 8, r, 2);
+          v128.store32_lane(o + 8 + plane, g, 2);
+          v128.store32_lane(o + 8 + 2 * plane, b, 2);
+        }
+      }
     }
   }
 }

@@ -42,7 +42,14 @@ import {
 } from "../guided_filter.ts";
 import { defaultMaskOptions, refineMask } from "../mask.ts";
 import type { Region } from "../../model/segmenter.ts";
-import { type BilinearTable, resizeMapToBytes, resizeToPlanar } from "../resize.ts";
+import {
+  type BilinearTable,
+  checkResizeYuvToPlanar,
+  resizeMapToBytes,
+  resizeToPlanar,
+  resizeYuvToPlanar,
+} from "../resize.ts";
+import { chromaHeight, chromaWidth, type YuvPicture } from "../yuv_picture.ts";
 import { checkPasteRegion, pasteRegion } from "../region.ts";
 import {
   checkCrop,
@@ -78,7 +85,6 @@ import {
 } from "../yuv.ts";
 import { blurPlanesBackground, checkBlurPlanes } from "../blur_planes.ts";
 import { checkDesaturatePlanes, desaturatePlanes } from "../desaturate_planes.ts";
-import { chromaHeight, chromaWidth, type YuvPicture } from "../yuv_picture.ts";
 import {
   checkMirrorYuv,
   checkYuvToYuv420p,
@@ -117,6 +123,7 @@ export interface Kernels {
   yuvToYuv420p: typeof yuvToYuv420p;
   mirrorYuvInPlace: typeof mirrorYuvInPlace;
   desaturatePlanes: typeof desaturatePlanes;
+  resizeYuvToPlanar: typeof resizeYuvToPlanar;
 }
 
 /** The TypeScript kernels: the reference, and the fallback where wasm is not wanted. */
@@ -148,6 +155,7 @@ export const tsKernels: Kernels = {
   yuvToYuv420p,
   mirrorYuvInPlace,
   desaturatePlanes,
+  resizeYuvToPlanar,
 };
 
 export interface WasmKernels extends Kernels {
@@ -228,6 +236,7 @@ interface Exports {
   ): void;
   mirrorYuvInPlace(data: number, width: number, height: number, chromaHeight: number): void;
   desaturatePlanes(...args: number[]): void;
+  resizeYuvToPlanar(...args: number[]): void;
 }
 
 const PAGE = 65536;
@@ -704,7 +713,7 @@ class WasmKernelSet implements WasmKernels {
     data: Uint8Array,
     width: number,
     height: number,
-    channels: 3 | 4,
+    channels: 1 | 3 | 4,
     xs: BilinearTable,
     ys: BilinearTable,
     out: Float32Array,
@@ -762,7 +771,7 @@ class WasmKernelSet implements WasmKernels {
     xs: BilinearTable,
     ys: BilinearTable,
     data: Uint8Array,
-    channels: 3 | 4,
+    channels: 1 | 3 | 4,
     rowA: Float32Array,
     rowB: Float32Array,
     out: Uint8Array,
@@ -1128,6 +1137,46 @@ class WasmKernelSet implements WasmKernels {
       Math.round(saturation * 256),
     );
     this.#out(out.data, d);
+  };
+  resizeYuvToPlanar = (
+    src: YuvPicture,
+    xs: BilinearTable,
+    ys: BilinearTable,
+    out: Float32Array,
+  ) => {
+    checkResizeYuvToPlanar(src, xs, ys, out);
+    const [xi0, xi1, xw] = this.#table(xs, "xs"), [yi0, yi1, yw] = this.#table(ys, "ys");
+    const { width, height, layout, fullRange } = src;
+    const s = this.#in(src.data, "yuv"), dst = this.#in(out, "planar", false);
+    const cw = chromaWidth(width),
+      u = s + width * height,
+      v = u + cw * chromaHeight(layout, height);
+    const k = fullRange ? YUVJ_TO_RGB : YUV_TO_RGB;
+    this.#x.resizeYuvToPlanar(
+      s,
+      width,
+      u,
+      v,
+      cw,
+      layout === "420" ? 1 : 0,
+      fullRange ? 0 : 16,
+      k.yScale,
+      k.vToR,
+      k.uToG,
+      k.vToG,
+      k.uToB,
+      xi0,
+      xi1,
+      xw,
+      yi0,
+      yi1,
+      yw,
+      dst,
+      xs.size,
+      ys.size,
+      adjacent(xs) ? 1 : 0,
+    );
+    this.#out(out, dst);
   };
 }
 
