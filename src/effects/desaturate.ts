@@ -8,5 +8,11 @@ export function createDesaturateEffect(kernels: Kernels = defaultKernels()): Eff
     outputChannels: 3,
     apply: (input, settings, out) =>
       kernels.compositeOverGray(input.frame, input.alpha, settings.saturation, out),
+    // On planes only the chroma moves toward gray (src/kernels/desaturate_planes.ts).
+    rendersPlanar: () => true,
+    applyPlanar(src, alpha, settings, out) {
+      kernels.desaturatePlanes(src, alpha, settings.saturation, out);
+      return out;
+    },
   };
 }
