@@ -54,6 +54,11 @@ export interface LiveOptions {
    * put yuv420p on them: the before of the same run.
    */
   rgbPipes?: boolean;
+  /**
+   * Frames converted to RGB for the mask and the effect even where they could stay
+   * planar YUV (SEGCAM_PLANAR=0): the before of the planar path, in the same run.
+   */
+  rgbFrames?: boolean;
 }
 
 /** The main job: 720p30 MJPEG paced like a camera, blur, yuyv422 into a pipe. */
@@ -61,6 +66,8 @@ export const MAIN_JOB: LiveOptions = { mjpeg: true, pixFmt: "yuyv422", pipe: tru
 /** The same through ffmpeg's conversion, as the virtual camera was written before. */
 /** The main job with rgb24 from the decoder, as before yuv420p input. */
 export const MAIN_JOB_RGB_PIPES: LiveOptions = { ...MAIN_JOB, rgbPipes: true };
+/** The main job with YUV pipes but RGB frames inside, as before frames stayed planar. */
+export const MAIN_JOB_RGB_FRAMES: LiveOptions = { ...MAIN_JOB, rgbFrames: true };
 export const MAIN_JOB_VIA_FFMPEG: LiveOptions = {
   mjpeg: true,
   pixFmt: "rgb24",
@@ -122,6 +129,7 @@ export async function benchLive(
     const run = await measureTree(
       [
         ...(options.rgbPipes ? ["env", "SEGCAM_YUV_PIPES=0"] : []),
+        ...(options.rgbFrames ? ["env", "SEGCAM_PLANAR=0"] : []),
         Deno.execPath(),
         "run",
         ...PERMISSIONS,
@@ -155,7 +163,8 @@ export async function benchLive(
     return {
       backend,
       size: `${width}x${height}`,
-      input: (options.mjpeg ? "MJPEG" : "H.264") + (options.rgbPipes ? " (rgb24 pipes)" : ""),
+      input: (options.mjpeg ? "MJPEG" : "H.264") + (options.rgbPipes ? " (rgb24 pipes)" : "") +
+        (options.rgbFrames ? " (RGB frames)" : ""),
       output: output === "raw"
         ? `raw ${pixFmt} (-o -)${options.ffmpegConversion ? " → ffmpeg yuyv422" : ""} into ${
           options.pipe ? "a pipe" : "/dev/null"
@@ -186,6 +195,7 @@ if (import.meta.main) {
   const seconds = Number(Deno.args[0] ?? 15);
   console.log(await benchLive("native", { seconds }));
   console.log(await benchLive("native", { ...MAIN_JOB, seconds }));
+  console.log(await benchLive("native", { ...MAIN_JOB_RGB_FRAMES, seconds }));
   console.log(await benchLive("native", { ...MAIN_JOB_RGB_PIPES, seconds }));
   console.log(await benchLive("native", { ...MAIN_JOB_VIA_FFMPEG, seconds }));
   Deno.exit(0);

@@ -18,6 +18,7 @@ import {
   benchLive,
   type LiveRow,
   MAIN_JOB,
+  MAIN_JOB_RGB_FRAMES,
   MAIN_JOB_RGB_PIPES,
   MAIN_JOB_VIA_FFMPEG,
 } from "./live.ts";
@@ -73,6 +74,12 @@ if (!quick) {
   live.push(await benchLive("native", MAIN_JOB_VIA_FFMPEG));
   // Before issue 16's yuv420p input, in the same run.
   live.push(await benchLive("native", MAIN_JOB_RGB_PIPES));
+  // Before frames stayed planar (YUV pipes, RGB inside), in the same run.
+  live.push(await benchLive("native", MAIN_JOB_RGB_FRAMES));
+  // A paced H.264 file out in yuv420p (what encoders and streams take): planar end to end.
+  live.push(await benchLive("native", { pixFmt: "yuv420p" }));
+  live.push(await benchLive("wasm", { pixFmt: "yuv420p" }));
+  live.push(await benchLive("native", { width: 1920, height: 1080, pixFmt: "yuv420p" }));
 }
 
 if (json) {

@@ -51,6 +51,11 @@ export class FrameProcessor {
   readonly #stageSettings: MaskStageSettings;
   /** Auto-framing, created the first time it is asked for (it owns a frame's buffers). */
   #autoframe?: AutoframeStage;
+  /**
+   * SEGCAM_PLANAR=0 converts every frame to RGB as before frames stayed planar (to
+   * compare the two: bench/live.ts), as a way around a fault of the planar path.
+   */
+  readonly #planarWanted = Deno.env.get("SEGCAM_PLANAR") !== "0";
   /** renderPlanar's picture (planarOutput), in the kernels' memory. */
   #planarOut?: YuvPicture;
   /** One instance per effect name, created on first use: each owns its scratch. */
@@ -168,7 +173,9 @@ export class FrameProcessor {
    * or still easing back to the whole frame), an effect or shape without a planar form.
    */
   planarOutput(src: YuvPicture, settings: ProcessSettings): YuvPicture | undefined {
-    if (settings.showMask || settings.autoframe?.on || this.autoframeZoom !== 1) return undefined;
+    if (
+      !this.#planarWanted || settings.showMask || settings.autoframe?.on || this.autoframeZoom !== 1
+    ) return undefined;
     if (!this.effect(settings.effect).rendersPlanar?.(settings.effectSettings)) return undefined;
     const { width, height, layout, fullRange } = src;
     let out = this.#planarOut;
