@@ -180,6 +180,8 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
   const settings = {} as FrameSettings;
   let lastOut: Frame | YuvPicture | undefined;
   let written = 0;
+  /** Frames processed, and those that stayed planar YUV to the output (never RGB). */
+  const counts = { processed: 0, planar: 0 };
   const kernels = defaultKernels();
   const source = new LiveSource(input, capture, {
     allocate: kernels.frame,
@@ -384,6 +386,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
             written = count;
             latency.record(timings.latest("latency"));
           },
+          counts,
         });
       } finally {
         if (feeder) feeder.stop();
@@ -437,7 +440,7 @@ export async function runLive(options: LiveCommandOptions): Promise<void> {
         `p95 ${latency.quantile(0.95)} ms, CPU of segcam alone (its ffmpeg processes not counted) ${
           cores.toFixed(2)
         } cores, ` +
-        `to ${describeLiveOutput(output)}`,
+        `to ${describeLiveOutput(output)}${planarNote(counts)}`,
   );
   // What is kept of a recording, for the last line.
   const kept = path === undefined || path === NULL_OUTPUT
@@ -498,6 +501,7 @@ async function withSink(
     const recording: Recording = { frames: 0 };
     await run({
       channels,
+      planar: sink.planar,
       write: async (frame) => {
         await sink.write(frame);
         recording.frames++;
@@ -714,6 +718,18 @@ function watchSettingsFile(path: string, control: LiveControl): Deno.FsWatcher |
  * terminal preview while the output keeps the effect. The gray picture is made only
  * when the preview asks for it (10 times a second at most), into one reused frame.
  */
+/**
+ * How many frames stayed planar YUV from the camera to the output, for the summary:
+ * all of them, some (the others needed RGB: a key switched to an effect without a
+ * planar form), or nothing said when none did (an RGB input or output).
+ */
+function planarNote({ processed, planar }: { processed: number; planar: number }): string {
+  if (planar === 0) return "";
+  return planar === processed
+    ? ", YUV end to end"
+    : `, ${planar} of ${processed} frames YUV end to end`;
+}
+
 class WatchedProcessor extends FrameProcessor {
   #alpha?: Uint8Array;
   #size = { width: 0, height: 0 };

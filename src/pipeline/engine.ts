@@ -114,6 +114,11 @@ export interface EngineOptions {
   maxDurationMs?: number;
   /** Aborting stops the loop at once, even while it waits for the source or the sink. */
   signal?: AbortSignal;
+  /**
+   * Counted as the loop goes: frames processed, and those of them that stayed planar
+   * YUV from the source to the sink (the summary says so).
+   */
+  counts?: { processed: number; planar: number };
   /** Called after each written frame with the output (progress bar, thumbnail). */
   onFrame?: (out: Frame | YuvPicture, written: number) => void;
 }
@@ -167,6 +172,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
       }
 
       const settings = settingsOf();
+      if (options.counts) options.counts.processed++;
       // A YUV frame stays planar to the output when the output takes YUV and this
       // frame's settings need nothing the planes lack (planarOutput says what).
       const planar = item.yuv !== undefined && sink.planar === true &&
@@ -188,6 +194,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
       let result: Frame | YuvPicture = out;
       if (planar !== undefined) {
         result = processor.renderPlanar(item.yuv!, alpha, settings, planar);
+        if (options.counts) options.counts.planar++;
       } else {
         // After the mask, before the effect: the effect sees the framing the viewer does.
         const framed = processor.autoframe(

@@ -5,12 +5,15 @@
 import assert from "node:assert/strict";
 import type { Frame } from "../../src/frame.ts";
 import { referenceKernels } from "../../src/kernels/kernel_set.ts";
-import { rgbToYuv420p, rgbToYuyv422 } from "../../src/kernels/yuv.ts";
+import { rgbToYuv420p, rgbToYuyv422, yuv420pSize } from "../../src/kernels/yuv.ts";
+import { type YuvPicture, yuvPictureBytes } from "../../src/kernels/yuv_picture.ts";
+import { yuvToYuv420p, yuvToYuyv422 } from "../../src/kernels/yuv_pack.ts";
 import { RawFrameConverter, StdoutSink } from "../../src/io/frame_sink.ts";
 import { describeLiveOutput } from "../../src/io/live_endpoints.ts";
 import { parseLiveOutput, rawFrameBytes } from "../../src/io/live_args.ts";
 import { UsageError } from "../../src/errors.ts";
 import { segcam } from "../cli/_run.ts";
+import { ffmpegBytes } from "../_media.ts";
 
 const TALK = new URL("../../samples/talk.mp4", import.meta.url).pathname;
 
@@ -127,10 +130,27 @@ Deno.test("segcam live -o - --pix-fmt yuyv422 writes whole yuyv422 frames on std
   const { code, stdout, stderr } = await child.output();
   assert.equal(code, 0, new TextDecoder().decode(stderr));
   assert.equal(stdout.length, 3 * 640 * 360 * 2);
-  // Packed Y U Y V: luma bytes within 16..235, and not a constant picture.
+  // Packed Y U Y V, not a constant picture. The frames stay planar (the clip's yuv420p
+  // is packed as it is, as ffmpeg's own yuv420p → yuyv422 does, without clipping to
+  // 16..235), and the blur only mixes the clip's own values: every luma byte lies within
+  // the range of the clip's Y planes.
   const lumas = new Set<number>();
   for (let i = 0; i < stdout.length; i += 2) lumas.add(stdout[i]);
-  assert.ok(Math.min(...lumas) >= 16 && Math.max(...lumas) <= 235);
+  const source = await ffmpegBytes(
+    ["-i", TALK, "-frames:v", "3", "-f", "rawvideo", "-pix_fmt", "yuv420p"],
+  );
+  const frame = yuv420pSize(640, 360);
+  let low = 255, high = 0;
+  for (let f = 0; f < 3; f++) {
+    for (const v of source.subarray(f * frame, f * frame + 640 * 360)) {
+      low = Math.min(low, v);
+      high = Math.max(high, v);
+    }
+  }
+  assert.ok(
+    Math.min(...lumas) >= low && Math.max(...lumas) <= high,
+    `luma ${Math.min(...lumas)}..${Math.max(...lumas)} within the clip's ${low}..${high}`,
+  );
   assert.ok(lumas.size > 50);
   assert.match(new TextDecoder().decode(stderr), /to stdout \(raw yuyv422\)/);
 });
@@ -139,4 +159,34 @@ Deno.test("segcam live -o - refuses a --pix-fmt it cannot write, in one line", a
   const r = await segcam(["live", "--input", TALK, "-o", "-", "--pix-fmt", "nv12"]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--pix-fmt nv12 cannot be written to -o -; give rgb24, yuyv422, yuv420p/);
+});
+
+Deno.test("RawFrameConverter packs planar YUV pictures for YUV outputs: yuyv422 from the planes, limited yuv420p as it is", () => {
+  const width = 8, height = 4;
+  const yuv420 = new Uint8Array(yuvPictureBytes("420", width, height));
+  const yuv422 = new Uint8Array(yuvPictureBytes("422", width, height));
+  for (let i = 0; i < yuv420.length; i++) yuv420[i] = 16 + (i * 29) % 200;
+  for (let i = 0; i < yuv422.length; i++) yuv422[i] = (i * 41) % 256;
+  const file: YuvPicture = { data: yuv420, width, height, layout: "420", fullRange: false };
+  const camera: YuvPicture = { data: yuv422, width, height, layout: "422", fullRange: true };
+  const kernels = referenceKernels();
+
+  const toYuv420p = new RawFrameConverter("yuv420p", kernels);
+  assert.equal(toYuv420p.planar, true);
+  assert.equal(toYuv420p.convert(file), yuv420, "handed over without a copy");
+  const expected420 = new Uint8Array(yuv420pSize(width, height));
+  yuvToYuv420p(camera, expected420);
+  assert.deepEqual(toYuv420p.convert(camera), expected420, "4:2:2 full range mapped");
+
+  const toYuyv = new RawFrameConverter("yuyv422", kernels);
+  assert.equal(toYuyv.planar, true);
+  const expectedYuyv = new Uint8Array(width * height * 2);
+  yuvToYuyv422(camera, expectedYuyv);
+  assert.deepEqual(toYuyv.convert(camera), expectedYuyv);
+
+  const rgb = new RawFrameConverter("rgb24", kernels);
+  assert.equal(rgb.planar, false, "an RGB output takes RGB frames only");
+  assert.throws(() => rgb.convert(camera), RangeError);
+  assert.equal(new StdoutSink(3, new WritableStream(), rgb).planar, false);
+  assert.equal(new StdoutSink(3, new WritableStream(), toYuyv).planar, true);
 });

@@ -289,15 +289,19 @@ Deno.test("the mask from the planes is the mask from RGB (real model, full and l
   }
 });
 
-/** segcam's raw stdout (bytes) for `args`, with `env`. */
-async function rawRun(args: string[], env: Record<string, string> = {}): Promise<Uint8Array> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+/** segcam's raw stdout (bytes) and stderr for `args`, with `env`. */
+async function rawRun(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ stdout: Uint8Array; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", ...PERMISSIONS, MAIN, ...args],
     env: { ...TEST_ENV, ...env },
     stdin: "null",
   }).output();
-  assert.equal(code, 0, new TextDecoder().decode(stderr));
-  return stdout;
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 0, stderr);
+  return { stdout: output.stdout, stderr };
 }
 
 Deno.test("segcam live from an MJPEG clip to raw yuyv422: the planar path writes what the RGB path writes", async () => {
@@ -314,8 +318,14 @@ Deno.test("segcam live from an MJPEG clip to raw yuyv422: the planar path writes
       ...["live", "-i", clip, "--size", `${W}x${H}`, "--fps", "30", "-e", "blur"],
       ...["-o", "-", "--pix-fmt", "yuyv422", "--frames", "3", "--no-tui"],
     ];
-    const planar = await rawRun(args);
-    const rgb = await rawRun(args, { SEGCAM_YUV_PIPES: "0" });
+    const planarRun = await rawRun(args);
+    // The same run with every frame through RGB inside, as before frames stayed planar.
+    const rgbRun = await rawRun(args, { SEGCAM_PLANAR: "0" });
+    // The summary says which path the frames took: a sink or source that lost its YUV
+    // side would fall back to RGB silently and still write right-looking frames.
+    assert.match(planarRun.stderr, /to stdout \(raw yuyv422\), YUV end to end/);
+    assert.doesNotMatch(rgbRun.stderr, /YUV end to end/);
+    const planar = planarRun.stdout, rgb = rgbRun.stdout;
     const frame = W * H * 2;
     assert.equal(planar.length, 3 * frame, "three whole yuyv422 frames");
     assert.equal(rgb.length, 3 * frame);
