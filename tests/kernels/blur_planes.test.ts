@@ -5,7 +5,6 @@
  * against the RGB route (convert, blurBackground) it replaces.
  */
 import assert from "node:assert/strict";
-import { ffmpegBytes as ffmpeg } from "../_media.ts";
 import { createFrame } from "../../src/frame.ts";
 import { BlurScratch } from "../../src/kernels/blur.ts";
 import { blurPlanesBackground } from "../../src/kernels/blur_planes.ts";
@@ -20,44 +19,9 @@ import {
   yuvPictureBytes,
 } from "../../src/kernels/yuv_picture.ts";
 import { agree, planeIn, wasm } from "./_agree.ts";
+import { blank, busy, ellipse, H, LAYOUTS, talkFrame, W } from "./_planes.ts";
 
-const TALK = new URL("../../samples/talk.mp4", import.meta.url).pathname;
-const W = 1280, H = 720;
 const both: [string, Kernels][] = [["ts", tsKernels], ["wasm", wasm]];
-const LAYOUTS: [ChromaLayout, string][] = [["422", "yuvj422p"], ["420", "yuv420p"]];
-
-/** A frame of talk.mp4 at 1280x720 in the layout's ffmpeg format (what the decoder hands). */
-async function talkFrame(layout: ChromaLayout, pixFmt: string): Promise<YuvPicture> {
-  const data = await ffmpeg([
-    ...["-ss", "2", "-i", TALK, "-frames:v", "1", "-vf", `scale=${W}:${H}`],
-    ...["-f", "rawvideo", "-pix_fmt", pixFmt],
-  ]);
-  return { data, width: W, height: H, layout, fullRange: layout === "422" };
-}
-
-/** A person-shaped soft mask: an ellipse, 255 inside, 0 outside, a ramp of ~10 % between
- * (alpha 0, 255 and every value in between, as a feathered model mask has). */
-function ellipse(width: number, height: number): Uint8Array {
-  const a = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const d = Math.hypot((x - width / 2) / (width * 0.22), (y - height * 0.6) / (height * 0.45));
-      a[y * width + x] = Math.max(0, Math.min(255, Math.round((1.05 - d) / 0.1 * 255)));
-    }
-  }
-  return a;
-}
-
-/** A synthetic but busy picture: every plane a different hash of its position. */
-function busy(width: number, height: number, layout: ChromaLayout): YuvPicture {
-  const data = new Uint8Array(yuvPictureBytes(layout, width, height));
-  for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761 >>> 13) & 255;
-  return { data, width, height, layout, fullRange: true };
-}
-
-function blank(p: YuvPicture): YuvPicture {
-  return { ...p, data: new Uint8Array(p.data.length), fullRange: !p.fullRange };
-}
 
 /** Runs the kernel set `k` with its arguments copied into the arena when `arena` is given. */
 function run(
@@ -86,7 +50,7 @@ for (const [layout, pixFmt] of LAYOUTS) {
 
   Deno.test(`the wasm blur on ${layout} planes agrees with the reference on odd sizes`, () => {
     for (const [w, h] of [[37, 23], [1, 1], [17, 3], [2, 5], [51, 34]]) {
-      const src = busy(w, h, layout), alpha = ellipse(w, h);
+      const src = busy(w, h, layout, true), alpha = ellipse(w, h);
       for (let i = 0; i < alpha.length; i += 7) alpha[i] = 255; // scattered person pixels
       for (const sigma of [0, 3, 9, 40]) {
         agree(`${w}x${h} sigma ${sigma}`, 1, (k, arena) => run(k, src, alpha, sigma, arena));
@@ -178,7 +142,7 @@ for (const [layout, pixFmt] of LAYOUTS) {
 }
 
 Deno.test("blurPlanesBackground allocates nothing once its scratch is sized", () => {
-  const src = busy(64, 48, "420"), alpha = ellipse(64, 48), out = blank(src);
+  const src = busy(64, 48, "420", true), alpha = ellipse(64, 48), out = blank(src);
   const scratch = new BlurScratch();
   blurPlanesBackground(src, alpha, 8, out, scratch);
   const allocations = scratch.allocations;
@@ -203,15 +167,15 @@ Deno.test("blurPlanesBackground keeps a flat background its colour and the perso
 
 for (const [name, k] of both) {
   Deno.test(`blurPlanesBackground (${name}) rejects mismatched or aliased pictures, a short mask and a bad sigma`, () => {
-    const src = busy(8, 6, "422"), alpha = new Uint8Array(48), scratch = new BlurScratch();
+    const src = busy(8, 6, "422", true), alpha = new Uint8Array(48), scratch = new BlurScratch();
     const call = (s: YuvPicture, a: Uint8Array, sigma: number, o: YuvPicture) => () =>
       k.blurPlanesBackground(s, a, sigma, o, scratch);
     assert.throws(
-      call(src, alpha, 3, busy(8, 4, "422")),
+      call(src, alpha, 3, busy(8, 4, "422", true)),
       /out: expected a 8x6 422 picture like src, got 8x4 422/,
     );
     assert.throws(
-      call(src, alpha, 3, busy(8, 6, "420")),
+      call(src, alpha, 3, busy(8, 6, "420", true)),
       /out: expected a 8x6 422 picture like src, got 8x6 420/,
     );
     assert.throws(call(src, alpha, 3, { ...src }), /out: shares memory with src/);
@@ -244,7 +208,7 @@ for (const [name, k] of both) {
       // person (alpha 255) and half background (0), so the mean alpha is 128 and the
       // sample lands half way between its own chroma and the background's (~50: the two
       // background pixels with 250 weigh ~0.1 % of the blur's reach).
-      const w = 64, h = 64, src = busy(w, h, layout), alpha = new Uint8Array(w * h);
+      const w = 64, h = 64, src = busy(w, h, layout, true), alpha = new Uint8Array(w * h);
       const { u, v } = planesOf(src), cw = chromaWidth(w), j = 10 * cw + 10;
       u.fill(50);
       v.fill(50);

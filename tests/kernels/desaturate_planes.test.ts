@@ -4,51 +4,12 @@
  * fixed points (person exact, background grey at saturation 0, unchanged at 1).
  */
 import assert from "node:assert/strict";
-import { ffmpegBytes as ffmpeg } from "../_media.ts";
 import { type Kernels, tsKernels } from "../../src/kernels/wasm/wasm_kernels.ts";
-import {
-  type ChromaLayout,
-  chromaWidth,
-  planesOf,
-  type YuvPicture,
-  yuvPictureBytes,
-} from "../../src/kernels/yuv_picture.ts";
+import { chromaWidth, planesOf, type YuvPicture } from "../../src/kernels/yuv_picture.ts";
 import { agree, planeIn, wasm } from "./_agree.ts";
+import { blank, busy, ellipse, H, LAYOUTS, talkFrame, W } from "./_planes.ts";
 
-const TALK = new URL("../../samples/talk.mp4", import.meta.url).pathname;
-const W = 1280, H = 720;
 const both: [string, Kernels][] = [["ts", tsKernels], ["wasm", wasm]];
-const LAYOUTS: [ChromaLayout, string][] = [["422", "yuvj422p"], ["420", "yuv420p"]];
-
-async function talkFrame(layout: ChromaLayout, pixFmt: string): Promise<YuvPicture> {
-  const data = await ffmpeg([
-    ...["-ss", "2", "-i", TALK, "-frames:v", "1", "-vf", `scale=${W}:${H}`],
-    ...["-f", "rawvideo", "-pix_fmt", pixFmt],
-  ]);
-  return { data, width: W, height: H, layout, fullRange: layout === "422" };
-}
-
-/** A soft elliptical person: 255 inside, 0 outside, a ramp between. */
-function ellipse(width: number, height: number): Uint8Array {
-  const a = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const d = Math.hypot((x - width / 2) / (width * 0.22), (y - height * 0.6) / (height * 0.45));
-      a[y * width + x] = Math.max(0, Math.min(255, Math.round((1.05 - d) / 0.1 * 255)));
-    }
-  }
-  return a;
-}
-
-function busy(width: number, height: number, layout: ChromaLayout): YuvPicture {
-  const data = new Uint8Array(yuvPictureBytes(layout, width, height));
-  for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761 >>> 13) & 255;
-  return { data, width, height, layout, fullRange: false };
-}
-
-function blank(p: YuvPicture): YuvPicture {
-  return { ...p, data: new Uint8Array(p.data.length), fullRange: !p.fullRange };
-}
 
 function run(
   k: Kernels,
@@ -72,7 +33,7 @@ for (const [layout, pixFmt] of LAYOUTS) {
       agree(`${layout} saturation ${s}`, 0, (k, arena) => run(k, src, alpha, s, arena));
     }
     for (const [w, h] of [[37, 23], [1, 1], [17, 3], [2, 5], [51, 34]]) {
-      const pic = busy(w, h, layout), a = ellipse(w, h);
+      const pic = busy(w, h, layout, false), a = ellipse(w, h);
       for (let i = 0; i < a.length; i += 5) a[i] = 255;
       agree(`${w}x${h}`, 0, (k, arena) => run(k, pic, a, 0.25, arena));
     }
@@ -117,7 +78,7 @@ for (const [name, k] of both) {
   Deno.test(`desaturatePlanes (${name}) scales chroma by s + (1 − s)·a/255 with a the covered mean`, () => {
     // 4x2 4:2:2, samples (0, y) and (1, y): U 228 (+100), V 28 (−100). Row 0: pixels 0, 1
     // alpha 0 and 255 (mean 128); pixels 2, 3 alpha 0. Row 1: all 255.
-    const src = busy(4, 2, "422");
+    const src = busy(4, 2, "422", false);
     const { u, v } = planesOf(src);
     u.fill(228);
     v.fill(28);
@@ -131,7 +92,7 @@ for (const [name, k] of both) {
   });
 
   Deno.test(`desaturatePlanes (${name}) rejects a saturation outside 0..1 and aliased pictures`, () => {
-    const src = busy(8, 6, "420"), alpha = new Uint8Array(48);
+    const src = busy(8, 6, "420", false), alpha = new Uint8Array(48);
     assert.throws(
       () => k.desaturatePlanes(src, alpha, 1.5, blank(src)),
       /saturation: expected a number from 0 to 1, got 1.5/,

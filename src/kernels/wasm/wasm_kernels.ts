@@ -1055,17 +1055,15 @@ class WasmKernelSet implements WasmKernels {
     const upper = this.#slot("blur.upper", width * 16);
     const lower = this.#slot("blur.lower", width * 16);
     const cols = this.#slot("blur.cols", width * 12);
-    const s = this.#in(src.data, "src"), a = this.#in(alpha, "alpha");
-    const d = this.#in(out.data, "dst", false);
-    const luma = width * height, chroma = chromaWidth(width) * chromaHeight(src.layout, height);
+    const [s, su, sv, a, d, du, dv] = this.#planes(src, alpha, out);
     this.#x.blurPlanesBackground(
       s,
-      s + luma,
-      s + luma + chroma,
+      su,
+      sv,
       a,
       d,
-      d + luma,
-      d + luma + chroma,
+      du,
+      dv,
       width,
       height,
       src.layout === "420" ? 1 : 0,
@@ -1086,6 +1084,29 @@ class WasmKernelSet implements WasmKernels {
     );
     this.#out(out.data, d);
   };
+
+  /** Reused by #planes. */
+  readonly #planePointers = [0, 0, 0, 0, 0, 0, 0];
+
+  /**
+   * A planar effect's buffers staged in the arena: where src's Y, U and V planes, the
+   * mask, and out's Y, U and V planes are (reused: read it before the next call).
+   */
+  #planes(src: YuvPicture, alpha: Uint8Array, out: YuvPicture): readonly number[] {
+    const { width, height } = src;
+    const s = this.#in(src.data, "src"), a = this.#in(alpha, "alpha");
+    const d = this.#in(out.data, "dst", false);
+    const luma = width * height, chroma = chromaWidth(width) * chromaHeight(src.layout, height);
+    const p = this.#planePointers;
+    p[0] = s;
+    p[1] = s + luma;
+    p[2] = s + luma + chroma;
+    p[3] = a;
+    p[4] = d;
+    p[5] = d + luma;
+    p[6] = d + luma + chroma;
+    return p;
+  }
 
   yuvToYuyv422 = (src: YuvPicture, out: Uint8Array) => {
     checkYuvToYuyv422(src, out);
@@ -1120,17 +1141,15 @@ class WasmKernelSet implements WasmKernels {
     checkDesaturatePlanes(src, alpha, saturation, out);
     out.fullRange = src.fullRange;
     const { width, height } = src;
-    const s = this.#in(src.data, "src"), a = this.#in(alpha, "alpha");
-    const d = this.#in(out.data, "dst", false);
-    const luma = width * height, chroma = chromaWidth(width) * chromaHeight(src.layout, height);
+    const [s, su, sv, a, d, du, dv] = this.#planes(src, alpha, out);
     this.#x.desaturatePlanes(
       s,
-      s + luma,
-      s + luma + chroma,
+      su,
+      sv,
       a,
       d,
-      d + luma,
-      d + luma + chroma,
+      du,
+      dv,
       width,
       height,
       src.layout === "420" ? 1 : 0,
