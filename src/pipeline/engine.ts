@@ -4,8 +4,13 @@
  *
  *   source.next() → [mirror] → mask (segment + refine) → [autoframe] → effect → sink.write()
  *
+ * A frame the source read as planar YUV stays planar through all of it when the sink
+ * takes YUV and the settings allow (FrameProcessor.planarOutput): the mask reads the
+ * planes, the effect draws on them, the sink packs them; it is never converted to RGB.
+ * Otherwise it is converted once, before the mask, and everything runs on RGB.
+ *
  * Buffers the loop reuses, all allocated before the first frame:
- *   - `out`, the output frame (below);
+ *   - `out`, the output frame (below), and the processor's planar output picture;
  *   - the source's frames (a ring of three for live, one for files: src/io/frame_source.ts);
  *   - the processor's mask planes and each effect's scratch (frame_processor.ts);
  *   - auto-framing's cropped picture and mask, when it is on (autoframe.ts);
