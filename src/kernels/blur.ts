@@ -164,14 +164,7 @@ export function blurBackground(
   }
   scratch.prepare(frame.width, frame.height, sigma);
   downsample(frame, alpha, scratch);
-  const { low, tmp, radii, sums, lowWidth: lw, lowHeight: lh } = scratch;
-  for (let pass = 0; pass < PASSES; pass++) {
-    const r = radii[pass];
-    if (r === 0) continue;
-    boxHorizontal(low, tmp, lw, lh, r);
-    boxVertical(tmp, low, lw, lh, r, sums);
-  }
-  normalise(low, lw * lh);
+  blurCells(scratch);
   upsampleComposite(frame, alpha, out, scratch);
 }
 
