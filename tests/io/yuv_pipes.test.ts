@@ -74,17 +74,22 @@ Deno.test("decodesLosslesslyAsYuv420p() takes 8-bit 4:2:0 only", () => {
   }
 });
 
-Deno.test("LatestFrameReader in yuv420p converts only the frame handed out", async () => {
+/**
+ * A LatestFrameReader over `frames` 4x2 yuv420p pictures that have all arrived, counting
+ * the RGB conversions it makes (`deferRgb`: only when asked).
+ */
+async function yuvReader(frames: number, deferRgb: boolean) {
   const [width, height] = [4, 2];
   const size = yuv420pSize(width, height);
-  const bytes = new Uint8Array(3 * size);
+  const bytes = new Uint8Array(frames * size);
   for (let i = 0; i < bytes.length; i++) bytes[i] = 16 + (i * 37) % 220;
-  let conversions = 0;
+  const counted = { conversions: 0 };
   const yuv = {
     format: "yuv420p",
+    deferRgb,
     plane: (n: number) => new Uint8Array(n),
     toRgb: (src: Uint8Array, out: Frame) => {
-      conversions++;
+      counted.conversions++;
       yuv420pToRgb(src, out);
     },
   } as const;
@@ -95,41 +100,25 @@ Deno.test("LatestFrameReader in yuv420p converts only the frame handed out", asy
     },
   });
   const reader = new LatestFrameReader(stream, width, height, undefined, undefined, yuv);
-  await reader.done; // all three arrived before the consumer asked
+  await reader.done; // all arrived before the consumer asked
+  return { reader, counted, bytes, size, width, height };
+}
+
+Deno.test("LatestFrameReader in yuv420p converts only the frame handed out", async () => {
+  const { reader, counted, bytes, size, width, height } = await yuvReader(3, false);
   const item = await reader.next();
   const expected = createFrame(width, height, 3);
   yuv420pToRgb(bytes.subarray(2 * size), expected);
   assert.deepEqual([...item!.frame.data], [...expected.data]);
   assert.equal(reader.received, 3);
   assert.equal(reader.dropped, 2);
-  assert.equal(conversions, 1);
+  assert.equal(counted.conversions, 1);
 });
 
 Deno.test("LatestFrameReader deferring RGB hands out the picture as read and converts it only when asked, once", async () => {
-  const [width, height] = [4, 2];
-  const size = yuv420pSize(width, height);
-  const bytes = new Uint8Array(2 * size);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = 16 + (i * 53) % 220;
-  let conversions = 0;
-  const yuv = {
-    format: "yuv420p",
-    deferRgb: true,
-    plane: (n: number) => new Uint8Array(n),
-    toRgb: (src: Uint8Array, out: Frame) => {
-      conversions++;
-      yuv420pToRgb(src, out);
-    },
-  } as const;
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(bytes.slice());
-      controller.close();
-    },
-  });
-  const reader = new LatestFrameReader(stream, width, height, undefined, undefined, yuv);
-  await reader.done;
+  const { reader, counted, bytes, size, width, height } = await yuvReader(2, true);
   const item = await reader.next();
-  assert.equal(conversions, 0, "nothing converted before it is asked");
+  assert.equal(counted.conversions, 0, "nothing converted before it is asked");
   assert.deepEqual(item!.yuv!.data, bytes.subarray(size), "the newest picture, as read");
   assert.deepEqual(
     [item!.yuv!.width, item!.yuv!.height, item!.yuv!.layout, item!.yuv!.fullRange],
@@ -137,7 +126,7 @@ Deno.test("LatestFrameReader deferring RGB hands out the picture as read and con
   );
   item!.toRgb!();
   item!.toRgb!();
-  assert.equal(conversions, 1, "converted once however often asked");
+  assert.equal(counted.conversions, 1, "converted once however often asked");
   const expected = createFrame(width, height, 3);
   yuv420pToRgb(bytes.subarray(size), expected);
   assert.deepEqual([...item!.frame.data], [...expected.data]);
