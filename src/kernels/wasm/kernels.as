@@ -3964,6 +3964,12 @@ function widenPlanes(
   const scale = f32x4.splat(<f32>UP_ONE), half = f32x4.splat(64.5);
   const ou = out + (<usize>width << 1), ov = ou + (<usize>((width + 1) >> 1) << 1);
   const last = <usize>(lw - 1) << 4;
+  // Runs shorter than 4 pixels on average (factors 1 to 3) fill too few lanes to pay for
+  // setting each up: pixel by pixel as before.
+  if (runs << 2 > width) {
+    widenPixels(base, last, width, col0, colw, out, ou, ov);
+    return;
+  }
   for (let k = 0; k < runs; k++) {
     const xa = load<i32>(starts + (<usize>k << 2));
     const xb = k + 1 < runs ? load<i32>(starts + (<usize>(k + 1) << 2)) : width;
@@ -4008,6 +4014,38 @@ function widenPlanes(
       const qv = i32x4.trunc_sat_f32x4_s(f32x4.add(v0, f32x4.mul(v1, w)));
       store<i16>(ou + <usize>e, <i16>i32x4.extract_lane(qu, 0));
       store<i16>(ov + <usize>e, <i16>i32x4.extract_lane(qv, 0));
+    }
+  }
+}
+
+/** widenPlanes one pixel at a time (Y, U, V as lanes of one vector), for short runs. */
+function widenPixels(
+  base: usize,
+  last: usize,
+  width: i32,
+  col0: usize,
+  colw: usize,
+  out: usize,
+  ou: usize,
+  ov: usize,
+): void {
+  const scale = f32x4.splat(<f32>UP_ONE), half = f32x4.splat(64.5);
+  let cell = -1, start = half, step = half;
+  for (let x = 0; x < width; x++) {
+    const k = <usize>x << 2;
+    const c = load<i32>(col0 + k);
+    if (c != cell) {
+      cell = c;
+      const c0 = v128.load(base + <usize>c);
+      start = f32x4.add(f32x4.mul(c0, scale), half);
+      step = f32x4.mul(f32x4.sub(v128.load(base + min(<usize>c + 16, last)), c0), scale);
+    }
+    const v = f32x4.add(start, f32x4.mul(step, f32x4.splat(load<f32>(colw + k))));
+    const q = i32x4.trunc_sat_f32x4_s(v);
+    store<i16>(out + (<usize>x << 1), <i16>i32x4.extract_lane(q, 0));
+    if ((x & 1) == 0) {
+      store<i16>(ou + <usize>x, <i16>i32x4.extract_lane(q, 1));
+      store<i16>(ov + <usize>x, <i16>i32x4.extract_lane(q, 2));
     }
   }
 }
