@@ -3742,11 +3742,18 @@ export function blurPlanesBackground(
   col1: usize,
   colw: usize,
 ): void {
+  // col1 holds, instead of each pixel's right cell, the first pixel of each run of pixels
+  // on one cell (the cell grows with x), so widenPlanes sets a cell up once per run.
+  let runs = 0, previous = -1;
   for (let x = 0; x < width; x++) {
     const u = lowCoordinate(x, f, lw), c = <i32>Math.floor(u);
     store<i32>(col0 + (<usize>x << 2), c << 4);
-    store<i32>(col1 + (<usize>x << 2), min(c + 1, lw - 1) << 4);
     store<f32>(colw + (<usize>x << 2), <f32>(u - <f64>c));
+    if (c != previous) {
+      store<i32>(col1 + (<usize>runs << 2), x);
+      runs++;
+      previous = c;
+    }
   }
   downsamplePlanes(sy, su, sv, alpha, width, height, is420, f, lw, lh, low, upper);
   for (let pass = 0; pass < 3; pass++) {
@@ -3756,7 +3763,7 @@ export function blurPlanesBackground(
     boxVertical(tmp, low, lw, lh, r, sums);
   }
   normalise(low, lw * lh);
-  upsamplePlanes(sy, su, sv, alpha, dy, du, dv, width, height, is420, f, lh, low, lw, upper, lower, col0, col1, colw);
+  upsamplePlanes(sy, su, sv, alpha, dy, du, dv, width, height, is420, f, lh, low, lw, upper, lower, col0, col1, runs, colw);
 }
 
 /** Adds a mixed pixel's (w·Y, w·U, w·V, w) to the column sums at `out`; w = (255 − a)². */
@@ -3935,6 +3942,12 @@ function downsamplePlanes(
  * widenRow (the same f32 arithmetic) into planes of i16: Y for every pixel at `out`, U and
  * V of the even pixels (the chroma samples' first pixels) at out + 2·width and
  * out + 2·width + 2·cw, so step 3 loads 8 values of one plane per vector.
+ *
+ * Run by run of pixels on one cell (`runs` first pixels at `starts`): a cell's start and
+ * step are set up once, then 4 pixels' Y (or 4 samples' U and V) a vector, the same
+ * per-lane f32 operations as one pixel's Y, U, V lanes, so the same values. A vector may
+ * write past its run (the next run, processed later, rewrites those values) but never
+ * past the row: its last pixels go one by one.
  */
 function widenPlanes(
   low: usize,
@@ -3942,13 +3955,81 @@ function widenPlanes(
   ly: i32,
   width: i32,
   col0: usize,
-  col1: usize,
+  starts: usize,
+  runs: i32,
   colw: usize,
   out: usize,
 ): void {
   const base = low + (<usize>(ly * lw) << 4);
   const scale = f32x4.splat(<f32>UP_ONE), half = f32x4.splat(64.5);
   const ou = out + (<usize>width << 1), ov = ou + (<usize>((width + 1) >> 1) << 1);
+  const last = <usize>(lw - 1) << 4;
+  // Runs shorter than 4 pixels on average (factors 1 to 3) fill too few lanes to pay for
+  // setting each up: pixel by pixel as before.
+  if (runs << 2 > width) {
+    widenPixels(base, last, width, col0, colw, out, ou, ov);
+    return;
+  }
+  for (let k = 0; k < runs; k++) {
+    const xa = load<i32>(starts + (<usize>k << 2));
+    const xb = k + 1 < runs ? load<i32>(starts + (<usize>(k + 1) << 2)) : width;
+    const c = <usize>load<i32>(col0 + (<usize>xa << 2));
+    const c0 = v128.load(base + c);
+    const start = f32x4.add(f32x4.mul(c0, scale), half);
+    const step = f32x4.mul(f32x4.sub(v128.load(base + min(c + 16, last)), c0), scale);
+    const y0 = f32x4.splat(f32x4.extract_lane(start, 0));
+    const y1 = f32x4.splat(f32x4.extract_lane(step, 0));
+    let x = xa;
+    for (; x < xb && x + 4 <= width; x += 4) {
+      const w = v128.load(colw + (<usize>x << 2));
+      const q = i32x4.trunc_sat_f32x4_s(f32x4.add(y0, f32x4.mul(y1, w)));
+      v128.store64_lane(out + (<usize>x << 1), i16x8.narrow_i32x4_s(q, q), 0);
+    }
+    for (; x < xb; x++) {
+      const w = f32x4.splat(load<f32>(colw + (<usize>x << 2)));
+      const q = i32x4.trunc_sat_f32x4_s(f32x4.add(y0, f32x4.mul(y1, w)));
+      store<i16>(out + (<usize>x << 1), <i16>i32x4.extract_lane(q, 0));
+    }
+    // Chroma at the run's even pixels, 4 a vector (weights of pixels e, e + 2, e + 4, e + 6).
+    const u0 = f32x4.splat(f32x4.extract_lane(start, 1));
+    const u1 = f32x4.splat(f32x4.extract_lane(step, 1));
+    const v0 = f32x4.splat(f32x4.extract_lane(start, 2));
+    const v1 = f32x4.splat(f32x4.extract_lane(step, 2));
+    let e = (xa + 1) & ~1;
+    for (; e < xb && e + 8 <= width; e += 8) {
+      const at = colw + (<usize>e << 2);
+      const w = i8x16.shuffle(
+        v128.load(at),
+        v128.load(at + 16),
+        0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27,
+      );
+      const qu = i32x4.trunc_sat_f32x4_s(f32x4.add(u0, f32x4.mul(u1, w)));
+      const qv = i32x4.trunc_sat_f32x4_s(f32x4.add(v0, f32x4.mul(v1, w)));
+      v128.store64_lane(ou + <usize>e, i16x8.narrow_i32x4_s(qu, qu), 0);
+      v128.store64_lane(ov + <usize>e, i16x8.narrow_i32x4_s(qv, qv), 0);
+    }
+    for (; e < xb; e += 2) {
+      const w = f32x4.splat(load<f32>(colw + (<usize>e << 2)));
+      const qu = i32x4.trunc_sat_f32x4_s(f32x4.add(u0, f32x4.mul(u1, w)));
+      const qv = i32x4.trunc_sat_f32x4_s(f32x4.add(v0, f32x4.mul(v1, w)));
+      store<i16>(ou + <usize>e, <i16>i32x4.extract_lane(qu, 0));
+      store<i16>(ov + <usize>e, <i16>i32x4.extract_lane(qv, 0));
+    }
+  }
+}
+
+/** widenPlanes one pixel at a time (Y, U, V as lanes of one vector), for short runs. */
+function widenPixels(
+  base: usize,
+  last: usize,
+  width: i32,
+  col0: usize,
+  colw: usize,
+  out: usize,
+  ou: usize,
+  ov: usize,
+): void {
+  const scale = f32x4.splat(<f32>UP_ONE), half = f32x4.splat(64.5);
   let cell = -1, start = half, step = half;
   for (let x = 0; x < width; x++) {
     const k = <usize>x << 2;
@@ -3957,7 +4038,7 @@ function widenPlanes(
       cell = c;
       const c0 = v128.load(base + <usize>c);
       start = f32x4.add(f32x4.mul(c0, scale), half);
-      step = f32x4.mul(f32x4.sub(v128.load(base + <usize>load<i32>(col1 + k)), c0), scale);
+      step = f32x4.mul(f32x4.sub(v128.load(base + min(<usize>c + 16, last)), c0), scale);
     }
     const v = f32x4.add(start, f32x4.mul(step, f32x4.splat(load<f32>(colw + k))));
     const q = i32x4.trunc_sat_f32x4_s(v);
@@ -4016,6 +4097,7 @@ function upsamplePlanes(
   lowerIn: usize,
   col0: usize,
   col1: usize,
+  runs: i32,
   colw: usize,
 ): void {
   let upper = upperIn, lower = lowerIn;
@@ -4034,12 +4116,12 @@ function upsamplePlanes(
         upperRow = y0;
         lowerRow = -1;
       } else {
-        widenPlanes(low, lw, y0, width, col0, col1, colw, upper);
+        widenPlanes(low, lw, y0, width, col0, col1, runs, colw, upper);
         upperRow = y0;
       }
     }
     if (y1 != lowerRow) {
-      widenPlanes(low, lw, y1, width, col0, col1, colw, lower);
+      widenPlanes(low, lw, y1, width, col0, col1, runs, colw, lower);
       lowerRow = y1;
     }
     const row = <usize>(y * width);
