@@ -59,10 +59,13 @@ Deno.test("segcam mask: bad inputs give one line, a non-zero exit and no output 
 });
 
 Deno.test("segcam --debug adds the stack trace to an error", async () => {
-  const r = await segcam(["--debug", "mask", "/nonexistent.png", "-o", "/tmp/x.png"]);
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /segcam: Cannot read \/nonexistent\.png/);
-  assert.match(r.stderr, /at .*\.ts:\d+/);
+  // Into a fresh folder: a /tmp/x.png left by anything else would be refused first.
+  await withTempDir(async (dir) => {
+    const r = await segcam(["--debug", "mask", "/nonexistent.png", "-o", `${dir}/x.png`]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /segcam: Cannot read \/nonexistent\.png/);
+    assert.match(r.stderr, /at .*\.ts:\d+/);
+  });
 });
 
 Deno.test("segcam convert writes an ONNX model and refuses non-TFLite input", async () => {
