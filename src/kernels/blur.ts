@@ -51,6 +51,55 @@ function mulQ15(a: number, b: number): number {
   return (a * b + 16384) >> 15;
 }
 
+/**
+ * Step 3's walk down the output rows: output row y mixes two widened low-resolution
+ * rows, upper and lower; each is widened once, and the lower becomes the upper when the
+ * walk crosses a cell. Shared with the blur on YUV planes (src/kernels/blur_planes.ts).
+ */
+export class WidenedRows {
+  upper: Int16Array;
+  lower: Int16Array;
+  #upperRow = -1;
+  #lowerRow = -1;
+
+  constructor(upper: Int16Array, lower: Int16Array) {
+    this.upper = upper;
+    this.lower = lower;
+  }
+
+  /** Forgets the rows held: a new frame starts its walk at row 0. */
+  start(): this {
+    this.#upperRow = this.#lowerRow = -1;
+    return this;
+  }
+
+  /**
+   * Makes `upper` and `lower` output row y's two rows (rows in increasing order) and
+   * returns the weight of the lower one in Q15.
+   */
+  advance(s: BlurScratch, y: number, width: number): number {
+    const v = lowCoordinate(y, s.factor, s.lowHeight);
+    const y0 = Math.floor(v), y1 = Math.min(y0 + 1, s.lowHeight - 1);
+    if (y0 !== this.#upperRow) {
+      if (y0 === this.#lowerRow) {
+        const t = this.upper;
+        this.upper = this.lower;
+        this.lower = t;
+        this.#upperRow = y0;
+        this.#lowerRow = -1;
+      } else {
+        widenRow(s, y0, width, this.upper);
+        this.#upperRow = y0;
+      }
+    }
+    if (y1 !== this.#lowerRow) {
+      widenRow(s, y1, width, this.lower);
+      this.#lowerRow = y1;
+    }
+    return Math.min(32767, Math.floor((v - y0) * 32768 + 0.5));
+  }
+}
+
 /** Buffers of {@link blurBackground}; they grow to the largest size seen, never shrink. */
 export class BlurScratch {
   /** How many times buffers were (re)allocated: lets tests prove the steady state is free. */
@@ -64,6 +113,8 @@ export class BlurScratch {
   /** Two low-resolution rows widened to the frame width, RGB in fixed point (·128). */
   upper = new Int16Array(0);
   lower = new Int16Array(0);
+  /** Step 3's walk over upper and lower (it swaps them as it goes). */
+  walk = new WidenedRows(this.upper, this.lower);
   /** Per output column: offsets of the two nearest cells and the weight of the second. */
   col0 = new Int32Array(0);
   col1 = new Int32Array(0);
@@ -104,6 +155,7 @@ export class BlurScratch {
       this.colWeight = new Float32Array(width);
       this.upper = new Int16Array(width * 3);
       this.lower = new Int16Array(width * 3);
+      this.walk = new WidenedRows(this.upper, this.lower);
       this.allocations++;
     }
     if (this.#tableWidth !== width || this.#tableFactor !== f) {
@@ -366,32 +418,12 @@ export function upsampleComposite(
 ): void {
   const { width, height, channels: sc } = frame;
   const src = frame.data, dst = out.data, dc = out.channels;
-  const { factor: f, lowHeight: lh } = s;
-  let upper = s.upper, lower = s.lower;
-  let upperRow = -1, lowerRow = -1;
+  const rows = s.walk.start();
   // Person pixels are a plain copy: one memcpy for RGB to RGB, then skipped.
   const copied = sc === 3 && dc === 3;
   if (copied) dst.set(src);
   for (let y = 0; y < height; y++) {
-    const v = lowCoordinate(y, f, lh);
-    const y0 = Math.floor(v), y1 = Math.min(y0 + 1, lh - 1);
-    const ty = Math.min(32767, Math.floor((v - y0) * 32768 + 0.5));
-    if (y0 !== upperRow) {
-      if (y0 === lowerRow) {
-        const t = upper;
-        upper = lower;
-        lower = t;
-        upperRow = y0;
-        lowerRow = -1;
-      } else {
-        widenRow(s, y0, width, upper);
-        upperRow = y0;
-      }
-    }
-    if (y1 !== lowerRow) {
-      widenRow(s, y1, width, lower);
-      lowerRow = y1;
-    }
+    const ty = rows.advance(s, y, width), upper = rows.upper, lower = rows.lower;
     let i = y * width, p = i * sc, d = i * dc;
     for (let x = 0, k = 0; x < width; x++, k += 3, i++, p += sc, d += dc) {
       const a = alpha[i];
