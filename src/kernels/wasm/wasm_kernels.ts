@@ -401,14 +401,7 @@ class WasmKernelSet implements WasmKernels {
       throw new RangeError(`blur sigma: expected a finite number >= 0, got ${sigma}`);
     }
     const { width, height } = frame;
-    const f = blurFactor(sigma), lw = Math.ceil(width / f), lh = Math.ceil(height / f);
-    boxRadii(sigma, f, this.#radii);
-    const cells = lw * lh * 16;
-    const low = this.#slot("blur.low", cells), tmp = this.#slot("blur.tmp", cells);
-    const sums = this.#slot("blur.sums", lw * 32);
-    const upper = this.#slot("blur.upper", width * 16);
-    const lower = this.#slot("blur.lower", width * 16);
-    const cols = this.#slot("blur.cols", width * 12);
+    const blur = this.#blurStage(sigma, width, height);
     const src = this.#in(frame.data, "src"), a = this.#in(alpha, "alpha");
     const dst = this.#target(out.data, frame.data, src, "dst");
     this.#x.blurBackground(
@@ -419,20 +412,7 @@ class WasmKernelSet implements WasmKernels {
       out.channels,
       width,
       height,
-      f,
-      lw,
-      lh,
-      this.#radii[0],
-      this.#radii[1],
-      this.#radii[2],
-      low,
-      tmp,
-      sums,
-      upper,
-      lower,
-      cols,
-      cols + width * 4,
-      cols + width * 8,
+      ...blur,
     );
     this.#out(out.data, dst);
   };
@@ -1046,15 +1026,7 @@ class WasmKernelSet implements WasmKernels {
     checkBlurPlanes(src, alpha, sigma, out);
     out.fullRange = src.fullRange;
     const { width, height } = src;
-    const f = blurFactor(sigma), lw = Math.ceil(width / f), lh = Math.ceil(height / f);
-    boxRadii(sigma, f, this.#radii);
-    // Shares blurBackground's staging slots: the two never run at once.
-    const cells = lw * lh * 16;
-    const low = this.#slot("blur.low", cells), tmp = this.#slot("blur.tmp", cells);
-    const sums = this.#slot("blur.sums", lw * 32);
-    const upper = this.#slot("blur.upper", width * 16);
-    const lower = this.#slot("blur.lower", width * 16);
-    const cols = this.#slot("blur.cols", width * 12);
+    const blur = this.#blurStage(sigma, width, height);
     const [s, su, sv, a, d, du, dv] = this.#planes(src, alpha, out);
     this.#x.blurPlanesBackground(
       s,
@@ -1067,23 +1039,42 @@ class WasmKernelSet implements WasmKernels {
       width,
       height,
       src.layout === "420" ? 1 : 0,
-      f,
-      lw,
-      lh,
-      this.#radii[0],
-      this.#radii[1],
-      this.#radii[2],
-      low,
-      tmp,
-      sums,
-      upper,
-      lower,
-      cols,
-      cols + width * 4,
-      cols + width * 8,
+      ...blur,
     );
     this.#out(out.data, d);
   };
+
+  /** Reused by #blurStage. */
+  readonly #blurArgs = new Array<number>(14).fill(0);
+
+  /**
+   * The blur's factor, low-resolution size, box radii and staging slots for a frame of
+   * this size, as the last 14 arguments of the wasm blurBackground and
+   * blurPlanesBackground (reused: pass it before the next call). The two share the
+   * slots: they never run at once.
+   */
+  #blurStage(sigma: number, width: number, height: number): readonly number[] {
+    const f = blurFactor(sigma), lw = Math.ceil(width / f), lh = Math.ceil(height / f);
+    boxRadii(sigma, f, this.#radii);
+    const cells = lw * lh * 16;
+    const b = this.#blurArgs;
+    b[0] = f;
+    b[1] = lw;
+    b[2] = lh;
+    b[3] = this.#radii[0];
+    b[4] = this.#radii[1];
+    b[5] = this.#radii[2];
+    b[6] = this.#slot("blur.low", cells);
+    b[7] = this.#slot("blur.tmp", cells);
+    b[8] = this.#slot("blur.sums", lw * 32);
+    b[9] = this.#slot("blur.upper", width * 16);
+    b[10] = this.#slot("blur.lower", width * 16);
+    const cols = this.#slot("blur.cols", width * 12);
+    b[11] = cols;
+    b[12] = cols + width * 4;
+    b[13] = cols + width * 8;
+    return b;
+  }
 
   /** Reused by #planes. */
   readonly #planePointers = [0, 0, 0, 0, 0, 0, 0];
