@@ -191,6 +191,21 @@ export class MaskStage {
         0;
   }
 
+  /**
+   * The Y plane of each picture buffer seen (a source reuses a few), so the frame loop
+   * creates no view per frame.
+   */
+  readonly #lumaPlanes = new WeakMap<Uint8Array, Uint8Array>();
+
+  #lumaPlane(data: Uint8Array, length: number): Uint8Array {
+    let plane = this.#lumaPlanes.get(data);
+    if (plane?.length !== length) {
+      plane = data.subarray(0, length);
+      this.#lumaPlanes.set(data, plane);
+    }
+    return plane;
+  }
+
   /** Whether mask() reads a frame's YUV planes when given them (the segmenter's say). */
   get readsYuv(): boolean {
     return this.#segmenter.readsYuv === true;
@@ -220,7 +235,7 @@ export class MaskStage {
     const stream = settings.mode === "stream";
     const w = this.#width, h = this.#height;
     // The guide: the frame's luma, or the Y plane itself (one byte a pixel).
-    const guide = yuv ? yuv.data.subarray(0, fw * fh) : frame.data;
+    const guide = yuv ? this.#lumaPlane(yuv.data, fw * fh) : frame.data;
     const channels = yuv ? 1 : frame.channels;
     this.#kernels.lumaDownscale(guide, fw, fh, channels, this.#down.xs, this.#down.ys, this.#luma);
     if (yuv && !yuv.fullRange) toFullRange(this.#luma);

@@ -22,6 +22,7 @@ import { FrameProcessor } from "../../src/pipeline/frame_processor.ts";
 import { defaultMaskStageSettings, MaskStage } from "../../src/pipeline/mask_stage.ts";
 import { StageTimings } from "../../src/pipeline/timings.ts";
 import { ffmpegBytes } from "../_media.ts";
+import { countTypedArrayAllocationsAsync } from "../effects/_allocations.ts";
 import { MAIN, PERMISSIONS, PHOTO, TEST_ENV, withTempDir } from "../cli/_run.ts";
 import { fakeClock, leftHalfSegmenter } from "./_fakes.ts";
 
@@ -169,6 +170,26 @@ for (const layout of ["422", "420"] as const) {
     assert.ok(kept > 3 * 0.2 * W * H, `the person's pixels were checked (${kept})`);
   });
 }
+
+Deno.test("runEngine() allocates no typed array per planar frame once warmed up (blur and desaturate)", async () => {
+  const picture = await photoAs("422");
+  const processor = new FrameProcessor(planarLeftHalf(), defaultKernels(), "stream");
+  const sink = { channels: 3 as const, planar: true, write: () => Promise.resolve() };
+  for (const effect of ["blur", "desaturate"] as const) {
+    const settings: FrameSettings = { ...blurSettings(), effect };
+    const clock = fakeClock();
+    const run = (source: FrameSource, timings = new StageTimings()) =>
+      runEngine({ source, sink, processor, settings, timings, now: clock.now });
+    await run(yuvSource(picture, 5)); // the first frames size every buffer
+    // The source's buffers and the timings' made outside the count.
+    const source = yuvSource(picture, 30), timings = new StageTimings();
+    const count = await countTypedArrayAllocationsAsync(async () => {
+      await run(source, timings);
+    });
+    // One: the run's RGB output frame, made before its first frame (never drawn into).
+    assert.equal(count, 1, `${effect}: ${count} typed arrays for 30 frames`);
+  }
+});
 
 Deno.test("runEngine() draws in RGB what the planes cannot show: the lens blur, the mask view, an RGB output", async () => {
   const picture = await photoAs("422");
