@@ -17,6 +17,7 @@ import {
   type InferenceBackend,
   type Ort,
 } from "./backend_ort.ts";
+import { createCapiBackend } from "./backend_ort_capi.ts";
 import {
   chooseModel,
   isModelName,
@@ -262,6 +263,17 @@ async function openBackend(
   output: Float32Array,
 ): Promise<InferenceBackend> {
   const open = async (name: "native" | "wasm") => {
+    if (name === "native" && capiWanted()) {
+      // onnxruntime's C API on onnxruntime-node's own library (backend_ort_capi.ts): the
+      // same numbers without the binding's per-frame output copy. Where it does not load
+      // (no --allow-ffi, not Linux) the binding below runs; a damaged model fails there
+      // again with the same message.
+      try {
+        return createCapiBackend(model, modelBytes, input, output, options.threads);
+      } catch {
+        // fall through to onnxruntime-node
+      }
+    }
     // Imported lazily: each runtime costs ~100 ms to load and the other is not needed.
     const ort = name === "native"
       ? await import("onnxruntime-node")
@@ -311,6 +323,18 @@ async function openBackend(
     }
     options.log?.(`segcam: native backend unavailable (${why}); using wasm`);
     return await attempt("wasm");
+  }
+}
+
+/**
+ * The native backend goes through onnxruntime's C API unless SEGCAM_ORT_CAPI=0 (the
+ * onnxruntime-node binding: the "before" of the benchmark, and a way round a problem).
+ */
+function capiWanted(): boolean {
+  try {
+    return Deno.env.get("SEGCAM_ORT_CAPI") !== "0";
+  } catch {
+    return true; // no --allow-env: the default
   }
 }
 
