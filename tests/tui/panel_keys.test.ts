@@ -14,7 +14,7 @@ import {
   wrapEntries,
 } from "../../src/tui/panel.ts";
 import { restoreOnCrash, Terminal } from "../../src/tui/terminal.ts";
-import { CpuMeter } from "../../src/tui/cpu_meter.ts";
+import { catProcStats, CpuMeter, libcProcStats } from "../../src/tui/cpu_meter.ts";
 
 const controls = createLiveControls({
   effect: "blur",
@@ -302,6 +302,27 @@ Deno.test("CpuMeter reads this process's real /proc entry under the live command
   while (performance.now() < until) x += Math.sqrt(x + 1); // burn some CPU
   const percent = await meter.sample([Deno.pid]);
   assert.ok(percent !== undefined && percent > 10, `busy loop measured at ${percent}% (${x > 0})`);
+});
+
+Deno.test("libcProcStats reads /proc/<pid>/stat without a process, as cat does, and fails on a gone pid", async () => {
+  const read = libcProcStats();
+  assert.ok(read, "libc is loadable with --allow-ffi on Linux");
+  const child = new Deno.Command("sleep", { args: ["5"] }).spawn();
+  try {
+    const pids = [Deno.pid, child.pid];
+    const [viaLibc, viaCat] = [await read(pids), await catProcStats(pids)];
+    assert.equal(viaLibc.length, 2);
+    for (let i = 0; i < 2; i++) {
+      // pid and command agree; state and tick counts may have moved between the reads.
+      assert.deepEqual(viaLibc[i].split(" ").slice(0, 2), viaCat[i].split(" ").slice(0, 2));
+      assert.equal(viaLibc[i].split(" ").length, viaCat[i].split(" ").length);
+    }
+    assert.match(viaLibc[1], new RegExp(`^${child.pid} \\(sleep\\) [RS] `));
+  } finally {
+    child.kill();
+    await child.status;
+  }
+  await assert.rejects(read([2 ** 22 + 7]), /cannot read \/proc/);
 });
 
 Deno.test("restoreOnCrash() restores the terminal on an uncaught error and removes its listeners", () => {
