@@ -176,12 +176,6 @@ async function convertVideo(
         signal: interrupt.signal,
       })
       : undefined;
-    segmenter = await createSegmenter({
-      ...options,
-      model: chooseModel(options.model, width, height),
-      log: logInfo,
-    });
-    const processor = new FrameProcessor(segmenter, kernels, "stream");
     await writeAtomically(output, async (temporary) => {
       // A variable-rate file is resampled to the rate the encoder writes, so it keeps its
       // timing. A constant-rate one is decoded as it is: the fps filter would round a
@@ -195,7 +189,7 @@ async function convertVideo(
         width,
         height,
         () => performance.now(),
-        processor.kernels.frame,
+        kernels.frame,
         // Deferred: a frame that stays planar to the encoder is never converted to RGB.
         yuvIn ? yuvInput(kernels, "yuv420p", { deferRgb: true }) : undefined,
       );
@@ -204,6 +198,19 @@ async function convertVideo(
         label: output,
         converter: yuvOut ? new RawFrameConverter("yuv420p", kernels) : undefined,
       });
+      // The decoder and the encoder start (ffmpeg takes ~0.2 s to give a first frame)
+      // while the model loads, not after it.
+      try {
+        segmenter = await createSegmenter({
+          ...options,
+          model: chooseModel(options.model, width, height),
+          log: logInfo,
+        });
+      } catch (error) {
+        await Promise.all([source.close(), sink.process.stop({ discard: true })]);
+        throw error;
+      }
+      const processor = new FrameProcessor(segmenter, kernels, "stream");
       const bar = ProgressBar.forStderr({
         label: `Writing ${output}`,
         total: info.frames,

@@ -97,6 +97,10 @@ export async function probeMedia(path: string, options: ProbeOptions = {}): Prom
       } file`,
     );
   }
+  // The two probes run side by side (each is ~0.15 s of ffprobe starting up); should the
+  // first refuse the file, its error is the one told and the second's is dropped.
+  const decoding = decodableFrames(path, role, timeoutMs);
+  decoding.catch(() => {});
   // deno-lint-ignore no-explicit-any
   const json: any = await ffprobeJson(
     path,
@@ -185,7 +189,7 @@ export async function probeMedia(path: string, options: ProbeOptions = {}): Prom
       ...(s.tags?.language ? { language: String(s.tags.language) } : {}),
     }));
 
-  const decodable = await decodableFrames(path, role, timeoutMs);
+  const decodable = await decoding;
   if (decodable === 0) {
     throw new InputError(
       `${path} has a ${video.width}x${video.height} ${video.codec_name} video header${

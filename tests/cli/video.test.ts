@@ -152,6 +152,28 @@ Deno.test("segcam video: bad inputs give one line, a non-zero exit, and no outpu
   });
 });
 
+Deno.test("segcam video: a model that fails to load after ffmpeg started leaves no file and no ffmpeg", async () => {
+  await withTempDir(async (dir) => {
+    await makeClip(`${dir}/in.mp4`, { seconds: 0.6 });
+    // The decoder and the encoder start while the model loads; this model never does.
+    await Deno.writeTextFile(`${dir}/bad.onnx`, "garbage, not a model");
+    const r = await segcam([
+      "video",
+      `${dir}/in.mp4`,
+      "-o",
+      `${dir}/o.mp4`,
+      "--model",
+      `${dir}/bad.onnx`,
+    ]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /neither a TFLite nor an ONNX model/);
+    assert.ok(isOneLineError(r.stderr), r.stderr);
+    assert.deepEqual(listDir(dir), ["bad.onnx", "in.mp4"]);
+    const ps = await new Deno.Command("pgrep", { args: ["-f", `${dir}/`] }).output();
+    assert.equal(new TextDecoder().decode(ps.stdout).trim(), "", "no ffmpeg left running");
+  });
+});
+
 for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
   Deno.test(`segcam video: ${signal} mid-video exits ${code}, leaves no file and no ffmpeg behind`, async () => {
     await withTempDir(async (dir) => {
