@@ -10,6 +10,7 @@ import { chooseModel, createSegmenter } from "../src/model/segmenter.ts";
 import { createFrame, type Frame } from "../src/frame.ts";
 import { scaleCover } from "../src/kernels/scale_cover.ts";
 import { median, quantile } from "./_stats.ts";
+import { libcProcStats } from "../src/tui/cpu_meter.ts";
 
 const WARMUP = 20;
 const RUNS = 200;
@@ -21,6 +22,15 @@ export interface InferenceRow {
   firstRunMs: number;
   medianMs: number;
   p10Ms: number;
+  /** Page faults (minor) per run: fresh memory touched each frame. */
+  faultsPerRun?: number;
+}
+
+/** This process's minor page faults so far (/proc/self/stat field 10), where readable. */
+async function minorFaults(): Promise<number | undefined> {
+  const stat = (await libcProcStats()?.([Deno.pid]))?.[0];
+  if (stat === undefined) return undefined;
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[7]);
 }
 
 export async function benchInference(threads = 0): Promise<InferenceRow[]> {
@@ -28,7 +38,9 @@ export async function benchInference(threads = 0): Promise<InferenceRow[]> {
     new URL("../tests/fixtures/astronaut.png", import.meta.url).pathname,
   );
   const rows: InferenceRow[] = [];
-  for (const backend of ["native", "wasm"] as const) {
+  // "native binding": the same library through onnxruntime-node's binding (SEGCAM_ORT_CAPI=0),
+  // which hands each output back as a fresh buffer: the C API's "before", in the same run.
+  for (const backend of ["native", "native binding", "wasm"] as const) {
     for (const model of ["general", "landscape"] as const) {
       rows.push(await measure(frame, backend, threads, model, model));
     }
@@ -39,23 +51,28 @@ export async function benchInference(threads = 0): Promise<InferenceRow[]> {
 /** One backend x model: load, first run, median and p10 of RUNS runs after WARMUP. */
 async function measure(
   frame: Frame,
-  backend: "native" | "wasm",
+  backend: "native" | "native binding" | "wasm",
   threads: number,
   model: string,
   label: string,
 ): Promise<InferenceRow & { input: string }> {
   const t0 = performance.now();
-  const segmenter = await createSegmenter({ backend, threads, model });
+  const binding = backend === "native binding";
+  if (binding) Deno.env.set("SEGCAM_ORT_CAPI", "0");
+  const segmenter = await createSegmenter({ backend: binding ? "native" : backend, threads, model })
+    .finally(() => binding && Deno.env.delete("SEGCAM_ORT_CAPI"));
   const t1 = performance.now();
   await segmenter.segment(frame);
   const t2 = performance.now();
   for (let i = 0; i < WARMUP; i++) await segmenter.segment(frame);
   const samples: number[] = [];
+  const faultsBefore = await minorFaults();
   for (let i = 0; i < RUNS; i++) {
     const start = performance.now();
     await segmenter.segment(frame);
     samples.push(performance.now() - start);
   }
+  const faultsAfter = await minorFaults();
   await segmenter.dispose();
   return {
     backend,
@@ -66,6 +83,9 @@ async function measure(
     firstRunMs: t2 - t1,
     medianMs: median(samples),
     p10Ms: quantile(samples, 0.1),
+    faultsPerRun: faultsBefore === undefined || faultsAfter === undefined
+      ? undefined
+      : (faultsAfter - faultsBefore) / RUNS,
   };
 }
 

@@ -133,6 +133,7 @@ if (json) {
     "first run": fixed(r.firstRunMs),
     "median": fixed(r.medianMs),
     "p10": fixed(r.p10Ms),
+    "page faults/run": r.faultsPerRun === undefined ? "–" : fixed(r.faultsPerRun),
   })));
   if (peerInference.skipped) console.log(`\nPeer models: skipped, ${peerInference.skipped}`);
   else {
