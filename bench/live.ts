@@ -59,6 +59,11 @@ export interface LiveOptions {
    * planar YUV (SEGCAM_PLANAR=0): the before of the planar path, in the same run.
    */
   rgbFrames?: boolean;
+  /**
+   * Native inference through onnxruntime-node's binding (SEGCAM_ORT_CAPI=0), as before
+   * it went through the C API: the before of the same run.
+   */
+  ortBinding?: boolean;
 }
 
 /** The main job: 720p30 MJPEG paced like a camera, blur, yuyv422 into a pipe. */
@@ -68,6 +73,8 @@ export const MAIN_JOB: LiveOptions = { mjpeg: true, pixFmt: "yuyv422", pipe: tru
 export const MAIN_JOB_RGB_PIPES: LiveOptions = { ...MAIN_JOB, rgbPipes: true };
 /** The main job with YUV pipes but RGB frames inside, as before frames stayed planar. */
 export const MAIN_JOB_RGB_FRAMES: LiveOptions = { ...MAIN_JOB, rgbFrames: true };
+/** The main job with inference through onnxruntime-node's binding, as before the C API. */
+export const MAIN_JOB_ORT_BINDING: LiveOptions = { ...MAIN_JOB, ortBinding: true };
 export const MAIN_JOB_VIA_FFMPEG: LiveOptions = {
   mjpeg: true,
   pixFmt: "rgb24",
@@ -130,6 +137,7 @@ export async function benchLive(
       [
         ...(options.rgbPipes ? ["env", "SEGCAM_YUV_PIPES=0"] : []),
         ...(options.rgbFrames ? ["env", "SEGCAM_PLANAR=0"] : []),
+        ...(options.ortBinding ? ["env", "SEGCAM_ORT_CAPI=0"] : []),
         Deno.execPath(),
         "run",
         ...PERMISSIONS,
@@ -164,7 +172,8 @@ export async function benchLive(
       backend,
       size: `${width}x${height}`,
       input: (options.mjpeg ? "MJPEG" : "H.264") + (options.rgbPipes ? " (rgb24 pipes)" : "") +
-        (options.rgbFrames ? " (RGB frames)" : ""),
+        (options.rgbFrames ? " (RGB frames)" : "") +
+        (options.ortBinding ? " (onnxruntime-node binding)" : ""),
       output: output === "raw"
         ? `raw ${pixFmt} (-o -)${options.ffmpegConversion ? " → ffmpeg yuyv422" : ""} into ${
           options.pipe ? "a pipe" : "/dev/null"

@@ -18,6 +18,7 @@ import {
   benchLive,
   type LiveRow,
   MAIN_JOB,
+  MAIN_JOB_ORT_BINDING,
   MAIN_JOB_RGB_FRAMES,
   MAIN_JOB_RGB_PIPES,
   MAIN_JOB_VIA_FFMPEG,
@@ -76,6 +77,8 @@ if (!quick) {
   live.push(await benchLive("native", MAIN_JOB_RGB_PIPES));
   // Before frames stayed planar (YUV pipes, RGB inside), in the same run.
   live.push(await benchLive("native", MAIN_JOB_RGB_FRAMES));
+  // Before inference went through onnxruntime's C API, in the same run.
+  live.push(await benchLive("native", MAIN_JOB_ORT_BINDING));
   // A paced H.264 file out in yuv420p (what encoders and streams take): planar end to end.
   live.push(await benchLive("native", { pixFmt: "yuv420p" }));
   live.push(await benchLive("wasm", { pixFmt: "yuv420p" }));
