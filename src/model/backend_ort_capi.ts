@@ -243,6 +243,7 @@ export function createCapiBackend(
     const outputNames = pointerArray([Deno.UnsafePointer.of(nameBytes[1])]);
     const inputValues = pointerArray([values[0]]);
     const outputValues = pointerArray([values[1]]);
+    const keepAlive = [input, output, nameBytes];
     const threadCount = threads > 0 ? threads : DEFAULT_THREADS;
     let released = false;
     return {
@@ -253,8 +254,10 @@ export function createCapiBackend(
       }${threads > 0 ? "" : " (default)"}`,
       run() {
         if (released) return Promise.reject(new Error("the inference session is closed"));
-        // nameBytes stays referenced here so that the names' memory outlives the session.
-        void nameBytes;
+        // onnxruntime holds raw pointers into these: referenced here, they live as long as
+        // the session can run (the segmenter holds the buffers too, but this must not
+        // depend on it).
+        void keepAlive;
         check(
           fns,
           fns.Run(session, null, inputNames, inputValues, 1n, outputNames, 1n, outputValues),
