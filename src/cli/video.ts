@@ -144,13 +144,16 @@ async function convertVideo(
   // 47 at 322x242).
   const yuvPipes = yuvPipesWanted(kernels) && width % 2 === 0 && height % 2 === 0;
   const yuvIn = yuvPipes && decodesLosslesslyAsYuv420p(info.pixFmt);
-  const yuvOut = yuvPipes && !alpha;
+  // With alpha, yuva420p (the planes, then the mask as alpha) where the input is 4:2:0
+  // anyway, so nothing is lost: VP9 takes it as it is, ProRes 4444 upsamples the chroma.
+  // Otherwise RGBA, which keeps a 4:4:4 input's colour for ProRes.
+  const yuvOut = yuvPipes && (!alpha || yuvIn);
   const planFor = (target: string) =>
     planEncode(target, {
       width,
       height,
       fps: info.fps,
-      pixFmtIn: alpha ? "rgba" : yuvOut ? "yuv420p" : "rgb24",
+      pixFmtIn: alpha ? (yuvOut ? "yuva420p" : "rgba") : yuvOut ? "yuv420p" : "rgb24",
       audioFrom: carry ? input : undefined,
       subtitles: info.subtitles,
       durationSeconds: info.frames !== undefined ? info.frames / info.fpsValue : undefined,
@@ -196,7 +199,9 @@ async function convertVideo(
       const sink = new FfmpegSink(planFor(temporary).args, {
         channels: alpha ? 4 : 3,
         label: output,
-        converter: yuvOut ? new RawFrameConverter("yuv420p", kernels) : undefined,
+        converter: yuvOut
+          ? new RawFrameConverter(alpha ? "yuva420p" : "yuv420p", kernels)
+          : undefined,
       });
       // The decoder and the encoder start (ffmpeg takes ~0.2 s to give a first frame)
       // while the model loads, not after it.

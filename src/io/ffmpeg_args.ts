@@ -5,7 +5,8 @@ import { UsageError } from "../errors.ts";
  */
 
 /** Raw frames on a pipe: RGB as segcam's frames are, or yuv420p converted by its kernels. */
-export type RawPixelFormat = "rgb24" | "rgba" | "yuv420p";
+/** Raw frames segcam hands an encoder: yuva420p is yuv420p with an alpha plane after V. */
+export type RawPixelFormat = "rgb24" | "rgba" | "yuv420p" | "yuva420p";
 
 /**
  * Whether frames decoded in `pixFmt` (ffprobe's) lose nothing as yuv420p: 8-bit 4:2:0
@@ -185,7 +186,7 @@ export function encodeArgs(target: string, options: EncodeOptions): string[] {
  */
 export function planEncode(target: string, options: EncodeOptions): EncodePlan {
   const ext = extensionOf(target);
-  const alpha = options.pixFmtIn === "rgba";
+  const alpha = options.pixFmtIn === "rgba" || options.pixFmtIn === "yuva420p";
   const notes: string[] = [];
   let { width, height } = options;
   const inputs = [

@@ -220,13 +220,25 @@ export async function verifyWritten(file: string, frames: number, label: string)
  * v4l2loopback device set to that format takes (`-o - --pix-fmt yuyv422` is what
  * `/dev/videoN` would get). rgb24 is the frame itself.
  */
+/**
+ * What a RawFrameConverter writes: a raw output format, or yuva420p (yuv420p, then the
+ * alpha plane), the alpha outputs' encoder input.
+ */
+export type ConverterFormat = RawOutputFormat | "yuva420p";
+
+function converterFrameBytes(format: ConverterFormat, width: number, height: number): number {
+  return format === "yuva420p"
+    ? rawFrameBytes("yuv420p", width, height) + width * height
+    : rawFrameBytes(format, width, height);
+}
+
 export class RawFrameConverter {
-  readonly format: RawOutputFormat;
+  readonly format: ConverterFormat;
   /** Default: the process's kernels, taken at the first conversion (rgb24 needs none). */
   #kernels?: ConverterKernels;
   #buffer?: Uint8Array;
 
-  constructor(format: RawOutputFormat, kernels?: ConverterKernels) {
+  constructor(format: ConverterFormat, kernels?: ConverterKernels) {
     this.format = format;
     this.#kernels = kernels;
   }
@@ -249,6 +261,10 @@ export class RawFrameConverter {
       case "yuv420p":
         kernels.rgbToYuv420p(frame, out);
         break;
+      case "yuva420p":
+        kernels.rgbToYuv420p(frame, this.#colour(out, frame.width, frame.height));
+        this.#alphaOf(frame, out);
+        break;
       case "rgb24":
         for (let i = 0, p = 0; p < out.length; i += 4, p += 3) {
           out[p] = frame.data[i];
@@ -267,18 +283,49 @@ export class RawFrameConverter {
     if (this.format === "rgb24") {
       throw new RangeError("rgb24 output: planar YUV pictures go to YUV outputs only");
     }
-    if (this.format === "yuv420p" && picture.layout === "420" && !picture.fullRange) {
-      return picture.data;
-    }
-    const out = this.#out(picture.width, picture.height);
-    if (this.format === "yuv420p") this.#kernels!.yuvToYuv420p(picture, out);
+    const as420 = picture.layout === "420" && !picture.fullRange;
+    if (this.format === "yuv420p" && as420) return picture.data;
+    const { width, height } = picture;
+    const out = this.#out(width, height);
+    if (this.format === "yuva420p") {
+      // The planes as they are (or mapped to limited 4:2:0), then the alpha plane.
+      const colour = this.#colour(out, width, height);
+      if (as420) colour.set(picture.data);
+      else this.#kernels!.yuvToYuv420p(picture, colour);
+      if (picture.alpha) out.set(picture.alpha, colour.length);
+      else out.fill(255, colour.length);
+    } else if (this.format === "yuv420p") this.#kernels!.yuvToYuv420p(picture, out);
     else this.#kernels!.yuvToYuyv422(picture, out);
     return out;
   }
 
+  /** The yuv420p part of a yuva420p buffer (made with the buffer: no view per frame). */
+  #colour(out: Uint8Array, width: number, height: number): Uint8Array {
+    let view = this.#colourView;
+    if (
+      view?.buffer !== out.buffer || view.byteOffset !== out.byteOffset ||
+      view.length !== out.length - width * height
+    ) {
+      view = this.#colourView = out.subarray(0, out.length - width * height);
+    }
+    return view;
+  }
+  #colourView?: Uint8Array;
+
+  /** A frame's alpha (255 for RGB) into the alpha plane of a yuva420p buffer. */
+  #alphaOf(frame: Frame, out: Uint8Array): void {
+    const { data, channels, width, height } = frame;
+    const base = out.length - width * height;
+    if (channels !== 4) {
+      out.fill(255, base);
+      return;
+    }
+    for (let i = 0, p = 3; i < width * height; i++, p += 4) out[base + i] = data[p];
+  }
+
   /** The reused output buffer for a picture of this size. */
   #out(width: number, height: number): Uint8Array {
-    const bytes = rawFrameBytes(this.format, width, height);
+    const bytes = converterFrameBytes(this.format, width, height);
     // In the kernels' own memory (wasm), so the conversion writes in place.
     const kernels = this.#kernels ??= defaultKernels();
     if (this.#buffer?.length !== bytes) this.#buffer = kernels.plane(bytes);

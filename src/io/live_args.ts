@@ -129,17 +129,20 @@ export const RAW_OUTPUT_FORMATS = ["rgb24", "yuyv422", "yuv420p"] as const;
 export type RawOutputFormat = typeof RAW_OUTPUT_FORMATS[number];
 
 /**
- * The raw format segcam hands an output's ffmpeg: RGBA for alpha; with YUV pipes
- * (yuvPipesWanted) the virtual camera's own format, else yuv420p, which every other
- * output encodes from without alpha (x264 and VP9 in 4:2:0), so swscale has nothing
- * left to do; rgb24 otherwise.
+ * The raw format segcam hands an output's ffmpeg: for alpha, yuva420p to a .webm (VP9
+ * encodes that, so the planes and the mask go as they are) with YUV pipes, else RGBA
+ * (a .mov's ProRes 4444 keeps full-resolution chroma); with YUV pipes the virtual
+ * camera's own format, else yuv420p, which every other output encodes from without alpha
+ * (x264 and VP9 in 4:2:0), so swscale has nothing left to do; rgb24 otherwise.
  */
 export function sinkPipeFormat(
   output: Exclude<LiveOutput, { kind: "stdout" }>,
   alpha: boolean,
   yuvPipes: boolean,
 ): RawPixelFormat | RawOutputFormat {
-  if (alpha) return "rgba";
+  if (alpha) {
+    return yuvPipes && output.kind === "file" && /\.webm$/i.test(output.path) ? "yuva420p" : "rgba";
+  }
   if (!yuvPipes) return "rgb24";
   if (output.kind === "v4l2") return isRawOutputFormat(output.pixFmt) ? output.pixFmt : "yuv420p";
   return "yuv420p";

@@ -21,6 +21,11 @@ export interface YuvPicture {
   height: number;
   layout: ChromaLayout;
   fullRange: boolean;
+  /**
+   * Opacity per pixel (width·height, 0..255; 255 opaque), when the picture has one: what
+   * the transparent effect draws, and what a yuva420p output takes after the V plane.
+   */
+  alpha?: Uint8Array;
 }
 
 /** Width of a chroma plane. */

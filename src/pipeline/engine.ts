@@ -180,8 +180,10 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
       if (options.counts) options.counts.processed++;
       // A YUV frame stays planar to the output when the output takes YUV and this
       // frame's settings need nothing the planes lack (planarOutput says what).
+      // An alpha effect stays planar only into an output that keeps alpha (yuva420p).
       const planar = item.yuv !== undefined && sink.planar === true &&
-          outWidth === source.width && outHeight === source.height
+          outWidth === source.width && outHeight === source.height &&
+          processor.effect(settings.effect).outputChannels <= sink.channels
         ? processor.planarOutput(item.yuv, settings)
         : undefined;
       if (settings.mirror && planar !== undefined) processor.kernels.mirrorYuvInPlace(item.yuv!);

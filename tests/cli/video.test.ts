@@ -66,6 +66,18 @@ Deno.test("segcam video --effect transparent writes real alpha to .webm and .mov
       const alphaAt = (x: number, y: number) => rgba[4 * (y * 320 + x) + 3];
       assert.ok(alphaAt(160, 200) > 240, `${file}: the person is opaque (${alphaAt(160, 200)})`);
       assert.ok(alphaAt(315, 5) < 15, `${file}: the corner is transparent (${alphaAt(315, 5)})`);
+      // The opaque pixels keep the input's colour: the decoder's planes went to the encoder
+      // with the mask as their alpha plane (yuva420p), never through RGBA.
+      const input = await frameAt(`${dir}/in.mp4`, 5);
+      let sum = 0, n = 0;
+      for (let i = 0; i < 320 * 240; i++) {
+        if (rgba[4 * i + 3] < 250) continue;
+        for (let c = 0; c < 3; c++) sum += Math.abs(rgba[4 * i + c] - input[4 * i + c]);
+        n += 3;
+      }
+      assert.ok(n > 3 * 320 * 240 * 0.2, `${file}: the person's pixels were compared (${n / 3})`);
+      const limit = codec === "prores" ? 2.5 : 4; // measured 1.6 and 2.4 (RGBA route: 1.2, 2.4)
+      assert.ok(sum / n < limit, `${file}: the person's colour is the input's (${sum / n} levels)`);
     }
     const mp4 = await segcam(["video", `${dir}/in.mp4`, "-o", `${dir}/t.mp4`, "-e", "transparent"]);
     assert.equal(mp4.code, 2);

@@ -3,7 +3,7 @@
  * bytes a v4l2loopback device set to that format would get.
  */
 import assert from "node:assert/strict";
-import type { Frame } from "../../src/frame.ts";
+import { createFrame, type Frame } from "../../src/frame.ts";
 import { referenceKernels } from "../../src/kernels/kernel_set.ts";
 import { rgbToYuv420p, rgbToYuyv422, yuv420pSize } from "../../src/kernels/yuv.ts";
 import { type YuvPicture, yuvPictureBytes } from "../../src/kernels/yuv_picture.ts";
@@ -189,4 +189,49 @@ Deno.test("RawFrameConverter packs planar YUV pictures for YUV outputs: yuyv422 
   assert.throws(() => rgb.convert(camera), RangeError);
   assert.equal(new StdoutSink(3, new WritableStream(), rgb).planar, false);
   assert.equal(new StdoutSink(3, new WritableStream(), toYuyv).planar, true);
+});
+
+Deno.test("RawFrameConverter yuva420p: the planes, then the alpha plane (255 where a picture or frame has none)", () => {
+  const width = 8, height = 4, pixels = width * height;
+  const yuv420 = new Uint8Array(yuvPictureBytes("420", width, height));
+  const yuv422 = new Uint8Array(yuvPictureBytes("422", width, height));
+  for (let i = 0; i < yuv420.length; i++) yuv420[i] = 16 + (i * 29) % 200;
+  for (let i = 0; i < yuv422.length; i++) yuv422[i] = (i * 41) % 256;
+  const alpha = Uint8Array.from({ length: pixels }, (_, i) => (i * 37) % 256);
+  const kernels = referenceKernels();
+  const toYuva = new RawFrameConverter("yuva420p", kernels);
+  assert.equal(toYuva.planar, true);
+
+  // A limited 4:2:0 picture: its bytes as they are, then its alpha.
+  const file: YuvPicture = { data: yuv420, width, height, layout: "420", fullRange: false, alpha };
+  assert.deepEqual(toYuva.convert(file), Uint8Array.from([...yuv420, ...alpha]));
+  // Without alpha: opaque.
+  const opaque = toYuva.convert({ ...file, alpha: undefined });
+  assert.deepEqual(opaque.subarray(yuv420.length), new Uint8Array(pixels).fill(255));
+  // A full-range 4:2:2 camera picture: mapped to limited 4:2:0 as for yuv420p.
+  const camera: YuvPicture = {
+    data: yuv422,
+    width,
+    height,
+    layout: "422",
+    fullRange: true,
+    alpha,
+  };
+  const mapped = new Uint8Array(yuv420pSize(width, height));
+  yuvToYuv420p(camera, mapped);
+  assert.deepEqual(toYuva.convert(camera), Uint8Array.from([...mapped, ...alpha]));
+
+  // RGB frames (the RGB path): converted as for yuv420p, alpha from an RGBA frame's 4th byte.
+  const rgba = createFrame(width, height, 4);
+  for (let i = 0; i < rgba.data.length; i++) rgba.data[i] = (i * 13) % 256;
+  const colour = new Uint8Array(yuv420pSize(width, height));
+  rgbToYuv420p(rgba, colour);
+  const fromRgba = toYuva.convert(rgba);
+  assert.deepEqual(fromRgba.subarray(0, colour.length), colour);
+  assert.deepEqual(
+    fromRgba.subarray(colour.length),
+    Uint8Array.from({ length: pixels }, (_, i) => rgba.data[4 * i + 3]),
+  );
+  const rgb = createFrame(width, height, 3);
+  assert.deepEqual(toYuva.convert(rgb).subarray(colour.length), new Uint8Array(pixels).fill(255));
 });

@@ -56,6 +56,8 @@ Deno.test("sinkPipeFormat() hands each ffmpeg output the format it encodes, RGBA
   assert.equal(sinkPipeFormat(camera, false, true), "yuyv422");
   assert.equal(sinkPipeFormat({ ...camera, pixFmt: "nv12" }, false, true), "yuv420p");
   assert.equal(sinkPipeFormat(file, true, true), "rgba");
+  assert.equal(sinkPipeFormat({ kind: "file", path: "out.WebM" }, true, true), "yuva420p");
+  assert.equal(sinkPipeFormat({ kind: "file", path: "out.webm" }, true, false), "rgba");
   assert.equal(sinkPipeFormat(file, false, false), "rgb24");
   // The encoder reads what it is handed: the input side of its args says yuv420p.
   const args = liveOutputArgs(file, format, "yuv420p");

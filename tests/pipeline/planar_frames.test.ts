@@ -21,7 +21,7 @@ import {
 import { FrameProcessor } from "../../src/pipeline/frame_processor.ts";
 import { defaultMaskStageSettings, MaskStage } from "../../src/pipeline/mask_stage.ts";
 import { StageTimings } from "../../src/pipeline/timings.ts";
-import { ffmpegBytes } from "../_media.ts";
+import { ffmpegBytes, frameAt } from "../_media.ts";
 import { countTypedArrayAllocationsAsync } from "../effects/_allocations.ts";
 import { MAIN, PERMISSIONS, PHOTO, TEST_ENV, withTempDir } from "../cli/_run.ts";
 import { fakeClock, leftHalfSegmenter } from "./_fakes.ts";
@@ -79,14 +79,18 @@ function yuvSource(picture: YuvPicture, count: number): FrameSource & { conversi
 }
 
 /** A sink keeping a copy of what it was handed: planar pictures when `planar`. */
-function keepingSink(planar: boolean): FrameSink & { got: (Frame | YuvPicture)[] } {
+function keepingSink(
+  planar: boolean,
+  channels: 3 | 4 = 3,
+): FrameSink & { got: (Frame | YuvPicture)[] } {
   const got: (Frame | YuvPicture)[] = [];
   return {
-    channels: 3,
+    channels,
     planar,
     got,
     write(frame: Frame | YuvPicture) {
-      got.push({ ...frame, data: frame.data.slice() });
+      const alpha = "alpha" in frame ? frame.alpha?.slice() : undefined;
+      got.push({ ...frame, data: frame.data.slice(), ...(alpha ? { alpha } : {}) });
       return Promise.resolve();
     },
   };
@@ -248,6 +252,35 @@ Deno.test("runEngine() hands a planar frame with effect none to the output as it
   assert.deepEqual(sink.got[0].data, picture.data);
 });
 
+Deno.test("runEngine() makes a planar frame transparent on its planes: the decoder's bytes, the mask as alpha", async () => {
+  const picture = await photoAs("420");
+  const source = yuvSource(picture, 2);
+  const sink = keepingSink(true, 4);
+  const settings = { ...blurSettings(), effect: "transparent" as const };
+  await run(source, sink, settings);
+  assert.equal(source.conversions, 0, "no frame was converted to RGB");
+  const alpha = await new FrameProcessor(planarLeftHalf(), defaultKernels(), "stream")
+    .mask(createFrame(W, H, 3), settings.mask, picture);
+  for (const out of sink.got) {
+    assert.ok(isYuvPicture(out), "the output got the planes");
+    assert.deepEqual(out.data, picture.data, "colour exactly as decoded");
+    assert.deepEqual(out.alpha, alpha, "the mask as the alpha plane");
+    assert.equal(out.alpha![0], 255, "the person (left) is opaque");
+    assert.equal(out.alpha![W - 1], 0, "the background (right) is transparent");
+  }
+});
+
+Deno.test("runEngine() keeps transparent in RGBA where the output has no alpha plane to take", async () => {
+  const picture = await photoAs("420");
+  const source = yuvSource(picture, 1);
+  // A YUV output without alpha (channels 3) cannot show transparency: RGB path, which
+  // refuses it as the RGB path always did, rather than silently dropping the alpha.
+  await assert.rejects(
+    run(source, keepingSink(true, 3), { ...blurSettings(), effect: "transparent" }),
+    /expected 4 channels/,
+  );
+});
+
 Deno.test("runEngine() mirrors a planar frame in its planes, as it mirrors an RGB one", async () => {
   const picture = await photoAs("422");
   const planar = keepingSink(true), rgb = keepingSink(false);
@@ -355,5 +388,29 @@ Deno.test("segcam live from an MJPEG clip to raw yuyv422: the planar path writes
     for (let i = 0; i < frame; i++) sum += Math.abs(planar[i] - rgb[i]);
     const mean = sum / frame;
     assert.ok(mean < 1, `mean difference ${mean.toFixed(2)} between the paths`);
+  });
+});
+
+Deno.test("segcam live records a transparent .webm from an MJPEG clip with the frames planar end to end", async () => {
+  await withTempDir(async (dir) => {
+    const clip = `${dir}/camera.mkv`;
+    const made = await new Deno.Command("ffmpeg", {
+      args: [
+        ...["-v", "error", "-loop", "1", "-framerate", "30", "-i", PHOTO, "-t", "1"],
+        ...["-vf", `scale=${W}:${H}`, "-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj422p", clip],
+      ],
+    }).output();
+    assert.ok(made.success);
+    const out = `${dir}/t.webm`;
+    const { stderr } = await rawRun([
+      ...["live", "-i", clip, "--size", `${W}x${H}`, "--fps", "30", "-e", "transparent"],
+      ...["-o", out, "--frames", "5", "--no-tui"],
+    ]);
+    // yuva420p to the encoder: the camera's planes (mapped to 4:2:0) and the mask.
+    assert.match(stderr, /YUV end to end/);
+    const rgba = await frameAt(out, 2);
+    const alphaAt = (x: number, y: number) => rgba[4 * (y * W + x) + 3];
+    assert.ok(alphaAt(W / 2, H - 40) > 240, `the person is opaque (${alphaAt(W / 2, H - 40)})`);
+    assert.ok(alphaAt(W - 5, 5) < 15, `the corner is transparent (${alphaAt(W - 5, 5)})`);
   });
 });
