@@ -204,7 +204,8 @@ if (json) {
         fixed(video.processedRatio)
       } processed); with rgb24 pipes ${fixed(video.rgbPipesFps)} fps, ratio ${
         fixed(video.rgbPipesRatio)
-      }`,
+      }; on ${video.longFrames} frames ratio ${fixed(video.longRatio)}, steady state (the frames ` +
+      `the long clip adds, start-up excluded) ${fixed(video.steadyRatio)}`,
   );
   for (const a of video.alpha) {
     console.log(

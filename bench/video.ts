@@ -33,6 +33,14 @@ export interface VideoBench {
   /** segcam video with rgb24 pipes both ways (SEGCAM_YUV_PIPES=0), in the same run. */
   rgbPipesFps: number;
   rgbPipesRatio: number;
+  /** The same on a clip 4x as long: start-up weighs less. */
+  longFrames: number;
+  longRatio: number;
+  /**
+   * The steady state: the frames the long clip adds over the short one, at the time it
+   * adds, segcam against ffmpeg (start-up, the same in both runs, cancels out).
+   */
+  steadyRatio: number;
   alpha: AlphaRow[];
 }
 
@@ -103,6 +111,16 @@ export async function benchVideo(seconds = 4): Promise<VideoBench> {
       SEGCAM_YUV_PIPES: "0",
     });
     const fps = frames / run.seconds, ffmpegFps = frames / ffmpegSeconds;
+    const longFrames = 4 * frames;
+    await makeClip(`${dir}/long.mp4`, {
+      width: 1280,
+      height: 720,
+      fps: 30,
+      seconds: 4 * seconds,
+      audio: true,
+    });
+    const ffmpegLong = await ffmpegTranscode(`${dir}/long.mp4`, `${dir}/ff-long.mp4`, 1280, 720);
+    const long = await segcamVideo(`${dir}/long.mp4`, `${dir}/long-out.mp4`, "blur");
     const alpha: AlphaRow[] = [];
     // 3 s of the real desk clip at 720p30 (alpha costs depend on the picture).
     const real = await makeRealClip(dir, 1280, 720);
@@ -126,6 +144,9 @@ export async function benchVideo(seconds = 4): Promise<VideoBench> {
       processedRatio: run.processedFps / ffmpegFps,
       rgbPipesFps: frames / rgb.seconds,
       rgbPipesRatio: frames / rgb.seconds / ffmpegFps,
+      longFrames,
+      longRatio: ffmpegLong / long.seconds,
+      steadyRatio: (ffmpegLong - ffmpegSeconds) / (long.seconds - run.seconds),
       alpha,
     };
   } finally {
