@@ -36,6 +36,12 @@ export interface InferenceBackend {
  */
 export const DEFAULT_THREADS = 1;
 
+/** "2 threads", or "1 thread (default)" for --threads 0: how a backend's description ends. */
+export function threadsText(threads: number): string {
+  const n = threads > 0 ? threads : DEFAULT_THREADS;
+  return `${n} thread${n === 1 ? "" : "s"}${threads > 0 ? "" : " (default)"}`;
+}
+
 export async function createOrtBackend(
   ort: Ort,
   name: "native" | "wasm",
@@ -65,9 +71,7 @@ export async function createOrtBackend(
     name,
     threads,
     description: `onnxruntime-${name === "native" ? "node" : "web"} ${version}, ${
-      threads > 0
-        ? `${threads} thread${threads === 1 ? "" : "s"}`
-        : `${DEFAULT_THREADS} thread${DEFAULT_THREADS === 1 ? "" : "s"} (default)`
+      threadsText(threads)
     }`.replace(/ {2,}/g, " "),
     async run() {
       if (preallocated) {

@@ -20,7 +20,7 @@
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { DEFAULT_THREADS, type InferenceBackend } from "./backend_ort.ts";
+import { DEFAULT_THREADS, type InferenceBackend, threadsText } from "./backend_ort.ts";
 import type { ModelInfo } from "./models.ts";
 
 /** Entries of the OrtApi table used here (index = offset / sizeof(void*)). */
@@ -244,14 +244,11 @@ export function createCapiBackend(
     const inputValues = pointerArray([values[0]]);
     const outputValues = pointerArray([values[1]]);
     const keepAlive = [input, output, nameBytes];
-    const threadCount = threads > 0 ? threads : DEFAULT_THREADS;
     let released = false;
     return {
       name: "native",
       threads,
-      description: `onnxruntime ${version} C API, ${threadCount} thread${
-        threadCount === 1 ? "" : "s"
-      }${threads > 0 ? "" : " (default)"}`,
+      description: `onnxruntime ${version} C API, ${threadsText(threads)}`,
       run() {
         if (released) return Promise.reject(new Error("the inference session is closed"));
         // onnxruntime holds raw pointers into these: referenced here, they live as long as

@@ -358,16 +358,22 @@ async function rawRun(
   return { stdout: output.stdout, stderr };
 }
 
+/** A 1 s MJPEG clip of the photo at W x H in `dir`, as a webcam sends it (yuvj422p). */
+async function cameraClip(dir: string): Promise<string> {
+  const clip = `${dir}/camera.mkv`;
+  const made = await new Deno.Command("ffmpeg", {
+    args: [
+      ...["-v", "error", "-loop", "1", "-framerate", "30", "-i", PHOTO, "-t", "1"],
+      ...["-vf", `scale=${W}:${H}`, "-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj422p", clip],
+    ],
+  }).output();
+  assert.ok(made.success);
+  return clip;
+}
+
 Deno.test("segcam live from an MJPEG clip to raw yuyv422: the planar path writes what the RGB path writes", async () => {
   await withTempDir(async (dir) => {
-    const clip = `${dir}/camera.mkv`;
-    const made = await new Deno.Command("ffmpeg", {
-      args: [
-        ...["-v", "error", "-loop", "1", "-framerate", "30", "-i", PHOTO, "-t", "1"],
-        ...["-vf", `scale=${W}:${H}`, "-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj422p", clip],
-      ],
-    }).output();
-    assert.ok(made.success);
+    const clip = await cameraClip(dir);
     const args = [
       ...["live", "-i", clip, "--size", `${W}x${H}`, "--fps", "30", "-e", "blur"],
       ...["-o", "-", "--pix-fmt", "yuyv422", "--frames", "3", "--no-tui"],
@@ -393,14 +399,7 @@ Deno.test("segcam live from an MJPEG clip to raw yuyv422: the planar path writes
 
 Deno.test("segcam live records a transparent .webm from an MJPEG clip with the frames planar end to end", async () => {
   await withTempDir(async (dir) => {
-    const clip = `${dir}/camera.mkv`;
-    const made = await new Deno.Command("ffmpeg", {
-      args: [
-        ...["-v", "error", "-loop", "1", "-framerate", "30", "-i", PHOTO, "-t", "1"],
-        ...["-vf", `scale=${W}:${H}`, "-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj422p", clip],
-      ],
-    }).output();
-    assert.ok(made.success);
+    const clip = await cameraClip(dir);
     const out = `${dir}/t.webm`;
     const { stderr } = await rawRun([
       ...["live", "-i", clip, "--size", `${W}x${H}`, "--fps", "30", "-e", "transparent"],
