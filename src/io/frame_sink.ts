@@ -216,11 +216,6 @@ export async function verifyWritten(file: string, frames: number, label: string)
 }
 
 /**
- * Converts frames into a raw output format, reusing one buffer: exactly the bytes a
- * v4l2loopback device set to that format takes (`-o - --pix-fmt yuyv422` is what
- * `/dev/videoN` would get). rgb24 is the frame itself.
- */
-/**
  * What a RawFrameConverter writes: a raw output format, or yuva420p (yuv420p, then the
  * alpha plane), the alpha outputs' encoder input.
  */
@@ -232,6 +227,12 @@ function converterFrameBytes(format: ConverterFormat, width: number, height: num
     : rawFrameBytes(format, width, height);
 }
 
+/**
+ * Converts frames into a raw output format, reusing one buffer: exactly the bytes a
+ * v4l2loopback device set to that format takes (`-o - --pix-fmt yuyv422` is what
+ * `/dev/videoN` would get). rgb24 is the frame itself; yuva420p, an alpha encoder's
+ * input, is yuv420p then the alpha plane (255 for a frame or picture without alpha).
+ */
 export class RawFrameConverter {
   readonly format: ConverterFormat;
   /** Default: the process's kernels, taken at the first conversion (rgb24 needs none). */

@@ -53,8 +53,9 @@ export interface LiveViewOptions {
   /** The last frame delivered, for the preview. */
   lastFrame: () => Frame | undefined;
   /**
-   * CPU of segcam and its children (`meter` over `pids`, sampled once a second: it
-   * starts a process), and of segcam alone (`self`: its user + system µs so far).
+   * CPU of segcam and its children (`meter` over `pids`, sampled once a second: a read
+   * of /proc per process, or a `cat` started without FFI), and of segcam alone (`self`:
+   * its user + system µs so far).
    */
   cpu?: { meter: CpuMeter; pids: () => number[]; self?: () => number };
 }
