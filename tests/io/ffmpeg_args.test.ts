@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeArgs, encodeArgs, planEncode } from "../../src/io/ffmpeg_args.ts";
+import { decodeArgs, encodeArgs, planEncode, vp9Threads } from "../../src/io/ffmpeg_args.ts";
 
 const QUIET = ["-hide_banner", "-nostdin", "-loglevel", "error"];
 const RAW_IN = (size: string, fps: string) => [
@@ -190,12 +190,24 @@ Deno.test("planEncode sends /dev/null to ffmpeg's null muxer (nothing written, n
   );
 });
 
+Deno.test("vp9Threads() leaves segcam a core: 1 of 2, 3 of 4, at most 4", () => {
+  assert.deepEqual([1, 2, 4, 8, 64].map((cores) => vp9Threads(cores)), [1, 1, 3, 4, 4]);
+});
+
 Deno.test("alpha encoders use camera-speed settings: VP9 realtime with tiles, ProRes 4444 at a fixed quantiser", () => {
   const options = { width: 1280, height: 720, fps: "30", pixFmtIn: "rgba" as const };
   const vp9 = encodeArgs("out.webm", options).join(" ");
   assert.ok(vp9.includes("-c:v libvpx-vp9 -crf 32 -b:v 0"), vp9);
   assert.ok(vp9.includes("-row-mt 1 -tile-columns 2 -deadline realtime -cpu-used 8"), vp9);
+  assert.ok(vp9.includes(`-threads ${vp9Threads()} -row-mt`), vp9);
   assert.ok(vp9.includes("-pix_fmt yuva420p"), vp9);
+  // The yuva420p pipe from the planes is an alpha input too.
+  const fromPlanes = encodeArgs("out.webm", { ...options, pixFmtIn: "yuva420p" }).join(" ");
+  assert.ok(fromPlanes.includes("-f rawvideo -pix_fmt yuva420p"), fromPlanes);
+  assert.ok(fromPlanes.includes("-pix_fmt yuva420p"), fromPlanes);
+  assert.ok(
+    encodeArgs("out.mov", { ...options, pixFmtIn: "yuva420p" }).join(" ").includes("prores_ks"),
+  );
   const prores = encodeArgs("out.mov", options).join(" ");
   assert.ok(
     prores.includes("-c:v prores_ks -profile:v 4444 -qscale:v 4 -pix_fmt yuva444p10le"),
