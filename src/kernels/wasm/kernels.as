@@ -3843,6 +3843,9 @@ function downsamplePlanes(
   cols: usize,
 ): void {
   const zero = i32x4.splat(0), cw = (width + 1) >> 1;
+  // FULL_WEIGHT as u16 lanes. f >> 31 is 0 (f >= 1): a value the compilers cannot fold
+  // stays in a register, where V8 rebuilds a constant vector at each use (3 instructions).
+  const k16 = i16x8.splat(<i16>(FULL_WEIGHT + (f >> 31)));
   for (let ly = 0; ly < lh; ly++) {
     const y0 = ly * f, y1 = min(height, y0 + f);
     let x = 0;
@@ -3850,7 +3853,21 @@ function downsamplePlanes(
       const out = cols + (<usize>x << 4);
       let yl = zero, yh = zero, pu = zero, pv = zero;
       let n0 = 0, mixed = false;
-      for (let y = y0; y < y1; y++) {
+      // The whole block background (most of a frame): its rows' sums without a test each.
+      let any = zero;
+      for (let y = y0; y < y1; y++) any = v128.or(any, v128.load(alpha + <usize>(y * width + x)));
+      if (!v128.any_true(any)) {
+        for (let y = y0; y < y1; y++) {
+          const vy = v128.load(sy + <usize>(y * width + x));
+          const c = <usize>((y >> is420) * cw + (x >> 1));
+          yl = i16x8.add(yl, i16x8.extend_low_i8x16_u(vy));
+          yh = i16x8.add(yh, i16x8.extend_high_i8x16_u(vy));
+          pu = i16x8.add(pu, i16x8.extend_low_i8x16_u(v128.load64_zero(su + c)));
+          pv = i16x8.add(pv, i16x8.extend_low_i8x16_u(v128.load64_zero(sv + c)));
+        }
+        n0 = y1 - y0;
+      }
+      for (let y = n0 > 0 ? y1 : y0; y < y1; y++) {
         const i = <usize>(y * width + x);
         const a = v128.load(alpha + i);
         if (i8x16.all_true(i8x16.eq(a, i8x16.splat(-1)))) continue;
@@ -3893,6 +3910,10 @@ function downsamplePlanes(
         if (!mixed) for (let j: usize = 0; j < 256; j += 16) v128.store(out + j, zero);
         continue;
       }
+      if (!mixed) {
+        backgroundCells(out, yl, yh, pu, pv, i16x8.splat(<i16>n0), k16);
+        continue;
+      }
       // u0 v0 u1 v1 … u3 v3 and u4 v4 … u7 v7; column j is Y lane j and pair j >> 1.
       const ul = i8x16.shuffle(pu, pv, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
       const uh = i8x16.shuffle(pu, pv, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
@@ -3925,17 +3946,65 @@ function downsamplePlanes(
         addWeightedYuv(out, <i32>load<u8>(sy + i), <i32>load<u8>(su + k), <i32>load<u8>(sv + k), a);
       }
     }
+    // Each cell sums its columns in order (f32, as the RGB downsample); only the last cell
+    // of a row may be narrower, so the scale is worked out once for the others.
     const count = y1 - y0;
+    const full = f32x4.splat(<f32>(1 / (<f64>255 * <f64>(count * f))));
+    const row = low + (<usize>(ly * lw) << 4);
+    let p = cols;
     for (let cx = 0; cx < lw; cx++) {
-      const x0 = cx * f, x1 = min(width, x0 + f);
-      let s = f32x4.splat(0);
-      for (let x = x0; x < x1; x++) {
-        s = f32x4.add(s, f32x4.convert_i32x4_s(v128.load(cols + (<usize>x << 4))));
-      }
-      const inv = f32x4.splat(<f32>(1 / (<f64>255 * <f64>(count * (x1 - x0)))));
-      v128.store(low + ((<usize>(ly * lw + cx)) << 4), f32x4.mul(s, inv));
+      const x0 = cx * f, n = min(width, x0 + f) - x0;
+      const end = p + (<usize>n << 4);
+      let s = f32x4.convert_i32x4_s(v128.load(p));
+      for (p += 16; p < end; p += 16) s = f32x4.add(s, f32x4.convert_i32x4_s(v128.load(p)));
+      const inv = n == f ? full : f32x4.splat(<f32>(1 / (<f64>255 * <f64>(count * n))));
+      v128.store(row + (<usize>cx << 4), f32x4.mul(s, inv));
     }
   }
+}
+
+/** i16x8 interleaves (punpcklwd / punpckhwd): one instruction each, where a general
+ * i8x16.shuffle costs V8 a mask built in place and more. */
+// @ts-ignore: decorator
+@inline
+function zipLow16(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+}
+
+// @ts-ignore: decorator
+@inline
+function zipHigh16(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+}
+
+/** Four column cells (Y, U, V, n)·FULL_WEIGHT from `yc` (u16: Y0 c0 Y1 c0 Y2 c1 Y3 c1,
+ * c the U sums) and `vn` (v0 n v0 n v1 n v1 n): 32-bit interleaves give two cells' u16
+ * lanes per vector, each widened by its product with `k` (FULL_WEIGHT lanes). */
+// @ts-ignore: decorator
+@inline
+function fourCells(out: usize, yc: v128, vn: v128, k: v128): void {
+  const c01 = i8x16.shuffle(yc, vn, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+  const c23 = i8x16.shuffle(yc, vn, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+  v128.store(out, i32x4.extmul_low_i16x8_u(c01, k));
+  v128.store(out + 16, i32x4.extmul_high_i16x8_u(c01, k));
+  v128.store(out + 32, i32x4.extmul_low_i16x8_u(c23, k));
+  v128.store(out + 48, i32x4.extmul_high_i16x8_u(c23, k));
+}
+
+/**
+ * The 16 column cells of a block with no mixed rows, cellColumn's values for n0 = n
+ * (u16 lanes): Y byte sums of its pixels 0..7 in yl and 8..15 in yh, U and V of its 8
+ * samples in pu and pv. By interleaves only: each chroma sum doubled to its two pixels,
+ * paired with their Y and with n.
+ */
+// @ts-ignore: decorator
+@inline
+function backgroundCells(out: usize, yl: v128, yh: v128, pu: v128, pv: v128, n: v128, k: v128): void {
+  const u0 = zipLow16(pu, pu), u1 = zipHigh16(pu, pu), v0 = zipLow16(pv, pv), v1 = zipHigh16(pv, pv);
+  fourCells(out, zipLow16(yl, u0), zipLow16(v0, n), k);
+  fourCells(out + 64, zipHigh16(yl, u0), zipHigh16(v0, n), k);
+  fourCells(out + 128, zipLow16(yh, u1), zipLow16(v1, n), k);
+  fourCells(out + 192, zipHigh16(yh, u1), zipHigh16(v1, n), k);
 }
 
 /**
