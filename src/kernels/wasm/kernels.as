@@ -4185,6 +4185,8 @@ function overScalar(source: i32, bg: i32, share: i32): u8 {
  * step (runs of person pixels copied, of background pixels the blurred value alone);
  * U and V 8 samples a step, by the rounded mean alpha of the 16 (4:2:2) or 32 (4:2:0)
  * pixels they cover, over the background at their first pixel; the rest one by one.
+ * Two rows between the same two widened rows go together (compositePair): they share
+ * the loads of those rows and, for 4:2:0, of the second row's mask.
  */
 function upsamplePlanes(
   sy: usize,
@@ -4210,12 +4212,11 @@ function upsamplePlanes(
 ): void {
   let upper = upperIn, lower = lowerIn;
   let upperRow = -1, lowerRow = -1;
-  const cw = (width + 1) >> 1;
-  const uOff = <usize>width << 1, vOff = uOff + (<usize>cw << 1);
+  const blocks = width & ~15;
   for (let y = 0; y < height; y++) {
     const v = lowCoordinate(y, f, lh);
     const y0 = <i32>Math.floor(v), y1 = min(y0 + 1, lh - 1);
-    const t = min(32767, <i32>((v - <f64>y0) * 32768 + 0.5)), ty = i16x8.splat(<i16>t);
+    const t = min(32767, <i32>((v - <f64>y0) * 32768 + 0.5));
     if (y0 != upperRow) {
       if (y0 == lowerRow) {
         const tmp = upper;
@@ -4232,110 +4233,238 @@ function upsamplePlanes(
       widenPlanes(low, lw, y1, width, col0, col1, runs, colw, lower);
       lowerRow = y1;
     }
-    const row = <usize>(y * width);
-    const ra = alpha + row, rs = sy + row, rd = dy + row;
-    // Chroma: on every row for 4:2:2, on the first row of each pair for 4:2:0; done in
-    // the same step as the 16 pixels its 8 samples cover, sharing their alpha tests.
-    const chroma = is420 == 0 || (y & 1) == 0;
-    const twoRows = is420 != 0 && y + 1 < height;
-    const crow = <usize>((y >> is420) * cw);
-    const ua = upper + uOff, la = lower + uOff, ub = upper + vOff, lb = lower + vOff;
-    let x = 0;
-    for (; x + 16 <= width; x += 16) {
-      const a = v128.load(ra + <usize>x);
-      const opaque = i8x16.all_true(i8x16.eq(a, i8x16.splat(-1)));
-      const clear = !v128.any_true(a);
-      if (opaque) {
-        v128.store(rd + <usize>x, v128.load(rs + <usize>x));
-      } else {
-        const pu = upper + (<usize>x << 1), pl = lower + (<usize>x << 1);
-        const b0 = background8(pu, pl, ty), b1 = background8(pu + 16, pl + 16, ty);
-        if (clear) {
-          v128.store(rd + <usize>x, bytesOf(b0, b1));
-        } else {
-          const s = v128.load(rs + <usize>x);
-          v128.store(
-            rd + <usize>x,
-            bytesOf(
-              overShare(b0, i16x8.extend_low_i8x16_u(s), shareOf(i16x8.extend_low_i8x16_u(a))),
-              overShare(b1, i16x8.extend_high_i8x16_u(s), shareOf(i16x8.extend_high_i8x16_u(a))),
-            ),
-          );
-        }
-      }
-      if (!chroma) continue;
-      const a1 = twoRows ? v128.load(ra + <usize>width + <usize>x) : a;
-      const pc = crow + (<usize>x >> 1);
-      // All covered pixels person: mean 255, which the mix would also return exactly.
-      if (opaque && (!twoRows || i8x16.all_true(i8x16.eq(a1, i8x16.splat(-1))))) {
-        v128.store64_lane(du + pc, v128.load64_zero(su + pc), 0);
-        v128.store64_lane(dv + pc, v128.load64_zero(sv + pc), 0);
+    // The next row between the same widened rows (for 4:2:0 only from an even row, whose
+    // chroma covers both): both rows' 16-pixel steps at once, then each one's rest.
+    if (y + 1 < height && (is420 == 0 || (y & 1) == 0)) {
+      const vb = lowCoordinate(y + 1, f, lh);
+      if (<i32>Math.floor(vb) == y0) {
+        const tb = min(32767, <i32>((vb - <f64>y0) * 32768 + 0.5));
+        compositePair(sy, su, sv, alpha, dy, du, dv, width, height, is420, y, t, tb, upper, lower);
+        compositeRow(sy, su, sv, alpha, dy, du, dv, width, height, is420, y, t, upper, lower, blocks);
+        compositeRow(sy, su, sv, alpha, dy, du, dv, width, height, is420, y + 1, tb, upper, lower, blocks);
+        y++;
         continue;
       }
-      let bu = background8(ua + <usize>x, la + <usize>x, ty);
-      let bv = background8(ub + <usize>x, lb + <usize>x, ty);
-      // All background: mean 0, the background alone.
-      if (!clear || (twoRows && v128.any_true(a1))) {
-        // Pair sums as u16 lanes: the even pixel is the low byte, the odd one the high.
-        const bytes = i16x8.splat(0xff);
-        const sum = i16x8.add(v128.and(a, bytes), i16x8.shr_u(a, 8));
-        const m = twoRows
-          ? i16x8.shr_u(
-            i16x8.add(
-              i16x8.add(sum, v128.and(a1, bytes)),
-              i16x8.add(i16x8.shr_u(a1, 8), i16x8.splat(2)),
-            ),
-            2,
-          )
-          : i16x8.shr_u(i16x8.add(sum, i16x8.splat(1)), 1);
-        const share = shareOf(m);
-        bu = overShare(bu, i16x8.extend_low_i8x16_u(v128.load64_zero(su + pc)), share);
-        bv = overShare(bv, i16x8.extend_low_i8x16_u(v128.load64_zero(sv + pc)), share);
-      }
-      const o = bytesOf(bu, bv);
-      v128.store64_lane(du + pc, o, 0);
-      v128.store64_lane(dv + pc, o, 1);
     }
-    let cx = x >> 1;
-    for (; x < width; x++) {
-      const a = <i32>load<u8>(ra + <usize>x);
-      const s = <i32>load<u8>(rs + <usize>x);
-      if (a == 255) {
-        store<u8>(rd + <usize>x, <u8>s);
-        continue;
-      }
-      const k = <usize>x << 1;
-      const u = <i32>load<i16>(upper + k);
-      const bg = u + mulQ15(<i32>load<i16>(lower + k) - u, t);
-      store<u8>(rd + <usize>x, a == 0 ? <u8>(bg >> UP_BITS) : overScalar(s, bg, (a * 257) >> 1));
+    compositeRow(sy, su, sv, alpha, dy, du, dv, width, height, is420, y, t, upper, lower, 0);
+  }
+}
+
+/** Y of 16 pixels (upsamplePlanes' step): `a` their alpha, the background u + d·ty with
+ * u, d the widened upper row and lower − upper (two vectors each). */
+// @ts-ignore: decorator
+@inline
+function compositeY16(
+  d: usize,
+  s: usize,
+  a: v128,
+  u0: v128,
+  d0: v128,
+  u1: v128,
+  d1: v128,
+  ty: v128,
+): void {
+  if (i8x16.all_true(i8x16.eq(a, i8x16.splat(-1)))) {
+    v128.store(d, v128.load(s));
+    return;
+  }
+  const b0 = i16x8.add(u0, i16x8.q15mulr_sat_s(d0, ty));
+  const b1 = i16x8.add(u1, i16x8.q15mulr_sat_s(d1, ty));
+  if (!v128.any_true(a)) {
+    v128.store(d, bytesOf(b0, b1));
+    return;
+  }
+  const v = v128.load(s);
+  v128.store(
+    d,
+    bytesOf(
+      overShare(b0, i16x8.extend_low_i8x16_u(v), shareOf(i16x8.extend_low_i8x16_u(a))),
+      overShare(b1, i16x8.extend_high_i8x16_u(v), shareOf(i16x8.extend_high_i8x16_u(a))),
+    ),
+  );
+}
+
+/** U and V of 8 samples (upsamplePlanes' step) at offset pc of the chroma planes: `a`
+ * the alpha of their first row of pixels, `a1` of the second (4:2:0, when `twoRows`). */
+// @ts-ignore: decorator
+@inline
+function compositeUv8(
+  su: usize,
+  sv: usize,
+  du: usize,
+  dv: usize,
+  pc: usize,
+  a: v128,
+  a1: v128,
+  twoRows: bool,
+  uu: v128,
+  ud: v128,
+  vu: v128,
+  vd: v128,
+  ty: v128,
+): void {
+  const opaque = i8x16.all_true(i8x16.eq(a, i8x16.splat(-1)));
+  // All covered pixels person: mean 255, which the mix would also return exactly.
+  if (opaque && (!twoRows || i8x16.all_true(i8x16.eq(a1, i8x16.splat(-1))))) {
+    v128.store64_lane(du + pc, v128.load64_zero(su + pc), 0);
+    v128.store64_lane(dv + pc, v128.load64_zero(sv + pc), 0);
+    return;
+  }
+  let bu = i16x8.add(uu, i16x8.q15mulr_sat_s(ud, ty));
+  let bv = i16x8.add(vu, i16x8.q15mulr_sat_s(vd, ty));
+  // All background: mean 0, the background alone.
+  if (v128.any_true(a) || (twoRows && v128.any_true(a1))) {
+    // Pair sums as u16 lanes: the even pixel is the low byte, the odd one the high.
+    const bytes = i16x8.splat(0xff);
+    const sum = i16x8.add(v128.and(a, bytes), i16x8.shr_u(a, 8));
+    const m = twoRows
+      ? i16x8.shr_u(
+        i16x8.add(
+          i16x8.add(sum, v128.and(a1, bytes)),
+          i16x8.add(i16x8.shr_u(a1, 8), i16x8.splat(2)),
+        ),
+        2,
+      )
+      : i16x8.shr_u(i16x8.add(sum, i16x8.splat(1)), 1);
+    const share = shareOf(m);
+    bu = overShare(bu, i16x8.extend_low_i8x16_u(v128.load64_zero(su + pc)), share);
+    bv = overShare(bv, i16x8.extend_low_i8x16_u(v128.load64_zero(sv + pc)), share);
+  }
+  const o = bytesOf(bu, bv);
+  v128.store64_lane(du + pc, o, 0);
+  v128.store64_lane(dv + pc, o, 1);
+}
+
+/**
+ * Rows y and y + 1, both between widened rows `upper` and `lower` (at ty = t and tb), in
+ * 16-pixel steps: each step loads the widened values once for both. For 4:2:0, y is even
+ * and its chroma row covers both rows; for 4:2:2 each row has its own.
+ */
+function compositePair(
+  sy: usize,
+  su: usize,
+  sv: usize,
+  alpha: usize,
+  dy: usize,
+  du: usize,
+  dv: usize,
+  width: i32,
+  height: i32,
+  is420: i32,
+  y: i32,
+  t: i32,
+  tb: i32,
+  upper: usize,
+  lower: usize,
+): void {
+  const ta = i16x8.splat(<i16>t), tyb = i16x8.splat(<i16>tb);
+  const cw = (width + 1) >> 1, w = <usize>width;
+  const uOff = w << 1, vOff = uOff + (<usize>cw << 1);
+  const row = <usize>y * w;
+  const ra = alpha + row, rs = sy + row, rd = dy + row;
+  const crow = <usize>((y >> is420) * cw);
+  const ua = upper + uOff, la = lower + uOff, ub = upper + vOff, lb = lower + vOff;
+  for (let x: usize = 0; x + 16 <= w; x += 16) {
+    const a = v128.load(ra + x), b = v128.load(ra + w + x);
+    const pu = upper + (x << 1), pl = lower + (x << 1);
+    const u0 = v128.load(pu), u1 = v128.load(pu + 16);
+    const d0 = i16x8.sub(v128.load(pl), u0), d1 = i16x8.sub(v128.load(pl + 16), u1);
+    compositeY16(rd + x, rs + x, a, u0, d0, u1, d1, ta);
+    compositeY16(rd + w + x, rs + w + x, b, u0, d0, u1, d1, tyb);
+    const pc = crow + (x >> 1);
+    const uu = v128.load(ua + x), vu = v128.load(ub + x);
+    const ud = i16x8.sub(v128.load(la + x), uu), vd = i16x8.sub(v128.load(lb + x), vu);
+    if (is420 != 0) {
+      compositeUv8(su, sv, du, dv, pc, a, b, true, uu, ud, vu, vd, ta);
+    } else {
+      compositeUv8(su, sv, du, dv, pc, a, a, false, uu, ud, vu, vd, ta);
+      compositeUv8(su, sv, du, dv, pc + <usize>cw, b, b, false, uu, ud, vu, vd, tyb);
     }
+  }
+}
+
+/** Row y of step 3 from pixel x0 (0, or where compositePair stopped): 16-pixel steps,
+ * then the rest one by one. */
+function compositeRow(
+  sy: usize,
+  su: usize,
+  sv: usize,
+  alpha: usize,
+  dy: usize,
+  du: usize,
+  dv: usize,
+  width: i32,
+  height: i32,
+  is420: i32,
+  y: i32,
+  t: i32,
+  upper: usize,
+  lower: usize,
+  x0: i32,
+): void {
+  const ty = i16x8.splat(<i16>t);
+  const cw = (width + 1) >> 1;
+  const uOff = <usize>width << 1, vOff = uOff + (<usize>cw << 1);
+  const row = <usize>(y * width);
+  const ra = alpha + row, rs = sy + row, rd = dy + row;
+  // Chroma: on every row for 4:2:2, on the first row of each pair for 4:2:0; done in
+  // the same step as the 16 pixels its 8 samples cover, sharing their alpha.
+  const chroma = is420 == 0 || (y & 1) == 0;
+  const twoRows = is420 != 0 && y + 1 < height;
+  const crow = <usize>((y >> is420) * cw);
+  const ua = upper + uOff, la = lower + uOff, ub = upper + vOff, lb = lower + vOff;
+  let x = x0;
+  for (; x + 16 <= width; x += 16) {
+    const a = v128.load(ra + <usize>x);
+    const pu = upper + (<usize>x << 1), pl = lower + (<usize>x << 1);
+    const u0 = v128.load(pu), u1 = v128.load(pu + 16);
+    const d0 = i16x8.sub(v128.load(pl), u0), d1 = i16x8.sub(v128.load(pl + 16), u1);
+    compositeY16(rd + <usize>x, rs + <usize>x, a, u0, d0, u1, d1, ty);
     if (!chroma) continue;
-    for (; cx < cw; cx++) {
-      const x0 = cx << 1, pair = x0 + 1 < width;
-      let sum = <i32>load<u8>(ra + <usize>x0), n = 1;
-      if (pair) {
-        sum += <i32>load<u8>(ra + <usize>x0 + 1);
-        n = 2;
-      }
-      if (twoRows) {
-        const r2 = ra + <usize>width + <usize>x0;
-        sum += <i32>load<u8>(r2) + (pair ? <i32>load<u8>(r2 + 1) : 0);
-        n <<= 1;
-      }
-      const mean = n == 1 ? sum : n == 2 ? (sum + 1) >> 1 : (sum + 2) >> 2;
-      const pc = crow + <usize>cx;
-      if (mean == 255) {
-        store<u8>(du + pc, load<u8>(su + pc));
-        store<u8>(dv + pc, load<u8>(sv + pc));
-        continue;
-      }
-      const k = <usize>cx << 1, share = (mean * 257) >> 1;
-      const u0 = <i32>load<i16>(ua + k), v0 = <i32>load<i16>(ub + k);
-      const bu = u0 + mulQ15(<i32>load<i16>(la + k) - u0, t);
-      const bv = v0 + mulQ15(<i32>load<i16>(lb + k) - v0, t);
-      store<u8>(du + pc, overScalar(<i32>load<u8>(su + pc), bu, share));
-      store<u8>(dv + pc, overScalar(<i32>load<u8>(sv + pc), bv, share));
+    const a1 = twoRows ? v128.load(ra + <usize>width + <usize>x) : a;
+    const uu = v128.load(ua + <usize>x), vu = v128.load(ub + <usize>x);
+    const ud = i16x8.sub(v128.load(la + <usize>x), uu), vd = i16x8.sub(v128.load(lb + <usize>x), vu);
+    compositeUv8(su, sv, du, dv, crow + (<usize>x >> 1), a, a1, twoRows, uu, ud, vu, vd, ty);
+  }
+  let cx = x >> 1;
+  for (; x < width; x++) {
+    const a = <i32>load<u8>(ra + <usize>x);
+    const s = <i32>load<u8>(rs + <usize>x);
+    if (a == 255) {
+      store<u8>(rd + <usize>x, <u8>s);
+      continue;
     }
+    const k = <usize>x << 1;
+    const u = <i32>load<i16>(upper + k);
+    const bg = u + mulQ15(<i32>load<i16>(lower + k) - u, t);
+    store<u8>(rd + <usize>x, a == 0 ? <u8>(bg >> UP_BITS) : overScalar(s, bg, (a * 257) >> 1));
+  }
+  if (!chroma) return;
+  for (; cx < cw; cx++) {
+    const x0 = cx << 1, pair = x0 + 1 < width;
+    let sum = <i32>load<u8>(ra + <usize>x0), n = 1;
+    if (pair) {
+      sum += <i32>load<u8>(ra + <usize>x0 + 1);
+      n = 2;
+    }
+    if (twoRows) {
+      const r2 = ra + <usize>width + <usize>x0;
+      sum += <i32>load<u8>(r2) + (pair ? <i32>load<u8>(r2 + 1) : 0);
+      n <<= 1;
+    }
+    const mean = n == 1 ? sum : n == 2 ? (sum + 1) >> 1 : (sum + 2) >> 2;
+    const pc = crow + <usize>cx;
+    if (mean == 255) {
+      store<u8>(du + pc, load<u8>(su + pc));
+      store<u8>(dv + pc, load<u8>(sv + pc));
+      continue;
+    }
+    const k = <usize>cx << 1, share = (mean * 257) >> 1;
+    const u0 = <i32>load<i16>(ua + k), v0 = <i32>load<i16>(ub + k);
+    const bu = u0 + mulQ15(<i32>load<i16>(la + k) - u0, t);
+    const bv = v0 + mulQ15(<i32>load<i16>(lb + k) - v0, t);
+    store<u8>(du + pc, overScalar(<i32>load<u8>(su + pc), bu, share));
+    store<u8>(dv + pc, overScalar(<i32>load<u8>(sv + pc), bv, share));
   }
 }
 
