@@ -4366,12 +4366,25 @@ function compositePair(
   const ua = upper + uOff, la = lower + uOff, ub = upper + vOff, lb = lower + vOff;
   for (let x: usize = 0; x + 16 <= w; x += 16) {
     const a = v128.load(ra + x), b = v128.load(ra + w + x);
+    const pc = crow + (x >> 1);
+    // Both rows person (a third of a frame, say): copies, without the widened rows.
+    if (i8x16.all_true(i8x16.eq(v128.and(a, b), i8x16.splat(-1)))) {
+      v128.store(rd + x, v128.load(rs + x));
+      v128.store(rd + w + x, v128.load(rs + w + x));
+      v128.store64_lane(du + pc, v128.load64_zero(su + pc), 0);
+      v128.store64_lane(dv + pc, v128.load64_zero(sv + pc), 0);
+      if (is420 == 0) {
+        const pd = pc + <usize>cw;
+        v128.store64_lane(du + pd, v128.load64_zero(su + pd), 0);
+        v128.store64_lane(dv + pd, v128.load64_zero(sv + pd), 0);
+      }
+      continue;
+    }
     const pu = upper + (x << 1), pl = lower + (x << 1);
     const u0 = v128.load(pu), u1 = v128.load(pu + 16);
     const d0 = i16x8.sub(v128.load(pl), u0), d1 = i16x8.sub(v128.load(pl + 16), u1);
     compositeY16(rd + x, rs + x, a, u0, d0, u1, d1, ta);
     compositeY16(rd + w + x, rs + w + x, b, u0, d0, u1, d1, tyb);
-    const pc = crow + (x >> 1);
     const uu = v128.load(ua + x), vu = v128.load(ub + x);
     const ud = i16x8.sub(v128.load(la + x), uu), vd = i16x8.sub(v128.load(lb + x), vu);
     if (is420 != 0) {
