@@ -3865,7 +3865,10 @@ function addMixed8(out: usize, y: v128, u: v128, v: v128, ia: v128): void {
  * cell sums f columns and divides by 255·pixels. 16 pixels a step: rows of 16 person
  * pixels add nothing, rows of 16 background pixels only add their 16 Y bytes and 8 U and
  * V bytes (u16; their weight is FULL_WEIGHT for all), split into columns once per cell
- * row; only mixed rows weigh pixel by pixel.
+ * row; only mixed rows weigh pixel by pixel. A block with no mixed rows (most of a frame)
+ * is split by interleaves alone (backgroundCells), and one all background is summed
+ * without a test per row. Profiled at 720p 4:2:2 with sigma 3 % of the height, this step
+ * is about a quarter of blurPlanesBackground's time (a third before those two).
  */
 function downsamplePlanes(
   sy: usize,
