@@ -3897,15 +3897,18 @@ function downsamplePlanes(
       let n0 = 0, mixed = false;
       // The whole block background (most of a frame): its rows' sums without a test each.
       let any = zero;
-      for (let y = y0; y < y1; y++) any = v128.or(any, v128.load(alpha + <usize>(y * width + x)));
+      const i0 = alpha + <usize>(y0 * width + x), i1 = alpha + <usize>(y1 * width + x);
+      for (let i = i0; i < i1; i += <usize>width) any = v128.or(any, v128.load(i));
       if (!v128.any_true(any)) {
-        for (let y = y0; y < y1; y++) {
-          const vy = v128.load(sy + <usize>(y * width + x));
-          const c = <usize>((y >> is420) * cw + (x >> 1));
+        let py = sy + <usize>(y0 * width + x), c = <usize>((y0 >> is420) * cw + (x >> 1));
+        for (let y = y0; y < y1; y++, py += <usize>width) {
+          const vy = v128.load(py);
           yl = i16x8.add(yl, i16x8.extend_low_i8x16_u(vy));
           yh = i16x8.add(yh, i16x8.extend_high_i8x16_u(vy));
           pu = i16x8.add(pu, i16x8.extend_low_i8x16_u(v128.load64_zero(su + c)));
           pv = i16x8.add(pv, i16x8.extend_low_i8x16_u(v128.load64_zero(sv + c)));
+          // The next row's chroma: the next row of samples for 4:2:2, every other for 4:2:0.
+          if ((y & is420) == is420) c += <usize>cw;
         }
         n0 = y1 - y0;
       }
