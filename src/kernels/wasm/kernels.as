@@ -3896,9 +3896,18 @@ function downsamplePlanes(
       let yl = zero, yh = zero, pu = zero, pv = zero;
       let n0 = 0, mixed = false;
       // The whole block background (most of a frame): its rows' sums without a test each.
-      let any = zero;
+      let any = zero, every = i8x16.splat(-1);
       const i0 = alpha + <usize>(y0 * width + x), i1 = alpha + <usize>(y1 * width + x);
-      for (let i = i0; i < i1; i += <usize>width) any = v128.or(any, v128.load(i));
+      for (let i = i0; i < i1; i += <usize>width) {
+        const a = v128.load(i);
+        any = v128.or(any, a);
+        every = v128.and(every, a);
+      }
+      // The whole block person (a third of a frame, say): no weight in any column.
+      if (i8x16.all_true(i8x16.eq(every, i8x16.splat(-1)))) {
+        for (let j: usize = 0; j < 256; j += 16) v128.store(out + j, zero);
+        continue;
+      }
       if (!v128.any_true(any)) {
         let py = sy + <usize>(y0 * width + x), c = <usize>((y0 >> is420) * cw + (x >> 1));
         for (let y = y0; y < y1; y++, py += <usize>width) {
