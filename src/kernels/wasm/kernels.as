@@ -675,7 +675,10 @@ function boxHorizontal(src: usize, dst: usize, lw: i32, lh: i32, r: i32): void {
   }
 }
 
-/** sums: lw·32 bytes, two f64x2 per cell. */
+/**
+ * sums: lw·32 bytes, two f64x2 per cell. Two output rows a visit of each column: its sums
+ * stay in registers between them (the same additions, in the same order, as row by row).
+ */
 function boxVertical(src: usize, dst: usize, lw: i32, lh: i32, r: i32, sums: usize): void {
   const scale = f64x2.splat(1 / <f64>(2 * r + 1));
   const n = <usize>lw << 4;
@@ -688,7 +691,42 @@ function boxVertical(src: usize, dst: usize, lw: i32, lh: i32, r: i32, sums: usi
       v128.store(ps + 16, f64x2.add(v128.load(ps + 16), highPair(v)));
     }
   }
-  for (let y = 0; y < lh; y++) {
+  let y = 0;
+  for (; y + 2 <= lh; y += 2) {
+    const row = dst + <usize>y * n;
+    const add = y + r + 1, sub = y - r;
+    const pa = src + <usize>add * n, pb = src + <usize>sub * n;
+    const add0 = add < lh, sub0 = sub >= 0, add1 = add + 1 < lh, sub1 = sub + 1 >= 0;
+    for (let o: usize = 0; o < n; o += 16) {
+      const ps = sums + (o << 1);
+      let lo = v128.load(ps), hi = v128.load(ps + 16);
+      v128.store(row + o, cellOf(f64x2.mul(lo, scale), f64x2.mul(hi, scale)));
+      if (add0) {
+        const v = v128.load(pa + o);
+        lo = f64x2.add(lo, lowPair(v));
+        hi = f64x2.add(hi, highPair(v));
+      }
+      if (sub0) {
+        const v = v128.load(pb + o);
+        lo = f64x2.sub(lo, lowPair(v));
+        hi = f64x2.sub(hi, highPair(v));
+      }
+      v128.store(row + n + o, cellOf(f64x2.mul(lo, scale), f64x2.mul(hi, scale)));
+      if (add1) {
+        const v = v128.load(pa + n + o);
+        lo = f64x2.add(lo, lowPair(v));
+        hi = f64x2.add(hi, highPair(v));
+      }
+      if (sub1) {
+        const v = v128.load(pb + n + o);
+        lo = f64x2.sub(lo, lowPair(v));
+        hi = f64x2.sub(hi, highPair(v));
+      }
+      v128.store(ps, lo);
+      v128.store(ps + 16, hi);
+    }
+  }
+  for (; y < lh; y++) {
     const row = dst + <usize>y * n;
     const add = y + r + 1, sub = y - r;
     const pa = src + <usize>add * n, pb = src + <usize>sub * n;
