@@ -4039,12 +4039,33 @@ function downsamplePlanes(
       }
     }
     // Each cell sums its columns in order (f32, as the RGB downsample); only the last cell
-    // of a row may be narrower, so the scale is worked out once for the others.
+    // of a row may be narrower, so the scale is worked out once for the others. Four full
+    // cells a step: each sum is a chain of dependent additions, and four chains overlap.
     const count = y1 - y0;
     const full = f32x4.splat(<f32>(1 / (<f64>255 * <f64>(count * f))));
     const row = low + (<usize>(ly * lw) << 4);
-    let p = cols;
-    for (let cx = 0; cx < lw; cx++) {
+    const fb = <usize>f << 4, quads = (width / f) & ~3;
+    let p = cols, cx = 0;
+    for (; cx < quads; cx += 4) {
+      const end = p + fb;
+      let s0 = f32x4.convert_i32x4_s(v128.load(p));
+      let s1 = f32x4.convert_i32x4_s(v128.load(p + fb));
+      let s2 = f32x4.convert_i32x4_s(v128.load(p + 2 * fb));
+      let s3 = f32x4.convert_i32x4_s(v128.load(p + 3 * fb));
+      for (p += 16; p < end; p += 16) {
+        s0 = f32x4.add(s0, f32x4.convert_i32x4_s(v128.load(p)));
+        s1 = f32x4.add(s1, f32x4.convert_i32x4_s(v128.load(p + fb)));
+        s2 = f32x4.add(s2, f32x4.convert_i32x4_s(v128.load(p + 2 * fb)));
+        s3 = f32x4.add(s3, f32x4.convert_i32x4_s(v128.load(p + 3 * fb)));
+      }
+      p += 3 * fb;
+      const o = row + (<usize>cx << 4);
+      v128.store(o, f32x4.mul(s0, full));
+      v128.store(o + 16, f32x4.mul(s1, full));
+      v128.store(o + 32, f32x4.mul(s2, full));
+      v128.store(o + 48, f32x4.mul(s3, full));
+    }
+    for (; cx < lw; cx++) {
       const x0 = cx * f, n = min(width, x0 + f) - x0;
       const end = p + (<usize>n << 4);
       let s = f32x4.convert_i32x4_s(v128.load(p));
