@@ -239,7 +239,9 @@ function unary(opType: string, op: TfliteOperator, ctx: ConversionContext): void
 }
 
 function binary(opType: string, op: TfliteOperator, ctx: ConversionContext, act: number): void {
+  const gate = opType === "Mul" ? gateInput(op, ctx) : -1;
   const inputs = op.inputs.map((index, i) => {
+    if (i === gate) return spreadGate(op, ctx, index);
     if (!ctx.isConstant(index)) return ctx.name(index);
     // A per-channel constant [.., C] broadcasts over NCHW as [C, 1, 1].
     const value = ctx.constant(index);
@@ -249,6 +251,37 @@ function binary(opType: string, op: TfliteOperator, ctx: ConversionContext, act:
   const out = convOutput(op, ctx, act);
   ctx.graph.node(opType, inputs, out);
   activation(op, ctx, act, out);
+}
+
+/**
+ * Which input of a MUL is a squeeze-and-excite gate: an activation of shape [N, 1, 1, C]
+ * scaling the other, an activation of [N, H, W, C] with a larger map; -1 when none is.
+ */
+function gateInput(op: TfliteOperator, ctx: ConversionContext): number {
+  if (op.inputs.length !== 2 || op.inputs.some((index) => ctx.isConstant(index))) return -1;
+  const [a, b] = op.inputs.map((index) => ctx.tensor(index).shape);
+  const isGate = (g: number[], x: number[]) =>
+    g.length === 4 && x.length === 4 && g[1] === 1 && g[2] === 1 && g[3] === x[3] &&
+    x[1] * x[2] > 1;
+  return isGate(b, a) ? 1 : isGate(a, b) ? 0 : -1;
+}
+
+/**
+ * The gate spread over the map it scales (nearest-neighbour Resize by whole factors):
+ * the same products as the broadcast, but onnxruntime's NCHWc layout then keeps the
+ * block in its blocked format, where a broadcast Mul sends both operands back to NCHW
+ * and the product forward again (three reorders per block).
+ */
+function spreadGate(op: TfliteOperator, ctx: ConversionContext, index: number): string {
+  const [, h, w] = ctx.tensor(op.inputs[index === op.inputs[0] ? 1 : 0]).shape;
+  const out = `${ctx.name(index)}_spread`;
+  const scales = ctx.graph.initializer(`${out}_scales`, [4], Float32Array.of(1, 1, h, w));
+  ctx.graph.node("Resize", [ctx.name(index), "", scales], out, {
+    mode: "nearest",
+    coordinate_transformation_mode: "asymmetric",
+    nearest_mode: "floor",
+  });
+  return out;
 }
 
 /** Bias input(s), when the op has one. */

@@ -9,6 +9,7 @@ import { DependencyError, InputError } from "../errors.ts";
 import type { Frame } from "../frame.ts";
 import { isYuvPicture, type YuvPicture } from "../kernels/yuv_picture.ts";
 import { defaultKernels } from "../kernels/kernel_set.ts";
+import { broadcastGates } from "./broadcast_gates.ts";
 import { type BilinearTable, bilinearTable, resizeMapToBytes } from "../kernels/resize.ts";
 import type { BackendChoice } from "../options.ts";
 import {
@@ -282,7 +283,8 @@ async function openBackend(
       ort as unknown as Ort,
       name,
       model,
-      modelBytes,
+      // Spread gates pay in the native provider's blocked layout only (broadcast_gates.ts).
+      name === "wasm" ? broadcastGates(modelBytes) : modelBytes,
       input,
       output,
       options.threads,
