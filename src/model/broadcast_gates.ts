@@ -32,11 +32,16 @@ const BINARY = new Set(["Add", "Mul", "Sub", "Div"]);
 
 /**
  * The model with every gate spread of segcam's converter replaced by the broadcast it
- * stands for; the bytes as they are when there is none (a model from elsewhere, or one
- * segcam converted before the converter spread gates).
+ * stands for; the bytes as they are when there is none (a model from elsewhere, one
+ * segcam converted before the converter spread gates, or bytes that are not a model).
  */
 export function broadcastGates(bytes: Uint8Array): Uint8Array {
-  const model = onnx.ModelProto.decode(bytes);
+  let model;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch {
+    return bytes; // damaged: onnxruntime says so in the words segcam reports
+  }
   const graph = model.graph;
   if (model.producerName !== "segcam" || !graph) return bytes;
   const spreads = gateSpreads(graph);
