@@ -2247,10 +2247,18 @@ function guidedLanes(
 }
 
 /**
- * guided_filter.ts guidedCoefficients after its checks. The four maps the fit averages
- * (I, p, I·p, I·I) are interleaved into one f32x4 per pixel (`cells`, w·h·16 bytes), so
- * one box mean averages all four; then a and b the same way (lanes 0 and 1). Scratch:
- * cells and temp w·h·16 bytes, columns w·16.
+ * guided_filter.ts guidedCoefficients after its checks, streamed a row at a time so that
+ * nothing but rows stays in flight (a few tens of KB at 320 wide, radius 2, instead of
+ * full-size passes). The four maps the fit averages (I, p, I·p, I·I) go as one f32x4 per
+ * pixel through the first box mean (horizontal sums as f64 pairs (I, p) and (I·p, I·I));
+ * a and b as one f64 pair per pixel horizontally and two pixels per f32x4 vertically.
+ * Each value takes the same float operations, in the same order, as the version with
+ * full-size passes this replaced (and as boxMean), so the bytes are the same.
+ *
+ * Scratch (bytes), with R = min(2·radius + 2, height) rows in flight and
+ * P = w + 2·radius + 2 padded columns: temp R·w·16 (the first horizontal sums), cells
+ * 3·P·8 + (R + 1)·⌈w·8⌉₁₆ + 64 (padded rows of (I, p), (I·p, I·I) and (a, b), the second
+ * horizontal sums and their column sums), columns w·16.
  */
 export function guidedCoefficients(
   guide: usize,
@@ -2265,143 +2273,252 @@ export function guidedCoefficients(
   temp: usize,
   columns: usize,
 ): void {
-  const n = width * height, ve = f32x4.splat(eps);
-  // Four pixels per step, turned between planes and cells by 4x4 transposes.
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const k = <usize>i << 2, c = cells + (<usize>i << 4);
-    const g = v128.load(guide + k), q = v128.load(p + k);
-    transposeStore(c, g, q, f32x4.mul(g, q), f32x4.mul(g, g));
+  const lastY = height - 1, ring = min(2 * radius + 2, height);
+  const padded = <usize>(width + 2 * radius + 2) << 3;
+  const stride1 = <usize>width << 4, stride2 = ((<usize>width << 3) + 15) & ~15;
+  const lows = (cells + 15) & ~15, highs = (lows + padded + 15) & ~15;
+  const pairs = (highs + padded + 15) & ~15, ring2 = (pairs + padded + 15) & ~15;
+  const columns2 = ring2 + <usize>ring * stride2;
+  const s32 = f32x4.splat(<f32>(1 / <f64>(2 * radius + 1)));
+  const head32 = f32x4.splat(<f32>(radius + 1));
+  const ve = f32x4.splat(eps);
+  // The first box mean's rows 0..radius, then its column sums.
+  const first = min(radius, lastY);
+  for (let j = 0; j <= first; j++) {
+    boxRow4(guide, p, j, width, radius, lows, highs, temp + <usize>(j % ring) * stride1);
   }
-  for (; i < n; i++) {
-    const k = <usize>i << 2;
-    const g = load<f32>(guide + k), q = load<f32>(p + k);
-    v128.store(cells + (<usize>i << 4), f32x4(g, q, g * q, g * g));
+  columnSums(temp, stride1, ring, radius, lastY, columns, width);
+  let y2 = 0;
+  for (let y = 0; y < height; y++) {
+    // Row y + radius + 1 joins the ring (evicting row y − radius − 1, no longer read).
+    const next = y + radius + 1;
+    if (next <= lastY) {
+      boxRow4(guide, p, next, width, radius, lows, highs, temp + <usize>(next % ring) * stride1);
+    }
+    const add = temp + <usize>(min(next, lastY) % ring) * stride1;
+    const sub = temp + <usize>(max(y - radius, 0) % ring) * stride1;
+    // Means of row y → a and b of row y, as padded (a, b) pairs.
+    const row = pairs + (<usize>(radius + 1) << 3);
+    let x = 0;
+    for (; x + 4 <= width; x += 4) {
+      const k = <usize>x << 4;
+      const k0 = columns + k;
+      const c0 = v128.load(k0), c1 = v128.load(k0 + 16), c2 = v128.load(k0 + 32), c3 = v128.load(k0 + 48);
+      v128.store(k0, f32x4.add(c0, f32x4.sub(v128.load(add + k), v128.load(sub + k))));
+      v128.store(k0 + 16, f32x4.add(c1, f32x4.sub(v128.load(add + k + 16), v128.load(sub + k + 16))));
+      v128.store(k0 + 32, f32x4.add(c2, f32x4.sub(v128.load(add + k + 32), v128.load(sub + k + 32))));
+      v128.store(k0 + 48, f32x4.add(c3, f32x4.sub(v128.load(add + k + 48), v128.load(sub + k + 48))));
+      const m0 = f32x4.mul(c0, s32), m1 = f32x4.mul(c1, s32);
+      const m2 = f32x4.mul(c2, s32), m3 = f32x4.mul(c3, s32);
+      const t0 = i32x4.shuffle(m0, m1, 0, 4, 1, 5), t1 = i32x4.shuffle(m2, m3, 0, 4, 1, 5);
+      const t2 = i32x4.shuffle(m0, m1, 2, 6, 3, 7), t3 = i32x4.shuffle(m2, m3, 2, 6, 3, 7);
+      const mi = i64x2.shuffle(t0, t1, 0, 2), mp = i64x2.shuffle(t0, t1, 1, 3);
+      const cip = i64x2.shuffle(t2, t3, 0, 2), cii = i64x2.shuffle(t2, t3, 1, 3);
+      const slope = f32x4.div(
+        f32x4.sub(cip, f32x4.mul(mi, mp)),
+        f32x4.add(f32x4.sub(cii, f32x4.mul(mi, mi)), ve),
+      );
+      const icpt = f32x4.sub(mp, f32x4.mul(slope, mi));
+      const o = row + (<usize>x << 3);
+      v128.store(o, i32x4.shuffle(slope, icpt, 0, 4, 1, 5));
+      v128.store(o + 16, i32x4.shuffle(slope, icpt, 2, 6, 3, 7));
+    }
+    for (; x < width; x++) {
+      const k = <usize>x << 4;
+      const c = v128.load(columns + k);
+      v128.store(columns + k, f32x4.add(c, f32x4.sub(v128.load(add + k), v128.load(sub + k))));
+      const m = f32x4.mul(c, s32);
+      const mi = f32x4.extract_lane(m, 0), mp = f32x4.extract_lane(m, 1);
+      const slope = (f32x4.extract_lane(m, 2) - mi * mp) / (f32x4.extract_lane(m, 3) - mi * mi + eps);
+      const o = row + (<usize>x << 3);
+      store<f32>(o, slope);
+      store<f32>(o + 4, mp - slope * mi);
+    }
+    boxRow2(pairs, width, radius, ring2 + <usize>(y % ring) * stride2);
+    // The second box mean's rows whose sums are all in: first its column sums, once.
+    if (y == first) columnSums(ring2, stride2, ring, radius, lastY, columns2, (width + 1) >> 1);
+    if (y < first) continue;
+    for (; y2 <= lastY && min(y2 + radius + 1, lastY) <= y; y2++) {
+      meanRow2(ring2, stride2, ring, radius, lastY, y2, columns2, width, a, b);
+    }
   }
-  boxMean4(cells, width, height, radius, temp, columns, true);
-  for (i = 0; i + 4 <= n; i += 4) {
-    const c = cells + (<usize>i << 4);
-    const c0 = v128.load(c), c1 = v128.load(c + 16), c2 = v128.load(c + 32), c3 = v128.load(c + 48);
-    const t0 = i32x4.shuffle(c0, c1, 0, 4, 1, 5), t1 = i32x4.shuffle(c2, c3, 0, 4, 1, 5);
-    const t2 = i32x4.shuffle(c0, c1, 2, 6, 3, 7), t3 = i32x4.shuffle(c2, c3, 2, 6, 3, 7);
-    const mi = i64x2.shuffle(t0, t1, 0, 2), mp = i64x2.shuffle(t0, t1, 1, 3);
-    const cip = i64x2.shuffle(t2, t3, 0, 2), cii = i64x2.shuffle(t2, t3, 1, 3);
-    const slope = f32x4.div(
-      f32x4.sub(cip, f32x4.mul(mi, mp)),
-      f32x4.add(f32x4.sub(cii, f32x4.mul(mi, mi)), ve),
-    );
-    const icpt = f32x4.sub(mp, f32x4.mul(slope, mi));
-    // Cells (a, b, ·, ·): the second box mean reads lanes 0 and 1 only.
-    const u0 = i32x4.shuffle(slope, icpt, 0, 4, 1, 5), u1 = i32x4.shuffle(slope, icpt, 2, 6, 3, 7);
-    v128.store(c, u0);
-    v128.store(c + 16, i64x2.shuffle(u0, u0, 1, 1));
-    v128.store(c + 32, u1);
-    v128.store(c + 48, i64x2.shuffle(u1, u1, 1, 1));
-  }
-  for (; i < n; i++) {
-    const c = v128.load(cells + (<usize>i << 4));
-    const mi = f32x4.extract_lane(c, 0), mp = f32x4.extract_lane(c, 1);
-    const slope = (f32x4.extract_lane(c, 2) - mi * mp) /
-      (f32x4.extract_lane(c, 3) - mi * mi + eps);
-    v128.store(cells + (<usize>i << 4), f32x4(slope, mp - slope * mi, 0, 0));
-  }
-  boxMean4(cells, width, height, radius, temp, columns, false);
-  for (i = 0; i + 4 <= n; i += 4) {
-    const c = cells + (<usize>i << 4), k = <usize>i << 2;
-    const u0 = i64x2.shuffle(v128.load(c), v128.load(c + 16), 0, 2);
-    const u1 = i64x2.shuffle(v128.load(c + 32), v128.load(c + 48), 0, 2);
-    v128.store(a + k, i32x4.shuffle(u0, u1, 0, 2, 4, 6));
-    v128.store(b + k, i32x4.shuffle(u0, u1, 1, 3, 5, 7));
-  }
-  for (; i < n; i++) {
-    const c = v128.load(cells + (<usize>i << 4));
-    store<f32>(a + (<usize>i << 2), f32x4.extract_lane(c, 0));
-    store<f32>(b + (<usize>i << 2), f32x4.extract_lane(c, 1));
-  }
-}
-
-/** Stores four planes' values of four pixels as four cells (a 4x4 transpose). */
-// @ts-ignore: decorator
-@inline
-function transposeStore(c: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
-  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
-  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-  v128.store(c, i64x2.shuffle(t0, t1, 0, 2));
-  v128.store(c + 16, i64x2.shuffle(t0, t1, 1, 3));
-  v128.store(c + 32, i64x2.shuffle(t2, t3, 0, 2));
-  v128.store(c + 48, i64x2.shuffle(t2, t3, 1, 3));
 }
 
 /**
- * guided_filter.ts boxMean on f32x4 cells, in place. The horizontal running sums are
- * f64, as the reference's are (JS numbers): the fit subtracts means of similar size
- * (I·I − mean I²), and an f32 running sum drifts enough to show there. The vertical
- * sums are f32 columns, as the reference's Float32Array. With `all` false only lanes 0
- * and 1 are averaged (a and b): the f64 sums of lanes 2 and 3 are skipped.
+ * Row j's horizontal box sums of the cells (I, p, I·p, I·I) into `out` (w f32x4): f64
+ * running sums, as guided_filter.ts boxMean's JS numbers, of (I, p) and (I·p, I·I)
+ * padded rows (radius + 1 copies of the edge pixels each side, so no clamping per pixel).
  */
 // @ts-ignore: decorator
 @inline
-function boxMean4(
-  cells: usize,
+function boxRow4(
+  guide: usize,
+  p: usize,
+  j: i32,
   width: i32,
-  height: i32,
   radius: i32,
-  temp: usize,
-  columns: usize,
-  all: bool,
+  lows: usize,
+  highs: usize,
+  out: usize,
 ): void {
-  const lastX = width - 1, lastY = height - 1;
-  const s64 = f64x2.splat(1 / <f64>(2 * radius + 1));
-  const s32 = f32x4.splat(<f32>(1 / <f64>(2 * radius + 1)));
-  const head = f64x2.splat(<f64>(radius + 1));
-  for (let y = 0; y < height; y++) {
-    const row = cells + (<usize>(y * width) << 4), trow = temp + (<usize>(y * width) << 4);
-    const first = v128.load(row);
-    let lo = f64x2.mul(head, f64x2.promote_low_f32x4(first));
-    let hi = all ? f64x2.mul(head, f64x2.promote_low_f32x4(i64x2.shuffle(first, first, 1, 1))) : lo;
-    for (let i = 1; i <= radius; i++) {
-      const v = v128.load(row + (<usize>min(i, lastX) << 4));
-      lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
-      if (all) hi = f64x2.add(hi, f64x2.promote_low_f32x4(i64x2.shuffle(v, v, 1, 1)));
-    }
-    for (let x = 0; x < width; x++) {
-      const l = f32x4.demote_f64x2_zero(f64x2.mul(lo, s64));
-      const add = v128.load(row + (<usize>min(x + radius + 1, lastX) << 4));
-      const sub = v128.load(row + (<usize>max(x - radius, 0) << 4));
-      lo = f64x2.add(lo, f64x2.sub(f64x2.promote_low_f32x4(add), f64x2.promote_low_f32x4(sub)));
-      if (all) {
-        const h = f32x4.demote_f64x2_zero(f64x2.mul(hi, s64));
-        v128.store(trow + (<usize>x << 4), i64x2.shuffle(l, h, 0, 2));
-        hi = f64x2.add(
-          hi,
-          f64x2.sub(
-            f64x2.promote_low_f32x4(i64x2.shuffle(add, add, 1, 1)),
-            f64x2.promote_low_f32x4(i64x2.shuffle(sub, sub, 1, 1)),
-          ),
-        );
-      } else {
-        v128.store(trow + (<usize>x << 4), l);
-      }
-    }
+  const pad = <usize>(radius + 1) << 3, g = guide + (<usize>(j * width) << 2);
+  const q = p + (<usize>(j * width) << 2);
+  let x = 0;
+  for (; x + 4 <= width; x += 4) {
+    const k = <usize>x << 2, vg = v128.load(g + k), vq = v128.load(q + k);
+    const vgq = f32x4.mul(vg, vq), vgg = f32x4.mul(vg, vg);
+    const o = pad + (<usize>x << 3);
+    v128.store(lows + o, i32x4.shuffle(vg, vq, 0, 4, 1, 5));
+    v128.store(lows + o + 16, i32x4.shuffle(vg, vq, 2, 6, 3, 7));
+    v128.store(highs + o, i32x4.shuffle(vgq, vgg, 0, 4, 1, 5));
+    v128.store(highs + o + 16, i32x4.shuffle(vgq, vgg, 2, 6, 3, 7));
   }
+  for (; x < width; x++) {
+    const k = <usize>x << 2, vg = load<f32>(g + k), vq = load<f32>(q + k);
+    const o = pad + (<usize>x << 3);
+    store<f32>(lows + o, vg);
+    store<f32>(lows + o + 4, vq);
+    store<f32>(highs + o, vg * vq);
+    store<f32>(highs + o + 4, vg * vg);
+  }
+  padRow(lows, width, radius);
+  padRow(highs, width, radius);
+  const s64 = f64x2.splat(1 / <f64>(2 * radius + 1)), head = f64x2.splat(<f64>(radius + 1));
+  let lo = f64x2.mul(head, f64x2.promote_low_f32x4(v128.load64_zero(lows + pad)));
+  let hi = f64x2.mul(head, f64x2.promote_low_f32x4(v128.load64_zero(highs + pad)));
+  for (let i: usize = 1; i <= <usize>radius; i++) {
+    lo = f64x2.add(lo, f64x2.promote_low_f32x4(v128.load64_zero(lows + pad + (i << 3))));
+    hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.load64_zero(highs + pad + (i << 3))));
+  }
+  // Pixel x adds padded column x + 2·radius + 2 and drops padded column x + 1.
+  const ahead = <usize>(2 * radius + 2) << 3;
+  for (let k: usize = 0, end = <usize>width << 3; k < end; k += 8) {
+    const l = f32x4.demote_f64x2_zero(f64x2.mul(lo, s64));
+    const h = f32x4.demote_f64x2_zero(f64x2.mul(hi, s64));
+    v128.store(out + (k << 1), i64x2.shuffle(l, h, 0, 2));
+    lo = f64x2.add(
+      lo,
+      f64x2.sub(
+        f64x2.promote_low_f32x4(v128.load64_zero(lows + k + ahead)),
+        f64x2.promote_low_f32x4(v128.load64_zero(lows + k + 8)),
+      ),
+    );
+    hi = f64x2.add(
+      hi,
+      f64x2.sub(
+        f64x2.promote_low_f32x4(v128.load64_zero(highs + k + ahead)),
+        f64x2.promote_low_f32x4(v128.load64_zero(highs + k + 8)),
+      ),
+    );
+  }
+}
+
+/** Row (a, b) pairs' horizontal box means into `out` (w pairs), as boxRow4's lows. */
+// @ts-ignore: decorator
+@inline
+function boxRow2(pairs: usize, width: i32, radius: i32, out: usize): void {
+  padRow(pairs, width, radius);
+  const pad = <usize>(radius + 1) << 3;
+  const s64 = f64x2.splat(1 / <f64>(2 * radius + 1)), head = f64x2.splat(<f64>(radius + 1));
+  let lo = f64x2.mul(head, f64x2.promote_low_f32x4(v128.load64_zero(pairs + pad)));
+  for (let i: usize = 1; i <= <usize>radius; i++) {
+    lo = f64x2.add(lo, f64x2.promote_low_f32x4(v128.load64_zero(pairs + pad + (i << 3))));
+  }
+  const ahead = <usize>(2 * radius + 2) << 3;
+  for (let k: usize = 0, end = <usize>width << 3; k < end; k += 8) {
+    v128.store64_lane(out + k, f32x4.demote_f64x2_zero(f64x2.mul(lo, s64)), 0);
+    lo = f64x2.add(
+      lo,
+      f64x2.sub(
+        f64x2.promote_low_f32x4(v128.load64_zero(pairs + k + ahead)),
+        f64x2.promote_low_f32x4(v128.load64_zero(pairs + k + 8)),
+      ),
+    );
+  }
+}
+
+/** Fills a padded row's radius + 1 columns each side with copies of its edge pairs. */
+// @ts-ignore: decorator
+@inline
+function padRow(row: usize, width: i32, radius: i32): void {
+  const pad = <usize>(radius + 1) << 3;
+  const left = v128.load64_splat(row + pad);
+  const right = v128.load64_splat(row + pad + (<usize>(width - 1) << 3));
+  const tail = row + pad + (<usize>width << 3);
+  for (let k: usize = 0; k < pad; k += 8) {
+    v128.store64_lane(row + k, left, 0);
+    v128.store64_lane(tail + k, right, 0);
+  }
+}
+
+/**
+ * The vertical running sums' start, as boxMean's: (radius + 1)·row 0 + rows 1..radius
+ * (clamped to the last), over `count` f32x4 of rows `stride` bytes apart in a ring.
+ */
+// @ts-ignore: decorator
+@inline
+function columnSums(
+  ring: usize,
+  stride: usize,
+  size: i32,
+  radius: i32,
+  lastY: i32,
+  out: usize,
+  count: i32,
+): void {
   const head32 = f32x4.splat(<f32>(radius + 1));
-  for (let x = 0; x < width; x++) {
-    const k = <usize>x << 4;
-    let c = f32x4.mul(head32, v128.load(temp + k));
+  for (let k: usize = 0, end = <usize>count << 4; k < end; k += 16) {
+    let c = f32x4.mul(head32, v128.load(ring + k));
     for (let i = 1; i <= radius; i++) {
-      c = f32x4.add(c, v128.load(temp + (<usize>(min(i, lastY) * width) << 4) + k));
+      c = f32x4.add(c, v128.load(ring + <usize>(min(i, lastY) % size) * stride + k));
     }
-    v128.store(columns + k, c);
+    v128.store(out + k, c);
   }
-  for (let y = 0; y < height; y++) {
-    const row = cells + (<usize>(y * width) << 4);
-    const add = temp + (<usize>(min(y + radius + 1, lastY) * width) << 4);
-    const sub = temp + (<usize>(max(y - radius, 0) * width) << 4);
-    for (let x = 0; x < width; x++) {
-      const k = <usize>x << 4;
-      const c = v128.load(columns + k);
-      v128.store(row + k, f32x4.mul(c, s32));
-      v128.store(columns + k, f32x4.add(c, f32x4.sub(v128.load(add + k), v128.load(sub + k))));
+}
+
+/** Row y of the second box mean: a and b, from and then onto its column sums. */
+// @ts-ignore: decorator
+@inline
+function meanRow2(
+  ring: usize,
+  stride: usize,
+  size: i32,
+  radius: i32,
+  lastY: i32,
+  y: i32,
+  columns: usize,
+  width: i32,
+  a: usize,
+  b: usize,
+): void {
+  const s32 = f32x4.splat(<f32>(1 / <f64>(2 * radius + 1)));
+  const add = ring + <usize>(min(y + radius + 1, lastY) % size) * stride;
+  const sub = ring + <usize>(max(y - radius, 0) % size) * stride;
+  const ra = a + (<usize>(y * width) << 2), rb = b + (<usize>(y * width) << 2);
+  let x = 0;
+  for (; x + 4 <= width; x += 4) {
+    const k = <usize>x << 3;
+    const c0 = v128.load(columns + k), c1 = v128.load(columns + k + 16);
+    v128.store(columns + k, f32x4.add(c0, f32x4.sub(v128.load(add + k), v128.load(sub + k))));
+    v128.store(
+      columns + k + 16,
+      f32x4.add(c1, f32x4.sub(v128.load(add + k + 16), v128.load(sub + k + 16))),
+    );
+    const m0 = f32x4.mul(c0, s32), m1 = f32x4.mul(c1, s32);
+    v128.store(ra + (<usize>x << 2), i32x4.shuffle(m0, m1, 0, 2, 4, 6));
+    v128.store(rb + (<usize>x << 2), i32x4.shuffle(m0, m1, 1, 3, 5, 7));
+  }
+  // The last 1..3 pixels: a pair per vector (the row stride leaves room for a last half).
+  for (; x < width; x += 2) {
+    const k = <usize>x << 3;
+    const c = v128.load(columns + k);
+    v128.store(columns + k, f32x4.add(c, f32x4.sub(v128.load(add + k), v128.load(sub + k))));
+    const m = f32x4.mul(c, s32);
+    store<f32>(ra + (<usize>x << 2), f32x4.extract_lane(m, 0));
+    store<f32>(rb + (<usize>x << 2), f32x4.extract_lane(m, 1));
+    if (x + 1 < width) {
+      store<f32>(ra + (<usize>x << 2) + 4, f32x4.extract_lane(m, 2));
+      store<f32>(rb + (<usize>x << 2) + 4, f32x4.extract_lane(m, 3));
     }
   }
 }
