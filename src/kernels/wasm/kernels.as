@@ -1836,16 +1836,20 @@ export function applyGuided(
   for (let g = 0; g < ng && gather; g++) {
     let base = min(load<i32>(xi0 + (<usize>(g << 2) << 2)), lw - 4);
     const idx = groups + (<usize>g << 5);
+    // Columns (0, 0, 1, 1) and (1, 1, 2, 2) from base, as at a 4x upscale away from the
+    // edges, take constant shuffles instead of the swizzles (bit 0 of the stored base).
+    let usual = 1;
     for (let l = 0; l < 4; l++) {
       const kx = <usize>min((g << 2) + l, width - 1) << 2;
       const c0 = load<i32>(xi0 + kx) - base, c1 = load<i32>(xi1 + kx) - base;
       if (c0 < 0 || c0 > 3 || c1 < 0 || c1 > 3) gather = false;
+      if (c0 != l >> 1 || c1 != (l >> 1) + 1) usual = 0;
       for (let j = 0; j < 4; j++) {
         store<u8>(idx + <usize>(l * 4 + j), <u8>(c0 * 4 + j));
         store<u8>(idx + <usize>(16 + l * 4 + j), <u8>(c1 * 4 + j));
       }
     }
-    store<i32>(bases + (<usize>g << 2), base);
+    store<i32>(bases + (<usize>g << 2), (base << 1) | usual);
   }
   // Per block: the low-res columns it reads (the least i0, the largest i1) and its first span.
   let span = 0;
@@ -1985,7 +1989,7 @@ function guidedRows(
   high: f32,
 ): void {
   const scale = f32x4.splat(255), half = f32x4.splat(0.5);
-  const kr = f32x4.splat(LR), kg = f32x4.splat(LG), kb = f32x4.splat(LB);
+  const kr = f32x4.splat(LR), kg = f32x4.splat(LG), kb = f32x4.splat(LB), kl = f32x4.splat(L1);
   const zero: u8 = table ? load<u8>(table) : 0, full: u8 = table ? load<u8>(table + 255) : 255;
   // The table's runs of table[0] (v <= zeros) and of table[255] (v >= fulls): a computed
   // block with no byte between them takes two compares instead of the look-up.
@@ -2075,10 +2079,25 @@ function guidedRows(
             ),
           );
         } else {
-          const v0 = guidedLanes(ta, ua, tb, ub, ps, sc, x, wy, kr, kg, kb, scale, half);
-          const v1 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 4, wy, kr, kg, kb, scale, half);
-          const v2 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 8, wy, kr, kg, kb, scale, half);
-          const v3 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 12, wy, kr, kg, kb, scale, half);
+          let l0: v128, l1: v128, l2: v128, l3: v128;
+          if (sc == 1) {
+            // The 16 luma bytes in one load, widened in two steps.
+            const px = v128.load(ps + <usize>x);
+            const lo = i16x8.extend_low_i8x16_u(px), hi = i16x8.extend_high_i8x16_u(px);
+            l0 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(lo)), kl);
+            l1 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(lo)), kl);
+            l2 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(hi)), kl);
+            l3 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(hi)), kl);
+          } else {
+            l0 = lumaLanes(ps, sc, x, kr, kg, kb);
+            l1 = lumaLanes(ps, sc, x + 4, kr, kg, kb);
+            l2 = lumaLanes(ps, sc, x + 8, kr, kg, kb);
+            l3 = lumaLanes(ps, sc, x + 12, kr, kg, kb);
+          }
+          const v0 = guidedLanes(ta, ua, tb, ub, x, l0, wy, scale, half);
+          const v1 = guidedLanes(ta, ua, tb, ub, x + 4, l1, wy, scale, half);
+          const v2 = guidedLanes(ta, ua, tb, ub, x + 8, l2, wy, scale, half);
+          const v3 = guidedLanes(ta, ua, tb, ub, x + 12, l3, wy, scale, half);
           // Saturating narrows clamp to 0..255 as the reference does.
           v = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v0, v1), i16x8.narrow_i32x4_s(v2, v3));
         }
@@ -2092,9 +2111,11 @@ function guidedRows(
  * table[v] for the 16 bytes of v, where table[0..zeros] are all table[0] and
  * table[fulls..255] all table[255]: those two by compares, the bytes between by one
  * swizzle per 16-byte slice of the table they may fall in (an index outside the slice,
- * after the wrapping subtraction, reads 0). Not inlined: the row loop keeps its vectors
- * in registers.
+ * after the wrapping subtraction, reads 0), only from the slice of their least to that
+ * of their largest. Inlined: a call made the row loop reload its vectors after it.
  */
+// @ts-ignore: decorator
+@inline
 function lookup16(table: usize, v: v128, zeros: i32, fulls: i32): v128 {
   const under = i8x16.le_u(v, i8x16.splat(<u8>zeros));
   const over = i8x16.ge_u(v, i8x16.splat(<u8>fulls));
@@ -2103,7 +2124,16 @@ function lookup16(table: usize, v: v128, zeros: i32, fulls: i32): v128 {
     v128.and(over, i8x16.splat(load<u8>(table + 255))),
   );
   if (!v128.any_true(v128.not(v128.or(under, over)))) return r;
-  for (let j = (zeros + 1) & ~15; j < fulls; j += 16) {
+  // Only the slices between the least and the largest of the 16 bytes can hold one (a
+  // block's pixels rarely span more than two or three): each byte's slice is the same.
+  let m = i8x16.min_u(v, i64x2.shr_u(v, 32)), n = i8x16.max_u(v, i64x2.shr_u(v, 32));
+  m = i8x16.min_u(m, i32x4.shr_u(m, 16));
+  n = i8x16.max_u(n, i32x4.shr_u(n, 16));
+  m = i8x16.min_u(m, i16x8.shr_u(m, 8));
+  n = i8x16.max_u(n, i16x8.shr_u(n, 8));
+  const least = min(<i32>i8x16.extract_lane_u(m, 0), <i32>i8x16.extract_lane_u(m, 8));
+  const most = max(<i32>i8x16.extract_lane_u(n, 0), <i32>i8x16.extract_lane_u(n, 8));
+  for (let j = max((zeros + 1) & ~15, least & ~15), end = min(fulls, most + 1); j < end; j += 16) {
     r = v128.or(r, i8x16.swizzle(v128.load(table + <usize>j), i8x16.sub(v, i8x16.splat(<u8>j))));
   }
   return r;
@@ -2143,14 +2173,25 @@ function widenBlock(
     // Pixels past the width (the last block's) land in the rows' padding.
     const bases = groups + (<usize>((width + 3) >> 2) << 5);
     for (let x = start; x < end; x += 4) {
-      const g = <usize>(x >> 2), idx = groups + (g << 5);
-      const c = <usize>load<i32>(bases + (g << 2)) << 2;
-      const i0 = v128.load(idx), i1 = v128.load(idx + 16);
+      const g = <usize>(x >> 2), word = load<i32>(bases + (g << 2));
+      const c = <usize>(word >> 1) << 2;
       const kx = <usize>x << 2, w = v128.load(xw + kx);
       const va = v128.load(ma + c), vb = v128.load(mb + c);
-      const a0 = i8x16.swizzle(va, i0), b0 = i8x16.swizzle(vb, i0);
-      v128.store(ra + kx, f32x4.add(a0, f32x4.mul(f32x4.sub(i8x16.swizzle(va, i1), a0), w)));
-      v128.store(rb + kx, f32x4.add(b0, f32x4.mul(f32x4.sub(i8x16.swizzle(vb, i1), b0), w)));
+      let a0: v128, a1: v128, b0: v128, b1: v128;
+      if (word & 1) {
+        a0 = i32x4.shuffle(va, va, 0, 0, 1, 1);
+        a1 = i32x4.shuffle(va, va, 1, 1, 2, 2);
+        b0 = i32x4.shuffle(vb, vb, 0, 0, 1, 1);
+        b1 = i32x4.shuffle(vb, vb, 1, 1, 2, 2);
+      } else {
+        const idx = groups + (g << 5), i0 = v128.load(idx), i1 = v128.load(idx + 16);
+        a0 = i8x16.swizzle(va, i0);
+        a1 = i8x16.swizzle(va, i1);
+        b0 = i8x16.swizzle(vb, i0);
+        b1 = i8x16.swizzle(vb, i1);
+      }
+      v128.store(ra + kx, f32x4.add(a0, f32x4.mul(f32x4.sub(a1, a0), w)));
+      v128.store(rb + kx, f32x4.add(b0, f32x4.mul(f32x4.sub(b1, b0), w)));
     }
     markFlat(ra, s, k, start, end);
     return;
@@ -2206,7 +2247,7 @@ function levelLanes(t: usize, u: usize, wy: v128, scale: v128, half: v128): v128
   return i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(vb, scale), half));
 }
 
-/** Four output values of applyGuided as i32x4 lanes (not yet clamped). */
+/** Four output values of applyGuided as i32x4 lanes (not yet clamped), from their luma. */
 // @ts-ignore: decorator
 @inline
 function guidedLanes(
@@ -2214,13 +2255,9 @@ function guidedLanes(
   ua: usize,
   tb: usize,
   ub: usize,
-  ps: usize,
-  sc: i32,
   x: i32,
+  luma: v128,
   wy: v128,
-  kr: v128,
-  kg: v128,
-  kb: v128,
   scale: v128,
   half: v128,
 ): v128 {
@@ -2228,22 +2265,24 @@ function guidedLanes(
   const a0 = v128.load(ta + k), b0 = v128.load(tb + k);
   const va = f32x4.add(a0, f32x4.mul(f32x4.sub(v128.load(ua + k), a0), wy));
   const vb = f32x4.add(b0, f32x4.mul(f32x4.sub(v128.load(ub + k), b0), wy));
+  return i32x4.trunc_sat_f32x4_s(
+    f32x4.add(f32x4.mul(f32x4.add(f32x4.mul(va, luma), vb), scale), half),
+  );
+}
+
+/** The luma of four RGB(A) pixels from x on. */
+// @ts-ignore: decorator
+@inline
+function lumaLanes(ps: usize, sc: i32, x: i32, kr: v128, kg: v128, kb: v128): v128 {
   // Signed converts: the bytes are never negative, and the unsigned one is emulated on x86.
-  if (sc == 1) {
-    const luma = f32x4.mul(f32x4.convert_i32x4_s(alphaLanes(ps + <usize>x)), f32x4.splat(L1));
-    return i32x4.trunc_sat_f32x4_s(
-      f32x4.add(f32x4.mul(f32x4.add(f32x4.mul(va, luma), vb), scale), half),
-    );
-  }
   const v = v128.load(ps + <usize>(x * sc));
-  const luma = f32x4.add(
+  return f32x4.add(
     f32x4.add(
       f32x4.mul(f32x4.convert_i32x4_s(lanesOf(v, sc, 0)), kr),
       f32x4.mul(f32x4.convert_i32x4_s(lanesOf(v, sc, 1)), kg),
     ),
     f32x4.mul(f32x4.convert_i32x4_s(lanesOf(v, sc, 2)), kb),
   );
-  return i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(f32x4.add(f32x4.mul(va, luma), vb), scale), half));
 }
 
 /**
