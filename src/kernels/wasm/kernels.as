@@ -2287,17 +2287,19 @@ function lumaLanes(ps: usize, sc: i32, x: i32, kr: v128, kg: v128, kb: v128): v1
 
 /**
  * guided_filter.ts guidedCoefficients after its checks, streamed a row at a time so that
- * nothing but rows stays in flight (a few tens of KB at 320 wide, radius 2, instead of
+ * nothing but rows stays in flight (about 100 KB at 320 wide, radius 2, instead of
  * full-size passes). The four maps the fit averages (I, p, I·p, I·I) go as one f32x4 per
  * pixel through the first box mean (horizontal sums as f64 pairs (I, p) and (I·p, I·I));
  * a and b as one f64 pair per pixel horizontally and two pixels per f32x4 vertically.
- * Each value takes the same float operations, in the same order, as the version with
- * full-size passes this replaced (and as boxMean), so the bytes are the same.
+ * The horizontal sums go two rows at a time, so that their chains of dependent f64
+ * additions overlap. Each value takes the same float operations, in the same order, as
+ * the version with full-size passes this replaced (and as boxMean), so the bytes are the
+ * same.
  *
- * Scratch (bytes), with R = min(2·radius + 2, height) rows in flight and
+ * Scratch (bytes), with R = min(2·radius + 3, height) rows in flight and
  * P = w + 2·radius + 2 padded columns: temp R·w·16 (the first horizontal sums), cells
- * 3·P·8 + (R + 1)·⌈w·8⌉₁₆ + 64 (padded rows of (I, p), (I·p, I·I) and (a, b), the second
- * horizontal sums and their column sums), columns w·16.
+ * 6·P·16 + (R + 1)·⌈w·8⌉₁₆ + 16 (two rows each of padded (I, p), (I·p, I·I) and (a, b)
+ * f64 pairs, the second horizontal sums and their column sums), columns w·16.
  */
 export function guidedCoefficients(
   guide: usize,
@@ -2312,32 +2314,36 @@ export function guidedCoefficients(
   temp: usize,
   columns: usize,
 ): void {
-  const lastY = height - 1, ring = min(2 * radius + 2, height);
-  const padded = <usize>(width + 2 * radius + 2) << 3;
+  const lastY = height - 1, ring = min(2 * radius + 3, height);
+  const padded = <usize>(width + 2 * radius + 2) << 4;
   const stride1 = <usize>width << 4, stride2 = ((<usize>width << 3) + 15) & ~15;
-  const lows = (cells + 15) & ~15, highs = (lows + padded + 15) & ~15;
-  const pairs = (highs + padded + 15) & ~15, ring2 = (pairs + padded + 15) & ~15;
-  const columns2 = ring2 + <usize>ring * stride2;
+  // Every part a multiple of 16 bytes, so all 16-byte aligned when cells is.
+  const lows = (cells + 15) & ~15, highs = lows + padded, lows2 = highs + padded;
+  const highs2 = lows2 + padded, pairs = highs2 + padded, pairs2 = pairs + padded;
+  const ring2 = pairs2 + padded, columns2 = ring2 + <usize>ring * stride2;
   const s32 = f32x4.splat(<f32>(1 / <f64>(2 * radius + 1)));
-  const head32 = f32x4.splat(<f32>(radius + 1));
   const ve = f32x4.splat(eps);
   // The first box mean's rows 0..radius, then its column sums.
   const first = min(radius, lastY);
-  for (let j = 0; j <= first; j++) {
-    boxRow4(guide, p, j, width, radius, lows, highs, temp + <usize>(j % ring) * stride1);
+  for (let j = 0; j <= first; j += 2) {
+    sums4(guide, p, j, j + 1 <= first, width, radius, lows, highs, lows2, highs2, temp, ring, stride1);
   }
   columnSums(temp, stride1, ring, radius, lastY, columns, width);
-  let y2 = 0;
+  // made: the last row of first horizontal sums; done: of second ones; y2: next output row.
+  let made = first, done = -1, y2 = 0;
   for (let y = 0; y < height; y++) {
-    // Row y + radius + 1 joins the ring (evicting row y − radius − 1, no longer read).
+    // Rows y + radius + 1 and + 2 join the ring (evicting rows no longer read).
     const next = y + radius + 1;
-    if (next <= lastY) {
-      boxRow4(guide, p, next, width, radius, lows, highs, temp + <usize>(next % ring) * stride1);
+    if (next <= lastY && next > made) {
+      const two = next + 1 <= lastY;
+      sums4(guide, p, next, two, width, radius, lows, highs, lows2, highs2, temp, ring, stride1);
+      made = two ? next + 1 : next;
     }
     const add = temp + <usize>(min(next, lastY) % ring) * stride1;
     const sub = temp + <usize>(max(y - radius, 0) % ring) * stride1;
-    // Means of row y → a and b of row y, as padded (a, b) pairs.
-    const row = pairs + (<usize>(radius + 1) << 3);
+    // Means of row y → a and b of row y, as padded (a, b) f64 pairs; even rows wait for
+    // the odd row after them.
+    const odd = (y & 1) != 0, row = (odd ? pairs2 : pairs) + (<usize>(radius + 1) << 4);
     let x = 0;
     for (; x + 4 <= width; x += 4) {
       const k = <usize>x << 4;
@@ -2358,9 +2364,7 @@ export function guidedCoefficients(
         f32x4.add(f32x4.sub(cii, f32x4.mul(mi, mi)), ve),
       );
       const icpt = f32x4.sub(mp, f32x4.mul(slope, mi));
-      const o = row + (<usize>x << 3);
-      v128.store(o, i32x4.shuffle(slope, icpt, 0, 4, 1, 5));
-      v128.store(o + 16, i32x4.shuffle(slope, icpt, 2, 6, 3, 7));
+      storePairs(row + (<usize>x << 4), slope, icpt);
     }
     for (; x < width; x++) {
       const k = <usize>x << 4;
@@ -2369,24 +2373,58 @@ export function guidedCoefficients(
       const m = f32x4.mul(c, s32);
       const mi = f32x4.extract_lane(m, 0), mp = f32x4.extract_lane(m, 1);
       const slope = (f32x4.extract_lane(m, 2) - mi * mp) / (f32x4.extract_lane(m, 3) - mi * mi + eps);
-      const o = row + (<usize>x << 3);
-      store<f32>(o, slope);
-      store<f32>(o + 4, mp - slope * mi);
+      const o = row + (<usize>x << 4);
+      store<f64>(o, <f64>slope);
+      store<f64>(o + 8, <f64>(mp - slope * mi));
     }
-    boxRow2(pairs, width, radius, ring2 + <usize>(y % ring) * stride2);
+    if (odd) {
+      boxRows2(pairs, pairs2, width, radius, ring2 + <usize>((y - 1) % ring) * stride2, ring2 + <usize>(y % ring) * stride2);
+    } else if (y == lastY) {
+      boxRow2(pairs, width, radius, ring2 + <usize>(y % ring) * stride2);
+    } else {
+      continue;
+    }
     // The second box mean's rows whose sums are all in: first its column sums, once.
-    if (y == first) columnSums(ring2, stride2, ring, radius, lastY, columns2, (width + 1) >> 1);
-    if (y < first) continue;
-    for (; y2 <= lastY && min(y2 + radius + 1, lastY) <= y; y2++) {
+    const start = done < first;
+    done = y;
+    if (done < first) continue;
+    if (start) columnSums(ring2, stride2, ring, radius, lastY, columns2, (width + 1) >> 1);
+    for (; y2 <= lastY && min(y2 + radius + 1, lastY) <= done; y2++) {
       meanRow2(ring2, stride2, ring, radius, lastY, y2, columns2, width, a, b);
     }
   }
 }
 
+/** Rows j (and j + 1 when `two`) of the first horizontal sums into their ring rows. */
+function sums4(
+  guide: usize,
+  p: usize,
+  j: i32,
+  two: bool,
+  width: i32,
+  radius: i32,
+  lows: usize,
+  highs: usize,
+  lows2: usize,
+  highs2: usize,
+  ring: usize,
+  size: i32,
+  stride: usize,
+): void {
+  const out = ring + <usize>(j % size) * stride;
+  if (two) {
+    boxRows4(guide, p, j, width, radius, lows, highs, lows2, highs2, out, ring + <usize>((j + 1) % size) * stride);
+  } else {
+    boxRow4(guide, p, j, width, radius, lows, highs, out);
+  }
+}
+
 /**
  * Row j's horizontal box sums of the cells (I, p, I·p, I·I) into `out` (w f32x4): f64
- * running sums, as guided_filter.ts boxMean's JS numbers, of (I, p) and (I·p, I·I)
- * padded rows (radius + 1 copies of the edge pixels each side, so no clamping per pixel).
+ * running sums, as guided_filter.ts boxMean's JS numbers, over padded rows of (I, p) and
+ * (I·p, I·I) f64 pairs (radius + 1 copies of the edge pixels each side, so no clamping
+ * per pixel). Each value is widened once, when its row is laid out: f32↔f64 converts
+ * are what the loop is short of.
  */
 // @ts-ignore: decorator
 @inline
@@ -2400,93 +2438,175 @@ function boxRow4(
   highs: usize,
   out: usize,
 ): void {
-  const pad = <usize>(radius + 1) << 3, g = guide + (<usize>(j * width) << 2);
+  layoutRow4(guide, p, j, width, radius, lows, highs);
+  const pad = <usize>(radius + 1) << 4;
+  const s64 = f64x2.splat(1 / <f64>(2 * radius + 1)), head = f64x2.splat(<f64>(radius + 1));
+  let lo = f64x2.mul(head, v128.load(lows + pad)), hi = f64x2.mul(head, v128.load(highs + pad));
+  for (let i: usize = 1; i <= <usize>radius; i++) {
+    lo = f64x2.add(lo, v128.load(lows + pad + (i << 4)));
+    hi = f64x2.add(hi, v128.load(highs + pad + (i << 4)));
+  }
+  // Pixel x adds padded column x + 2·radius + 2 and drops padded column x + 1.
+  const ahead = <usize>(2 * radius + 2) << 4;
+  for (let k: usize = 0, end = <usize>width << 4; k < end; k += 16) {
+    const l = f32x4.demote_f64x2_zero(f64x2.mul(lo, s64));
+    const h = f32x4.demote_f64x2_zero(f64x2.mul(hi, s64));
+    v128.store(out + k, i64x2.shuffle(l, h, 0, 2));
+    lo = f64x2.add(lo, f64x2.sub(v128.load(lows + k + ahead), v128.load(lows + k + 16)));
+    hi = f64x2.add(hi, f64x2.sub(v128.load(highs + k + ahead), v128.load(highs + k + 16)));
+  }
+}
+
+/** Row j's (I, p) and (I·p, I·I) as padded f64 pairs (see boxRow4). */
+// @ts-ignore: decorator
+@inline
+function layoutRow4(
+  guide: usize,
+  p: usize,
+  j: i32,
+  width: i32,
+  radius: i32,
+  lows: usize,
+  highs: usize,
+): void {
+  const pad = <usize>(radius + 1) << 4, g = guide + (<usize>(j * width) << 2);
   const q = p + (<usize>(j * width) << 2);
   let x = 0;
   for (; x + 4 <= width; x += 4) {
     const k = <usize>x << 2, vg = v128.load(g + k), vq = v128.load(q + k);
-    const vgq = f32x4.mul(vg, vq), vgg = f32x4.mul(vg, vg);
-    const o = pad + (<usize>x << 3);
-    v128.store(lows + o, i32x4.shuffle(vg, vq, 0, 4, 1, 5));
-    v128.store(lows + o + 16, i32x4.shuffle(vg, vq, 2, 6, 3, 7));
-    v128.store(highs + o, i32x4.shuffle(vgq, vgg, 0, 4, 1, 5));
-    v128.store(highs + o + 16, i32x4.shuffle(vgq, vgg, 2, 6, 3, 7));
+    const o = pad + (<usize>x << 4);
+    storePairs(lows + o, vg, vq);
+    storePairs(highs + o, f32x4.mul(vg, vq), f32x4.mul(vg, vg));
   }
   for (; x < width; x++) {
     const k = <usize>x << 2, vg = load<f32>(g + k), vq = load<f32>(q + k);
-    const o = pad + (<usize>x << 3);
-    store<f32>(lows + o, vg);
-    store<f32>(lows + o + 4, vq);
-    store<f32>(highs + o, vg * vq);
-    store<f32>(highs + o + 4, vg * vg);
+    const o = pad + (<usize>x << 4);
+    store<f64>(lows + o, <f64>vg);
+    store<f64>(lows + o + 8, <f64>vq);
+    store<f64>(highs + o, <f64>(vg * vq));
+    store<f64>(highs + o + 8, <f64>(vg * vg));
   }
   padRow(lows, width, radius);
   padRow(highs, width, radius);
+}
+
+/** boxRow4 of rows j and j + 1 in one loop: four independent chains of additions. */
+// @ts-ignore: decorator
+@inline
+function boxRows4(
+  guide: usize,
+  p: usize,
+  j: i32,
+  width: i32,
+  radius: i32,
+  lows: usize,
+  highs: usize,
+  lows2: usize,
+  highs2: usize,
+  out: usize,
+  out2: usize,
+): void {
+  layoutRow4(guide, p, j, width, radius, lows, highs);
+  layoutRow4(guide, p, j + 1, width, radius, lows2, highs2);
+  const pad = <usize>(radius + 1) << 4;
   const s64 = f64x2.splat(1 / <f64>(2 * radius + 1)), head = f64x2.splat(<f64>(radius + 1));
-  let lo = f64x2.mul(head, f64x2.promote_low_f32x4(v128.load64_zero(lows + pad)));
-  let hi = f64x2.mul(head, f64x2.promote_low_f32x4(v128.load64_zero(highs + pad)));
+  let lo = f64x2.mul(head, v128.load(lows + pad)), hi = f64x2.mul(head, v128.load(highs + pad));
+  let lo2 = f64x2.mul(head, v128.load(lows2 + pad));
+  let hi2 = f64x2.mul(head, v128.load(highs2 + pad));
   for (let i: usize = 1; i <= <usize>radius; i++) {
-    lo = f64x2.add(lo, f64x2.promote_low_f32x4(v128.load64_zero(lows + pad + (i << 3))));
-    hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.load64_zero(highs + pad + (i << 3))));
+    const o = pad + (i << 4);
+    lo = f64x2.add(lo, v128.load(lows + o));
+    hi = f64x2.add(hi, v128.load(highs + o));
+    lo2 = f64x2.add(lo2, v128.load(lows2 + o));
+    hi2 = f64x2.add(hi2, v128.load(highs2 + o));
   }
-  // Pixel x adds padded column x + 2·radius + 2 and drops padded column x + 1.
-  const ahead = <usize>(2 * radius + 2) << 3;
-  for (let k: usize = 0, end = <usize>width << 3; k < end; k += 8) {
-    const l = f32x4.demote_f64x2_zero(f64x2.mul(lo, s64));
-    const h = f32x4.demote_f64x2_zero(f64x2.mul(hi, s64));
-    v128.store(out + (k << 1), i64x2.shuffle(l, h, 0, 2));
-    lo = f64x2.add(
-      lo,
-      f64x2.sub(
-        f64x2.promote_low_f32x4(v128.load64_zero(lows + k + ahead)),
-        f64x2.promote_low_f32x4(v128.load64_zero(lows + k + 8)),
+  const ahead = <usize>(2 * radius + 2) << 4;
+  for (let k: usize = 0, end = <usize>width << 4; k < end; k += 16) {
+    v128.store(
+      out + k,
+      i64x2.shuffle(
+        f32x4.demote_f64x2_zero(f64x2.mul(lo, s64)),
+        f32x4.demote_f64x2_zero(f64x2.mul(hi, s64)),
+        0,
+        2,
       ),
     );
-    hi = f64x2.add(
-      hi,
-      f64x2.sub(
-        f64x2.promote_low_f32x4(v128.load64_zero(highs + k + ahead)),
-        f64x2.promote_low_f32x4(v128.load64_zero(highs + k + 8)),
+    v128.store(
+      out2 + k,
+      i64x2.shuffle(
+        f32x4.demote_f64x2_zero(f64x2.mul(lo2, s64)),
+        f32x4.demote_f64x2_zero(f64x2.mul(hi2, s64)),
+        0,
+        2,
       ),
     );
+    const a = k + ahead, d = k + 16;
+    lo = f64x2.add(lo, f64x2.sub(v128.load(lows + a), v128.load(lows + d)));
+    hi = f64x2.add(hi, f64x2.sub(v128.load(highs + a), v128.load(highs + d)));
+    lo2 = f64x2.add(lo2, f64x2.sub(v128.load(lows2 + a), v128.load(lows2 + d)));
+    hi2 = f64x2.add(hi2, f64x2.sub(v128.load(highs2 + a), v128.load(highs2 + d)));
   }
 }
 
-/** Row (a, b) pairs' horizontal box means into `out` (w pairs), as boxRow4's lows. */
+/** boxRow2 of two rows in one loop. */
+// @ts-ignore: decorator
+@inline
+function boxRows2(pairs: usize, pairs2: usize, width: i32, radius: i32, out: usize, out2: usize): void {
+  padRow(pairs, width, radius);
+  padRow(pairs2, width, radius);
+  const pad = <usize>(radius + 1) << 4;
+  const s64 = f64x2.splat(1 / <f64>(2 * radius + 1)), head = f64x2.splat(<f64>(radius + 1));
+  let lo = f64x2.mul(head, v128.load(pairs + pad)), lo2 = f64x2.mul(head, v128.load(pairs2 + pad));
+  for (let i: usize = 1; i <= <usize>radius; i++) {
+    lo = f64x2.add(lo, v128.load(pairs + pad + (i << 4)));
+    lo2 = f64x2.add(lo2, v128.load(pairs2 + pad + (i << 4)));
+  }
+  const ahead = <usize>(2 * radius + 2) << 4;
+  for (let k: usize = 0, end = <usize>width << 4; k < end; k += 16) {
+    v128.store64_lane(out + (k >> 1), f32x4.demote_f64x2_zero(f64x2.mul(lo, s64)), 0);
+    v128.store64_lane(out2 + (k >> 1), f32x4.demote_f64x2_zero(f64x2.mul(lo2, s64)), 0);
+    lo = f64x2.add(lo, f64x2.sub(v128.load(pairs + k + ahead), v128.load(pairs + k + 16)));
+    lo2 = f64x2.add(lo2, f64x2.sub(v128.load(pairs2 + k + ahead), v128.load(pairs2 + k + 16)));
+  }
+}
+
+/** Row (a, b) f64 pairs' horizontal box means into `out` (w f32 pairs), as boxRow4's. */
 // @ts-ignore: decorator
 @inline
 function boxRow2(pairs: usize, width: i32, radius: i32, out: usize): void {
   padRow(pairs, width, radius);
-  const pad = <usize>(radius + 1) << 3;
+  const pad = <usize>(radius + 1) << 4;
   const s64 = f64x2.splat(1 / <f64>(2 * radius + 1)), head = f64x2.splat(<f64>(radius + 1));
-  let lo = f64x2.mul(head, f64x2.promote_low_f32x4(v128.load64_zero(pairs + pad)));
-  for (let i: usize = 1; i <= <usize>radius; i++) {
-    lo = f64x2.add(lo, f64x2.promote_low_f32x4(v128.load64_zero(pairs + pad + (i << 3))));
+  let lo = f64x2.mul(head, v128.load(pairs + pad));
+  for (let i: usize = 1; i <= <usize>radius; i++) lo = f64x2.add(lo, v128.load(pairs + pad + (i << 4)));
+  const ahead = <usize>(2 * radius + 2) << 4;
+  for (let k: usize = 0, end = <usize>width << 4; k < end; k += 16) {
+    v128.store64_lane(out + (k >> 1), f32x4.demote_f64x2_zero(f64x2.mul(lo, s64)), 0);
+    lo = f64x2.add(lo, f64x2.sub(v128.load(pairs + k + ahead), v128.load(pairs + k + 16)));
   }
-  const ahead = <usize>(2 * radius + 2) << 3;
-  for (let k: usize = 0, end = <usize>width << 3; k < end; k += 8) {
-    v128.store64_lane(out + k, f32x4.demote_f64x2_zero(f64x2.mul(lo, s64)), 0);
-    lo = f64x2.add(
-      lo,
-      f64x2.sub(
-        f64x2.promote_low_f32x4(v128.load64_zero(pairs + k + ahead)),
-        f64x2.promote_low_f32x4(v128.load64_zero(pairs + k + 8)),
-      ),
-    );
-  }
+}
+
+/** Pixels x..x+3 of two f32 maps as four (u, v) f64 pairs at o. */
+// @ts-ignore: decorator
+@inline
+function storePairs(o: usize, u: v128, v: v128): void {
+  const t0 = i32x4.shuffle(u, v, 0, 4, 1, 5), t1 = i32x4.shuffle(u, v, 2, 6, 3, 7);
+  v128.store(o, f64x2.promote_low_f32x4(t0));
+  v128.store(o + 16, f64x2.promote_low_f32x4(i64x2.shuffle(t0, t0, 1, 1)));
+  v128.store(o + 32, f64x2.promote_low_f32x4(t1));
+  v128.store(o + 48, f64x2.promote_low_f32x4(i64x2.shuffle(t1, t1, 1, 1)));
 }
 
 /** Fills a padded row's radius + 1 columns each side with copies of its edge pairs. */
 // @ts-ignore: decorator
 @inline
 function padRow(row: usize, width: i32, radius: i32): void {
-  const pad = <usize>(radius + 1) << 3;
-  const left = v128.load64_splat(row + pad);
-  const right = v128.load64_splat(row + pad + (<usize>(width - 1) << 3));
-  const tail = row + pad + (<usize>width << 3);
-  for (let k: usize = 0; k < pad; k += 8) {
-    v128.store64_lane(row + k, left, 0);
-    v128.store64_lane(tail + k, right, 0);
+  const pad = <usize>(radius + 1) << 4;
+  const left = v128.load(row + pad), right = v128.load(row + pad + (<usize>(width - 1) << 4));
+  const tail = row + pad + (<usize>width << 4);
+  for (let k: usize = 0; k < pad; k += 16) {
+    v128.store(row + k, left);
+    v128.store(tail + k, right);
   }
 }
 

@@ -733,8 +733,8 @@ class WasmKernelSet implements WasmKernels {
     checkGuidedCoefficients(guide, p, width, height, radius, eps, scratch, a, b);
     // The scratch's planes stay unused: the wasm fit streams rows through a few of its own
     // (sizes in kernels.as guidedCoefficients; `ring` rows of sums are in flight).
-    const ring = Math.min(2 * radius + 2, height);
-    const cellsBytes = 3 * (width + 2 * radius + 2) * 8 + (ring + 1) * align(width * 8) + 64;
+    const ring = Math.min(2 * radius + 3, height);
+    const cellsBytes = 6 * (width + 2 * radius + 2) * 16 + (ring + 1) * align(width * 8) + 16;
     const cells = this.#slot("guided.cells", cellsBytes);
     const temp = this.#slot("guided.temp", ring * width * 16);
     const columns = this.#slot("guided.columns", width * 16);
