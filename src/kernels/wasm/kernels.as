@@ -2000,7 +2000,7 @@ function guidedRows(
   }
   const blocks = width >> 4;
   let py0 = -1, py1 = -1, nruns = 0;
-  for (let y = 0; y < height; y++) {
+  for (let y = 0; y < height; ) {
     const ky = <usize>y << 2;
     const y0 = load<i32>(yi0 + ky), y1 = load<i32>(yi1 + ky);
     const s0 = state + <usize>(y0 * nb), s1 = state + <usize>(y1 * nb);
@@ -2039,32 +2039,31 @@ function guidedRows(
     const ta = rows + t, ua = rows + u, tb = bRows + t, ub = bRows + u;
     const wys = load<f32>(yw + ky), wy = f32x4.splat(wys);
     const dst = out + <usize>(y * width), ps = src + <usize>(y * width * sc);
+    // The next row on the same two low-res rows (the usual case at an upscale) goes in the
+    // same visit of the runs: the rows' loads and differences (a1 − a0, b1 − b0) serve
+    // both, each row's lerp and fit as before.
+    const two = y + 1 < height && load<i32>(yi0 + ky + 4) == y0 && load<i32>(yi1 + ky + 4) == y1;
+    const wys2 = two ? load<f32>(yw + ky + 4) : wys, wy2 = f32x4.splat(wys2);
+    const dst2 = dst + <usize>width, ps2 = ps + <usize>(width * sc);
     for (let r = 0; r < nruns; r++) {
       const run = runs + <usize>(r * 12);
       const k0 = load<i32>(run), k1 = load<i32>(run + 4), kind = load<i32>(run + 8);
       const x0 = k0 << 4, x1 = min(k1 << 4, width);
       if (kind != COMPUTE) {
-        memory.fill(dst + <usize>x0, kind == LOW ? zero : full, <usize>(x1 - x0));
+        const byte = kind == LOW ? zero : full;
+        memory.fill(dst + <usize>x0, byte, <usize>(x1 - x0));
+        if (two) memory.fill(dst2 + <usize>x0, byte, <usize>(x1 - x0));
         continue;
       }
       if (k0 == blocks) {
         // The partial last block, pixel by pixel.
-        for (let x = x0; x < x1; x++) {
-          const k = <usize>x << 2, p = ps + <usize>(x * sc);
-          const a0 = load<f32>(ta + k), b0 = load<f32>(tb + k);
-          const va = a0 + (load<f32>(ua + k) - a0) * wys, vb = b0 + (load<f32>(ub + k) - b0) * wys;
-          const luma = sc == 1
-            ? <f32>load<u8>(p) * L1
-            : <f32>load<u8>(p) * LR + <f32>load<u8>(p + 1) * LG + <f32>load<u8>(p + 2) * LB;
-          const v = (va * luma + vb) * 255 + 0.5;
-          const q: u8 = v < 0 ? 0 : v > 255 ? 255 : <u8>v;
-          store<u8>(dst + <usize>x, table ? load<u8>(table + <usize>q) : q);
-        }
+        partialBlock(ta, ua, tb, ub, ps, sc, dst, x0, x1, wys, table);
+        if (two) partialBlock(ta, ua, tb, ub, ps2, sc, dst2, x0, x1, wys2, table);
         continue;
       }
       for (let blk = k0; blk < k1; blk++) {
         const x = blk << 4;
-        let v: v128;
+        let v: v128, w: v128 = v128.splat<i32>(0);
         if (load<u8>(s0 + <usize>blk) == 2 && load<u8>(s1 + <usize>blk) == 2) {
           // A ≈ 0 at both rows: B alone, within 1/4 level, without reading the pixels.
           const k = <usize>x << 2;
@@ -2078,33 +2077,130 @@ function guidedRows(
               levelLanes(tb + k + 48, ub + k + 48, wy, scale, half),
             ),
           );
-        } else {
-          let l0: v128, l1: v128, l2: v128, l3: v128;
-          if (sc == 1) {
-            // The 16 luma bytes in one load, widened in two steps.
-            const px = v128.load(ps + <usize>x);
-            const lo = i16x8.extend_low_i8x16_u(px), hi = i16x8.extend_high_i8x16_u(px);
-            l0 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(lo)), kl);
-            l1 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(lo)), kl);
-            l2 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(hi)), kl);
-            l3 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(hi)), kl);
-          } else {
-            l0 = lumaLanes(ps, sc, x, kr, kg, kb);
-            l1 = lumaLanes(ps, sc, x + 4, kr, kg, kb);
-            l2 = lumaLanes(ps, sc, x + 8, kr, kg, kb);
-            l3 = lumaLanes(ps, sc, x + 12, kr, kg, kb);
+          if (two) {
+            w = i8x16.narrow_i16x8_u(
+              i16x8.narrow_i32x4_s(
+                levelLanes(tb + k, ub + k, wy2, scale, half),
+                levelLanes(tb + k + 16, ub + k + 16, wy2, scale, half),
+              ),
+              i16x8.narrow_i32x4_s(
+                levelLanes(tb + k + 32, ub + k + 32, wy2, scale, half),
+                levelLanes(tb + k + 48, ub + k + 48, wy2, scale, half),
+              ),
+            );
           }
-          const v0 = guidedLanes(ta, ua, tb, ub, x, l0, wy, scale, half);
-          const v1 = guidedLanes(ta, ua, tb, ub, x + 4, l1, wy, scale, half);
-          const v2 = guidedLanes(ta, ua, tb, ub, x + 8, l2, wy, scale, half);
-          const v3 = guidedLanes(ta, ua, tb, ub, x + 12, l3, wy, scale, half);
+        } else if (two) {
+          // A gray plane's 16 bytes in one load (p1, p2); RGB(A) loads per group.
+          const p1 = sc == 1 ? v128.load(ps + <usize>x) : v128.splat<i32>(0);
+          const p2 = sc == 1 ? v128.load(ps2 + <usize>x) : v128.splat<i32>(0);
+            const k0 = <usize>(x + 0) << 2;
+            const a0 = v128.load(ta + k0), b0 = v128.load(tb + k0);
+            const da0 = f32x4.sub(v128.load(ua + k0), a0), db0 = f32x4.sub(v128.load(ub + k0), b0);
+            const v0 = fitLanes(a0, da0, b0, db0, blockLuma(p1, ps, sc, x, 0, kl, kr, kg, kb), wy, scale, half);
+            const w0 = fitLanes(a0, da0, b0, db0, blockLuma(p2, ps2, sc, x, 0, kl, kr, kg, kb), wy2, scale, half);
+            const k1 = <usize>(x + 4) << 2;
+            const a1 = v128.load(ta + k1), b1 = v128.load(tb + k1);
+            const da1 = f32x4.sub(v128.load(ua + k1), a1), db1 = f32x4.sub(v128.load(ub + k1), b1);
+            const v1 = fitLanes(a1, da1, b1, db1, blockLuma(p1, ps, sc, x, 1, kl, kr, kg, kb), wy, scale, half);
+            const w1 = fitLanes(a1, da1, b1, db1, blockLuma(p2, ps2, sc, x, 1, kl, kr, kg, kb), wy2, scale, half);
+            const k2 = <usize>(x + 8) << 2;
+            const a2 = v128.load(ta + k2), b2 = v128.load(tb + k2);
+            const da2 = f32x4.sub(v128.load(ua + k2), a2), db2 = f32x4.sub(v128.load(ub + k2), b2);
+            const v2 = fitLanes(a2, da2, b2, db2, blockLuma(p1, ps, sc, x, 2, kl, kr, kg, kb), wy, scale, half);
+            const w2 = fitLanes(a2, da2, b2, db2, blockLuma(p2, ps2, sc, x, 2, kl, kr, kg, kb), wy2, scale, half);
+            const k3 = <usize>(x + 12) << 2;
+            const a3 = v128.load(ta + k3), b3 = v128.load(tb + k3);
+            const da3 = f32x4.sub(v128.load(ua + k3), a3), db3 = f32x4.sub(v128.load(ub + k3), b3);
+            const v3 = fitLanes(a3, da3, b3, db3, blockLuma(p1, ps, sc, x, 3, kl, kr, kg, kb), wy, scale, half);
+            const w3 = fitLanes(a3, da3, b3, db3, blockLuma(p2, ps2, sc, x, 3, kl, kr, kg, kb), wy2, scale, half);
           // Saturating narrows clamp to 0..255 as the reference does.
+          v = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v0, v1), i16x8.narrow_i32x4_s(v2, v3));
+          w = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(w0, w1), i16x8.narrow_i32x4_s(w2, w3));
+        } else {
+          const p1 = sc == 1 ? v128.load(ps + <usize>x) : v128.splat<i32>(0);
+          const v0 = guidedLanes(ta, ua, tb, ub, x, blockLuma(p1, ps, sc, x, 0, kl, kr, kg, kb), wy, scale, half);
+          const v1 = guidedLanes(ta, ua, tb, ub, x + 4, blockLuma(p1, ps, sc, x, 1, kl, kr, kg, kb), wy, scale, half);
+          const v2 = guidedLanes(ta, ua, tb, ub, x + 8, blockLuma(p1, ps, sc, x, 2, kl, kr, kg, kb), wy, scale, half);
+          const v3 = guidedLanes(ta, ua, tb, ub, x + 12, blockLuma(p1, ps, sc, x, 3, kl, kr, kg, kb), wy, scale, half);
           v = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v0, v1), i16x8.narrow_i32x4_s(v2, v3));
         }
         v128.store(dst + <usize>x, table ? lookup16(table, v, zeros, fulls) : v);
+        if (two) v128.store(dst2 + <usize>x, table ? lookup16(table, w, zeros, fulls) : w);
       }
     }
+    y += two ? 2 : 1;
   }
+}
+
+/** applyGuided's pixels x0..x1 of one row (a last partial block), one at a time. */
+// @ts-ignore: decorator
+@inline
+function partialBlock(
+  ta: usize,
+  ua: usize,
+  tb: usize,
+  ub: usize,
+  ps: usize,
+  sc: i32,
+  dst: usize,
+  x0: i32,
+  x1: i32,
+  wys: f32,
+  table: usize,
+): void {
+  for (let x = x0; x < x1; x++) {
+    const k = <usize>x << 2, p = ps + <usize>(x * sc);
+    const a0 = load<f32>(ta + k), b0 = load<f32>(tb + k);
+    const va = a0 + (load<f32>(ua + k) - a0) * wys, vb = b0 + (load<f32>(ub + k) - b0) * wys;
+    const luma = sc == 1
+      ? <f32>load<u8>(p) * L1
+      : <f32>load<u8>(p) * LR + <f32>load<u8>(p + 1) * LG + <f32>load<u8>(p + 2) * LB;
+    const v = (va * luma + vb) * 255 + 0.5;
+    const q: u8 = v < 0 ? 0 : v > 255 ? 255 : <u8>v;
+    store<u8>(dst + <usize>x, table ? load<u8>(table + <usize>q) : q);
+  }
+}
+
+/**
+ * The luma of pixels x + 4·j .. + 3 of a block: of a gray plane from its 16 bytes `px`
+ * (widened in two steps), else from the RGB(A) pixels at ps.
+ */
+// @ts-ignore: decorator
+@inline
+function blockLuma(
+  px: v128,
+  ps: usize,
+  sc: i32,
+  x: i32,
+  j: i32,
+  kl: v128,
+  kr: v128,
+  kg: v128,
+  kb: v128,
+): v128 {
+  if (sc != 1) return lumaLanes(ps, sc, x + 4 * j, kr, kg, kb);
+  const h = j < 2 ? i16x8.extend_low_i8x16_u(px) : i16x8.extend_high_i8x16_u(px);
+  const q = (j & 1) == 0 ? i32x4.extend_low_i16x8_u(h) : i32x4.extend_high_i16x8_u(h);
+  return f32x4.mul(f32x4.convert_i32x4_s(q), kl);
+}
+
+/** applyGuided's fit of four pixels from a0, a1 − a0, b0, b1 − b0 (see guidedLanes). */
+// @ts-ignore: decorator
+@inline
+function fitLanes(
+  a0: v128,
+  da: v128,
+  b0: v128,
+  db: v128,
+  luma: v128,
+  wy: v128,
+  scale: v128,
+  half: v128,
+): v128 {
+  const va = f32x4.add(a0, f32x4.mul(da, wy)), vb = f32x4.add(b0, f32x4.mul(db, wy));
+  return i32x4.trunc_sat_f32x4_s(
+    f32x4.add(f32x4.mul(f32x4.add(f32x4.mul(va, luma), vb), scale), half),
+  );
 }
 
 /**
