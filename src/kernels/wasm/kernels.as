@@ -2124,8 +2124,14 @@ function guidedRows(
           const v3 = guidedLanes(ta, ua, tb, ub, x + 12, blockLuma(p1, ps, sc, x, 3, kl, kr, kg, kb), wy, scale, half);
           v = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v0, v1), i16x8.narrow_i32x4_s(v2, v3));
         }
-        v128.store(dst + <usize>x, table ? lookup16(table, v, zeros, fulls) : v);
-        if (two) v128.store(dst2 + <usize>x, table ? lookup16(table, w, zeros, fulls) : w);
+        if (!table) {
+          v128.store(dst + <usize>x, v);
+          if (two) v128.store(dst2 + <usize>x, w);
+        } else if (two) {
+          lookup32(table, v, w, zeros, fulls, dst + <usize>x, dst2 + <usize>x);
+        } else {
+          v128.store(dst + <usize>x, lookup16(table, v, zeros, fulls));
+        }
       }
     }
     y += two ? 2 : 1;
@@ -2201,6 +2207,39 @@ function fitLanes(
   return i32x4.trunc_sat_f32x4_s(
     f32x4.add(f32x4.mul(f32x4.add(f32x4.mul(va, luma), vb), scale), half),
   );
+}
+
+/**
+ * lookup16 of two rows' blocks v and w, stored at d and e: the slices between the least
+ * and the largest byte of both, each slice loaded once for the two.
+ */
+// @ts-ignore: decorator
+@inline
+function lookup32(table: usize, v: v128, w: v128, zeros: i32, fulls: i32, d: usize, e: usize): void {
+  const lo = i8x16.splat(<u8>zeros), hi = i8x16.splat(<u8>fulls);
+  const first = i8x16.splat(load<u8>(table)), last = i8x16.splat(load<u8>(table + 255));
+  const underV = i8x16.le_u(v, lo), overV = i8x16.ge_u(v, hi);
+  const underW = i8x16.le_u(w, lo), overW = i8x16.ge_u(w, hi);
+  let r = v128.or(v128.and(underV, first), v128.and(overV, last));
+  let q = v128.or(v128.and(underW, first), v128.and(overW, last));
+  if (v128.any_true(v128.not(v128.and(v128.or(underV, overV), v128.or(underW, overW))))) {
+    let m = i8x16.min_u(v, w), n = i8x16.max_u(v, w);
+    m = i8x16.min_u(m, i64x2.shr_u(m, 32));
+    n = i8x16.max_u(n, i64x2.shr_u(n, 32));
+    m = i8x16.min_u(m, i32x4.shr_u(m, 16));
+    n = i8x16.max_u(n, i32x4.shr_u(n, 16));
+    m = i8x16.min_u(m, i16x8.shr_u(m, 8));
+    n = i8x16.max_u(n, i16x8.shr_u(n, 8));
+    const least = min(<i32>i8x16.extract_lane_u(m, 0), <i32>i8x16.extract_lane_u(m, 8));
+    const most = max(<i32>i8x16.extract_lane_u(n, 0), <i32>i8x16.extract_lane_u(n, 8));
+    for (let j = max((zeros + 1) & ~15, least & ~15), end = min(fulls, most + 1); j < end; j += 16) {
+      const slice = v128.load(table + <usize>j), at = i8x16.splat(<u8>j);
+      r = v128.or(r, i8x16.swizzle(slice, i8x16.sub(v, at)));
+      q = v128.or(q, i8x16.swizzle(slice, i8x16.sub(w, at)));
+    }
+  }
+  v128.store(d, r);
+  v128.store(e, q);
 }
 
 /**
