@@ -1866,6 +1866,11 @@ export function applyGuided(
     store<i32>(o + 4, c1);
     store<i32>(o + 8, span);
   }
+  // Blocks 1..usual − 1 read columns 4k − 1 .. 4k + 4, as at a 4x upscale: their bounds
+  // go four blocks per vector below.
+  let usual = 1;
+  while (usual < nb && load<i32>(cols + <usize>(usual * 12)) == 4 * usual - 1 &&
+    load<i32>(cols + <usize>(usual * 12) + 4) == 4 * usual + 4) usual++;
   // Per low-res row and block: the least and the largest of b and a + b over its columns.
   // `line` holds four rows of lw + 8 floats: min and max per column, then per window of
   // 4 columns, so that a block's 4 to 8 columns (6 at a 4x upscale) are two windows.
@@ -1915,7 +1920,20 @@ export function applyGuided(
       }
       continue;
     }
-    for (let k = 0; k < nb; k++) {
+    for (let k = 0; k < nb; ) {
+      if (k >= 1 && k + 4 <= usual) {
+        // Blocks k..k+3: windows at columns 4k − 1 + 4i (lane 3 of the vectors from
+        // column 4k − 4 on) and 4k + 1 + 4i (lane 1 of those from column 4k on), the
+        // same two per block as below, by unpacks.
+        const f = line4 + (<usize>(k - 1) << 4), g = lineMax4 + (<usize>(k - 1) << 4);
+        const lo = f32x4.pmin(lane3of4(f), lane1of4(f + 16));
+        const hi = f32x4.pmax(lane3of4(g), lane1of4(g + 16));
+        const o = bo + (<usize>k << 3);
+        v128.store(o, i32x4.shuffle(lo, hi, 0, 4, 1, 5));
+        v128.store(o + 16, i32x4.shuffle(lo, hi, 2, 6, 3, 7));
+        k += 4;
+        continue;
+      }
       const o = cols + <usize>(k * 12);
       let j = load<i32>(o);
       const c1 = load<i32>(o + 4), n = c1 - j + 1;
@@ -1937,6 +1955,7 @@ export function applyGuided(
       }
       store<f32>(bo + (<usize>k << 3), lo);
       store<f32>(bo + (<usize>k << 3) + 4, hi);
+      k++;
     }
   }
   memory.fill(state, 0, <usize>(lh * nb));
@@ -1952,6 +1971,30 @@ export function applyGuided(
     guidedRows(a, b, lw, xw, xi0, xi1, spans, gather ? groups : 0, cols, rows, bRows, rowBytes,
       state, bounds, runs, nb, yi0, yi1, yw, src, 1, out, width, height, table, low, high);
   }
+}
+
+/** Lane 3 of the four vectors at p, p + 16, p + 32, p + 48. */
+// @ts-ignore: decorator
+@inline
+function lane3of4(p: usize): v128 {
+  return i64x2.shuffle(
+    i32x4.shuffle(v128.load(p), v128.load(p + 16), 2, 6, 3, 7),
+    i32x4.shuffle(v128.load(p + 32), v128.load(p + 48), 2, 6, 3, 7),
+    1,
+    3,
+  );
+}
+
+/** Lane 1 of the four vectors at p, p + 16, p + 32, p + 48. */
+// @ts-ignore: decorator
+@inline
+function lane1of4(p: usize): v128 {
+  return i64x2.shuffle(
+    i32x4.shuffle(v128.load(p), v128.load(p + 16), 0, 4, 1, 5),
+    i32x4.shuffle(v128.load(p + 32), v128.load(p + 48), 0, 4, 1, 5),
+    1,
+    3,
+  );
 }
 
 /** Block kinds of the current pair of low-res rows. */
