@@ -1871,6 +1871,7 @@ export function applyGuided(
   let usual = 1;
   while (usual < nb && load<i32>(cols + <usize>(usual * 12)) == 4 * usual - 1 &&
     load<i32>(cols + <usize>(usual * 12) + 4) == 4 * usual + 4) usual++;
+  const windows = usual < nb - 1;
   // Per low-res row and block: the least and the largest of b and a + b over its columns.
   // `line` holds four rows of lw + 8 floats: min and max per column, then per window of
   // 4 columns, so that a block's 4 to 8 columns (6 at a 4x upscale) are two windows.
@@ -1895,7 +1896,8 @@ export function applyGuided(
       store<f32>(lineMax + k, vt > vb ? vt : vb);
     }
     // Windows starting at c <= lw - 4 read valid columns only; the rest are never used.
-    for (c = 0; c + 4 <= lw; c += 4) {
+    // Not needed when all blocks but the first and the last are usual (see below).
+    for (c = 0; windows && c + 4 <= lw; c += 4) {
       const k = <usize>c << 2;
       v128.store(
         line4 + k,
@@ -1922,12 +1924,24 @@ export function applyGuided(
     }
     for (let k = 0; k < nb; ) {
       if (k >= 1 && k + 4 <= usual) {
-        // Blocks k..k+3: windows at columns 4k − 1 + 4i (lane 3 of the vectors from
-        // column 4k − 4 on) and 4k + 1 + 4i (lane 1 of those from column 4k on), the
-        // same two per block as below, by unpacks.
-        const f = line4 + (<usize>(k - 1) << 4), g = lineMax4 + (<usize>(k - 1) << 4);
-        const lo = f32x4.pmin(lane3of4(f), lane1of4(f + 16));
-        const hi = f32x4.pmax(lane3of4(g), lane1of4(g + 16));
+        // Blocks k..k+3, columns 4k − 1 + 4i .. 4k + 4 + 4i each: the least and the
+        // largest of two overlapping vectors of columns per block, reduced across lanes
+        // four blocks at a time (the same values as any order of comparisons).
+        const f = line + (<usize>(4 * k - 1) << 2), g = lineMax + (<usize>(4 * k - 1) << 2);
+        const lo = across4(
+          f32x4.pmin(v128.load(f), v128.load(f + 8)),
+          f32x4.pmin(v128.load(f + 16), v128.load(f + 24)),
+          f32x4.pmin(v128.load(f + 32), v128.load(f + 40)),
+          f32x4.pmin(v128.load(f + 48), v128.load(f + 56)),
+          true,
+        );
+        const hi = across4(
+          f32x4.pmax(v128.load(g), v128.load(g + 8)),
+          f32x4.pmax(v128.load(g + 16), v128.load(g + 24)),
+          f32x4.pmax(v128.load(g + 32), v128.load(g + 40)),
+          f32x4.pmax(v128.load(g + 48), v128.load(g + 56)),
+          false,
+        );
         const o = bo + (<usize>k << 3);
         v128.store(o, i32x4.shuffle(lo, hi, 0, 4, 1, 5));
         v128.store(o + 16, i32x4.shuffle(lo, hi, 2, 6, 3, 7));
@@ -1938,7 +1952,7 @@ export function applyGuided(
       let j = load<i32>(o);
       const c1 = load<i32>(o + 4), n = c1 - j + 1;
       let lo: f32, hi: f32;
-      if (n >= 4 && n <= 8) {
+      if (windows && n >= 4 && n <= 8) {
         const f = <usize>j << 2, l = <usize>(c1 - 3) << 2;
         const l0 = load<f32>(line4 + f), l1 = load<f32>(line4 + l);
         const h0 = load<f32>(lineMax4 + f), h1 = load<f32>(lineMax4 + l);
@@ -1973,28 +1987,16 @@ export function applyGuided(
   }
 }
 
-/** Lane 3 of the four vectors at p, p + 16, p + 32, p + 48. */
+/** The least (`least`) or the largest lane of each of m0..m3, as the lanes of one vector. */
 // @ts-ignore: decorator
 @inline
-function lane3of4(p: usize): v128 {
-  return i64x2.shuffle(
-    i32x4.shuffle(v128.load(p), v128.load(p + 16), 2, 6, 3, 7),
-    i32x4.shuffle(v128.load(p + 32), v128.load(p + 48), 2, 6, 3, 7),
-    1,
-    3,
-  );
-}
-
-/** Lane 1 of the four vectors at p, p + 16, p + 32, p + 48. */
-// @ts-ignore: decorator
-@inline
-function lane1of4(p: usize): v128 {
-  return i64x2.shuffle(
-    i32x4.shuffle(v128.load(p), v128.load(p + 16), 0, 4, 1, 5),
-    i32x4.shuffle(v128.load(p + 32), v128.load(p + 48), 0, 4, 1, 5),
-    1,
-    3,
-  );
+function across4(m0: v128, m1: v128, m2: v128, m3: v128, least: bool): v128 {
+  const t0 = i32x4.shuffle(m0, m1, 0, 4, 1, 5), t1 = i32x4.shuffle(m0, m1, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(m2, m3, 0, 4, 1, 5), t3 = i32x4.shuffle(m2, m3, 2, 6, 3, 7);
+  const u = least ? f32x4.pmin(t0, t1) : f32x4.pmax(t0, t1);
+  const w = least ? f32x4.pmin(t2, t3) : f32x4.pmax(t2, t3);
+  const x = i64x2.shuffle(u, w, 0, 2), z = i64x2.shuffle(u, w, 1, 3);
+  return least ? f32x4.pmin(x, z) : f32x4.pmax(x, z);
 }
 
 /** Block kinds of the current pair of low-res rows. */
