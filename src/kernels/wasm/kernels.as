@@ -1874,7 +1874,8 @@ export function applyGuided(
   const windows = usual < nb - 1;
   // Per low-res row and block: the least and the largest of b and a + b over its columns.
   // `line` holds four rows of lw + 8 floats: min and max per column, then per window of
-  // 4 columns, so that a block's 4 to 8 columns (6 at a 4x upscale) are two windows.
+  // 4 columns, so that a block's 4 to 8 columns are two windows. At a 4x upscale (the
+  // usual blocks, 6 columns each) the windows are skipped: blocks reduce the columns.
   const stride = <usize>(lw + 8) << 2;
   const lineMax = line + stride, line4 = lineMax + stride, lineMax4 = line4 + stride;
   for (let sy = 0; sy < lh; sy++) {
