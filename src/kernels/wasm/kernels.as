@@ -1844,10 +1844,9 @@ export function applyGuided(
       const c0 = load<i32>(xi0 + kx) - base, c1 = load<i32>(xi1 + kx) - base;
       if (c0 < 0 || c0 > 3 || c1 < 0 || c1 > 3) gather = false;
       if (c0 != l >> 1 || c1 != (l >> 1) + 1) usual = 0;
-      for (let j = 0; j < 4; j++) {
-        store<u8>(idx + <usize>(l * 4 + j), <u8>(c0 * 4 + j));
-        store<u8>(idx + <usize>(16 + l * 4 + j), <u8>(c1 * 4 + j));
-      }
+      // Bytes c·4 + j, j = 0..3, as one little-endian word each (no carries when gathering).
+      store<i32>(idx + <usize>(l * 4), c0 * 0x04040404 + 0x03020100);
+      store<i32>(idx + <usize>(16 + l * 4), c1 * 0x04040404 + 0x03020100);
     }
     store<i32>(bases + (<usize>g << 2), (base << 1) | usual);
   }
