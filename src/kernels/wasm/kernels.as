@@ -1836,16 +1836,19 @@ export function applyGuided(
   for (let g = 0; g < ng && gather; g++) {
     let base = min(load<i32>(xi0 + (<usize>(g << 2) << 2)), lw - 4);
     const idx = groups + (<usize>g << 5);
+    // Columns (0, 0, 1, 1) and (1, 1, 2, 2) from base, as at a 4x upscale away from the
+    // edges, take constant shuffles instead of the swizzles (bit 0 of the stored base).
+    let usual = 1;
     for (let l = 0; l < 4; l++) {
       const kx = <usize>min((g << 2) + l, width - 1) << 2;
       const c0 = load<i32>(xi0 + kx) - base, c1 = load<i32>(xi1 + kx) - base;
       if (c0 < 0 || c0 > 3 || c1 < 0 || c1 > 3) gather = false;
-      for (let j = 0; j < 4; j++) {
-        store<u8>(idx + <usize>(l * 4 + j), <u8>(c0 * 4 + j));
-        store<u8>(idx + <usize>(16 + l * 4 + j), <u8>(c1 * 4 + j));
-      }
+      if (c0 != l >> 1 || c1 != (l >> 1) + 1) usual = 0;
+      // Bytes c·4 + j, j = 0..3, as one little-endian word each (no carries when gathering).
+      store<i32>(idx + <usize>(l * 4), c0 * 0x04040404 + 0x03020100);
+      store<i32>(idx + <usize>(16 + l * 4), c1 * 0x04040404 + 0x03020100);
     }
-    store<i32>(bases + (<usize>g << 2), base);
+    store<i32>(bases + (<usize>g << 2), (base << 1) | usual);
   }
   // Per block: the low-res columns it reads (the least i0, the largest i1) and its first span.
   let span = 0;
@@ -1862,9 +1865,16 @@ export function applyGuided(
     store<i32>(o + 4, c1);
     store<i32>(o + 8, span);
   }
+  // Blocks 1..usual − 1 read columns 4k − 1 .. 4k + 4, as at a 4x upscale: their bounds
+  // go four blocks per vector below.
+  let usual = 1;
+  while (usual < nb && load<i32>(cols + <usize>(usual * 12)) == 4 * usual - 1 &&
+    load<i32>(cols + <usize>(usual * 12) + 4) == 4 * usual + 4) usual++;
+  const windows = usual < nb - 1;
   // Per low-res row and block: the least and the largest of b and a + b over its columns.
   // `line` holds four rows of lw + 8 floats: min and max per column, then per window of
-  // 4 columns, so that a block's 4 to 8 columns (6 at a 4x upscale) are two windows.
+  // 4 columns, so that a block's 4 to 8 columns are two windows. At a 4x upscale (the
+  // usual blocks, 6 columns each) the windows are skipped: blocks reduce the columns.
   const stride = <usize>(lw + 8) << 2;
   const lineMax = line + stride, line4 = lineMax + stride, lineMax4 = line4 + stride;
   for (let sy = 0; sy < lh; sy++) {
@@ -1886,7 +1896,8 @@ export function applyGuided(
       store<f32>(lineMax + k, vt > vb ? vt : vb);
     }
     // Windows starting at c <= lw - 4 read valid columns only; the rest are never used.
-    for (c = 0; c + 4 <= lw; c += 4) {
+    // Not needed when all blocks but the first and the last are usual (see below).
+    for (c = 0; windows && c + 4 <= lw; c += 4) {
       const k = <usize>c << 2;
       v128.store(
         line4 + k,
@@ -1911,12 +1922,37 @@ export function applyGuided(
       }
       continue;
     }
-    for (let k = 0; k < nb; k++) {
+    for (let k = 0; k < nb; ) {
+      if (k >= 1 && k + 4 <= usual) {
+        // Blocks k..k+3, columns 4k − 1 + 4i .. 4k + 4 + 4i each: the least and the
+        // largest of two overlapping vectors of columns per block, reduced across lanes
+        // four blocks at a time (the same values as any order of comparisons).
+        const f = line + (<usize>(4 * k - 1) << 2), g = lineMax + (<usize>(4 * k - 1) << 2);
+        const lo = across4(
+          f32x4.pmin(v128.load(f), v128.load(f + 8)),
+          f32x4.pmin(v128.load(f + 16), v128.load(f + 24)),
+          f32x4.pmin(v128.load(f + 32), v128.load(f + 40)),
+          f32x4.pmin(v128.load(f + 48), v128.load(f + 56)),
+          true,
+        );
+        const hi = across4(
+          f32x4.pmax(v128.load(g), v128.load(g + 8)),
+          f32x4.pmax(v128.load(g + 16), v128.load(g + 24)),
+          f32x4.pmax(v128.load(g + 32), v128.load(g + 40)),
+          f32x4.pmax(v128.load(g + 48), v128.load(g + 56)),
+          false,
+        );
+        const o = bo + (<usize>k << 3);
+        v128.store(o, i32x4.shuffle(lo, hi, 0, 4, 1, 5));
+        v128.store(o + 16, i32x4.shuffle(lo, hi, 2, 6, 3, 7));
+        k += 4;
+        continue;
+      }
       const o = cols + <usize>(k * 12);
       let j = load<i32>(o);
       const c1 = load<i32>(o + 4), n = c1 - j + 1;
       let lo: f32, hi: f32;
-      if (n >= 4 && n <= 8) {
+      if (windows && n >= 4 && n <= 8) {
         const f = <usize>j << 2, l = <usize>(c1 - 3) << 2;
         const l0 = load<f32>(line4 + f), l1 = load<f32>(line4 + l);
         const h0 = load<f32>(lineMax4 + f), h1 = load<f32>(lineMax4 + l);
@@ -1933,6 +1969,7 @@ export function applyGuided(
       }
       store<f32>(bo + (<usize>k << 3), lo);
       store<f32>(bo + (<usize>k << 3) + 4, hi);
+      k++;
     }
   }
   memory.fill(state, 0, <usize>(lh * nb));
@@ -1948,6 +1985,18 @@ export function applyGuided(
     guidedRows(a, b, lw, xw, xi0, xi1, spans, gather ? groups : 0, cols, rows, bRows, rowBytes,
       state, bounds, runs, nb, yi0, yi1, yw, src, 1, out, width, height, table, low, high);
   }
+}
+
+/** The least (`least`) or the largest lane of each of m0..m3, as the lanes of one vector. */
+// @ts-ignore: decorator
+@inline
+function across4(m0: v128, m1: v128, m2: v128, m3: v128, least: bool): v128 {
+  const t0 = i32x4.shuffle(m0, m1, 0, 4, 1, 5), t1 = i32x4.shuffle(m0, m1, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(m2, m3, 0, 4, 1, 5), t3 = i32x4.shuffle(m2, m3, 2, 6, 3, 7);
+  const u = least ? f32x4.pmin(t0, t1) : f32x4.pmax(t0, t1);
+  const w = least ? f32x4.pmin(t2, t3) : f32x4.pmax(t2, t3);
+  const x = i64x2.shuffle(u, w, 0, 2), z = i64x2.shuffle(u, w, 1, 3);
+  return least ? f32x4.pmin(x, z) : f32x4.pmax(x, z);
 }
 
 /** Block kinds of the current pair of low-res rows. */
@@ -1985,7 +2034,7 @@ function guidedRows(
   high: f32,
 ): void {
   const scale = f32x4.splat(255), half = f32x4.splat(0.5);
-  const kr = f32x4.splat(LR), kg = f32x4.splat(LG), kb = f32x4.splat(LB);
+  const kr = f32x4.splat(LR), kg = f32x4.splat(LG), kb = f32x4.splat(LB), kl = f32x4.splat(L1);
   const zero: u8 = table ? load<u8>(table) : 0, full: u8 = table ? load<u8>(table + 255) : 255;
   // The table's runs of table[0] (v <= zeros) and of table[255] (v >= fulls): a computed
   // block with no byte between them takes two compares instead of the look-up.
@@ -1996,7 +2045,7 @@ function guidedRows(
   }
   const blocks = width >> 4;
   let py0 = -1, py1 = -1, nruns = 0;
-  for (let y = 0; y < height; y++) {
+  for (let y = 0; y < height; ) {
     const ky = <usize>y << 2;
     const y0 = load<i32>(yi0 + ky), y1 = load<i32>(yi1 + ky);
     const s0 = state + <usize>(y0 * nb), s1 = state + <usize>(y1 * nb);
@@ -2035,32 +2084,31 @@ function guidedRows(
     const ta = rows + t, ua = rows + u, tb = bRows + t, ub = bRows + u;
     const wys = load<f32>(yw + ky), wy = f32x4.splat(wys);
     const dst = out + <usize>(y * width), ps = src + <usize>(y * width * sc);
+    // The next row on the same two low-res rows (the usual case at an upscale) goes in the
+    // same visit of the runs: the rows' loads and differences (a1 − a0, b1 − b0) serve
+    // both, each row's lerp and fit as before.
+    const two = y + 1 < height && load<i32>(yi0 + ky + 4) == y0 && load<i32>(yi1 + ky + 4) == y1;
+    const wys2 = two ? load<f32>(yw + ky + 4) : wys, wy2 = f32x4.splat(wys2);
+    const dst2 = dst + <usize>width, ps2 = ps + <usize>(width * sc);
     for (let r = 0; r < nruns; r++) {
       const run = runs + <usize>(r * 12);
       const k0 = load<i32>(run), k1 = load<i32>(run + 4), kind = load<i32>(run + 8);
       const x0 = k0 << 4, x1 = min(k1 << 4, width);
       if (kind != COMPUTE) {
-        memory.fill(dst + <usize>x0, kind == LOW ? zero : full, <usize>(x1 - x0));
+        const byte = kind == LOW ? zero : full;
+        memory.fill(dst + <usize>x0, byte, <usize>(x1 - x0));
+        if (two) memory.fill(dst2 + <usize>x0, byte, <usize>(x1 - x0));
         continue;
       }
       if (k0 == blocks) {
         // The partial last block, pixel by pixel.
-        for (let x = x0; x < x1; x++) {
-          const k = <usize>x << 2, p = ps + <usize>(x * sc);
-          const a0 = load<f32>(ta + k), b0 = load<f32>(tb + k);
-          const va = a0 + (load<f32>(ua + k) - a0) * wys, vb = b0 + (load<f32>(ub + k) - b0) * wys;
-          const luma = sc == 1
-            ? <f32>load<u8>(p) * L1
-            : <f32>load<u8>(p) * LR + <f32>load<u8>(p + 1) * LG + <f32>load<u8>(p + 2) * LB;
-          const v = (va * luma + vb) * 255 + 0.5;
-          const q: u8 = v < 0 ? 0 : v > 255 ? 255 : <u8>v;
-          store<u8>(dst + <usize>x, table ? load<u8>(table + <usize>q) : q);
-        }
+        partialBlock(ta, ua, tb, ub, ps, sc, dst, x0, x1, wys, table);
+        if (two) partialBlock(ta, ua, tb, ub, ps2, sc, dst2, x0, x1, wys2, table);
         continue;
       }
       for (let blk = k0; blk < k1; blk++) {
         const x = blk << 4;
-        let v: v128;
+        let v: v128, w: v128 = v128.splat<i32>(0);
         if (load<u8>(s0 + <usize>blk) == 2 && load<u8>(s1 + <usize>blk) == 2) {
           // A ≈ 0 at both rows: B alone, within 1/4 level, without reading the pixels.
           const k = <usize>x << 2;
@@ -2074,27 +2122,180 @@ function guidedRows(
               levelLanes(tb + k + 48, ub + k + 48, wy, scale, half),
             ),
           );
-        } else {
-          const v0 = guidedLanes(ta, ua, tb, ub, ps, sc, x, wy, kr, kg, kb, scale, half);
-          const v1 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 4, wy, kr, kg, kb, scale, half);
-          const v2 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 8, wy, kr, kg, kb, scale, half);
-          const v3 = guidedLanes(ta, ua, tb, ub, ps, sc, x + 12, wy, kr, kg, kb, scale, half);
+          if (two) {
+            w = i8x16.narrow_i16x8_u(
+              i16x8.narrow_i32x4_s(
+                levelLanes(tb + k, ub + k, wy2, scale, half),
+                levelLanes(tb + k + 16, ub + k + 16, wy2, scale, half),
+              ),
+              i16x8.narrow_i32x4_s(
+                levelLanes(tb + k + 32, ub + k + 32, wy2, scale, half),
+                levelLanes(tb + k + 48, ub + k + 48, wy2, scale, half),
+              ),
+            );
+          }
+        } else if (two) {
+          // A gray plane's 16 bytes in one load (p1, p2); RGB(A) loads per group.
+          const p1 = sc == 1 ? v128.load(ps + <usize>x) : v128.splat<i32>(0);
+          const p2 = sc == 1 ? v128.load(ps2 + <usize>x) : v128.splat<i32>(0);
+            const k0 = <usize>(x + 0) << 2;
+            const a0 = v128.load(ta + k0), b0 = v128.load(tb + k0);
+            const da0 = f32x4.sub(v128.load(ua + k0), a0), db0 = f32x4.sub(v128.load(ub + k0), b0);
+            const v0 = fitLanes(a0, da0, b0, db0, blockLuma(p1, ps, sc, x, 0, kl, kr, kg, kb), wy, scale, half);
+            const w0 = fitLanes(a0, da0, b0, db0, blockLuma(p2, ps2, sc, x, 0, kl, kr, kg, kb), wy2, scale, half);
+            const k1 = <usize>(x + 4) << 2;
+            const a1 = v128.load(ta + k1), b1 = v128.load(tb + k1);
+            const da1 = f32x4.sub(v128.load(ua + k1), a1), db1 = f32x4.sub(v128.load(ub + k1), b1);
+            const v1 = fitLanes(a1, da1, b1, db1, blockLuma(p1, ps, sc, x, 1, kl, kr, kg, kb), wy, scale, half);
+            const w1 = fitLanes(a1, da1, b1, db1, blockLuma(p2, ps2, sc, x, 1, kl, kr, kg, kb), wy2, scale, half);
+            const k2 = <usize>(x + 8) << 2;
+            const a2 = v128.load(ta + k2), b2 = v128.load(tb + k2);
+            const da2 = f32x4.sub(v128.load(ua + k2), a2), db2 = f32x4.sub(v128.load(ub + k2), b2);
+            const v2 = fitLanes(a2, da2, b2, db2, blockLuma(p1, ps, sc, x, 2, kl, kr, kg, kb), wy, scale, half);
+            const w2 = fitLanes(a2, da2, b2, db2, blockLuma(p2, ps2, sc, x, 2, kl, kr, kg, kb), wy2, scale, half);
+            const k3 = <usize>(x + 12) << 2;
+            const a3 = v128.load(ta + k3), b3 = v128.load(tb + k3);
+            const da3 = f32x4.sub(v128.load(ua + k3), a3), db3 = f32x4.sub(v128.load(ub + k3), b3);
+            const v3 = fitLanes(a3, da3, b3, db3, blockLuma(p1, ps, sc, x, 3, kl, kr, kg, kb), wy, scale, half);
+            const w3 = fitLanes(a3, da3, b3, db3, blockLuma(p2, ps2, sc, x, 3, kl, kr, kg, kb), wy2, scale, half);
           // Saturating narrows clamp to 0..255 as the reference does.
           v = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v0, v1), i16x8.narrow_i32x4_s(v2, v3));
+          w = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(w0, w1), i16x8.narrow_i32x4_s(w2, w3));
+        } else {
+          const p1 = sc == 1 ? v128.load(ps + <usize>x) : v128.splat<i32>(0);
+          const v0 = guidedLanes(ta, ua, tb, ub, x, blockLuma(p1, ps, sc, x, 0, kl, kr, kg, kb), wy, scale, half);
+          const v1 = guidedLanes(ta, ua, tb, ub, x + 4, blockLuma(p1, ps, sc, x, 1, kl, kr, kg, kb), wy, scale, half);
+          const v2 = guidedLanes(ta, ua, tb, ub, x + 8, blockLuma(p1, ps, sc, x, 2, kl, kr, kg, kb), wy, scale, half);
+          const v3 = guidedLanes(ta, ua, tb, ub, x + 12, blockLuma(p1, ps, sc, x, 3, kl, kr, kg, kb), wy, scale, half);
+          v = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v0, v1), i16x8.narrow_i32x4_s(v2, v3));
         }
-        v128.store(dst + <usize>x, table ? lookup16(table, v, zeros, fulls) : v);
+        if (!table) {
+          v128.store(dst + <usize>x, v);
+          if (two) v128.store(dst2 + <usize>x, w);
+        } else if (two) {
+          lookup32(table, v, w, zeros, fulls, dst + <usize>x, dst2 + <usize>x);
+        } else {
+          v128.store(dst + <usize>x, lookup16(table, v, zeros, fulls));
+        }
       }
     }
+    y += two ? 2 : 1;
   }
+}
+
+/** applyGuided's pixels x0..x1 of one row (a last partial block), one at a time. */
+// @ts-ignore: decorator
+@inline
+function partialBlock(
+  ta: usize,
+  ua: usize,
+  tb: usize,
+  ub: usize,
+  ps: usize,
+  sc: i32,
+  dst: usize,
+  x0: i32,
+  x1: i32,
+  wys: f32,
+  table: usize,
+): void {
+  for (let x = x0; x < x1; x++) {
+    const k = <usize>x << 2, p = ps + <usize>(x * sc);
+    const a0 = load<f32>(ta + k), b0 = load<f32>(tb + k);
+    const va = a0 + (load<f32>(ua + k) - a0) * wys, vb = b0 + (load<f32>(ub + k) - b0) * wys;
+    const luma = sc == 1
+      ? <f32>load<u8>(p) * L1
+      : <f32>load<u8>(p) * LR + <f32>load<u8>(p + 1) * LG + <f32>load<u8>(p + 2) * LB;
+    const v = (va * luma + vb) * 255 + 0.5;
+    const q: u8 = v < 0 ? 0 : v > 255 ? 255 : <u8>v;
+    store<u8>(dst + <usize>x, table ? load<u8>(table + <usize>q) : q);
+  }
+}
+
+/**
+ * The luma of pixels x + 4·j .. + 3 of a block: of a gray plane from its 16 bytes `px`
+ * (widened in two steps), else from the RGB(A) pixels at ps.
+ */
+// @ts-ignore: decorator
+@inline
+function blockLuma(
+  px: v128,
+  ps: usize,
+  sc: i32,
+  x: i32,
+  j: i32,
+  kl: v128,
+  kr: v128,
+  kg: v128,
+  kb: v128,
+): v128 {
+  if (sc != 1) return lumaLanes(ps, sc, x + 4 * j, kr, kg, kb);
+  const h = j < 2 ? i16x8.extend_low_i8x16_u(px) : i16x8.extend_high_i8x16_u(px);
+  const q = (j & 1) == 0 ? i32x4.extend_low_i16x8_u(h) : i32x4.extend_high_i16x8_u(h);
+  return f32x4.mul(f32x4.convert_i32x4_s(q), kl);
+}
+
+/** applyGuided's fit of four pixels from a0, a1 − a0, b0, b1 − b0 (see guidedLanes). */
+// @ts-ignore: decorator
+@inline
+function fitLanes(
+  a0: v128,
+  da: v128,
+  b0: v128,
+  db: v128,
+  luma: v128,
+  wy: v128,
+  scale: v128,
+  half: v128,
+): v128 {
+  const va = f32x4.add(a0, f32x4.mul(da, wy)), vb = f32x4.add(b0, f32x4.mul(db, wy));
+  return i32x4.trunc_sat_f32x4_s(
+    f32x4.add(f32x4.mul(f32x4.add(f32x4.mul(va, luma), vb), scale), half),
+  );
+}
+
+/**
+ * lookup16 of two rows' blocks v and w, stored at d and e: the slices between the least
+ * and the largest byte of both, each slice loaded once for the two.
+ */
+// @ts-ignore: decorator
+@inline
+function lookup32(table: usize, v: v128, w: v128, zeros: i32, fulls: i32, d: usize, e: usize): void {
+  const lo = i8x16.splat(<u8>zeros), hi = i8x16.splat(<u8>fulls);
+  const first = i8x16.splat(load<u8>(table)), last = i8x16.splat(load<u8>(table + 255));
+  const underV = i8x16.le_u(v, lo), overV = i8x16.ge_u(v, hi);
+  const underW = i8x16.le_u(w, lo), overW = i8x16.ge_u(w, hi);
+  let r = v128.or(v128.and(underV, first), v128.and(overV, last));
+  let q = v128.or(v128.and(underW, first), v128.and(overW, last));
+  if (v128.any_true(v128.not(v128.and(v128.or(underV, overV), v128.or(underW, overW))))) {
+    let m = i8x16.min_u(v, w), n = i8x16.max_u(v, w);
+    m = i8x16.min_u(m, i64x2.shr_u(m, 32));
+    n = i8x16.max_u(n, i64x2.shr_u(n, 32));
+    m = i8x16.min_u(m, i32x4.shr_u(m, 16));
+    n = i8x16.max_u(n, i32x4.shr_u(n, 16));
+    m = i8x16.min_u(m, i16x8.shr_u(m, 8));
+    n = i8x16.max_u(n, i16x8.shr_u(n, 8));
+    const least = min(<i32>i8x16.extract_lane_u(m, 0), <i32>i8x16.extract_lane_u(m, 8));
+    const most = max(<i32>i8x16.extract_lane_u(n, 0), <i32>i8x16.extract_lane_u(n, 8));
+    for (let j = max((zeros + 1) & ~15, least & ~15), end = min(fulls, most + 1); j < end; j += 16) {
+      const slice = v128.load(table + <usize>j), at = i8x16.splat(<u8>j);
+      r = v128.or(r, i8x16.swizzle(slice, i8x16.sub(v, at)));
+      q = v128.or(q, i8x16.swizzle(slice, i8x16.sub(w, at)));
+    }
+  }
+  v128.store(d, r);
+  v128.store(e, q);
 }
 
 /**
  * table[v] for the 16 bytes of v, where table[0..zeros] are all table[0] and
  * table[fulls..255] all table[255]: those two by compares, the bytes between by one
  * swizzle per 16-byte slice of the table they may fall in (an index outside the slice,
- * after the wrapping subtraction, reads 0). Not inlined: the row loop keeps its vectors
- * in registers.
+ * after the wrapping subtraction, reads 0), only from the slice of their least to that
+ * of their largest. Inlined: a call made the row loop reload its vectors after it.
  */
+// @ts-ignore: decorator
+@inline
 function lookup16(table: usize, v: v128, zeros: i32, fulls: i32): v128 {
   const under = i8x16.le_u(v, i8x16.splat(<u8>zeros));
   const over = i8x16.ge_u(v, i8x16.splat(<u8>fulls));
@@ -2103,7 +2304,16 @@ function lookup16(table: usize, v: v128, zeros: i32, fulls: i32): v128 {
     v128.and(over, i8x16.splat(load<u8>(table + 255))),
   );
   if (!v128.any_true(v128.not(v128.or(under, over)))) return r;
-  for (let j = (zeros + 1) & ~15; j < fulls; j += 16) {
+  // Only the slices between the least and the largest of the 16 bytes can hold one (a
+  // block's pixels rarely span more than two or three): each byte's slice is the same.
+  let m = i8x16.min_u(v, i64x2.shr_u(v, 32)), n = i8x16.max_u(v, i64x2.shr_u(v, 32));
+  m = i8x16.min_u(m, i32x4.shr_u(m, 16));
+  n = i8x16.max_u(n, i32x4.shr_u(n, 16));
+  m = i8x16.min_u(m, i16x8.shr_u(m, 8));
+  n = i8x16.max_u(n, i16x8.shr_u(n, 8));
+  const least = min(<i32>i8x16.extract_lane_u(m, 0), <i32>i8x16.extract_lane_u(m, 8));
+  const most = max(<i32>i8x16.extract_lane_u(n, 0), <i32>i8x16.extract_lane_u(n, 8));
+  for (let j = max((zeros + 1) & ~15, least & ~15), end = min(fulls, most + 1); j < end; j += 16) {
     r = v128.or(r, i8x16.swizzle(v128.load(table + <usize>j), i8x16.sub(v, i8x16.splat(<u8>j))));
   }
   return r;
@@ -2143,14 +2353,25 @@ function widenBlock(
     // Pixels past the width (the last block's) land in the rows' padding.
     const bases = groups + (<usize>((width + 3) >> 2) << 5);
     for (let x = start; x < end; x += 4) {
-      const g = <usize>(x >> 2), idx = groups + (g << 5);
-      const c = <usize>load<i32>(bases + (g << 2)) << 2;
-      const i0 = v128.load(idx), i1 = v128.load(idx + 16);
+      const g = <usize>(x >> 2), word = load<i32>(bases + (g << 2));
+      const c = <usize>(word >> 1) << 2;
       const kx = <usize>x << 2, w = v128.load(xw + kx);
       const va = v128.load(ma + c), vb = v128.load(mb + c);
-      const a0 = i8x16.swizzle(va, i0), b0 = i8x16.swizzle(vb, i0);
-      v128.store(ra + kx, f32x4.add(a0, f32x4.mul(f32x4.sub(i8x16.swizzle(va, i1), a0), w)));
-      v128.store(rb + kx, f32x4.add(b0, f32x4.mul(f32x4.sub(i8x16.swizzle(vb, i1), b0), w)));
+      let a0: v128, a1: v128, b0: v128, b1: v128;
+      if (word & 1) {
+        a0 = i32x4.shuffle(va, va, 0, 0, 1, 1);
+        a1 = i32x4.shuffle(va, va, 1, 1, 2, 2);
+        b0 = i32x4.shuffle(vb, vb, 0, 0, 1, 1);
+        b1 = i32x4.shuffle(vb, vb, 1, 1, 2, 2);
+      } else {
+        const idx = groups + (g << 5), i0 = v128.load(idx), i1 = v128.load(idx + 16);
+        a0 = i8x16.swizzle(va, i0);
+        a1 = i8x16.swizzle(va, i1);
+        b0 = i8x16.swizzle(vb, i0);
+        b1 = i8x16.swizzle(vb, i1);
+      }
+      v128.store(ra + kx, f32x4.add(a0, f32x4.mul(f32x4.sub(a1, a0), w)));
+      v128.store(rb + kx, f32x4.add(b0, f32x4.mul(f32x4.sub(b1, b0), w)));
     }
     markFlat(ra, s, k, start, end);
     return;
@@ -2206,7 +2427,7 @@ function levelLanes(t: usize, u: usize, wy: v128, scale: v128, half: v128): v128
   return i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(vb, scale), half));
 }
 
-/** Four output values of applyGuided as i32x4 lanes (not yet clamped). */
+/** Four output values of applyGuided as i32x4 lanes (not yet clamped), from their luma. */
 // @ts-ignore: decorator
 @inline
 function guidedLanes(
@@ -2214,13 +2435,9 @@ function guidedLanes(
   ua: usize,
   tb: usize,
   ub: usize,
-  ps: usize,
-  sc: i32,
   x: i32,
+  luma: v128,
   wy: v128,
-  kr: v128,
-  kg: v128,
-  kb: v128,
   scale: v128,
   half: v128,
 ): v128 {
@@ -2228,29 +2445,41 @@ function guidedLanes(
   const a0 = v128.load(ta + k), b0 = v128.load(tb + k);
   const va = f32x4.add(a0, f32x4.mul(f32x4.sub(v128.load(ua + k), a0), wy));
   const vb = f32x4.add(b0, f32x4.mul(f32x4.sub(v128.load(ub + k), b0), wy));
+  return i32x4.trunc_sat_f32x4_s(
+    f32x4.add(f32x4.mul(f32x4.add(f32x4.mul(va, luma), vb), scale), half),
+  );
+}
+
+/** The luma of four RGB(A) pixels from x on. */
+// @ts-ignore: decorator
+@inline
+function lumaLanes(ps: usize, sc: i32, x: i32, kr: v128, kg: v128, kb: v128): v128 {
   // Signed converts: the bytes are never negative, and the unsigned one is emulated on x86.
-  if (sc == 1) {
-    const luma = f32x4.mul(f32x4.convert_i32x4_s(alphaLanes(ps + <usize>x)), f32x4.splat(L1));
-    return i32x4.trunc_sat_f32x4_s(
-      f32x4.add(f32x4.mul(f32x4.add(f32x4.mul(va, luma), vb), scale), half),
-    );
-  }
   const v = v128.load(ps + <usize>(x * sc));
-  const luma = f32x4.add(
+  return f32x4.add(
     f32x4.add(
       f32x4.mul(f32x4.convert_i32x4_s(lanesOf(v, sc, 0)), kr),
       f32x4.mul(f32x4.convert_i32x4_s(lanesOf(v, sc, 1)), kg),
     ),
     f32x4.mul(f32x4.convert_i32x4_s(lanesOf(v, sc, 2)), kb),
   );
-  return i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(f32x4.add(f32x4.mul(va, luma), vb), scale), half));
 }
 
 /**
- * guided_filter.ts guidedCoefficients after its checks. The four maps the fit averages
- * (I, p, I·p, I·I) are interleaved into one f32x4 per pixel (`cells`, w·h·16 bytes), so
- * one box mean averages all four; then a and b the same way (lanes 0 and 1). Scratch:
- * cells and temp w·h·16 bytes, columns w·16.
+ * guided_filter.ts guidedCoefficients after its checks, streamed a row at a time so that
+ * nothing but rows stays in flight (about 100 KB at 320 wide, radius 2, instead of
+ * full-size passes). The four maps the fit averages (I, p, I·p, I·I) go as one f32x4 per
+ * pixel through the first box mean (horizontal sums as f64 pairs (I, p) and (I·p, I·I));
+ * a and b as one f64 pair per pixel horizontally and two pixels per f32x4 vertically.
+ * The horizontal sums go two rows at a time, so that their chains of dependent f64
+ * additions overlap. Each value takes the same float operations, in the same order, as
+ * the version with full-size passes this replaced (and as boxMean), so the bytes are the
+ * same.
+ *
+ * Scratch (bytes), with R = min(2·radius + 3, height) rows in flight and
+ * P = w + 2·radius + 2 padded columns: temp R·w·16 (the first horizontal sums), cells
+ * 6·P·16 + (R + 1)·⌈w·8⌉₁₆ + 16 (two rows each of padded (I, p), (I·p, I·I) and (a, b)
+ * f64 pairs, the second horizontal sums and their column sums), columns w·16.
  */
 export function guidedCoefficients(
   guide: usize,
@@ -2265,143 +2494,370 @@ export function guidedCoefficients(
   temp: usize,
   columns: usize,
 ): void {
-  const n = width * height, ve = f32x4.splat(eps);
-  // Four pixels per step, turned between planes and cells by 4x4 transposes.
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const k = <usize>i << 2, c = cells + (<usize>i << 4);
-    const g = v128.load(guide + k), q = v128.load(p + k);
-    transposeStore(c, g, q, f32x4.mul(g, q), f32x4.mul(g, g));
+  const lastY = height - 1, ring = min(2 * radius + 3, height);
+  const padded = <usize>(width + 2 * radius + 2) << 4;
+  const stride1 = <usize>width << 4, stride2 = ((<usize>width << 3) + 15) & ~15;
+  // Every part a multiple of 16 bytes, so all 16-byte aligned when cells is.
+  const lows = (cells + 15) & ~15, highs = lows + padded, lows2 = highs + padded;
+  const highs2 = lows2 + padded, pairs = highs2 + padded, pairs2 = pairs + padded;
+  const ring2 = pairs2 + padded, columns2 = ring2 + <usize>ring * stride2;
+  const s32 = f32x4.splat(<f32>(1 / <f64>(2 * radius + 1)));
+  const ve = f32x4.splat(eps);
+  // The first box mean's rows 0..radius, then its column sums.
+  const first = min(radius, lastY);
+  for (let j = 0; j <= first; j += 2) {
+    sums4(guide, p, j, j + 1 <= first, width, radius, lows, highs, lows2, highs2, temp, ring, stride1);
   }
-  for (; i < n; i++) {
-    const k = <usize>i << 2;
-    const g = load<f32>(guide + k), q = load<f32>(p + k);
-    v128.store(cells + (<usize>i << 4), f32x4(g, q, g * q, g * g));
-  }
-  boxMean4(cells, width, height, radius, temp, columns, true);
-  for (i = 0; i + 4 <= n; i += 4) {
-    const c = cells + (<usize>i << 4);
-    const c0 = v128.load(c), c1 = v128.load(c + 16), c2 = v128.load(c + 32), c3 = v128.load(c + 48);
-    const t0 = i32x4.shuffle(c0, c1, 0, 4, 1, 5), t1 = i32x4.shuffle(c2, c3, 0, 4, 1, 5);
-    const t2 = i32x4.shuffle(c0, c1, 2, 6, 3, 7), t3 = i32x4.shuffle(c2, c3, 2, 6, 3, 7);
-    const mi = i64x2.shuffle(t0, t1, 0, 2), mp = i64x2.shuffle(t0, t1, 1, 3);
-    const cip = i64x2.shuffle(t2, t3, 0, 2), cii = i64x2.shuffle(t2, t3, 1, 3);
-    const slope = f32x4.div(
-      f32x4.sub(cip, f32x4.mul(mi, mp)),
-      f32x4.add(f32x4.sub(cii, f32x4.mul(mi, mi)), ve),
-    );
-    const icpt = f32x4.sub(mp, f32x4.mul(slope, mi));
-    // Cells (a, b, ·, ·): the second box mean reads lanes 0 and 1 only.
-    const u0 = i32x4.shuffle(slope, icpt, 0, 4, 1, 5), u1 = i32x4.shuffle(slope, icpt, 2, 6, 3, 7);
-    v128.store(c, u0);
-    v128.store(c + 16, i64x2.shuffle(u0, u0, 1, 1));
-    v128.store(c + 32, u1);
-    v128.store(c + 48, i64x2.shuffle(u1, u1, 1, 1));
-  }
-  for (; i < n; i++) {
-    const c = v128.load(cells + (<usize>i << 4));
-    const mi = f32x4.extract_lane(c, 0), mp = f32x4.extract_lane(c, 1);
-    const slope = (f32x4.extract_lane(c, 2) - mi * mp) /
-      (f32x4.extract_lane(c, 3) - mi * mi + eps);
-    v128.store(cells + (<usize>i << 4), f32x4(slope, mp - slope * mi, 0, 0));
-  }
-  boxMean4(cells, width, height, radius, temp, columns, false);
-  for (i = 0; i + 4 <= n; i += 4) {
-    const c = cells + (<usize>i << 4), k = <usize>i << 2;
-    const u0 = i64x2.shuffle(v128.load(c), v128.load(c + 16), 0, 2);
-    const u1 = i64x2.shuffle(v128.load(c + 32), v128.load(c + 48), 0, 2);
-    v128.store(a + k, i32x4.shuffle(u0, u1, 0, 2, 4, 6));
-    v128.store(b + k, i32x4.shuffle(u0, u1, 1, 3, 5, 7));
-  }
-  for (; i < n; i++) {
-    const c = v128.load(cells + (<usize>i << 4));
-    store<f32>(a + (<usize>i << 2), f32x4.extract_lane(c, 0));
-    store<f32>(b + (<usize>i << 2), f32x4.extract_lane(c, 1));
+  columnSums(temp, stride1, ring, radius, lastY, columns, width);
+  // made: the last row of first horizontal sums; done: of second ones; y2: next output row.
+  let made = first, done = -1, y2 = 0;
+  for (let y = 0; y < height; y++) {
+    // Rows y + radius + 1 and + 2 join the ring (evicting rows no longer read).
+    const next = y + radius + 1;
+    if (next <= lastY && next > made) {
+      const two = next + 1 <= lastY;
+      sums4(guide, p, next, two, width, radius, lows, highs, lows2, highs2, temp, ring, stride1);
+      made = two ? next + 1 : next;
+    }
+    const add = temp + <usize>(min(next, lastY) % ring) * stride1;
+    const sub = temp + <usize>(max(y - radius, 0) % ring) * stride1;
+    // Means of row y → a and b of row y, as padded (a, b) f64 pairs; even rows wait for
+    // the odd row after them.
+    const odd = (y & 1) != 0, row = (odd ? pairs2 : pairs) + (<usize>(radius + 1) << 4);
+    let x = 0;
+    for (; x + 4 <= width; x += 4) {
+      const k = <usize>x << 4;
+      const k0 = columns + k;
+      const c0 = v128.load(k0), c1 = v128.load(k0 + 16), c2 = v128.load(k0 + 32), c3 = v128.load(k0 + 48);
+      v128.store(k0, f32x4.add(c0, f32x4.sub(v128.load(add + k), v128.load(sub + k))));
+      v128.store(k0 + 16, f32x4.add(c1, f32x4.sub(v128.load(add + k + 16), v128.load(sub + k + 16))));
+      v128.store(k0 + 32, f32x4.add(c2, f32x4.sub(v128.load(add + k + 32), v128.load(sub + k + 32))));
+      v128.store(k0 + 48, f32x4.add(c3, f32x4.sub(v128.load(add + k + 48), v128.load(sub + k + 48))));
+      const m0 = f32x4.mul(c0, s32), m1 = f32x4.mul(c1, s32);
+      const m2 = f32x4.mul(c2, s32), m3 = f32x4.mul(c3, s32);
+      const t0 = i32x4.shuffle(m0, m1, 0, 4, 1, 5), t1 = i32x4.shuffle(m2, m3, 0, 4, 1, 5);
+      const t2 = i32x4.shuffle(m0, m1, 2, 6, 3, 7), t3 = i32x4.shuffle(m2, m3, 2, 6, 3, 7);
+      const mi = i64x2.shuffle(t0, t1, 0, 2), mp = i64x2.shuffle(t0, t1, 1, 3);
+      const cip = i64x2.shuffle(t2, t3, 0, 2), cii = i64x2.shuffle(t2, t3, 1, 3);
+      const slope = f32x4.div(
+        f32x4.sub(cip, f32x4.mul(mi, mp)),
+        f32x4.add(f32x4.sub(cii, f32x4.mul(mi, mi)), ve),
+      );
+      const icpt = f32x4.sub(mp, f32x4.mul(slope, mi));
+      storePairs(row + (<usize>x << 4), slope, icpt);
+    }
+    for (; x < width; x++) {
+      const k = <usize>x << 4;
+      const c = v128.load(columns + k);
+      v128.store(columns + k, f32x4.add(c, f32x4.sub(v128.load(add + k), v128.load(sub + k))));
+      const m = f32x4.mul(c, s32);
+      const mi = f32x4.extract_lane(m, 0), mp = f32x4.extract_lane(m, 1);
+      const slope = (f32x4.extract_lane(m, 2) - mi * mp) / (f32x4.extract_lane(m, 3) - mi * mi + eps);
+      const o = row + (<usize>x << 4);
+      store<f64>(o, <f64>slope);
+      store<f64>(o + 8, <f64>(mp - slope * mi));
+    }
+    if (odd) {
+      boxRows2(pairs, pairs2, width, radius, ring2 + <usize>((y - 1) % ring) * stride2, ring2 + <usize>(y % ring) * stride2);
+    } else if (y == lastY) {
+      boxRow2(pairs, width, radius, ring2 + <usize>(y % ring) * stride2);
+    } else {
+      continue;
+    }
+    // The second box mean's rows whose sums are all in: first its column sums, once.
+    const start = done < first;
+    done = y;
+    if (done < first) continue;
+    if (start) columnSums(ring2, stride2, ring, radius, lastY, columns2, (width + 1) >> 1);
+    for (; y2 <= lastY && min(y2 + radius + 1, lastY) <= done; y2++) {
+      meanRow2(ring2, stride2, ring, radius, lastY, y2, columns2, width, a, b);
+    }
   }
 }
 
-/** Stores four planes' values of four pixels as four cells (a 4x4 transpose). */
-// @ts-ignore: decorator
-@inline
-function transposeStore(c: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
-  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
-  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-  v128.store(c, i64x2.shuffle(t0, t1, 0, 2));
-  v128.store(c + 16, i64x2.shuffle(t0, t1, 1, 3));
-  v128.store(c + 32, i64x2.shuffle(t2, t3, 0, 2));
-  v128.store(c + 48, i64x2.shuffle(t2, t3, 1, 3));
+/** Rows j (and j + 1 when `two`) of the first horizontal sums into their ring rows. */
+function sums4(
+  guide: usize,
+  p: usize,
+  j: i32,
+  two: bool,
+  width: i32,
+  radius: i32,
+  lows: usize,
+  highs: usize,
+  lows2: usize,
+  highs2: usize,
+  ring: usize,
+  size: i32,
+  stride: usize,
+): void {
+  const out = ring + <usize>(j % size) * stride;
+  if (two) {
+    boxRows4(guide, p, j, width, radius, lows, highs, lows2, highs2, out, ring + <usize>((j + 1) % size) * stride);
+  } else {
+    boxRow4(guide, p, j, width, radius, lows, highs, out);
+  }
 }
 
 /**
- * guided_filter.ts boxMean on f32x4 cells, in place. The horizontal running sums are
- * f64, as the reference's are (JS numbers): the fit subtracts means of similar size
- * (I·I − mean I²), and an f32 running sum drifts enough to show there. The vertical
- * sums are f32 columns, as the reference's Float32Array. With `all` false only lanes 0
- * and 1 are averaged (a and b): the f64 sums of lanes 2 and 3 are skipped.
+ * Row j's horizontal box sums of the cells (I, p, I·p, I·I) into `out` (w f32x4): f64
+ * running sums, as guided_filter.ts boxMean's JS numbers, over padded rows of (I, p) and
+ * (I·p, I·I) f64 pairs (radius + 1 copies of the edge pixels each side, so no clamping
+ * per pixel). Each value is widened once, when its row is laid out: f32↔f64 converts
+ * are what the loop is short of.
  */
 // @ts-ignore: decorator
 @inline
-function boxMean4(
-  cells: usize,
+function boxRow4(
+  guide: usize,
+  p: usize,
+  j: i32,
   width: i32,
-  height: i32,
   radius: i32,
-  temp: usize,
-  columns: usize,
-  all: bool,
+  lows: usize,
+  highs: usize,
+  out: usize,
 ): void {
-  const lastX = width - 1, lastY = height - 1;
-  const s64 = f64x2.splat(1 / <f64>(2 * radius + 1));
-  const s32 = f32x4.splat(<f32>(1 / <f64>(2 * radius + 1)));
-  const head = f64x2.splat(<f64>(radius + 1));
-  for (let y = 0; y < height; y++) {
-    const row = cells + (<usize>(y * width) << 4), trow = temp + (<usize>(y * width) << 4);
-    const first = v128.load(row);
-    let lo = f64x2.mul(head, f64x2.promote_low_f32x4(first));
-    let hi = all ? f64x2.mul(head, f64x2.promote_low_f32x4(i64x2.shuffle(first, first, 1, 1))) : lo;
-    for (let i = 1; i <= radius; i++) {
-      const v = v128.load(row + (<usize>min(i, lastX) << 4));
-      lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
-      if (all) hi = f64x2.add(hi, f64x2.promote_low_f32x4(i64x2.shuffle(v, v, 1, 1)));
-    }
-    for (let x = 0; x < width; x++) {
-      const l = f32x4.demote_f64x2_zero(f64x2.mul(lo, s64));
-      const add = v128.load(row + (<usize>min(x + radius + 1, lastX) << 4));
-      const sub = v128.load(row + (<usize>max(x - radius, 0) << 4));
-      lo = f64x2.add(lo, f64x2.sub(f64x2.promote_low_f32x4(add), f64x2.promote_low_f32x4(sub)));
-      if (all) {
-        const h = f32x4.demote_f64x2_zero(f64x2.mul(hi, s64));
-        v128.store(trow + (<usize>x << 4), i64x2.shuffle(l, h, 0, 2));
-        hi = f64x2.add(
-          hi,
-          f64x2.sub(
-            f64x2.promote_low_f32x4(i64x2.shuffle(add, add, 1, 1)),
-            f64x2.promote_low_f32x4(i64x2.shuffle(sub, sub, 1, 1)),
-          ),
-        );
-      } else {
-        v128.store(trow + (<usize>x << 4), l);
-      }
-    }
+  layoutRow4(guide, p, j, width, radius, lows, highs);
+  const pad = <usize>(radius + 1) << 4;
+  const s64 = f64x2.splat(1 / <f64>(2 * radius + 1)), head = f64x2.splat(<f64>(radius + 1));
+  let lo = f64x2.mul(head, v128.load(lows + pad)), hi = f64x2.mul(head, v128.load(highs + pad));
+  for (let i: usize = 1; i <= <usize>radius; i++) {
+    lo = f64x2.add(lo, v128.load(lows + pad + (i << 4)));
+    hi = f64x2.add(hi, v128.load(highs + pad + (i << 4)));
   }
+  // Pixel x adds padded column x + 2·radius + 2 and drops padded column x + 1.
+  const ahead = <usize>(2 * radius + 2) << 4;
+  for (let k: usize = 0, end = <usize>width << 4; k < end; k += 16) {
+    const l = f32x4.demote_f64x2_zero(f64x2.mul(lo, s64));
+    const h = f32x4.demote_f64x2_zero(f64x2.mul(hi, s64));
+    v128.store(out + k, i64x2.shuffle(l, h, 0, 2));
+    lo = f64x2.add(lo, f64x2.sub(v128.load(lows + k + ahead), v128.load(lows + k + 16)));
+    hi = f64x2.add(hi, f64x2.sub(v128.load(highs + k + ahead), v128.load(highs + k + 16)));
+  }
+}
+
+/** Row j's (I, p) and (I·p, I·I) as padded f64 pairs (see boxRow4). */
+// @ts-ignore: decorator
+@inline
+function layoutRow4(
+  guide: usize,
+  p: usize,
+  j: i32,
+  width: i32,
+  radius: i32,
+  lows: usize,
+  highs: usize,
+): void {
+  const pad = <usize>(radius + 1) << 4, g = guide + (<usize>(j * width) << 2);
+  const q = p + (<usize>(j * width) << 2);
+  let x = 0;
+  for (; x + 4 <= width; x += 4) {
+    const k = <usize>x << 2, vg = v128.load(g + k), vq = v128.load(q + k);
+    const o = pad + (<usize>x << 4);
+    storePairs(lows + o, vg, vq);
+    storePairs(highs + o, f32x4.mul(vg, vq), f32x4.mul(vg, vg));
+  }
+  for (; x < width; x++) {
+    const k = <usize>x << 2, vg = load<f32>(g + k), vq = load<f32>(q + k);
+    const o = pad + (<usize>x << 4);
+    store<f64>(lows + o, <f64>vg);
+    store<f64>(lows + o + 8, <f64>vq);
+    store<f64>(highs + o, <f64>(vg * vq));
+    store<f64>(highs + o + 8, <f64>(vg * vg));
+  }
+  padRow(lows, width, radius);
+  padRow(highs, width, radius);
+}
+
+/** boxRow4 of rows j and j + 1 in one loop: four independent chains of additions. */
+// @ts-ignore: decorator
+@inline
+function boxRows4(
+  guide: usize,
+  p: usize,
+  j: i32,
+  width: i32,
+  radius: i32,
+  lows: usize,
+  highs: usize,
+  lows2: usize,
+  highs2: usize,
+  out: usize,
+  out2: usize,
+): void {
+  layoutRow4(guide, p, j, width, radius, lows, highs);
+  layoutRow4(guide, p, j + 1, width, radius, lows2, highs2);
+  const pad = <usize>(radius + 1) << 4;
+  const s64 = f64x2.splat(1 / <f64>(2 * radius + 1)), head = f64x2.splat(<f64>(radius + 1));
+  let lo = f64x2.mul(head, v128.load(lows + pad)), hi = f64x2.mul(head, v128.load(highs + pad));
+  let lo2 = f64x2.mul(head, v128.load(lows2 + pad));
+  let hi2 = f64x2.mul(head, v128.load(highs2 + pad));
+  for (let i: usize = 1; i <= <usize>radius; i++) {
+    const o = pad + (i << 4);
+    lo = f64x2.add(lo, v128.load(lows + o));
+    hi = f64x2.add(hi, v128.load(highs + o));
+    lo2 = f64x2.add(lo2, v128.load(lows2 + o));
+    hi2 = f64x2.add(hi2, v128.load(highs2 + o));
+  }
+  const ahead = <usize>(2 * radius + 2) << 4;
+  for (let k: usize = 0, end = <usize>width << 4; k < end; k += 16) {
+    v128.store(
+      out + k,
+      i64x2.shuffle(
+        f32x4.demote_f64x2_zero(f64x2.mul(lo, s64)),
+        f32x4.demote_f64x2_zero(f64x2.mul(hi, s64)),
+        0,
+        2,
+      ),
+    );
+    v128.store(
+      out2 + k,
+      i64x2.shuffle(
+        f32x4.demote_f64x2_zero(f64x2.mul(lo2, s64)),
+        f32x4.demote_f64x2_zero(f64x2.mul(hi2, s64)),
+        0,
+        2,
+      ),
+    );
+    const a = k + ahead, d = k + 16;
+    lo = f64x2.add(lo, f64x2.sub(v128.load(lows + a), v128.load(lows + d)));
+    hi = f64x2.add(hi, f64x2.sub(v128.load(highs + a), v128.load(highs + d)));
+    lo2 = f64x2.add(lo2, f64x2.sub(v128.load(lows2 + a), v128.load(lows2 + d)));
+    hi2 = f64x2.add(hi2, f64x2.sub(v128.load(highs2 + a), v128.load(highs2 + d)));
+  }
+}
+
+/** boxRow2 of two rows in one loop. */
+// @ts-ignore: decorator
+@inline
+function boxRows2(pairs: usize, pairs2: usize, width: i32, radius: i32, out: usize, out2: usize): void {
+  padRow(pairs, width, radius);
+  padRow(pairs2, width, radius);
+  const pad = <usize>(radius + 1) << 4;
+  const s64 = f64x2.splat(1 / <f64>(2 * radius + 1)), head = f64x2.splat(<f64>(radius + 1));
+  let lo = f64x2.mul(head, v128.load(pairs + pad)), lo2 = f64x2.mul(head, v128.load(pairs2 + pad));
+  for (let i: usize = 1; i <= <usize>radius; i++) {
+    lo = f64x2.add(lo, v128.load(pairs + pad + (i << 4)));
+    lo2 = f64x2.add(lo2, v128.load(pairs2 + pad + (i << 4)));
+  }
+  const ahead = <usize>(2 * radius + 2) << 4;
+  for (let k: usize = 0, end = <usize>width << 4; k < end; k += 16) {
+    v128.store64_lane(out + (k >> 1), f32x4.demote_f64x2_zero(f64x2.mul(lo, s64)), 0);
+    v128.store64_lane(out2 + (k >> 1), f32x4.demote_f64x2_zero(f64x2.mul(lo2, s64)), 0);
+    lo = f64x2.add(lo, f64x2.sub(v128.load(pairs + k + ahead), v128.load(pairs + k + 16)));
+    lo2 = f64x2.add(lo2, f64x2.sub(v128.load(pairs2 + k + ahead), v128.load(pairs2 + k + 16)));
+  }
+}
+
+/** Row (a, b) f64 pairs' horizontal box means into `out` (w f32 pairs), as boxRow4's. */
+// @ts-ignore: decorator
+@inline
+function boxRow2(pairs: usize, width: i32, radius: i32, out: usize): void {
+  padRow(pairs, width, radius);
+  const pad = <usize>(radius + 1) << 4;
+  const s64 = f64x2.splat(1 / <f64>(2 * radius + 1)), head = f64x2.splat(<f64>(radius + 1));
+  let lo = f64x2.mul(head, v128.load(pairs + pad));
+  for (let i: usize = 1; i <= <usize>radius; i++) lo = f64x2.add(lo, v128.load(pairs + pad + (i << 4)));
+  const ahead = <usize>(2 * radius + 2) << 4;
+  for (let k: usize = 0, end = <usize>width << 4; k < end; k += 16) {
+    v128.store64_lane(out + (k >> 1), f32x4.demote_f64x2_zero(f64x2.mul(lo, s64)), 0);
+    lo = f64x2.add(lo, f64x2.sub(v128.load(pairs + k + ahead), v128.load(pairs + k + 16)));
+  }
+}
+
+/** Pixels x..x+3 of two f32 maps as four (u, v) f64 pairs at o. */
+// @ts-ignore: decorator
+@inline
+function storePairs(o: usize, u: v128, v: v128): void {
+  const t0 = i32x4.shuffle(u, v, 0, 4, 1, 5), t1 = i32x4.shuffle(u, v, 2, 6, 3, 7);
+  v128.store(o, f64x2.promote_low_f32x4(t0));
+  v128.store(o + 16, f64x2.promote_low_f32x4(i64x2.shuffle(t0, t0, 1, 1)));
+  v128.store(o + 32, f64x2.promote_low_f32x4(t1));
+  v128.store(o + 48, f64x2.promote_low_f32x4(i64x2.shuffle(t1, t1, 1, 1)));
+}
+
+/** Fills a padded row's radius + 1 columns each side with copies of its edge pairs. */
+// @ts-ignore: decorator
+@inline
+function padRow(row: usize, width: i32, radius: i32): void {
+  const pad = <usize>(radius + 1) << 4;
+  const left = v128.load(row + pad), right = v128.load(row + pad + (<usize>(width - 1) << 4));
+  const tail = row + pad + (<usize>width << 4);
+  for (let k: usize = 0; k < pad; k += 16) {
+    v128.store(row + k, left);
+    v128.store(tail + k, right);
+  }
+}
+
+/**
+ * The vertical running sums' start, as boxMean's: (radius + 1)·row 0 + rows 1..radius
+ * (clamped to the last), over `count` f32x4 of rows `stride` bytes apart in a ring.
+ */
+// @ts-ignore: decorator
+@inline
+function columnSums(
+  ring: usize,
+  stride: usize,
+  size: i32,
+  radius: i32,
+  lastY: i32,
+  out: usize,
+  count: i32,
+): void {
   const head32 = f32x4.splat(<f32>(radius + 1));
-  for (let x = 0; x < width; x++) {
-    const k = <usize>x << 4;
-    let c = f32x4.mul(head32, v128.load(temp + k));
+  for (let k: usize = 0, end = <usize>count << 4; k < end; k += 16) {
+    let c = f32x4.mul(head32, v128.load(ring + k));
     for (let i = 1; i <= radius; i++) {
-      c = f32x4.add(c, v128.load(temp + (<usize>(min(i, lastY) * width) << 4) + k));
+      c = f32x4.add(c, v128.load(ring + <usize>(min(i, lastY) % size) * stride + k));
     }
-    v128.store(columns + k, c);
+    v128.store(out + k, c);
   }
-  for (let y = 0; y < height; y++) {
-    const row = cells + (<usize>(y * width) << 4);
-    const add = temp + (<usize>(min(y + radius + 1, lastY) * width) << 4);
-    const sub = temp + (<usize>(max(y - radius, 0) * width) << 4);
-    for (let x = 0; x < width; x++) {
-      const k = <usize>x << 4;
-      const c = v128.load(columns + k);
-      v128.store(row + k, f32x4.mul(c, s32));
-      v128.store(columns + k, f32x4.add(c, f32x4.sub(v128.load(add + k), v128.load(sub + k))));
+}
+
+/** Row y of the second box mean: a and b, from and then onto its column sums. */
+// @ts-ignore: decorator
+@inline
+function meanRow2(
+  ring: usize,
+  stride: usize,
+  size: i32,
+  radius: i32,
+  lastY: i32,
+  y: i32,
+  columns: usize,
+  width: i32,
+  a: usize,
+  b: usize,
+): void {
+  const s32 = f32x4.splat(<f32>(1 / <f64>(2 * radius + 1)));
+  const add = ring + <usize>(min(y + radius + 1, lastY) % size) * stride;
+  const sub = ring + <usize>(max(y - radius, 0) % size) * stride;
+  const ra = a + (<usize>(y * width) << 2), rb = b + (<usize>(y * width) << 2);
+  let x = 0;
+  for (; x + 4 <= width; x += 4) {
+    const k = <usize>x << 3;
+    const c0 = v128.load(columns + k), c1 = v128.load(columns + k + 16);
+    v128.store(columns + k, f32x4.add(c0, f32x4.sub(v128.load(add + k), v128.load(sub + k))));
+    v128.store(
+      columns + k + 16,
+      f32x4.add(c1, f32x4.sub(v128.load(add + k + 16), v128.load(sub + k + 16))),
+    );
+    const m0 = f32x4.mul(c0, s32), m1 = f32x4.mul(c1, s32);
+    v128.store(ra + (<usize>x << 2), i32x4.shuffle(m0, m1, 0, 2, 4, 6));
+    v128.store(rb + (<usize>x << 2), i32x4.shuffle(m0, m1, 1, 3, 5, 7));
+  }
+  // The last 1..3 pixels: a pair per vector (the row stride leaves room for a last half).
+  for (; x < width; x += 2) {
+    const k = <usize>x << 3;
+    const c = v128.load(columns + k);
+    v128.store(columns + k, f32x4.add(c, f32x4.sub(v128.load(add + k), v128.load(sub + k))));
+    const m = f32x4.mul(c, s32);
+    store<f32>(ra + (<usize>x << 2), f32x4.extract_lane(m, 0));
+    store<f32>(rb + (<usize>x << 2), f32x4.extract_lane(m, 1));
+    if (x + 1 < width) {
+      store<f32>(ra + (<usize>x << 2) + 4, f32x4.extract_lane(m, 2));
+      store<f32>(rb + (<usize>x << 2) + 4, f32x4.extract_lane(m, 3));
     }
   }
 }

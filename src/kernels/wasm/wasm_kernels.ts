@@ -731,9 +731,12 @@ class WasmKernelSet implements WasmKernels {
     b: Float32Array,
   ) => {
     checkGuidedCoefficients(guide, p, width, height, radius, eps, scratch, a, b);
-    // The scratch's planes stay unused: the wasm fit keeps its four maps interleaved.
-    const n = width * height;
-    const cells = this.#slot("guided.cells", n * 16), temp = this.#slot("guided.temp", n * 16);
+    // The scratch's planes stay unused: the wasm fit streams rows through a few of its own
+    // (sizes in kernels.as guidedCoefficients; `ring` rows of sums are in flight).
+    const ring = Math.min(2 * radius + 3, height);
+    const cellsBytes = 6 * (width + 2 * radius + 2) * 16 + (ring + 1) * align(width * 8) + 16;
+    const cells = this.#slot("guided.cells", cellsBytes);
+    const temp = this.#slot("guided.temp", ring * width * 16);
     const columns = this.#slot("guided.columns", width * 16);
     const g = this.#in(guide, "guided.guide"), q = this.#in(p, "guided.p");
     const pa = this.#in(a, "guided.a", false), pb = this.#in(b, "guided.b", false);
