@@ -4695,6 +4695,37 @@ function yuvMapBytes(s: usize, d: usize, n: i32, full: bool, m: u32, b: u32): vo
 }
 
 /**
+ * yuv_pack.ts limitedLuma of 16 bytes, ⌊(219·v + 4207) / 255⌋ = 16 + ⌊(219·v + 127) / 255⌋,
+ * as 16 + ⌊(28142·v + 2¹⁴) / 2¹⁵⌋ (one Q15 multiply per 8 lanes): equal for every byte
+ * v (all 256 checked when the constant was chosen; tests/kernels/yuv_pack.test.ts holds the
+ * wasm to the reference on all of them). The relaxed q15mulr is the strict one here: its
+ * operands are never both −32768 (v ≤ 255, k 28142). `k` and `sixteen` (i8 lanes) come
+ * from the caller, outside its loop: see yuvToYuyv422.
+ */
+// @ts-ignore: decorator
+@inline
+function limitedLuma16(v: v128, k: v128, sixteen: v128): v128 {
+  const lo = i16x8.relaxed_q15mulr_s(i16x8.extend_low_i8x16_u(v), k);
+  const hi = i16x8.relaxed_q15mulr_s(i16x8.extend_high_i8x16_u(v), k);
+  return i8x16.add(i8x16.narrow_i16x8_u(lo, hi), sixteen);
+}
+
+/**
+ * yuv_pack.ts limitedChroma of 16 bytes, ⌊(224·v + 4095) / 255⌋, as
+ * 16 + ⌊(303·(95·v − 48) + 2¹⁴) / 2¹⁵⌋: equal for every byte v (chosen and checked as
+ * limitedLuma16's; 95·v − 48 stays within −48..24177 and k is 303, so again never
+ * −32768). m 95, c −48 and k 303 in i16 lanes.
+ */
+// @ts-ignore: decorator
+@inline
+function limitedChroma16(v: v128, m: v128, c: v128, k: v128, sixteen: v128): v128 {
+  const lo = i16x8.add(i16x8.mul(i16x8.extend_low_i8x16_u(v), m), c);
+  const hi = i16x8.add(i16x8.mul(i16x8.extend_high_i8x16_u(v), m), c);
+  const q = i8x16.narrow_i16x8_u(i16x8.relaxed_q15mulr_s(lo, k), i16x8.relaxed_q15mulr_s(hi, k));
+  return i8x16.add(q, sixteen);
+}
+
+/**
  * yuv_pack.ts yuvToYuyv422: 32 pixels a step, Y and the interleaved U V zipped by two
  * byte shuffles per 16 output bytes. `rowShift` 1: layout 420 (chroma row y >> 1).
  */
@@ -4708,8 +4739,12 @@ export function yuvToYuyv422(
 ): void {
   const cw = width >> 1, ch = rowShift ? (height + 1) >> 1 : height;
   const uBase = src + <usize>(width * height), vBase = uBase + <usize>(cw * ch);
-  const mY = i16x8.splat(219), bY = i16x8.splat(4207);
-  const mC = i16x8.splat(224), bC = i16x8.splat(4095);
+  // The range map's constants from a value the compilers cannot fold (height >>> 31 is 0):
+  // V8 keeps them in registers, where it rebuilds a constant vector at each use.
+  const z = height >>> 31;
+  const kY = i16x8.splat(<i16>(28142 | z)), sixteen = i8x16.splat(<i8>(16 | z));
+  const mC = i16x8.splat(<i16>(95 | z)), cC = i16x8.splat(<i16>(-48 | z));
+  const kC = i16x8.splat(<i16>(303 | z));
   for (let y = 0; y < height; y++) {
     const yr = src + <usize>(y * width), o = dst + <usize>(y * width * 2);
     const crow = <usize>((y >> rowShift) * cw);
@@ -4719,10 +4754,10 @@ export function yuvToYuyv422(
       let y0 = v128.load(yr + <usize>(2 * x)), y1 = v128.load(yr + <usize>(2 * x + 16));
       let u = v128.load(ur + <usize>x), v = v128.load(vr + <usize>x);
       if (full) {
-        y0 = yuvRangeMap16(y0, mY, bY);
-        y1 = yuvRangeMap16(y1, mY, bY);
-        u = yuvRangeMap16(u, mC, bC);
-        v = yuvRangeMap16(v, mC, bC);
+        y0 = limitedLuma16(y0, kY, sixteen);
+        y1 = limitedLuma16(y1, kY, sixteen);
+        u = limitedChroma16(u, mC, cC, kC, sixteen);
+        v = limitedChroma16(v, mC, cC, kC, sixteen);
       }
       const uvLo = i8x16.shuffle(u, v, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
       const uvHi = i8x16.shuffle(u, v, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
