@@ -4232,19 +4232,23 @@ function widenPixels(
   }
 }
 
-/** 8 values (u16 lanes of `s`) over their background by a Q15 share: mix8's arithmetic. */
+/**
+ * 8 values (u16 lanes of `s`) over their background by a Q15 share: mix8's arithmetic.
+ * The relaxed q15mulr is the strict one here: share ((a·257) >> 1, a ≤ 255) is within
+ * 0..32767, never −32768.
+ */
 // @ts-ignore: decorator
 @inline
-function overShare(bg: v128, s: v128, share: v128): v128 {
-  const d = i16x8.sub(v128.or(i16x8.shl(s, UP_BITS), UP_HALF), bg);
-  return i16x8.add(bg, i16x8.q15mulr_sat_s(d, share));
+function overShare(bg: v128, s: v128, share: v128, half: v128): v128 {
+  const d = i16x8.sub(v128.or(i16x8.shl(s, UP_BITS), half), bg);
+  return i16x8.add(bg, i16x8.relaxed_q15mulr_s(d, share));
 }
 
-/** Alpha (u16 lanes) as a Q15 share: (a·257) >> 1. */
+/** Alpha (u16 lanes) as a Q15 share: (a·257) >> 1; `k257` 257 in i16 lanes. */
 // @ts-ignore: decorator
 @inline
-function shareOf(a: v128): v128 {
-  return i16x8.shr_u(i16x8.mul(a, i16x8.splat(257)), 1);
+function shareOf(a: v128, k257: v128): v128 {
+  return i16x8.shr_u(i16x8.mul(a, k257), 1);
 }
 
 /** One value over its background (blur_planes.ts over). */
@@ -4325,7 +4329,8 @@ function upsamplePlanes(
 }
 
 /** Y of 16 pixels (upsamplePlanes' step): `a` their alpha, the background u + d·ty with
- * u, d the widened upper row and lower − upper (two vectors each). */
+ * u, d the widened upper row and lower − upper (two vectors each). ty is within 0..32767
+ * (upsamplePlanes clamps t), so the relaxed q15mulr is the strict one. */
 // @ts-ignore: decorator
 @inline
 function compositeY16(
@@ -4337,13 +4342,15 @@ function compositeY16(
   u1: v128,
   d1: v128,
   ty: v128,
+  half: v128,
+  k257: v128,
 ): void {
   if (i8x16.all_true(i8x16.eq(a, i8x16.splat(-1)))) {
     v128.store(d, v128.load(s));
     return;
   }
-  const b0 = i16x8.add(u0, i16x8.q15mulr_sat_s(d0, ty));
-  const b1 = i16x8.add(u1, i16x8.q15mulr_sat_s(d1, ty));
+  const b0 = i16x8.add(u0, i16x8.relaxed_q15mulr_s(d0, ty));
+  const b1 = i16x8.add(u1, i16x8.relaxed_q15mulr_s(d1, ty));
   if (!v128.any_true(a)) {
     v128.store(d, bytesOf(b0, b1));
     return;
@@ -4352,8 +4359,8 @@ function compositeY16(
   v128.store(
     d,
     bytesOf(
-      overShare(b0, i16x8.extend_low_i8x16_u(v), shareOf(i16x8.extend_low_i8x16_u(a))),
-      overShare(b1, i16x8.extend_high_i8x16_u(v), shareOf(i16x8.extend_high_i8x16_u(a))),
+      overShare(b0, i16x8.extend_low_i8x16_u(v), shareOf(i16x8.extend_low_i8x16_u(a), k257), half),
+      overShare(b1, i16x8.extend_high_i8x16_u(v), shareOf(i16x8.extend_high_i8x16_u(a), k257), half),
     ),
   );
 }
@@ -4376,6 +4383,11 @@ function compositeUv8(
   vu: v128,
   vd: v128,
   ty: v128,
+  half: v128,
+  k257: v128,
+  bytes: v128,
+  one: v128,
+  two: v128,
 ): void {
   const opaque = i8x16.all_true(i8x16.eq(a, i8x16.splat(-1)));
   // All covered pixels person: mean 255, which the mix would also return exactly.
@@ -4384,25 +4396,25 @@ function compositeUv8(
     v128.store64_lane(dv + pc, v128.load64_zero(sv + pc), 0);
     return;
   }
-  let bu = i16x8.add(uu, i16x8.q15mulr_sat_s(ud, ty));
-  let bv = i16x8.add(vu, i16x8.q15mulr_sat_s(vd, ty));
+  // ty within 0..32767: the relaxed q15mulr is the strict one (compositeY16).
+  let bu = i16x8.add(uu, i16x8.relaxed_q15mulr_s(ud, ty));
+  let bv = i16x8.add(vu, i16x8.relaxed_q15mulr_s(vd, ty));
   // All background: mean 0, the background alone.
   if (v128.any_true(a) || (twoRows && v128.any_true(a1))) {
     // Pair sums as u16 lanes: the even pixel is the low byte, the odd one the high.
-    const bytes = i16x8.splat(0xff);
     const sum = i16x8.add(v128.and(a, bytes), i16x8.shr_u(a, 8));
     const m = twoRows
       ? i16x8.shr_u(
         i16x8.add(
           i16x8.add(sum, v128.and(a1, bytes)),
-          i16x8.add(i16x8.shr_u(a1, 8), i16x8.splat(2)),
+          i16x8.add(i16x8.shr_u(a1, 8), two),
         ),
         2,
       )
-      : i16x8.shr_u(i16x8.add(sum, i16x8.splat(1)), 1);
-    const share = shareOf(m);
-    bu = overShare(bu, i16x8.extend_low_i8x16_u(v128.load64_zero(su + pc)), share);
-    bv = overShare(bv, i16x8.extend_low_i8x16_u(v128.load64_zero(sv + pc)), share);
+      : i16x8.shr_u(i16x8.add(sum, one), 1);
+    const share = shareOf(m, k257);
+    bu = overShare(bu, i16x8.extend_low_i8x16_u(v128.load64_zero(su + pc)), share, half);
+    bv = overShare(bv, i16x8.extend_low_i8x16_u(v128.load64_zero(sv + pc)), share, half);
   }
   const o = bytesOf(bu, bv);
   v128.store64_lane(du + pc, o, 0);
@@ -4432,6 +4444,11 @@ function compositePair(
   lower: usize,
 ): void {
   const ta = i16x8.splat(<i16>t), tyb = i16x8.splat(<i16>tb);
+  // Constants from a value the compilers cannot fold (width >>> 31 is 0): V8 keeps them
+  // in registers, where it rebuilds a constant vector at each use (3-4 instructions).
+  const z = <i16>(width >>> 31);
+  const half = i16x8.splat(<i16>UP_HALF_S | z), k257 = i16x8.splat(257 | z);
+  const bytes = i16x8.splat(0xff | z), one = i16x8.splat(1 | z), two = i16x8.splat(2 | z);
   const cw = (width + 1) >> 1, w = <usize>width;
   const uOff = w << 1, vOff = uOff + (<usize>cw << 1);
   const row = <usize>y * w;
@@ -4457,15 +4474,34 @@ function compositePair(
     const pu = upper + (x << 1), pl = lower + (x << 1);
     const u0 = v128.load(pu), u1 = v128.load(pu + 16);
     const d0 = i16x8.sub(v128.load(pl), u0), d1 = i16x8.sub(v128.load(pl + 16), u1);
-    compositeY16(rd + x, rs + x, a, u0, d0, u1, d1, ta);
-    compositeY16(rd + w + x, rs + w + x, b, u0, d0, u1, d1, tyb);
+    compositeY16(rd + x, rs + x, a, u0, d0, u1, d1, ta, half, k257);
+    compositeY16(rd + w + x, rs + w + x, b, u0, d0, u1, d1, tyb, half, k257);
     const uu = v128.load(ua + x), vu = v128.load(ub + x);
     const ud = i16x8.sub(v128.load(la + x), uu), vd = i16x8.sub(v128.load(lb + x), vu);
     if (is420 != 0) {
-      compositeUv8(su, sv, du, dv, pc, a, b, true, uu, ud, vu, vd, ta);
+      compositeUv8(su, sv, du, dv, pc, a, b, true, uu, ud, vu, vd, ta, half, k257, bytes, one, two);
     } else {
-      compositeUv8(su, sv, du, dv, pc, a, a, false, uu, ud, vu, vd, ta);
-      compositeUv8(su, sv, du, dv, pc + <usize>cw, b, b, false, uu, ud, vu, vd, tyb);
+      compositeUv8(su, sv, du, dv, pc, a, a, false, uu, ud, vu, vd, ta, half, k257, bytes, one, two);
+      compositeUv8(
+        su,
+        sv,
+        du,
+        dv,
+        pc + <usize>cw,
+        b,
+        b,
+        false,
+        uu,
+        ud,
+        vu,
+        vd,
+        tyb,
+        half,
+        k257,
+        bytes,
+        one,
+        two,
+      );
     }
   }
 }
@@ -4490,6 +4526,10 @@ function compositeRow(
   x0: i32,
 ): void {
   const ty = i16x8.splat(<i16>t);
+  // As compositePair's constants.
+  const z = <i16>(width >>> 31);
+  const half = i16x8.splat(<i16>UP_HALF_S | z), k257 = i16x8.splat(257 | z);
+  const bytes = i16x8.splat(0xff | z), one = i16x8.splat(1 | z), two = i16x8.splat(2 | z);
   const cw = (width + 1) >> 1;
   const uOff = <usize>width << 1, vOff = uOff + (<usize>cw << 1);
   const row = <usize>(y * width);
@@ -4506,12 +4546,31 @@ function compositeRow(
     const pu = upper + (<usize>x << 1), pl = lower + (<usize>x << 1);
     const u0 = v128.load(pu), u1 = v128.load(pu + 16);
     const d0 = i16x8.sub(v128.load(pl), u0), d1 = i16x8.sub(v128.load(pl + 16), u1);
-    compositeY16(rd + <usize>x, rs + <usize>x, a, u0, d0, u1, d1, ty);
+    compositeY16(rd + <usize>x, rs + <usize>x, a, u0, d0, u1, d1, ty, half, k257);
     if (!chroma) continue;
     const a1 = twoRows ? v128.load(ra + <usize>width + <usize>x) : a;
     const uu = v128.load(ua + <usize>x), vu = v128.load(ub + <usize>x);
     const ud = i16x8.sub(v128.load(la + <usize>x), uu), vd = i16x8.sub(v128.load(lb + <usize>x), vu);
-    compositeUv8(su, sv, du, dv, crow + (<usize>x >> 1), a, a1, twoRows, uu, ud, vu, vd, ty);
+    compositeUv8(
+      su,
+      sv,
+      du,
+      dv,
+      crow + (<usize>x >> 1),
+      a,
+      a1,
+      twoRows,
+      uu,
+      ud,
+      vu,
+      vd,
+      ty,
+      half,
+      k257,
+      bytes,
+      one,
+      two,
+    );
   }
   let cx = x >> 1;
   for (; x < width; x++) {
@@ -4579,8 +4638,12 @@ export function desaturatePlanes(
   memory.copy(dy, sy, <usize>(width * height));
   const cw = (width + 1) >> 1, ch = is420 != 0 ? (height + 1) >> 1 : height;
   const g: i32 = (128 << UP_BITS) + UP_HALF_S;
-  const s8 = i16x8.splat(<i16>sat), grey = i16x8.splat(<i16>g);
-  const c128 = i16x8.splat(128), bytes = i16x8.splat(0xff);
+  // Constants from a value the compilers cannot fold (width >>> 31 is 0), as compositePair's.
+  const z = <i16>(width >>> 31);
+  const s8 = i16x8.splat(<i16>sat), grey = i16x8.splat(<i16>g | z);
+  const c128 = i16x8.splat(128 | z), bytes = i16x8.splat(0xff | z);
+  const half = i16x8.splat(<i16>UP_HALF_S | z), k257 = i16x8.splat(257 | z);
+  const one = i16x8.splat(1 | z), two = i16x8.splat(2 | z);
   for (let cy = 0; cy < ch; cy++) {
     const y = cy << is420, twoRows = is420 != 0 && y + 1 < height;
     const ra = alpha + <usize>(y * width), crow = <usize>(cy * cw);
@@ -4600,17 +4663,17 @@ export function desaturatePlanes(
         ? i16x8.shr_u(
           i16x8.add(
             i16x8.add(sum, v128.and(a1, bytes)),
-            i16x8.add(i16x8.shr_u(a1, 8), i16x8.splat(2)),
+            i16x8.add(i16x8.shr_u(a1, 8), two),
           ),
           2,
         )
-        : i16x8.shr_u(i16x8.add(sum, i16x8.splat(1)), 1);
-      const share = shareOf(m);
+        : i16x8.shr_u(i16x8.add(sum, one), 1);
+      const share = shareOf(m, k257);
       const u16 = i16x8.extend_low_i8x16_u(u), v16 = i16x8.extend_low_i8x16_u(v);
       // g·128 + half: (c − 128)·sat fits an i16 (−128·256 = −2¹⁵ exactly), then >> 1.
       const gu = i16x8.add(grey, i16x8.shr_s(i16x8.mul(i16x8.sub(u16, c128), s8), 1));
       const gv = i16x8.add(grey, i16x8.shr_s(i16x8.mul(i16x8.sub(v16, c128), s8), 1));
-      const o = bytesOf(overShare(gu, u16, share), overShare(gv, v16, share));
+      const o = bytesOf(overShare(gu, u16, share, half), overShare(gv, v16, share, half));
       v128.store64_lane(du + pc, o, 0);
       v128.store64_lane(dv + pc, o, 1);
     }
