@@ -3595,22 +3595,27 @@ function cLanes(c: v128, bias: v128): v128 {
   return f32x4.sub(f32x4.convert_i32x4_s(c), bias);
 }
 
+/**
+ * The red, green and blue bytes of four taps from their luma term c and their chroma
+ * terms: rv vToR·v, gu uToG·u, gv vToG·v, bu uToB·u (chromaTerms), which taps that share
+ * a chroma sample share.
+ */
 // @ts-ignore: decorator
 @inline
-function redOf(c: v128, v: v128, vToR: v128, half: v128, top: v128): v128 {
-  return byteLanes(f32x4.add(c, f32x4.mul(vToR, v)), half, top);
+function redOf(c: v128, rv: v128, half: v128, top: v128): v128 {
+  return byteLanes(f32x4.add(c, rv), half, top);
 }
 
 // @ts-ignore: decorator
 @inline
-function greenOf(c: v128, u: v128, v: v128, uToG: v128, vToG: v128, half: v128, top: v128): v128 {
-  return byteLanes(f32x4.add(f32x4.add(c, f32x4.mul(uToG, u)), f32x4.mul(vToG, v)), half, top);
+function greenOf(c: v128, gu: v128, gv: v128, half: v128, top: v128): v128 {
+  return byteLanes(f32x4.add(f32x4.add(c, gu), gv), half, top);
 }
 
 // @ts-ignore: decorator
 @inline
-function blueOf(c: v128, u: v128, uToB: v128, half: v128, top: v128): v128 {
-  return byteLanes(f32x4.add(c, f32x4.mul(uToB, u)), half, top);
+function blueOf(c: v128, bu: v128, half: v128, top: v128): v128 {
+  return byteLanes(f32x4.add(c, bu), half, top);
 }
 
 /**
@@ -3621,6 +3626,8 @@ function blueOf(c: v128, u: v128, uToB: v128, half: v128, top: v128): v128 {
  * half. `rowShift` 1 for 4:2:0 chroma rows, 0 for 4:2:2; `cw` the chroma width; u and v
  * the planes' starts. `adjacent` as for lumaDownscale: each sample's second column is the
  * next one or weighs 0 (every bilinearTable and region table), which halves the loads.
+ * Taps that read the same chroma sample share its terms (and its loads): a 1280 → 256
+ * row's first columns are all even, and 4:2:0 rows often share a chroma row.
  */
 export function resizeYuvToPlanar(
   src: usize,
@@ -3647,8 +3654,16 @@ export function resizeYuvToPlanar(
   adjacent: bool,
 ): void {
   const plane = <usize>(width * height) << 2;
-  const half = f32x4.splat(0.5), top = f32x4.splat(255), one = f32x4.splat(1);
-  const k = f32x4.splat(<f32>(1.0 / 255.0)), bias = f32x4.splat(128);
+  // Constants from a value the compilers cannot fold (width >>> 31 is 0; or-ed into the
+  // floats' bits): V8 keeps them in registers, where it rebuilds a constant vector at
+  // each use (3-4 instructions, a few dozen uses a step).
+  const z = width >>> 31;
+  const half = f32x4.splat(reinterpret<f32>(0x3f000000 | z)); // 0.5
+  const top = f32x4.splat(reinterpret<f32>(0x437f0000 | z)); // 255
+  const one = f32x4.splat(reinterpret<f32>(0x3f800000 | z)); // 1
+  const k = f32x4.splat(reinterpret<f32>(reinterpret<u32>(<f32>(1.0 / 255.0)) | z));
+  const bias = f32x4.splat(reinterpret<f32>(0x43000000 | z)); // 128
+  const low = i32x4.splat(0xff | z), lsb = i32x4.splat(1 | z);
   const off = f32x4.splat(yOffset), ys = f32x4.splat(yScale);
   const kvr = f32x4.splat(vToR), kug = f32x4.splat(uToG), kvg = f32x4.splat(vToG);
   const kub = f32x4.splat(uToB);
@@ -3659,14 +3674,18 @@ export function resizeYuvToPlanar(
     const l0 = src + <usize>(sy0 * sw), l1 = src + <usize>(sy1 * sw);
     const c0 = <usize>((sy0 >> rowShift) * cw), c1 = <usize>((sy1 >> rowShift) * cw);
     const u0 = u + c0, u1 = u + c1, v0 = v + c0, v1 = v + c1;
+    // Both rows' taps read the same chroma row (4:2:0, or a row's weight 0).
+    const sameRows = c0 == c1;
     const wy = f32x4.splat(load<f32>(yw + ky)), wy0 = f32x4.sub(one, wy);
     const row = out + (<usize>(y * width) << 2);
     for (let x = 0; x < width; x += 4) {
       const ka = <usize>x << 2;
       // Y, U, V of the four taps of four samples: A (row 0, first column), B (row 0,
       // second), C and D (row 1).
-      let ya: v128, yb: v128, yc: v128, yd: v128, ua: v128, ub: v128, uc: v128, ud: v128;
-      let va: v128, vb: v128, vc: v128, vd: v128, wx: v128;
+      let ya: v128, yb: v128, yc: v128, yd: v128, ua: v128, va: v128, wx: v128;
+      // The chroma of B, C, D: left 0 where the terms below do not read it.
+      let ub = i32x4.splat(0), uc = ub, ud = ub, vb = ub, vc = ub, vd = ub;
+      let sharedColumns = false;
       if (adjacent && x + 4 <= width) {
         // Each sample's two columns are neighbours (or the second weighs 0): one 2-byte
         // load per row and plane gets both taps. Their chroma is one sample when the
@@ -3675,26 +3694,39 @@ export function resizeYuvToPlanar(
         const pa = <usize>i32x4.extract_lane(xv, 0), pb = <usize>i32x4.extract_lane(xv, 1);
         const pc = <usize>i32x4.extract_lane(xv, 2), pd = <usize>i32x4.extract_lane(xv, 3);
         const qa = pa >> 1, qb = pb >> 1, qc = pc >> 1, qd = pd >> 1;
-        const odd = i32x4.ne(v128.and(xv, i32x4.splat(1)), i32x4.splat(0));
-        const low = i32x4.splat(0xff);
+        const odd = i32x4.ne(v128.and(xv, lsb), i32x4.splat(0));
+        // All first columns even (a 1280 → 256 frame: 5i + 2): B's chroma is A's.
+        sharedColumns = !v128.any_true(odd);
         const y0 = pairs4(l0 + pa, l0 + pb, l0 + pc, l0 + pd);
         const y1 = pairs4(l1 + pa, l1 + pb, l1 + pc, l1 + pd);
         const u0p = pairs4(u0 + qa, u0 + qb, u0 + qc, u0 + qd);
-        const u1p = pairs4(u1 + qa, u1 + qb, u1 + qc, u1 + qd);
         const v0p = pairs4(v0 + qa, v0 + qb, v0 + qc, v0 + qd);
-        const v1p = pairs4(v1 + qa, v1 + qb, v1 + qc, v1 + qd);
         ya = v128.and(y0, low);
         yb = i32x4.shr_u(y0, 8);
         yc = v128.and(y1, low);
         yd = i32x4.shr_u(y1, 8);
+        // Only the chroma the terms below read (the rest stays 0, unused).
         ua = v128.and(u0p, low);
-        ub = v128.bitselect(i32x4.shr_u(u0p, 8), ua, odd);
-        uc = v128.and(u1p, low);
-        ud = v128.bitselect(i32x4.shr_u(u1p, 8), uc, odd);
         va = v128.and(v0p, low);
-        vb = v128.bitselect(i32x4.shr_u(v0p, 8), va, odd);
-        vc = v128.and(v1p, low);
-        vd = v128.bitselect(i32x4.shr_u(v1p, 8), vc, odd);
+        if (!sharedColumns) {
+          ub = v128.bitselect(i32x4.shr_u(u0p, 8), ua, odd);
+          vb = v128.bitselect(i32x4.shr_u(v0p, 8), va, odd);
+        }
+        if (sameRows) {
+          uc = ua;
+          vc = va;
+          ud = ub;
+          vd = vb;
+        } else {
+          const u1p = pairs4(u1 + qa, u1 + qb, u1 + qc, u1 + qd);
+          const v1p = pairs4(v1 + qa, v1 + qb, v1 + qc, v1 + qd);
+          uc = v128.and(u1p, low);
+          vc = v128.and(v1p, low);
+          if (!sharedColumns) {
+            ud = v128.bitselect(i32x4.shr_u(u1p, 8), uc, odd);
+            vd = v128.bitselect(i32x4.shr_u(v1p, 8), vc, odd);
+          }
+        }
         wx = v128.load(xw + ka);
       } else {
         // Lanes past the width repeat the last pixel and are not stored.
@@ -3732,29 +3764,55 @@ export function resizeYuvToPlanar(
       // resizeToPlanar's four weights, in its order of the sum.
       const wa = f32x4.mul(wy0, wx0), wb = f32x4.mul(wy0, wx);
       const wc = f32x4.mul(wy, wx0), wd = f32x4.mul(wy, wx);
+      // The chroma terms (the products of a tap's centred U, V and the factors) of each
+      // tap in turn. Taps that read the same chroma sample compute the same floats, so a
+      // tap keeps the previous one's: B A's when no lane's first column is odd
+      // (sharedColumns), C B's when besides both rows read the same chroma row
+      // (sameRows), D C's when sharedColumns.
+      let cu = cLanes(ua, bias), cv = cLanes(va, bias);
+      let rv = f32x4.mul(kvr, cv), gu = f32x4.mul(kug, cu);
+      let gv = f32x4.mul(kvg, cv), bu = f32x4.mul(kub, cu);
       // The four taps in resizeToPlanar's order of the sum (0 + x is x: the first sets).
-      let c = yLanes(ya, off, ys), cu = cLanes(ua, bias), cv = cLanes(va, bias);
-      let r = f32x4.mul(redOf(c, cv, kvr, half, top), wa);
-      let g = f32x4.mul(greenOf(c, cu, cv, kug, kvg, half, top), wa);
-      let b = f32x4.mul(blueOf(c, cu, kub, half, top), wa);
+      let c = yLanes(ya, off, ys);
+      let r = f32x4.mul(redOf(c, rv, half, top), wa);
+      let g = f32x4.mul(greenOf(c, gu, gv, half, top), wa);
+      let b = f32x4.mul(blueOf(c, bu, half, top), wa);
+      if (!sharedColumns) {
+        cu = cLanes(ub, bias);
+        cv = cLanes(vb, bias);
+        rv = f32x4.mul(kvr, cv);
+        gu = f32x4.mul(kug, cu);
+        gv = f32x4.mul(kvg, cv);
+        bu = f32x4.mul(kub, cu);
+      }
       c = yLanes(yb, off, ys);
-      cu = cLanes(ub, bias);
-      cv = cLanes(vb, bias);
-      r = f32x4.add(r, f32x4.mul(redOf(c, cv, kvr, half, top), wb));
-      g = f32x4.add(g, f32x4.mul(greenOf(c, cu, cv, kug, kvg, half, top), wb));
-      b = f32x4.add(b, f32x4.mul(blueOf(c, cu, kub, half, top), wb));
+      r = f32x4.add(r, f32x4.mul(redOf(c, rv, half, top), wb));
+      g = f32x4.add(g, f32x4.mul(greenOf(c, gu, gv, half, top), wb));
+      b = f32x4.add(b, f32x4.mul(blueOf(c, bu, half, top), wb));
+      if (!sameRows || !sharedColumns) {
+        cu = cLanes(uc, bias);
+        cv = cLanes(vc, bias);
+        rv = f32x4.mul(kvr, cv);
+        gu = f32x4.mul(kug, cu);
+        gv = f32x4.mul(kvg, cv);
+        bu = f32x4.mul(kub, cu);
+      }
       c = yLanes(yc, off, ys);
-      cu = cLanes(uc, bias);
-      cv = cLanes(vc, bias);
-      r = f32x4.add(r, f32x4.mul(redOf(c, cv, kvr, half, top), wc));
-      g = f32x4.add(g, f32x4.mul(greenOf(c, cu, cv, kug, kvg, half, top), wc));
-      b = f32x4.add(b, f32x4.mul(blueOf(c, cu, kub, half, top), wc));
+      r = f32x4.add(r, f32x4.mul(redOf(c, rv, half, top), wc));
+      g = f32x4.add(g, f32x4.mul(greenOf(c, gu, gv, half, top), wc));
+      b = f32x4.add(b, f32x4.mul(blueOf(c, bu, half, top), wc));
+      if (!sharedColumns) {
+        cu = cLanes(ud, bias);
+        cv = cLanes(vd, bias);
+        rv = f32x4.mul(kvr, cv);
+        gu = f32x4.mul(kug, cu);
+        gv = f32x4.mul(kvg, cv);
+        bu = f32x4.mul(kub, cu);
+      }
       c = yLanes(yd, off, ys);
-      cu = cLanes(ud, bias);
-      cv = cLanes(vd, bias);
-      r = f32x4.add(r, f32x4.mul(redOf(c, cv, kvr, half, top), wd));
-      g = f32x4.add(g, f32x4.mul(greenOf(c, cu, cv, kug, kvg, half, top), wd));
-      b = f32x4.add(b, f32x4.mul(blueOf(c, cu, kub, half, top), wd));
+      r = f32x4.add(r, f32x4.mul(redOf(c, rv, half, top), wd));
+      g = f32x4.add(g, f32x4.mul(greenOf(c, gu, gv, half, top), wd));
+      b = f32x4.add(b, f32x4.mul(blueOf(c, bu, half, top), wd));
       r = f32x4.mul(r, k);
       g = f32x4.mul(g, k);
       b = f32x4.mul(b, k);
