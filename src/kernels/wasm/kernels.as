@@ -4188,6 +4188,10 @@ function backgroundCells(out: usize, yl: v128, yh: v128, pu: v128, pv: v128, n: 
  * per-lane f32 operations as one pixel's Y, U, V lanes, so the same values. A vector may
  * write past its run (the next run, processed later, rewrites those values) but never
  * past the row: its last pixels go one by one.
+ *
+ * Truncation by the relaxed op (one cvttps2dq where trunc_sat takes ~8 instructions) is
+ * the strict one here: the values are finite and within ±2¹⁵ (normalise leaves cells of
+ * means of bytes, or the mean colour; start ≤ 255·128 + 64.5, |step| ≤ 255·128, w in 0..1).
  */
 function widenPlanes(
   low: usize,
@@ -4201,7 +4205,11 @@ function widenPlanes(
   out: usize,
 ): void {
   const base = low + (<usize>(ly * lw) << 4);
-  const scale = f32x4.splat(<f32>UP_ONE), half = f32x4.splat(64.5);
+  // UP_ONE (128) and 64.5 from a value the compilers cannot fold (width >>> 31 is 0, or-ed
+  // into the floats' bits): V8 rebuilds a constant vector at each use, twice a run.
+  const z = width >>> 31;
+  const scale = f32x4.splat(reinterpret<f32>(0x43000000 | z));
+  const half = f32x4.splat(reinterpret<f32>(0x42810000 | z));
   const ou = out + (<usize>width << 1), ov = ou + (<usize>((width + 1) >> 1) << 1);
   const last = <usize>(lw - 1) << 4;
   // Runs shorter than 4 pixels on average (factors 1 to 3) fill too few lanes to pay for
@@ -4222,12 +4230,12 @@ function widenPlanes(
     let x = xa;
     for (; x < xb && x + 4 <= width; x += 4) {
       const w = v128.load(colw + (<usize>x << 2));
-      const q = i32x4.trunc_sat_f32x4_s(f32x4.add(y0, f32x4.mul(y1, w)));
+      const q = i32x4.relaxed_trunc_f32x4_s(f32x4.add(y0, f32x4.mul(y1, w)));
       v128.store64_lane(out + (<usize>x << 1), i16x8.narrow_i32x4_s(q, q), 0);
     }
     for (; x < xb; x++) {
       const w = f32x4.splat(load<f32>(colw + (<usize>x << 2)));
-      const q = i32x4.trunc_sat_f32x4_s(f32x4.add(y0, f32x4.mul(y1, w)));
+      const q = i32x4.relaxed_trunc_f32x4_s(f32x4.add(y0, f32x4.mul(y1, w)));
       store<i16>(out + (<usize>x << 1), <i16>i32x4.extract_lane(q, 0));
     }
     // Chroma at the run's even pixels, 4 a vector (weights of pixels e, e + 2, e + 4, e + 6).
@@ -4243,15 +4251,15 @@ function widenPlanes(
         v128.load(at + 16),
         0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27,
       );
-      const qu = i32x4.trunc_sat_f32x4_s(f32x4.add(u0, f32x4.mul(u1, w)));
-      const qv = i32x4.trunc_sat_f32x4_s(f32x4.add(v0, f32x4.mul(v1, w)));
+      const qu = i32x4.relaxed_trunc_f32x4_s(f32x4.add(u0, f32x4.mul(u1, w)));
+      const qv = i32x4.relaxed_trunc_f32x4_s(f32x4.add(v0, f32x4.mul(v1, w)));
       v128.store64_lane(ou + <usize>e, i16x8.narrow_i32x4_s(qu, qu), 0);
       v128.store64_lane(ov + <usize>e, i16x8.narrow_i32x4_s(qv, qv), 0);
     }
     for (; e < xb; e += 2) {
       const w = f32x4.splat(load<f32>(colw + (<usize>e << 2)));
-      const qu = i32x4.trunc_sat_f32x4_s(f32x4.add(u0, f32x4.mul(u1, w)));
-      const qv = i32x4.trunc_sat_f32x4_s(f32x4.add(v0, f32x4.mul(v1, w)));
+      const qu = i32x4.relaxed_trunc_f32x4_s(f32x4.add(u0, f32x4.mul(u1, w)));
+      const qv = i32x4.relaxed_trunc_f32x4_s(f32x4.add(v0, f32x4.mul(v1, w)));
       store<i16>(ou + <usize>e, <i16>i32x4.extract_lane(qu, 0));
       store<i16>(ov + <usize>e, <i16>i32x4.extract_lane(qv, 0));
     }
@@ -4281,7 +4289,7 @@ function widenPixels(
       step = f32x4.mul(f32x4.sub(v128.load(base + min(<usize>c + 16, last)), c0), scale);
     }
     const v = f32x4.add(start, f32x4.mul(step, f32x4.splat(load<f32>(colw + k))));
-    const q = i32x4.trunc_sat_f32x4_s(v);
+    const q = i32x4.relaxed_trunc_f32x4_s(v);
     store<i16>(out + (<usize>x << 1), <i16>i32x4.extract_lane(q, 0));
     if ((x & 1) == 0) {
       store<i16>(ou + <usize>x, <i16>i32x4.extract_lane(q, 1));
