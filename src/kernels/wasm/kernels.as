@@ -2428,7 +2428,15 @@ export function lumaDownscale(
   adjacent: bool,
 ): void {
   const stride = sw * channels;
-  const kr = f32x4.splat(LR), kg = f32x4.splat(LG), kb = f32x4.splat(LB);
+  // Constants from a value the compilers cannot fold (width >>> 31 is 0, or-ed into the
+  // floats' bits): V8 keeps them in registers, where it rebuilds a constant vector at
+  // each use.
+  const z = width >>> 31;
+  const kr = f32x4.splat(reinterpret<f32>(reinterpret<u32>(LR) | z));
+  const kg = f32x4.splat(reinterpret<f32>(reinterpret<u32>(LG) | z));
+  const kb = f32x4.splat(reinterpret<f32>(reinterpret<u32>(LB) | z));
+  const k1 = f32x4.splat(reinterpret<f32>(reinterpret<u32>(L1) | z));
+  const low = i32x4.splat(0xff | z);
   for (let y = 0; y < height; y++) {
     const ky = <usize>y << 2;
     const r0 = src + <usize>(load<i32>(yi0 + ky) * stride);
@@ -2446,12 +2454,12 @@ export function lumaDownscale(
           ? lumaPairs(r0, c0, c1, c2, c3, 3, wx, kr, kg, kb)
           : channels == 4
           ? lumaPairs(r0, c0, c1, c2, c3, 4, wx, kr, kg, kb)
-          : grayPairs(r0, c0, c1, c2, c3, wx);
+          : grayPairs(r0, c0, c1, c2, c3, wx, k1, low);
         const bottom = channels == 3
           ? lumaPairs(r1, c0, c1, c2, c3, 3, wx, kr, kg, kb)
           : channels == 4
           ? lumaPairs(r1, c0, c1, c2, c3, 4, wx, kr, kg, kb)
-          : grayPairs(r1, c0, c1, c2, c3, wx);
+          : grayPairs(r1, c0, c1, c2, c3, wx, k1, low);
         v128.store(o + k, f32x4.add(top, f32x4.mul(f32x4.sub(bottom, top), vwy)));
       }
     }
@@ -2531,13 +2539,21 @@ function halvesOf(v01: v128, v23: v128, at: u8): v128 {
  */
 // @ts-ignore: decorator
 @inline
-function grayPairs(r: usize, c0: usize, c1: usize, c2: usize, c3: usize, wx: v128): v128 {
+function grayPairs(
+  r: usize,
+  c0: usize,
+  c1: usize,
+  c2: usize,
+  c3: usize,
+  wx: v128,
+  scale: v128,
+  low: v128,
+): v128 {
   let v = v128.load16_lane(r + c0, i32x4.splat(0), 0);
   v = v128.load16_lane(r + c1, v, 2);
   v = v128.load16_lane(r + c2, v, 4);
   v = v128.load16_lane(r + c3, v, 6);
-  const scale = f32x4.splat(L1);
-  const first = f32x4.mul(f32x4.convert_i32x4_s(v128.and(v, i32x4.splat(0xff))), scale);
+  const first = f32x4.mul(f32x4.convert_i32x4_s(v128.and(v, low)), scale);
   const second = f32x4.mul(f32x4.convert_i32x4_s(i32x4.shr_u(v, 8)), scale);
   return f32x4.add(first, f32x4.mul(f32x4.sub(second, first), wx));
 }
@@ -2727,8 +2743,11 @@ export function smoothTemporal(
   state: usize,
 ): void {
   const vk = f32x4.splat(strength), vm = f32x4.splat(motion), vc = f32x4.splat(perChange);
-  const vw = f32x4.splat(perWobble), two = f32x4.splat(2);
-  const one = f32x4.splat(1), zero = f32x4.splat(0);
+  // 2 and 1 from a value the compilers cannot fold (n >>> 31 is 0, or-ed into the floats'
+  // bits): V8 keeps them in registers, where it rebuilds a constant vector at each use.
+  const z = <u32>n >>> 31;
+  const vw = f32x4.splat(perWobble), two = f32x4.splat(reinterpret<f32>(0x40000000 | z));
+  const one = f32x4.splat(reinterpret<f32>(0x3f800000 | z)), zero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const k = <usize>i << 2;
