@@ -4415,7 +4415,8 @@ function upsamplePlanes(
 
 /** Y of 16 pixels (upsamplePlanes' step): `a` their alpha, the background u + d·ty with
  * u, d the widened upper row and lower − upper (two vectors each). ty is within 0..32767
- * (upsamplePlanes clamps t), so the relaxed q15mulr is the strict one. */
+ * (upsamplePlanes clamps t), so the relaxed q15mulr is the strict one. `opaque`: every
+ * alpha 255; `clear`: every alpha 0 (the caller's tests, shared with the chroma step). */
 // @ts-ignore: decorator
 @inline
 function compositeY16(
@@ -4429,14 +4430,16 @@ function compositeY16(
   ty: v128,
   half: v128,
   k257: v128,
+  opaque: bool,
+  clear: bool,
 ): void {
-  if (i8x16.all_true(i8x16.eq(a, i8x16.splat(-1)))) {
+  if (opaque) {
     v128.store(d, v128.load(s));
     return;
   }
   const b0 = i16x8.add(u0, i16x8.relaxed_q15mulr_s(d0, ty));
   const b1 = i16x8.add(u1, i16x8.relaxed_q15mulr_s(d1, ty));
-  if (!v128.any_true(a)) {
+  if (clear) {
     v128.store(d, bytesOf(b0, b1));
     return;
   }
@@ -4451,7 +4454,8 @@ function compositeY16(
 }
 
 /** U and V of 8 samples (upsamplePlanes' step) at offset pc of the chroma planes: `a`
- * the alpha of their first row of pixels, `a1` of the second (4:2:0, when `twoRows`). */
+ * the alpha of their first row of pixels, `a1` of the second (4:2:0, when `twoRows`);
+ * `opaque` and `clear` say whether all those alphas are 255, or all 0. */
 // @ts-ignore: decorator
 @inline
 function compositeUv8(
@@ -4473,10 +4477,11 @@ function compositeUv8(
   bytes: v128,
   one: v128,
   two: v128,
+  opaque: bool,
+  clear: bool,
 ): void {
-  const opaque = i8x16.all_true(i8x16.eq(a, i8x16.splat(-1)));
   // All covered pixels person: mean 255, which the mix would also return exactly.
-  if (opaque && (!twoRows || i8x16.all_true(i8x16.eq(a1, i8x16.splat(-1))))) {
+  if (opaque) {
     v128.store64_lane(du + pc, v128.load64_zero(su + pc), 0);
     v128.store64_lane(dv + pc, v128.load64_zero(sv + pc), 0);
     return;
@@ -4485,7 +4490,7 @@ function compositeUv8(
   let bu = i16x8.add(uu, i16x8.relaxed_q15mulr_s(ud, ty));
   let bv = i16x8.add(vu, i16x8.relaxed_q15mulr_s(vd, ty));
   // All background: mean 0, the background alone.
-  if (v128.any_true(a) || (twoRows && v128.any_true(a1))) {
+  if (!clear) {
     // Pair sums as u16 lanes: the even pixel is the low byte, the odd one the high.
     const sum = i16x8.add(v128.and(a, bytes), i16x8.shr_u(a, 8));
     const m = twoRows
@@ -4543,8 +4548,11 @@ function compositePair(
   for (let x: usize = 0; x + 16 <= w; x += 16) {
     const a = v128.load(ra + x), b = v128.load(ra + w + x);
     const pc = crow + (x >> 1);
+    // Each row's 16 alphas all 255, or all 0: tested once for its Y and its chroma.
+    const aOpaque = i8x16.all_true(i8x16.eq(a, i8x16.splat(-1)));
+    const bOpaque = i8x16.all_true(i8x16.eq(b, i8x16.splat(-1)));
     // Both rows person (a third of a frame, say): copies, without the widened rows.
-    if (i8x16.all_true(i8x16.eq(v128.and(a, b), i8x16.splat(-1)))) {
+    if (aOpaque && bOpaque) {
       v128.store(rd + x, v128.load(rs + x));
       v128.store(rd + w + x, v128.load(rs + w + x));
       v128.store64_lane(du + pc, v128.load64_zero(su + pc), 0);
@@ -4556,17 +4564,62 @@ function compositePair(
       }
       continue;
     }
+    const aClear = !v128.any_true(a), bClear = !v128.any_true(b);
     const pu = upper + (x << 1), pl = lower + (x << 1);
     const u0 = v128.load(pu), u1 = v128.load(pu + 16);
     const d0 = i16x8.sub(v128.load(pl), u0), d1 = i16x8.sub(v128.load(pl + 16), u1);
-    compositeY16(rd + x, rs + x, a, u0, d0, u1, d1, ta, half, k257);
-    compositeY16(rd + w + x, rs + w + x, b, u0, d0, u1, d1, tyb, half, k257);
+    compositeY16(rd + x, rs + x, a, u0, d0, u1, d1, ta, half, k257, aOpaque, aClear);
+    compositeY16(rd + w + x, rs + w + x, b, u0, d0, u1, d1, tyb, half, k257, bOpaque, bClear);
     const uu = v128.load(ua + x), vu = v128.load(ub + x);
     const ud = i16x8.sub(v128.load(la + x), uu), vd = i16x8.sub(v128.load(lb + x), vu);
     if (is420 != 0) {
-      compositeUv8(su, sv, du, dv, pc, a, b, true, uu, ud, vu, vd, ta, half, k257, bytes, one, two);
+      // (Not both opaque: that step was copied above.)
+      const clear = aClear && bClear;
+      compositeUv8(
+        su,
+        sv,
+        du,
+        dv,
+        pc,
+        a,
+        b,
+        true,
+        uu,
+        ud,
+        vu,
+        vd,
+        ta,
+        half,
+        k257,
+        bytes,
+        one,
+        two,
+        false,
+        clear,
+      );
     } else {
-      compositeUv8(su, sv, du, dv, pc, a, a, false, uu, ud, vu, vd, ta, half, k257, bytes, one, two);
+      compositeUv8(
+        su,
+        sv,
+        du,
+        dv,
+        pc,
+        a,
+        a,
+        false,
+        uu,
+        ud,
+        vu,
+        vd,
+        ta,
+        half,
+        k257,
+        bytes,
+        one,
+        two,
+        aOpaque,
+        aClear,
+      );
       compositeUv8(
         su,
         sv,
@@ -4586,6 +4639,8 @@ function compositePair(
         bytes,
         one,
         two,
+        bOpaque,
+        bClear,
       );
     }
   }
@@ -4628,12 +4683,15 @@ function compositeRow(
   let x = x0;
   for (; x + 16 <= width; x += 16) {
     const a = v128.load(ra + <usize>x);
+    const opaque = i8x16.all_true(i8x16.eq(a, i8x16.splat(-1))), clear = !v128.any_true(a);
     const pu = upper + (<usize>x << 1), pl = lower + (<usize>x << 1);
     const u0 = v128.load(pu), u1 = v128.load(pu + 16);
     const d0 = i16x8.sub(v128.load(pl), u0), d1 = i16x8.sub(v128.load(pl + 16), u1);
-    compositeY16(rd + <usize>x, rs + <usize>x, a, u0, d0, u1, d1, ty, half, k257);
+    compositeY16(rd + <usize>x, rs + <usize>x, a, u0, d0, u1, d1, ty, half, k257, opaque, clear);
     if (!chroma) continue;
     const a1 = twoRows ? v128.load(ra + <usize>width + <usize>x) : a;
+    const uvOpaque = opaque && (!twoRows || i8x16.all_true(i8x16.eq(a1, i8x16.splat(-1))));
+    const uvClear = clear && (!twoRows || !v128.any_true(a1));
     const uu = v128.load(ua + <usize>x), vu = v128.load(ub + <usize>x);
     const ud = i16x8.sub(v128.load(la + <usize>x), uu), vd = i16x8.sub(v128.load(lb + <usize>x), vu);
     compositeUv8(
@@ -4655,6 +4713,8 @@ function compositeRow(
       bytes,
       one,
       two,
+      uvOpaque,
+      uvClear,
     );
   }
   let cx = x >> 1;
