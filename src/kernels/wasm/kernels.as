@@ -2673,7 +2673,9 @@ export function blurredChange(
       const u = v128.load(up + k), c = v128.load(mid + k), d = v128.load(down + k);
       const lo = f64x2.mul(f64x2.add(f64x2.add(lowF64(u), lowF64(c)), lowF64(d)), ninth);
       const hi = f64x2.mul(f64x2.add(f64x2.add(highF64(u), highF64(c)), highF64(d)), ninth);
-      most = f64x2.max(most, f64x2.max(lo, hi));
+      // pmax (one maxpd; max costs V8 a fix-up for NaN and −0) is max here: the means
+      // are of |·| values, finite and ≥ +0.
+      most = f64x2.pmax(most, f64x2.pmax(lo, hi));
       v128.store(o + k, f32Of(lo, hi));
     }
     for (; x < width; x++) {
@@ -2690,7 +2692,9 @@ export function blurredChange(
 /**
  * temporal_smoothing.ts dilate3: the 3x3 maximum of `map` in place (horizontal into
  * scratch, vertical back); returns its largest value. Maxima are exact, so f32x4 lanes
- * give the reference's values to the bit.
+ * give the reference's values to the bit. f32x4.pmax (one maxps; f32x4.max costs V8 a
+ * fix-up of ~6 instructions) is max but on NaN and on −0 against +0, which the map never
+ * holds: it is blurredChange's output, means of |a − b − shift| (finite, ≥ +0).
  */
 export function dilate3(map: usize, width: i32, height: i32, scratch: usize): f32 {
   for (let y = 0; y < height; y++) {
@@ -2705,7 +2709,7 @@ export function dilate3(map: usize, width: i32, height: i32, scratch: usize): f3
     for (; x + 4 <= width - 1; x += 4) {
       const k = <usize>x << 2;
       const l = v128.load(o + k - 4), c = v128.load(o + k), r = v128.load(o + k + 4);
-      v128.store(s + k, f32x4.max(f32x4.max(l, c), r));
+      v128.store(s + k, f32x4.pmax(f32x4.pmax(l, c), r));
     }
     for (; x < width - 1; x++) {
       const k = <usize>x << 2;
@@ -2724,8 +2728,8 @@ export function dilate3(map: usize, width: i32, height: i32, scratch: usize): f3
     let x = 0;
     for (; x + 4 <= width; x += 4) {
       const k = <usize>x << 2;
-      const v = f32x4.max(f32x4.max(v128.load(up + k), v128.load(mid + k)), v128.load(down + k));
-      most = f32x4.max(most, v);
+      const v = f32x4.pmax(f32x4.pmax(v128.load(up + k), v128.load(mid + k)), v128.load(down + k));
+      most = f32x4.pmax(most, v);
       v128.store(o + k, v);
     }
     for (; x < width; x++) {
