@@ -19,7 +19,8 @@ export const SOURCE = `${FOLDER}kernels.as`;
 export const OUTPUT = `${FOLDER}kernels.wasm`;
 
 /**
- * Flags: SIMD on; the stub runtime and no abort import, as the kernels never allocate nor
+ * Flags: SIMD and relaxed SIMD on (kernels.as uses a relaxed op only where it provably gives
+ * the strict op's result, so the bytes do not depend on the CPU); the stub runtime and no abort import, as the kernels never allocate nor
  * assert; memory imported so the loader decides its size (the arena) at run time.
  */
 const FLAGS = [
@@ -30,7 +31,7 @@ const FLAGS = [
   "--runtime",
   "stub",
   "--enable",
-  "simd",
+  "simd,relaxed-simd",
   "--noAssert",
   "--importMemory",
   "--use",

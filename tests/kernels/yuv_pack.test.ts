@@ -22,7 +22,7 @@ import {
   type YuvPicture,
   yuvPictureBytes,
 } from "../../src/kernels/yuv_picture.ts";
-import { agree, maxDiff } from "./_agree.ts";
+import { agree, maxDiff, wasm } from "./_agree.ts";
 
 const SHARED_VIDEOS = new URL("../../../shared/data/videos/", import.meta.url).pathname;
 const TALK = new URL("../../samples/talk.mp4", import.meta.url).pathname;
@@ -392,5 +392,42 @@ Deno.test("wasm yuvToYuyv422, yuvToYuv420p and mirrorYuvInPlace agree with the r
         return target.data.slice();
       });
     }
+  }
+});
+
+Deno.test("wasm yuvToYuyv422 maps every full-range byte to limitedLuma and limitedChroma, in SIMD steps and tails", () => {
+  // 4:2:2, 8 rows: Y rows 0..3 and U, V rows 0..7 run through all of 0..255 (V backwards),
+  // so every value passes the SIMD path (32 pixels a step) as Y, as U and as V; at width
+  // 66 each row's last pixel pair takes the scalar tail as well.
+  for (const width of [64, 66]) {
+    const height = 8, cw = width >> 1, luma = width * height;
+    const data = new Uint8Array(yuvPictureBytes("422", width, height));
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) data[y * width + x] = (y * 64 + x) & 255;
+      for (let x = 0; x < cw; x++) {
+        data[luma + y * cw + x] = (y * 32 + x) & 255;
+        data[luma + cw * height + y * cw + x] = 255 - ((y * 32 + x) & 255);
+      }
+    }
+    const pic: YuvPicture = { data, width, height, layout: "422", fullRange: true };
+    const out = new Uint8Array(yuyv422Size(width, height));
+    wasm.yuvToYuyv422(pic, out);
+    const seen = [new Set<number>(), new Set<number>(), new Set<number>()];
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x += 2) {
+        const o = (y * width + x) * 2, c = luma + y * cw + (x >> 1);
+        const y0 = data[y * width + x], y1 = data[y * width + x + 1];
+        const u = data[c], v = data[c + cw * height];
+        assert.deepEqual(
+          [out[o], out[o + 1], out[o + 2], out[o + 3]],
+          [limitedLuma(y0), limitedChroma(u), limitedLuma(y1), limitedChroma(v)],
+          `${width}x${height} pixel ${x},${y}: Y ${y0} ${y1} U ${u} V ${v}`,
+        );
+        seen[0].add(y0).add(y1);
+        seen[1].add(u);
+        seen[2].add(v);
+      }
+    }
+    assert.deepEqual(seen.map((s) => s.size), [256, 256, 256]);
   }
 });

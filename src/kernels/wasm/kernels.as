@@ -2884,7 +2884,15 @@ export function lumaDownscale(
   adjacent: bool,
 ): void {
   const stride = sw * channels;
-  const kr = f32x4.splat(LR), kg = f32x4.splat(LG), kb = f32x4.splat(LB);
+  // Constants from a value the compilers cannot fold (width >>> 31 is 0, or-ed into the
+  // floats' bits): V8 keeps them in registers, where it rebuilds a constant vector at
+  // each use.
+  const z = width >>> 31;
+  const kr = f32x4.splat(reinterpret<f32>(reinterpret<u32>(LR) | z));
+  const kg = f32x4.splat(reinterpret<f32>(reinterpret<u32>(LG) | z));
+  const kb = f32x4.splat(reinterpret<f32>(reinterpret<u32>(LB) | z));
+  const k1 = f32x4.splat(reinterpret<f32>(reinterpret<u32>(L1) | z));
+  const low = i32x4.splat(0xff | z);
   for (let y = 0; y < height; y++) {
     const ky = <usize>y << 2;
     const r0 = src + <usize>(load<i32>(yi0 + ky) * stride);
@@ -2902,12 +2910,12 @@ export function lumaDownscale(
           ? lumaPairs(r0, c0, c1, c2, c3, 3, wx, kr, kg, kb)
           : channels == 4
           ? lumaPairs(r0, c0, c1, c2, c3, 4, wx, kr, kg, kb)
-          : grayPairs(r0, c0, c1, c2, c3, wx);
+          : grayPairs(r0, c0, c1, c2, c3, wx, k1, low);
         const bottom = channels == 3
           ? lumaPairs(r1, c0, c1, c2, c3, 3, wx, kr, kg, kb)
           : channels == 4
           ? lumaPairs(r1, c0, c1, c2, c3, 4, wx, kr, kg, kb)
-          : grayPairs(r1, c0, c1, c2, c3, wx);
+          : grayPairs(r1, c0, c1, c2, c3, wx, k1, low);
         v128.store(o + k, f32x4.add(top, f32x4.mul(f32x4.sub(bottom, top), vwy)));
       }
     }
@@ -2987,13 +2995,21 @@ function halvesOf(v01: v128, v23: v128, at: u8): v128 {
  */
 // @ts-ignore: decorator
 @inline
-function grayPairs(r: usize, c0: usize, c1: usize, c2: usize, c3: usize, wx: v128): v128 {
+function grayPairs(
+  r: usize,
+  c0: usize,
+  c1: usize,
+  c2: usize,
+  c3: usize,
+  wx: v128,
+  scale: v128,
+  low: v128,
+): v128 {
   let v = v128.load16_lane(r + c0, i32x4.splat(0), 0);
   v = v128.load16_lane(r + c1, v, 2);
   v = v128.load16_lane(r + c2, v, 4);
   v = v128.load16_lane(r + c3, v, 6);
-  const scale = f32x4.splat(L1);
-  const first = f32x4.mul(f32x4.convert_i32x4_s(v128.and(v, i32x4.splat(0xff))), scale);
+  const first = f32x4.mul(f32x4.convert_i32x4_s(v128.and(v, low)), scale);
   const second = f32x4.mul(f32x4.convert_i32x4_s(i32x4.shr_u(v, 8)), scale);
   return f32x4.add(first, f32x4.mul(f32x4.sub(second, first), wx));
 }
@@ -3044,21 +3060,35 @@ export function blurredChange(
   out: usize,
 ): f64 {
   const n = width * height;
+  // a − b into out while the sum runs: its chain of dependent f64 additions (in index
+  // order, one a value) leaves the rest of the core idle, and the next pass then reads
+  // one array instead of two. The same f32 subtractions, so the same values.
   let sum: f64 = 0;
-  for (let j = 0; j < n; j++) {
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
     const k = <usize>j << 2;
-    sum += <f64>(load<f32>(a + k) - load<f32>(b + k));
+    const d = f32x4.sub(v128.load(a + k), v128.load(b + k));
+    v128.store(out + k, d);
+    sum += <f64>f32x4.extract_lane(d, 0);
+    sum += <f64>f32x4.extract_lane(d, 1);
+    sum += <f64>f32x4.extract_lane(d, 2);
+    sum += <f64>f32x4.extract_lane(d, 3);
+  }
+  for (; j < n; j++) {
+    const k = <usize>j << 2;
+    const d = load<f32>(a + k) - load<f32>(b + k);
+    store<f32>(out + k, d);
+    sum += <f64>d;
   }
   const shift = <f32>(sum / <f64>n), vshift = f32x4.splat(shift);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const k = <usize>i << 2;
-    const d = f32x4.sub(f32x4.sub(v128.load(a + k), v128.load(b + k)), vshift);
-    v128.store(out + k, f32x4.abs(d));
+    v128.store(out + k, f32x4.abs(f32x4.sub(v128.load(out + k), vshift)));
   }
   for (; i < n; i++) {
     const k = <usize>i << 2;
-    store<f32>(out + k, abs<f32>(load<f32>(a + k) - load<f32>(b + k) - shift));
+    store<f32>(out + k, abs<f32>(load<f32>(out + k) - shift));
   }
   for (let y = 0; y < height; y++) {
     const row = <usize>(y * width) << 2, o = out + row, s = scratch + row;
@@ -3099,7 +3129,9 @@ export function blurredChange(
       const u = v128.load(up + k), c = v128.load(mid + k), d = v128.load(down + k);
       const lo = f64x2.mul(f64x2.add(f64x2.add(lowF64(u), lowF64(c)), lowF64(d)), ninth);
       const hi = f64x2.mul(f64x2.add(f64x2.add(highF64(u), highF64(c)), highF64(d)), ninth);
-      most = f64x2.max(most, f64x2.max(lo, hi));
+      // pmax (one maxpd; max costs V8 a fix-up for NaN and −0) is max here: the means
+      // are of |·| values, finite and ≥ +0.
+      most = f64x2.pmax(most, f64x2.pmax(lo, hi));
       v128.store(o + k, f32Of(lo, hi));
     }
     for (; x < width; x++) {
@@ -3116,7 +3148,9 @@ export function blurredChange(
 /**
  * temporal_smoothing.ts dilate3: the 3x3 maximum of `map` in place (horizontal into
  * scratch, vertical back); returns its largest value. Maxima are exact, so f32x4 lanes
- * give the reference's values to the bit.
+ * give the reference's values to the bit. f32x4.pmax (one maxps; f32x4.max costs V8 a
+ * fix-up of ~6 instructions) is max but on NaN and on −0 against +0, which the map never
+ * holds: it is blurredChange's output, means of |a − b − shift| (finite, ≥ +0).
  */
 export function dilate3(map: usize, width: i32, height: i32, scratch: usize): f32 {
   for (let y = 0; y < height; y++) {
@@ -3131,7 +3165,7 @@ export function dilate3(map: usize, width: i32, height: i32, scratch: usize): f3
     for (; x + 4 <= width - 1; x += 4) {
       const k = <usize>x << 2;
       const l = v128.load(o + k - 4), c = v128.load(o + k), r = v128.load(o + k + 4);
-      v128.store(s + k, f32x4.max(f32x4.max(l, c), r));
+      v128.store(s + k, f32x4.pmax(f32x4.pmax(l, c), r));
     }
     for (; x < width - 1; x++) {
       const k = <usize>x << 2;
@@ -3150,8 +3184,8 @@ export function dilate3(map: usize, width: i32, height: i32, scratch: usize): f3
     let x = 0;
     for (; x + 4 <= width; x += 4) {
       const k = <usize>x << 2;
-      const v = f32x4.max(f32x4.max(v128.load(up + k), v128.load(mid + k)), v128.load(down + k));
-      most = f32x4.max(most, v);
+      const v = f32x4.pmax(f32x4.pmax(v128.load(up + k), v128.load(mid + k)), v128.load(down + k));
+      most = f32x4.pmax(most, v);
       v128.store(o + k, v);
     }
     for (; x < width; x++) {
@@ -3183,8 +3217,11 @@ export function smoothTemporal(
   state: usize,
 ): void {
   const vk = f32x4.splat(strength), vm = f32x4.splat(motion), vc = f32x4.splat(perChange);
-  const vw = f32x4.splat(perWobble), two = f32x4.splat(2);
-  const one = f32x4.splat(1), zero = f32x4.splat(0);
+  // 2 and 1 from a value the compilers cannot fold (n >>> 31 is 0, or-ed into the floats'
+  // bits): V8 keeps them in registers, where it rebuilds a constant vector at each use.
+  const z = <u32>n >>> 31;
+  const vw = f32x4.splat(perWobble), two = f32x4.splat(reinterpret<f32>(0x40000000 | z));
+  const one = f32x4.splat(reinterpret<f32>(0x3f800000 | z)), zero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const k = <usize>i << 2;
@@ -4051,22 +4088,27 @@ function cLanes(c: v128, bias: v128): v128 {
   return f32x4.sub(f32x4.convert_i32x4_s(c), bias);
 }
 
+/**
+ * The red, green and blue bytes of four taps from their luma term c and their chroma
+ * terms: rv vToR·v, gu uToG·u, gv vToG·v, bu uToB·u (chromaTerms), which taps that share
+ * a chroma sample share.
+ */
 // @ts-ignore: decorator
 @inline
-function redOf(c: v128, v: v128, vToR: v128, half: v128, top: v128): v128 {
-  return byteLanes(f32x4.add(c, f32x4.mul(vToR, v)), half, top);
+function redOf(c: v128, rv: v128, half: v128, top: v128): v128 {
+  return byteLanes(f32x4.add(c, rv), half, top);
 }
 
 // @ts-ignore: decorator
 @inline
-function greenOf(c: v128, u: v128, v: v128, uToG: v128, vToG: v128, half: v128, top: v128): v128 {
-  return byteLanes(f32x4.add(f32x4.add(c, f32x4.mul(uToG, u)), f32x4.mul(vToG, v)), half, top);
+function greenOf(c: v128, gu: v128, gv: v128, half: v128, top: v128): v128 {
+  return byteLanes(f32x4.add(f32x4.add(c, gu), gv), half, top);
 }
 
 // @ts-ignore: decorator
 @inline
-function blueOf(c: v128, u: v128, uToB: v128, half: v128, top: v128): v128 {
-  return byteLanes(f32x4.add(c, f32x4.mul(uToB, u)), half, top);
+function blueOf(c: v128, bu: v128, half: v128, top: v128): v128 {
+  return byteLanes(f32x4.add(c, bu), half, top);
 }
 
 /**
@@ -4077,6 +4119,8 @@ function blueOf(c: v128, u: v128, uToB: v128, half: v128, top: v128): v128 {
  * half. `rowShift` 1 for 4:2:0 chroma rows, 0 for 4:2:2; `cw` the chroma width; u and v
  * the planes' starts. `adjacent` as for lumaDownscale: each sample's second column is the
  * next one or weighs 0 (every bilinearTable and region table), which halves the loads.
+ * Taps that read the same chroma sample share its terms (and its loads): a 1280 → 256
+ * row's first columns are all even, and 4:2:0 rows often share a chroma row.
  */
 export function resizeYuvToPlanar(
   src: usize,
@@ -4103,8 +4147,16 @@ export function resizeYuvToPlanar(
   adjacent: bool,
 ): void {
   const plane = <usize>(width * height) << 2;
-  const half = f32x4.splat(0.5), top = f32x4.splat(255), one = f32x4.splat(1);
-  const k = f32x4.splat(<f32>(1.0 / 255.0)), bias = f32x4.splat(128);
+  // Constants from a value the compilers cannot fold (width >>> 31 is 0; or-ed into the
+  // floats' bits): V8 keeps them in registers, where it rebuilds a constant vector at
+  // each use (3-4 instructions, a few dozen uses a step).
+  const z = width >>> 31;
+  const half = f32x4.splat(reinterpret<f32>(0x3f000000 | z)); // 0.5
+  const top = f32x4.splat(reinterpret<f32>(0x437f0000 | z)); // 255
+  const one = f32x4.splat(reinterpret<f32>(0x3f800000 | z)); // 1
+  const k = f32x4.splat(reinterpret<f32>(reinterpret<u32>(<f32>(1.0 / 255.0)) | z));
+  const bias = f32x4.splat(reinterpret<f32>(0x43000000 | z)); // 128
+  const low = i32x4.splat(0xff | z), lsb = i32x4.splat(1 | z);
   const off = f32x4.splat(yOffset), ys = f32x4.splat(yScale);
   const kvr = f32x4.splat(vToR), kug = f32x4.splat(uToG), kvg = f32x4.splat(vToG);
   const kub = f32x4.splat(uToB);
@@ -4115,14 +4167,18 @@ export function resizeYuvToPlanar(
     const l0 = src + <usize>(sy0 * sw), l1 = src + <usize>(sy1 * sw);
     const c0 = <usize>((sy0 >> rowShift) * cw), c1 = <usize>((sy1 >> rowShift) * cw);
     const u0 = u + c0, u1 = u + c1, v0 = v + c0, v1 = v + c1;
+    // Both rows' taps read the same chroma row (4:2:0, or a row's weight 0).
+    const sameRows = c0 == c1;
     const wy = f32x4.splat(load<f32>(yw + ky)), wy0 = f32x4.sub(one, wy);
     const row = out + (<usize>(y * width) << 2);
     for (let x = 0; x < width; x += 4) {
       const ka = <usize>x << 2;
       // Y, U, V of the four taps of four samples: A (row 0, first column), B (row 0,
       // second), C and D (row 1).
-      let ya: v128, yb: v128, yc: v128, yd: v128, ua: v128, ub: v128, uc: v128, ud: v128;
-      let va: v128, vb: v128, vc: v128, vd: v128, wx: v128;
+      let ya: v128, yb: v128, yc: v128, yd: v128, ua: v128, va: v128, wx: v128;
+      // The chroma of B, C, D: left 0 where the terms below do not read it.
+      let ub = i32x4.splat(0), uc = ub, ud = ub, vb = ub, vc = ub, vd = ub;
+      let sharedColumns = false;
       if (adjacent && x + 4 <= width) {
         // Each sample's two columns are neighbours (or the second weighs 0): one 2-byte
         // load per row and plane gets both taps. Their chroma is one sample when the
@@ -4131,26 +4187,39 @@ export function resizeYuvToPlanar(
         const pa = <usize>i32x4.extract_lane(xv, 0), pb = <usize>i32x4.extract_lane(xv, 1);
         const pc = <usize>i32x4.extract_lane(xv, 2), pd = <usize>i32x4.extract_lane(xv, 3);
         const qa = pa >> 1, qb = pb >> 1, qc = pc >> 1, qd = pd >> 1;
-        const odd = i32x4.ne(v128.and(xv, i32x4.splat(1)), i32x4.splat(0));
-        const low = i32x4.splat(0xff);
+        const odd = i32x4.ne(v128.and(xv, lsb), i32x4.splat(0));
+        // All first columns even (a 1280 → 256 frame: 5i + 2): B's chroma is A's.
+        sharedColumns = !v128.any_true(odd);
         const y0 = pairs4(l0 + pa, l0 + pb, l0 + pc, l0 + pd);
         const y1 = pairs4(l1 + pa, l1 + pb, l1 + pc, l1 + pd);
         const u0p = pairs4(u0 + qa, u0 + qb, u0 + qc, u0 + qd);
-        const u1p = pairs4(u1 + qa, u1 + qb, u1 + qc, u1 + qd);
         const v0p = pairs4(v0 + qa, v0 + qb, v0 + qc, v0 + qd);
-        const v1p = pairs4(v1 + qa, v1 + qb, v1 + qc, v1 + qd);
         ya = v128.and(y0, low);
         yb = i32x4.shr_u(y0, 8);
         yc = v128.and(y1, low);
         yd = i32x4.shr_u(y1, 8);
+        // Only the chroma the terms below read (the rest stays 0, unused).
         ua = v128.and(u0p, low);
-        ub = v128.bitselect(i32x4.shr_u(u0p, 8), ua, odd);
-        uc = v128.and(u1p, low);
-        ud = v128.bitselect(i32x4.shr_u(u1p, 8), uc, odd);
         va = v128.and(v0p, low);
-        vb = v128.bitselect(i32x4.shr_u(v0p, 8), va, odd);
-        vc = v128.and(v1p, low);
-        vd = v128.bitselect(i32x4.shr_u(v1p, 8), vc, odd);
+        if (!sharedColumns) {
+          ub = v128.bitselect(i32x4.shr_u(u0p, 8), ua, odd);
+          vb = v128.bitselect(i32x4.shr_u(v0p, 8), va, odd);
+        }
+        if (sameRows) {
+          uc = ua;
+          vc = va;
+          ud = ub;
+          vd = vb;
+        } else {
+          const u1p = pairs4(u1 + qa, u1 + qb, u1 + qc, u1 + qd);
+          const v1p = pairs4(v1 + qa, v1 + qb, v1 + qc, v1 + qd);
+          uc = v128.and(u1p, low);
+          vc = v128.and(v1p, low);
+          if (!sharedColumns) {
+            ud = v128.bitselect(i32x4.shr_u(u1p, 8), uc, odd);
+            vd = v128.bitselect(i32x4.shr_u(v1p, 8), vc, odd);
+          }
+        }
         wx = v128.load(xw + ka);
       } else {
         // Lanes past the width repeat the last pixel and are not stored.
@@ -4188,29 +4257,55 @@ export function resizeYuvToPlanar(
       // resizeToPlanar's four weights, in its order of the sum.
       const wa = f32x4.mul(wy0, wx0), wb = f32x4.mul(wy0, wx);
       const wc = f32x4.mul(wy, wx0), wd = f32x4.mul(wy, wx);
+      // The chroma terms (the products of a tap's centred U, V and the factors) of each
+      // tap in turn. Taps that read the same chroma sample compute the same floats, so a
+      // tap keeps the previous one's: B A's when no lane's first column is odd
+      // (sharedColumns), C B's when besides both rows read the same chroma row
+      // (sameRows), D C's when sharedColumns.
+      let cu = cLanes(ua, bias), cv = cLanes(va, bias);
+      let rv = f32x4.mul(kvr, cv), gu = f32x4.mul(kug, cu);
+      let gv = f32x4.mul(kvg, cv), bu = f32x4.mul(kub, cu);
       // The four taps in resizeToPlanar's order of the sum (0 + x is x: the first sets).
-      let c = yLanes(ya, off, ys), cu = cLanes(ua, bias), cv = cLanes(va, bias);
-      let r = f32x4.mul(redOf(c, cv, kvr, half, top), wa);
-      let g = f32x4.mul(greenOf(c, cu, cv, kug, kvg, half, top), wa);
-      let b = f32x4.mul(blueOf(c, cu, kub, half, top), wa);
+      let c = yLanes(ya, off, ys);
+      let r = f32x4.mul(redOf(c, rv, half, top), wa);
+      let g = f32x4.mul(greenOf(c, gu, gv, half, top), wa);
+      let b = f32x4.mul(blueOf(c, bu, half, top), wa);
+      if (!sharedColumns) {
+        cu = cLanes(ub, bias);
+        cv = cLanes(vb, bias);
+        rv = f32x4.mul(kvr, cv);
+        gu = f32x4.mul(kug, cu);
+        gv = f32x4.mul(kvg, cv);
+        bu = f32x4.mul(kub, cu);
+      }
       c = yLanes(yb, off, ys);
-      cu = cLanes(ub, bias);
-      cv = cLanes(vb, bias);
-      r = f32x4.add(r, f32x4.mul(redOf(c, cv, kvr, half, top), wb));
-      g = f32x4.add(g, f32x4.mul(greenOf(c, cu, cv, kug, kvg, half, top), wb));
-      b = f32x4.add(b, f32x4.mul(blueOf(c, cu, kub, half, top), wb));
+      r = f32x4.add(r, f32x4.mul(redOf(c, rv, half, top), wb));
+      g = f32x4.add(g, f32x4.mul(greenOf(c, gu, gv, half, top), wb));
+      b = f32x4.add(b, f32x4.mul(blueOf(c, bu, half, top), wb));
+      if (!sameRows || !sharedColumns) {
+        cu = cLanes(uc, bias);
+        cv = cLanes(vc, bias);
+        rv = f32x4.mul(kvr, cv);
+        gu = f32x4.mul(kug, cu);
+        gv = f32x4.mul(kvg, cv);
+        bu = f32x4.mul(kub, cu);
+      }
       c = yLanes(yc, off, ys);
-      cu = cLanes(uc, bias);
-      cv = cLanes(vc, bias);
-      r = f32x4.add(r, f32x4.mul(redOf(c, cv, kvr, half, top), wc));
-      g = f32x4.add(g, f32x4.mul(greenOf(c, cu, cv, kug, kvg, half, top), wc));
-      b = f32x4.add(b, f32x4.mul(blueOf(c, cu, kub, half, top), wc));
+      r = f32x4.add(r, f32x4.mul(redOf(c, rv, half, top), wc));
+      g = f32x4.add(g, f32x4.mul(greenOf(c, gu, gv, half, top), wc));
+      b = f32x4.add(b, f32x4.mul(blueOf(c, bu, half, top), wc));
+      if (!sharedColumns) {
+        cu = cLanes(ud, bias);
+        cv = cLanes(vd, bias);
+        rv = f32x4.mul(kvr, cv);
+        gu = f32x4.mul(kug, cu);
+        gv = f32x4.mul(kvg, cv);
+        bu = f32x4.mul(kub, cu);
+      }
       c = yLanes(yd, off, ys);
-      cu = cLanes(ud, bias);
-      cv = cLanes(vd, bias);
-      r = f32x4.add(r, f32x4.mul(redOf(c, cv, kvr, half, top), wd));
-      g = f32x4.add(g, f32x4.mul(greenOf(c, cu, cv, kug, kvg, half, top), wd));
-      b = f32x4.add(b, f32x4.mul(blueOf(c, cu, kub, half, top), wd));
+      r = f32x4.add(r, f32x4.mul(redOf(c, rv, half, top), wd));
+      g = f32x4.add(g, f32x4.mul(greenOf(c, gu, gv, half, top), wd));
+      b = f32x4.add(b, f32x4.mul(blueOf(c, bu, half, top), wd));
       r = f32x4.mul(r, k);
       g = f32x4.mul(g, k);
       b = f32x4.mul(b, k);
@@ -4586,6 +4681,10 @@ function backgroundCells(out: usize, yl: v128, yh: v128, pu: v128, pv: v128, n: 
  * per-lane f32 operations as one pixel's Y, U, V lanes, so the same values. A vector may
  * write past its run (the next run, processed later, rewrites those values) but never
  * past the row: its last pixels go one by one.
+ *
+ * Truncation by the relaxed op (one cvttps2dq where trunc_sat takes ~8 instructions) is
+ * the strict one here: the values are finite and within ±2¹⁵ (normalise leaves cells of
+ * means of bytes, or the mean colour; start ≤ 255·128 + 64.5, |step| ≤ 255·128, w in 0..1).
  */
 function widenPlanes(
   low: usize,
@@ -4599,7 +4698,11 @@ function widenPlanes(
   out: usize,
 ): void {
   const base = low + (<usize>(ly * lw) << 4);
-  const scale = f32x4.splat(<f32>UP_ONE), half = f32x4.splat(64.5);
+  // UP_ONE (128) and 64.5 from a value the compilers cannot fold (width >>> 31 is 0, or-ed
+  // into the floats' bits): V8 rebuilds a constant vector at each use, twice a run.
+  const z = width >>> 31;
+  const scale = f32x4.splat(reinterpret<f32>(0x43000000 | z));
+  const half = f32x4.splat(reinterpret<f32>(0x42810000 | z));
   const ou = out + (<usize>width << 1), ov = ou + (<usize>((width + 1) >> 1) << 1);
   const last = <usize>(lw - 1) << 4;
   // Runs shorter than 4 pixels on average (factors 1 to 3) fill too few lanes to pay for
@@ -4620,12 +4723,12 @@ function widenPlanes(
     let x = xa;
     for (; x < xb && x + 4 <= width; x += 4) {
       const w = v128.load(colw + (<usize>x << 2));
-      const q = i32x4.trunc_sat_f32x4_s(f32x4.add(y0, f32x4.mul(y1, w)));
+      const q = i32x4.relaxed_trunc_f32x4_s(f32x4.add(y0, f32x4.mul(y1, w)));
       v128.store64_lane(out + (<usize>x << 1), i16x8.narrow_i32x4_s(q, q), 0);
     }
     for (; x < xb; x++) {
       const w = f32x4.splat(load<f32>(colw + (<usize>x << 2)));
-      const q = i32x4.trunc_sat_f32x4_s(f32x4.add(y0, f32x4.mul(y1, w)));
+      const q = i32x4.relaxed_trunc_f32x4_s(f32x4.add(y0, f32x4.mul(y1, w)));
       store<i16>(out + (<usize>x << 1), <i16>i32x4.extract_lane(q, 0));
     }
     // Chroma at the run's even pixels, 4 a vector (weights of pixels e, e + 2, e + 4, e + 6).
@@ -4641,15 +4744,15 @@ function widenPlanes(
         v128.load(at + 16),
         0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27,
       );
-      const qu = i32x4.trunc_sat_f32x4_s(f32x4.add(u0, f32x4.mul(u1, w)));
-      const qv = i32x4.trunc_sat_f32x4_s(f32x4.add(v0, f32x4.mul(v1, w)));
+      const qu = i32x4.relaxed_trunc_f32x4_s(f32x4.add(u0, f32x4.mul(u1, w)));
+      const qv = i32x4.relaxed_trunc_f32x4_s(f32x4.add(v0, f32x4.mul(v1, w)));
       v128.store64_lane(ou + <usize>e, i16x8.narrow_i32x4_s(qu, qu), 0);
       v128.store64_lane(ov + <usize>e, i16x8.narrow_i32x4_s(qv, qv), 0);
     }
     for (; e < xb; e += 2) {
       const w = f32x4.splat(load<f32>(colw + (<usize>e << 2)));
-      const qu = i32x4.trunc_sat_f32x4_s(f32x4.add(u0, f32x4.mul(u1, w)));
-      const qv = i32x4.trunc_sat_f32x4_s(f32x4.add(v0, f32x4.mul(v1, w)));
+      const qu = i32x4.relaxed_trunc_f32x4_s(f32x4.add(u0, f32x4.mul(u1, w)));
+      const qv = i32x4.relaxed_trunc_f32x4_s(f32x4.add(v0, f32x4.mul(v1, w)));
       store<i16>(ou + <usize>e, <i16>i32x4.extract_lane(qu, 0));
       store<i16>(ov + <usize>e, <i16>i32x4.extract_lane(qv, 0));
     }
@@ -4679,7 +4782,7 @@ function widenPixels(
       step = f32x4.mul(f32x4.sub(v128.load(base + min(<usize>c + 16, last)), c0), scale);
     }
     const v = f32x4.add(start, f32x4.mul(step, f32x4.splat(load<f32>(colw + k))));
-    const q = i32x4.trunc_sat_f32x4_s(v);
+    const q = i32x4.relaxed_trunc_f32x4_s(v);
     store<i16>(out + (<usize>x << 1), <i16>i32x4.extract_lane(q, 0));
     if ((x & 1) == 0) {
       store<i16>(ou + <usize>x, <i16>i32x4.extract_lane(q, 1));
@@ -4688,19 +4791,23 @@ function widenPixels(
   }
 }
 
-/** 8 values (u16 lanes of `s`) over their background by a Q15 share: mix8's arithmetic. */
+/**
+ * 8 values (u16 lanes of `s`) over their background by a Q15 share: mix8's arithmetic.
+ * The relaxed q15mulr is the strict one here: share ((a·257) >> 1, a ≤ 255) is within
+ * 0..32767, never −32768.
+ */
 // @ts-ignore: decorator
 @inline
-function overShare(bg: v128, s: v128, share: v128): v128 {
-  const d = i16x8.sub(v128.or(i16x8.shl(s, UP_BITS), UP_HALF), bg);
-  return i16x8.add(bg, i16x8.q15mulr_sat_s(d, share));
+function overShare(bg: v128, s: v128, share: v128, half: v128): v128 {
+  const d = i16x8.sub(v128.or(i16x8.shl(s, UP_BITS), half), bg);
+  return i16x8.add(bg, i16x8.relaxed_q15mulr_s(d, share));
 }
 
-/** Alpha (u16 lanes) as a Q15 share: (a·257) >> 1. */
+/** Alpha (u16 lanes) as a Q15 share: (a·257) >> 1; `k257` 257 in i16 lanes. */
 // @ts-ignore: decorator
 @inline
-function shareOf(a: v128): v128 {
-  return i16x8.shr_u(i16x8.mul(a, i16x8.splat(257)), 1);
+function shareOf(a: v128, k257: v128): v128 {
+  return i16x8.shr_u(i16x8.mul(a, k257), 1);
 }
 
 /** One value over its background (blur_planes.ts over). */
@@ -4781,7 +4888,9 @@ function upsamplePlanes(
 }
 
 /** Y of 16 pixels (upsamplePlanes' step): `a` their alpha, the background u + d·ty with
- * u, d the widened upper row and lower − upper (two vectors each). */
+ * u, d the widened upper row and lower − upper (two vectors each). ty is within 0..32767
+ * (upsamplePlanes clamps t), so the relaxed q15mulr is the strict one. `opaque`: every
+ * alpha 255; `clear`: every alpha 0 (the caller's tests, shared with the chroma step). */
 // @ts-ignore: decorator
 @inline
 function compositeY16(
@@ -4793,14 +4902,18 @@ function compositeY16(
   u1: v128,
   d1: v128,
   ty: v128,
+  half: v128,
+  k257: v128,
+  opaque: bool,
+  clear: bool,
 ): void {
-  if (i8x16.all_true(i8x16.eq(a, i8x16.splat(-1)))) {
+  if (opaque) {
     v128.store(d, v128.load(s));
     return;
   }
-  const b0 = i16x8.add(u0, i16x8.q15mulr_sat_s(d0, ty));
-  const b1 = i16x8.add(u1, i16x8.q15mulr_sat_s(d1, ty));
-  if (!v128.any_true(a)) {
+  const b0 = i16x8.add(u0, i16x8.relaxed_q15mulr_s(d0, ty));
+  const b1 = i16x8.add(u1, i16x8.relaxed_q15mulr_s(d1, ty));
+  if (clear) {
     v128.store(d, bytesOf(b0, b1));
     return;
   }
@@ -4808,14 +4921,15 @@ function compositeY16(
   v128.store(
     d,
     bytesOf(
-      overShare(b0, i16x8.extend_low_i8x16_u(v), shareOf(i16x8.extend_low_i8x16_u(a))),
-      overShare(b1, i16x8.extend_high_i8x16_u(v), shareOf(i16x8.extend_high_i8x16_u(a))),
+      overShare(b0, i16x8.extend_low_i8x16_u(v), shareOf(i16x8.extend_low_i8x16_u(a), k257), half),
+      overShare(b1, i16x8.extend_high_i8x16_u(v), shareOf(i16x8.extend_high_i8x16_u(a), k257), half),
     ),
   );
 }
 
 /** U and V of 8 samples (upsamplePlanes' step) at offset pc of the chroma planes: `a`
- * the alpha of their first row of pixels, `a1` of the second (4:2:0, when `twoRows`). */
+ * the alpha of their first row of pixels, `a1` of the second (4:2:0, when `twoRows`);
+ * `opaque` and `clear` say whether all those alphas are 255, or all 0. */
 // @ts-ignore: decorator
 @inline
 function compositeUv8(
@@ -4832,33 +4946,39 @@ function compositeUv8(
   vu: v128,
   vd: v128,
   ty: v128,
+  half: v128,
+  k257: v128,
+  bytes: v128,
+  one: v128,
+  two: v128,
+  opaque: bool,
+  clear: bool,
 ): void {
-  const opaque = i8x16.all_true(i8x16.eq(a, i8x16.splat(-1)));
   // All covered pixels person: mean 255, which the mix would also return exactly.
-  if (opaque && (!twoRows || i8x16.all_true(i8x16.eq(a1, i8x16.splat(-1))))) {
+  if (opaque) {
     v128.store64_lane(du + pc, v128.load64_zero(su + pc), 0);
     v128.store64_lane(dv + pc, v128.load64_zero(sv + pc), 0);
     return;
   }
-  let bu = i16x8.add(uu, i16x8.q15mulr_sat_s(ud, ty));
-  let bv = i16x8.add(vu, i16x8.q15mulr_sat_s(vd, ty));
+  // ty within 0..32767: the relaxed q15mulr is the strict one (compositeY16).
+  let bu = i16x8.add(uu, i16x8.relaxed_q15mulr_s(ud, ty));
+  let bv = i16x8.add(vu, i16x8.relaxed_q15mulr_s(vd, ty));
   // All background: mean 0, the background alone.
-  if (v128.any_true(a) || (twoRows && v128.any_true(a1))) {
+  if (!clear) {
     // Pair sums as u16 lanes: the even pixel is the low byte, the odd one the high.
-    const bytes = i16x8.splat(0xff);
     const sum = i16x8.add(v128.and(a, bytes), i16x8.shr_u(a, 8));
     const m = twoRows
       ? i16x8.shr_u(
         i16x8.add(
           i16x8.add(sum, v128.and(a1, bytes)),
-          i16x8.add(i16x8.shr_u(a1, 8), i16x8.splat(2)),
+          i16x8.add(i16x8.shr_u(a1, 8), two),
         ),
         2,
       )
-      : i16x8.shr_u(i16x8.add(sum, i16x8.splat(1)), 1);
-    const share = shareOf(m);
-    bu = overShare(bu, i16x8.extend_low_i8x16_u(v128.load64_zero(su + pc)), share);
-    bv = overShare(bv, i16x8.extend_low_i8x16_u(v128.load64_zero(sv + pc)), share);
+      : i16x8.shr_u(i16x8.add(sum, one), 1);
+    const share = shareOf(m, k257);
+    bu = overShare(bu, i16x8.extend_low_i8x16_u(v128.load64_zero(su + pc)), share, half);
+    bv = overShare(bv, i16x8.extend_low_i8x16_u(v128.load64_zero(sv + pc)), share, half);
   }
   const o = bytesOf(bu, bv);
   v128.store64_lane(du + pc, o, 0);
@@ -4888,6 +5008,11 @@ function compositePair(
   lower: usize,
 ): void {
   const ta = i16x8.splat(<i16>t), tyb = i16x8.splat(<i16>tb);
+  // Constants from a value the compilers cannot fold (width >>> 31 is 0): V8 keeps them
+  // in registers, where it rebuilds a constant vector at each use (3-4 instructions).
+  const z = <i16>(width >>> 31);
+  const half = i16x8.splat(<i16>UP_HALF_S | z), k257 = i16x8.splat(257 | z);
+  const bytes = i16x8.splat(0xff | z), one = i16x8.splat(1 | z), two = i16x8.splat(2 | z);
   const cw = (width + 1) >> 1, w = <usize>width;
   const uOff = w << 1, vOff = uOff + (<usize>cw << 1);
   const row = <usize>y * w;
@@ -4897,8 +5022,11 @@ function compositePair(
   for (let x: usize = 0; x + 16 <= w; x += 16) {
     const a = v128.load(ra + x), b = v128.load(ra + w + x);
     const pc = crow + (x >> 1);
+    // Each row's 16 alphas all 255, or all 0: tested once for its Y and its chroma.
+    const aOpaque = i8x16.all_true(i8x16.eq(a, i8x16.splat(-1)));
+    const bOpaque = i8x16.all_true(i8x16.eq(b, i8x16.splat(-1)));
     // Both rows person (a third of a frame, say): copies, without the widened rows.
-    if (i8x16.all_true(i8x16.eq(v128.and(a, b), i8x16.splat(-1)))) {
+    if (aOpaque && bOpaque) {
       v128.store(rd + x, v128.load(rs + x));
       v128.store(rd + w + x, v128.load(rs + w + x));
       v128.store64_lane(du + pc, v128.load64_zero(su + pc), 0);
@@ -4910,18 +5038,84 @@ function compositePair(
       }
       continue;
     }
+    const aClear = !v128.any_true(a), bClear = !v128.any_true(b);
     const pu = upper + (x << 1), pl = lower + (x << 1);
     const u0 = v128.load(pu), u1 = v128.load(pu + 16);
     const d0 = i16x8.sub(v128.load(pl), u0), d1 = i16x8.sub(v128.load(pl + 16), u1);
-    compositeY16(rd + x, rs + x, a, u0, d0, u1, d1, ta);
-    compositeY16(rd + w + x, rs + w + x, b, u0, d0, u1, d1, tyb);
+    compositeY16(rd + x, rs + x, a, u0, d0, u1, d1, ta, half, k257, aOpaque, aClear);
+    compositeY16(rd + w + x, rs + w + x, b, u0, d0, u1, d1, tyb, half, k257, bOpaque, bClear);
     const uu = v128.load(ua + x), vu = v128.load(ub + x);
     const ud = i16x8.sub(v128.load(la + x), uu), vd = i16x8.sub(v128.load(lb + x), vu);
     if (is420 != 0) {
-      compositeUv8(su, sv, du, dv, pc, a, b, true, uu, ud, vu, vd, ta);
+      // (Not both opaque: that step was copied above.)
+      const clear = aClear && bClear;
+      compositeUv8(
+        su,
+        sv,
+        du,
+        dv,
+        pc,
+        a,
+        b,
+        true,
+        uu,
+        ud,
+        vu,
+        vd,
+        ta,
+        half,
+        k257,
+        bytes,
+        one,
+        two,
+        false,
+        clear,
+      );
     } else {
-      compositeUv8(su, sv, du, dv, pc, a, a, false, uu, ud, vu, vd, ta);
-      compositeUv8(su, sv, du, dv, pc + <usize>cw, b, b, false, uu, ud, vu, vd, tyb);
+      compositeUv8(
+        su,
+        sv,
+        du,
+        dv,
+        pc,
+        a,
+        a,
+        false,
+        uu,
+        ud,
+        vu,
+        vd,
+        ta,
+        half,
+        k257,
+        bytes,
+        one,
+        two,
+        aOpaque,
+        aClear,
+      );
+      compositeUv8(
+        su,
+        sv,
+        du,
+        dv,
+        pc + <usize>cw,
+        b,
+        b,
+        false,
+        uu,
+        ud,
+        vu,
+        vd,
+        tyb,
+        half,
+        k257,
+        bytes,
+        one,
+        two,
+        bOpaque,
+        bClear,
+      );
     }
   }
 }
@@ -4946,6 +5140,10 @@ function compositeRow(
   x0: i32,
 ): void {
   const ty = i16x8.splat(<i16>t);
+  // As compositePair's constants.
+  const z = <i16>(width >>> 31);
+  const half = i16x8.splat(<i16>UP_HALF_S | z), k257 = i16x8.splat(257 | z);
+  const bytes = i16x8.splat(0xff | z), one = i16x8.splat(1 | z), two = i16x8.splat(2 | z);
   const cw = (width + 1) >> 1;
   const uOff = <usize>width << 1, vOff = uOff + (<usize>cw << 1);
   const row = <usize>(y * width);
@@ -4959,15 +5157,39 @@ function compositeRow(
   let x = x0;
   for (; x + 16 <= width; x += 16) {
     const a = v128.load(ra + <usize>x);
+    const opaque = i8x16.all_true(i8x16.eq(a, i8x16.splat(-1))), clear = !v128.any_true(a);
     const pu = upper + (<usize>x << 1), pl = lower + (<usize>x << 1);
     const u0 = v128.load(pu), u1 = v128.load(pu + 16);
     const d0 = i16x8.sub(v128.load(pl), u0), d1 = i16x8.sub(v128.load(pl + 16), u1);
-    compositeY16(rd + <usize>x, rs + <usize>x, a, u0, d0, u1, d1, ty);
+    compositeY16(rd + <usize>x, rs + <usize>x, a, u0, d0, u1, d1, ty, half, k257, opaque, clear);
     if (!chroma) continue;
     const a1 = twoRows ? v128.load(ra + <usize>width + <usize>x) : a;
+    const uvOpaque = opaque && (!twoRows || i8x16.all_true(i8x16.eq(a1, i8x16.splat(-1))));
+    const uvClear = clear && (!twoRows || !v128.any_true(a1));
     const uu = v128.load(ua + <usize>x), vu = v128.load(ub + <usize>x);
     const ud = i16x8.sub(v128.load(la + <usize>x), uu), vd = i16x8.sub(v128.load(lb + <usize>x), vu);
-    compositeUv8(su, sv, du, dv, crow + (<usize>x >> 1), a, a1, twoRows, uu, ud, vu, vd, ty);
+    compositeUv8(
+      su,
+      sv,
+      du,
+      dv,
+      crow + (<usize>x >> 1),
+      a,
+      a1,
+      twoRows,
+      uu,
+      ud,
+      vu,
+      vd,
+      ty,
+      half,
+      k257,
+      bytes,
+      one,
+      two,
+      uvOpaque,
+      uvClear,
+    );
   }
   let cx = x >> 1;
   for (; x < width; x++) {
@@ -5035,8 +5257,12 @@ export function desaturatePlanes(
   memory.copy(dy, sy, <usize>(width * height));
   const cw = (width + 1) >> 1, ch = is420 != 0 ? (height + 1) >> 1 : height;
   const g: i32 = (128 << UP_BITS) + UP_HALF_S;
-  const s8 = i16x8.splat(<i16>sat), grey = i16x8.splat(<i16>g);
-  const c128 = i16x8.splat(128), bytes = i16x8.splat(0xff);
+  // Constants from a value the compilers cannot fold (width >>> 31 is 0), as compositePair's.
+  const z = <i16>(width >>> 31);
+  const s8 = i16x8.splat(<i16>sat), grey = i16x8.splat(<i16>g | z);
+  const c128 = i16x8.splat(128 | z), bytes = i16x8.splat(0xff | z);
+  const half = i16x8.splat(<i16>UP_HALF_S | z), k257 = i16x8.splat(257 | z);
+  const one = i16x8.splat(1 | z), two = i16x8.splat(2 | z);
   for (let cy = 0; cy < ch; cy++) {
     const y = cy << is420, twoRows = is420 != 0 && y + 1 < height;
     const ra = alpha + <usize>(y * width), crow = <usize>(cy * cw);
@@ -5056,17 +5282,17 @@ export function desaturatePlanes(
         ? i16x8.shr_u(
           i16x8.add(
             i16x8.add(sum, v128.and(a1, bytes)),
-            i16x8.add(i16x8.shr_u(a1, 8), i16x8.splat(2)),
+            i16x8.add(i16x8.shr_u(a1, 8), two),
           ),
           2,
         )
-        : i16x8.shr_u(i16x8.add(sum, i16x8.splat(1)), 1);
-      const share = shareOf(m);
+        : i16x8.shr_u(i16x8.add(sum, one), 1);
+      const share = shareOf(m, k257);
       const u16 = i16x8.extend_low_i8x16_u(u), v16 = i16x8.extend_low_i8x16_u(v);
       // g·128 + half: (c − 128)·sat fits an i16 (−128·256 = −2¹⁵ exactly), then >> 1.
       const gu = i16x8.add(grey, i16x8.shr_s(i16x8.mul(i16x8.sub(u16, c128), s8), 1));
       const gv = i16x8.add(grey, i16x8.shr_s(i16x8.mul(i16x8.sub(v16, c128), s8), 1));
-      const o = bytesOf(overShare(gu, u16, share), overShare(gv, v16, share));
+      const o = bytesOf(overShare(gu, u16, share, half), overShare(gv, v16, share, half));
       v128.store64_lane(du + pc, o, 0);
       v128.store64_lane(dv + pc, o, 1);
     }
@@ -5151,6 +5377,37 @@ function yuvMapBytes(s: usize, d: usize, n: i32, full: bool, m: u32, b: u32): vo
 }
 
 /**
+ * yuv_pack.ts limitedLuma of 16 bytes, ⌊(219·v + 4207) / 255⌋ = 16 + ⌊(219·v + 127) / 255⌋,
+ * as 16 + ⌊(28142·v + 2¹⁴) / 2¹⁵⌋ (one Q15 multiply per 8 lanes): equal for every byte
+ * v (all 256 checked when the constant was chosen; tests/kernels/yuv_pack.test.ts holds the
+ * wasm to the reference on all of them). The relaxed q15mulr is the strict one here: its
+ * operands are never both −32768 (v ≤ 255, k 28142). `k` and `sixteen` (i8 lanes) come
+ * from the caller, outside its loop: see yuvToYuyv422.
+ */
+// @ts-ignore: decorator
+@inline
+function limitedLuma16(v: v128, k: v128, sixteen: v128): v128 {
+  const lo = i16x8.relaxed_q15mulr_s(i16x8.extend_low_i8x16_u(v), k);
+  const hi = i16x8.relaxed_q15mulr_s(i16x8.extend_high_i8x16_u(v), k);
+  return i8x16.add(i8x16.narrow_i16x8_u(lo, hi), sixteen);
+}
+
+/**
+ * yuv_pack.ts limitedChroma of 16 bytes, ⌊(224·v + 4095) / 255⌋, as
+ * 16 + ⌊(303·(95·v − 48) + 2¹⁴) / 2¹⁵⌋: equal for every byte v (chosen and checked as
+ * limitedLuma16's; 95·v − 48 stays within −48..24177 and k is 303, so again never
+ * −32768). m 95, c −48 and k 303 in i16 lanes.
+ */
+// @ts-ignore: decorator
+@inline
+function limitedChroma16(v: v128, m: v128, c: v128, k: v128, sixteen: v128): v128 {
+  const lo = i16x8.add(i16x8.mul(i16x8.extend_low_i8x16_u(v), m), c);
+  const hi = i16x8.add(i16x8.mul(i16x8.extend_high_i8x16_u(v), m), c);
+  const q = i8x16.narrow_i16x8_u(i16x8.relaxed_q15mulr_s(lo, k), i16x8.relaxed_q15mulr_s(hi, k));
+  return i8x16.add(q, sixteen);
+}
+
+/**
  * yuv_pack.ts yuvToYuyv422: 32 pixels a step, Y and the interleaved U V zipped by two
  * byte shuffles per 16 output bytes. `rowShift` 1: layout 420 (chroma row y >> 1).
  */
@@ -5164,8 +5421,12 @@ export function yuvToYuyv422(
 ): void {
   const cw = width >> 1, ch = rowShift ? (height + 1) >> 1 : height;
   const uBase = src + <usize>(width * height), vBase = uBase + <usize>(cw * ch);
-  const mY = i16x8.splat(219), bY = i16x8.splat(4207);
-  const mC = i16x8.splat(224), bC = i16x8.splat(4095);
+  // The range map's constants from a value the compilers cannot fold (height >>> 31 is 0):
+  // V8 keeps them in registers, where it rebuilds a constant vector at each use.
+  const z = height >>> 31;
+  const kY = i16x8.splat(<i16>(28142 | z)), sixteen = i8x16.splat(<i8>(16 | z));
+  const mC = i16x8.splat(<i16>(95 | z)), cC = i16x8.splat(<i16>(-48 | z));
+  const kC = i16x8.splat(<i16>(303 | z));
   for (let y = 0; y < height; y++) {
     const yr = src + <usize>(y * width), o = dst + <usize>(y * width * 2);
     const crow = <usize>((y >> rowShift) * cw);
@@ -5175,10 +5436,10 @@ export function yuvToYuyv422(
       let y0 = v128.load(yr + <usize>(2 * x)), y1 = v128.load(yr + <usize>(2 * x + 16));
       let u = v128.load(ur + <usize>x), v = v128.load(vr + <usize>x);
       if (full) {
-        y0 = yuvRangeMap16(y0, mY, bY);
-        y1 = yuvRangeMap16(y1, mY, bY);
-        u = yuvRangeMap16(u, mC, bC);
-        v = yuvRangeMap16(v, mC, bC);
+        y0 = limitedLuma16(y0, kY, sixteen);
+        y1 = limitedLuma16(y1, kY, sixteen);
+        u = limitedChroma16(u, mC, cC, kC, sixteen);
+        v = limitedChroma16(v, mC, cC, kC, sixteen);
       }
       const uvLo = i8x16.shuffle(u, v, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
       const uvHi = i8x16.shuffle(u, v, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
