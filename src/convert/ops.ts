@@ -274,7 +274,8 @@ function gateInput(op: TfliteOperator, ctx: ConversionContext): number {
  */
 function spreadGate(op: TfliteOperator, ctx: ConversionContext, index: number): string {
   const [, h, w] = ctx.tensor(op.inputs[index === op.inputs[0] ? 1 : 0]).shape;
-  const out = `${ctx.name(index)}_spread`;
+  // Named after the product, not the gate: a gate that scales two maps gets two spreads.
+  const out = `${ctx.name(op.outputs[0])}_gate`;
   const scales = ctx.graph.initializer(`${out}_scales`, [4], Float32Array.of(1, 1, h, w));
   ctx.graph.node("Resize", [ctx.name(index), "", scales], out, {
     mode: "nearest",
