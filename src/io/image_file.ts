@@ -5,7 +5,7 @@
  * dependency); PNG is written by png.ts, JPEG markers read by jpeg.ts, orientation
  * applied by orientation.ts.
  */
-import { Image } from "imagescript";
+import type { Image } from "imagescript";
 import { describeFsError, InputError, InterruptedError, UsageError } from "../errors.ts";
 import { assertFrame, type Frame } from "../frame.ts";
 import { writeFileAtomically } from "./atomic_file.ts";
@@ -15,6 +15,15 @@ import { orientFrame } from "./orientation.ts";
 import { encodePng, pngDamage, pngSize, truncatedDetail } from "./png.ts";
 
 export { jpegOrientation };
+
+/**
+ * imagescript, loaded on first use: importing it takes about 0.1 s, a third of the
+ * start-up of `segcam video` and `live` with effects that never read an image.
+ */
+let imagescript: Promise<typeof import("imagescript")> | undefined;
+function loadImagescript(): Promise<typeof import("imagescript")> {
+  return imagescript ??= import("imagescript");
+}
 
 /**
  * The largest image segcam decodes: 120 megapixels. Decoding takes about 15 bytes a
@@ -72,7 +81,7 @@ export async function readImage(path: string, signal?: AbortSignal): Promise<Fra
   let cause: unknown;
   if (damage === undefined) {
     try {
-      image = await Image.decode(bytes);
+      image = await (await loadImagescript()).Image.decode(bytes);
     } catch (error) {
       cause = error;
     }
@@ -113,7 +122,7 @@ export async function encodeImage(
     throw new UsageError(`JPEG quality must be a whole number from 1 to 100, got ${quality}`);
   }
   // imagescript's encoder reads RGBA from an Image it owns, so one copy is unavoidable.
-  const image = new Image(frame.width, frame.height);
+  const image = new (await loadImagescript()).Image(frame.width, frame.height);
   if (frame.channels === 4) {
     image.bitmap.set(frame.data);
   } else {

@@ -11,11 +11,12 @@
  * layout, so for it the spread is only a pass more (6 % slower): {@link broadcastGates}
  * takes the spreads out again before the model reaches it.
  */
-import onnxProto from "onnx-proto";
+import type onnxProto from "onnx-proto";
 
-const { onnx } = onnxProto;
 type Node = onnxProto.onnx.INodeProto;
 type Graph = onnxProto.onnx.IGraphProto;
+/** onnx.TensorProto.DataType.FLOAT, without loading onnx-proto for gateSpreads alone. */
+const FLOAT = 1;
 
 /** Ops that keep a [N, C, 1, 1] tensor [N, C, 1, 1] whatever their attributes. */
 const POINTWISE = new Set([
@@ -35,7 +36,9 @@ const BINARY = new Set(["Add", "Mul", "Sub", "Div"]);
  * stands for; the bytes as they are when there is none (a model from elsewhere, one
  * segcam converted before the converter spread gates, or bytes that are not a model).
  */
-export function broadcastGates(bytes: Uint8Array): Uint8Array {
+export async function broadcastGates(bytes: Uint8Array): Promise<Uint8Array> {
+  // Loaded on the wasm backend only: the native one never needs it at start-up.
+  const { onnx } = (await import("onnx-proto")).default;
   let model;
   try {
     model = onnx.ModelProto.decode(bytes);
@@ -99,7 +102,7 @@ export function gateSpreads(graph: Graph): Node[] {
     if (node.opType !== "Resize" || inputs(node).length !== 3) return false;
     if (stringAttribute(node, "mode") !== "nearest") return false;
     const scales = constants.get(scalesName);
-    if (scales?.dataType !== onnx.TensorProto.DataType.FLOAT) return false;
+    if (scales?.dataType !== FLOAT) return false;
     const raw = scales.rawData;
     if (raw?.byteLength !== 16) return false;
     const view = new DataView(raw.buffer, raw.byteOffset, 16);

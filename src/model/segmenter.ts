@@ -28,7 +28,6 @@ import {
   verifyModel,
 } from "./models.ts";
 import { type ModelBuffers, modelBuffers } from "./model_hooks.ts";
-import { openModelFile } from "./model_file.ts";
 import { decideOutputKind } from "./model_spec.ts";
 
 export { chooseModel, type ModelInfo, type ModelName };
@@ -81,7 +80,12 @@ export interface SegmenterOptions {
 export async function createSegmenter(options: SegmenterOptions): Promise<Segmenter> {
   const { model, bytes: modelBytes } = isModelName(options.model)
     ? await readBuiltIn(modelInfo(options.model, options.modelDir))
-    : await openModelFile(options.model, { log: options.log, cacheDir: options.cacheDir });
+    // Loaded only for a model file: its converter and ONNX reader (flatbuffers,
+    // onnx-proto) are a twentieth of a second of start-up the built-in models never need.
+    : await (await import("./model_file.ts")).openModelFile(options.model, {
+      log: options.log,
+      cacheDir: options.cacheDir,
+    });
   const buffers = modelBuffers(model.spec);
   const backend = await openBackend(options, model, modelBytes, buffers.feed, buffers.raw);
   let how = "";
@@ -284,7 +288,7 @@ async function openBackend(
       name,
       model,
       // Spread gates pay in the native provider's blocked layout only (broadcast_gates.ts).
-      name === "wasm" ? broadcastGates(modelBytes) : modelBytes,
+      name === "wasm" ? await broadcastGates(modelBytes) : modelBytes,
       input,
       output,
       options.threads,

@@ -36,7 +36,7 @@ for (const name of ["selfie_general", "selfie_landscape"]) {
     const spread = await Deno.readFile(`${models}${name}.onnx`);
     assert.equal(gateSpreads(decode(spread)).length, 10);
     assert.equal(count(spread, "Resize"), 13, "ten spreads and the model's three upsamplings");
-    const broadcast = broadcastGates(spread);
+    const broadcast = await broadcastGates(spread);
     assert.equal(gateSpreads(decode(broadcast)).length, 0);
     assert.equal(count(broadcast, "Resize"), 3, "the model's own upsamplings stay");
     assert.equal(count(broadcast, "Mul"), 10);
@@ -88,7 +88,7 @@ const squeeze = (g: OnnxGraph) => {
 
 Deno.test("broadcastGates() turns a squeeze-and-excite spread into a broadcast Mul, same numbers", async () => {
   const bytes = tinyModel(squeeze);
-  const broadcast = broadcastGates(bytes);
+  const broadcast = await broadcastGates(bytes);
   assert.equal(count(broadcast, "Resize"), 0);
   const x = Float32Array.of(1, 2, 3, 4, -1, 0, 1, 6);
   const expected = new Float32Array(8);
@@ -102,11 +102,11 @@ Deno.test("broadcastGates() turns a squeeze-and-excite spread into a broadcast M
   }
 });
 
-Deno.test("broadcastGates() leaves an upsampling of a map, and other producers' models, as they are", () => {
+Deno.test("broadcastGates() leaves an upsampling of a map, and other producers' models, as they are", async () => {
   // The input itself is a 2x2 map, not a [N, C, 1, 1] gate: its Resize really upsamples.
   const map = tinyModel(() => "x");
   assert.equal(gateSpreads(decode(map)).length, 0);
-  assert.equal(broadcastGates(map), map);
+  assert.equal(await broadcastGates(map), map);
   // A padded 3x3 convolution on the way grows a 1x1 tensor: not a gate either.
   const padded = tinyModel((g) => {
     g.node("GlobalAveragePool", ["x"], "pooled");
@@ -114,10 +114,11 @@ Deno.test("broadcastGates() leaves an upsampling of a map, and other producers' 
     return g.node("Conv", ["pooled", w], "grown", { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
   });
   assert.equal(gateSpreads(decode(padded)).length, 0);
+  assert.equal(onnx.TensorProto.DataType.FLOAT, 1, "the type code gateSpreads compares with");
   // The same gate in a model segcam did not write is not ours to change.
   const foreign = tinyModel(squeeze, "someone-else");
-  assert.equal(broadcastGates(foreign), foreign);
+  assert.equal(await broadcastGates(foreign), foreign);
   // Damaged bytes go on as they are, for onnxruntime to refuse in its own words.
   const damaged = tinyModel(squeeze).slice(0, 40);
-  assert.equal(broadcastGates(damaged), damaged);
+  assert.equal(await broadcastGates(damaged), damaged);
 });
