@@ -202,8 +202,8 @@ async function expandGlob(pattern: string): Promise<string[] | string> {
   const rest = parts.slice(firstGlob).join("/");
   let matches: string[];
   try {
-    // Loaded here, on the first pattern: tinyglobby (with the Node fs layer under it) takes
-    // 0.07–0.1 s to import, which every command that never expands a glob would pay.
+    // Loaded here, on the first pattern: a command that never expands one does not pay
+    // for importing tinyglobby and the Node fs layer under it.
     const { glob } = await import("tinyglobby");
     matches = await glob(rest, { cwd: base, onlyFiles: true, expandDirectories: false });
   } catch (error) {

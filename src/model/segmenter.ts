@@ -81,7 +81,7 @@ export async function createSegmenter(options: SegmenterOptions): Promise<Segmen
   const { model, bytes: modelBytes } = isModelName(options.model)
     ? await readBuiltIn(modelInfo(options.model, options.modelDir))
     // Loaded only for a model file: its converter and ONNX reader (flatbuffers,
-    // onnx-proto) are a twentieth of a second of start-up the built-in models never need.
+    // onnx-proto) are start-up the built-in models never need.
     : await (await import("./model_file.ts")).openModelFile(options.model, {
       log: options.log,
       cacheDir: options.cacheDir,
