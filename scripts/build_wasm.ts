@@ -19,9 +19,10 @@ export const SOURCE = `${FOLDER}kernels.as`;
 export const OUTPUT = `${FOLDER}kernels.wasm`;
 
 /**
- * Flags: SIMD and relaxed SIMD on (kernels.as uses a relaxed op only where it provably gives
- * the strict op's result, so the bytes do not depend on the CPU); the stub runtime and no abort import, as the kernels never allocate nor
- * assert; memory imported so the loader decides its size (the arena) at run time.
+ * Flags: SIMD and relaxed SIMD on (kernels.as uses a relaxed op only where it provably
+ * gives the strict op's result, so the bytes do not depend on the CPU); the stub runtime
+ * and no abort import, as the kernels never allocate nor assert; memory imported so the
+ * loader decides its size (the arena) at run time.
  */
 const FLAGS = [
   "--optimizeLevel",
