@@ -6,6 +6,7 @@
 import { Argument, Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import { reportError, setQuiet, warn } from "./src/cli/_report.ts";
 import { SegcamError } from "./src/errors.ts";
+import type { Env } from "./src/config/config_file.ts";
 import type { ImageCommandOptions } from "./src/cli/image.ts";
 import type { VideoCommandOptions } from "./src/cli/video.ts";
 import type { LiveCommandOptions } from "./src/cli/live.ts";
@@ -24,7 +25,12 @@ import { capThreads } from "./src/options.ts";
 import { fileURLToPath } from "node:url";
 import denoJson from "./deno.json" with { type: "json" };
 
-export function buildProgram() {
+/**
+ * The command line. `env` is where `live` finds its settings file (XDG_CONFIG_HOME, HOME):
+ * the process's environment unless given, as tests do, which run side by side in one
+ * process and must not point each other's parses at their own folders.
+ */
+export function buildProgram(env?: Env) {
   const program = new Command("segcam")
     .description(
       "Find the people in a picture, a video or a webcam feed and change what is behind them.",
@@ -42,7 +48,7 @@ export function buildProgram() {
       outputError: (text, write) => write(`segcam: ${text.replace(/^error: /, "")}`),
     })
     .hook("preAction", async (_program, command) => {
-      if (command.name() === "live") await applyConfigFile(program, command);
+      if (command.name() === "live") await applyConfigFile(program, command, env);
       if (command.name() === "image" || command.name() === "video") {
         // live is left out: its keys switch effects, so every effect option may be used.
         const given = (name: string) => command.getOptionValueSource(attributeName(name)) === "cli";
@@ -258,10 +264,14 @@ async function rereadLiveOptions(args: readonly string[]): Promise<LiveCommandOp
 }
 
 /** Defaults from the config file, under whatever the command line set (defaults < config < cli). */
-async function applyConfigFile(program: CommandUnknownOpts, live: CommandUnknownOpts) {
+async function applyConfigFile(
+  program: CommandUnknownOpts,
+  live: CommandUnknownOpts,
+  env: Env | undefined,
+) {
   const { denoEnv } = await import("./src/config/config_file.ts");
   const { loadConfig } = await import("./src/config/apply_config.ts");
-  await loadConfig({ program, live }, denoEnv, undefined, { warn });
+  await loadConfig({ program, live }, env ?? denoEnv, undefined, { warn });
 }
 
 if (import.meta.main) {

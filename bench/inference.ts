@@ -38,7 +38,7 @@ export async function benchInference(threads = 0): Promise<InferenceRow[]> {
     new URL("../tests/fixtures/astronaut.png", import.meta.url).pathname,
   );
   const rows: InferenceRow[] = [];
-  // "native binding": the same library through onnxruntime-node's binding (SEGCAM_ORT_CAPI=0),
+  // "native binding": the same library through onnxruntime-node's binding (nativeVia),
   // which hands each output back as a fresh buffer: the C API's "before", in the same run.
   for (const backend of ["native", "native binding", "wasm"] as const) {
     for (const model of ["general", "landscape"] as const) {
@@ -58,9 +58,12 @@ async function measure(
 ): Promise<InferenceRow & { input: string }> {
   const t0 = performance.now();
   const binding = backend === "native binding";
-  if (binding) Deno.env.set("SEGCAM_ORT_CAPI", "0");
-  const segmenter = await createSegmenter({ backend: binding ? "native" : backend, threads, model })
-    .finally(() => binding && Deno.env.delete("SEGCAM_ORT_CAPI"));
+  const segmenter = await createSegmenter({
+    backend: binding ? "native" : backend,
+    threads,
+    model,
+    ...(binding ? { nativeVia: "binding" as const } : {}),
+  });
   const t1 = performance.now();
   await segmenter.segment(frame);
   const t2 = performance.now();

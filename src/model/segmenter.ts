@@ -75,6 +75,11 @@ export interface SegmenterOptions {
   cacheDir?: string;
   /** Where to say which backend was chosen and why. */
   log?: (line: string) => void;
+  /**
+   * How the native backend reaches onnxruntime: its C API, or onnxruntime-node's binding.
+   * Default: the C API unless SEGCAM_ORT_CAPI=0.
+   */
+  nativeVia?: "capi" | "binding";
 }
 
 export async function createSegmenter(options: SegmenterOptions): Promise<Segmenter> {
@@ -268,7 +273,9 @@ async function openBackend(
   output: Float32Array,
 ): Promise<InferenceBackend> {
   const open = async (name: "native" | "wasm") => {
-    if (name === "native" && capiWanted()) {
+    if (
+      name === "native" && (options.nativeVia ?? (capiWanted() ? "capi" : "binding")) === "capi"
+    ) {
       // onnxruntime's C API on onnxruntime-node's own library (backend_ort_capi.ts): the
       // same numbers without the binding's per-frame output copy. Where it does not load
       // (no --allow-ffi, not Linux) the binding below runs; a damaged model fails there

@@ -2,15 +2,15 @@ import assert from "node:assert/strict";
 import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import { buildProgram } from "../../main.ts";
 import { applyConfig, LIVE_KEYS, settingsInForce } from "../../src/config/apply_config.ts";
-import { configPath, parseConfig, readConfigFile } from "../../src/config/config_file.ts";
+import { configPath, type Env, parseConfig, readConfigFile } from "../../src/config/config_file.ts";
 import { configTemplate } from "../../src/config/template.ts";
 import { UsageError } from "../../src/errors.ts";
 import { defaultMaskStageSettings } from "../../src/pipeline/mask_stage.ts";
 import { segcam, withTempDir } from "../cli/_run.ts";
 
 /** The program with `live`'s action replaced by one that keeps the options it was given. */
-function programCapturingLive() {
-  const program = buildProgram();
+function programCapturingLive(env?: Env) {
+  const program = buildProgram(env);
   const live = program.commands.find((c) => c.name() === "live") as CommandUnknownOpts;
   const seen: { options?: Record<string, unknown> } = {};
   live.action((...args) => {
@@ -19,10 +19,15 @@ function programCapturingLive() {
   return { program: program as unknown as CommandUnknownOpts, live, seen };
 }
 
-/** Runs `fn` with XDG_CONFIG_HOME at a temporary folder holding `config` (if given). */
+/**
+ * Runs `fn` with an environment whose XDG_CONFIG_HOME is a temporary folder holding
+ * `config` (if given). The process's own environment is left alone: test files run side
+ * by side in one process (--parallel), and one that set it would point another's parse,
+ * or isolation.test.ts's check, at its folder.
+ */
 async function withConfig(
   config: string | undefined,
-  fn: (dir: string, path: string) => Promise<void>,
+  fn: (dir: string, path: string, env: Env) => Promise<void>,
 ): Promise<void> {
   await withTempDir(async (dir) => {
     const path = `${dir}/segcam/config.toml`;
@@ -30,14 +35,7 @@ async function withConfig(
       await Deno.mkdir(`${dir}/segcam`);
       await Deno.writeTextFile(path, config);
     }
-    const before = Deno.env.get("XDG_CONFIG_HOME");
-    Deno.env.set("XDG_CONFIG_HOME", dir);
-    try {
-      await fn(dir, path);
-    } finally {
-      if (before === undefined) Deno.env.delete("XDG_CONFIG_HOME");
-      else Deno.env.set("XDG_CONFIG_HOME", before);
-    }
+    await fn(dir, path, (name) => name === "XDG_CONFIG_HOME" ? dir : Deno.env.get(name));
   });
 }
 
@@ -57,8 +55,8 @@ Deno.test("configPath() uses XDG_CONFIG_HOME, else ~/.config, and ignores a rela
 Deno.test("precedence: defaults < config < command line", async () => {
   const config = `[live]\nsize = "640x360"\nfps = 25\neffect = "desaturate"\nmirror = true\n` +
     `smoothing = 0.2\nbackend = "wasm"\n`;
-  await withConfig(config, async () => {
-    const { program, seen } = programCapturingLive();
+  await withConfig(config, async (_dir, _path, env) => {
+    const { program, seen } = programCapturingLive(env);
     await program.parseAsync(["live", "--fps", "15", "--smoothing", "0.9"], { from: "user" });
     const o = seen.options!;
     // command line
@@ -78,8 +76,8 @@ Deno.test("precedence: defaults < config < command line", async () => {
 });
 
 Deno.test("no config file: the live options are the defaults", async () => {
-  await withConfig(undefined, async () => {
-    const { program, seen } = programCapturingLive();
+  await withConfig(undefined, async (_dir, _path, env) => {
+    const { program, seen } = programCapturingLive(env);
     await program.parseAsync(["live"], { from: "user" });
     // No size or rate: live takes a camera's 1280x720@30 or a file's own.
     assert.deepStrictEqual(seen.options!.size, undefined);
@@ -110,8 +108,8 @@ Deno.test("config: colours become RGB, backgrounds a list resolved from the conf
 });
 
 Deno.test("a -b on the command line replaces the config's backgrounds rather than adding to them", async () => {
-  await withConfig(`[live]\nbackground = "/a.jpg"\n`, async () => {
-    const { program, seen } = programCapturingLive();
+  await withConfig(`[live]\nbackground = "/a.jpg"\n`, async (_dir, _path, env) => {
+    const { program, seen } = programCapturingLive(env);
     await program.parseAsync(["live", "-b", "/b.jpg"], { from: "user" });
     assert.deepStrictEqual(seen.options!.background, ["/b.jpg"]);
   });
@@ -120,8 +118,8 @@ Deno.test("a -b on the command line replaces the config's backgrounds rather tha
 /** The UsageError message a config text produces (through the same path as `segcam live`). */
 async function configError(text: string): Promise<string> {
   let message = "";
-  await withConfig(text, async (_dir, path) => {
-    const { program } = programCapturingLive();
+  await withConfig(text, async (_dir, path, env) => {
+    const { program } = programCapturingLive(env);
     const error = await program.parseAsync(["live"], { from: "user" }).then(
       () => undefined,
       (e) => e,

@@ -29,25 +29,20 @@ async function liveOptions(
     await Deno.mkdir(`${dir}/segcam`);
     await Deno.writeTextFile(`${dir}/segcam/config.toml`, toml);
     await Deno.writeTextFile(`${dir}/segcam/office.jpg`, "not read: only its existence is checked");
-    const before = Deno.env.get("XDG_CONFIG_HOME");
-    Deno.env.set("XDG_CONFIG_HOME", dir);
-    try {
-      const program = buildProgram() as unknown as CommandUnknownOpts;
-      const live = program.commands.find((c) => c.name() === "live")!;
-      live.action((...received) => {
-        const command = received.at(-1) as CommandUnknownOpts;
-        const options = command.optsWithGlobals();
-        const sources: Record<string, string | undefined> = {};
-        for (const key of Object.keys(options)) {
-          sources[key] = command.getOptionValueSourceWithGlobals(key);
-        }
-        result = { options, sources };
-      });
-      await program.parseAsync(["live", ...args], { from: "user" });
-    } finally {
-      if (before === undefined) Deno.env.delete("XDG_CONFIG_HOME");
-      else Deno.env.set("XDG_CONFIG_HOME", before);
-    }
+    // Its own environment, not the process's: test files run side by side in one process.
+    const env = (name: string) => name === "XDG_CONFIG_HOME" ? dir : Deno.env.get(name);
+    const program = buildProgram(env) as unknown as CommandUnknownOpts;
+    const live = program.commands.find((c) => c.name() === "live")!;
+    live.action((...received) => {
+      const command = received.at(-1) as CommandUnknownOpts;
+      const options = command.optsWithGlobals();
+      const sources: Record<string, string | undefined> = {};
+      for (const key of Object.keys(options)) {
+        sources[key] = command.getOptionValueSourceWithGlobals(key);
+      }
+      result = { options, sources };
+    });
+    await program.parseAsync(["live", ...args], { from: "user" });
   });
   return result!;
 }
