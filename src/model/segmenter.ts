@@ -273,9 +273,7 @@ async function openBackend(
   output: Float32Array,
 ): Promise<InferenceBackend> {
   const open = async (name: "native" | "wasm") => {
-    if (
-      name === "native" && (options.nativeVia ?? (capiWanted() ? "capi" : "binding")) === "capi"
-    ) {
+    if (name === "native" && (options.nativeVia ?? defaultNativeVia()) === "capi") {
       // onnxruntime's C API on onnxruntime-node's own library (backend_ort_capi.ts): the
       // same numbers without the binding's per-frame output copy. Where it does not load
       // (no --allow-ffi, not Linux) the binding below runs; a damaged model fails there
@@ -343,11 +341,11 @@ async function openBackend(
  * The native backend goes through onnxruntime's C API unless SEGCAM_ORT_CAPI=0 (the
  * onnxruntime-node binding: the "before" of the benchmark, and a way round a problem).
  */
-function capiWanted(): boolean {
+function defaultNativeVia(): "capi" | "binding" {
   try {
-    return Deno.env.get("SEGCAM_ORT_CAPI") !== "0";
+    return Deno.env.get("SEGCAM_ORT_CAPI") === "0" ? "binding" : "capi";
   } catch {
-    return true; // no --allow-env: the default
+    return "capi"; // no --allow-env: the default
   }
 }
 

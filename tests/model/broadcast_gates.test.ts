@@ -8,6 +8,8 @@ import * as ort from "onnxruntime-node";
 import onnxProto from "onnx-proto";
 import { broadcastGates, gateSpreads } from "../../src/model/broadcast_gates.ts";
 import { OnnxGraph } from "../../src/convert/onnx_writer.ts";
+import { readImage } from "../../src/io/image_file.ts";
+import { PHOTO, segcam, withTempDir } from "../cli/_run.ts";
 
 const { onnx } = onnxProto;
 const models = new URL("../../models/", import.meta.url).pathname;
@@ -121,4 +123,22 @@ Deno.test("broadcastGates() leaves an upsampling of a map, and other producers' 
   // Damaged bytes go on as they are, for onnxruntime to refuse in its own words.
   const damaged = tinyModel(squeeze).slice(0, 40);
   assert.equal(await broadcastGates(damaged), damaged);
+});
+
+Deno.test("segcam mask --backend wasm, with the task's permissions, gives native's mask from the spread model", async () => {
+  await withTempDir(async (dir) => {
+    const masks: Uint8Array[] = [];
+    for (const backend of ["native", "wasm"]) {
+      const out = `${dir}/${backend}.png`;
+      const run = await segcam(["--backend", backend, "mask", PHOTO, "-o", out]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, new RegExp(`inference on ${backend} `));
+      masks.push((await readImage(out)).data);
+    }
+    const [native, wasm] = masks;
+    assert.equal(native.length, wasm.length);
+    let apart = 0;
+    for (let i = 0; i < native.length; i++) if (Math.abs(native[i] - wasm[i]) > 2) apart++;
+    assert.ok(apart / native.length < 0.001, `${apart} of ${native.length} values apart`);
+  });
 });
