@@ -25,12 +25,12 @@ import {
   requireVideoExtension,
   VIDEO_EXTENSIONS,
 } from "../io/ffmpeg_args.ts";
-import { explainFfmpegFailure, stopAllChildren } from "../io/ffmpeg_process.ts";
+import { explainFfmpegFailure, isUnexplained, stopAllChildren } from "../io/ffmpeg_process.ts";
 import { FfmpegSink, RawFrameConverter } from "../io/frame_sink.ts";
 import { FileSource } from "../io/frame_source.ts";
 import { yuvInput, yuvPipesWanted } from "../io/frame_reader.ts";
 import { decodeWarning } from "../io/frame_reader.ts";
-import { probeMedia } from "../io/probe.ts";
+import { noDecodableFrames, probeMedia } from "../io/probe.ts";
 import { chooseModel, createSegmenter, type Segmenter } from "../model/segmenter.ts";
 import type { GlobalOptions } from "../options.ts";
 import { runEngine } from "../pipeline/engine.ts";
@@ -126,7 +126,7 @@ async function convertVideo(
 
   // Everything that can be known up front is checked before the model loads and the
   // minutes of work start: the input, the output's folder and name, the background.
-  const info = await probeMedia(input);
+  const info = await probeMedia(input, { checkDecodable: false });
   const { width, height } = info;
   await checkOutputPath(output, options);
   if (settings.effect === "replace" && !isImageBackground(options.background!)) {
@@ -241,10 +241,18 @@ async function convertVideo(
         truncated = source.truncated;
         const decoded = await source.process.status;
         if (!decoded.success || written === 0) {
-          if (written === 0 && decoded.success) {
-            throw new InputError(`${input} has no video frames to process`);
+          const failure = decoded.success
+            ? undefined
+            : explainFfmpegFailure(await source.process.stderrTail(), "input", input);
+          // Not one frame from a header that promised some: the file is cut short or
+          // damaged (what the probe's decode check said before, now said by the decoder).
+          if (
+            written === 0 &&
+            (failure === undefined ? info.header.frames !== undefined : isUnexplained(failure))
+          ) {
+            throw noDecodableFrames(input, info.header);
           }
-          throw explainFfmpegFailure(await source.process.stderrTail(), "input", input);
+          throw failure ?? new InputError(`${input} has no video frames to process`);
         }
         await sink.finish(temporary);
         finished = true;

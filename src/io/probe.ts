@@ -24,6 +24,8 @@ export interface MediaInfo {
   durationSeconds?: number;
   hasAudio: boolean;
   codec: string;
+  /** What the video stream's header says, before rotation: for {@link noDecodableFrames}. */
+  header: VideoHeader;
   /** The decoder's pixel format ("yuv420p", "yuvj422p", "rgb24"), when ffprobe says. */
   pixFmt?: string;
   /** Frames are not evenly spaced (screen recorders, phones): r_frame_rate ≠ avg_frame_rate. */
@@ -38,6 +40,31 @@ export interface MediaInfo {
   attachedPicture?: { width: number; height: number; codec: string };
   /** One line each for the command to print once: what segcam will do about the file. */
   notes: string[];
+}
+
+/** A video stream's header as stored: coded size and the frames it declares, if any. */
+export interface VideoHeader {
+  codec: string;
+  width: number;
+  height: number;
+  frames?: number;
+}
+
+/**
+ * The one line for a video whose header promises frames the decoder cannot give (a file
+ * cut before its media data): what the header says, and what to do.
+ */
+export function noDecodableFrames(
+  path: string,
+  header: VideoHeader,
+  role: "input" | "background" = "input",
+): InputError {
+  return new InputError(
+    `${path} has a ${header.width}x${header.height} ${header.codec} video header${
+      header.frames !== undefined ? ` (${header.frames} frames declared)` : ""
+    } but no frame can be decoded from it: the file is truncated or damaged; ` +
+      `give ${role === "background" ? "another background" : "a complete file"}`,
+  );
 }
 
 /**
@@ -74,6 +101,14 @@ export interface ProbeOptions {
   /** Whose file it is, for messages: the input or the replace background. */
   role?: "input" | "background";
   timeoutMs?: number;
+  /**
+   * Decode the first packets to prove a frame comes out (default true). A looping
+   * background needs it: a header without frames would make its decoder spin forever.
+   * `segcam video`'s input is decoded once, so its decoder's own empty end tells the
+   * same, after the run ({@link noDecodableFrames}), and the check's ffprobe (0.25 s of
+   * a 4 s clip's run, 0.1 s of it in the decode) is not paid up front.
+   */
+  checkDecodable?: boolean;
 }
 
 export async function probeMedia(path: string, options: ProbeOptions = {}): Promise<MediaInfo> {
@@ -99,8 +134,10 @@ export async function probeMedia(path: string, options: ProbeOptions = {}): Prom
   }
   // The two probes run side by side (each is ~0.15 s of ffprobe starting up); should the
   // first refuse the file, its error is the one told and the second's is dropped.
-  const decoding = decodableFrames(path, role, timeoutMs);
-  decoding.catch(() => {});
+  const decoding = options.checkDecodable === false
+    ? undefined
+    : decodableFrames(path, role, timeoutMs);
+  decoding?.catch(() => {});
   // deno-lint-ignore no-explicit-any
   const json: any = await ffprobeJson(
     path,
@@ -189,15 +226,13 @@ export async function probeMedia(path: string, options: ProbeOptions = {}): Prom
       ...(s.tags?.language ? { language: String(s.tags.language) } : {}),
     }));
 
-  const decodable = await decoding;
-  if (decodable === 0) {
-    throw new InputError(
-      `${path} has a ${video.width}x${video.height} ${video.codec_name} video header${
-        Number.isFinite(declared) && declared > 0 ? ` (${declared} frames declared)` : ""
-      } but no frame can be decoded from it: the file is truncated or damaged; ` +
-        `give ${role === "background" ? "another background" : "a complete file"}`,
-    );
-  }
+  const header = {
+    codec: video.codec_name ?? "unknown",
+    width: Number(video.width),
+    height: Number(video.height),
+    ...(Number.isFinite(declared) && declared > 0 ? { frames: declared } : {}),
+  };
+  if (decoding !== undefined && await decoding === 0) throw noDecodableFrames(path, header, role);
 
   return {
     width,
@@ -207,7 +242,8 @@ export async function probeMedia(path: string, options: ProbeOptions = {}): Prom
     frames,
     durationSeconds: videoDuration,
     hasAudio: audio !== undefined,
-    codec: video.codec_name ?? "unknown",
+    codec: header.codec,
+    header,
     ...(typeof video.pix_fmt === "string" ? { pixFmt: video.pix_fmt } : {}),
     isVariableRate: rate.variable,
     averageFps: rate.average,

@@ -194,6 +194,21 @@ Deno.test("segcam video names the frameless background before loading the model"
   });
 });
 
+Deno.test("segcam video names an input with a header and no frames in one line, and writes nothing", async () => {
+  await withTempDir(async (dir) => {
+    // The decoder's empty end tells it (no probe decodes ahead for the input any more).
+    await noFrames(`${dir}/in.mp4`);
+    const r = await segcam(["video", `${dir}/in.mp4`, "-o", `${dir}/out.mp4`]);
+    assert.equal(r.hung, false, "segcam hung on the input");
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual(messages(r.stderr), [
+      `segcam: ${dir}/in.mp4 has a 160x120 h264 video header (50 frames declared) but no frame can be decoded from it: the file is truncated or damaged; give a complete file`,
+    ]);
+    assert.deepEqual(listDir(dir), ["in.mp4"]);
+    await assertNoFfmpegLeft(dir);
+  });
+});
+
 Deno.test(
   "segcam video warns in one line about a truncated input and says how many frames it wrote",
   {},
