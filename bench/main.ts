@@ -200,7 +200,11 @@ if (json) {
   console.log(
     `segcam video, 1280x720 blur with audio: ${video.frames} frames at ${fixed(video.fps)} fps ` +
       `(${fixed(video.processedFps)} processed); ffmpeg alone, same clip and encoder settings: ` +
-      `${fixed(video.ffmpegFps)} fps; ratio ${fixed(video.ratio)} (${
+      `${fixed(video.ffmpegFps)} fps, and split in two ffmpegs whose yuv420p frames Deno ` +
+      `relays untouched (segcam's plumbing, none of its work) ${
+        fixed(video.pipedFfmpegFps)
+      } fps, ratio ${fixed(video.pipedRatio)}; ` +
+      `segcam's ratio ${fixed(video.ratio)} (${
         fixed(video.processedRatio)
       } processed); with rgb24 pipes ${fixed(video.rgbPipesFps)} fps, ratio ${
         fixed(video.rgbPipesRatio)

@@ -27,6 +27,15 @@ export interface VideoBench {
   processedFps: number;
   /** ffmpeg alone: the same clip decoded and encoded with segcam's settings. */
   ffmpegFps: number;
+  /**
+   * Two ffmpegs with this process relaying yuv420p frames from one's stdout to the
+   * other's stdin, untouched: one decoding the clip, one encoding with the same settings
+   * and the clip's audio. segcam video's shape with none of segcam's work: the limit its
+   * plumbing allows here (two ffmpeg start-ups, every frame through two pipes).
+   */
+  pipedFfmpegFps: number;
+  /** ffmpeg's piped pair against its own transcode: what the process shape costs alone. */
+  pipedRatio: number;
   /** fps / ffmpegFps (the issue's target: ≥ 0.65). */
   ratio: number;
   processedRatio: number;
@@ -100,12 +109,47 @@ async function ffmpegTranscode(input: string, output: string, width: number, hei
   return (performance.now() - start) / 1000;
 }
 
+/**
+ * The same transcode split in two ffmpegs, their frames relayed by this process as
+ * segcam video relays them (decoder → pipe → Deno → pipe → encoder with the input's
+ * audio), with nothing done to them: seconds.
+ */
+async function ffmpegPiped(input: string, output: string, width: number, height: number) {
+  const plan = planEncode(output, {
+    width,
+    height,
+    fps: "30",
+    pixFmtIn: "yuv420p",
+    audioFrom: input,
+  });
+  const quiet = ["-hide_banner", "-nostdin", "-loglevel", "error"];
+  const start = performance.now();
+  const decoder = new Deno.Command("ffmpeg", {
+    args: [...quiet, "-i", input, "-map", "0:V:0", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const encoder = new Deno.Command("ffmpeg", {
+    args: plan.args,
+    stdin: "piped",
+    stderr: "piped",
+  }).spawn();
+  await decoder.stdout.pipeTo(encoder.stdin);
+  const [decoded, encoded] = await Promise.all([decoder.output(), encoder.output()]);
+  if (!decoded.success || !encoded.success) {
+    const text = new TextDecoder().decode(encoded.success ? decoded.stderr : encoded.stderr);
+    throw new Error(`piped ffmpeg failed: ${text}`);
+  }
+  return (performance.now() - start) / 1000;
+}
+
 export async function benchVideo(seconds = 4): Promise<VideoBench> {
   const dir = await Deno.makeTempDir({ prefix: "segcam-bench-" });
   try {
     await makeClip(`${dir}/in.mp4`, { width: 1280, height: 720, fps: 30, seconds, audio: true });
     const frames = seconds * 30;
     const ffmpegSeconds = await ffmpegTranscode(`${dir}/in.mp4`, `${dir}/ff.mp4`, 1280, 720);
+    const pipedSeconds = await ffmpegPiped(`${dir}/in.mp4`, `${dir}/piped.mp4`, 1280, 720);
     const run = await segcamVideo(`${dir}/in.mp4`, `${dir}/out.mp4`, "blur");
     const rgb = await segcamVideo(`${dir}/in.mp4`, `${dir}/rgb.mp4`, "blur", {
       SEGCAM_YUV_PIPES: "0",
@@ -140,6 +184,8 @@ export async function benchVideo(seconds = 4): Promise<VideoBench> {
       fps,
       processedFps: run.processedFps,
       ffmpegFps,
+      pipedFfmpegFps: frames / pipedSeconds,
+      pipedRatio: ffmpegSeconds / pipedSeconds,
       ratio: fps / ffmpegFps,
       processedRatio: run.processedFps / ffmpegFps,
       rgbPipesFps: frames / rgb.seconds,
