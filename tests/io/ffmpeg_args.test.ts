@@ -194,11 +194,14 @@ Deno.test("vp9Threads() leaves segcam a core: 1 of 2, 3 of 4, at most 4", () => 
   assert.deepEqual([1, 2, 4, 8, 64].map((cores) => vp9Threads(cores)), [1, 1, 3, 4, 4]);
 });
 
-Deno.test("alpha encoders use camera-speed settings: VP9 realtime with tiles, ProRes 4444 at a fixed quantiser", () => {
+Deno.test("alpha encoders use camera-speed settings: VP9 realtime with tiles and no look-ahead queue, ProRes 4444 at a fixed quantiser", () => {
   const options = { width: 1280, height: 720, fps: "30", pixFmtIn: "rgba" as const };
   const vp9 = encodeArgs("out.webm", options).join(" ");
   assert.ok(vp9.includes("-c:v libvpx-vp9 -crf 32 -b:v 0"), vp9);
-  assert.ok(vp9.includes("-row-mt 1 -tile-columns 2 -deadline realtime -cpu-used 8"), vp9);
+  assert.ok(
+    vp9.includes("-row-mt 1 -tile-columns 2 -deadline realtime -cpu-used 8 -lag-in-frames 0"),
+    vp9,
+  );
   assert.ok(vp9.includes(`-threads ${vp9Threads()} -row-mt`), vp9);
   assert.ok(vp9.includes("-pix_fmt yuva420p"), vp9);
   // The yuva420p pipe from the planes is an alpha input too.
