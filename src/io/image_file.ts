@@ -81,8 +81,10 @@ export async function readImage(path: string, signal?: AbortSignal): Promise<Fra
   let image: Image | undefined;
   let cause: unknown;
   if (damage === undefined) {
+    // Loaded outside the try: a module that fails to load is no damage to the image.
+    const library = await loadImagescript();
     try {
-      image = await (await loadImagescript()).Image.decode(bytes);
+      image = await library.Image.decode(bytes);
     } catch (error) {
       cause = error;
     }

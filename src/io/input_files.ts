@@ -200,11 +200,12 @@ async function expandGlob(pattern: string): Promise<string[] | string> {
   const baseParts = parts.slice(0, firstGlob);
   const base = baseParts.length === 0 ? "." : baseParts.join("/") || "/";
   const rest = parts.slice(firstGlob).join("/");
+  // Loaded here, on the first pattern: a command that never expands one does not pay
+  // for importing tinyglobby and the Node fs layer under it. Outside the try: a module
+  // that fails to load is no reason about the user's files.
+  const { glob } = await import("tinyglobby");
   let matches: string[];
   try {
-    // Loaded here, on the first pattern: a command that never expands one does not pay
-    // for importing tinyglobby and the Node fs layer under it.
-    const { glob } = await import("tinyglobby");
     matches = await glob(rest, { cwd: base, onlyFiles: true, expandDirectories: false });
   } catch (error) {
     return fsReason(error);

@@ -532,3 +532,26 @@ Deno.test("readImage() refuses a JPEG whose frame header says 30000x30000", asyn
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("readImage() does not call an image damaged when its decoder's module fails to load", async () => {
+  await withTempDir(async (dir) => {
+    // Run from outside the project (no import map): `import("imagescript")` fails there,
+    // as it would with a broken npm cache. The failure must be told as what it is.
+    const script = `${dir}/read.ts`;
+    await Deno.writeTextFile(
+      script,
+      `import { readImage } from ${
+        JSON.stringify(new URL("../../src/io/image_file.ts", import.meta.url).href)
+      };
+try { await readImage(${JSON.stringify(`${FIXTURES}astronaut.png`)}); console.log("decoded"); }
+catch (e) { console.log(e.constructor.name + ": " + e.message); }`,
+    );
+    const { stdout } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", "--allow-env", "--no-config", script],
+      cwd: dir,
+    }).output();
+    const said = new TextDecoder().decode(stdout);
+    assert.doesNotMatch(said, /damaged or truncated/, said);
+    assert.match(said, /imagescript/, said);
+  });
+});
