@@ -82,18 +82,23 @@ async function segcamVideo(
   return { seconds, processedFps: processed ? Number(processed[1]) : NaN };
 }
 
+/** segcam's encoder plan for `output` at 30 fps, with `input`'s audio. */
+function encoderPlan(
+  input: string,
+  output: string,
+  width: number,
+  height: number,
+  pixFmtIn: "rgb24" | "yuv420p",
+) {
+  return planEncode(output, { width, height, fps: "30", pixFmtIn, audioFrom: input });
+}
+
 /**
  * ffmpeg transcoding `input` to `output` with the encoder arguments segcam gives its
  * own encoder for that file (planEncode), audio included: seconds taken.
  */
 async function ffmpegTranscode(input: string, output: string, width: number, height: number) {
-  const plan = planEncode(output, {
-    width,
-    height,
-    fps: "30",
-    pixFmtIn: "rgb24",
-    audioFrom: input,
-  });
+  const plan = encoderPlan(input, output, width, height, "rgb24");
   // Everything from the codec on (codecs, audio filters, flags, target); the inputs
   // and maps are the file's own here.
   const settings = plan.args.slice(plan.args.indexOf("-c:v"));
@@ -115,13 +120,7 @@ async function ffmpegTranscode(input: string, output: string, width: number, hei
  * audio), with nothing done to them: seconds.
  */
 async function ffmpegPiped(input: string, output: string, width: number, height: number) {
-  const plan = planEncode(output, {
-    width,
-    height,
-    fps: "30",
-    pixFmtIn: "yuv420p",
-    audioFrom: input,
-  });
+  const plan = encoderPlan(input, output, width, height, "yuv420p");
   const quiet = ["-hide_banner", "-nostdin", "-loglevel", "error"];
   const start = performance.now();
   const decoder = new Deno.Command("ffmpeg", {
