@@ -133,7 +133,8 @@ async function ffmpegPiped(input: string, output: string, width: number, height:
     stdin: "piped",
     stderr: "piped",
   }).spawn();
-  await decoder.stdout.pipeTo(encoder.stdin);
+  // A side that fails breaks the relay; its own words are told below, not the relay's.
+  await decoder.stdout.pipeTo(encoder.stdin).catch(() => {});
   const [decoded, encoded] = await Promise.all([decoder.output(), encoder.output()]);
   if (!decoded.success || !encoded.success) {
     const text = new TextDecoder().decode(encoded.success ? decoded.stderr : encoded.stderr);
