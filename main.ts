@@ -134,8 +134,15 @@ export function buildProgram(env?: Env) {
         "  segcam video talk.mp4 -o talk.beach.mp4 --effect replace --background beach.mp4",
     )
     .action(async (input, _options, command) => {
-      const { runVideo } = await import("./src/cli/video.ts");
-      await runVideo(input, command.optsWithGlobals() as unknown as VideoCommandOptions);
+      // The input's ffprobe runs while the conversion's modules load (0.1 s).
+      const { EarlyProbe } = await import("./src/io/probe.ts");
+      const early = new EarlyProbe(input);
+      try {
+        const { runVideo } = await import("./src/cli/video.ts");
+        await runVideo(input, command.optsWithGlobals() as unknown as VideoCommandOptions, early);
+      } finally {
+        await early.dispose();
+      }
     });
 
   const live = program.command("live")

@@ -30,7 +30,7 @@ import { FfmpegSink, RawFrameConverter } from "../io/frame_sink.ts";
 import { FileSource } from "../io/frame_source.ts";
 import { yuvInput, yuvPipesWanted } from "../io/frame_reader.ts";
 import { decodeWarning } from "../io/frame_reader.ts";
-import { noDecodableFrames, probeMedia } from "../io/probe.ts";
+import { type EarlyProbe, noDecodableFrames, probeMedia } from "../io/probe.ts";
 import { chooseModel, createSegmenter, type Segmenter } from "../model/segmenter.ts";
 import type { GlobalOptions } from "../options.ts";
 import { runEngine } from "../pipeline/engine.ts";
@@ -65,7 +65,12 @@ export function defaultVideoOutput(input: string, effect: EffectName): string {
   return `${input.replace(/\.[^./]*$/, "")}.${effect}.${format}`;
 }
 
-export async function runVideo(input: string, given: VideoCommandOptions): Promise<void> {
+/** `early`: the input's probe, started while this module loaded (main.ts). */
+export async function runVideo(
+  input: string,
+  given: VideoCommandOptions,
+  early?: EarlyProbe,
+): Promise<void> {
   // Named from the user's spelling of the input, beside it (not beside the link below).
   const output = given.output ??
     defaultVideoOutput(input, processSettingsFrom(given).effect);
@@ -77,7 +82,7 @@ export async function runVideo(input: string, given: VideoCommandOptions): Promi
     ? undefined
     : await openableSpelling(options.background);
   try {
-    await convertVideo(spelling.path, { ...options, background: background?.path });
+    await convertVideo(spelling.path, { ...options, background: background?.path }, early);
   } catch (error) {
     if (error instanceof SegcamError) {
       error.message = error.message.replaceAll(spelling.path, input);
@@ -95,6 +100,7 @@ export async function runVideo(input: string, given: VideoCommandOptions): Promi
 async function convertVideo(
   input: string,
   options: VideoCommandOptions & { output: string },
+  early?: EarlyProbe,
 ): Promise<void> {
   const settings = processSettingsFrom(options);
   if (options.autoframe) {
@@ -126,7 +132,7 @@ async function convertVideo(
 
   // Everything that can be known up front is checked before the model loads and the
   // minutes of work start: the input, the output's folder and name, the background.
-  const info = await probeMedia(input, { checkDecodable: false });
+  const info = await probeMedia(input, { checkDecodable: false, early });
   const { width, height } = info;
   await checkOutputPath(output, options);
   if (settings.effect === "replace" && !isImageBackground(options.background!)) {

@@ -109,6 +109,56 @@ export interface ProbeOptions {
    * a 4 s clip's run, 0.1 s of it in the decode) is not paid up front.
    */
   checkDecodable?: boolean;
+  /** The same probe of `path`, already under way ({@link EarlyProbe}): its answer is used. */
+  early?: EarlyProbe;
+}
+
+/** The streams and format query probeMedia asks ffprobe. */
+const MEDIA_QUERY = ["-show_streams", "-show_format"];
+
+/**
+ * probeMedia's ffprobe of an input, started before it is asked for: `segcam video` starts
+ * it while the modules of its work load (0.1 s; ffprobe itself takes 0.15 s, most of it
+ * linking its libraries), and probeMedia then takes its answer. Only a regular file is
+ * probed early: a FIFO or a device would be read by the probe, which probeMedia refuses
+ * to do. Its errors are told only when probeMedia takes it, after the checks before it.
+ */
+export class EarlyProbe {
+  readonly path: string;
+  /** ffprobe's JSON; undefined when the path is not a regular file (left to probeMedia). */
+  readonly #answer: Promise<unknown>;
+  #process?: FfmpegProcess;
+  #taken = false;
+
+  constructor(path: string, timeoutMs = PROBE_TIMEOUT_MS) {
+    this.path = path;
+    this.#answer = Deno.stat(path).then(
+      (info) =>
+        info.isFile
+          ? ffprobeJson(path, MEDIA_QUERY, "input", timeoutMs, (p) => this.#process = p)
+          : undefined,
+      () => undefined,
+    );
+    this.#answer.catch(() => {}); // told by probeMedia, or by nobody
+    this.settled = this.#answer.then(() => {}, () => {});
+  }
+
+  /** Resolves once ffprobe has answered (or was never started), whatever it said. */
+  readonly settled: Promise<void>;
+
+  /** The answer for `path` and `role` (once), or undefined when it is not this probe's. */
+  take(path: string, role: "input" | "background"): Promise<unknown> | undefined {
+    if (this.#taken || path !== this.path || role !== "input") return undefined;
+    this.#taken = true;
+    return this.#answer;
+  }
+
+  /** Ends a probe nobody took (a slow one would hold an error's exit), so none outlives its command. */
+  async dispose(): Promise<void> {
+    if (!this.#taken) await this.#process?.stop({ discard: true });
+    this.#taken = true;
+    await this.#answer.catch(() => {});
+  }
 }
 
 export async function probeMedia(path: string, options: ProbeOptions = {}): Promise<MediaInfo> {
@@ -138,13 +188,9 @@ export async function probeMedia(path: string, options: ProbeOptions = {}): Prom
     ? undefined
     : decodableFrames(path, role, timeoutMs);
   decoding?.catch(() => {});
+  const early = await options.early?.take(path, role);
   // deno-lint-ignore no-explicit-any
-  const json: any = await ffprobeJson(
-    path,
-    ["-show_streams", "-show_format"],
-    role,
-    timeoutMs,
-  );
+  const json: any = early ?? await ffprobeJson(path, MEDIA_QUERY, role, timeoutMs);
   // deno-lint-ignore no-explicit-any
   const streams: any[] = json.streams ?? [];
   const isPicture = (s: { disposition?: { attached_pic?: number } }) =>
@@ -338,6 +384,7 @@ async function ffprobeJson(
   query: string[],
   role: "input" | "background",
   timeoutMs: number,
+  started?: (process: FfmpegProcess) => void,
 ): Promise<unknown> {
   const process = new FfmpegProcess("ffprobe", [
     "-v",
@@ -347,6 +394,7 @@ async function ffprobeJson(
     ...query,
     path,
   ], { stdout: "piped" });
+  started?.(process);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;

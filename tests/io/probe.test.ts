@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { chooseRate, frameSizeProblem, probeMedia } from "../../src/io/probe.ts";
+import { chooseRate, EarlyProbe, frameSizeProblem, probeMedia } from "../../src/io/probe.ts";
+import { childPids } from "../../src/io/ffmpeg_process.ts";
+import { ffmpeg } from "../_media.ts";
 import { InputError } from "../../src/errors.ts";
 import {
   coverArt,
@@ -132,5 +134,53 @@ Deno.test("probeMedia accepts a truncated file whose first frames decode (the de
     await truncated(`${dir}/half.mp4`);
     const info = await probeMedia(`${dir}/half.mp4`);
     assert.equal(info.frames, 50); // what the index declares; fewer will decode
+  });
+});
+
+Deno.test("probeMedia takes the answer of the input's early probe, once, and only for its path", async () => {
+  await inTemp(async (dir) => {
+    const clip = (size: string, path: string) =>
+      ffmpeg(["-f", "lavfi", "-i", `testsrc2=s=${size}:r=25:d=0.2`, "-pix_fmt", "yuv420p", path]);
+    await clip("320x240", `${dir}/a.mp4`);
+    const early = new EarlyProbe(`${dir}/a.mp4`);
+    await early.settled;
+    // The file changes after the early probe answered: what probeMedia reports is the
+    // early answer, so it was taken rather than asked again.
+    await clip("160x120", `${dir}/b.mp4`);
+    await Deno.rename(`${dir}/b.mp4`, `${dir}/a.mp4`);
+    const first = await probeMedia(`${dir}/a.mp4`, { checkDecodable: false, early });
+    assert.deepEqual([first.width, first.height, first.frames], [320, 240, 5]);
+    // Taken once: the next probe asks ffprobe, and a background is never answered by it.
+    const again = await probeMedia(`${dir}/a.mp4`, { checkDecodable: false, early });
+    assert.deepEqual([again.width, again.height], [160, 120]);
+    const other = new EarlyProbe(`${dir}/a.mp4`);
+    await other.settled;
+    const background = await probeMedia(`${dir}/a.mp4`, { role: "background", early: other });
+    assert.deepEqual([background.width, background.height], [160, 120]);
+    await other.dispose();
+    assert.deepEqual(childPids(), []);
+  });
+});
+
+Deno.test("an early probe leaves a FIFO unread and a missing file to probeMedia's own message", async () => {
+  await inTemp(async (dir) => {
+    const fifo = `${dir}/pipe.mp4`;
+    assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+    const early = new EarlyProbe(fifo);
+    await early.settled;
+    // No ffprobe was started on it (one would sit reading the FIFO, then the decoder
+    // would find it empty).
+    assert.deepEqual(childPids(), []);
+    await assert.rejects(
+      probeMedia(fifo, { early }),
+      (e: Error) => e instanceof InputError && /not a regular file/.test(e.message),
+    );
+    const missing = new EarlyProbe(`${dir}/missing.mp4`);
+    await assert.rejects(
+      probeMedia(`${dir}/missing.mp4`, { early: missing }),
+      (e: Error) => e instanceof InputError && e.message.includes("missing.mp4"),
+    );
+    await missing.dispose();
+    assert.deepEqual(childPids(), []);
   });
 });
