@@ -47,6 +47,7 @@ import {
 import {
   DIRECT_FORMATS,
   directWanted,
+  libcSyscalls,
   V4l2DirectError,
   V4l2DirectSink,
 } from "../io/v4l2_direct.ts";
@@ -497,7 +498,10 @@ async function withSink(
   const channels = alpha ? 4 : 3;
   if (output.kind === "stdout") {
     enlargeOwnStdout(); // into a pipe: a frame in a few writes (pipe_size.ts)
-    const sink = new StdoutSink(channels, undefined, new RawFrameConverter(output.pixFmt));
+    // Written as the virtual camera is (v4l2_direct.ts), where libc is at hand.
+    const sys = libcSyscalls();
+    const stdout = sys ? { write: (bytes: Uint8Array) => sys.write(1, bytes) } : undefined;
+    const sink = new StdoutSink(channels, stdout, new RawFrameConverter(output.pixFmt));
     const recording: Recording = { frames: 0 };
     await run({
       channels,

@@ -11,7 +11,7 @@ import { yuvToYuv420p, yuvToYuyv422 } from "../../src/kernels/yuv_pack.ts";
 import { RawFrameConverter, StdoutSink } from "../../src/io/frame_sink.ts";
 import { describeLiveOutput } from "../../src/io/live_endpoints.ts";
 import { parseLiveOutput, rawFrameBytes } from "../../src/io/live_args.ts";
-import { UsageError } from "../../src/errors.ts";
+import { OutputError, UsageError } from "../../src/errors.ts";
 import { segcam } from "../cli/_run.ts";
 import { ffmpegBytes } from "../_media.ts";
 
@@ -104,6 +104,34 @@ for (const kernels of ["default (wasm)", "reference"] as const) {
     }
   });
 }
+
+Deno.test("StdoutSink through a descriptor writes what a pipe takes in parts, and names a reader gone", async () => {
+  const taken: Uint8Array[] = [];
+  // A pipe that takes at most 1,000 bytes a call, as one interrupted by signals does.
+  const pipe = {
+    write: (bytes: Uint8Array) => {
+      const n = Math.min(1000, bytes.length);
+      taken.push(bytes.slice(0, n));
+      return Promise.resolve(n);
+    },
+  };
+  const sink = new StdoutSink(3, pipe, new RawFrameConverter("yuyv422", referenceKernels()));
+  const frame = testFrame(64, 36, 3);
+  await sink.write(frame);
+  await sink.finish();
+  const expected = new Uint8Array(rawFrameBytes("yuyv422", 64, 36));
+  rgbToYuyv422(frame, expected);
+  assert.equal(taken.length, Math.ceil(expected.length / 1000));
+  assert.deepEqual(new Uint8Array(taken.flatMap((part) => [...part])), expected);
+  // EPIPE (-32) from the reader gone, or a call that takes nothing: one OutputError.
+  for (const answer of [-32, 0]) {
+    const gone = new StdoutSink(3, { write: () => Promise.resolve(answer) });
+    await assert.rejects(
+      gone.write(frame),
+      (e: Error) => e instanceof OutputError && /the program reading it went away/.test(e.message),
+    );
+  }
+});
 
 Deno.test("segcam live -o - --pix-fmt yuyv422 writes whole yuyv422 frames on stdout", async () => {
   const child = new Deno.Command(Deno.execPath(), {
