@@ -198,7 +198,9 @@ if (json) {
       Object.entries(segmentationMs).map(([size, ms]) => `${size} ${fixed(ms)}`).join(", "),
   );
   console.log(
-    `segcam video, 1280x720 blur with audio: ${video.frames} frames at ${fixed(video.fps)} fps ` +
+    `segcam video, 1280x720 blur with audio (medians of ${video.rounds} rounds): ${video.frames} frames at ${
+      fixed(video.fps)
+    } fps ` +
       `(${fixed(video.processedFps)} processed); ffmpeg alone, same clip and encoder settings: ` +
       `${fixed(video.ffmpegFps)} fps, and split in two ffmpegs whose yuv420p frames Deno ` +
       `relays untouched (segcam's plumbing, none of its work) ${

@@ -8,6 +8,7 @@ import { makeClip } from "../tests/_media.ts";
 import { PERMISSIONS } from "../tests/cli/_run.ts";
 import { planEncode } from "../src/io/ffmpeg_args.ts";
 import { makeRealClip } from "./stages.ts";
+import { median } from "./_stats.ts";
 
 export interface AlphaRow {
   output: string;
@@ -50,6 +51,8 @@ export interface VideoBench {
    * adds, segcam against ffmpeg (start-up, the same in both runs, cancels out).
    */
   steadyRatio: number;
+  /** Rounds the figures above are medians of. */
+  rounds: number;
   alpha: AlphaRow[];
 }
 
@@ -72,6 +75,7 @@ async function segcamVideo(
       output,
       "-e",
       effect,
+      "--force", // the rounds write the same file again
     ],
   }).output();
   const seconds = (performance.now() - start) / 1000;
@@ -143,18 +147,19 @@ async function ffmpegPiped(input: string, output: string, width: number, height:
   return (performance.now() - start) / 1000;
 }
 
-export async function benchVideo(seconds = 4): Promise<VideoBench> {
+/**
+ * Rounds of the short and of the long clip: ffmpeg's transcode, the piped pair and
+ * segcam take turns within a round, so that the machine's moods (one run of ffmpeg moves
+ * by a fifth here) fall on all three alike; figures are medians over the rounds, ratios
+ * the median of each round's own ratio.
+ */
+const ROUNDS = 3;
+
+export async function benchVideo(seconds = 4, rounds = ROUNDS): Promise<VideoBench> {
   const dir = await Deno.makeTempDir({ prefix: "segcam-bench-" });
   try {
     await makeClip(`${dir}/in.mp4`, { width: 1280, height: 720, fps: 30, seconds, audio: true });
     const frames = seconds * 30;
-    const ffmpegSeconds = await ffmpegTranscode(`${dir}/in.mp4`, `${dir}/ff.mp4`, 1280, 720);
-    const pipedSeconds = await ffmpegPiped(`${dir}/in.mp4`, `${dir}/piped.mp4`, 1280, 720);
-    const run = await segcamVideo(`${dir}/in.mp4`, `${dir}/out.mp4`, "blur");
-    const rgb = await segcamVideo(`${dir}/in.mp4`, `${dir}/rgb.mp4`, "blur", {
-      SEGCAM_YUV_PIPES: "0",
-    });
-    const fps = frames / run.seconds, ffmpegFps = frames / ffmpegSeconds;
     const longFrames = 4 * frames;
     await makeClip(`${dir}/long.mp4`, {
       width: 1280,
@@ -163,8 +168,32 @@ export async function benchVideo(seconds = 4): Promise<VideoBench> {
       seconds: 4 * seconds,
       audio: true,
     });
-    const ffmpegLong = await ffmpegTranscode(`${dir}/long.mp4`, `${dir}/ff-long.mp4`, 1280, 720);
-    const long = await segcamVideo(`${dir}/long.mp4`, `${dir}/long-out.mp4`, "blur");
+    const ffmpegRuns: number[] = [], pipedRuns: number[] = [], segcamRuns: number[] = [];
+    const processedRuns: number[] = [], longRuns: number[] = [], ffmpegLongRuns: number[] = [];
+    const ratios = { e2e: [] as number[], processed: [] as number[], piped: [] as number[] };
+    const longRatios = { whole: [] as number[], steady: [] as number[] };
+    for (let round = 0; round < rounds; round++) {
+      const ff = await ffmpegTranscode(`${dir}/in.mp4`, `${dir}/ff.mp4`, 1280, 720);
+      const piped = await ffmpegPiped(`${dir}/in.mp4`, `${dir}/piped.mp4`, 1280, 720);
+      const run = await segcamVideo(`${dir}/in.mp4`, `${dir}/out.mp4`, "blur");
+      const ffLong = await ffmpegTranscode(`${dir}/long.mp4`, `${dir}/ff-long.mp4`, 1280, 720);
+      const long = await segcamVideo(`${dir}/long.mp4`, `${dir}/long-out.mp4`, "blur");
+      ffmpegRuns.push(ff);
+      pipedRuns.push(piped);
+      segcamRuns.push(run.seconds);
+      processedRuns.push(run.processedFps);
+      ffmpegLongRuns.push(ffLong);
+      longRuns.push(long.seconds);
+      ratios.e2e.push(ff / run.seconds);
+      ratios.processed.push(run.processedFps / (frames / ff));
+      ratios.piped.push(ff / piped);
+      longRatios.whole.push(ffLong / long.seconds);
+      longRatios.steady.push((ffLong - ff) / (long.seconds - run.seconds));
+    }
+    const ffmpegSeconds = median(ffmpegRuns);
+    const rgb = await segcamVideo(`${dir}/in.mp4`, `${dir}/rgb.mp4`, "blur", {
+      SEGCAM_YUV_PIPES: "0",
+    });
     const alpha: AlphaRow[] = [];
     // 3 s of the real desk clip at 720p30 (alpha costs depend on the picture).
     const real = await makeRealClip(dir, 1280, 720);
@@ -181,18 +210,19 @@ export async function benchVideo(seconds = 4): Promise<VideoBench> {
     }
     return {
       frames,
-      fps,
-      processedFps: run.processedFps,
-      ffmpegFps,
-      pipedFfmpegFps: frames / pipedSeconds,
-      pipedRatio: ffmpegSeconds / pipedSeconds,
-      ratio: fps / ffmpegFps,
-      processedRatio: run.processedFps / ffmpegFps,
+      fps: frames / median(segcamRuns),
+      processedFps: median(processedRuns),
+      ffmpegFps: frames / ffmpegSeconds,
+      pipedFfmpegFps: frames / median(pipedRuns),
+      pipedRatio: median(ratios.piped),
+      ratio: median(ratios.e2e),
+      processedRatio: median(ratios.processed),
       rgbPipesFps: frames / rgb.seconds,
-      rgbPipesRatio: frames / rgb.seconds / ffmpegFps,
+      rgbPipesRatio: ffmpegSeconds / rgb.seconds,
       longFrames,
-      longRatio: ffmpegLong / long.seconds,
-      steadyRatio: (ffmpegLong - ffmpegSeconds) / (long.seconds - run.seconds),
+      longRatio: median(longRatios.whole),
+      steadyRatio: median(longRatios.steady),
+      rounds,
       alpha,
     };
   } finally {
