@@ -10,6 +10,7 @@ import type { Frame } from "../frame.ts";
 import { isYuvPicture, type YuvPicture } from "../kernels/yuv_picture.ts";
 import { defaultKernels } from "../kernels/kernel_set.ts";
 import { broadcastGates } from "./broadcast_gates.ts";
+import { resizesAsMatMuls } from "./resize_matmul.ts";
 import { type BilinearTable, bilinearTable, resizeMapToBytes } from "../kernels/resize.ts";
 import type { BackendChoice } from "../options.ts";
 import {
@@ -292,8 +293,9 @@ async function openBackend(
       ort as unknown as Ort,
       name,
       model,
-      // Spread gates pay in the native provider's blocked layout only (broadcast_gates.ts).
-      name === "wasm" ? await broadcastGates(modelBytes) : modelBytes,
+      // Spread gates pay in the native provider's blocked layout only (broadcast_gates.ts);
+      // small upsamplings run faster as matrix products on wasm (resize_matmul.ts).
+      name === "wasm" ? await resizesAsMatMuls(await broadcastGates(modelBytes)) : modelBytes,
       input,
       output,
       options.threads,
