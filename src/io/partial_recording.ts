@@ -5,16 +5,18 @@
  * is what the user recorded), anything unreadable is removed.
  */
 import { FfmpegProcess } from "./ffmpeg_process.ts";
+import { mkvReadableFrames } from "./mkv_index.ts";
 import { mp4ReadableFrames } from "./mp4_index.ts";
 
 /**
- * Video frames that can be read from `path` (0 when it cannot be opened at all): an
- * MP4's own index where it is of the plain shape segcam writes (mp4_index.ts, a few
- * milliseconds), else ffprobe's packet count (0.15 s, most of it ffprobe's start).
+ * Video frames that can be read from `path` (0 when it cannot be opened at all): read
+ * in process where the file is of the plain shape ffmpeg writes, an MP4 by its index
+ * (mp4_index.ts) or a Matroska / WebM file by its clusters (mkv_index.ts), in a few
+ * milliseconds; else ffprobe's packet count (0.15 s, most of it ffprobe's start).
  */
 export async function readableFrames(path: string): Promise<number> {
-  const indexed = await mp4ReadableFrames(path);
-  if (indexed !== undefined) return indexed;
+  const counted = await mp4ReadableFrames(path) ?? await mkvReadableFrames(path);
+  if (counted !== undefined) return counted;
   const probe = new FfmpegProcess("ffprobe", [
     "-v",
     "error",
