@@ -167,7 +167,10 @@ function blocksOf(bytes: Uint8Array, video: number): number | undefined {
   let count = 0;
   for (let at = 0; at < bytes.length;) {
     const element = parseHeader(bytes, at, 0);
-    if (element === undefined || element.size === undefined) return count; // cut here
+    // A header cut by the end of what was read: the blocks before it count. Anything
+    // else unreadable is not the muxer's shape.
+    if (element === undefined) return bytes.length - at < 12 ? count : undefined;
+    if (element.size === undefined) return undefined;
     const end = element.data + element.size;
     if (end > bytes.length) return count; // this one is cut
     let block: Header | undefined;
