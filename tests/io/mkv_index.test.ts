@@ -117,6 +117,11 @@ Deno.test("mkvReadableFrames() counts the video track's simple blocks and block 
     assert.equal(await write(matroska(cluster(simple(2)), open)), 1);
     // Laced video (several frames a block) is not counted here: ffprobe counts it.
     assert.equal(await write(matroska(cluster(simple(2, 0x82)))), undefined);
+    // Bytes that are no element in the middle of a cluster: not the muxer's shape.
+    assert.equal(
+      await write(matroska(cluster(simple(2), new Uint8Array(20), simple(2)))),
+      undefined,
+    );
     // A sound block may be laced; it is not the video's.
     assert.equal(await write(matroska(cluster(simple(1, 0x82), simple(2)))), 1);
   });
