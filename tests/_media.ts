@@ -103,3 +103,17 @@ export async function ffmpegBytes(args: string[], input?: Uint8Array): Promise<U
   if (code !== 0) throw new Error(new TextDecoder().decode(stderr));
   return stdout;
 }
+
+/** ffprobe's own count of the video packets it reads from `path` (0 when it cannot). */
+export async function ffprobePackets(path: string): Promise<number> {
+  const { stdout, success } = await new Deno.Command("ffprobe", {
+    args: [
+      ...["-v", "error", "-select_streams", "v:0", "-count_packets"],
+      ...["-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", path],
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const frames = Number.parseInt(new TextDecoder().decode(stdout).trim(), 10);
+  return success && Number.isFinite(frames) ? frames : 0;
+}

@@ -10,6 +10,7 @@
  * lacing. Anything else (an unknown-size cluster, laced video, elements that overrun
  * their parent) gives undefined, and the caller asks ffprobe.
  */
+import { readAt, readingFile } from "./file_reading.ts";
 
 const EBML = 0x1a45dfa3, SEGMENT = 0x18538067, TRACKS = 0x1654ae6b, TRACK_ENTRY = 0xae;
 const TRACK_NUMBER = 0xd7, TRACK_TYPE = 0x83, CLUSTER = 0x1f43b675;
@@ -30,20 +31,8 @@ interface Header {
  * Video frames of the first video track whose blocks are whole in the file, or
  * undefined when the file is not a Matroska file of the shape above.
  */
-export async function mkvReadableFrames(path: string): Promise<number | undefined> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch {
-    return undefined;
-  }
-  try {
-    return await countFrames(file, (await file.stat()).size);
-  } catch {
-    return undefined;
-  } finally {
-    file.close();
-  }
+export function mkvReadableFrames(path: string): Promise<number | undefined> {
+  return readingFile(path, countFrames);
 }
 
 async function countFrames(file: Deno.FsFile, size: number): Promise<number | undefined> {
@@ -88,17 +77,6 @@ async function countFrames(file: Deno.FsFile, size: number): Promise<number | un
     at = elementEnd;
   }
   return video === undefined ? undefined : frames;
-}
-
-async function readAt(file: Deno.FsFile, offset: number, into: Uint8Array): Promise<number> {
-  await file.seek(offset, Deno.SeekMode.Start);
-  let filled = 0;
-  while (filled < into.length) {
-    const n = await file.read(into.subarray(filled));
-    if (n === null) break;
-    filled += n;
-  }
-  return filled;
 }
 
 /** A variable-length integer at `at`: its value (marker bit kept for ids) and length. */

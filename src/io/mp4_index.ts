@@ -11,6 +11,7 @@
  * undefined, and the caller asks ffprobe: a file this reader does not understand is
  * never called complete (nor damaged) on its word.
  */
+import { readAt, readingFile } from "./file_reading.ts";
 
 /** The largest `moov` read into memory: an hour at 60 fps indexes in about 2 MB. */
 const MAX_MOOV_BYTES = 64 * 1024 * 1024;
@@ -19,22 +20,11 @@ const MAX_MOOV_BYTES = 64 * 1024 * 1024;
  * Video frames of the first video track whose bytes are all in the file, or undefined
  * when the file is not an MP4 of the plain shape above (or cannot be read).
  */
-export async function mp4ReadableFrames(path: string): Promise<number | undefined> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch {
-    return undefined;
-  }
-  try {
-    const size = (await file.stat()).size;
+export function mp4ReadableFrames(path: string): Promise<number | undefined> {
+  return readingFile(path, async (file, size) => {
     const moov = await readMoov(file, size);
     return moov === undefined ? undefined : videoFramesInFile(moov, size);
-  } catch {
-    return undefined;
-  } finally {
-    file.close();
-  }
+  });
 }
 
 /** The `moov` box's contents (without its header), found by walking the top-level boxes. */
@@ -70,17 +60,6 @@ async function readMoov(file: Deno.FsFile, size: number): Promise<Uint8Array | u
     offset += boxSize;
   }
   return undefined;
-}
-
-async function readAt(file: Deno.FsFile, offset: number, into: Uint8Array): Promise<number> {
-  await file.seek(offset, Deno.SeekMode.Start);
-  let filled = 0;
-  while (filled < into.length) {
-    const n = await file.read(into.subarray(filled));
-    if (n === null) break;
-    filled += n;
-  }
-  return filled;
 }
 
 function fourCc(bytes: Uint8Array, at: number): string {

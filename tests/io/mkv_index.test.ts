@@ -1,21 +1,7 @@
 import assert from "node:assert/strict";
 import { mkvReadableFrames } from "../../src/io/mkv_index.ts";
-import { ffmpeg } from "../_media.ts";
+import { ffmpeg, ffprobePackets } from "../_media.ts";
 import { withDir } from "../faults/_isolated.ts";
-
-/** ffprobe's own count of the video packets it reads: the reference to meet. */
-async function ffprobePackets(path: string): Promise<number> {
-  const { stdout, success } = await new Deno.Command("ffprobe", {
-    args: [
-      ...["-v", "error", "-select_streams", "v:0", "-count_packets"],
-      ...["-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", path],
-    ],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  const frames = Number.parseInt(new TextDecoder().decode(stdout).trim(), 10);
-  return success && Number.isFinite(frames) ? frames : 0;
-}
 
 const PICTURE = ["-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=1"];
 const TONE = ["-f", "lavfi", "-i", "sine=f=440:d=1"];

@@ -1,21 +1,7 @@
 import assert from "node:assert/strict";
 import { mp4ReadableFrames } from "../../src/io/mp4_index.ts";
-import { ffmpeg } from "../_media.ts";
+import { ffmpeg, ffprobePackets } from "../_media.ts";
 import { withDir } from "../faults/_isolated.ts";
-
-/** ffprobe's own count of the video packets it reads: the reference the index must meet. */
-async function ffprobePackets(path: string): Promise<number> {
-  const { stdout, success } = await new Deno.Command("ffprobe", {
-    args: [
-      ...["-v", "error", "-select_streams", "v:0", "-count_packets"],
-      ...["-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", path],
-    ],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  const frames = Number.parseInt(new TextDecoder().decode(stdout).trim(), 10);
-  return success && Number.isFinite(frames) ? frames : 0;
-}
 
 /** 25 frames of 64x48 with a tone, so video and audio chunks interleave in the file. */
 function clipArgs(out: string, ...extra: string[]): string[] {
